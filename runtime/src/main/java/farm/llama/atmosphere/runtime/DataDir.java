@@ -1,0 +1,86 @@
+package farm.llama.atmosphere.runtime;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The node's data directory and the files in it. Chosen by {@code --data-dir}, else
+ * {@code ATMOSPHERE_DATA_DIR}, else {@code ~/.atmosphere}.
+ *
+ * @param path the directory (it may not exist yet)
+ */
+public record DataDir(Path path) {
+
+    /** Validates and makes the path absolute. */
+    public DataDir {
+        path = Objects.requireNonNull(path, "path").toAbsolutePath().normalize();
+    }
+
+    /**
+     * @param flag the {@code --data-dir} option, if given
+     * @param env the environment
+     * @return the data dir by the documented precedence
+     */
+    public static DataDir resolve(Optional<Path> flag, Map<String, String> env) {
+        if (flag.isPresent()) {
+            return new DataDir(flag.get());
+        }
+        String fromEnv = env.get("ATMOSPHERE_DATA_DIR");
+        if (fromEnv != null && !fromEnv.isBlank()) {
+            return new DataDir(Path.of(fromEnv));
+        }
+        return new DataDir(Path.of(System.getProperty("user.home"), ".atmosphere"));
+    }
+
+    /** @return {@code identity.json}: the node's Ed25519 key pair (0600) */
+    public Path identityFile() {
+        return path.resolve("identity.json");
+    }
+
+    /** @return {@code config.yaml} */
+    public Path configFile() {
+        return path.resolve("config.yaml");
+    }
+
+    /** @return {@code admin.token} (0600) */
+    public Path adminTokenFile() {
+        return path.resolve("admin.token");
+    }
+
+    /** @return {@code node.json}: pid and address of the serving node */
+    public Path nodeFile() {
+        return path.resolve("node.json");
+    }
+
+    /** @return {@code node.lock}: held while a node serves this directory */
+    public Path lockFile() {
+        return path.resolve("node.lock");
+    }
+
+    /** @return {@code plugins/}: the user's drop-in plugins */
+    public Path pluginsDir() {
+        return path.resolve("plugins");
+    }
+
+    /** @return {@code plugin-state/}: enabled/disabled lists and unpacked plugin zips */
+    public Path pluginStateDir() {
+        return path.resolve("plugin-state");
+    }
+
+    /** @return {@code plugins-data/}: one folder per provider for its own files */
+    public Path pluginDataDir() {
+        return path.resolve("plugins-data");
+    }
+
+    /** @return {@code history}: the interactive shell's history */
+    public Path historyFile() {
+        return path.resolve("history");
+    }
+
+    /** @return {@code logs/} */
+    public Path logsDir() {
+        return path.resolve("logs");
+    }
+}

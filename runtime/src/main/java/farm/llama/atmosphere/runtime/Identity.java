@@ -1,0 +1,235 @@
+package farm.llama.atmosphere.runtime;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import farm.llama.atmosphere.runtime.util.AtomicFiles;
+import farm.llama.atmosphere.runtime.util.Json;
+import farm.llama.atmosphere.spi.AtmosphereException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.MessageDigest;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.Signature;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.security.spec.X509EncodedKeySpec;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.Objects;
+
+/**
+ * The node's Ed25519 identity. The node id is the first 16 hex characters of SHA-256 over the raw
+ * 32-byte public key (not its X.509 encoding), as in the original.
+ *
+ * <p>Immutable and thread-safe. {@code toString()} never shows the private key.
+ */
+public final class Identity {
+
+    /** Format version of {@code identity.json}. */
+    public static final int FORMAT = 1;
+
+    /** The X.509 SubjectPublicKeyInfo prefix of an Ed25519 key; the raw key follows it. */
+    private static final byte[] X509_PREFIX = HexFormat.of().parseHex("302a300506032b6570032100");
+
+    private final String nodeId;
+    private final String name;
+    private final Instant createdAt;
+    private final KeyPair keyPair;
+
+    private Identity(String name, Instant createdAt, KeyPair keyPair) {
+        this.name = Objects.requireNonNull(name, "name");
+        this.createdAt = Objects.requireNonNull(createdAt, "createdAt");
+        this.keyPair = keyPair;
+        this.nodeId = nodeIdOf(rawPublicKey(keyPair.getPublic()));
+    }
+
+    /**
+     * @param name display name
+     * @return a fresh identity
+     */
+    public static Identity generate(String name) {
+        try {
+            KeyPair pair = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+            return new Identity(name, Instant.now(), pair);
+        } catch (GeneralSecurityException e) {
+            throw new AtmosphereException("This Java runtime cannot make Ed25519 keys", e);
+        }
+    }
+
+    /**
+     * @param raw the raw 32-byte Ed25519 public key
+     * @return the node id: first 16 hex characters of SHA-256(raw)
+     */
+    public static String nodeIdOf(byte[] raw) {
+        if (raw.length != 32) {
+            throw new IllegalArgumentException("an Ed25519 public key has 32 bytes, got " + raw.length);
+        }
+        try {
+            byte[] hash = MessageDigest.getInstance("SHA-256").digest(raw);
+            return HexFormat.of().formatHex(hash, 0, 8);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * @param key an Ed25519 public key
+     * @return its raw 32 bytes
+     */
+    public static byte[] rawPublicKey(PublicKey key) {
+        byte[] encoded = key.getEncoded();
+        if (encoded.length != X509_PREFIX.length + 32
+                || !Arrays.equals(encoded, 0, X509_PREFIX.length, X509_PREFIX, 0, X509_PREFIX.length)) {
+            throw new IllegalArgumentException("not an Ed25519 public key");
+        }
+        return Arrays.copyOfRange(encoded, X509_PREFIX.length, encoded.length);
+    }
+
+    /**
+     * @param raw raw 32-byte Ed25519 public key
+     * @return the key
+     */
+    public static PublicKey publicKeyOf(byte[] raw) {
+        if (raw.length != 32) {
+            throw new IllegalArgumentException("an Ed25519 public key has 32 bytes, got " + raw.length);
+        }
+        byte[] encoded = new byte[X509_PREFIX.length + 32];
+        System.arraycopy(X509_PREFIX, 0, encoded, 0, X509_PREFIX.length);
+        System.arraycopy(raw, 0, encoded, X509_PREFIX.length, 32);
+        try {
+            return KeyFactory.getInstance("Ed25519").generatePublic(new X509EncodedKeySpec(encoded));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalArgumentException("not an Ed25519 public key", e);
+        }
+    }
+
+    /** @return the node id */
+    public String nodeId() {
+        return nodeId;
+    }
+
+    /** @return the display name */
+    public String name() {
+        return name;
+    }
+
+    /** @return when the identity was created */
+    public Instant createdAt() {
+        return createdAt;
+    }
+
+    /** @return the public key */
+    public PublicKey publicKey() {
+        return keyPair.getPublic();
+    }
+
+    /** @return the raw public key, base64 */
+    public String publicKeyBase64() {
+        return Base64.getEncoder().encodeToString(rawPublicKey(keyPair.getPublic()));
+    }
+
+    /**
+     * @param data bytes to sign
+     * @return the Ed25519 signature (64 bytes)
+     */
+    public byte[] sign(byte[] data) {
+        try {
+            Signature signature = Signature.getInstance("Ed25519");
+            signature.initSign(keyPair.getPrivate());
+            signature.update(data);
+            return signature.sign();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * @param key the signer's public key
+     * @param data the signed bytes
+     * @param sig the signature
+     * @return whether the signature is valid
+     */
+    public static boolean verify(PublicKey key, byte[] data, byte[] sig) {
+        try {
+            Signature signature = Signature.getInstance("Ed25519");
+            signature.initVerify(key);
+            signature.update(data);
+            return signature.verify(sig);
+        } catch (GeneralSecurityException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Writes {@code identity.json} atomically with mode 0600.
+     *
+     * @param file the target
+     * @throws IOException on failure; an existing file is then unchanged
+     */
+    public void save(Path file) throws IOException {
+        ObjectNode json = Json.MAPPER.createObjectNode();
+        json.put("format", FORMAT);
+        json.put("nodeId", nodeId);
+        json.put("name", name);
+        json.put("createdAt", createdAt.toString());
+        json.put("publicKey", publicKeyBase64());
+        json.put("privateKey", Base64.getEncoder().encodeToString(keyPair.getPrivate().getEncoded()));
+        AtomicFiles.writeString(file, Json.pretty(json) + "\n", AtomicFiles.PRIVATE);
+    }
+
+    /**
+     * Reads {@code identity.json}.
+     *
+     * @param file the file
+     * @return the identity
+     * @throws AtmosphereException naming the file and what is wrong with it
+     */
+    public static Identity load(Path file) {
+        JsonNode json;
+        try {
+            json = Json.parse(Files.readString(file));
+        } catch (NoSuchFileException e) {
+            throw new AtmosphereException("No node identity at " + file + ". Run 'atmosphere init' first.");
+        } catch (IOException e) {
+            throw new AtmosphereException("Cannot read " + file + ": " + e.getMessage(), e);
+        } catch (IllegalArgumentException e) {
+            throw new AtmosphereException(file + " is corrupt: " + e.getMessage()
+                    + ". Restore it from a backup, or run 'atmosphere init --force' to make a new identity.", e);
+        }
+        try {
+            int format = json.path("format").asInt(-1);
+            if (format != FORMAT) {
+                throw new IllegalArgumentException("unknown format " + json.path("format") + " (this version reads format " + FORMAT + ")");
+            }
+            byte[] pkcs8 = Base64.getDecoder().decode(json.path("privateKey").asText());
+            PrivateKey priv = KeyFactory.getInstance("Ed25519").generatePrivate(new PKCS8EncodedKeySpec(pkcs8));
+            PublicKey pub = publicKeyOf(Base64.getDecoder().decode(json.path("publicKey").asText()));
+            Identity identity = new Identity(json.path("name").asText("atmosphere"),
+                    Instant.parse(json.path("createdAt").asText()), new KeyPair(pub, priv));
+            byte[] probe = "atmosphere-identity-check".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            if (!verify(pub, probe, identity.sign(probe))) {
+                throw new IllegalArgumentException("the private key does not match the public key");
+            }
+            if (!identity.nodeId.equals(json.path("nodeId").asText())) {
+                throw new IllegalArgumentException("nodeId does not match the public key");
+            }
+            return identity;
+        } catch (GeneralSecurityException | RuntimeException e) {
+            throw new AtmosphereException(file + " is corrupt: " + e.getMessage()
+                    + ". Restore it from a backup, or run 'atmosphere init --force' to make a new identity.", e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Identity[nodeId=" + nodeId + ", name=" + name + "]";
+    }
+}

@@ -1,0 +1,194 @@
+package farm.llama.atmosphere.runtime;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
+import farm.llama.atmosphere.runtime.util.Json;
+import farm.llama.atmosphere.spi.AtmosphereException;
+import farm.llama.atmosphere.spi.CallFailedException;
+import farm.llama.atmosphere.spi.FailureKind;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * Talks to the node serving a data dir, over its HTTP API, with the admin token from the data
+ * dir. Used by the CLI whenever a node is serving, so tools run inside it.
+ */
+public final class NodeClient implements NodeApi {
+
+    private final URI base;
+    private final Optional<AdminToken> token;
+    private final HttpClient http;
+
+    private NodeClient(URI base, Optional<AdminToken> token) {
+        this.base = base;
+        this.token = token;
+        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
+    }
+
+    /**
+     * @param dataDir a data dir
+     * @return a client for the node serving it, if one is (its {@code node.json} names a live
+     *         process and its {@code /health} answers)
+     */
+    public static Optional<NodeClient> connect(DataDir dataDir) {
+        Optional<JsonNode> node = readNodeFile(dataDir);
+        if (node.isEmpty()) {
+            return Optional.empty();
+        }
+        long pid = node.get().path("pid").asLong(-1);
+        if (pid <= 0 || ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) == Boolean.FALSE) {
+            return Optional.empty();
+        }
+        URI base;
+        try {
+            base = URI.create(node.get().path("address").asText());
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+        NodeClient client = new NodeClient(base, AdminToken.load(dataDir.adminTokenFile()));
+        try {
+            HttpResponse<String> r = client.http.send(client.request("/health").timeout(Duration.ofSeconds(3)).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+            return r.statusCode() == 200 ? Optional.of(client) : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * @param dataDir a data dir
+     * @return the content of its {@code node.json}, if present and readable
+     */
+    public static Optional<JsonNode> readNodeFile(DataDir dataDir) {
+        try {
+            return Optional.of(Json.parse(Files.readString(dataDir.nodeFile())));
+        } catch (IOException | IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** @return the node's API base address */
+    public URI base() {
+        return base;
+    }
+
+    private HttpRequest.Builder request(String path) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofMinutes(5));
+        token.ifPresent(t -> b.header("Authorization", "Bearer " + t.secret()));
+        return b;
+    }
+
+    private JsonNode call(String method, String path, String body) {
+        HttpRequest.Builder b = request(path).header("Content-Type", "application/json");
+        b = method.equals("GET") ? b.GET() : b.method(method, HttpRequest.BodyPublishers.ofString(body));
+        HttpResponse<String> r;
+        try {
+            r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (ConnectException e) {
+            throw new CallFailedException(FailureKind.UNREACHABLE, "The node at " + base + " stopped answering.", e);
+        } catch (HttpTimeoutException e) {
+            throw new CallFailedException(FailureKind.TIMEOUT, "The node at " + base + " did not answer in time.", e);
+        } catch (IOException e) {
+            throw new CallFailedException(FailureKind.UNREACHABLE, "Cannot talk to the node at " + base + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CallFailedException(FailureKind.CANCELLED, "Interrupted");
+        }
+        JsonNode json;
+        try {
+            json = Json.parse(r.body());
+        } catch (IllegalArgumentException e) {
+            throw new CallFailedException(FailureKind.BAD_RESPONSE, "The node answered " + r.statusCode() + " with a body that is not JSON.");
+        }
+        if (r.statusCode() >= 400) {
+            JsonNode err = json.path("error");
+            String message = err.path("message").asText("HTTP " + r.statusCode());
+            FailureKind kind = kindOf(err.path("code").asText(""), r.statusCode());
+            throw new CallFailedException(kind, message);
+        }
+        return json;
+    }
+
+    private static FailureKind kindOf(String code, int status) {
+        try {
+            return FailureKind.valueOf(code.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            return switch (status) {
+                case 400 -> FailureKind.INVALID_REQUEST;
+                case 401, 403 -> FailureKind.REFUSED;
+                case 404 -> FailureKind.NOT_FOUND;
+                case 503 -> FailureKind.OVERLOADED;
+                case 504 -> FailureKind.TIMEOUT;
+                default -> FailureKind.INTERNAL;
+            };
+        }
+    }
+
+    private static String seg(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    private static <T> T as(JsonNode node, TypeReference<T> type) {
+        try {
+            return Json.MAPPER.convertValue(node, type);
+        } catch (IllegalArgumentException e) {
+            throw new AtmosphereException("The node's answer has an unexpected shape: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public StatusReport status() {
+        return as(call("GET", "/api/v1/status", ""), new TypeReference<>() { });
+    }
+
+    @Override
+    public List<PluginReport> plugins() {
+        return as(call("GET", "/api/v1/plugins", "").path("plugins"), new TypeReference<>() { });
+    }
+
+    @Override
+    public PluginReport enablePlugin(String id) {
+        return as(call("POST", "/api/v1/plugins/" + seg(id) + "/enable", "{}"), new TypeReference<>() { });
+    }
+
+    @Override
+    public PluginReport disablePlugin(String id) {
+        return as(call("POST", "/api/v1/plugins/" + seg(id) + "/disable", "{}"), new TypeReference<>() { });
+    }
+
+    @Override
+    public List<PluginReport> reloadPlugins(Optional<String> id) {
+        String path = id.map(i -> "/api/v1/plugins/" + seg(i) + "/reload").orElse("/api/v1/plugins/reload");
+        return as(call("POST", path, "{}").path("plugins"), new TypeReference<>() { });
+    }
+
+    @Override
+    public List<ToolReport> tools() {
+        return as(call("GET", "/api/v1/tools", "").path("tools"), new TypeReference<>() { });
+    }
+
+    @Override
+    public ToolReport tool(String name) {
+        return as(call("GET", "/api/v1/tools/" + seg(name), ""), new TypeReference<>() { });
+    }
+
+    @Override
+    public String runTool(String name, String argumentsJson) {
+        return Json.write(call("POST", "/api/v1/tools/" + seg(name) + "/run", argumentsJson).path("result"));
+    }
+}

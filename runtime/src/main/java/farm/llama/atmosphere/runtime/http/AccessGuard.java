@@ -1,0 +1,127 @@
+package farm.llama.atmosphere.runtime.http;
+
+import farm.llama.atmosphere.runtime.AdminToken;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Method;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.ServerRequest;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.UnknownHostException;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * The API's access rules, checked before any handler runs:
+ * <ul>
+ *   <li>the {@code Host} header must name this machine (DNS-rebinding guard): {@code localhost},
+ *       an IP literal, the host name, {@code <hostname>.local}, or a name in {@code api.allowed-hosts};</li>
+ *   <li>a browser {@code Origin} must be this very origin or one in {@code api.allowed-origins} (CSRF guard);</li>
+ *   <li>requests that change state need the admin token, and so does every request from a client
+ *       that is not on loopback (except {@code /health}).</li>
+ * </ul>
+ */
+final class AccessGuard {
+
+    /**
+     * Why a request was refused.
+     *
+     * @param status HTTP status
+     * @param code machine-readable code
+     * @param message what was wrong and what to do
+     */
+    record Refusal(Status status, String code, String message) {
+    }
+
+    private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
+    private static final Set<Method> SAFE = Set.of(Method.GET, Method.HEAD, Method.OPTIONS);
+
+    private final Set<String> allowedHosts = new HashSet<>();
+    private final Set<String> allowedOrigins = new HashSet<>();
+    private final AdminToken token;
+
+    AccessGuard(List<String> extraHosts, List<String> origins, AdminToken token) {
+        this.token = token;
+        allowedHosts.add("localhost");
+        try {
+            String hostname = InetAddress.getLocalHost().getHostName().toLowerCase(Locale.ROOT);
+            allowedHosts.add(hostname);
+            String shortName = hostname.contains(".") ? hostname.substring(0, hostname.indexOf('.')) : hostname;
+            allowedHosts.add(shortName);
+            allowedHosts.add(shortName + ".local");
+        } catch (UnknownHostException e) {
+            // no host name: loopback names and IP literals still work
+        }
+        extraHosts.forEach(h -> allowedHosts.add(h.toLowerCase(Locale.ROOT)));
+        origins.forEach(o -> allowedOrigins.add(stripSlash(o.toLowerCase(Locale.ROOT))));
+    }
+
+    private static String stripSlash(String s) {
+        return s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
+    }
+
+    Optional<Refusal> check(ServerRequest req) {
+        Optional<String> hostHeader = req.headers().first(HeaderNames.HOST);
+        if (hostHeader.isEmpty() || !hostAllowed(hostName(hostHeader.get()))) {
+            return Optional.of(new Refusal(Status.FORBIDDEN_403, "forbidden_host",
+                    "Host '" + hostHeader.orElse("") + "' is not this node. Use localhost or an IP address,"
+                            + " or add the name to api.allowed-hosts in config.yaml."));
+        }
+        Optional<String> origin = req.headers().first(HeaderNames.ORIGIN);
+        if (origin.isPresent()) {
+            String o = stripSlash(origin.get().toLowerCase(Locale.ROOT));
+            String host = hostHeader.get().toLowerCase(Locale.ROOT);
+            boolean same = o.equals("http://" + host) || o.equals("https://" + host);
+            if (!same && !allowedOrigins.contains(o)) {
+                return Optional.of(new Refusal(Status.FORBIDDEN_403, "forbidden_origin",
+                        "Cross-origin request from '" + origin.get() + "' refused. Add the origin to"
+                                + " api.allowed-origins in config.yaml if you trust it."));
+            }
+        }
+        boolean loopback = isLoopback(req.remotePeer().address());
+        boolean health = req.path().path().equals("/health");
+        boolean needsToken = !SAFE.contains(req.prologue().method()) || (!loopback && !health);
+        if (needsToken) {
+            Optional<String> presented = req.headers().first(HeaderNames.AUTHORIZATION)
+                    .filter(v -> v.regionMatches(true, 0, "Bearer ", 0, 7))
+                    .map(v -> v.substring(7).trim());
+            if (presented.isEmpty() || !token.matches(presented.get())) {
+                String why = loopback ? "This request changes the node's state" : "Clients that are not on this machine";
+                return Optional.of(new Refusal(Status.UNAUTHORIZED_401, "admin_token_required",
+                        why + " and needs the admin token: send 'Authorization: Bearer <token>' with the"
+                                + " content of admin.token in the node's data dir. The atmosphere CLI does this for you."));
+            }
+        }
+        return Optional.empty();
+    }
+
+    static String hostName(String hostHeader) {
+        String h = hostHeader.trim().toLowerCase(Locale.ROOT);
+        if (h.startsWith("[")) {
+            int end = h.indexOf(']');
+            return end < 0 ? h : h.substring(0, end + 1);
+        }
+        int colon = h.lastIndexOf(':');
+        return colon >= 0 ? h.substring(0, colon) : h;
+    }
+
+    private boolean hostAllowed(String name) {
+        if (name.isEmpty()) {
+            return false;
+        }
+        if (IPV4.matcher(name).matches() || (name.startsWith("[") && name.endsWith("]"))) {
+            return true;
+        }
+        String n = name.endsWith(".") ? name.substring(0, name.length() - 1) : name;
+        return allowedHosts.contains(n);
+    }
+
+    private static boolean isLoopback(SocketAddress address) {
+        return address instanceof InetSocketAddress isa && isa.getAddress() != null && isa.getAddress().isLoopbackAddress();
+    }
+}

@@ -1,0 +1,242 @@
+package farm.llama.atmosphere.runtime.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import farm.llama.atmosphere.runtime.AdminToken;
+import farm.llama.atmosphere.runtime.NodeApi;
+import farm.llama.atmosphere.runtime.NodeConfig;
+import farm.llama.atmosphere.runtime.events.EventBus;
+import farm.llama.atmosphere.runtime.util.Json;
+import farm.llama.atmosphere.spi.AtmosphereException;
+import farm.llama.atmosphere.spi.CallFailedException;
+import farm.llama.atmosphere.spi.FailureKind;
+import io.helidon.common.tls.Tls;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.security.KeyStore;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * The node's HTTP API on Helidon SE. Handlers are thin: they translate between HTTP and
+ * {@link NodeApi}; errors use OpenAI's error shape {@code {"error":{"message","type","code"}}}.
+ */
+public final class ApiServer implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(ApiServer.class.getName());
+
+    private final WebServer server;
+    private final EventBus events;
+    private final NodeApi api;
+    private volatile boolean running = true;
+
+    /**
+     * Starts the server.
+     *
+     * @param config the node config (host, port, guards, TLS)
+     * @param host the address to bind
+     * @param port the port to bind (0 for any free one)
+     * @param api the node
+     * @param health the body of {@code /health}
+     * @param events the live event stream
+     * @param token the admin token
+     * @throws AtmosphereException if the address cannot be bound, saying what to do
+     */
+    public ApiServer(NodeConfig config, String host, int port, NodeApi api, Supplier<Map<String, Object>> health,
+                     EventBus events, AdminToken token) {
+        this.events = events;
+        this.api = api;
+        AccessGuard guard = new AccessGuard(config.allowedHosts(), config.allowedOrigins(), token);
+        HttpRouting.Builder routing = HttpRouting.builder()
+                .addFilter((chain, req, res) -> {
+                    Optional<AccessGuard.Refusal> refusal = guard.check(req);
+                    if (refusal.isPresent()) {
+                        AccessGuard.Refusal r = refusal.get();
+                        error(res, r.status(), r.code(), r.code(), r.message());
+                    } else {
+                        chain.proceed();
+                    }
+                })
+                .get("/health", (req, res) -> json(res, health.get()))
+                .get("/api/v1/status", (req, res) -> json(res, api.status()))
+                .get("/api/v1/plugins", (req, res) -> json(res, Map.of("plugins", api.plugins())))
+                .post("/api/v1/plugins/reload", (req, res) -> json(res, Map.of("plugins", api.reloadPlugins(Optional.empty()))))
+                .post("/api/v1/plugins/{id}/reload", (req, res) ->
+                        json(res, Map.of("plugins", api.reloadPlugins(Optional.of(param(req, "id"))))))
+                .post("/api/v1/plugins/{id}/enable", (req, res) -> json(res, api.enablePlugin(param(req, "id"))))
+                .post("/api/v1/plugins/{id}/disable", (req, res) -> json(res, api.disablePlugin(param(req, "id"))))
+                .get("/api/v1/tools", (req, res) -> json(res, Map.of("tools", api.tools())))
+                .get("/api/v1/tools/{name}", (req, res) -> json(res, api.tool(param(req, "name"))))
+                .post("/api/v1/tools/{name}/run", this::runTool)
+                .get("/api/v1/events", this::streamEvents)
+                .error(CallFailedException.class, (req, res, e) -> failure(res, e))
+                .error(AtmosphereException.class, (req, res, e) ->
+                        error(res, Status.BAD_REQUEST_400, "invalid_request_error", "bad_request", e.getMessage()))
+                .error(RuntimeException.class, (req, res, e) -> {
+                    LOG.log(System.Logger.Level.ERROR, "Request " + req.path().path() + " failed", e);
+                    error(res, Status.INTERNAL_SERVER_ERROR_500, "server_error", "internal",
+                            "The node failed to handle this request: " + e.getClass().getSimpleName());
+                });
+        var builder = WebServer.builder()
+                .host(host)
+                .port(port)
+                .maxPayloadSize(config.maxBodySize())
+                .shutdownHook(false)
+                .addRouting(routing);
+        if (config.tlsKeystore().isPresent()) {
+            builder.tls(tls(config));
+        } else if (!isLoopback(host)) {
+            String bar = "!".repeat(78);
+            LOG.log(System.Logger.Level.WARNING, "\n" + bar + "\n!! The API is bound to " + host
+                    + " WITHOUT TLS: tokens and prompts cross the network in clear text.\n"
+                    + "!! Set api.tls.keystore in config.yaml, or bind to 127.0.0.1.\n" + bar);
+        }
+        try {
+            this.server = builder.build().start();
+        } catch (RuntimeException e) {
+            throw new AtmosphereException("Cannot listen on " + host + ":" + port + " (" + rootMessage(e)
+                    + "). Is another program using the port? Choose another with --port, api.port or ATMOSPHERE_PORT.", e);
+        }
+    }
+
+    private static Tls tls(NodeConfig config) {
+        try (InputStream in = Files.newInputStream(config.tlsKeystore().get())) {
+            char[] password = config.tlsKeystorePassword().orElse("").toCharArray();
+            KeyStore ks = KeyStore.getInstance("PKCS12");
+            ks.load(in, password);
+            String alias = ks.aliases().nextElement();
+            var key = (java.security.PrivateKey) ks.getKey(alias, password);
+            var chain = ks.getCertificateChain(alias);
+            java.util.List<java.security.cert.X509Certificate> certs = new java.util.ArrayList<>();
+            for (var c : chain) {
+                certs.add((java.security.cert.X509Certificate) c);
+            }
+            return Tls.builder().privateKey(key).privateKeyCertChain(certs).build();
+        } catch (IOException | java.security.GeneralSecurityException | RuntimeException e) {
+            throw new AtmosphereException("Cannot use api.tls.keystore " + config.tlsKeystore().get() + ": "
+                    + rootMessage(e) + ". It must be a PKCS#12 file with one key and its certificate chain.", e);
+        }
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+    }
+
+    private static boolean isLoopback(String host) {
+        try {
+            return InetAddress.getByName(host).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            return false;
+        }
+    }
+
+    /** @return the bound port */
+    public int port() {
+        return server.port();
+    }
+
+    private static String param(ServerRequest req, String name) {
+        return req.path().pathParameters().get(name);
+    }
+
+    private void runTool(ServerRequest req, ServerResponse res) {
+        String body = req.content().hasEntity() ? req.content().as(String.class) : "{}";
+        String name = param(req, "name");
+        String result = api.runTool(name, body);
+        JsonNode value = Json.parse(result);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("tool", name);
+        out.put("result", value);
+        json(res, out);
+    }
+
+    private void streamEvents(ServerRequest req, ServerResponse res) {
+        long after = req.headers().first(HeaderNames.create("Last-Event-ID"))
+                .or(() -> req.query().first("after").asOptional())
+                .map(s -> {
+                    try {
+                        return Long.parseLong(s.trim());
+                    } catch (NumberFormatException e) {
+                        return 0L;
+                    }
+                }).orElse(0L);
+        res.header(HeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8");
+        res.header(HeaderNames.CACHE_CONTROL, "no-cache");
+        try (EventBus.Subscription sub = events.subscribe(after); OutputStream out = res.outputStream()) {
+            out.write(": atmosphere event stream\n\n".getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            long lastWrite = System.nanoTime();
+            while (running) {
+                EventBus.Numbered n = sub.poll(1000);
+                if (n != null) {
+                    String frame = "event: " + n.event().type() + "\nid: " + n.id() + "\ndata: " + Json.write(n.toMap()) + "\n\n";
+                    out.write(frame.getBytes(StandardCharsets.UTF_8));
+                    out.flush();
+                    lastWrite = System.nanoTime();
+                } else if (System.nanoTime() - lastWrite > 15_000_000_000L) {
+                    out.write(": keep-alive\n\n".getBytes(StandardCharsets.UTF_8));
+                    out.flush();
+                    lastWrite = System.nanoTime();
+                }
+            }
+        } catch (IOException | UncheckedIOException e) {
+            // the client went away
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void json(ServerResponse res, Object body) {
+        res.header(HeaderNames.CONTENT_TYPE, "application/json");
+        res.send((Json.write(body)).getBytes(StandardCharsets.UTF_8));
+    }
+
+    static void failure(ServerResponse res, CallFailedException e) {
+        Status status = switch (e.kind()) {
+            case INVALID_REQUEST -> Status.BAD_REQUEST_400;
+            case NOT_FOUND -> Status.NOT_FOUND_404;
+            case REFUSED -> Status.FORBIDDEN_403;
+            case TIMEOUT -> Status.GATEWAY_TIMEOUT_504;
+            case OVERLOADED -> Status.SERVICE_UNAVAILABLE_503;
+            case UNREACHABLE, BAD_RESPONSE -> Status.BAD_GATEWAY_502;
+            case CANCELLED -> Status.create(499, "Client Closed Request");
+            case INTERNAL -> Status.INTERNAL_SERVER_ERROR_500;
+        };
+        String type = e.kind() == FailureKind.INVALID_REQUEST ? "invalid_request_error" : e.kind().name().toLowerCase(java.util.Locale.ROOT);
+        error(res, status, type, e.kind().name().toLowerCase(java.util.Locale.ROOT), e.getMessage());
+    }
+
+    static void error(ServerResponse res, Status status, String type, String code, String message) {
+        Map<String, Object> err = new LinkedHashMap<>();
+        err.put("message", message);
+        err.put("type", type);
+        err.put("param", null);
+        err.put("code", code);
+        res.status(status);
+        res.header(HeaderNames.CONTENT_TYPE, "application/json");
+        res.send(Json.write(Map.of("error", err)).getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        server.stop();
+    }
+}

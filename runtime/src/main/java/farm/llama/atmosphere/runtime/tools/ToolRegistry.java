@@ -1,0 +1,182 @@
+package farm.llama.atmosphere.runtime.tools;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
+import farm.llama.atmosphere.runtime.ToolReport;
+import farm.llama.atmosphere.runtime.plugins.PluginHost;
+import farm.llama.atmosphere.runtime.util.Json;
+import farm.llama.atmosphere.spi.AtmosphereException;
+import farm.llama.atmosphere.spi.CallFailedException;
+import farm.llama.atmosphere.spi.FailureKind;
+import farm.llama.atmosphere.spi.NodeContext;
+import farm.llama.atmosphere.spi.tool.Tool;
+import farm.llama.atmosphere.spi.tool.ToolCall;
+import farm.llama.atmosphere.spi.tool.ToolProvider;
+import farm.llama.atmosphere.spi.tool.ToolResult;
+import farm.llama.atmosphere.spi.tool.ToolSpec;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
+
+/**
+ * The tools of this node: created from every {@link ToolProvider}, validated, and run with
+ * schema checks and time limits. Immutable once built; rebuilt when plugins change.
+ */
+public final class ToolRegistry implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(ToolRegistry.class.getName());
+
+    /** A registered tool. */
+    private record Entry(Tool tool, ToolSpec spec, JsonNode schema, String origin) {
+    }
+
+    private final Map<String, Entry> tools = new LinkedHashMap<>();
+    private final Set<String> outsideEnabled;
+    private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+
+    /**
+     * @param providers tool providers, highest weight first
+     * @param contextFor makes the context for a provider
+     * @param onFailure told (plugin id, reason) when a provider or tool is broken
+     * @param outsideEnabled names of tools touching the outside world that the owner enabled
+     */
+    public ToolRegistry(List<PluginHost.Found<ToolProvider>> providers,
+                        Function<PluginHost.Found<ToolProvider>, NodeContext> contextFor,
+                        BiConsumer<String, String> onFailure, Collection<String> outsideEnabled) {
+        this.outsideEnabled = Set.copyOf(outsideEnabled);
+        for (PluginHost.Found<ToolProvider> found : providers) {
+            List<Tool> created;
+            try {
+                created = List.copyOf(found.provider().create(contextFor.apply(found)));
+            } catch (RuntimeException | LinkageError e) {
+                onFailure.accept(found.origin(), "tool provider '" + found.provider().type() + "' failed: " + PluginHost.oneLine(e));
+                continue;
+            }
+            List<Entry> entries = new ArrayList<>();
+            try {
+                for (Tool tool : created) {
+                    ToolSpec spec = tool.spec();
+                    JsonNode schema = Json.parse(spec.parametersSchema());
+                    if (!schema.isObject()) {
+                        throw new IllegalArgumentException("tool '" + spec.name() + "' has a parameter schema that is not a JSON object");
+                    }
+                    entries.add(new Entry(tool, spec, schema, found.origin()));
+                }
+            } catch (RuntimeException | LinkageError e) {
+                onFailure.accept(found.origin(), "tool provider '" + found.provider().type() + "' gave a broken tool: " + PluginHost.oneLine(e));
+                continue;
+            }
+            for (Entry e : entries) {
+                Entry existing = tools.putIfAbsent(e.spec().name(), e);
+                if (existing != null) {
+                    LOG.log(System.Logger.Level.WARNING, "Tool '" + e.spec().name() + "' from " + e.origin()
+                            + " is shadowed by the one from " + existing.origin());
+                }
+            }
+        }
+    }
+
+    /** @return every tool, by name */
+    public List<ToolReport> list() {
+        return tools.values().stream().map(this::report).sorted(Comparator.comparing(ToolReport::name)).toList();
+    }
+
+    /**
+     * @param name a tool name
+     * @return its report, if there is such a tool
+     */
+    public Optional<ToolReport> find(String name) {
+        return Optional.ofNullable(tools.get(name)).map(this::report);
+    }
+
+    /** @return how many tools there are */
+    public int size() {
+        return tools.size();
+    }
+
+    private ToolReport report(Entry e) {
+        Map<String, Object> params = Json.MAPPER.convertValue(e.schema(), new TypeReference<Map<String, Object>>() { });
+        return new ToolReport(e.spec().name(), e.spec().description(), e.spec().category(), params,
+                e.spec().permissions(), e.spec().timeout().toString(), e.origin(), enabled(e.spec()));
+    }
+
+    private boolean enabled(ToolSpec spec) {
+        return !spec.touchesOutside() || outsideEnabled.contains(spec.name());
+    }
+
+    /**
+     * Runs a tool.
+     *
+     * @param name the tool
+     * @param argumentsJson a JSON object
+     * @param caller {@code local} or the verified node id of a peer
+     * @return the result as JSON text
+     * @throws CallFailedException NOT_FOUND (no such tool), INVALID_REQUEST (bad arguments, naming
+     *         each parameter), REFUSED (not enabled), TIMEOUT, INTERNAL (the tool crashed)
+     */
+    public String run(String name, String argumentsJson, String caller) {
+        Entry e = tools.get(name);
+        if (e == null) {
+            throw new CallFailedException(FailureKind.NOT_FOUND, "No tool named '" + name + "'. Known tools: "
+                    + String.join(", ", tools.keySet()) + ".");
+        }
+        if (!enabled(e.spec())) {
+            throw new CallFailedException(FailureKind.REFUSED, "Tool '" + name + "' reaches outside this node and is off."
+                    + " Enable it by adding it to tools.enabled-outside in config.yaml.");
+        }
+        JsonNode args;
+        try {
+            args = Json.parse(argumentsJson.isBlank() ? "{}" : argumentsJson);
+        } catch (IllegalArgumentException ex) {
+            throw new CallFailedException(FailureKind.INVALID_REQUEST, "Parameters of '" + name + "' are " + ex.getMessage());
+        }
+        List<String> problems = SchemaValidator.validate(e.schema(), args);
+        if (!problems.isEmpty()) {
+            throw new CallFailedException(FailureKind.INVALID_REQUEST, "Invalid parameters for tool '" + name + "': "
+                    + String.join("; ", problems) + ". 'atmosphere tool info " + name + "' shows the parameters.");
+        }
+        ToolCall call = new ToolCall(Json.write(args), caller);
+        Future<ToolResult> future = executor.submit(() -> e.tool().invoke(call));
+        try {
+            ToolResult result = future.get(e.spec().timeout().toMillis(), TimeUnit.MILLISECONDS);
+            Json.parse(result.json());
+            return result.json();
+        } catch (TimeoutException ex) {
+            future.cancel(true);
+            throw new CallFailedException(FailureKind.TIMEOUT, "Tool '" + name + "' did not finish within " + e.spec().timeout());
+        } catch (InterruptedException ex) {
+            future.cancel(true);
+            Thread.currentThread().interrupt();
+            throw new CallFailedException(FailureKind.CANCELLED, "Tool '" + name + "' was cancelled");
+        } catch (ExecutionException ex) {
+            Throwable cause = ex.getCause();
+            if (cause instanceof CallFailedException cfe) {
+                throw cfe;
+            }
+            if (cause instanceof AtmosphereException ae) {
+                throw new CallFailedException(FailureKind.INTERNAL, "Tool '" + name + "' failed: " + ae.getMessage(), ae);
+            }
+            throw new CallFailedException(FailureKind.INTERNAL, "Tool '" + name + "' crashed: " + PluginHost.oneLine(cause), cause);
+        } catch (IllegalArgumentException ex) {
+            throw new CallFailedException(FailureKind.INTERNAL, "Tool '" + name + "' returned a result that is " + ex.getMessage());
+        }
+    }
+
+    @Override
+    public void close() {
+        executor.shutdownNow();
+    }
+}

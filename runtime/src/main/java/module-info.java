@@ -1,0 +1,28 @@
+/**
+ * The Atmosphere node: plugin host, identity, config, HTTP API. Exports one small embedding API
+ * ({@code farm.llama.atmosphere.runtime}) for the shell; everything else is internal.
+ */
+module farm.llama.atmosphere.runtime {
+    requires transitive farm.llama.atmosphere.spi;
+    requires transitive com.fasterxml.jackson.databind;
+    requires com.fasterxml.jackson.datatype.jdk8;
+    requires java.net.http;
+    requires java.logging;
+    requires io.helidon.webserver;
+    requires io.helidon.http;
+    requires io.helidon.common.tls;
+    requires io.helidon.logging.jul;
+    requires org.yaml.snakeyaml;
+    requires pf4j;
+    requires org.slf4j;
+
+    exports farm.llama.atmosphere.runtime;
+    opens farm.llama.atmosphere.runtime to com.fasterxml.jackson.databind;
+
+    uses farm.llama.atmosphere.spi.discovery.DiscoveryProvider;
+    uses farm.llama.atmosphere.spi.routing.EmbedderProvider;
+    uses farm.llama.atmosphere.spi.routing.RouterProvider;
+    uses farm.llama.atmosphere.spi.transport.TransportProvider;
+    uses farm.llama.atmosphere.spi.agent.AgentTypeProvider;
+    uses farm.llama.atmosphere.spi.tool.ToolProvider;
+}

@@ -1,0 +1,19 @@
+package farm.llama.atmosphere.spi;
+
+import java.util.Objects;
+
+/**
+ * One piece of a streamed chat completion: the JSON of an OpenAI {@code chat.completion.chunk}
+ * object ({@code choices[].delta}, and on the last chunk {@code finish_reason} and, when the
+ * backend reports it, {@code usage}).
+ *
+ * @param json the chunk as JSON text
+ * @param last whether this is the final chunk of the stream
+ */
+public record ChatChunk(String json, boolean last) {
+
+    /** Validates. */
+    public ChatChunk {
+        Objects.requireNonNull(json, "json");
+    }
+}

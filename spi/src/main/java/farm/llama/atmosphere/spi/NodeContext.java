@@ -1,0 +1,52 @@
+package farm.llama.atmosphere.spi;
+
+import java.nio.file.Path;
+import java.time.Clock;
+
+/**
+ * What the node gives a provider when it creates something: who the node is, where the provider
+ * may keep files, its configuration, time, the event stream and the router.
+ *
+ * <p>Implementations are thread-safe. A context stays valid until the object created with it is
+ * closed; after that {@link #publishEvent(NodeEvent)} is silently ignored.
+ */
+public interface NodeContext {
+
+    /** @return this node's id: the first 16 hex characters of SHA-256 over its raw Ed25519 public key */
+    String nodeId();
+
+    /** @return this node's display name */
+    String nodeName();
+
+    /** @return the Atmosphere version, for example {@code 0.1.0} */
+    String version();
+
+    /**
+     * A directory owned by this provider alone, created on first call, under the node's data
+     * directory ({@code plugins-data/<family>/<type>}). Files that matter should be written to a
+     * temporary file and moved into place.
+     *
+     * @return an existing, writable directory
+     */
+    Path dataDir();
+
+    /** @return the provider's configuration subtree ({@code <family>.<type>} in {@code config.yaml}) */
+    ConfigView config();
+
+    /** @return the clock to use for all time decisions (tests and the simulator inject their own) */
+    Clock clock();
+
+    /**
+     * Publishes an event to the node's live event stream. Never blocks; events may be dropped
+     * for slow subscribers. Must not carry secrets.
+     *
+     * @param event the event
+     */
+    void publishEvent(NodeEvent event);
+
+    /** @return a current snapshot of the node's health */
+    NodeStatus status();
+
+    /** @return the node's router, for routed chat, embeddings and explanations */
+    RoutingService routing();
+}

@@ -1,0 +1,58 @@
+package farm.llama.atmosphere.spi.discovery;
+
+import farm.llama.atmosphere.spi.CallFailedException;
+import farm.llama.atmosphere.spi.ChatChunk;
+import farm.llama.atmosphere.spi.ChatRequest;
+import farm.llama.atmosphere.spi.EmbedRequest;
+import farm.llama.atmosphere.spi.Embeddings;
+import java.util.List;
+import java.util.concurrent.Flow;
+
+/**
+ * A client for one running backend.
+ *
+ * <p>Thread-safe; calls may run concurrently. Every failure is a {@link CallFailedException}
+ * whose {@link farm.llama.atmosphere.spi.FailureKind kind} tells failover what to do: a refused
+ * connection is {@code UNREACHABLE}, a 5xx or malformed body is {@code BAD_RESPONSE}, a 429 is
+ * {@code OVERLOADED}, and so on. After {@link #close()} every call fails with kind
+ * {@code UNREACHABLE}.
+ */
+public interface BackendClient extends AutoCloseable {
+
+    /** @return what this backend is */
+    BackendInfo info();
+
+    /**
+     * Asks the backend what it offers now. Each model becomes one capability, typed and
+     * described well enough to route on.
+     *
+     * @return the capabilities, possibly empty
+     * @throws CallFailedException if the backend cannot be asked
+     */
+    List<Capability> capabilities();
+
+    /**
+     * Runs a chat completion. The returned publisher is cold: each subscription makes one call.
+     * Chunks arrive as the backend produces them; cancelling the subscription aborts the call at
+     * the backend (the connection is closed). A failure before the first chunk is signalled via
+     * {@code onError} with a {@link CallFailedException}; a failure mid-stream likewise, after
+     * the chunks already delivered.
+     *
+     * @param request the request
+     * @return a publisher of chunks, ending with one whose {@code last()} is true
+     */
+    Flow.Publisher<ChatChunk> chat(ChatRequest request);
+
+    /**
+     * Computes embeddings.
+     *
+     * @param request the request
+     * @return one vector per input
+     * @throws CallFailedException on failure
+     */
+    Embeddings embed(EmbedRequest request);
+
+    /** Releases connections. Idempotent. */
+    @Override
+    void close();
+}

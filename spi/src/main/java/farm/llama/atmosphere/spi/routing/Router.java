@@ -1,0 +1,27 @@
+package farm.llama.atmosphere.spi.routing;
+
+import java.util.List;
+
+/**
+ * Ranks candidate capabilities for a query. Pure decision: it executes nothing and does no I/O.
+ *
+ * <p>Thread-safe; {@link #route} is called concurrently. A router may keep state for hysteresis
+ * (so equal choices do not flap between requests), which must be safe under concurrency.
+ */
+public interface Router extends AutoCloseable {
+
+    /**
+     * Ranks the candidates. Candidates are already filtered by what the query needs; the router
+     * may still reject some (below its similarity threshold, unhealthy).
+     *
+     * @param query the intent, its vector and its needs
+     * @param candidates the capabilities that could serve it, with their vectors and cost terms
+     * @return the decision: winner (if any), its score terms, and ranked runners-up
+     */
+    RouteDecision route(RouteQuery query, List<RouteCandidate> candidates);
+
+    /** Releases state. Idempotent. */
+    @Override
+    default void close() {
+    }
+}

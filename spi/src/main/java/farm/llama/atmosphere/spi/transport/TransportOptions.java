@@ -1,0 +1,26 @@
+package farm.llama.atmosphere.spi.transport;
+
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Supplier;
+import javax.net.ssl.SSLContext;
+
+/**
+ * How a transport should listen and authenticate.
+ *
+ * @param host the address to bind, for example {@code 0.0.0.0} or {@code 127.0.0.1}
+ * @param port the port to bind; 0 picks a free one (see {@link Transport#endpoints()})
+ * @param tls supplies the current TLS context built from the node's mesh certificate; consulted
+ *            for each new link so renewed certificates take effect; empty before the node has one
+ */
+public record TransportOptions(String host, int port, Optional<Supplier<SSLContext>> tls) {
+
+    /** Validates. */
+    public TransportOptions {
+        Objects.requireNonNull(host, "host");
+        Objects.requireNonNull(tls, "tls");
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("port out of range: " + port);
+        }
+    }
+}
