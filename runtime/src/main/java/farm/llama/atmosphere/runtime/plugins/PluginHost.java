@@ -213,6 +213,9 @@ public final class PluginHost implements AutoCloseable {
             }
         }
         out.sort(Comparator.comparingInt((Found<T> f) -> f.provider().weight()).reversed());
+        // one provider per type: the highest weight wins (the same plugin may also sit on the module path)
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        out.removeIf(f -> !seen.add(f.provider().type()));
         return out;
     }
 

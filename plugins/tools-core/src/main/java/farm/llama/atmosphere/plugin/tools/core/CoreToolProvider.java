@@ -1,0 +1,24 @@
+package farm.llama.atmosphere.plugin.tools.core;
+
+import farm.llama.atmosphere.spi.NodeContext;
+import farm.llama.atmosphere.spi.tool.Tool;
+import farm.llama.atmosphere.spi.tool.ToolProvider;
+import java.util.List;
+
+/** Provides the core tools. */
+public final class CoreToolProvider implements ToolProvider {
+
+    /** Found by ServiceLoader. */
+    public CoreToolProvider() {
+    }
+
+    @Override
+    public String type() {
+        return "core";
+    }
+
+    @Override
+    public List<Tool> create(NodeContext context) {
+        return List.of(new EchoTool(), new TimeTool(context), new HealthTool(context), new StoreTool(context));
+    }
+}

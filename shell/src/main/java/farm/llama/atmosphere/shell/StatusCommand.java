@@ -1,0 +1,49 @@
+package farm.llama.atmosphere.shell;
+
+import farm.llama.atmosphere.runtime.StatusReport;
+import java.nio.file.Files;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code atmosphere status}. */
+@Command(name = "status", mixinStandardHelpOptions = true,
+        description = "Show this node: id, name, data dir, plugins and, if a node is serving, its live state.")
+final class StatusCommand implements Callable<Integer> {
+
+    @ParentCommand
+    RootCommand root;
+
+    @Option(names = "--json", description = "Print one JSON document.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        Session s = root.session;
+        if (!Files.exists(s.dataDir().identityFile())) {
+            throw new farm.llama.atmosphere.spi.AtmosphereException(
+                    "No node is initialised in " + s.dataDir().path() + ". Run 'atmosphere init' first.");
+        }
+        StatusReport r = s.api().status();
+        if (json) {
+            Output.json(s.out, r);
+            return 0;
+        }
+        s.out.println("Node Status");
+        s.out.println("  Node ID:   " + r.nodeId());
+        s.out.println("  Name:      " + r.name());
+        s.out.println("  Version:   " + r.version());
+        s.out.println("  Data dir:  " + r.dataDir());
+        if (r.serving()) {
+            s.out.println("  Serving:   yes, " + r.address().orElse("?") + " (pid " + r.pid().map(String::valueOf).orElse("?")
+                    + ", up " + Output.duration(r.uptimeSeconds().orElse(0L)) + ")");
+        } else {
+            s.out.println("  Serving:   no ('atmosphere serve' starts the node)");
+        }
+        StatusReport.Plugins p = r.plugins();
+        s.out.println("  Plugins:   " + p.started() + " started, " + p.disabled() + " disabled, " + p.failed() + " failed");
+        s.out.println("  Tools:     " + r.tools());
+        return 0;
+    }
+}
