@@ -142,7 +142,13 @@ public final class ConfigLoader {
                 }
                 String key = keyNode.getValue();
                 String child = path.isEmpty() ? key : path + "." + key;
-                lines.put(child, keyNode.getStartMark().getLine() + 1);
+                int line = keyNode.getStartMark().getLine() + 1;
+                if (map.containsKey(key)) {
+                    problems.add(source + ":" + line + ": " + child + ": duplicate key (first given on line "
+                            + lines.get(child) + "); keep one of them");
+                    continue;
+                }
+                lines.put(child, line);
                 Object value = convert(tuple.getValueNode(), child);
                 if (key.contains(".") && !key.startsWith(".") && !key.endsWith(".")) {
                     put(map, key, value);
