@@ -134,6 +134,10 @@ public final class Main {
             return 1;
         }
         try (terminal) {
+            if (terminal.getWidth() <= 0 || terminal.getHeight() <= 0) {
+                // a pseudo-terminal nobody sized (script, ssh without a pty request): assume the classic size
+                terminal.setSize(new org.jline.terminal.Size(80, 24));
+            }
             PrintWriter out = terminal.writer();
             Session shell = new Session(session.env, out, out);
             shell.dataDirFlag(java.util.Optional.of(session.dataDir().path()));

@@ -50,7 +50,7 @@ final class ShellCompleter implements Completer {
             return;
         }
         List<CharSequence> found = new ArrayList<>();
-        AutoComplete.complete(spec, words.toArray(String[]::new), index, 0, line.wordCursor(), found);
+        AutoComplete.complete(spec, words.toArray(String[]::new), index, line.wordCursor(), line.cursor(), found);
         for (CharSequence suffix : found) {
             String value = prefix + suffix;
             candidates.add(new Candidate(value, value, null, null, null, null, true));

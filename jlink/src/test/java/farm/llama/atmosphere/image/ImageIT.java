@@ -1,0 +1,318 @@
+package farm.llama.atmosphere.image;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Runs the built image as a user would: from a read-only copy of the image folder, through a
+ * symlink, from another working directory, with real processes, signals and a pseudo-terminal.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ImageIT {
+
+    private static final Duration WAIT = Duration.ofSeconds(60);
+
+    private static Path work;
+    private static Path image;
+    private static Path launcher;
+    private static Path dataDir;
+    private static Map<String, String> snapshot;
+
+    /** What a command printed. */
+    record Result(int code, String out, String err) {
+    }
+
+    @BeforeAll
+    static void copyImageReadOnly() throws Exception {
+        Path built = Path.of(System.getProperty("atmosphere.image", "target/atmosphere"));
+        assertTrue(Files.isExecutable(built.resolve("bin/atmosphere")), "build the image first: " + built);
+        work = Files.createTempDirectory("atmosphere-it");
+        image = work.resolve("image");
+        exec(List.of("cp", "-a", built.toString(), image.toString()));
+        exec(List.of("chmod", "-R", "a-w", image.toString()));
+        Path bin = Files.createDirectories(work.resolve("somewhere/bin"));
+        launcher = bin.resolve("atmosphere");
+        Files.createSymbolicLink(launcher, image.resolve("bin/atmosphere"));
+        dataDir = work.resolve("data");
+        snapshot = snapshot(image);
+    }
+
+    @AfterAll
+    static void imageIsUnchangedAndCleanUp() throws Exception {
+        try {
+            assertEquals(snapshot, snapshot(image), "nothing may be written into the image folder");
+        } finally {
+            exec(List.of("chmod", "-R", "u+w", work.toString()));
+            exec(List.of("rm", "-rf", work.toString()));
+        }
+    }
+
+    private static Map<String, String> snapshot(Path root) throws IOException {
+        Map<String, String> m = new TreeMap<>();
+        try (Stream<Path> walk = Files.walk(root)) {
+            for (Path p : walk.toList()) {
+                m.put(root.relativize(p).toString(), Files.isDirectory(p) ? "dir"
+                        : Files.size(p) + "@" + Files.getLastModifiedTime(p).toMillis());
+            }
+        }
+        return m;
+    }
+
+    private static void exec(List<String> cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).inheritIO().start();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), String.join(" ", cmd));
+    }
+
+    private static ProcessBuilder atmosphere(List<String> args) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(launcher.toString());
+        cmd.addAll(args);
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(work.toFile());
+        pb.environment().put("ATMOSPHERE_DATA_DIR", dataDir.toString());
+        return pb;
+    }
+
+    private static Result run(String... args) throws Exception {
+        Process p = atmosphere(List.of(args)).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        var out = new ByteArrayOutputStream();
+        var err = new ByteArrayOutputStream();
+        Thread t1 = Thread.ofVirtual().start(() -> copy(p.getInputStream(), out));
+        Thread t2 = Thread.ofVirtual().start(() -> copy(p.getErrorStream(), err));
+        assertTrue(p.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS), "atmosphere " + String.join(" ", args) + " did not finish");
+        t1.join();
+        t2.join();
+        return new Result(p.exitValue(), out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    private static void copy(InputStream in, OutputStream out) {
+        try {
+            in.transferTo(out);
+        } catch (IOException e) {
+            // process ended
+        }
+    }
+
+    /** Collects a process's output as it arrives, so a test can wait for text. */
+    static final class Output {
+        private final StringBuffer text = new StringBuffer();
+
+        Output(InputStream in) {
+            Thread.ofVirtual().start(() -> {
+                byte[] buf = new byte[4096];
+                try {
+                    int n;
+                    while ((n = in.read(buf)) > 0) {
+                        text.append(new String(buf, 0, n, StandardCharsets.UTF_8));
+                    }
+                } catch (IOException e) {
+                    // closed
+                }
+            });
+        }
+
+        String await(Predicate<String> done, String what) throws InterruptedException {
+            long end = System.nanoTime() + WAIT.toNanos();
+            while (System.nanoTime() < end) {
+                String now = text.toString();
+                if (done.test(now)) {
+                    return now;
+                }
+                Thread.sleep(50);
+            }
+            throw new AssertionError("timed out waiting for " + what + "; output so far:\n" + text);
+        }
+
+        String text() {
+            return text.toString();
+        }
+    }
+
+    private static String http(int port, String method, String path, String host, String headers) throws IOException {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(20_000);
+            String req = method + " " + path + " HTTP/1.1\r\nHost: " + host + "\r\n" + headers
+                    + "Content-Length: 0\r\nConnection: close\r\n\r\n";
+            s.getOutputStream().write(req.getBytes(StandardCharsets.US_ASCII));
+            InputStream in = s.getInputStream();
+            StringBuilder head = new StringBuilder();
+            while (!head.toString().endsWith("\r\n\r\n")) {
+                int c = in.read();
+                if (c < 0) {
+                    break;
+                }
+                head.append((char) c);
+            }
+            Matcher m = Pattern.compile("(?i)content-length:\\s*(\\d+)").matcher(head);
+            int len = m.find() ? Integer.parseInt(m.group(1)) : 0;
+            return head + new String(in.readNBytes(len), StandardCharsets.UTF_8);
+        }
+    }
+
+    @Test
+    @Order(1)
+    void versionFromAnyDirectoryThroughASymlink() throws Exception {
+        Result r = run("--version");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().trim().matches("Atmosphere \\d+\\.\\d+\\.\\d+"), r.out());
+    }
+
+    @Test
+    @Order(2)
+    void initTwice() throws Exception {
+        Result first = run("init", "--name", "it-node");
+        assertEquals(0, first.code(), first.err());
+        assertTrue(first.out().contains("Node ID:"), first.out());
+        String identity = Files.readString(dataDir.resolve("identity.json"));
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(dataDir.resolve("identity.json"))));
+        Result second = run("init");
+        assertEquals(1, second.code());
+        assertTrue(second.err().contains("already initialised"), second.err());
+        assertEquals(identity, Files.readString(dataDir.resolve("identity.json")));
+    }
+
+    @Test
+    @Order(3)
+    void statusPluginListAndToolRunOffline() throws Exception {
+        Result status = run("status");
+        assertEquals(0, status.code(), status.err());
+        assertTrue(status.out().contains("Node Status") && status.out().contains("it-node"), status.out());
+        Result plugins = run("plugin", "list");
+        assertEquals(0, plugins.code(), plugins.err());
+        assertTrue(plugins.out().matches("(?s).*tools-core\\s+\\S+\\s+started\\s+image\\s+tool:core.*"), plugins.out());
+        Result echo = run("tool", "run", "echo", "--param", "message=from the image");
+        assertEquals(0, echo.code(), echo.err());
+        assertTrue(echo.out().contains("from the image"), echo.out());
+        Result json = run("status", "--json");
+        assertTrue(json.out().contains("\"nodeId\""), json.out());
+    }
+
+    @Test
+    @Order(4)
+    void serveHealthGuardsSecondServeAndSigterm() throws Exception {
+        Process node = atmosphere(List.of("serve", "--port", "0")).start();
+        Output out = new Output(node.getInputStream());
+        Output err = new Output(node.getErrorStream());
+        try {
+            String banner = out.await(t -> t.contains("serving on http://"), "the serve banner");
+            Matcher m = Pattern.compile("serving on http://127\\.0\\.0\\.1:(\\d+)").matcher(banner);
+            assertTrue(m.find(), banner);
+            int port = Integer.parseInt(m.group(1));
+
+            String health = http(port, "GET", "/health", "localhost:" + port, "");
+            assertTrue(health.startsWith("HTTP/1.1 200"), health);
+            assertTrue(health.contains("\"status\":\"ok\"") && health.contains("\"nodeId\""), health);
+
+            assertTrue(http(port, "GET", "/health", "evil.example", "").startsWith("HTTP/1.1 403"));
+            assertTrue(http(port, "GET", "/api/v1/status", "localhost:" + port, "Origin: http://evil.example\r\n")
+                    .startsWith("HTTP/1.1 403"));
+            String noToken = http(port, "POST", "/api/v1/plugins/tools-core/disable", "localhost:" + port, "");
+            assertTrue(noToken.startsWith("HTTP/1.1 401"), noToken);
+
+            Result status = run("status");
+            assertTrue(status.out().contains("Serving:   yes"), status.out());
+            Result tool = run("tool", "run", "health", "--json");
+            assertEquals(0, tool.code(), tool.err());
+            assertTrue(tool.out().contains("\"serving\" : true"), "the tool ran inside the serving node: " + tool.out());
+
+            Result second = run("serve", "--port", "0");
+            assertEquals(1, second.code());
+            assertTrue(second.err().contains("already serving") && second.err().contains("pid " + node.pid()), second.err());
+
+            assertTrue(Files.exists(dataDir.resolve("node.json")));
+            node.destroy(); // SIGTERM
+            assertTrue(node.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS), "the node stops on SIGTERM");
+            assertFalse(Files.exists(dataDir.resolve("node.json")), "node.json is removed on a clean stop");
+            assertFalse(err.text().contains("Exception"), err.text());
+        } finally {
+            node.destroyForcibly();
+        }
+    }
+
+    @Test
+    @Order(5)
+    void interactiveShellInARealTerminalCompletesAndRuns() throws Exception {
+        ProcessBuilder pb = new ProcessBuilder("script", "-qfec", launcher.toString(), "/dev/null").directory(work.toFile());
+        pb.environment().put("ATMOSPHERE_DATA_DIR", dataDir.toString());
+        pb.environment().put("TERM", "xterm");
+        pb.redirectErrorStream(true);
+        Process shell = pb.start();
+        Output out = new Output(shell.getInputStream());
+        OutputStream keys = shell.getOutputStream();
+        try {
+            out.await(t -> t.contains("atmosphere> "), "the prompt");
+            type(keys, "plugin li\t");
+            out.await(t -> clean(t).contains("plugin list"), "Tab to complete 'plugin li' to 'plugin list'");
+            type(keys, "\r");
+            String listed = out.await(t -> clean(t).matches("(?s).*tools-core\\s+\\S+\\s+started.*"), "the plugin list");
+            assertTrue(clean(listed).contains("PROVIDERS"), listed);
+            type(keys, "tool run ec\t");
+            out.await(t -> clean(t).contains("tool run echo"), "Tab to complete a tool name");
+            type(keys, " -P message=typed\r");
+            out.await(t -> clean(t).contains("\"message\" : \"typed\""), "the tool's answer");
+            type(keys, "exit\r");
+            assertTrue(shell.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS), "exit leaves the shell");
+            assertTrue(Files.exists(dataDir.resolve("history")), "history is kept in the data dir");
+            assertTrue(Files.readString(dataDir.resolve("history")).contains("plugin list"));
+        } finally {
+            shell.destroyForcibly();
+        }
+    }
+
+    private static void type(OutputStream keys, String s) throws IOException, InterruptedException {
+        for (char c : s.toCharArray()) {
+            keys.write(String.valueOf(c).getBytes(StandardCharsets.UTF_8));
+            keys.flush();
+            Thread.sleep(15);
+        }
+        Thread.sleep(200);
+    }
+
+    private static String clean(String s) {
+        return s.replaceAll("\u001B\\[[0-9;?]*[ -/]*[@-~]", "").replaceAll("\u001B[()][0-9A-B]", "")
+                .replace("\r", "");
+    }
+
+    @Test
+    @Order(6)
+    void pipedCommandsWorkInScripts() throws Exception {
+        Process p = atmosphere(List.of()).start();
+        p.getOutputStream().write("tool list\nexit\n".getBytes(StandardCharsets.UTF_8));
+        p.getOutputStream().close();
+        Output out = new Output(p.getInputStream());
+        assertTrue(p.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS));
+        Thread.sleep(100);
+        assertEquals(0, p.exitValue());
+        assertTrue(out.text().contains("store"), out.text());
+        Map<String, String> unused = new HashMap<>();
+        assertTrue(unused.isEmpty());
+    }
+}

@@ -1,0 +1,180 @@
+package farm.llama.atmosphere.shell;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class MainTest {
+
+    @TempDir
+    Path dir;
+
+    private Map<String, String> env;
+
+    /** What one run printed. */
+    record Run(int code, String out, String err) {
+    }
+
+    @BeforeEach
+    void setUp() {
+        env = Map.of("ATMOSPHERE_DATA_DIR", dir.resolve("data").toString());
+    }
+
+    private Run piped(String stdin, String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = Main.run(args, new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)), out, err, env);
+        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    private Run run(String... args) {
+        return piped("", args);
+    }
+
+    @Test
+    void versionComesFromTheBuild() {
+        Run r = run("--version");
+        assertEquals(0, r.code());
+        assertEquals("Atmosphere 0.1.0", r.out().trim());
+    }
+
+    @Test
+    void initTwiceRefusesAndChangesNothing() throws Exception {
+        Run first = run("init", "--name", "desk", "--json");
+        assertEquals(0, first.code(), first.err());
+        JsonNode json = Output.parse(first.out());
+        String nodeId = json.path("nodeId").asText();
+        assertEquals(16, nodeId.length());
+        Path identity = dir.resolve("data/identity.json");
+        String before = Files.readString(identity);
+        Run second = run("init");
+        assertEquals(1, second.code());
+        assertTrue(second.err().contains("already initialised as node " + nodeId), second.err());
+        assertEquals(before, Files.readString(identity));
+        Run forced = run("init", "--force", "--json");
+        assertEquals(0, forced.code());
+        assertFalse(Output.parse(forced.out()).path("nodeId").asText().equals(nodeId), "--force makes a new identity");
+    }
+
+    @Test
+    void statusAndToolsWorkOfflineAndAsJson() {
+        run("init", "-n", "offline");
+        Run status = run("status", "--json");
+        assertEquals(0, status.code(), status.err());
+        JsonNode s = Output.parse(status.out());
+        assertEquals("offline", s.path("name").asText());
+        assertFalse(s.path("serving").asBoolean());
+        Run human = run("status");
+        assertTrue(human.out().startsWith("Node Status"), human.out());
+
+        Run list = run("tool", "list", "--json");
+        List<String> names = new ArrayList<>();
+        Output.parse(list.out()).path("tools").forEach(t -> names.add(t.path("name").asText()));
+        assertTrue(names.containsAll(List.of("echo", "health", "store", "time")), names.toString());
+
+        Run echo = run("tool", "run", "echo", "--param", "message=42");
+        assertEquals(0, echo.code(), echo.err());
+        assertEquals("42", Output.parse(echo.out()).path("message").asText(), "a string parameter stays a string");
+        assertTrue(Output.parse(echo.out()).path("message").isTextual());
+
+        Run bad = run("tool", "run", "store", "-P", "action=explode");
+        assertEquals(1, bad.code());
+        assertTrue(bad.err().contains("parameter 'action': expected one of [\"get\",\"set\",\"delete\",\"list\"]"), bad.err());
+
+        Run unknown = run("tool", "info", "nope");
+        assertEquals(1, unknown.code());
+        assertTrue(unknown.err().contains("No tool named 'nope'"), unknown.err());
+
+        Run stored = run("tool", "run", "store", "--params", "{\"action\":\"set\",\"key\":\"k\",\"value\":{\"a\":1}}");
+        assertEquals(0, stored.code(), stored.err());
+        Run got = run("tool", "run", "store", "-P", "action=get", "-P", "key=k", "--json");
+        assertEquals(1, Output.parse(got.out()).path("result").path("value").path("a").asInt(), "the store persists across processes");
+    }
+
+    @Test
+    void pipedShellRunsOneCommandPerLine() {
+        run("init");
+        Run r = piped("# a comment\ntool list\n\ntool run echo --param message=\"hello there\"\nexit\nstatus\n");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("echo"), r.out());
+        assertTrue(r.out().contains("hello there"), r.out());
+        assertFalse(r.out().contains("Node Status"), "nothing runs after exit");
+        Run failing = piped("tool run nope\n");
+        assertEquals(1, failing.code());
+    }
+
+    @Test
+    void badConfigNamesFileLineAndKeyAndExitsNonZero() throws Exception {
+        run("init");
+        Path config = dir.resolve("data/config.yaml");
+        Files.writeString(config, "api:\n  port: lots\n");
+        Run r = run("status");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains(config + ":2: api.port: expected a port number"), r.err());
+        assertEquals("api:\n  port: lots\n", Files.readString(config));
+    }
+
+    @Test
+    void everyCommandHasHelp() {
+        CommandLine root = Main.commandLine(new Session(env, new java.io.PrintWriter(new ByteArrayOutputStream()),
+                new java.io.PrintWriter(new ByteArrayOutputStream())));
+        List<List<String>> paths = new ArrayList<>();
+        collect(root, new ArrayList<>(), paths);
+        assertTrue(paths.size() >= 12, paths.toString());
+        for (List<String> path : paths) {
+            List<String> args = new ArrayList<>(path);
+            args.add("--help");
+            Run r = run(args.toArray(String[]::new));
+            assertEquals(0, r.code(), "help of " + path + ": " + r.err());
+            assertTrue(r.out().contains("Usage:"), path.toString());
+        }
+    }
+
+    private static void collect(CommandLine cl, List<String> path, List<List<String>> out) {
+        out.add(path);
+        cl.getSubcommands().forEach((name, sub) -> {
+            List<String> next = new ArrayList<>(path);
+            next.add(name);
+            collect(sub, next, out);
+        });
+    }
+
+    @Test
+    void completionScriptsForBashZshAndFish() throws Exception {
+        Run bash = run("completion", "bash");
+        assertEquals(0, bash.code());
+        Path script = dir.resolve("atmosphere.bash");
+        Files.writeString(script, bash.out());
+        Process p = new ProcessBuilder("bash", "-n", script.toString()).redirectErrorStream(true).start();
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), new String(p.getInputStream().readAllBytes()));
+        assertTrue(bash.out().contains("plugin") && bash.out().contains("completion"));
+        assertTrue(run("completion", "zsh").out().contains("bashcompinit"));
+        String fish = run("completion", "fish").out();
+        assertTrue(fish.contains("complete -c atmosphere -f -n '__fish_use_subcommand' -a tool"), fish);
+        assertTrue(fish.contains("__fish_seen_subcommand_from tool' -a run"), fish);
+        assertEquals(2, run("completion", "powershell").code());
+    }
+
+    @Test
+    void unknownCommandIsAUsageError() {
+        Run r = run("frobnicate");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("frobnicate"), r.err());
+    }
+}
