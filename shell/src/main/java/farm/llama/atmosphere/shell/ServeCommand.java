@@ -12,6 +12,7 @@ import picocli.CommandLine.ParentCommand;
 /** {@code atmosphere serve}: run the node until SIGTERM or Ctrl-C. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = {"Start the node: the HTTP API (loopback only unless configured) until SIGTERM or Ctrl-C.",
+                "Initialises the data dir first if 'atmosphere init' was never run.",
                 "Takes a lock on the data dir; a second 'serve' on the same data dir fails."})
 final class ServeCommand implements Callable<Integer> {
 
@@ -28,6 +29,11 @@ final class ServeCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         Session s = root.session;
         NodeConfig config = s.config();
+        if (!java.nio.file.Files.exists(s.dataDir().identityFile())) {
+            var init = farm.llama.atmosphere.runtime.NodeSetup.init(s.dataDir(), java.util.Optional.empty(), false);
+            s.out.println("Initialised " + init.dataDir() + " as node " + init.nodeId() + " (" + init.name() + ")");
+            config = s.config();
+        }
         Main.configureLogging(config.logLevel());
         if (port != null && (port < 0 || port > 65535)) {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
