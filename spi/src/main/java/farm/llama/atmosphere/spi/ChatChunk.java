@@ -8,7 +8,8 @@ import java.util.Objects;
  * backend reports it, {@code usage}).
  *
  * @param json the chunk as JSON text
- * @param last whether this is the final chunk of the stream
+ * @param last whether this chunk ends the answer (it carries a {@code finish_reason}); a usage-only
+ *             chunk may still follow it. The stream itself ends with {@code onComplete}.
  */
 public record ChatChunk(String json, boolean last) {
 

@@ -39,7 +39,7 @@ public interface BackendClient extends AutoCloseable {
      * the chunks already delivered.
      *
      * @param request the request
-     * @return a publisher of chunks, ending with one whose {@code last()} is true
+     * @return a publisher of chunks; the one with the {@code finish_reason} has {@code last()} true
      */
     Flow.Publisher<ChatChunk> chat(ChatRequest request);
 

@@ -1,0 +1,350 @@
+package farm.llama.atmosphere.plugin.discovery.ollama;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import farm.llama.atmosphere.spi.BlockingPublisher;
+import farm.llama.atmosphere.spi.CallFailedException;
+import farm.llama.atmosphere.spi.ChatChunk;
+import farm.llama.atmosphere.spi.ChatRequest;
+import farm.llama.atmosphere.spi.EmbedRequest;
+import farm.llama.atmosphere.spi.Embeddings;
+import farm.llama.atmosphere.spi.FailureKind;
+import farm.llama.atmosphere.spi.NodeContext;
+import farm.llama.atmosphere.spi.discovery.BackendClient;
+import farm.llama.atmosphere.spi.discovery.BackendInfo;
+import farm.llama.atmosphere.spi.discovery.Capability;
+import farm.llama.atmosphere.spi.discovery.ModelProfiles;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.Flow;
+
+/**
+ * A client for one Ollama server: {@code /api/tags} and {@code /api/ps} for models (loaded ones
+ * are warm), {@code /api/chat} (NDJSON stream) for chat, {@code /api/embed} for embeddings.
+ * OpenAI-format requests are translated to Ollama's and its answers back to OpenAI chunks.
+ */
+final class OllamaClient implements BackendClient {
+
+    private final NodeContext context;
+    private final Http http;
+    private final String id;
+    private volatile String version = "";
+    private volatile boolean closed;
+
+    OllamaClient(NodeContext context, URI url, Optional<String> apiKey) {
+        this.context = context;
+        this.http = new Http(url, apiKey);
+        this.id = "ollama@" + url.getHost() + ":" + (url.getPort() < 0 ? 80 : url.getPort());
+    }
+
+    void probe(Duration timeout) {
+        version = http.get("api/version", timeout).path("version").asText("");
+    }
+
+    @Override
+    public BackendInfo info() {
+        return new BackendInfo(id, "ollama", http.base(), version);
+    }
+
+    private void open() {
+        if (closed) {
+            throw new CallFailedException(FailureKind.UNREACHABLE, id + " is closed");
+        }
+    }
+
+    @Override
+    public List<Capability> capabilities() {
+        open();
+        JsonNode tags = http.get("api/tags", Duration.ofSeconds(5));
+        Set<String> loaded = new HashSet<>();
+        try {
+            http.get("api/ps", Duration.ofSeconds(5)).path("models").forEach(m -> loaded.add(m.path("name").asText()));
+        } catch (CallFailedException e) {
+            // older servers have no /api/ps: nothing is known to be warm
+        }
+        List<Capability> out = new ArrayList<>();
+        for (JsonNode m : tags.path("models")) {
+            String name = m.path("name").asText(m.path("model").asText());
+            if (name.isEmpty()) {
+                continue;
+            }
+            JsonNode details = m.path("details");
+            List<String> families = new ArrayList<>();
+            details.path("families").forEach(f -> families.add(f.asText()));
+            if (families.isEmpty() && details.hasNonNull("family")) {
+                families.add(details.get("family").asText());
+            }
+            ModelProfiles.Profile p = ModelProfiles.describe(name, families);
+            List<String> tagsOut = new ArrayList<>(p.tags());
+            boolean warm = loaded.contains(name);
+            if (warm) {
+                tagsOut.add("warm");
+            }
+            Map<String, String> meta = new LinkedHashMap<>();
+            meta.put("backend", id);
+            meta.put("backendType", "ollama");
+            meta.put("loaded", Boolean.toString(warm));
+            if (m.has("size")) {
+                meta.put("sizeBytes", m.get("size").asText());
+            }
+            putIf(meta, "family", details.path("family"));
+            putIf(meta, "parameterSize", details.path("parameter_size"));
+            putIf(meta, "quantization", details.path("quantization_level"));
+            out.add(new Capability(id + "/" + name, context.nodeId(), p.type(), name, p.description(), List.of(name),
+                    tagsOut, http.base().toString(), meta));
+        }
+        return out;
+    }
+
+    private static void putIf(Map<String, String> meta, String key, JsonNode value) {
+        if (value.isValueNode() && !value.asText().isEmpty()) {
+            meta.put(key, value.asText());
+        }
+    }
+
+    @Override
+    public Flow.Publisher<ChatChunk> chat(ChatRequest request) {
+        open();
+        ObjectNode body;
+        try {
+            body = toOllama(request);
+        } catch (CallFailedException e) {
+            return BlockingPublisher.failed(e);
+        }
+        String chatId = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "").substring(0, 24);
+        return BlockingPublisher.of("ollama-chat", sink -> {
+            InputStream in = http.stream("api/chat", body, request.timeout());
+            sink.onCancel(() -> close(in));
+            try (BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+                boolean first = true;
+                boolean sawToolCalls = false;
+                String line;
+                while ((line = reader.readLine()) != null) {
+                    if (line.isBlank()) {
+                        continue;
+                    }
+                    JsonNode msg;
+                    try {
+                        msg = Http.JSON.readTree(line);
+                    } catch (IOException e) {
+                        throw new CallFailedException(FailureKind.BAD_RESPONSE, id + " sent a line that is not JSON");
+                    }
+                    if (msg.has("error")) {
+                        throw new CallFailedException(FailureKind.BAD_RESPONSE, id + " failed mid-stream: " + msg.get("error").asText());
+                    }
+                    boolean done = msg.path("done").asBoolean(false);
+                    ObjectNode chunk = chunk(chatId, request.model());
+                    ObjectNode choice = ((ArrayNode) chunk.get("choices")).addObject();
+                    choice.put("index", 0);
+                    ObjectNode delta = choice.putObject("delta");
+                    if (first) {
+                        delta.put("role", "assistant");
+                        first = false;
+                    }
+                    JsonNode message = msg.path("message");
+                    String content = message.path("content").asText("");
+                    if (!content.isEmpty()) {
+                        delta.put("content", content);
+                    }
+                    boolean toolCalls = false;
+                    if (message.path("tool_calls").isArray() && !message.path("tool_calls").isEmpty()) {
+                        ArrayNode calls = delta.putArray("tool_calls");
+                        int i = 0;
+                        for (JsonNode call : message.path("tool_calls")) {
+                            ObjectNode c = calls.addObject();
+                            c.put("index", i++);
+                            c.put("id", "call_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16));
+                            c.put("type", "function");
+                            ObjectNode fn = c.putObject("function");
+                            fn.put("name", call.path("function").path("name").asText());
+                            JsonNode args = call.path("function").path("arguments");
+                            fn.put("arguments", args.isTextual() ? args.asText() : args.toString());
+                        }
+                        toolCalls = true;
+                    }
+                    if (done) {
+                        String reason = msg.path("done_reason").asText("stop");
+                        choice.put("finish_reason", toolCalls || sawToolCalls ? "tool_calls"
+                                : reason.equals("length") ? "length" : "stop");
+                        ObjectNode usage = chunk.putObject("usage");
+                        int prompt = msg.path("prompt_eval_count").asInt(0);
+                        int completion = msg.path("eval_count").asInt(0);
+                        usage.put("prompt_tokens", prompt);
+                        usage.put("completion_tokens", completion);
+                        usage.put("total_tokens", prompt + completion);
+                        sink.emit(new ChatChunk(chunk.toString(), true));
+                        return;
+                    }
+                    choice.putNull("finish_reason");
+                    sawToolCalls |= toolCalls;
+                    sink.emit(new ChatChunk(chunk.toString(), false));
+                }
+                throw new CallFailedException(FailureKind.BAD_RESPONSE, id + " ended the stream before it was done");
+            } catch (IOException e) {
+                if (sink.cancelled()) {
+                    return;
+                }
+                throw http.failure(e, "api/chat");
+            }
+        });
+    }
+
+    private static void close(InputStream in) {
+        try {
+            in.close();
+        } catch (IOException ignored) {
+            // closing aborts the exchange; nothing else to do
+        }
+    }
+
+    private ObjectNode chunk(String chatId, String model) {
+        ObjectNode chunk = Http.JSON.createObjectNode();
+        chunk.put("id", chatId);
+        chunk.put("object", "chat.completion.chunk");
+        chunk.put("created", context.clock().instant().getEpochSecond());
+        chunk.put("model", model);
+        chunk.putArray("choices");
+        return chunk;
+    }
+
+    /** OpenAI chat request → Ollama {@code /api/chat} body. */
+    private static ObjectNode toOllama(ChatRequest request) {
+        JsonNode in;
+        try {
+            in = Http.JSON.readTree(request.json());
+        } catch (IOException e) {
+            throw new CallFailedException(FailureKind.INVALID_REQUEST, "the chat request is not JSON");
+        }
+        ObjectNode out = Http.JSON.createObjectNode();
+        out.put("model", request.model());
+        out.put("stream", true);
+        ArrayNode messages = out.putArray("messages");
+        for (JsonNode m : in.path("messages")) {
+            ObjectNode msg = messages.addObject();
+            msg.put("role", m.path("role").asText("user"));
+            JsonNode content = m.path("content");
+            if (content.isArray()) {
+                StringBuilder text = new StringBuilder();
+                ArrayNode images = null;
+                for (JsonNode part : content) {
+                    String type = part.path("type").asText();
+                    if (type.equals("text")) {
+                        text.append(part.path("text").asText());
+                    } else if (type.equals("image_url")) {
+                        String url = part.path("image_url").isTextual() ? part.path("image_url").asText()
+                                : part.path("image_url").path("url").asText();
+                        int comma = url.indexOf(',');
+                        if (!url.startsWith("data:") || comma < 0) {
+                            throw new CallFailedException(FailureKind.INVALID_REQUEST,
+                                    "Ollama takes images inline: send image_url as a data: URL (base64), not " + abbreviate(url));
+                        }
+                        if (images == null) {
+                            images = msg.putArray("images");
+                        }
+                        images.add(url.substring(comma + 1));
+                    }
+                }
+                msg.put("content", text.toString());
+            } else {
+                msg.put("content", content.isNull() || content.isMissingNode() ? "" : content.asText());
+            }
+            if (m.has("tool_calls")) {
+                ArrayNode calls = msg.putArray("tool_calls");
+                for (JsonNode call : m.path("tool_calls")) {
+                    ObjectNode fn = calls.addObject().putObject("function");
+                    fn.put("name", call.path("function").path("name").asText());
+                    JsonNode args = call.path("function").path("arguments");
+                    try {
+                        fn.set("arguments", args.isTextual() ? Http.JSON.readTree(args.asText()) : args);
+                    } catch (IOException e) {
+                        fn.put("arguments", args.asText());
+                    }
+                }
+            }
+            if (m.has("name")) {
+                msg.put("tool_name", m.get("name").asText());
+            }
+        }
+        if (in.has("tools")) {
+            out.set("tools", in.get("tools"));
+        }
+        ObjectNode options = Http.JSON.createObjectNode();
+        copy(in, "temperature", options, "temperature");
+        copy(in, "top_p", options, "top_p");
+        copy(in, "seed", options, "seed");
+        copy(in, "max_tokens", options, "num_predict");
+        copy(in, "max_completion_tokens", options, "num_predict");
+        copy(in, "presence_penalty", options, "presence_penalty");
+        copy(in, "frequency_penalty", options, "frequency_penalty");
+        if (in.has("stop")) {
+            JsonNode stop = in.get("stop");
+            if (stop.isTextual()) {
+                options.putArray("stop").add(stop.asText());
+            } else {
+                options.set("stop", stop);
+            }
+        }
+        if (!options.isEmpty()) {
+            out.set("options", options);
+        }
+        JsonNode format = in.path("response_format");
+        if (format.path("type").asText().equals("json_object")) {
+            out.put("format", "json");
+        } else if (format.path("type").asText().equals("json_schema")) {
+            out.set("format", format.path("json_schema").path("schema"));
+        }
+        return out;
+    }
+
+    private static void copy(JsonNode in, String from, ObjectNode out, String to) {
+        if (in.has(from) && !in.get(from).isNull()) {
+            out.set(to, in.get(from));
+        }
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() > 60 ? s.substring(0, 60) + "…" : s;
+    }
+
+    @Override
+    public Embeddings embed(EmbedRequest request) {
+        open();
+        ObjectNode body = Http.JSON.createObjectNode();
+        body.put("model", request.model());
+        ArrayNode input = body.putArray("input");
+        request.input().forEach(input::add);
+        JsonNode r = http.post("api/embed", body, Duration.ofSeconds(120));
+        List<float[]> vectors = new ArrayList<>();
+        for (JsonNode v : r.path("embeddings")) {
+            float[] f = new float[v.size()];
+            for (int i = 0; i < f.length; i++) {
+                f[i] = (float) v.get(i).asDouble();
+            }
+            vectors.add(f);
+        }
+        if (vectors.size() != request.input().size()) {
+            throw new CallFailedException(FailureKind.BAD_RESPONSE, id + " returned " + vectors.size()
+                    + " embeddings for " + request.input().size() + " inputs");
+        }
+        return new Embeddings(request.model(), vectors, r.path("prompt_eval_count").asInt(0));
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+    }
+}

@@ -1,0 +1,197 @@
+package farm.llama.atmosphere.plugin.discovery.openai;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import farm.llama.atmosphere.spi.BlockingPublisher;
+import farm.llama.atmosphere.spi.CallFailedException;
+import farm.llama.atmosphere.spi.ChatChunk;
+import farm.llama.atmosphere.spi.ChatRequest;
+import farm.llama.atmosphere.spi.EmbedRequest;
+import farm.llama.atmosphere.spi.Embeddings;
+import farm.llama.atmosphere.spi.FailureKind;
+import farm.llama.atmosphere.spi.NodeContext;
+import farm.llama.atmosphere.spi.discovery.BackendClient;
+import farm.llama.atmosphere.spi.discovery.BackendInfo;
+import farm.llama.atmosphere.spi.discovery.Capability;
+import farm.llama.atmosphere.spi.discovery.ModelProfiles;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Flow;
+
+/**
+ * A client for one OpenAI-compatible server: {@code /v1/models}, {@code /v1/chat/completions}
+ * (SSE stream, passed through chunk by chunk) and {@code /v1/embeddings}.
+ */
+final class OpenAiClient implements BackendClient {
+
+    private final NodeContext context;
+    private final Http http;
+    private final String id;
+    private volatile String flavour = "";
+    private volatile boolean closed;
+
+    OpenAiClient(NodeContext context, URI url, Optional<String> apiKey) {
+        this.context = context;
+        this.http = new Http(url, apiKey);
+        this.id = "openai@" + url.getHost() + ":" + (url.getPort() < 0 ? 80 : url.getPort());
+    }
+
+    void probe(Duration timeout) {
+        JsonNode models = http.get("v1/models", timeout);
+        if (!models.path("data").isArray()) {
+            throw new CallFailedException(FailureKind.BAD_RESPONSE, id + " answered /v1/models without a data list");
+        }
+        flavour = models.path("data").path(0).path("owned_by").asText("");
+    }
+
+    @Override
+    public BackendInfo info() {
+        return new BackendInfo(id, "openai", http.base(), flavour);
+    }
+
+    private void open() {
+        if (closed) {
+            throw new CallFailedException(FailureKind.UNREACHABLE, id + " is closed");
+        }
+    }
+
+    @Override
+    public List<Capability> capabilities() {
+        open();
+        JsonNode models = http.get("v1/models", Duration.ofSeconds(5));
+        List<Capability> out = new ArrayList<>();
+        for (JsonNode m : models.path("data")) {
+            String name = m.path("id").asText();
+            if (name.isEmpty()) {
+                continue;
+            }
+            ModelProfiles.Profile p = ModelProfiles.describe(name, List.of());
+            Map<String, String> meta = new LinkedHashMap<>();
+            meta.put("backend", id);
+            meta.put("backendType", "openai");
+            if (m.hasNonNull("owned_by")) {
+                meta.put("ownedBy", m.get("owned_by").asText());
+            }
+            // an OpenAI-compatible server has its models loaded when it lists them (LM Studio lists loaded ones)
+            meta.put("loaded", "true");
+            List<String> tags = new ArrayList<>(p.tags());
+            tags.add("warm");
+            out.add(new Capability(id + "/" + name, context.nodeId(), p.type(), name, p.description(), List.of(name),
+                    tags, http.base().toString(), meta));
+        }
+        return out;
+    }
+
+    @Override
+    public Flow.Publisher<ChatChunk> chat(ChatRequest request) {
+        open();
+        ObjectNode body;
+        try {
+            JsonNode in = Http.JSON.readTree(request.json());
+            if (!in.isObject()) {
+                throw new IOException("not an object");
+            }
+            body = (ObjectNode) in.deepCopy();
+        } catch (IOException e) {
+            return BlockingPublisher.failed(new CallFailedException(FailureKind.INVALID_REQUEST, "the chat request is not a JSON object"));
+        }
+        body.put("model", request.model());
+        body.put("stream", true);
+        body.putObject("stream_options").put("include_usage", true);
+        return BlockingPublisher.of("openai-chat", sink -> {
+            InputStream in = http.stream("v1/chat/completions", body, request.timeout());
+            sink.onCancel(() -> {
+                try {
+                    in.close();
+                } catch (IOException ignored) {
+                    // closing aborts the exchange
+                }
+            });
+            try (BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = reader.readLine()) != null) {
+                    if (!line.startsWith("data:")) {
+                        continue;
+                    }
+                    String data = line.substring(5).trim();
+                    if (data.equals("[DONE]")) {
+                        return;
+                    }
+                    JsonNode chunk;
+                    try {
+                        chunk = Http.JSON.readTree(data);
+                    } catch (IOException e) {
+                        throw new CallFailedException(FailureKind.BAD_RESPONSE, id + " sent an event that is not JSON");
+                    }
+                    if (chunk.has("error")) {
+                        JsonNode err = chunk.get("error");
+                        throw new CallFailedException(FailureKind.BAD_RESPONSE, id + " failed mid-stream: "
+                                + (err.isTextual() ? err.asText() : err.path("message").asText(err.toString())));
+                    }
+                    boolean last = false;
+                    for (JsonNode choice : chunk.path("choices")) {
+                        last |= choice.hasNonNull("finish_reason");
+                    }
+                    sink.emit(new ChatChunk(chunk.toString(), last));
+                }
+                throw new CallFailedException(FailureKind.BAD_RESPONSE, id + " ended the stream without [DONE]");
+            } catch (IOException e) {
+                if (sink.cancelled()) {
+                    return;
+                }
+                throw http.failure(e, "v1/chat/completions");
+            }
+        });
+    }
+
+    @Override
+    public Embeddings embed(EmbedRequest request) {
+        open();
+        ObjectNode body = Http.JSON.createObjectNode();
+        body.put("model", request.model());
+        ArrayNode input = body.putArray("input");
+        request.input().forEach(input::add);
+        body.put("encoding_format", "float");
+        JsonNode r = http.post("v1/embeddings", body, Duration.ofSeconds(120));
+        List<float[]> vectors = new ArrayList<>();
+        for (JsonNode d : r.path("data")) {
+            JsonNode e = d.path("embedding");
+            if (e.isTextual()) {
+                ByteBuffer b = ByteBuffer.wrap(Base64.getDecoder().decode(e.asText())).order(ByteOrder.LITTLE_ENDIAN);
+                float[] f = new float[b.remaining() / 4];
+                b.asFloatBuffer().get(f);
+                vectors.add(f);
+            } else {
+                float[] f = new float[e.size()];
+                for (int i = 0; i < f.length; i++) {
+                    f[i] = (float) e.get(i).asDouble();
+                }
+                vectors.add(f);
+            }
+        }
+        if (vectors.size() != request.input().size()) {
+            throw new CallFailedException(FailureKind.BAD_RESPONSE, id + " returned " + vectors.size()
+                    + " embeddings for " + request.input().size() + " inputs");
+        }
+        return new Embeddings(request.model(), vectors, r.path("usage").path("prompt_tokens").asInt(0));
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+    }
+}
