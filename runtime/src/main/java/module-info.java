@@ -8,6 +8,7 @@ module farm.llama.atmosphere.runtime {
     requires com.fasterxml.jackson.datatype.jdk8;
     requires java.net.http;
     requires java.logging;
+    requires java.management;
     requires io.helidon.webserver;
     requires io.helidon.http;
     requires io.helidon.common.tls;
@@ -25,4 +26,9 @@ module farm.llama.atmosphere.runtime {
     uses farm.llama.atmosphere.spi.transport.TransportProvider;
     uses farm.llama.atmosphere.spi.agent.AgentTypeProvider;
     uses farm.llama.atmosphere.spi.tool.ToolProvider;
+
+    provides farm.llama.atmosphere.spi.routing.EmbedderProvider
+            with farm.llama.atmosphere.runtime.routing.LexicalEmbedderProvider;
+    provides farm.llama.atmosphere.spi.routing.RouterProvider
+            with farm.llama.atmosphere.runtime.routing.SemanticRouterProvider;
 }

@@ -31,6 +31,23 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import farm.llama.atmosphere.runtime.discovery.BackendState;
+import farm.llama.atmosphere.runtime.discovery.DiscoveryService;
+import farm.llama.atmosphere.runtime.routing.ChatCall;
+import farm.llama.atmosphere.runtime.routing.ChatRequests;
+import farm.llama.atmosphere.runtime.routing.CostModel;
+import farm.llama.atmosphere.runtime.routing.RouterService;
+import farm.llama.atmosphere.spi.ChatChunk;
+import farm.llama.atmosphere.spi.ChatRequest;
+import farm.llama.atmosphere.spi.discovery.Capability;
+import farm.llama.atmosphere.spi.discovery.DiscoveryProvider;
+import farm.llama.atmosphere.spi.routing.Embedder;
+import farm.llama.atmosphere.spi.routing.EmbedderProvider;
+import farm.llama.atmosphere.spi.routing.RouteDecision;
+import farm.llama.atmosphere.spi.routing.RouteQuery;
+import farm.llama.atmosphere.spi.routing.Router;
+import farm.llama.atmosphere.spi.routing.RouterProvider;
 
 /**
  * An Atmosphere node over one data directory. {@link #open} loads identity, config and plugins;
@@ -47,7 +64,12 @@ public final class Node implements NodeApi, AutoCloseable {
     private final String name;
     private final PluginHost plugins;
     private final EventBus events;
-    private final LocalRouting routing = new LocalRouting();
+    private final DeferredRouting routing = new DeferredRouting();
+    private final DiscoveryService discovery;
+    private final RouterService router;
+    private final Embedder embedder;
+    private final Router routerImpl;
+    private volatile boolean scanned;
     private final Clock clock = Clock.systemUTC();
     private final Instant startedAt = Instant.now();
     private volatile ToolRegistry tools;
@@ -66,6 +88,70 @@ public final class Node implements NodeApi, AutoCloseable {
                 Atmosphere.version(), config.pluginsEnabled());
         this.plugins.start();
         this.tools = buildTools();
+        this.embedder = createEmbedder();
+        this.routerImpl = createRouter();
+        this.discovery = new DiscoveryService(plugins.providers(DiscoveryProvider.class),
+                f -> contextFor("discovery", "discovery", f), plugins::providerFailed,
+                config.view().subtree("discovery"), config.asMap().get("backends"), this::publish);
+        this.router = new RouterService(discovery, embedder, routerImpl, new CostModel(config.view().subtree("cost")),
+                this::publish, identity.nodeId(),
+                config.view().number("routing.max-attempts").orElse(3L).intValue(),
+                config.view().duration("routing.queue-timeout").orElse(Duration.ofSeconds(5)));
+        routing.target(router);
+    }
+
+    private Embedder createEmbedder() {
+        Optional<String> wanted = config.view().string("routing.embedder");
+        for (PluginHost.Found<EmbedderProvider> f : plugins.providers(EmbedderProvider.class)) {
+            if (wanted.isPresent() && !wanted.get().equals(f.provider().type())) {
+                continue;
+            }
+            try {
+                Embedder e = f.provider().create(contextFor("embedder", "embedder", f));
+                LOG.log(System.Logger.Level.INFO, "Embedder: " + e.id() + " (" + e.dimensions() + " dimensions, from " + f.origin() + ")");
+                return e;
+            } catch (RuntimeException | LinkageError e) {
+                plugins.providerFailed(f.origin(), "embedder '" + f.provider().type() + "' failed: " + PluginHost.oneLine(e));
+            }
+        }
+        if (wanted.isPresent()) {
+            LOG.log(System.Logger.Level.WARNING, "routing.embedder '" + wanted.get() + "' is not available; using the lexical embedder");
+        }
+        return new farm.llama.atmosphere.runtime.routing.LexicalEmbedder();
+    }
+
+    private Router createRouter() {
+        Optional<String> wanted = config.view().string("routing.router");
+        for (PluginHost.Found<RouterProvider> f : plugins.providers(RouterProvider.class)) {
+            if (wanted.isPresent() && !wanted.get().equals(f.provider().type())) {
+                continue;
+            }
+            try {
+                return f.provider().create(contextFor("routing", "router", f));
+            } catch (RuntimeException | LinkageError e) {
+                plugins.providerFailed(f.origin(), "router '" + f.provider().type() + "' failed: " + PluginHost.oneLine(e));
+            }
+        }
+        return new farm.llama.atmosphere.runtime.routing.SemanticRouter();
+    }
+
+    /** @return the router over this node's backends */
+    public RouterService router() {
+        return router;
+    }
+
+    /** @return backend discovery */
+    public DiscoveryService discovery() {
+        return discovery;
+    }
+
+    private void ensureScanned() {
+        if (!scanned) {
+            scanned = true;
+            if (server == null) {
+                discovery.scanNow();
+            }
+        }
     }
 
     /**
@@ -131,7 +217,9 @@ public final class Node implements NodeApi, AutoCloseable {
         try {
             long t0 = System.nanoTime();
             AdminToken token = AdminToken.loadOrCreate(dataDir.adminTokenFile());
-            server = new ApiServer(config, host, port, this, this::health, events, token);
+            server = new ApiServer(config, host, port, this, this::health, events, token, router);
+            scanned = true;
+            discovery.start();
             String shownHost = host.contains(":") ? "[" + host + "]" : host;
             String scheme = config.tlsKeystore().isPresent() ? "https" : "http";
             address = URI.create(scheme + "://" + ("0.0.0.0".equals(host) || "::".equals(host) ? "127.0.0.1" : shownHost)
@@ -284,6 +372,74 @@ public final class Node implements NodeApi, AutoCloseable {
     }
 
     @Override
+    public List<BackendReport> backends() {
+        ensureScanned();
+        return discovery.backends().stream().map(Node::report).toList();
+    }
+
+    @Override
+    public List<BackendReport> scan() {
+        scanned = true;
+        discovery.scanNow();
+        return discovery.backends().stream().map(Node::report).toList();
+    }
+
+    static BackendReport report(BackendState b) {
+        return new BackendReport(b.id(), b.type(), b.info().url().toString(), b.info().version(), b.up() ? "up" : "down",
+                Math.round(b.latencyMs() * 10) / 10.0, Math.round(b.tokensPerSecond() * 10) / 10.0, b.inFlight(),
+                b.concurrency(), b.capabilities().size(), b.lastError(), b.lastSeen().map(Instant::toString));
+    }
+
+    @Override
+    public List<Capability> capabilities() {
+        ensureScanned();
+        return discovery.capabilities();
+    }
+
+    @Override
+    public RouteDecision route(String intent, Optional<String> model, boolean vision) {
+        ensureScanned();
+        Set<String> needs = vision ? Set.of("vision/chat") : RouterService.CHAT_TYPES;
+        return router.decide(new RouteQuery(intent, needs, model.filter(m -> !m.equals("auto"))));
+    }
+
+    @Override
+    public Map<String, Object> cost() {
+        CostModel.NodeFactors f = router.costModel().node();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("nodeId", identity.nodeId());
+        m.put("onBattery", f.onBattery());
+        m.put("batteryPercent", f.batteryPercent());
+        m.put("cpuLoadPerCore", f.cpuLoad());
+        m.put("memoryUsedPercent", f.memoryUsedPercent());
+        m.put("metered", f.metered());
+        m.put("multipliers", f.multipliers());
+        m.put("overall", f.overall());
+        return m;
+    }
+
+    @Override
+    public String chat(String requestJson, java.util.function.Consumer<String> onText) {
+        ensureScanned();
+        String model = Json.parse(requestJson).path("model").asText("auto");
+        RouteQuery query = model.equals("auto")
+                ? new RouteQuery(ChatRequests.intent(requestJson), ChatRequests.needs(requestJson), Optional.empty())
+                : new RouteQuery("", ChatRequests.needs(requestJson), Optional.of(model));
+        try (ChatCall call = router.startChat(new ChatRequest(model, requestJson), query)) {
+            Optional<ChatChunk> c;
+            while ((c = call.next()).isPresent()) {
+                for (JsonNode choice : Json.parse(c.get().json()).path("choices")) {
+                    String text = choice.path("delta").path("content").asText("");
+                    if (!text.isEmpty()) {
+                        onText.accept(text);
+                    }
+                }
+            }
+            return router.routeOf(call.served().capability());
+        }
+    }
+
+    @Override
     public synchronized void close() {
         if (server != null) {
             publish(new NodeEvent("node.stopping", Instant.now(), Map.of()));
@@ -299,6 +455,9 @@ public final class Node implements NodeApi, AutoCloseable {
                 LOG.log(System.Logger.Level.WARNING, "Cannot remove " + dataDir.nodeFile() + ": " + e.getMessage());
             }
         }
+        discovery.close();
+        embedder.close();
+        routerImpl.close();
         tools.close();
         plugins.close();
         releaseLock();

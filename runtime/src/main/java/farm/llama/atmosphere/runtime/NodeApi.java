@@ -1,7 +1,11 @@
 package farm.llama.atmosphere.runtime;
 
+import farm.llama.atmosphere.spi.discovery.Capability;
+import farm.llama.atmosphere.spi.routing.RouteDecision;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * What the CLI can ask of a node. Implemented by {@link Node} in-process (when no node is
@@ -51,4 +55,35 @@ public interface NodeApi {
      * @throws farm.llama.atmosphere.spi.CallFailedException on failure, with its kind
      */
     String runTool(String name, String argumentsJson);
+
+    /** @return every backend found, up or down */
+    List<BackendReport> backends();
+
+    /** @return every backend after probing them all now */
+    List<BackendReport> scan();
+
+    /** @return the capabilities of the backends that are up */
+    List<Capability> capabilities();
+
+    /**
+     * Explains where a request would go; executes nothing.
+     *
+     * @param intent the request's meaning
+     * @param model a model name, or empty for {@code auto}
+     * @param vision whether it carries an image
+     * @return the decision with score terms and runners-up
+     */
+    RouteDecision route(String intent, Optional<String> model, boolean vision);
+
+    /** @return this node's cost factors */
+    Map<String, Object> cost();
+
+    /**
+     * Runs a routed chat and streams its text.
+     *
+     * @param requestJson an OpenAI chat request ({@code model} may be {@code auto})
+     * @param onText receives each piece of text as it arrives
+     * @return the route that served it
+     */
+    String chat(String requestJson, Consumer<String> onText);
 }

@@ -191,4 +191,76 @@ public final class NodeClient implements NodeApi {
     public String runTool(String name, String argumentsJson) {
         return Json.write(call("POST", "/api/v1/tools/" + seg(name) + "/run", argumentsJson).path("result"));
     }
+
+    @Override
+    public List<BackendReport> backends() {
+        return as(call("GET", "/api/v1/backends", "").path("backends"), new TypeReference<>() { });
+    }
+
+    @Override
+    public List<BackendReport> scan() {
+        return as(call("POST", "/api/v1/scan", "{}").path("backends"), new TypeReference<>() { });
+    }
+
+    @Override
+    public List<farm.llama.atmosphere.spi.discovery.Capability> capabilities() {
+        return as(call("GET", "/api/v1/capabilities", "").path("capabilities"), new TypeReference<>() { });
+    }
+
+    @Override
+    public farm.llama.atmosphere.spi.routing.RouteDecision route(String intent, Optional<String> model, boolean vision) {
+        var body = Json.MAPPER.createObjectNode();
+        body.put("intent", intent);
+        model.ifPresent(m -> body.put("model", m));
+        body.put("vision", vision);
+        return as(call("POST", "/api/v1/route", body.toString()), new TypeReference<>() { });
+    }
+
+    @Override
+    public java.util.Map<String, Object> cost() {
+        return as(call("GET", "/api/v1/cost", ""), new TypeReference<>() { });
+    }
+
+    @Override
+    public String chat(String requestJson, java.util.function.Consumer<String> onText) {
+        var body = (com.fasterxml.jackson.databind.node.ObjectNode) Json.parse(requestJson);
+        body.put("stream", true);
+        HttpRequest req = request("/v1/chat/completions").header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build();
+        HttpResponse<java.util.stream.Stream<String>> r;
+        try {
+            r = http.send(req, HttpResponse.BodyHandlers.ofLines());
+        } catch (IOException e) {
+            throw new CallFailedException(FailureKind.UNREACHABLE, "Cannot talk to the node at " + base + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CallFailedException(FailureKind.CANCELLED, "Interrupted");
+        }
+        try (java.util.stream.Stream<String> lines = r.body()) {
+            if (r.statusCode() >= 400) {
+                JsonNode err = Json.parse(String.join("\n", lines.toList())).path("error");
+                throw new CallFailedException(kindOf(err.path("code").asText(""), r.statusCode()), err.path("message").asText("HTTP " + r.statusCode()));
+            }
+            for (String line : (Iterable<String>) lines::iterator) {
+                if (!line.startsWith("data:")) {
+                    continue;
+                }
+                String data = line.substring(5).trim();
+                if (data.equals("[DONE]")) {
+                    break;
+                }
+                JsonNode chunk = Json.parse(data);
+                if (chunk.has("error")) {
+                    throw new CallFailedException(FailureKind.BAD_RESPONSE, chunk.path("error").path("message").asText());
+                }
+                for (JsonNode choice : chunk.path("choices")) {
+                    String text = choice.path("delta").path("content").asText("");
+                    if (!text.isEmpty()) {
+                        onText.accept(text);
+                    }
+                }
+            }
+        }
+        return r.headers().firstValue("x-atmosphere-route").orElse("");
+    }
 }

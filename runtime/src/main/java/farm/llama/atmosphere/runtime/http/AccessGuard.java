@@ -40,6 +40,7 @@ final class AccessGuard {
 
     private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
     private static final Set<Method> SAFE = Set.of(Method.GET, Method.HEAD, Method.OPTIONS);
+    private static final Set<String> READ_ONLY_POSTS = Set.of("/api/v1/route");
 
     private final Set<String> allowedHosts = new HashSet<>();
     private final Set<String> allowedOrigins = new HashSet<>();
@@ -85,7 +86,10 @@ final class AccessGuard {
         }
         boolean loopback = isLoopback(req.remotePeer().address());
         boolean health = req.path().path().equals("/health");
-        boolean needsToken = !SAFE.contains(req.prologue().method()) || (!loopback && !health);
+        String path = req.path().path();
+        // the OpenAI API and read-only POSTs are open to local clients (Host and Origin are still checked)
+        boolean readOnly = SAFE.contains(req.prologue().method()) || path.startsWith("/v1/") || READ_ONLY_POSTS.contains(path);
+        boolean needsToken = loopback ? !readOnly : !health;
         if (needsToken) {
             Optional<String> presented = req.headers().first(HeaderNames.AUTHORIZATION)
                     .filter(v -> v.regionMatches(true, 0, "Bearer ", 0, 7))

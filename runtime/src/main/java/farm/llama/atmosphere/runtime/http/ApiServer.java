@@ -56,7 +56,7 @@ public final class ApiServer implements AutoCloseable {
      * @throws AtmosphereException if the address cannot be bound, saying what to do
      */
     public ApiServer(NodeConfig config, String host, int port, NodeApi api, Supplier<Map<String, Object>> health,
-                     EventBus events, AdminToken token) {
+                     EventBus events, AdminToken token, farm.llama.atmosphere.runtime.routing.RouterService router) {
         this.events = events;
         this.api = api;
         AccessGuard guard = new AccessGuard(config.allowedHosts(), config.allowedOrigins(), token);
@@ -82,6 +82,18 @@ public final class ApiServer implements AutoCloseable {
                 .get("/api/v1/tools/{name}", (req, res) -> json(res, api.tool(param(req, "name"))))
                 .post("/api/v1/tools/{name}/run", this::runTool)
                 .get("/api/v1/events", this::streamEvents)
+                .get("/api/v1/backends", (req, res) -> json(res, Map.of("backends", api.backends())))
+                .post("/api/v1/scan", (req, res) -> json(res, Map.of("backends", api.scan())))
+                .get("/api/v1/capabilities", (req, res) -> json(res, Map.of("capabilities", api.capabilities())))
+                .get("/api/v1/cost", (req, res) -> json(res, api.cost()))
+                .post("/api/v1/route", this::route);
+        new OpenAiApi(router).register(routing);
+        routing.error(ApiError.class, (req, res, e) -> {
+                    if (e.retryAfter > 0) {
+                        res.header(HeaderNames.RETRY_AFTER, Integer.toString(e.retryAfter));
+                    }
+                    error(res, e.status, e.type, e.code, e.param, e.getMessage());
+                })
                 .error(CallFailedException.class, (req, res, e) -> failure(res, e))
                 .error(AtmosphereException.class, (req, res, e) ->
                         error(res, Status.BAD_REQUEST_400, "invalid_request_error", "bad_request", e.getMessage()))
@@ -150,6 +162,23 @@ public final class ApiServer implements AutoCloseable {
     /** @return the bound port */
     public int port() {
         return server.port();
+    }
+
+    private void route(ServerRequest req, ServerResponse res) {
+        String text = req.content().hasEntity() ? req.content().as(String.class) : "";
+        JsonNode body;
+        try {
+            body = Json.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new ApiError(Status.BAD_REQUEST_400, "invalid_request_error", "invalid_json", null,
+                    "We could not parse the JSON body of your request: " + e.getMessage());
+        }
+        if (!body.path("intent").isTextual() || body.path("intent").asText().isBlank()) {
+            throw new ApiError(Status.BAD_REQUEST_400, "invalid_request_error", "missing_required_parameter", "intent",
+                    "'intent' is required: the text to route, e.g. {\"intent\": \"fix this Python stack trace\"}.");
+        }
+        Optional<String> model = body.path("model").isTextual() ? Optional.of(body.get("model").asText()) : Optional.empty();
+        json(res, api.route(body.get("intent").asText(), model, body.path("vision").asBoolean(false)));
     }
 
     private static String param(ServerRequest req, String name) {
@@ -224,10 +253,14 @@ public final class ApiServer implements AutoCloseable {
     }
 
     static void error(ServerResponse res, Status status, String type, String code, String message) {
+        error(res, status, type, code, null, message);
+    }
+
+    static void error(ServerResponse res, Status status, String type, String code, String param, String message) {
         Map<String, Object> err = new LinkedHashMap<>();
         err.put("message", message);
         err.put("type", type);
-        err.put("param", null);
+        err.put("param", param);
         err.put("code", code);
         res.status(status);
         res.header(HeaderNames.CONTENT_TYPE, "application/json");

@@ -1,0 +1,461 @@
+package farm.llama.atmosphere.runtime.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import farm.llama.atmosphere.runtime.routing.ChatCall;
+import farm.llama.atmosphere.runtime.routing.ChatRequests;
+import farm.llama.atmosphere.runtime.routing.RouterService;
+import farm.llama.atmosphere.runtime.util.Json;
+import farm.llama.atmosphere.spi.CallFailedException;
+import farm.llama.atmosphere.spi.ChatChunk;
+import farm.llama.atmosphere.spi.ChatRequest;
+import farm.llama.atmosphere.spi.EmbedRequest;
+import farm.llama.atmosphere.spi.FailureKind;
+import farm.llama.atmosphere.spi.discovery.Capability;
+import farm.llama.atmosphere.spi.routing.RouteQuery;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * The OpenAI-compatible API: {@code GET /v1/models}, {@code POST /v1/chat/completions},
+ * {@code POST /v1/completions}, {@code POST /v1/embeddings}. {@code model: "auto"} (or none)
+ * routes by meaning; a model name routes to a backend that serves it. Responses carry
+ * {@code x-atmosphere-route}, {@code -node}, {@code -score} and, after a failover,
+ * {@code -failover}. Errors use OpenAI's shape and status codes.
+ */
+final class OpenAiApi {
+
+    private final RouterService router;
+
+    OpenAiApi(RouterService router) {
+        this.router = router;
+    }
+
+    void register(HttpRouting.Builder routing) {
+        routing.get("/v1/models", this::models)
+                .get("/v1/models/{id}", this::model)
+                .post("/v1/chat/completions", (req, res) -> chat(req, res, false))
+                .post("/v1/completions", (req, res) -> chat(req, res, true))
+                .post("/v1/embeddings", this::embeddings);
+    }
+
+    private static ObjectNode bodyOf(ServerRequest req) {
+        String text = req.content().hasEntity() ? req.content().as(String.class) : "";
+        JsonNode body;
+        try {
+            body = Json.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new ApiError(Status.BAD_REQUEST_400, "invalid_request_error", "invalid_json", null,
+                    "We could not parse the JSON body of your request: " + e.getMessage());
+        }
+        if (!body.isObject()) {
+            throw new ApiError(Status.BAD_REQUEST_400, "invalid_request_error", "invalid_json", null,
+                    "The request body must be a JSON object.");
+        }
+        return (ObjectNode) body;
+    }
+
+    private static void requireType(ObjectNode body, String field, String type) {
+        JsonNode v = body.get(field);
+        if (v == null || v.isNull()) {
+            return;
+        }
+        boolean ok = switch (type) {
+            case "string" -> v.isTextual();
+            case "boolean" -> v.isBoolean();
+            case "number" -> v.isNumber();
+            case "integer" -> v.isIntegralNumber();
+            case "array" -> v.isArray();
+            case "object" -> v.isObject();
+            case "string|array" -> v.isTextual() || v.isArray();
+            default -> true;
+        };
+        if (!ok) {
+            throw new ApiError(Status.BAD_REQUEST_400, "invalid_request_error", "invalid_type", field,
+                    "Invalid type for '" + field + "': expected " + type.replace("|", " or ") + ", got " + v.getNodeType().name().toLowerCase(java.util.Locale.ROOT) + ".");
+        }
+    }
+
+    private String modelOf(ObjectNode body) {
+        requireType(body, "model", "string");
+        String model = body.path("model").asText("auto");
+        if (model.isBlank() || model.equals("default")) {
+            model = "auto";
+        }
+        return model;
+    }
+
+    private void models(ServerRequest req, ServerResponse res) {
+        ObjectNode out = Json.MAPPER.createObjectNode();
+        out.put("object", "list");
+        ArrayNode data = out.putArray("data");
+        ObjectNode auto = data.addObject();
+        auto.put("id", "auto");
+        auto.put("object", "model");
+        auto.put("created", 0);
+        auto.put("owned_by", "atmosphere");
+        auto.putObject("atmosphere").put("description", "routes each request to the capability that fits it best");
+        for (Map.Entry<String, List<Capability>> e : router.models().entrySet()) {
+            data.add(modelEntry(e.getKey(), e.getValue()));
+        }
+        ObjectNode local = data.addObject();
+        local.put("id", router.embedder().id());
+        local.put("object", "model");
+        local.put("created", 0);
+        local.put("owned_by", "atmosphere");
+        ObjectNode a = local.putObject("atmosphere");
+        a.putArray("types").add("llm/embed");
+        a.putArray("nodes").add(router.nodeId());
+        a.put("description", "this node's own embedder");
+        send(res, out);
+    }
+
+    private ObjectNode modelEntry(String name, List<Capability> caps) {
+        ObjectNode m = Json.MAPPER.createObjectNode();
+        m.put("id", name);
+        m.put("object", "model");
+        m.put("created", 0);
+        m.put("owned_by", "atmosphere");
+        ObjectNode a = m.putObject("atmosphere");
+        Set<String> nodes = new LinkedHashSet<>();
+        Set<String> backends = new LinkedHashSet<>();
+        Set<String> types = new LinkedHashSet<>();
+        for (Capability c : caps) {
+            nodes.add(c.nodeId());
+            backends.add(c.metadata().getOrDefault("backend", ""));
+            types.add(c.type());
+        }
+        nodes.forEach(a.putArray("nodes")::add);
+        backends.forEach(a.putArray("backends")::add);
+        types.forEach(a.putArray("types")::add);
+        return m;
+    }
+
+    private void model(ServerRequest req, ServerResponse res) {
+        String id = req.path().pathParameters().get("id");
+        List<Capability> caps = router.models().get(id);
+        if (caps == null) {
+            throw new ApiError(Status.NOT_FOUND_404, "invalid_request_error", "model_not_found", "model",
+                    "The model '" + id + "' does not exist on this node. GET /v1/models lists the models.");
+        }
+        send(res, modelEntry(id, caps));
+    }
+
+    private void chat(ServerRequest req, ServerResponse res, boolean legacy) {
+        ObjectNode body = bodyOf(req);
+        String model = modelOf(body);
+        requireType(body, "stream", "boolean");
+        requireType(body, "temperature", "number");
+        requireType(body, "top_p", "number");
+        requireType(body, "max_tokens", "integer");
+        requireType(body, "tools", "array");
+        requireType(body, "stop", "string|array");
+        if (legacy) {
+            requireType(body, "prompt", "string|array");
+            JsonNode prompt = body.path("prompt");
+            String text;
+            if (prompt.isTextual()) {
+                text = prompt.asText();
+            } else if (prompt.isArray() && prompt.size() == 1 && prompt.get(0).isTextual()) {
+                text = prompt.get(0).asText();
+            } else {
+                throw new ApiError(Status.BAD_REQUEST_400, "invalid_request_error", "invalid_value", "prompt",
+                        "'prompt' must be a string (or an array holding one string).");
+            }
+            ArrayNode messages = body.putArray("messages");
+            ObjectNode m = messages.addObject();
+            m.put("role", "user");
+            m.put("content", text);
+            body.remove("prompt");
+        }
+        JsonNode messages = body.get("messages");
+        if (messages == null || !messages.isArray() || messages.isEmpty()) {
+            throw new ApiError(Status.BAD_REQUEST_400, "invalid_request_error", "missing_required_parameter", "messages",
+                    "'messages' is required: a non-empty array of {role, content}.");
+        }
+        for (int i = 0; i < messages.size(); i++) {
+            JsonNode m = messages.get(i);
+            if (!m.isObject() || !m.path("role").isTextual()) {
+                throw new ApiError(Status.BAD_REQUEST_400, "invalid_request_error", "invalid_value", "messages[" + i + "]",
+                        "messages[" + i + "] must be an object with a string 'role'.");
+            }
+        }
+        if (!model.equals("auto") && !router.knows(model)) {
+            throw new ApiError(Status.NOT_FOUND_404, "invalid_request_error", "model_not_found", "model",
+                    "The model '" + model + "' does not exist on this node. GET /v1/models lists the models; use \"auto\" to route by meaning.");
+        }
+        String json = body.toString();
+        boolean stream = body.path("stream").asBoolean(false);
+        RouteQuery query = model.equals("auto")
+                ? new RouteQuery(ChatRequests.intent(json), ChatRequests.needs(json), Optional.empty())
+                : new RouteQuery("", ChatRequests.needs(json), Optional.of(model));
+        ChatCall call;
+        try {
+            call = router.startChat(new ChatRequest(model, json), query);
+        } catch (CallFailedException e) {
+            throw routingFailure(e, model);
+        }
+        try (call) {
+            headers(res, call.served().capability(), call.served().score(), call.failedRoutes());
+            if (stream) {
+                streamChat(res, call, legacy);
+            } else {
+                send(res, aggregate(call, legacy));
+            }
+        }
+    }
+
+    private static ApiError routingFailure(CallFailedException e, String model) {
+        return switch (e.kind()) {
+            case NOT_FOUND -> new ApiError(Status.SERVICE_UNAVAILABLE_503, "service_unavailable", "no_capability", null, e.getMessage());
+            case OVERLOADED -> new ApiError(Status.SERVICE_UNAVAILABLE_503, "service_unavailable", "overloaded", null, e.getMessage())
+                    .retryAfter(1);
+            case TIMEOUT -> new ApiError(Status.GATEWAY_TIMEOUT_504, "timeout", "backend_timeout", null, e.getMessage());
+            case INVALID_REQUEST -> new ApiError(Status.BAD_REQUEST_400, "invalid_request_error", "invalid_request", null, e.getMessage());
+            case REFUSED -> new ApiError(Status.FORBIDDEN_403, "permission_error", "refused", null, e.getMessage());
+            case CANCELLED -> new ApiError(Status.create(499, "Client Closed Request"), "cancelled", "cancelled", null, e.getMessage());
+            default -> new ApiError(Status.BAD_GATEWAY_502, "server_error", "backend_failed", null, e.getMessage());
+        };
+    }
+
+    private void headers(ServerResponse res, Capability c, double score, List<String> failed) {
+        res.header("x-atmosphere-route", router.routeOf(c));
+        res.header("x-atmosphere-node", c.nodeId());
+        res.header("x-atmosphere-score", String.format(java.util.Locale.ROOT, "%.4f", score));
+        if (!failed.isEmpty()) {
+            List<String> routes = failed.stream().map(f -> f.contains(" (") ? f.substring(0, f.indexOf(" (")) : f).toList();
+            res.header("x-atmosphere-failover", String.join(", ", routes));
+        }
+    }
+
+    private void streamChat(ServerResponse res, ChatCall call, boolean legacy) {
+        res.header(HeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8");
+        res.header(HeaderNames.CACHE_CONTROL, "no-cache");
+        try (OutputStream out = res.outputStream()) {
+            try {
+                Optional<ChatChunk> c;
+                while ((c = call.next()).isPresent()) {
+                    String json = legacy ? toTextChunk(c.get().json()) : c.get().json();
+                    if (json != null) {
+                        out.write(("data: " + json + "\n\n").getBytes(StandardCharsets.UTF_8));
+                        out.flush();
+                    }
+                }
+            } catch (CallFailedException e) {
+                ObjectNode err = Json.MAPPER.createObjectNode();
+                ObjectNode inner = err.putObject("error");
+                inner.put("message", "The backend failed mid-stream: " + e.getMessage());
+                inner.put("type", "server_error");
+                inner.putNull("param");
+                inner.put("code", e.kind() == FailureKind.TIMEOUT ? "backend_timeout" : "backend_failed");
+                out.write(("data: " + err + "\n\n").getBytes(StandardCharsets.UTF_8));
+            }
+            out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
+            out.flush();
+        } catch (IOException | UncheckedIOException e) {
+            // the client went away: closing the call cancels the generation at the backend
+            call.close();
+        }
+    }
+
+    private static String toTextChunk(String chatChunk) {
+        JsonNode c = Json.parse(chatChunk);
+        ObjectNode t = Json.MAPPER.createObjectNode();
+        t.put("id", c.path("id").asText().replace("chatcmpl", "cmpl"));
+        t.put("object", "text_completion");
+        t.put("created", c.path("created").asLong());
+        t.put("model", c.path("model").asText());
+        ArrayNode choices = t.putArray("choices");
+        for (JsonNode ch : c.path("choices")) {
+            ObjectNode o = choices.addObject();
+            o.put("text", ch.path("delta").path("content").asText(""));
+            o.put("index", ch.path("index").asInt());
+            o.putNull("logprobs");
+            o.set("finish_reason", ch.path("finish_reason").isMissingNode() ? null : ch.get("finish_reason"));
+        }
+        if (c.has("usage") && !c.get("usage").isNull()) {
+            t.set("usage", c.get("usage"));
+        }
+        return t.toString();
+    }
+
+    /** Collects a stream into one {@code chat.completion} (or {@code text_completion}). */
+    private static ObjectNode aggregate(ChatCall call, boolean legacy) {
+        String id = null;
+        String model = null;
+        long created = Instant.now().getEpochSecond();
+        StringBuilder content = new StringBuilder();
+        List<ObjectNode> toolCalls = new ArrayList<>();
+        String finish = null;
+        JsonNode usage = null;
+        Optional<ChatChunk> c;
+        while ((c = call.next()).isPresent()) {
+            JsonNode chunk = Json.parse(c.get().json());
+            if (id == null && chunk.hasNonNull("id")) {
+                id = chunk.get("id").asText();
+                model = chunk.path("model").asText();
+                created = chunk.path("created").asLong(created);
+            }
+            if (chunk.hasNonNull("usage")) {
+                usage = chunk.get("usage");
+            }
+            for (JsonNode ch : chunk.path("choices")) {
+                JsonNode delta = ch.path("delta");
+                if (delta.path("content").isTextual()) {
+                    content.append(delta.get("content").asText());
+                }
+                for (JsonNode tc : delta.path("tool_calls")) {
+                    int index = tc.path("index").asInt(toolCalls.size());
+                    while (toolCalls.size() <= index) {
+                        ObjectNode fresh = Json.MAPPER.createObjectNode();
+                        fresh.put("type", "function");
+                        fresh.putObject("function").put("name", "").put("arguments", "");
+                        toolCalls.add(fresh);
+                    }
+                    ObjectNode target = toolCalls.get(index);
+                    if (tc.hasNonNull("id")) {
+                        target.put("id", tc.get("id").asText());
+                    }
+                    ObjectNode fn = (ObjectNode) target.get("function");
+                    JsonNode f = tc.path("function");
+                    if (f.hasNonNull("name")) {
+                        fn.put("name", fn.get("name").asText() + f.get("name").asText());
+                    }
+                    if (f.hasNonNull("arguments")) {
+                        fn.put("arguments", fn.get("arguments").asText() + f.get("arguments").asText());
+                    }
+                }
+                if (ch.hasNonNull("finish_reason")) {
+                    finish = ch.get("finish_reason").asText();
+                }
+            }
+        }
+        ObjectNode out = Json.MAPPER.createObjectNode();
+        out.put("id", id != null ? (legacy ? id.replace("chatcmpl", "cmpl") : id)
+                : (legacy ? "cmpl-" : "chatcmpl-") + UUID.randomUUID().toString().replace("-", ""));
+        out.put("object", legacy ? "text_completion" : "chat.completion");
+        out.put("created", created);
+        out.put("model", model != null ? model : call.served().capability().name());
+        ObjectNode choice = out.putArray("choices").addObject();
+        choice.put("index", 0);
+        if (legacy) {
+            choice.put("text", content.toString());
+            choice.putNull("logprobs");
+        } else {
+            ObjectNode message = choice.putObject("message");
+            message.put("role", "assistant");
+            if (content.isEmpty() && !toolCalls.isEmpty()) {
+                message.putNull("content");
+            } else {
+                message.put("content", content.toString());
+            }
+            if (!toolCalls.isEmpty()) {
+                ArrayNode calls = message.putArray("tool_calls");
+                toolCalls.forEach(calls::add);
+            }
+        }
+        choice.put("finish_reason", finish != null ? finish : "stop");
+        if (usage != null) {
+            out.set("usage", usage);
+        } else {
+            ObjectNode u = out.putObject("usage");
+            u.put("prompt_tokens", 0);
+            u.put("completion_tokens", 0);
+            u.put("total_tokens", 0);
+        }
+        return out;
+    }
+
+    private void embeddings(ServerRequest req, ServerResponse res) {
+        ObjectNode body = bodyOf(req);
+        String model = modelOf(body);
+        requireType(body, "input", "string|array");
+        requireType(body, "encoding_format", "string");
+        JsonNode input = body.get("input");
+        List<String> texts = new ArrayList<>();
+        if (input == null || input.isNull()) {
+            throw new ApiError(Status.BAD_REQUEST_400, "invalid_request_error", "missing_required_parameter", "input",
+                    "'input' is required: a string or an array of strings.");
+        }
+        if (input.isTextual()) {
+            texts.add(input.asText());
+        } else {
+            for (JsonNode i : input) {
+                if (!i.isTextual()) {
+                    throw new ApiError(Status.BAD_REQUEST_400, "invalid_request_error", "invalid_value", "input",
+                            "'input' must be a string or an array of strings (token arrays are not supported).");
+                }
+                texts.add(i.asText());
+            }
+        }
+        if (texts.isEmpty()) {
+            throw new ApiError(Status.BAD_REQUEST_400, "invalid_request_error", "invalid_value", "input", "'input' must not be empty.");
+        }
+        String format = body.path("encoding_format").asText("float");
+        if (!format.equals("float") && !format.equals("base64")) {
+            throw new ApiError(Status.BAD_REQUEST_400, "invalid_request_error", "invalid_value", "encoding_format",
+                    "'encoding_format' must be \"float\" or \"base64\".");
+        }
+        if (!model.equals("auto") && !model.equals(router.embedder().id()) && !router.knows(model)) {
+            throw new ApiError(Status.NOT_FOUND_404, "invalid_request_error", "model_not_found", "model",
+                    "The model '" + model + "' does not exist on this node. GET /v1/models lists the models.");
+        }
+        RouterService.RoutedEmbeddings r;
+        try {
+            r = router.embedRouted(new EmbedRequest(model, texts));
+        } catch (CallFailedException e) {
+            throw routingFailure(e, model);
+        }
+        String route = r.route();
+        res.header("x-atmosphere-route", route);
+        res.header("x-atmosphere-node", route.substring(0, route.indexOf('/')));
+        ObjectNode out = Json.MAPPER.createObjectNode();
+        out.put("object", "list");
+        ArrayNode data = out.putArray("data");
+        for (int i = 0; i < r.embeddings().vectors().size(); i++) {
+            float[] v = r.embeddings().vectors().get(i);
+            ObjectNode d = data.addObject();
+            d.put("object", "embedding");
+            d.put("index", i);
+            if (format.equals("base64")) {
+                ByteBuffer buf = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+                buf.asFloatBuffer().put(v);
+                d.put("embedding", Base64.getEncoder().encodeToString(buf.array()));
+            } else {
+                ArrayNode arr = d.putArray("embedding");
+                for (float f : v) {
+                    arr.add(f);
+                }
+            }
+        }
+        out.put("model", r.embeddings().model());
+        ObjectNode usage = out.putObject("usage");
+        usage.put("prompt_tokens", r.embeddings().promptTokens());
+        usage.put("total_tokens", r.embeddings().promptTokens());
+        send(res, out);
+    }
+
+    private static void send(ServerResponse res, JsonNode body) {
+        res.header(HeaderNames.CONTENT_TYPE, "application/json");
+        res.send(body.toString().getBytes(StandardCharsets.UTF_8));
+    }
+}

@@ -1,0 +1,122 @@
+package farm.llama.atmosphere.runtime.routing;
+
+import farm.llama.atmosphere.runtime.discovery.BackendState;
+import farm.llama.atmosphere.spi.CallFailedException;
+import farm.llama.atmosphere.spi.ChatChunk;
+import farm.llama.atmosphere.spi.routing.RouteDecision;
+import farm.llama.atmosphere.spi.routing.ScoredCandidate;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A chat that has started on a backend: the route it took (after any failover), the first chunk
+ * already received, and the rest to read. Close it when done or when the client goes away: that
+ * cancels the generation at the backend.
+ */
+public final class ChatCall implements AutoCloseable {
+
+    private final RouteDecision decision;
+    private final ScoredCandidate served;
+    private final BackendState backend;
+    private final List<String> failedRoutes;
+    private final ChunkQueue queue;
+    private final long idleTimeoutMillis;
+    private final long startNanos;
+    private Optional<ChatChunk> pending;
+    private boolean ended;
+    private int completionTokens = -1;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    ChatCall(RouteDecision decision, ScoredCandidate served, BackendState backend, List<String> failedRoutes,
+             ChunkQueue queue, Optional<ChatChunk> first, long idleTimeoutMillis, long startNanos) {
+        this.decision = decision;
+        this.served = served;
+        this.backend = backend;
+        this.failedRoutes = List.copyOf(failedRoutes);
+        this.queue = queue;
+        this.pending = first;
+        this.ended = first.isEmpty();
+        this.idleTimeoutMillis = idleTimeoutMillis;
+        this.startNanos = startNanos;
+    }
+
+    /** @return the routing decision */
+    public RouteDecision decision() {
+        return decision;
+    }
+
+    /** @return the candidate that is serving the request */
+    public ScoredCandidate served() {
+        return served;
+    }
+
+    /** @return the backend serving it */
+    public BackendState backend() {
+        return backend;
+    }
+
+    /** @return routes tried before this one, each with why it failed */
+    public List<String> failedRoutes() {
+        return failedRoutes;
+    }
+
+    /**
+     * @return the next chunk, or empty at the end
+     * @throws CallFailedException if the backend fails mid-stream
+     */
+    public Optional<ChatChunk> next() {
+        if (pending != null) {
+            Optional<ChatChunk> p = pending;
+            pending = null;
+            note(p);
+            return p;
+        }
+        if (ended) {
+            return Optional.empty();
+        }
+        Optional<ChatChunk> c = queue.next(idleTimeoutMillis);
+        note(c);
+        if (c.isEmpty()) {
+            ended = true;
+            finish();
+        }
+        return c;
+    }
+
+    private void note(Optional<ChatChunk> c) {
+        if (c.isPresent() && c.get().json().contains("\"completion_tokens\"")) {
+            int i = c.get().json().indexOf("\"completion_tokens\"");
+            String rest = c.get().json().substring(i + 19).replaceFirst("^\\s*:\\s*", "");
+            StringBuilder digits = new StringBuilder();
+            for (char ch : rest.toCharArray()) {
+                if (!Character.isDigit(ch)) {
+                    break;
+                }
+                digits.append(ch);
+            }
+            if (!digits.isEmpty()) {
+                completionTokens = Integer.parseInt(digits.toString());
+            }
+        }
+    }
+
+    private void finish() {
+        double seconds = (System.nanoTime() - startNanos) / 1e9;
+        if (completionTokens > 0 && seconds > 0) {
+            backend.sampleSpeed(completionTokens / seconds);
+        }
+        close();
+    }
+
+    /** Ends the call: cancels the backend's generation if it is still running, and frees its slot. */
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) {
+            if (!ended) {
+                queue.cancel();
+            }
+            backend.release();
+        }
+    }
+}

@@ -1,0 +1,60 @@
+package farm.llama.atmosphere.runtime.routing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import farm.llama.atmosphere.runtime.util.Json;
+import java.util.Set;
+
+/** Reads what routing needs from an OpenAI chat request. */
+public final class ChatRequests {
+
+    private ChatRequests() {
+    }
+
+    /**
+     * @param json the request body
+     * @return the explicit {@code intent} field, else the text of the last user message
+     */
+    public static String intent(String json) {
+        JsonNode body = Json.parse(json);
+        if (body.path("intent").isTextual()) {
+            return body.get("intent").asText();
+        }
+        JsonNode messages = body.path("messages");
+        for (int i = messages.size() - 1; i >= 0; i--) {
+            JsonNode m = messages.get(i);
+            if (m.path("role").asText().equals("user")) {
+                return text(m.path("content"));
+            }
+        }
+        return messages.isEmpty() ? "" : text(messages.get(messages.size() - 1).path("content"));
+    }
+
+    static String text(JsonNode content) {
+        if (content.isTextual()) {
+            return content.asText();
+        }
+        StringBuilder sb = new StringBuilder();
+        for (JsonNode part : content) {
+            if (part.path("type").asText().equals("text")) {
+                sb.append(part.path("text").asText()).append(' ');
+            }
+        }
+        return sb.toString().trim();
+    }
+
+    /**
+     * @param json the request body
+     * @return the capability types that can serve it: vision models when a message has an image
+     */
+    public static Set<String> needs(String json) {
+        JsonNode body = Json.parse(json);
+        for (JsonNode m : body.path("messages")) {
+            for (JsonNode part : m.path("content")) {
+                if (part.path("type").asText().equals("image_url")) {
+                    return Set.of("vision/chat");
+                }
+            }
+        }
+        return RouterService.CHAT_TYPES;
+    }
+}

@@ -1,0 +1,372 @@
+package farm.llama.atmosphere.runtime.routing;
+
+import farm.llama.atmosphere.runtime.discovery.BackendState;
+import farm.llama.atmosphere.runtime.discovery.DiscoveryService;
+import farm.llama.atmosphere.spi.BlockingPublisher;
+import farm.llama.atmosphere.spi.CallFailedException;
+import farm.llama.atmosphere.spi.ChatChunk;
+import farm.llama.atmosphere.spi.ChatRequest;
+import farm.llama.atmosphere.spi.EmbedRequest;
+import farm.llama.atmosphere.spi.Embeddings;
+import farm.llama.atmosphere.spi.FailureKind;
+import farm.llama.atmosphere.spi.NodeEvent;
+import farm.llama.atmosphere.spi.RoutingService;
+import farm.llama.atmosphere.spi.discovery.Capability;
+import farm.llama.atmosphere.spi.routing.Embedder;
+import farm.llama.atmosphere.spi.routing.RouteCandidate;
+import farm.llama.atmosphere.spi.routing.RouteDecision;
+import farm.llama.atmosphere.spi.routing.RouteQuery;
+import farm.llama.atmosphere.spi.routing.Router;
+import farm.llama.atmosphere.spi.routing.ScoredCandidate;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Flow;
+import java.util.function.Consumer;
+
+/**
+ * Routes requests over the capabilities of this node's backends: builds the candidates (vectors
+ * from the node's embedder, cached by content hash; cost terms from the {@link CostModel}), asks
+ * the {@link Router}, and runs the call with failover — when the chosen backend fails before its
+ * first chunk, the next candidate is tried (at most {@code maxAttempts}), and a backend that
+ * refuses connections is marked down at once. Thread-safe.
+ */
+public final class RouterService implements RoutingService {
+
+    /** Capability types that can hold a chat. */
+    public static final Set<String> CHAT_TYPES = Set.of("llm/chat", "llm/code", "llm/reasoning", "vision/chat");
+
+    private final DiscoveryService discovery;
+    private final Embedder embedder;
+    private final Router router;
+    private final CostModel cost;
+    private final Consumer<NodeEvent> events;
+    private final String nodeId;
+    private final int maxAttempts;
+    private final Duration queueTimeout;
+    private final Map<String, float[]> vectors = new ConcurrentHashMap<>();
+
+    /**
+     * @param discovery the backends
+     * @param embedder the node's embedder
+     * @param router the node's router
+     * @param cost the cost model
+     * @param events where routing events go
+     * @param nodeId this node
+     * @param maxAttempts how many candidates a request may try
+     * @param queueTimeout how long a request waits for a free slot when every backend is at its cap
+     */
+    public RouterService(DiscoveryService discovery, Embedder embedder, Router router, CostModel cost,
+                         Consumer<NodeEvent> events, String nodeId, int maxAttempts, Duration queueTimeout) {
+        this.discovery = discovery;
+        this.embedder = embedder;
+        this.router = router;
+        this.cost = cost;
+        this.events = events;
+        this.nodeId = nodeId;
+        this.maxAttempts = Math.max(1, maxAttempts);
+        this.queueTimeout = queueTimeout;
+    }
+
+    /** @return the embedder */
+    public Embedder embedder() {
+        return embedder;
+    }
+
+    /** @return the cost model */
+    public CostModel costModel() {
+        return cost;
+    }
+
+    float[] vector(String text) {
+        String key = embedder.id() + ":" + sha256(text);
+        return vectors.computeIfAbsent(key, k -> embedder.embed(text));
+    }
+
+    private static String sha256(String s) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * @param model a model name from a request
+     * @param capability a capability
+     * @return whether the capability serves it ({@code llama3.2} matches {@code llama3.2:latest})
+     */
+    static boolean serves(Capability capability, String model) {
+        String m = model.toLowerCase(Locale.ROOT);
+        for (String name : capability.models()) {
+            String n = name.toLowerCase(Locale.ROOT);
+            if (n.equals(m) || n.equals(m + ":latest") || (n + ":latest").equals(m)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** @return every model name known here, each once, with the backends that serve it */
+    public Map<String, List<Capability>> models() {
+        Map<String, List<Capability>> out = new LinkedHashMap<>();
+        for (Capability c : discovery.capabilities()) {
+            for (String m : c.models()) {
+                out.computeIfAbsent(m, k -> new ArrayList<>()).add(c);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * @param model a model name
+     * @return whether any capability serves it
+     */
+    public boolean knows(String model) {
+        return discovery.capabilities().stream().anyMatch(c -> serves(c, model));
+    }
+
+    /**
+     * Builds the candidates and asks the router. Executes nothing.
+     *
+     * @param query what to route
+     * @return the explained decision
+     */
+    public RouteDecision decide(RouteQuery query) {
+        float[] q = query.model().isPresent() ? new float[0] : vector(query.intent());
+        List<RouteCandidate> candidates = new ArrayList<>();
+        for (BackendState b : discovery.backends()) {
+            for (Capability c : b.capabilities()) {
+                if (!query.needs().contains(c.type())) {
+                    continue;
+                }
+                if (query.model().isPresent() && !serves(c, query.model().get())) {
+                    continue;
+                }
+                float[] v = query.model().isPresent() ? new float[0] : vector(c.description());
+                CostModel.Measured m = new CostModel.Measured(b.latencyMs(), b.tokensPerSecond(), b.inFlight(),
+                        b.concurrency(), c.tags().contains("warm"), cost.price(c.name()));
+                candidates.add(new RouteCandidate(c, v, q, cost.terms(m), b.up()));
+            }
+        }
+        RouteDecision d = router.route(query, candidates);
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("intent", abbreviate(query.intent()));
+        data.put("needs", List.copyOf(query.needs()));
+        data.put("model", query.model().orElse("auto"));
+        data.put("winner", d.winner().map(w -> w.capability().id()).orElse(""));
+        data.put("score", d.winner().map(ScoredCandidate::score).orElse(0.0));
+        data.put("reason", d.reason());
+        data.put("candidates", candidates.size());
+        events.accept(new NodeEvent("route.decided", Instant.now(), data));
+        return d;
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() > 120 ? s.substring(0, 120) + "…" : s;
+    }
+
+    /**
+     * @param c a capability
+     * @return its route: {@code <nodeId>/<backend>/<model>}
+     */
+    public String routeOf(Capability c) {
+        return c.nodeId() + "/" + c.metadata().getOrDefault("backend", "?") + "/" + c.name();
+    }
+
+    /**
+     * Starts a chat on the best candidate, failing over before the first chunk.
+     *
+     * @param request the OpenAI-format request
+     * @param query how to route it
+     * @return the running call
+     * @throws CallFailedException NOT_FOUND when nothing fits, OVERLOADED when every backend
+     *         stays at its cap, or the last candidate's failure
+     */
+    public ChatCall startChat(ChatRequest request, RouteQuery query) {
+        RouteDecision decision = decide(query);
+        if (decision.winner().isEmpty()) {
+            throw new CallFailedException(FailureKind.NOT_FOUND, "No capability can serve this request: " + decision.reason());
+        }
+        List<ScoredCandidate> order = new ArrayList<>();
+        order.add(decision.winner().get());
+        order.addAll(decision.runnersUp());
+        List<String> failed = new ArrayList<>();
+        long deadline = System.nanoTime() + queueTimeout.toNanos();
+        CallFailedException last = null;
+        int attempts = 0;
+        while (true) {
+            boolean anyBusy = false;
+            for (ScoredCandidate cand : order) {
+                if (attempts >= maxAttempts) {
+                    break;
+                }
+                Optional<BackendState> maybe = discovery.backend(cand.capability().metadata().getOrDefault("backend", ""));
+                if (maybe.isEmpty() || !maybe.get().up() || failed.stream().anyMatch(f -> f.startsWith(routeOf(cand.capability()) + " "))) {
+                    continue;
+                }
+                BackendState backend = maybe.get();
+                if (!backend.tryAcquire()) {
+                    anyBusy = true;
+                    continue;
+                }
+                attempts++;
+                long t0 = System.nanoTime();
+                ChunkQueue queue = new ChunkQueue();
+                try {
+                    String model = cand.capability().models().isEmpty() ? cand.capability().name() : cand.capability().models().get(0);
+                    Flow.Publisher<ChatChunk> publisher = backend.client().chat(
+                            new ChatRequest(model, request.json(), request.timeout()));
+                    publisher.subscribe(queue);
+                    Optional<ChatChunk> first = queue.next(request.timeout().toMillis());
+                    backend.sampleLatency((System.nanoTime() - t0) / 1e6);
+                    if (!failed.isEmpty()) {
+                        events.accept(new NodeEvent("route.failover", Instant.now(), Map.of(
+                                "failed", List.copyOf(failed), "served", routeOf(cand.capability()))));
+                    }
+                    return new ChatCall(decision, cand, backend, failed, queue, first, request.timeout().toMillis(), t0);
+                } catch (CallFailedException e) {
+                    backend.release();
+                    queue.cancel();
+                    last = e;
+                    failed.add(routeOf(cand.capability()) + " (" + e.kind().name().toLowerCase(Locale.ROOT) + ": " + e.getMessage() + ")");
+                    if (e.kind() == FailureKind.UNREACHABLE) {
+                        discovery.markDown(backend, e.getMessage());
+                    }
+                    if (!e.kind().retryable()) {
+                        throw e;
+                    }
+                } catch (RuntimeException e) {
+                    backend.release();
+                    queue.cancel();
+                    last = new CallFailedException(FailureKind.INTERNAL, "backend client failed: " + e, e);
+                    failed.add(routeOf(cand.capability()) + " (internal: " + e + ")");
+                }
+            }
+            if (attempts >= maxAttempts || !anyBusy || System.nanoTime() > deadline) {
+                break;
+            }
+            try {
+                Thread.sleep(25);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CallFailedException(FailureKind.CANCELLED, "cancelled while waiting for a free backend");
+            }
+        }
+        if (last == null) {
+            throw new CallFailedException(FailureKind.OVERLOADED, "Every backend that can serve this request is busy"
+                    + " (at its concurrency cap, discovery.max-concurrency); try again shortly.");
+        }
+        if (failed.size() > 1) {
+            throw new CallFailedException(last.kind(), "Every candidate failed: " + String.join("; ", failed), last);
+        }
+        throw last;
+    }
+
+    @Override
+    public Flow.Publisher<ChatChunk> chat(ChatRequest request) {
+        return BlockingPublisher.of("routed-chat", sink -> {
+            RouteQuery query = request.model().equals("auto")
+                    ? new RouteQuery(ChatRequests.intent(request.json()), ChatRequests.needs(request.json()), Optional.empty())
+                    : new RouteQuery("", ChatRequests.needs(request.json()), Optional.of(request.model()));
+            try (ChatCall call = startChat(request, query)) {
+                sink.onCancel(call::close);
+                Optional<ChatChunk> c;
+                while ((c = call.next()).isPresent()) {
+                    sink.emit(c.get());
+                }
+            }
+        });
+    }
+
+    /**
+     * Embeddings with the route that served them.
+     *
+     * @param embeddings the vectors
+     * @param route {@code <nodeId>/<backend>/<model>}, or {@code <nodeId>/embedder/<id>} for the node's own embedder
+     */
+    public record RoutedEmbeddings(Embeddings embeddings, String route) {
+    }
+
+    @Override
+    public Embeddings embed(EmbedRequest request) {
+        return embedRouted(request).embeddings();
+    }
+
+    /**
+     * @param request the request; model {@code auto} uses an embedding backend if there is one,
+     *                else the node's own embedder (also reachable by its id, e.g. {@code lexical-v1})
+     * @return the vectors and their route
+     */
+    public RoutedEmbeddings embedRouted(EmbedRequest request) {
+        String model = request.model();
+        if (model.equals(embedder.id()) || (model.equals("auto") && !hasEmbedCapability())) {
+            long t0 = System.nanoTime();
+            List<float[]> v = embedder.embedAll(request.input());
+            events.accept(new NodeEvent("embeddings.local", Instant.now(), Map.of("embedder", embedder.id(),
+                    "inputs", request.input().size(), "ms", (System.nanoTime() - t0) / 1_000_000)));
+            int tokens = request.input().stream().mapToInt(s -> Math.max(1, s.length() / 4)).sum();
+            return new RoutedEmbeddings(new Embeddings(embedder.id(), v, tokens), nodeId + "/embedder/" + embedder.id());
+        }
+        RouteQuery query = new RouteQuery(String.join(" ", request.input()), Set.of("llm/embed"),
+                model.equals("auto") ? Optional.empty() : Optional.of(model));
+        RouteDecision decision = decide(query);
+        if (decision.winner().isEmpty()) {
+            throw new CallFailedException(FailureKind.NOT_FOUND, "No embedding model can serve this request: " + decision.reason());
+        }
+        List<ScoredCandidate> order = new ArrayList<>();
+        order.add(decision.winner().get());
+        order.addAll(decision.runnersUp());
+        CallFailedException last = null;
+        int attempts = 0;
+        for (ScoredCandidate cand : order) {
+            if (attempts++ >= maxAttempts) {
+                break;
+            }
+            Optional<BackendState> b = discovery.backend(cand.capability().metadata().getOrDefault("backend", ""));
+            if (b.isEmpty() || !b.get().up()) {
+                continue;
+            }
+            try {
+                long t0 = System.nanoTime();
+                Embeddings e = b.get().client().embed(new EmbedRequest(cand.capability().models().get(0), request.input()));
+                b.get().sampleLatency((System.nanoTime() - t0) / 1e6);
+                return new RoutedEmbeddings(e, routeOf(cand.capability()));
+            } catch (CallFailedException e) {
+                last = e;
+                if (e.kind() == FailureKind.UNREACHABLE) {
+                    discovery.markDown(b.get(), e.getMessage());
+                }
+                if (!e.kind().retryable()) {
+                    throw e;
+                }
+            }
+        }
+        throw last != null ? last : new CallFailedException(FailureKind.UNREACHABLE, "No embedding backend is up");
+    }
+
+    private boolean hasEmbedCapability() {
+        return discovery.capabilities().stream().anyMatch(c -> c.type().equals("llm/embed"));
+    }
+
+    @Override
+    public RouteDecision explain(RouteQuery query) {
+        return decide(query);
+    }
+
+    /** @return this node's id */
+    public String nodeId() {
+        return nodeId;
+    }
+}
