@@ -96,7 +96,8 @@ public final class Node implements NodeApi, AutoCloseable {
         this.router = new RouterService(discovery, embedder, routerImpl, new CostModel(config.view().subtree("cost")),
                 this::publish, identity.nodeId(),
                 config.view().number("routing.max-attempts").orElse(3L).intValue(),
-                config.view().duration("routing.queue-timeout").orElse(Duration.ofSeconds(5)));
+                config.view().duration("routing.queue-timeout").orElse(Duration.ofSeconds(5)),
+                config.view().duration("routing.timeout").orElse(Duration.ofSeconds(120)));
         routing.target(router);
     }
 
@@ -425,7 +426,7 @@ public final class Node implements NodeApi, AutoCloseable {
         RouteQuery query = model.equals("auto")
                 ? new RouteQuery(ChatRequests.intent(requestJson), ChatRequests.needs(requestJson), Optional.empty())
                 : new RouteQuery("", ChatRequests.needs(requestJson), Optional.of(model));
-        try (ChatCall call = router.startChat(new ChatRequest(model, requestJson), query)) {
+        try (ChatCall call = router.startChat(new ChatRequest(model, requestJson, router.firstByteTimeout()), query)) {
             Optional<ChatChunk> c;
             while ((c = call.next()).isPresent()) {
                 for (JsonNode choice : Json.parse(c.get().json()).path("choices")) {

@@ -210,7 +210,7 @@ final class OpenAiApi {
                 : new RouteQuery("", ChatRequests.needs(json), Optional.of(model));
         ChatCall call;
         try {
-            call = router.startChat(new ChatRequest(model, json), query);
+            call = router.startChat(new ChatRequest(model, json, router.firstByteTimeout()), query);
         } catch (CallFailedException e) {
             throw routingFailure(e, model);
         }

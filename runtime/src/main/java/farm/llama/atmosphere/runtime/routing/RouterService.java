@@ -55,6 +55,7 @@ public final class RouterService implements RoutingService {
     private final String nodeId;
     private final int maxAttempts;
     private final Duration queueTimeout;
+    private final Duration firstByteTimeout;
     private final Map<String, float[]> vectors = new ConcurrentHashMap<>();
 
     /**
@@ -66,9 +67,12 @@ public final class RouterService implements RoutingService {
      * @param nodeId this node
      * @param maxAttempts how many candidates a request may try
      * @param queueTimeout how long a request waits for a free slot when every backend is at its cap
+     * @param firstByteTimeout how long a backend may take to its first chunk before failover
      */
     public RouterService(DiscoveryService discovery, Embedder embedder, Router router, CostModel cost,
-                         Consumer<NodeEvent> events, String nodeId, int maxAttempts, Duration queueTimeout) {
+                         Consumer<NodeEvent> events, String nodeId, int maxAttempts, Duration queueTimeout,
+                         Duration firstByteTimeout) {
+        this.firstByteTimeout = firstByteTimeout;
         this.discovery = discovery;
         this.embedder = embedder;
         this.router = router;
@@ -77,6 +81,11 @@ public final class RouterService implements RoutingService {
         this.nodeId = nodeId;
         this.maxAttempts = Math.max(1, maxAttempts);
         this.queueTimeout = queueTimeout;
+    }
+
+    /** @return how long a backend may take to its first chunk ({@code routing.timeout}) */
+    public Duration firstByteTimeout() {
+        return firstByteTimeout;
     }
 
     /** @return the embedder */
@@ -123,7 +132,8 @@ public final class RouterService implements RoutingService {
         Map<String, List<Capability>> out = new LinkedHashMap<>();
         for (Capability c : discovery.capabilities()) {
             for (String m : c.models()) {
-                out.computeIfAbsent(m, k -> new ArrayList<>()).add(c);
+                String name = m.endsWith(":latest") ? m.substring(0, m.length() - 7) : m;
+                out.computeIfAbsent(name, k -> new ArrayList<>()).add(c);
             }
         }
         return out;

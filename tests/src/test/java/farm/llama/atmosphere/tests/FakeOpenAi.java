@@ -1,0 +1,122 @@
+package farm.llama.atmosphere.tests;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.sun.net.httpserver.HttpExchange;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * An OpenAI-compatible server (as llama.cpp's server, vLLM and LM Studio answer) replaying
+ * OpenAI's API reference: {@code /v1/models}, {@code /v1/chat/completions} ({@code data:} SSE
+ * lines and {@code [DONE]}, or one JSON), {@code /v1/embeddings}, and its error bodies.
+ */
+final class FakeOpenAi extends FakeBackend {
+
+    volatile List<String> models = List.of("llama3.2", "text-embedding-3-small");
+    /** If set, requests must carry this bearer key. */
+    volatile Optional<String> apiKey = Optional.empty();
+
+    FakeOpenAi() throws IOException {
+        route("/v1/models", this::models);
+        route("/v1/chat/completions", this::chat);
+        route("/v1/embeddings", this::embeddings);
+        start();
+    }
+
+    private boolean authorized(HttpExchange ex) throws IOException {
+        if (apiKey.isEmpty() || ("Bearer " + apiKey.get()).equals(ex.getRequestHeaders().getFirst("Authorization"))) {
+            return true;
+        }
+        json(ex, 401, "{\"error\":{\"message\":\"Incorrect API key provided: sk-*****. You can find your API key at"
+                + " https://platform.openai.com/account/api-keys.\",\"type\":\"invalid_request_error\",\"param\":null,\"code\":\"invalid_api_key\"}}");
+        return false;
+    }
+
+    private void models(HttpExchange ex) throws IOException {
+        if (!authorized(ex)) {
+            return;
+        }
+        StringBuilder sb = new StringBuilder("{\"object\":\"list\",\"data\":[");
+        for (int i = 0; i < models.size(); i++) {
+            if (i > 0) {
+                sb.append(',');
+            }
+            sb.append("{\"id\":\"").append(models.get(i)).append("\",\"object\":\"model\",\"created\":1686935002,\"owned_by\":\"llamacpp\"}");
+        }
+        json(ex, 200, sb.append("]}").toString());
+    }
+
+    private void chat(HttpExchange ex) throws IOException {
+        if (!authorized(ex)) {
+            return;
+        }
+        JsonNode body = body(ex);
+        chatCalls.incrementAndGet();
+        chatBodies.add(body);
+        String model = body.path("model").asText();
+        if (chatStatus != 0) {
+            json(ex, chatStatus, "{\"error\":{\"message\":\"The server had an error while processing your request. Sorry about that!\","
+                    + "\"type\":\"server_error\",\"param\":null,\"code\":null}}");
+            return;
+        }
+        if (!models.contains(model)) {
+            json(ex, 404, "{\"error\":{\"message\":\"The model `" + model + "` does not exist or you do not have access to it.\","
+                    + "\"type\":\"invalid_request_error\",\"param\":null,\"code\":\"model_not_found\"}}");
+            return;
+        }
+        sleep(firstByteDelayMs);
+        if (!body.path("stream").asBoolean(false)) {
+            json(ex, 200, "{\"id\":\"chatcmpl-B9MBs8CjcvOU2jLn4n570S5qMJKcT\",\"object\":\"chat.completion\",\"created\":1741569952,"
+                    + "\"model\":\"" + model + "\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\""
+                    + String.join("", REPLY) + "\",\"refusal\":null,\"annotations\":[]},\"logprobs\":null,\"finish_reason\":\"stop\"}],"
+                    + "\"usage\":{\"prompt_tokens\":19,\"completion_tokens\":10,\"total_tokens\":29},\"service_tier\":\"default\"}");
+            return;
+        }
+        ex.getResponseHeaders().set("Content-Type", "text/event-stream");
+        ex.sendResponseHeaders(200, 0);
+        OutputStream out = ex.getResponseBody();
+        String head = "{\"id\":\"chatcmpl-123\",\"object\":\"chat.completion.chunk\",\"created\":1694268190,\"model\":\"" + model
+                + "\",\"system_fingerprint\":\"fp_44709d6fcb\",";
+        if (!writeLine(out, "data: " + head + "\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"logprobs\":null,\"finish_reason\":null}]}\n\n")) {
+            return;
+        }
+        int sent = 0;
+        for (String word : REPLY) {
+            if (dropAfterChunks >= 0 && sent >= dropAfterChunks) {
+                throw new IOException("dropping the connection mid-stream, as asked");
+            }
+            if (!writeLine(out, "data: " + head + "\"choices\":[{\"index\":0,\"delta\":{\"content\":" + JSON.writeValueAsString(word)
+                    + "},\"logprobs\":null,\"finish_reason\":null}]}\n\n")) {
+                return;
+            }
+            sent++;
+            sleep(chunkDelayMs);
+        }
+        writeLine(out, "data: " + head + "\"choices\":[{\"index\":0,\"delta\":{},\"logprobs\":null,\"finish_reason\":\"stop\"}]}\n\n");
+        if (body.path("stream_options").path("include_usage").asBoolean(false)) {
+            writeLine(out, "data: " + head + "\"choices\":[],\"usage\":{\"prompt_tokens\":19,\"completion_tokens\":" + REPLY.size()
+                    + ",\"total_tokens\":" + (19 + REPLY.size()) + "}}\n\n");
+        }
+        writeLine(out, "data: [DONE]\n\n");
+    }
+
+    private void embeddings(HttpExchange ex) throws IOException {
+        if (!authorized(ex)) {
+            return;
+        }
+        JsonNode body = body(ex);
+        JsonNode input = body.path("input");
+        int n = input.isArray() ? input.size() : 1;
+        StringBuilder sb = new StringBuilder("{\"object\":\"list\",\"data\":[");
+        for (int i = 0; i < n; i++) {
+            if (i > 0) {
+                sb.append(',');
+            }
+            sb.append("{\"object\":\"embedding\",\"embedding\":[0.0023064255,-0.009327292,-0.0028842222,").append(i).append(".25],\"index\":").append(i).append('}');
+        }
+        json(ex, 200, sb.append("],\"model\":\"").append(body.path("model").asText())
+                .append("\",\"usage\":{\"prompt_tokens\":8,\"total_tokens\":8}}").toString());
+    }
+}
