@@ -161,19 +161,22 @@ class ImageIT {
             String req = method + " " + path + " HTTP/1.1\r\nHost: " + host + "\r\n" + headers
                     + "Content-Length: 0\r\nConnection: close\r\n\r\n";
             s.getOutputStream().write(req.getBytes(StandardCharsets.US_ASCII));
-            InputStream in = s.getInputStream();
-            StringBuilder head = new StringBuilder();
-            while (!head.toString().endsWith("\r\n\r\n")) {
-                int c = in.read();
-                if (c < 0) {
-                    break;
-                }
-                head.append((char) c);
-            }
-            Matcher m = Pattern.compile("(?i)content-length:\\s*(\\d+)").matcher(head);
-            int len = m.find() ? Integer.parseInt(m.group(1)) : 0;
-            return head + new String(in.readNBytes(len), StandardCharsets.UTF_8);
+            return readResponse(s.getInputStream());
         }
+    }
+
+    private static String readResponse(InputStream in) throws IOException {
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            int c = in.read();
+            if (c < 0) {
+                break;
+            }
+            head.append((char) c);
+        }
+        Matcher m = Pattern.compile("(?i)content-length:\\s*(\\d+)").matcher(head);
+        int len = m.find() ? Integer.parseInt(m.group(1)) : 0;
+        return head + new String(in.readNBytes(len), StandardCharsets.UTF_8);
     }
 
     @Test
@@ -314,5 +317,59 @@ class ImageIT {
         assertTrue(out.text().contains("store"), out.text());
         Map<String, String> unused = new HashMap<>();
         assertTrue(unused.isEmpty());
+    }
+
+    @Test
+    @Order(7)
+    void routesAndChatsThroughADiscoveredBackend() throws Exception {
+        try (farm.llama.atmosphere.tests.FakeOllama ollama = new farm.llama.atmosphere.tests.FakeOllama()) {
+            Files.writeString(dataDir.resolve("config.yaml"), "discovery:\n  probe-default-ports: false\n"
+                    + "backends:\n  - type: ollama\n    url: " + ollama.url() + "\n");
+            Result backends = run("backends");
+            assertEquals(0, backends.code(), backends.err());
+            assertTrue(backends.out().matches("(?s).*ollama@127\\.0\\.0\\.1:\\d+\\s+ollama\\s+up.*"), backends.out());
+            Result route = run("route", "my Python script throws a KeyError, fix it");
+            assertEquals(0, route.code(), route.err());
+            assertTrue(route.out().contains("qwen2.5-coder:7b") && route.out().contains("cost terms"), route.out());
+            Result chat = run("chat", "why is the sky blue?");
+            assertEquals(0, chat.code(), chat.err());
+            assertTrue(chat.out().contains("The sky is blue because of Rayleigh scattering."), chat.out());
+            assertTrue(chat.out().contains("/ollama@127.0.0.1:"), "the route is shown: " + chat.out());
+
+            Process node = atmosphere(List.of("serve", "--port", "0")).start();
+            Output out = new Output(node.getInputStream());
+            try {
+                Matcher m = Pattern.compile("serving on http://127\\.0\\.0\\.1:(\\d+)")
+                        .matcher(out.await(t -> t.contains("serving on http://"), "the serve banner"));
+                assertTrue(m.find());
+                int port = Integer.parseInt(m.group(1));
+                String body = "{\"model\":\"auto\",\"messages\":[{\"role\":\"user\",\"content\":\"write a SQL query joining two tables\"}]}";
+                String answer = "";
+                long end = System.nanoTime() + WAIT.toNanos();
+                while (System.nanoTime() < end && !answer.startsWith("HTTP/1.1 200")) {
+                    answer = httpPost(port, "/v1/chat/completions", body);
+                    Thread.sleep(200);
+                }
+                assertTrue(answer.startsWith("HTTP/1.1 200"), answer);
+                assertTrue(answer.toLowerCase(java.util.Locale.ROOT).contains("x-atmosphere-route:"), answer);
+                assertTrue(answer.contains("qwen2.5-coder:7b"), answer);
+                assertTrue(answer.contains("Rayleigh"), answer);
+            } finally {
+                node.destroy();
+                node.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    private static String httpPost(int port, String path, String body) throws IOException {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(30_000);
+            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+            String head = "POST " + path + " HTTP/1.1\r\nHost: localhost:" + port + "\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: " + bytes.length + "\r\nConnection: close\r\n\r\n";
+            s.getOutputStream().write(head.getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().write(bytes);
+            return readResponse(s.getInputStream());
+        }
     }
 }

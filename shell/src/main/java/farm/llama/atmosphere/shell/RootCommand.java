@@ -13,8 +13,9 @@ import picocli.CommandLine.Option;
         versionProvider = RootCommand.Version.class,
         description = {"Atmosphere: a semantic mesh for AI capabilities.",
                 "Run without a command for an interactive shell."},
-        subcommands = {InitCommand.class, StatusCommand.class, ServeCommand.class, PluginCommand.class,
-                ToolCommand.class, CompletionCommand.class},
+        subcommands = {InitCommand.class, StatusCommand.class, ServeCommand.class, ChatCommand.class, RouteCommand.class,
+                BackendsCommand.class, ScanCommand.class, CostCommand.class, PluginCommand.class, ToolCommand.class,
+                CompletionCommand.class},
         usageHelpAutoWidth = true)
 final class RootCommand implements Runnable {
 

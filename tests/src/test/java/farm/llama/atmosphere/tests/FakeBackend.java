@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * replay the examples of the backend's API documentation, with slow and failing modes, and
  * which notices when a client goes away mid-stream.
  */
-abstract class FakeBackend implements AutoCloseable {
+public abstract class FakeBackend implements AutoCloseable {
 
     static final ObjectMapper JSON = new ObjectMapper();
 
@@ -64,7 +64,7 @@ abstract class FakeBackend implements AutoCloseable {
         server.start();
     }
 
-    URI url() {
+    public URI url() {
         return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
     }
 
@@ -107,7 +107,7 @@ abstract class FakeBackend implements AutoCloseable {
     }
 
     /** Stops answering: connections are refused from now on. */
-    void kill() {
+    public void kill() {
         server.stop(0);
     }
 

@@ -11,7 +11,7 @@ import java.util.List;
  * {@code /api/ps}, {@code /api/chat} (NDJSON stream or one JSON), {@code /api/embed}, and its
  * {@code {"error": "..."}} bodies.
  */
-final class FakeOllama extends FakeBackend {
+public final class FakeOllama extends FakeBackend {
 
     /** Models it lists: name, family, parameter size. */
     volatile List<String[]> models = List.of(
@@ -22,7 +22,7 @@ final class FakeOllama extends FakeBackend {
     /** Models it reports as loaded. */
     volatile List<String> loaded = List.of("llama3.2:latest");
 
-    FakeOllama() throws IOException {
+    public FakeOllama() throws IOException {
         route("/api/version", ex -> json(ex, 200, "{\"version\":\"0.6.5\"}"));
         route("/api/tags", this::tags);
         route("/api/ps", this::ps);

@@ -12,13 +12,13 @@ import java.util.Optional;
  * OpenAI's API reference: {@code /v1/models}, {@code /v1/chat/completions} ({@code data:} SSE
  * lines and {@code [DONE]}, or one JSON), {@code /v1/embeddings}, and its error bodies.
  */
-final class FakeOpenAi extends FakeBackend {
+public final class FakeOpenAi extends FakeBackend {
 
     volatile List<String> models = List.of("llama3.2", "text-embedding-3-small");
     /** If set, requests must carry this bearer key. */
     volatile Optional<String> apiKey = Optional.empty();
 
-    FakeOpenAi() throws IOException {
+    public FakeOpenAi() throws IOException {
         route("/v1/models", this::models);
         route("/v1/chat/completions", this::chat);
         route("/v1/embeddings", this::embeddings);

@@ -39,7 +39,7 @@ public final class CostModel {
                               boolean metered, Map<String, Double> multipliers) {
         /** Copies. */
         public NodeFactors {
-            multipliers = Map.copyOf(multipliers);
+            multipliers = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(multipliers));
         }
 
         /** @return the product of the node multipliers */

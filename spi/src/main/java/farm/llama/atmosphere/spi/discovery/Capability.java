@@ -36,7 +36,7 @@ public record Capability(String id, String nodeId, String type, String name, Str
         Objects.requireNonNull(endpoint, "endpoint");
         models = List.copyOf(models);
         tags = List.copyOf(tags);
-        metadata = Map.copyOf(metadata);
+        metadata = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(metadata));
         if (!TYPE.matcher(type).matches()) {
             throw new IllegalArgumentException("capability type must look like 'llm/chat', got: " + type);
         }

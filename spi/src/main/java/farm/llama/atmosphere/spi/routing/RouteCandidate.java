@@ -17,11 +17,11 @@ import java.util.Objects;
 public record RouteCandidate(Capability capability, float[] vector, float[] queryVector,
                              Map<String, Double> costTerms, boolean healthy) {
 
-    /** Validates and copies the map. */
+    /** Validates and copies the map, keeping its order. */
     public RouteCandidate {
         Objects.requireNonNull(capability, "capability");
         Objects.requireNonNull(vector, "vector");
         Objects.requireNonNull(queryVector, "queryVector");
-        costTerms = Map.copyOf(costTerms);
+        costTerms = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(costTerms));
     }
 }

@@ -16,9 +16,9 @@ import java.util.Objects;
 public record ScoredCandidate(Capability capability, double score, double similarity, double cost,
                               Map<String, Double> costTerms) {
 
-    /** Validates and copies. */
+    /** Validates and copies the map, keeping its order. */
     public ScoredCandidate {
         Objects.requireNonNull(capability, "capability");
-        costTerms = Map.copyOf(costTerms);
+        costTerms = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(costTerms));
     }
 }

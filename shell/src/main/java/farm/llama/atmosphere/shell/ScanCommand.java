@@ -1,0 +1,52 @@
+package farm.llama.atmosphere.shell;
+
+import farm.llama.atmosphere.runtime.BackendReport;
+import farm.llama.atmosphere.spi.discovery.Capability;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code atmosphere scan}: probe for backends now and print what they offer. */
+@Command(name = "scan", mixinStandardHelpOptions = true,
+        description = "Probe for AI backends now (configured ones and the default ports on this machine) and print their models.")
+final class ScanCommand implements Callable<Integer> {
+
+    @ParentCommand
+    RootCommand root;
+
+    @Option(names = "--json", description = "Print one JSON document.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        if (!json) {
+            root.session.out.println("Scanning for backends...");
+            root.session.out.flush();
+        }
+        var api = root.session.api();
+        List<BackendReport> backends = api.scan();
+        List<Capability> caps = api.capabilities();
+        if (json) {
+            Map<String, Object> doc = new LinkedHashMap<>();
+            doc.put("backends", backends);
+            doc.put("capabilities", caps);
+            Output.json(root.session.out, doc);
+            return 0;
+        }
+        BackendsCommand.print(root.session.out, backends);
+        if (!caps.isEmpty()) {
+            root.session.out.println();
+            List<List<String>> rows = new ArrayList<>();
+            for (Capability c : caps) {
+                rows.add(List.of(c.name(), c.type(), String.join(",", c.tags()), c.metadata().getOrDefault("backend", "")));
+            }
+            Output.table(root.session.out, List.of("MODEL", "TYPE", "TAGS", "BACKEND"), rows);
+        }
+        return 0;
+    }
+}
