@@ -73,6 +73,7 @@ public record ConfigKey(String name, Type type, Object defaultValue, String doc)
             new ConfigKey("api.max-body-size", Type.SIZE, 10L * 1024 * 1024, "largest request body accepted, in bytes"),
             new ConfigKey("api.tls.keystore", Type.STRING, null, "PKCS#12 keystore with the API's TLS certificate; enables HTTPS"),
             new ConfigKey("api.tls.keystore-password", Type.STRING, null, "password of api.tls.keystore"),
+            new ConfigKey("api.require-key-on-loopback", Type.BOOLEAN, false, "require API keys and the admin token from local clients too (shared machines)"),
             new ConfigKey("log.level", Type.LOG_LEVEL, "INFO", "log level: ERROR, WARNING, INFO, DEBUG or TRACE"),
             new ConfigKey("plugins.enabled", Type.BOOLEAN, true, "load drop-in plugins at all"));
 

@@ -49,6 +49,11 @@ public record DataDir(Path path) {
         return path.resolve("admin.token");
     }
 
+    /** @return {@code api-keys.json} (0600): hashes of the API keys for remote clients */
+    public Path apiKeysFile() {
+        return path.resolve("api-keys.json");
+    }
+
     /** @return {@code node.json}: pid and address of the serving node */
     public Path nodeFile() {
         return path.resolve("node.json");

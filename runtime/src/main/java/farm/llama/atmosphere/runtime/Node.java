@@ -218,7 +218,7 @@ public final class Node implements NodeApi, AutoCloseable {
         try {
             long t0 = System.nanoTime();
             AdminToken token = AdminToken.loadOrCreate(dataDir.adminTokenFile());
-            server = new ApiServer(config, host, port, this, this::health, events, token, router);
+            server = new ApiServer(config, host, port, this, this::health, events, token, router, new ApiKeys(dataDir.apiKeysFile()));
             scanned = true;
             discovery.start();
             String shownHost = host.contains(":") ? "[" + host + "]" : host;

@@ -82,6 +82,11 @@ public final class NodeConfig {
         return view.string("api.tls.keystore-password");
     }
 
+    /** @return {@code api.require-key-on-loopback} */
+    public boolean requireKeyOnLoopback() {
+        return view.bool("api.require-key-on-loopback").orElse(false);
+    }
+
     /** @return {@code node.name}, if set */
     public Optional<String> nodeName() {
         return view.string("node.name").filter(s -> !s.isBlank());

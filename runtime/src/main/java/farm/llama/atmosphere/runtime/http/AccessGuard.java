@@ -1,6 +1,7 @@
 package farm.llama.atmosphere.runtime.http;
 
 import farm.llama.atmosphere.runtime.AdminToken;
+import farm.llama.atmosphere.runtime.ApiKeys;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Method;
 import io.helidon.http.Status;
@@ -45,9 +46,13 @@ final class AccessGuard {
     private final Set<String> allowedHosts = new HashSet<>();
     private final Set<String> allowedOrigins = new HashSet<>();
     private final AdminToken token;
+    private final ApiKeys keys;
+    private final boolean keyOnLoopback;
 
-    AccessGuard(List<String> extraHosts, List<String> origins, AdminToken token) {
+    AccessGuard(List<String> extraHosts, List<String> origins, AdminToken token, ApiKeys keys, boolean keyOnLoopback) {
         this.token = token;
+        this.keys = keys;
+        this.keyOnLoopback = keyOnLoopback;
         allowedHosts.add("localhost");
         try {
             String hostname = InetAddress.getLocalHost().getHostName().toLowerCase(Locale.ROOT);
@@ -84,24 +89,44 @@ final class AccessGuard {
                                 + " api.allowed-origins in config.yaml if you trust it."));
             }
         }
-        boolean loopback = isLoopback(req.remotePeer().address());
-        boolean health = req.path().path().equals("/health");
+        boolean local = isLoopback(req.remotePeer().address()) && !keyOnLoopback;
         String path = req.path().path();
-        // the OpenAI API and read-only POSTs are open to local clients (Host and Origin are still checked)
-        boolean readOnly = SAFE.contains(req.prologue().method()) || path.startsWith("/v1/") || READ_ONLY_POSTS.contains(path);
-        boolean needsToken = loopback ? !readOnly : !health;
-        if (needsToken) {
-            Optional<String> presented = req.headers().first(HeaderNames.AUTHORIZATION)
-                    .filter(v -> v.regionMatches(true, 0, "Bearer ", 0, 7))
-                    .map(v -> v.substring(7).trim());
-            if (presented.isEmpty() || !token.matches(presented.get())) {
-                String why = loopback ? "This request changes the node's state" : "Clients that are not on this machine";
-                return Optional.of(new Refusal(Status.UNAUTHORIZED_401, "admin_token_required",
-                        why + " and needs the admin token: send 'Authorization: Bearer <token>' with the"
-                                + " content of admin.token in the node's data dir. The atmosphere CLI does this for you."));
-            }
+        if (path.equals("/health")) {
+            return Optional.empty();
         }
-        return Optional.empty();
+        boolean openAi = path.startsWith("/v1/");
+        // the OpenAI API and read-only requests are open to local clients (Host and Origin are still checked)
+        boolean readOnly = SAFE.contains(req.prologue().method()) || openAi || READ_ONLY_POSTS.contains(path);
+        if (local && readOnly) {
+            return Optional.empty();
+        }
+        Optional<String> presented = req.headers().first(HeaderNames.AUTHORIZATION)
+                .filter(v -> v.regionMatches(true, 0, "Bearer ", 0, 7))
+                .map(v -> v.substring(7).trim());
+        if (presented.isPresent() && token.matches(presented.get())) {
+            return Optional.empty();
+        }
+        Optional<ApiKeys.Scope> scope;
+        try {
+            scope = presented.flatMap(keys::check);
+        } catch (RuntimeException e) {
+            scope = Optional.empty();
+        }
+        if (scope.isPresent() && (scope.get() == ApiKeys.Scope.ALL || openAi)) {
+            return Optional.empty();
+        }
+        if (scope.isPresent()) {
+            return Optional.of(new Refusal(Status.FORBIDDEN_403, "insufficient_scope",
+                    "This API key may only call the OpenAI API (/v1/...). Create one with 'atmosphere token create --scope all' for more."));
+        }
+        if (local) {
+            return Optional.of(new Refusal(Status.UNAUTHORIZED_401, "admin_token_required",
+                    "This request changes the node's state and needs the admin token: send 'Authorization: Bearer <token>'"
+                            + " with the content of admin.token in the node's data dir. The atmosphere CLI does this for you."));
+        }
+        return Optional.of(new Refusal(Status.UNAUTHORIZED_401, presented.isPresent() ? "invalid_api_key" : "api_key_required",
+                (presented.isPresent() ? "The API key is not valid (revoked or mistyped)." : "Clients that are not on this machine need an API key.")
+                        + " Create one on the node with 'atmosphere token create' and send 'Authorization: Bearer <key>'."));
     }
 
     static String hostName(String hostHeader) {

@@ -56,10 +56,12 @@ public final class ApiServer implements AutoCloseable {
      * @throws AtmosphereException if the address cannot be bound, saying what to do
      */
     public ApiServer(NodeConfig config, String host, int port, NodeApi api, Supplier<Map<String, Object>> health,
-                     EventBus events, AdminToken token, farm.llama.atmosphere.runtime.routing.RouterService router) {
+                     EventBus events, AdminToken token, farm.llama.atmosphere.runtime.routing.RouterService router,
+                     farm.llama.atmosphere.runtime.ApiKeys keys) {
         this.events = events;
         this.api = api;
-        AccessGuard guard = new AccessGuard(config.allowedHosts(), config.allowedOrigins(), token);
+        AccessGuard guard = new AccessGuard(config.allowedHosts(), config.allowedOrigins(), token, keys,
+                config.requireKeyOnLoopback());
         HttpRouting.Builder routing = HttpRouting.builder()
                 .addFilter((chain, req, res) -> {
                     Optional<AccessGuard.Refusal> refusal = guard.check(req);
