@@ -372,4 +372,60 @@ class ImageIT {
             return readResponse(s.getInputStream());
         }
     }
+
+    @Test
+    @Order(8)
+    void theOfficialOpenAiNodeClientWorksAgainstTheImage() throws Exception {
+        Path tests = Path.of(System.getProperty("atmosphere.node.tests", "src/test/node")).toAbsolutePath();
+        org.junit.jupiter.api.Assumptions.assumeTrue(onPath("node") && onPath("npm"),
+                "Node.js and npm are needed for the openai client test; .ci/run installs them where missing");
+        if (!Files.isDirectory(tests.resolve("node_modules/openai"))) {
+            // not inheritIO: the forked test JVM's stdout belongs to failsafe
+            Process install = new ProcessBuilder("npm", "install", "--no-audit", "--no-fund", "--loglevel=error")
+                    .directory(tests.toFile()).redirectErrorStream(true).start();
+            Output log = new Output(install.getInputStream());
+            assertTrue(install.waitFor(300, TimeUnit.SECONDS), "npm install timed out");
+            assertEquals(0, install.exitValue(), "npm install of the openai client failed: " + log.text());
+        }
+        try (farm.llama.atmosphere.tests.FakeOllama ollama = new farm.llama.atmosphere.tests.FakeOllama();
+             farm.llama.atmosphere.tests.FakeOpenAi openai = new farm.llama.atmosphere.tests.FakeOpenAi()) {
+            Files.writeString(dataDir.resolve("config.yaml"), "discovery:\n  probe-default-ports: false\n"
+                    + "backends:\n  - type: ollama\n    url: " + ollama.url() + "\n  - type: openai\n    url: " + openai.url() + "/v1\n");
+            Process node = atmosphere(List.of("serve", "--port", "0")).start();
+            Output out = new Output(node.getInputStream());
+            try {
+                Matcher m = Pattern.compile("serving on (http://127\\.0\\.0\\.1:\\d+)")
+                        .matcher(out.await(t -> t.contains("serving on http://"), "the serve banner"));
+                assertTrue(m.find());
+                String base = m.group(1);
+                int port = Integer.parseInt(base.substring(base.lastIndexOf(':') + 1));
+                long end = System.nanoTime() + WAIT.toNanos();
+                while (System.nanoTime() < end && !http(port, "GET", "/api/v1/backends", "localhost:" + port, "")
+                        .matches("(?s).*\"state\":\"up\".*\"state\":\"up\".*")) {
+                    Thread.sleep(100);
+                }
+                ProcessBuilder pb = new ProcessBuilder("node", "--test", "openai-client.test.mjs").directory(tests.toFile())
+                        .redirectErrorStream(true);
+                pb.environment().put("ATMOSPHERE_URL", base + "/v1");
+                Process js = pb.start();
+                Output report = new Output(js.getInputStream());
+                assertTrue(js.waitFor(120, TimeUnit.SECONDS), "the node client tests did not finish");
+                Thread.sleep(200);
+                assertEquals(0, js.exitValue(), report.text());
+                assertTrue(report.text().contains("# pass 5"), report.text());
+            } finally {
+                node.destroy();
+                node.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    private static boolean onPath(String tool) {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
+            if (Files.isExecutable(Path.of(dir, tool))) {
+                return true;
+            }
+        }
+        return false;
+    }
 }
