@@ -41,6 +41,7 @@ public final class ApiServer implements AutoCloseable {
     private final WebServer server;
     private final EventBus events;
     private final NodeApi api;
+    private final farm.llama.atmosphere.runtime.routing.RouterService routerService;
     private volatile boolean running = true;
 
     /**
@@ -60,6 +61,7 @@ public final class ApiServer implements AutoCloseable {
                      farm.llama.atmosphere.runtime.ApiKeys keys) {
         this.events = events;
         this.api = api;
+        this.routerService = router;
         AccessGuard guard = new AccessGuard(config.allowedHosts(), config.allowedOrigins(), token, keys,
                 config.requireKeyOnLoopback());
         HttpRouting.Builder routing = HttpRouting.builder()
@@ -180,6 +182,17 @@ public final class ApiServer implements AutoCloseable {
                     "'intent' is required: the text to route, e.g. {\"intent\": \"fix this Python stack trace\"}.");
         }
         Optional<String> model = body.path("model").isTextual() ? Optional.of(body.get("model").asText()) : Optional.empty();
+        if (body.path("needs").isArray() && routerService != null) {
+            java.util.Set<String> needs = new java.util.LinkedHashSet<>();
+            body.get("needs").forEach(n -> needs.add(n.asText()));
+            if (needs.isEmpty()) {
+                throw new ApiError(Status.BAD_REQUEST_400, "invalid_request_error", "invalid_value", "needs",
+                        "'needs' must list capability types such as \"llm/chat\" or \"llm/embed\".");
+            }
+            json(res, routerService.decide(new farm.llama.atmosphere.spi.routing.RouteQuery(body.get("intent").asText(), needs,
+                    model.filter(m -> !m.equals("auto")))));
+            return;
+        }
         json(res, api.route(body.get("intent").asText(), model, body.path("vision").asBoolean(false)));
     }
 

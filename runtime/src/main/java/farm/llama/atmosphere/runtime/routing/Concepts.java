@@ -64,14 +64,21 @@ final class Concepts {
                 "definition", "word", "words", "sentence", "paragraph", "birthday", "gift", "friend", "everyday");
         concept("medical", "medical", "medicine", "health", "healthcare", "doctor", "patient", "symptom", "symptoms",
                 "diagnosis", "disease", "treatment", "drug", "drugs", "dose", "dosage", "clinical", "hospital",
-                "nurse", "pain", "fever", "blood", "pressure", "diabetes", "allergy", "vaccine", "prescription");
+                "nurse", "pain", "fever", "blood", "pressure", "diabetes", "allergy", "vaccine", "prescription",
+                "ibuprofen", "paracetamol", "acetaminophen", "aspirin", "antibiotic", "rash", "insulin", "dermatologist",
+                "mole", "cough", "headache", "migraine", "infection", "injury", "sore", "throat", "medication", "pill",
+                "pills", "side", "effects", "therapy", "surgery", "pharmacy", "pharmacist", "illness", "sick");
         concept("legal", "legal", "law", "lawyer", "attorney", "contract", "contracts", "clause", "lease", "tenant",
                 "landlord", "court", "lawsuit", "sue", "liability", "compliance", "regulation", "gdpr", "copyright",
-                "trademark", "patent", "license", "licence", "agreement", "nda", "terms", "statute", "rights");
+                "trademark", "patent", "license", "licence", "agreement", "nda", "terms", "statute", "rights",
+                "eviction", "evict", "tenancy", "deposit", "sublet", "sublett", "judge", "legally", "illegal", "lawful",
+                "signed", "binding", "dispute", "notice", "will", "inheritance", "custody", "divorce");
         concept("finance", "finance", "financial", "money", "budget", "invest", "investment", "investing", "stock",
                 "stocks", "bond", "bonds", "portfolio", "tax", "taxes", "accounting", "invoice", "revenue", "profit",
                 "loss", "expense", "expenses", "bank", "loan", "mortgage", "interest", "rate", "retirement", "crypto",
-                "bitcoin", "price", "cost", "salary", "payroll", "balance", "sheet", "dividend", "inflation");
+                "bitcoin", "price", "cost", "salary", "payroll", "balance", "sheet", "dividend", "inflation",
+                "retire", "save", "saving", "savings", "pension", "401k", "ira", "refinance", "refinanc", "fund", "funds",
+                "etf", "debt", "credit", "spend", "spending", "income", "afford", "wealth", "insurance");
         concept("animals", "animal", "animals", "llama", "llamas", "alpaca", "alpacas", "camelid", "camelids",
                 "camel", "herd", "livestock", "farm", "farming", "wool", "fiber", "fibre", "shearing", "pasture",
                 "vet", "veterinary", "breeding", "cria", "graze", "grazing", "barn");
