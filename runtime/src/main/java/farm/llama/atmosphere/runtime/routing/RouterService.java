@@ -18,13 +18,9 @@ import farm.llama.atmosphere.spi.routing.RouteDecision;
 import farm.llama.atmosphere.spi.routing.RouteQuery;
 import farm.llama.atmosphere.spi.routing.Router;
 import farm.llama.atmosphere.spi.routing.ScoredCandidate;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -98,18 +94,23 @@ public final class RouterService implements RoutingService {
         return cost;
     }
 
+    /**
+     * Vectors are cached by content (the text itself is the key, with its cached hash: no digest
+     * per lookup), for this node's one embedder; the cache is bounded.
+     */
     float[] vector(String text) {
-        String key = embedder.id() + ":" + sha256(text);
-        return vectors.computeIfAbsent(key, k -> embedder.embed(text));
+        float[] v = vectors.get(text);
+        if (v == null) {
+            if (vectors.size() > MAX_CACHED_VECTORS) {
+                vectors.clear();
+            }
+            v = embedder.embed(text);
+            vectors.put(text, v);
+        }
+        return v;
     }
 
-    private static String sha256(String s) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
+    private static final int MAX_CACHED_VECTORS = 100_000;
 
     /**
      * @param model a model name from a request
@@ -156,6 +157,7 @@ public final class RouterService implements RoutingService {
     public RouteDecision decide(RouteQuery query) {
         float[] q = query.model().isPresent() ? new float[0] : vector(query.intent());
         List<RouteCandidate> candidates = new ArrayList<>();
+        Map<String, Map<String, Double>> termsCache = new java.util.HashMap<>();
         for (BackendState b : discovery.backends()) {
             for (Capability c : b.capabilities()) {
                 if (!query.needs().contains(c.type())) {
@@ -165,9 +167,12 @@ public final class RouterService implements RoutingService {
                     continue;
                 }
                 float[] v = query.model().isPresent() ? new float[0] : vector(c.description());
-                CostModel.Measured m = new CostModel.Measured(b.latencyMs(), b.tokensPerSecond(), b.inFlight(),
-                        b.concurrency(), c.tags().contains("warm"), cost.price(c.name()));
-                candidates.add(new RouteCandidate(c, v, q, cost.terms(m), b.up()));
+                boolean warm = c.tags().contains("warm");
+                double price = cost.price(c.name());
+                // the terms depend on the backend, warmth and price only: compute them once per kind
+                Map<String, Double> terms = termsCache.computeIfAbsent(b.id() + "|" + warm + "|" + price, k -> cost.terms(
+                        new CostModel.Measured(b.latencyMs(), b.tokensPerSecond(), b.inFlight(), b.concurrency(), warm, price)));
+                candidates.add(new RouteCandidate(c, v, q, terms, b.up()));
             }
         }
         RouteDecision d = router.route(query, candidates);

@@ -6,7 +6,6 @@ import farm.llama.atmosphere.spi.routing.RouteQuery;
 import farm.llama.atmosphere.spi.routing.Router;
 import farm.llama.atmosphere.spi.routing.ScoredCandidate;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -30,76 +29,172 @@ public final class SemanticRouter implements Router {
 
     private final Map<String, String> lastWinner = new ConcurrentHashMap<>();
 
+    /** How many runners-up a decision lists (and failover may try). */
+    public static final int RUNNERS_UP = 16;
+
     @Override
     public RouteDecision route(RouteQuery query, List<RouteCandidate> candidates) {
-        List<ScoredCandidate> scored = new ArrayList<>();
-        for (RouteCandidate c : candidates) {
+        int n = candidates.size();
+        double[] score = new double[n];
+        double[] similarity = new double[n];
+        double[] cost = new double[n];
+        int healthy = 0;
+        boolean named = query.model().isPresent();
+        for (int i = 0; i < n; i++) {
+            RouteCandidate c = candidates.get(i);
             if (!c.healthy()) {
+                score[i] = -1;
                 continue;
             }
-            double similarity = query.model().isPresent() ? 1.0 : cosine(c.queryVector(), c.vector());
-            double fit = query.model().isPresent() ? 1.0 : Math.max(0, similarity);
-            double cost = 1.0;
+            healthy++;
+            double sim = named ? 1.0 : dot(c.queryVector(), c.vector(), nonZero(c.vector()));
+            double k = 1.0;
             for (double term : c.costTerms().values()) {
-                cost *= Math.max(term, 1e-6);
+                k *= Math.max(term, 1e-6);
             }
-            double score = Math.min(1.0, fit / Math.max(cost, 1e-6));
-            scored.add(new ScoredCandidate(c.capability(), round(score), round(similarity), round(cost), c.costTerms()));
+            similarity[i] = sim;
+            cost[i] = k;
+            score[i] = Math.min(1.0, Math.max(0, sim) / Math.max(k, 1e-6));
         }
-        if (scored.isEmpty()) {
+        if (healthy == 0) {
             String why = candidates.isEmpty() ? "no capability of the kind this request needs (" + String.join(", ", query.needs()) + ")"
                     + query.model().map(m -> " serving model '" + m + "'").orElse("") + " is known"
                     : "every capability that fits is unhealthy (its backend is down)";
             return new RouteDecision(Optional.empty(), List.of(), why);
         }
-        scored.sort(Comparator.comparingDouble(ScoredCandidate::score).reversed()
-                .thenComparing(s -> s.capability().id()));
-        ScoredCandidate best = scored.get(0);
+        int[] top = top(score, candidates, Math.min(healthy, RUNNERS_UP + 1));
+        int best = top[0];
         String key = String.join(",", new java.util.TreeSet<>(query.needs())) + "|" + query.model().orElse("auto")
-                + "|" + best.capability().name();
+                + "|" + candidates.get(best).capability().name();
         String previous = lastWinner.get(key);
-        ScoredCandidate winner = best;
+        int winner = best;
         boolean kept = false;
-        if (previous != null && !previous.equals(best.capability().id())) {
-            for (ScoredCandidate s : scored) {
-                if (s.capability().id().equals(previous) && s.score() >= best.score() * (1 - STICKINESS)) {
-                    winner = s;
+        if (previous != null && !previous.equals(candidates.get(best).capability().id())) {
+            for (int i = 0; i < n; i++) {
+                if (score[i] >= 0 && score[i] >= score[best] * (1 - STICKINESS)
+                        && candidates.get(i).capability().id().equals(previous)) {
+                    winner = i;
                     kept = true;
                     break;
                 }
             }
         }
-        lastWinner.put(key, winner.capability().id());
-        List<ScoredCandidate> rest = new ArrayList<>(scored);
-        rest.remove(winner);
+        lastWinner.put(key, candidates.get(winner).capability().id());
+        ScoredCandidate w = scored(candidates.get(winner), score[winner], similarity[winner], cost[winner]);
+        List<ScoredCandidate> rest = new ArrayList<>(top.length);
+        for (int i : top) {
+            if (i != winner && rest.size() < RUNNERS_UP) {
+                rest.add(scored(candidates.get(i), score[i], similarity[i], cost[i]));
+            }
+        }
         String reason;
-        if (query.model().isPresent()) {
-            reason = "model '" + query.model().get() + "' requested; " + winner.capability().id() + " serves it at the lowest cost ("
-                    + winner.cost() + ")";
+        if (named) {
+            reason = "model '" + query.model().get() + "' requested; " + w.capability().id() + " serves it at the lowest cost ("
+                    + w.cost() + ")";
         } else {
-            reason = winner.capability().name() + " (" + winner.capability().type() + ") fits best: similarity "
-                    + winner.similarity() + ", cost " + winner.cost()
-                    + (winner.similarity() < WEAK_MATCH ? "; weak match, nothing fits better" : "");
+            reason = w.capability().name() + " (" + w.capability().type() + ") fits best: similarity "
+                    + w.similarity() + ", cost " + w.cost()
+                    + (w.similarity() < WEAK_MATCH ? "; weak match, nothing fits better" : "");
         }
         if (kept) {
             reason += "; kept the previous choice, within " + (int) (STICKINESS * 100) + "% of the best";
         }
-        return new RouteDecision(Optional.of(winner), rest, reason);
+        return new RouteDecision(Optional.of(w), rest, reason);
     }
 
-    static double cosine(float[] a, float[] b) {
+    private static ScoredCandidate scored(RouteCandidate c, double score, double similarity, double cost) {
+        return new ScoredCandidate(c.capability(), round(score), round(similarity), round(cost), c.costTerms());
+    }
+
+    /** Indices of the k best scores (ties by capability id), best first, without sorting everything. */
+    private static int[] top(double[] score, List<RouteCandidate> candidates, int k) {
+        int[] idx = new int[k];
+        int size = 0;
+        for (int i = 0; i < score.length; i++) {
+            if (score[i] < 0) {
+                continue;
+            }
+            if (size == k && !better(i, idx[k - 1], score, candidates)) {
+                continue;
+            }
+            int pos = size < k ? size++ : k - 1;
+            while (pos > 0 && better(i, idx[pos - 1], score, candidates)) {
+                idx[pos] = idx[pos - 1];
+                pos--;
+            }
+            idx[pos] = i;
+        }
+        return size == k ? idx : java.util.Arrays.copyOf(idx, size);
+    }
+
+    private static boolean better(int a, int b, double[] score, List<RouteCandidate> candidates) {
+        if (score[a] != score[b]) {
+            return score[a] > score[b];
+        }
+        return candidates.get(a).capability().id().compareTo(candidates.get(b).capability().id()) < 0;
+    }
+
+    /**
+     * Indices of a capability vector's non-zero entries, or null when it is dense. Capability
+     * vectors are cached by the node (the same array each decision), so this is computed once per
+     * vector; lexical vectors are mostly zeros, which makes each dot product several times cheaper.
+     */
+    private final Map<float[], int[]> sparse = java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
+    private int[] nonZero(float[] v) {
+        int[] idx = sparse.get(v);
+        if (idx == null) {
+            int count = 0;
+            for (float x : v) {
+                if (x != 0) {
+                    count++;
+                }
+            }
+            if (count * 3 > v.length) {
+                idx = DENSE;
+            } else {
+                idx = new int[count];
+                int j = 0;
+                for (int i = 0; i < v.length; i++) {
+                    if (v[i] != 0) {
+                        idx[j++] = i;
+                    }
+                }
+            }
+            sparse.put(v, idx);
+        }
+        return idx == DENSE ? null : idx;
+    }
+
+    private static final int[] DENSE = new int[0];
+
+    /** Dot product: the embedder contract says vectors are L2-normalised, so this is the cosine. */
+    static double dot(float[] a, float[] b, int[] nonZeroOfB) {
         if (a.length != b.length) {
             return 0;
         }
-        double dot = 0;
-        double na = 0;
-        double nb = 0;
-        for (int i = 0; i < a.length; i++) {
-            dot += a[i] * b[i];
-            na += a[i] * a[i];
-            nb += b[i] * b[i];
+        if (nonZeroOfB != null) {
+            float s = 0;
+            for (int i : nonZeroOfB) {
+                s += a[i] * b[i];
+            }
+            return s;
         }
-        return na == 0 || nb == 0 ? 0 : dot / Math.sqrt(na * nb);
+        float s0 = 0;
+        float s1 = 0;
+        float s2 = 0;
+        float s3 = 0;
+        int i = 0;
+        for (; i + 3 < a.length; i += 4) {
+            s0 += a[i] * b[i];
+            s1 += a[i + 1] * b[i + 1];
+            s2 += a[i + 2] * b[i + 2];
+            s3 += a[i + 3] * b[i + 3];
+        }
+        for (; i < a.length; i++) {
+            s0 += a[i] * b[i];
+        }
+        return (s0 + s1) + (s2 + s3);
     }
 
     private static double round(double v) {

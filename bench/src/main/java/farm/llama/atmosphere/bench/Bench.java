@@ -1,0 +1,34 @@
+package farm.llama.atmosphere.bench;
+
+/**
+ * Benchmark harness entry point: {@code routing} (decision latency at 100, 1 000 and 20 000
+ * capabilities), {@code proxy} (the same requests to a test backend directly and through a node,
+ * side by side), or {@code all}. Results print as Markdown tables for BENCHMARKS.md.
+ */
+public final class Bench {
+
+    private Bench() {
+    }
+
+    /**
+     * @param args {@code routing}, {@code proxy} or {@code all}
+     * @throws Exception on failure
+     */
+    public static void main(String[] args) throws Exception {
+        String which = args.length > 0 ? args[0] : "all";
+        System.out.println("java " + Runtime.version() + ", " + Runtime.getRuntime().availableProcessors() + " cores");
+        if (which.equals("routing") || which.equals("all")) {
+            RoutingBench.run();
+        }
+        if (which.equals("proxy") || which.equals("all")) {
+            ProxyBench.run();
+        }
+    }
+
+    static double percentile(long[] nanos, double p) {
+        long[] s = nanos.clone();
+        java.util.Arrays.sort(s);
+        int i = (int) Math.ceil(p / 100.0 * s.length) - 1;
+        return s[Math.max(0, Math.min(s.length - 1, i))] / 1e6;
+    }
+}
