@@ -67,7 +67,7 @@ public final class Node implements NodeApi, AutoCloseable {
     private final DeferredRouting routing = new DeferredRouting();
     private final DiscoveryService discovery;
     private final RouterService router;
-    private final Embedder embedder;
+    private volatile Embedder embedder;
     private final Router routerImpl;
     private volatile boolean scanned;
     private final Clock clock = Clock.systemUTC();
@@ -351,6 +351,13 @@ public final class Node implements NodeApi, AutoCloseable {
         ToolRegistry old = tools;
         tools = buildTools();
         old.close();
+        // the embedder may come from a plugin that was just reloaded, enabled or disabled
+        Embedder fresh = createEmbedder();
+        Embedder previous = router.swapEmbedder(fresh);
+        embedder = fresh;
+        if (previous != fresh) {
+            previous.close();
+        }
         publish(new NodeEvent(event, Instant.now(), Map.of("plugin", id)));
     }
 

@@ -28,10 +28,13 @@ final class NodeHarness implements AutoCloseable {
     final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     NodeHarness(Path dir, String configYaml) throws IOException {
+        this(dir, configYaml, Path.of(System.getProperty("atmosphere.test.plugins", "target/plugins")));
+    }
+
+    NodeHarness(Path dir, String configYaml, Path plugins) throws IOException {
         DataDir data = new DataDir(dir.resolve("data"));
         NodeSetup.init(data, Optional.of("test-node"), false);
         Files.writeString(data.configFile(), configYaml);
-        Path plugins = Path.of(System.getProperty("atmosphere.test.plugins", "target/plugins"));
         node = Node.open(data, NodeConfig.load(data.configFile(), Map.of()), Optional.of(plugins));
         base = node.serve("127.0.0.1", 0);
     }

@@ -44,7 +44,9 @@ public final class RouterService implements RoutingService {
     public static final Set<String> CHAT_TYPES = Set.of("llm/chat", "llm/code", "llm/reasoning", "vision/chat");
 
     private final DiscoveryService discovery;
-    private final Embedder embedder;
+    private volatile Embedder embedder;
+    private volatile Embedder routingEmbedder;
+    private final LexicalEmbedder lexical = new LexicalEmbedder();
     private final Router router;
     private final CostModel cost;
     private final Consumer<NodeEvent> events;
@@ -71,6 +73,7 @@ public final class RouterService implements RoutingService {
         this.firstByteTimeout = firstByteTimeout;
         this.discovery = discovery;
         this.embedder = embedder;
+        this.routingEmbedder = forRouting(embedder);
         this.router = router;
         this.cost = cost;
         this.events = events;
@@ -82,6 +85,29 @@ public final class RouterService implements RoutingService {
     /** @return how long a backend may take to its first chunk ({@code routing.timeout}) */
     public Duration firstByteTimeout() {
         return firstByteTimeout;
+    }
+
+    /**
+     * Switches to another embedder (after a plugin reload); cached vectors of the old one are dropped.
+     *
+     * @param next the new embedder
+     * @return the previous one, for the caller to close
+     */
+    public synchronized Embedder swapEmbedder(Embedder next) {
+        Embedder previous = embedder;
+        embedder = next;
+        routingEmbedder = forRouting(next);
+        vectors.clear();
+        return previous;
+    }
+
+    private Embedder forRouting(Embedder e) {
+        return e.id().equals(lexical.id()) ? e : new HybridEmbedder(e, lexical);
+    }
+
+    /** @return the embedder routing uses: the node's embedder, with the lexicon beside a model embedder */
+    public Embedder routingEmbedder() {
+        return routingEmbedder;
     }
 
     /** @return the embedder */
@@ -104,8 +130,11 @@ public final class RouterService implements RoutingService {
             if (vectors.size() > MAX_CACHED_VECTORS) {
                 vectors.clear();
             }
-            v = embedder.embed(text);
-            vectors.put(text, v);
+            Embedder e = routingEmbedder;
+            v = e.embed(text);
+            if (e == routingEmbedder) {
+                vectors.put(text, v);
+            }
         }
         return v;
     }

@@ -12,7 +12,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Ranks candidates by meaning and cost: {@code score = fit / cost}, where fit is the cosine
+ * Ranks candidates by meaning and cost: {@code score = fit × cost^-0.5}, where fit is the cosine
  * similarity of intent and description mapped to [0, 1] (or 1 when the caller named the model)
  * and cost is the product of the cost terms. Unhealthy candidates are left out.
  *
@@ -24,6 +24,13 @@ public final class SemanticRouter implements Router {
 
     /** The previous winner is kept while it is within this fraction of the best score. */
     public static final double STICKINESS = 0.05;
+    /**
+     * How strongly cost bends meaning: {@code score = similarity × cost^-COST_WEIGHT}. At 0.5 a
+     * cold model (cost 1.3) gives up 12% and a node on a low battery (cost 5) gives up 55%, so
+     * cost decides between candidates that fit about equally and never drowns a clear fit.
+     */
+    public static final double COST_WEIGHT = 0.5;
+
     /** Below this similarity a winner is still chosen, but the decision says the match is weak. */
     public static final double WEAK_MATCH = 0.15;
 
@@ -54,7 +61,7 @@ public final class SemanticRouter implements Router {
             }
             similarity[i] = sim;
             cost[i] = k;
-            score[i] = Math.min(1.0, Math.max(0, sim) / Math.max(k, 1e-6));
+            score[i] = Math.min(1.0, Math.max(0, sim) * Math.pow(Math.max(k, 1e-6), -COST_WEIGHT));
         }
         if (healthy == 0) {
             String why = candidates.isEmpty() ? "no capability of the kind this request needs (" + String.join(", ", query.needs()) + ")"
