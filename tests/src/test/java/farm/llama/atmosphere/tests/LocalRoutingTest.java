@@ -188,6 +188,21 @@ class LocalRoutingTest {
     }
 
     @Test
+    void requestsWithToolsGoToModelsThatCallTools() throws Exception {
+        startNode("");
+        String req = "{\"model\":\"auto\",\"messages\":[{\"role\":\"user\",\"content\":\"describe what is shown in this photo\"}],"
+                + "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"lookup\",\"parameters\":{\"type\":\"object\"}}}]}";
+        HttpResponse<String> r = node.post("/v1/chat/completions", req);
+        assertEquals(200, r.statusCode(), r.body());
+        String route = r.headers().firstValue("x-atmosphere-route").orElseThrow();
+        assertFalse(route.contains("llava"), "llava does not call tools: " + route);
+        HttpResponse<String> plain = node.post("/v1/chat/completions",
+                "{\"model\":\"auto\",\"messages\":[{\"role\":\"user\",\"content\":\"describe what is shown in this photo\"}]}");
+        assertTrue(plain.headers().firstValue("x-atmosphere-route").orElseThrow().contains("llava"),
+                "without tools the same intent goes to the vision model: " + plain.headers().map());
+    }
+
+    @Test
     void embeddingsAsFloatAndBase64FromABackendOrTheNodesOwnEmbedder() throws Exception {
         startNode("");
         HttpResponse<String> f = node.post("/v1/embeddings", "{\"model\":\"nomic-embed-text\",\"input\":[\"a\",\"b\"]}");

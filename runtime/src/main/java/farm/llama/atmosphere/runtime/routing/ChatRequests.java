@@ -48,13 +48,25 @@ public final class ChatRequests {
      */
     public static Set<String> needs(String json) {
         JsonNode body = Json.parse(json);
+        boolean tools = body.path("tools").isArray() && !body.path("tools").isEmpty();
         for (JsonNode m : body.path("messages")) {
             for (JsonNode part : m.path("content")) {
                 if (part.path("type").asText().equals("image_url")) {
-                    return Set.of("vision/chat");
+                    return tools ? Set.of("vision/chat", TOOLS) : Set.of("vision/chat");
                 }
             }
         }
+        if (tools) {
+            Set<String> s = new java.util.HashSet<>(RouterService.CHAT_TYPES);
+            s.add(TOOLS);
+            return Set.copyOf(s);
+        }
         return RouterService.CHAT_TYPES;
     }
+
+    /**
+     * A need that is not a capability type: the request carries {@code tools}, so models tagged
+     * {@code tools} are preferred (if none is, any chat model is tried).
+     */
+    public static final String TOOLS = "+tools";
 }

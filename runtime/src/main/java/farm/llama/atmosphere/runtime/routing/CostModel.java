@@ -102,6 +102,8 @@ public final class CostModel {
         m.put("power", !onBattery ? 1.0 : percent >= 50 ? 2.0 : percent >= 20 ? 3.0 : 5.0);
         m.put("cpu", perCore > 0.75 ? 2.0 : perCore > 0.5 ? 1.6 : perCore > 0.25 ? 1.3 : 1.0);
         m.put("memory", mem > 90 ? 2.5 : mem > 80 ? 1.5 : 1.0);
+        double gpu = gpuBusyPercent();
+        m.put("gpu", gpu > 50 ? 2.0 : gpu > 25 ? 1.5 : 1.0);
         return new NodeFactors(onBattery, percent, round(perCore), round(mem), metered, m);
     }
 
@@ -159,6 +161,52 @@ public final class CostModel {
             return Optional.empty();
         }
         return Optional.empty();
+    }
+
+    /**
+     * GPU load: the busiest of Linux's DRM {@code gpu_busy_percent} (AMD, Intel) and, when
+     * {@code nvidia-smi} is installed, NVIDIA's utilisation; -1 when there is no GPU to read.
+     */
+    private static double gpuBusyPercent() {
+        double busiest = -1;
+        Path drm = Path.of("/sys/class/drm");
+        if (Files.isDirectory(drm)) {
+            try (DirectoryStream<Path> cards = Files.newDirectoryStream(drm, "card[0-9]*")) {
+                for (Path card : cards) {
+                    Path busy = card.resolve("device/gpu_busy_percent");
+                    if (Files.isReadable(busy)) {
+                        busiest = Math.max(busiest, Double.parseDouble(Files.readString(busy).trim()));
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                // unreadable: unknown
+            }
+        }
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
+            Path smi = Path.of(dir, "nvidia-smi");
+            if (!Files.isExecutable(smi)) {
+                continue;
+            }
+            try {
+                Process p = new ProcessBuilder(smi.toString(), "--query-gpu=utilization.gpu", "--format=csv,noheader,nounits")
+                        .redirectErrorStream(true).start();
+                if (p.waitFor(2, java.util.concurrent.TimeUnit.SECONDS)) {
+                    for (String line : new String(p.getInputStream().readAllBytes()).split("\\R")) {
+                        if (!line.isBlank()) {
+                            busiest = Math.max(busiest, Double.parseDouble(line.trim()));
+                        }
+                    }
+                } else {
+                    p.destroyForcibly();
+                }
+            } catch (IOException | RuntimeException e) {
+                // no reading: unknown
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            break;
+        }
+        return busiest;
     }
 
     private static double memoryUsedPercent() {

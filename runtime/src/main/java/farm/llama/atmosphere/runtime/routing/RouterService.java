@@ -204,6 +204,9 @@ public final class RouterService implements RoutingService {
                 candidates.add(new RouteCandidate(c, v, q, terms, b.up()));
             }
         }
+        if (query.needs().contains(ChatRequests.TOOLS) && candidates.stream().anyMatch(c -> c.capability().tags().contains("tools"))) {
+            candidates.removeIf(c -> !c.capability().tags().contains("tools"));
+        }
         RouteDecision d = router.route(query, candidates);
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("intent", abbreviate(query.intent()));

@@ -22,7 +22,7 @@ public final class ModelProfiles {
      * @param type the capability type: {@code llm/chat}, {@code llm/code}, {@code llm/reasoning},
      *             {@code llm/embed} or {@code vision/chat}
      * @param description words to route on
-     * @param tags short labels ({@code code}, {@code vision}, {@code 7b})
+     * @param tags short labels ({@code code}, {@code vision}, {@code 7b}, {@code tools} for models trained to call tools)
      */
     public record Profile(String type, String description, List<String> tags) {
         /** Validates and copies. */
@@ -53,6 +53,10 @@ public final class ModelProfiles {
         String sized = size.isEmpty() ? name : name + " (" + size + ")";
         if (!size.isEmpty()) {
             tags.add(size.toLowerCase(Locale.ROOT));
+        }
+        if (matches(name, "llama3.1", "llama3.2", "llama3.3", "llama4", "qwen2.5", "qwen3", "mistral", "mixtral", "command-r",
+                "firefunction", "hermes3", "granite3", "phi4-mini", "gpt-oss", "smollm2", "nemotron", "devstral")) {
+            tags.add("tools");
         }
         if (matches(name, "embed", "nomic", "bge", "e5-", "gte", "minilm", "mxbai", "arctic-embed", "snowflake", "paraphrase", "sentence")
                 || fams.contains("bert") || fams.contains("nomic-bert")) {
