@@ -1,4 +1,4 @@
-package farm.llama.atmosphere.plugin.discovery.openai;
+package farm.llama.atmosphere.plugin.discovery.common;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -17,23 +17,23 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
 
-/** HTTP to one backend, with failures turned into {@link FailureKind}s that failover acts on. */
-final class Http {
+/** HTTP to one backend (source shared by the discovery plugins, compiled into each), with failures turned into {@link FailureKind}s that failover acts on. */
+public final class Http {
 
-    static final ObjectMapper JSON = new ObjectMapper();
+    public static final ObjectMapper JSON = new ObjectMapper();
 
     private final HttpClient client;
     private final URI base;
     private final Optional<String> apiKey;
 
-    Http(URI base, Optional<String> apiKey) {
+    public Http(URI base, Optional<String> apiKey) {
         this.base = base;
         this.apiKey = apiKey;
         this.client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3))
                 .version(HttpClient.Version.HTTP_1_1).build();
     }
 
-    URI base() {
+    public URI base() {
         return base;
     }
 
@@ -44,17 +44,17 @@ final class Http {
         return b;
     }
 
-    JsonNode get(String path, Duration timeout) {
+    public JsonNode get(String path, Duration timeout) {
         return json(send(request(path, timeout).GET().build()), path);
     }
 
-    JsonNode post(String path, JsonNode body, Duration timeout) {
+    public JsonNode post(String path, JsonNode body, Duration timeout) {
         return json(send(request(path, timeout).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build()), path);
     }
 
     /** Starts a streaming POST; the caller reads and closes the body. */
-    InputStream stream(String path, JsonNode body, Duration timeout) {
+    public InputStream stream(String path, JsonNode body, Duration timeout) {
         HttpRequest req = request(path, timeout).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build();
         HttpResponse<InputStream> r;
@@ -101,7 +101,7 @@ final class Http {
         }
     }
 
-    CallFailedException failure(IOException e, String path) {
+    public CallFailedException failure(IOException e, String path) {
         String where = base.resolve(path).toString();
         if (e instanceof HttpConnectTimeoutException) {
             return new CallFailedException(FailureKind.UNREACHABLE, "no connection to " + where + " in time", e);
@@ -115,7 +115,7 @@ final class Http {
         return new CallFailedException(FailureKind.UNREACHABLE, "cannot talk to " + where + ": " + e.getMessage(), e);
     }
 
-    CallFailedException status(int code, String body, String path) {
+    public CallFailedException status(int code, String body, String path) {
         String message = body;
         try {
             JsonNode json = JSON.readTree(body);
