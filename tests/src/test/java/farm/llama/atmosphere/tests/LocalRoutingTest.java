@@ -294,7 +294,11 @@ class LocalRoutingTest {
         HttpResponse<String> unknown = node.post("/v1/chat/completions", chat("gpt-17", "x", false));
         assertEquals(404, unknown.statusCode());
         assertEquals("model_not_found", json(unknown.body()).path("error").path("code").asText());
-        HttpResponse<String> huge = node.post("/v1/chat/completions", chat("auto", "x".repeat(11 * 1024 * 1024), false));
+        // Expect: 100-continue, as careful clients send big bodies: the node refuses before the body is sent
+        HttpResponse<String> huge = node.http.send(java.net.http.HttpRequest.newBuilder(node.base.resolve("/v1/chat/completions"))
+                .expectContinue(true).header("Content-Type", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(chat("auto", "x".repeat(11 * 1024 * 1024), false))).build(),
+                HttpResponse.BodyHandlers.ofString());
         assertEquals(413, huge.statusCode());
         assertEquals(400, node.post("/v1/embeddings", "{\"input\":[1,2,3]}").statusCode());
         assertEquals(400, node.post("/v1/embeddings", "{\"input\":\"x\",\"encoding_format\":\"hex\"}").statusCode());
