@@ -18,6 +18,7 @@ module farm.llama.atmosphere.runtime {
     requires org.slf4j;
 
     exports farm.llama.atmosphere.runtime;
+    exports farm.llama.atmosphere.runtime.mesh to farm.llama.atmosphere.shell;
     opens farm.llama.atmosphere.runtime to com.fasterxml.jackson.databind;
 
     uses farm.llama.atmosphere.spi.discovery.DiscoveryProvider;

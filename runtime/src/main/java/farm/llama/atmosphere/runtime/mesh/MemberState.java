@@ -1,0 +1,13 @@
+package farm.llama.atmosphere.runtime.mesh;
+
+/** A member's state, as a node sees it. */
+public enum MemberState {
+    /** Answering probes. */
+    ALIVE,
+    /** Missed a probe; confirmed dead unless it refutes in time. */
+    SUSPECT,
+    /** Confirmed dead. */
+    DEAD,
+    /** Left on purpose. */
+    LEFT
+}

@@ -1,0 +1,41 @@
+package farm.llama.atmosphere.runtime.mesh;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Timers and constants of the membership protocol (SWIM with Lifeguard-style suspicion, as
+ * HashiCorp's memberlist runs it).
+ *
+ * @param probeInterval how often a node probes one member
+ * @param probeTimeout how long it waits for a direct ack before asking others to probe
+ * @param indirectChecks how many members it asks ({@code k})
+ * @param suspicionMult suspicion timeout = mult × log10(n) × probe interval (at least)
+ * @param suspicionMaxMult the timeout starts at maxMult × the minimum and shrinks with independent confirmations
+ * @param gossipInterval how often pending updates are gossiped
+ * @param gossipFanout to how many members
+ * @param retransmitMult each update is sent retransmitMult × log10(n+1) times
+ * @param pushPullInterval how often a full state exchange (anti-entropy) runs with one member
+ * @param maxPiggyback how many updates ride on one message
+ */
+public record SwimConfig(Duration probeInterval, Duration probeTimeout, int indirectChecks, int suspicionMult,
+                         int suspicionMaxMult, Duration gossipInterval, int gossipFanout, int retransmitMult,
+                         Duration pushPullInterval, int maxPiggyback) {
+
+    /** Validates. */
+    public SwimConfig {
+        Objects.requireNonNull(probeInterval);
+        Objects.requireNonNull(probeTimeout);
+        Objects.requireNonNull(gossipInterval);
+        Objects.requireNonNull(pushPullInterval);
+        if (probeTimeout.compareTo(probeInterval) >= 0) {
+            throw new IllegalArgumentException("probe timeout must be shorter than the probe interval");
+        }
+    }
+
+    /** @return memberlist's LAN defaults, with a 1 s probe interval and a 200 ms gossip interval */
+    public static SwimConfig lan() {
+        return new SwimConfig(Duration.ofSeconds(1), Duration.ofMillis(500), 3, 4, 6, Duration.ofMillis(200), 3, 4,
+                Duration.ofSeconds(30), 8);
+    }
+}

@@ -1,0 +1,426 @@
+package farm.llama.atmosphere.runtime.mesh;
+
+import farm.llama.atmosphere.runtime.mesh.SwimMessage.Kind;
+import farm.llama.atmosphere.runtime.mesh.SwimMessage.Update;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * One node's side of the membership protocol: SWIM probing (direct, then indirect through k
+ * members), suspicion with incarnation numbers and refutation, a suspicion timeout that shrinks
+ * with independent confirmations (Lifeguard), dissemination piggy-backed on every message plus
+ * periodic gossip to a few members, and periodic push-pull anti-entropy. Each member's
+ * capability version travels with its membership updates (last writer wins by version).
+ *
+ * <p>Time is given by the caller ({@link #tick}, {@link #receive}), so the same code runs on a
+ * real clock and in the simulator's virtual time. Not thread-safe: one caller at a time.
+ */
+public final class SwimNode {
+
+    /** What a node observes, for the simulator and the event stream. */
+    public interface Observer {
+        /** @param observer who noticed, @param member about whom, @param state the new state, @param now when */
+        void stateChanged(String observer, String member, MemberState state, long now);
+
+        /** @param observer who learned it, @param member whose capabilities, @param version the version, @param now when */
+        void capabilitiesLearned(String observer, String member, long version, long now);
+    }
+
+    private static final class Member {
+        long incarnation;
+        MemberState state = MemberState.ALIVE;
+        long capabilities;
+        long suspectedAt;
+        long suspicionTimeout;
+        final Set<String> confirmations = new HashSet<>();
+    }
+
+    private record Probe(String target, long sentAt, boolean indirectSent) {
+    }
+
+    private record Relay(String origin, long originSeq, String target) {
+    }
+
+    private final String id;
+    private final SwimConfig config;
+    private final Random random;
+    private final Consumer<SwimMessage> network;
+    private final Observer observer;
+    private final Map<String, Member> members = new LinkedHashMap<>();
+    private final Map<String, Integer> pending = new LinkedHashMap<>();
+    private final Map<Long, Probe> probes = new LinkedHashMap<>();
+    private final Map<Long, Relay> relays = new LinkedHashMap<>();
+    private final List<String> probeOrder = new ArrayList<>();
+    private final Set<String> suspects = new java.util.LinkedHashSet<>();
+    private List<String> live;
+    private int probeIndex;
+    private long seq;
+    private long nextProbe;
+    private long nextGossip;
+    private long nextSync;
+    private long sent;
+
+    /**
+     * @param id this node
+     * @param config timers
+     * @param random this node's random source (seeded in the simulator)
+     * @param network sends a message (may drop it)
+     * @param observer told of every state change it makes or learns
+     */
+    public SwimNode(String id, SwimConfig config, Random random, Consumer<SwimMessage> network, Observer observer) {
+        this.id = id;
+        this.config = config;
+        this.random = random;
+        this.network = network;
+        this.observer = observer;
+        members.put(id, new Member());
+    }
+
+    /** @return this node's id */
+    public String id() {
+        return id;
+    }
+
+    /** @return messages this node has sent */
+    public long sent() {
+        return sent;
+    }
+
+    /**
+     * Starts with a known membership (after a join), all alive.
+     *
+     * @param others the other members
+     * @param now the time, ms
+     */
+    public void start(List<String> others, long now) {
+        for (String o : others) {
+            if (!o.equals(id)) {
+                members.putIfAbsent(o, new Member());
+            }
+        }
+        live = null;
+        long probe = config.probeInterval().toMillis();
+        nextProbe = now + (long) (random.nextDouble() * probe);
+        nextGossip = now + (long) (random.nextDouble() * config.gossipInterval().toMillis());
+        nextSync = now + config.pushPullInterval().toMillis() + (long) (random.nextDouble() * config.pushPullInterval().toMillis());
+    }
+
+    /**
+     * Publishes a new version of this node's capabilities.
+     *
+     * @param version the version (rises)
+     */
+    public void publishCapabilities(long version) {
+        Member me = members.get(id);
+        me.capabilities = version;
+        enqueue(id);
+    }
+
+    /** @return the state this node believes a member is in, or null if unknown */
+    public MemberState stateOf(String member) {
+        Member m = members.get(member);
+        return m == null ? null : m.state;
+    }
+
+    /** @return the capability version this node knows for a member */
+    public long capabilitiesOf(String member) {
+        Member m = members.get(member);
+        return m == null ? -1 : m.capabilities;
+    }
+
+    private int liveCount() {
+        liveOthers();
+        return live.size() + 1;
+    }
+
+    private void enqueue(String member) {
+        pending.put(member, 0);
+    }
+
+    private Update updateOf(String member) {
+        Member m = members.get(member);
+        return new Update(member, m.incarnation, m.state, m.capabilities);
+    }
+
+    /** Pending updates to piggy-back, least sent first; each is retransmitted a bounded number of times. */
+    private List<Update> piggyback() {
+        if (pending.isEmpty()) {
+            return List.of();
+        }
+        int limit = config.retransmitMult() * (int) Math.ceil(Math.log10(members.size() + 1));
+        List<String> keys = new ArrayList<>(pending.keySet());
+        keys.sort(Comparator.comparingInt(pending::get));
+        List<Update> out = new ArrayList<>();
+        for (String k : keys) {
+            if (out.size() >= config.maxPiggyback()) {
+                break;
+            }
+            out.add(updateOf(k));
+            int count = pending.get(k) + 1;
+            if (count >= limit) {
+                pending.remove(k);
+            } else {
+                pending.put(k, count);
+            }
+        }
+        return out;
+    }
+
+    private void send(Kind kind, String to, long seqNo, String target, List<Update> updates) {
+        sent++;
+        network.accept(new SwimMessage(kind, id, to, seqNo, target, updates));
+    }
+
+    /** @return a fresh copy of the live members other than this node (cached between state changes) */
+    private List<String> liveOthers() {
+        if (live == null) {
+            List<String> out = new ArrayList<>();
+            for (Map.Entry<String, Member> e : members.entrySet()) {
+                MemberState s = e.getValue().state;
+                if (!e.getKey().equals(id) && (s == MemberState.ALIVE || s == MemberState.SUSPECT)) {
+                    out.add(e.getKey());
+                }
+            }
+            live = out;
+        }
+        return new ArrayList<>(live);
+    }
+
+    /** Picks up to k random live members without copying the whole list. */
+    private List<String> randomLive(int k, String exclude) {
+        liveOthers();
+        List<String> out = new ArrayList<>(k);
+        int size = live.size();
+        for (int tries = 0; out.size() < k && tries < k * 4 && size > 0; tries++) {
+            String c = live.get(random.nextInt(size));
+            if (!c.equals(exclude) && !out.contains(c)) {
+                out.add(c);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Runs the timers due at {@code now}.
+     *
+     * @param now the time, ms
+     */
+    public void tick(long now) {
+        // probes: indirect after the timeout, suspicion after the interval
+        for (Map.Entry<Long, Probe> e : new ArrayList<>(probes.entrySet())) {
+            Probe p = e.getValue();
+            if (!p.indirectSent() && now >= p.sentAt() + config.probeTimeout().toMillis()) {
+                for (String h : randomLive(config.indirectChecks(), p.target())) {
+                    send(Kind.PING_REQ, h, e.getKey(), p.target(), piggyback());
+                }
+                probes.put(e.getKey(), new Probe(p.target(), p.sentAt(), true));
+            } else if (now >= p.sentAt() + config.probeInterval().toMillis()) {
+                probes.remove(e.getKey());
+                suspect(p.target(), id, now);
+            }
+        }
+        if (relays.size() > 1000) {
+            relays.clear();
+        }
+        // suspicion timeouts
+        for (String s : new ArrayList<>(suspects)) {
+            Member m = members.get(s);
+            if (m.state != MemberState.SUSPECT) {
+                suspects.remove(s);
+            } else if (now >= m.suspectedAt + m.suspicionTimeout) {
+                m.state = MemberState.DEAD;
+                suspects.remove(s);
+                live = null;
+                enqueue(s);
+                observer.stateChanged(id, s, MemberState.DEAD, now);
+            }
+        }
+        if (now >= nextProbe) {
+            nextProbe = now + config.probeInterval().toMillis();
+            String target = nextTarget();
+            if (target != null) {
+                long s = ++seq;
+                probes.put(s, new Probe(target, now, false));
+                send(Kind.PING, target, s, "", piggyback());
+            }
+        }
+        if (now >= nextGossip) {
+            nextGossip = now + config.gossipInterval().toMillis();
+            if (!pending.isEmpty()) {
+                for (String t : randomLive(config.gossipFanout(), id)) {
+                    List<Update> u = piggyback();
+                    if (u.isEmpty()) {
+                        break;
+                    }
+                    send(Kind.GOSSIP, t, 0, "", u);
+                }
+            }
+        }
+        if (now >= nextSync) {
+            nextSync = now + config.pushPullInterval().toMillis();
+            List<String> targets = randomLive(1, id);
+            if (!targets.isEmpty()) {
+                send(Kind.SYNC, targets.get(0), 0, "", fullState());
+            }
+        }
+    }
+
+    private List<Update> fullState() {
+        List<Update> all = new ArrayList<>();
+        for (String m : members.keySet()) {
+            all.add(updateOf(m));
+        }
+        return all;
+    }
+
+    /** Round-robin over a shuffled list of live members, reshuffled each round, as SWIM prescribes. */
+    private String nextTarget() {
+        for (int tries = 0; tries < 2; tries++) {
+            while (probeIndex < probeOrder.size()) {
+                String t = probeOrder.get(probeIndex++);
+                Member m = members.get(t);
+                if (m != null && (m.state == MemberState.ALIVE || m.state == MemberState.SUSPECT)) {
+                    return t;
+                }
+            }
+            probeOrder.clear();
+            probeOrder.addAll(liveOthers());
+            Collections.shuffle(probeOrder, random);
+            probeIndex = 0;
+        }
+        return null;
+    }
+
+    private long suspicionTimeout(int confirmations) {
+        int n = Math.max(1, liveCount());
+        double min = config.suspicionMult() * Math.max(1, Math.log10(n)) * config.probeInterval().toMillis();
+        double max = config.suspicionMaxMult() * min;
+        int k = config.indirectChecks();
+        double t = max - (max - min) * Math.log(confirmations + 1) / Math.log(k + 1);
+        return (long) Math.max(min, t);
+    }
+
+    private void suspect(String member, String by, long now) {
+        Member m = members.get(member);
+        if (m == null || member.equals(id)) {
+            return;
+        }
+        if (m.state == MemberState.ALIVE) {
+            m.state = MemberState.SUSPECT;
+            suspects.add(member);
+            m.suspectedAt = now;
+            m.confirmations.clear();
+            m.confirmations.add(by);
+            m.suspicionTimeout = suspicionTimeout(0);
+            enqueue(member);
+            observer.stateChanged(id, member, MemberState.SUSPECT, now);
+        } else if (m.state == MemberState.SUSPECT && m.confirmations.add(by)) {
+            m.suspicionTimeout = suspicionTimeout(m.confirmations.size() - 1);
+        }
+    }
+
+    /**
+     * Handles a message.
+     *
+     * @param msg the message
+     * @param now the time, ms
+     */
+    public void receive(SwimMessage msg, long now) {
+        for (Update u : msg.updates()) {
+            merge(u, msg.from(), now);
+        }
+        switch (msg.kind()) {
+            case PING -> send(Kind.ACK, msg.from(), msg.seq(), msg.target(), piggyback());
+            case ACK -> {
+                if (!msg.target().isEmpty() && !msg.target().equals(id)) {
+                    // an ack to a probe we relayed: pass it on to the origin
+                    Relay r = relays.remove(msg.seq());
+                    if (r != null) {
+                        send(Kind.ACK, r.origin(), r.originSeq(), "", piggyback());
+                    }
+                } else {
+                    probes.remove(msg.seq());
+                }
+            }
+            case PING_REQ -> {
+                long s = ++seq;
+                relays.put(s, new Relay(msg.from(), msg.seq(), msg.target()));
+                send(Kind.PING, msg.target(), s, msg.target(), piggyback());
+            }
+            case GOSSIP -> {
+                // updates already merged
+            }
+            case SYNC -> send(Kind.SYNC_REPLY, msg.from(), 0, "", fullState());
+            case SYNC_REPLY -> {
+                // merged above
+            }
+            default -> throw new IllegalStateException(msg.kind().toString());
+        }
+    }
+
+    private void merge(Update u, String from, long now) {
+        if (u.node().equals(id)) {
+            Member me = members.get(id);
+            if ((u.state() == MemberState.SUSPECT || u.state() == MemberState.DEAD) && u.incarnation() >= me.incarnation) {
+                // refute: only this node raises its own incarnation
+                me.incarnation = u.incarnation() + 1;
+                enqueue(id);
+            }
+            return;
+        }
+        Member m = members.get(u.node());
+        boolean known = m != null;
+        if (!known) {
+            m = new Member();
+            m.incarnation = -1;
+            members.put(u.node(), m);
+            live = null;
+        }
+        if (u.capabilities() > m.capabilities) {
+            m.capabilities = u.capabilities();
+            enqueue(u.node());
+            observer.capabilitiesLearned(id, u.node(), u.capabilities(), now);
+        }
+        switch (u.state()) {
+            case ALIVE -> {
+                if (u.incarnation() > m.incarnation) {
+                    boolean changed = m.state != MemberState.ALIVE;
+                    m.incarnation = u.incarnation();
+                    m.state = MemberState.ALIVE;
+                    live = null;
+                    enqueue(u.node());
+                    if (changed) {
+                        observer.stateChanged(id, u.node(), MemberState.ALIVE, now);
+                    }
+                }
+            }
+            case SUSPECT -> {
+                if (u.incarnation() >= m.incarnation && m.state != MemberState.DEAD && m.state != MemberState.LEFT) {
+                    if (u.incarnation() > m.incarnation && m.state == MemberState.SUSPECT) {
+                        m.state = MemberState.ALIVE;
+                    }
+                    m.incarnation = u.incarnation();
+                    suspect(u.node(), from, now);
+                }
+            }
+            case DEAD, LEFT -> {
+                if (u.incarnation() >= m.incarnation && m.state != MemberState.DEAD && m.state != MemberState.LEFT) {
+                    m.incarnation = u.incarnation();
+                    m.state = u.state();
+                    live = null;
+                    enqueue(u.node());
+                    observer.stateChanged(id, u.node(), u.state(), now);
+                }
+            }
+            default -> throw new IllegalStateException(u.state().toString());
+        }
+    }
+}
