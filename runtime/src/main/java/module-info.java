@@ -15,6 +15,8 @@ module farm.llama.atmosphere.runtime {
     requires io.helidon.logging.jul;
     requires org.yaml.snakeyaml;
     requires pf4j;
+    requires org.bouncycastle.pkix;
+    requires org.bouncycastle.provider;
     requires org.slf4j;
 
     exports farm.llama.atmosphere.runtime;
