@@ -22,6 +22,7 @@ module farm.llama.atmosphere.runtime {
     exports farm.llama.atmosphere.runtime;
     exports farm.llama.atmosphere.runtime.mesh to farm.llama.atmosphere.shell;
     opens farm.llama.atmosphere.runtime to com.fasterxml.jackson.databind;
+    opens farm.llama.atmosphere.runtime.mesh to com.fasterxml.jackson.databind;
 
     uses farm.llama.atmosphere.spi.discovery.DiscoveryProvider;
     uses farm.llama.atmosphere.spi.routing.EmbedderProvider;

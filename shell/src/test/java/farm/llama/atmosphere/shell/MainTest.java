@@ -177,4 +177,34 @@ class MainTest {
         assertEquals(2, r.code());
         assertTrue(r.err().contains("frobnicate"), r.err());
     }
+
+    @Test
+    void meshCreateStatusAndLeave() throws Exception {
+        run("init", "-n", "founder");
+        Run created = run("mesh", "create", "-n", "home", "--json");
+        assertEquals(0, created.code(), created.err());
+        JsonNode info = Output.parse(created.out());
+        String meshId = info.path("meshId").asText();
+        assertEquals(16, meshId.length());
+        assertEquals("founder", info.path("role").asText());
+        Path key = dir.resolve("data/mesh/mesh-key.json");
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(key)));
+        Run again = run("mesh", "create", "-n", "other");
+        assertEquals(1, again.code());
+        assertTrue(again.err().contains("already in mesh " + meshId), again.err());
+        Run status = run("mesh", "status");
+        assertTrue(status.out().contains("Mesh " + meshId + " ('home')") && status.out().contains("founder"), status.out());
+        assertEquals(0, run("mesh", "leave").code());
+        assertTrue(run("mesh", "status").out().contains("Not in a mesh"));
+        assertEquals(1, run("mesh", "leave").code());
+    }
+
+    @Test
+    void simulatorReportsAreDeterministic() {
+        Run a = run("sim", "-n", "20", "--seed", "5", "--kills", "1", "--json");
+        assertEquals(0, a.code(), a.err());
+        assertEquals(a.out(), run("sim", "-n", "20", "--seed", "5", "--kills", "1", "--json").out());
+        assertEquals(20, Output.parse(a.out()).path("capabilityUpdate").path("reached").asInt());
+        assertEquals(2, run("sim", "-n", "1").code(), "bad options are usage errors");
+    }
 }

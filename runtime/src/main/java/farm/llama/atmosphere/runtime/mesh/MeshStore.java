@@ -1,0 +1,190 @@
+package farm.llama.atmosphere.runtime.mesh;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import farm.llama.atmosphere.runtime.DataDir;
+import farm.llama.atmosphere.runtime.Identity;
+import farm.llama.atmosphere.runtime.util.AtomicFiles;
+import farm.llama.atmosphere.runtime.util.Json;
+import farm.llama.atmosphere.spi.AtmosphereException;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.PrivateKey;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * This node's mesh state under {@code $DATA/mesh/}: {@code mesh.json} (id, name, role),
+ * {@code mesh-key.json} (the mesh private key, founder only, 0600), {@code root.pem} (the pinned
+ * mesh root) and {@code member.pem} (this node's membership certificate). Every file is written
+ * atomically and carries a format version.
+ */
+public final class MeshStore {
+
+    /** Format version of the mesh files. */
+    public static final int FORMAT = 1;
+    /** How long a member certificate lasts before renewal. */
+    public static final Duration MEMBERSHIP = Duration.ofDays(365);
+
+    /**
+     * What this node knows of its mesh.
+     *
+     * @param meshId the mesh id
+     * @param name the mesh name
+     * @param role {@code founder}, {@code admin} or {@code member}
+     * @param createdAt when this node joined or created it (ISO-8601)
+     * @param certificateExpires when this node's membership certificate expires (ISO-8601)
+     */
+    public record MeshInfo(String meshId, String name, String role, String createdAt, String certificateExpires) {
+    }
+
+    private final DataDir dataDir;
+    private final Path dir;
+
+    /**
+     * @param dataDir the node's data dir
+     */
+    public MeshStore(DataDir dataDir) {
+        this.dataDir = dataDir;
+        this.dir = dataDir.path().resolve("mesh");
+    }
+
+    /** @return this node's mesh, if it belongs to one */
+    public Optional<MeshInfo> info() {
+        Path file = dir.resolve("mesh.json");
+        if (!Files.exists(file)) {
+            return Optional.empty();
+        }
+        try {
+            JsonNode m = Json.parse(Files.readString(file));
+            X509Certificate member = certificate(dir.resolve("member.pem"));
+            return Optional.of(new MeshInfo(m.path("meshId").asText(), m.path("name").asText(), m.path("role").asText(),
+                    m.path("createdAt").asText(), member.getNotAfter().toInstant().toString()));
+        } catch (IOException | IllegalArgumentException e) {
+            throw new AtmosphereException(file + " is unreadable (" + e.getMessage() + "). Restore it, or 'atmosphere mesh leave' and join again.", e);
+        }
+    }
+
+    /**
+     * {@code mesh create}: this node becomes the founder of a new mesh.
+     *
+     * @param name the mesh name
+     * @return the new mesh
+     * @throws AtmosphereException if this node already belongs to a mesh
+     */
+    public synchronized MeshInfo create(String name) {
+        if (name.isBlank() || name.length() > 64 || name.chars().anyMatch(Character::isISOControl)) {
+            throw new AtmosphereException("The mesh name must be 1-64 printable characters, got '" + name + "'.");
+        }
+        Optional<MeshInfo> existing = info();
+        if (existing.isPresent()) {
+            throw new AtmosphereException("This node is already in mesh " + existing.get().meshId() + " ('" + existing.get().name()
+                    + "'). Nothing was changed. Leave it first with 'atmosphere mesh leave'.");
+        }
+        Identity node = Identity.load(dataDir.identityFile());
+        try {
+            KeyPair mesh = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+            String meshId = MeshCertificates.meshId(mesh.getPublic());
+            X509Certificate root = MeshCertificates.root(mesh.getPublic(), mesh.getPrivate(), name);
+            X509Certificate member = MeshCertificates.member(root, mesh.getPrivate(), node.publicKey(), MEMBERSHIP);
+            Files.createDirectories(dir);
+            ObjectNode key = Json.MAPPER.createObjectNode();
+            key.put("format", FORMAT);
+            key.put("meshId", meshId);
+            key.put("publicKey", Base64.getEncoder().encodeToString(Identity.rawPublicKey(mesh.getPublic())));
+            key.put("privateKey", Base64.getEncoder().encodeToString(mesh.getPrivate().getEncoded()));
+            AtomicFiles.writeString(dir.resolve("mesh-key.json"), Json.pretty(key) + "\n", AtomicFiles.PRIVATE);
+            AtomicFiles.writeString(dir.resolve("root.pem"), pem(root), AtomicFiles.SHARED);
+            AtomicFiles.writeString(dir.resolve("member.pem"), pem(member), AtomicFiles.SHARED);
+            ObjectNode info = Json.MAPPER.createObjectNode();
+            info.put("format", FORMAT);
+            info.put("meshId", meshId);
+            info.put("name", name);
+            info.put("role", "founder");
+            info.put("founder", node.nodeId());
+            info.put("createdAt", Instant.now().toString());
+            // mesh.json last: its presence marks a complete mesh state
+            AtomicFiles.writeString(dir.resolve("mesh.json"), Json.pretty(info) + "\n", AtomicFiles.SHARED);
+            return info().orElseThrow();
+        } catch (IOException | GeneralSecurityException e) {
+            throw new AtmosphereException("Cannot create the mesh under " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** @return the mesh root this node pinned */
+    public X509Certificate root() {
+        return certificate(dir.resolve("root.pem"));
+    }
+
+    /** @return this node's membership certificate */
+    public X509Certificate member() {
+        return certificate(dir.resolve("member.pem"));
+    }
+
+    /** @return the mesh private key, if this node is the founder */
+    public Optional<PrivateKey> meshKey() {
+        Path file = dir.resolve("mesh-key.json");
+        if (!Files.exists(file)) {
+            return Optional.empty();
+        }
+        try {
+            JsonNode k = Json.parse(Files.readString(file));
+            return Optional.of(KeyFactory.getInstance("Ed25519")
+                    .generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(k.path("privateKey").asText()))));
+        } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
+            throw new AtmosphereException(file + " is unreadable: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * {@code mesh leave}: removes this node's mesh state.
+     *
+     * @return the mesh left, if any
+     */
+    public synchronized Optional<MeshInfo> leave() {
+        Optional<MeshInfo> info = info();
+        if (!Files.exists(dir)) {
+            return info;
+        }
+        try {
+            // mesh.json first: without it the rest is ignored, so a crash here leaves no half mesh
+            Files.deleteIfExists(dir.resolve("mesh.json"));
+            try (Stream<Path> walk = Files.walk(dir)) {
+                for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        } catch (IOException e) {
+            throw new AtmosphereException("Cannot remove " + dir + ": " + e.getMessage(), e);
+        }
+        return info;
+    }
+
+    private static String pem(X509Certificate c) throws GeneralSecurityException {
+        return "-----BEGIN CERTIFICATE-----\n" + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                .encodeToString(c.getEncoded()) + "\n-----END CERTIFICATE-----\n";
+    }
+
+    private static X509Certificate certificate(Path file) {
+        try {
+            return (X509Certificate) CertificateFactory.getInstance("X.509")
+                    .generateCertificate(new ByteArrayInputStream(Files.readAllBytes(file)));
+        } catch (IOException | GeneralSecurityException e) {
+            throw new AtmosphereException("Cannot read the certificate " + file + ": " + e.getMessage(), e);
+        }
+    }
+}

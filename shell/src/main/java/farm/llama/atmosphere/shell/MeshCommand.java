@@ -1,0 +1,64 @@
+package farm.llama.atmosphere.shell;
+
+import farm.llama.atmosphere.runtime.mesh.MeshStore;
+import farm.llama.atmosphere.spi.AtmosphereException;
+import java.util.Map;
+import java.util.Optional;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code atmosphere mesh create|status|leave}. Joining, invites, admins and revocation come with the mesh transport. */
+@Command(name = "mesh", mixinStandardHelpOptions = true, description = "Create, inspect and leave this node's mesh.")
+final class MeshCommand {
+
+    @ParentCommand
+    RootCommand root;
+
+    private MeshStore store() {
+        return new MeshStore(root.session.dataDir());
+    }
+
+    @Command(name = "create", mixinStandardHelpOptions = true,
+            description = "Create a mesh with this node as its founder: a mesh key pair, the mesh root certificate and this node's membership.")
+    int create(@Option(names = {"-n", "--name"}, required = true, paramLabel = "NAME", description = "The mesh's name.") String name,
+               @Option(names = "--json", description = "Print one JSON document.") boolean json) {
+        MeshStore.MeshInfo info = store().create(name);
+        if (json) {
+            Output.json(root.session.out, info);
+        } else {
+            root.session.out.println("Created mesh " + info.meshId() + " ('" + info.name() + "'); this node is its founder.");
+            root.session.out.println("  The mesh key is in " + root.session.dataDir().path().resolve("mesh/mesh-key.json") + " (0600): back it up.");
+        }
+        return 0;
+    }
+
+    @Command(name = "status", mixinStandardHelpOptions = true, description = "Show this node's mesh.")
+    int status(@Option(names = "--json", description = "Print one JSON document.") boolean json) {
+        Optional<MeshStore.MeshInfo> info = store().info();
+        if (json) {
+            Output.json(root.session.out, info.<Object>map(i -> i).orElse(Map.of("mesh", "none")));
+            return 0;
+        }
+        if (info.isEmpty()) {
+            root.session.out.println("Not in a mesh. 'atmosphere mesh create -n NAME' creates one.");
+            return 0;
+        }
+        MeshStore.MeshInfo i = info.get();
+        root.session.out.println("Mesh " + i.meshId() + " ('" + i.name() + "')");
+        root.session.out.println("  role:        " + i.role());
+        root.session.out.println("  since:       " + i.createdAt());
+        root.session.out.println("  membership:  valid until " + i.certificateExpires());
+        return 0;
+    }
+
+    @Command(name = "leave", mixinStandardHelpOptions = true, description = "Remove this node's mesh state (its keys and certificates).")
+    int leave() {
+        Optional<MeshStore.MeshInfo> left = store().leave();
+        if (left.isEmpty()) {
+            throw new AtmosphereException("This node is not in a mesh.");
+        }
+        root.session.out.println("Left mesh " + left.get().meshId() + "; its local state is removed.");
+        return 0;
+    }
+}
