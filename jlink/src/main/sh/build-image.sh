@@ -42,6 +42,13 @@ rm -rf "$IMAGE"
   --strip-debug --no-header-files --no-man-pages --compress zip-9 --ignore-signing-information \
   --output "$IMAGE"
 
+# libjvm.so ships with its symbol table (~5 MB); strip it when binutils is there, as distributions do
+if command -v strip >/dev/null 2>&1; then
+  chmod u+w "$IMAGE/lib/server/libjvm.so"
+  strip --strip-unneeded "$IMAGE/lib/server/libjvm.so"
+  chmod u-w "$IMAGE/lib/server/libjvm.so"
+fi
+
 # Our own launcher: jlink's has no exec, so killing it would leave the JVM running.
 install -m 0755 "$SRC/sh/atmosphere" "$IMAGE/bin/atmosphere"
 mkdir -p "$IMAGE/plugins" "$IMAGE/conf"

@@ -216,6 +216,11 @@ class ImageIT {
         assertTrue(echo.out().contains("from the image"), echo.out());
         Result json = run("status", "--json");
         assertTrue(json.out().contains("\"nodeId\""), json.out());
+        // BouncyCastle in the linked image: the mesh certificates are built and read back
+        Result mesh = run("mesh", "create", "-n", "it-mesh");
+        assertEquals(0, mesh.code(), mesh.err());
+        Result meshStatus = run("mesh", "status");
+        assertTrue(meshStatus.out().contains("role:        founder"), meshStatus.out());
     }
 
     @Test
