@@ -18,7 +18,11 @@ public final class MeshSecurityException extends AtmosphereException {
         /** The member was revoked. */
         REVOKED,
         /** The certificate does not allow what was attempted (an admin issuing admins, a member issuing). */
-        NOT_AUTHORIZED
+        NOT_AUTHORIZED,
+        /** A message seen before (same nonce within the time window). */
+        REPLAYED,
+        /** Not an envelope of a version this node reads. */
+        MALFORMED
     }
 
     private final Reason reason;

@@ -1,0 +1,39 @@
+package farm.llama.atmosphere.runtime.mesh;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A mesh message as it crosses a transport: who sent it to whom in which mesh, when, a nonce,
+ * the sender's certificate chain, the payload, and the sender's Ed25519 signature over all of it.
+ *
+ * @param version wire format version
+ * @param meshId the mesh
+ * @param from the sender's node id
+ * @param to the recipient's node id, or "" for any member
+ * @param type the message type ({@code swim}, {@code chat}, ...)
+ * @param timestamp milliseconds since the epoch, by the sender's clock
+ * @param nonce 16 random bytes, never reused
+ * @param chain the sender's certificates, leaf first (DER)
+ * @param payload the content
+ */
+public record Envelope(int version, String meshId, String from, String to, String type, long timestamp, byte[] nonce,
+                       List<byte[]> chain, byte[] payload) {
+
+    /** The wire format this node writes. */
+    public static final int VERSION = 1;
+
+    /** Validates and copies the chain list. */
+    public Envelope {
+        Objects.requireNonNull(meshId);
+        Objects.requireNonNull(from);
+        Objects.requireNonNull(to);
+        Objects.requireNonNull(type);
+        Objects.requireNonNull(nonce);
+        chain = List.copyOf(chain);
+        Objects.requireNonNull(payload);
+        if (nonce.length != 16) {
+            throw new IllegalArgumentException("nonce must be 16 bytes");
+        }
+    }
+}

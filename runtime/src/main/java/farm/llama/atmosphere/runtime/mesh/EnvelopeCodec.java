@@ -1,0 +1,155 @@
+package farm.llama.atmosphere.runtime.mesh;
+
+import farm.llama.atmosphere.runtime.Identity;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.cert.CertificateEncodingException;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.security.SecureRandom;
+
+/**
+ * Signs and encodes envelopes: {@code "ATM"}, version, mesh id, from, to, type, timestamp, nonce,
+ * certificate chain, payload — then the sender's Ed25519 signature over every byte before it.
+ * Stateless apart from the sender's identity and certificate; thread-safe.
+ */
+public final class EnvelopeCodec {
+
+    static final byte[] MAGIC = {'A', 'T', 'M'};
+    private static final int MAX_FIELD = 16 * 1024 * 1024;
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final Identity identity;
+    private final String meshId;
+    private final List<byte[]> chain;
+    private final Clock clock;
+
+    /**
+     * @param identity this node (signs)
+     * @param chain this node's membership certificate chain, leaf first
+     * @param clock the clock for timestamps
+     */
+    public EnvelopeCodec(Identity identity, List<X509Certificate> chain, Clock clock) {
+        this.identity = identity;
+        this.meshId = MeshCertificates.meshIdOf(chain.get(0));
+        this.clock = clock;
+        List<byte[]> der = new ArrayList<>();
+        try {
+            for (X509Certificate c : chain) {
+                der.add(c.getEncoded());
+            }
+        } catch (CertificateEncodingException e) {
+            throw new IllegalArgumentException(e);
+        }
+        this.chain = List.copyOf(der);
+    }
+
+    /**
+     * @param to the recipient's node id, or "" for any member
+     * @param type the message type
+     * @param payload the content
+     * @return the signed bytes
+     */
+    public byte[] seal(String to, String type, byte[] payload) {
+        byte[] nonce = new byte[16];
+        RANDOM.nextBytes(nonce);
+        Envelope e = new Envelope(Envelope.VERSION, meshId, identity.nodeId(), to, type, clock.millis(), nonce, chain, payload);
+        byte[] body = body(e);
+        byte[] sig = identity.sign(body);
+        byte[] out = Arrays.copyOf(body, body.length + sig.length);
+        System.arraycopy(sig, 0, out, body.length, sig.length);
+        return out;
+    }
+
+    static byte[] body(Envelope e) {
+        try {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream(256 + e.payload().length);
+            DataOutputStream out = new DataOutputStream(bytes);
+            out.write(MAGIC);
+            out.writeByte(e.version());
+            out.writeUTF(e.meshId());
+            out.writeUTF(e.from());
+            out.writeUTF(e.to());
+            out.writeUTF(e.type());
+            out.writeLong(e.timestamp());
+            out.write(e.nonce());
+            out.writeByte(e.chain().size());
+            for (byte[] c : e.chain()) {
+                out.writeInt(c.length);
+                out.write(c);
+            }
+            out.writeInt(e.payload().length);
+            out.write(e.payload());
+            out.flush();
+            return bytes.toByteArray();
+        } catch (IOException ex) {
+            throw new UncheckedIOException(ex);
+        }
+    }
+
+    /**
+     * Parses without verifying.
+     *
+     * @param bytes the signed bytes
+     * @return the envelope and the offset where its signature starts
+     * @throws MeshSecurityException MALFORMED
+     */
+    static Parsed parse(byte[] bytes) {
+        try {
+            DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes));
+            byte[] magic = in.readNBytes(3);
+            if (!Arrays.equals(magic, MAGIC)) {
+                throw new MeshSecurityException(MeshSecurityException.Reason.MALFORMED, "not an Atmosphere envelope");
+            }
+            int version = in.readUnsignedByte();
+            if (version != Envelope.VERSION) {
+                throw new MeshSecurityException(MeshSecurityException.Reason.MALFORMED,
+                        "envelope version " + version + ", this node reads version " + Envelope.VERSION);
+            }
+            String meshId = in.readUTF();
+            String from = in.readUTF();
+            String to = in.readUTF();
+            String type = in.readUTF();
+            long ts = in.readLong();
+            byte[] nonce = in.readNBytes(16);
+            int n = in.readUnsignedByte();
+            List<byte[]> chain = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                chain.add(field(in));
+            }
+            byte[] payload = field(in);
+            int signatureAt = bytes.length - in.available();
+            if (in.available() != 64) {
+                throw new MeshSecurityException(MeshSecurityException.Reason.MALFORMED, "envelope signature missing or truncated");
+            }
+            return new Parsed(new Envelope(version, meshId, from, to, type, ts, nonce, chain, payload), signatureAt);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new MeshSecurityException(MeshSecurityException.Reason.MALFORMED, "truncated or corrupt envelope: " + e.getMessage());
+        }
+    }
+
+    private static byte[] field(DataInputStream in) throws IOException {
+        int len = in.readInt();
+        if (len < 0 || len > MAX_FIELD || len > in.available()) {
+            throw new IOException("field length " + len + " out of range");
+        }
+        return in.readNBytes(len);
+    }
+
+    /** @param envelope the envelope @param signatureAt where the signature starts */
+    record Parsed(Envelope envelope, int signatureAt) {
+    }
+
+    /** @return {@code s} as UTF-8 */
+    static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,173 @@
+package farm.llama.atmosphere.runtime.mesh;
+
+import farm.llama.atmosphere.runtime.Identity;
+import java.io.ByteArrayInputStream;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+/**
+ * Checks every envelope before its content may be used: the version, the mesh, the sender's
+ * certificate chain against the pinned mesh root, revocation, the timestamp window, the nonce
+ * (replay), and the signature over every byte. Refusals are counted by reason. Verified
+ * certificate chains are cached by fingerprint; revocation is checked on every message.
+ * Thread-safe.
+ */
+public final class EnvelopeVerifier {
+
+    /**
+     * A verified message.
+     *
+     * @param envelope its envelope
+     * @param sender the sender's verified node id
+     */
+    public record Verified(Envelope envelope, String sender) {
+    }
+
+    private final X509Certificate root;
+    private final String meshId;
+    private final Supplier<Set<String>> revoked;
+    private final Clock clock;
+    private final Duration window;
+    private final Map<String, String> verifiedChains = new ConcurrentHashMap<>();
+    private final Map<String, Long> nonces = new ConcurrentHashMap<>();
+    private final Map<MeshSecurityException.Reason, AtomicLong> refused = new EnumMap<>(MeshSecurityException.Reason.class);
+    private final AtomicLong accepted = new AtomicLong();
+
+    /**
+     * @param root the pinned mesh root
+     * @param revoked the current revocations (node ids)
+     * @param clock the clock
+     * @param window how far a timestamp may be from now, either way; nonces are remembered this long
+     */
+    public EnvelopeVerifier(X509Certificate root, Supplier<Set<String>> revoked, Clock clock, Duration window) {
+        this.root = root;
+        this.meshId = MeshCertificates.meshIdOf(root);
+        this.revoked = revoked;
+        this.clock = clock;
+        this.window = window;
+        for (MeshSecurityException.Reason r : MeshSecurityException.Reason.values()) {
+            refused.put(r, new AtomicLong());
+        }
+    }
+
+    /**
+     * @param bytes an envelope as received
+     * @return the verified message
+     * @throws MeshSecurityException why it was refused (and counted)
+     */
+    public Verified verify(byte[] bytes) {
+        try {
+            Verified v = check(bytes);
+            accepted.incrementAndGet();
+            return v;
+        } catch (MeshSecurityException e) {
+            refused.get(e.reason()).incrementAndGet();
+            throw e;
+        }
+    }
+
+    private Verified check(byte[] bytes) {
+        EnvelopeCodec.Parsed parsed = EnvelopeCodec.parse(bytes);
+        Envelope e = parsed.envelope();
+        if (!e.meshId().equals(meshId)) {
+            throw new MeshSecurityException(MeshSecurityException.Reason.WRONG_MESH, "envelope for mesh " + e.meshId());
+        }
+        long now = clock.millis();
+        if (Math.abs(now - e.timestamp()) > window.toMillis()) {
+            throw new MeshSecurityException(MeshSecurityException.Reason.EXPIRED,
+                    "envelope from " + e.from() + " is " + (now - e.timestamp()) / 1000 + " s off this node's clock");
+        }
+        String sender = chain(e);
+        if (!sender.equals(e.from())) {
+            throw new MeshSecurityException(MeshSecurityException.Reason.FORGED, "envelope claims to be from " + e.from()
+                    + " but carries the certificate of " + sender);
+        }
+        X509Certificate leaf = certificate(e.chain().get(0));
+        byte[] signed = Arrays.copyOf(bytes, parsed.signatureAt());
+        byte[] sig = Arrays.copyOfRange(bytes, parsed.signatureAt(), bytes.length);
+        if (!Identity.verify(leaf.getPublicKey(), signed, sig)) {
+            throw new MeshSecurityException(MeshSecurityException.Reason.FORGED, "bad signature on an envelope from " + e.from());
+        }
+        String nonce = e.from() + ":" + HexFormat.of().formatHex(e.nonce());
+        if (nonces.putIfAbsent(nonce, e.timestamp()) != null) {
+            throw new MeshSecurityException(MeshSecurityException.Reason.REPLAYED, "envelope from " + e.from() + " seen before");
+        }
+        if (nonces.size() > 100_000) {
+            long cutoff = now - 2 * window.toMillis();
+            nonces.values().removeIf(t -> t < cutoff);
+        }
+        return new Verified(e, sender);
+    }
+
+    /** Verifies the sender's chain (cached by fingerprint) and revocation; returns the node id. */
+    private String chain(Envelope e) {
+        if (e.chain().isEmpty()) {
+            throw new MeshSecurityException(MeshSecurityException.Reason.FORGED, "envelope from " + e.from() + " carries no certificate");
+        }
+        String key = fingerprint(e.chain());
+        String nodeId = verifiedChains.get(key);
+        List<X509Certificate> certs = new ArrayList<>();
+        for (byte[] der : e.chain()) {
+            certs.add(certificate(der));
+        }
+        Set<String> rev = revoked.get();
+        if (nodeId == null) {
+            nodeId = MeshCertificates.verify(certs, root, rev, Instant.ofEpochMilli(clock.millis()));
+            verifiedChains.put(key, nodeId);
+        } else {
+            for (X509Certificate c : certs) {
+                if (rev.contains(MeshCertificates.nodeIdOf(c))) {
+                    throw new MeshSecurityException(MeshSecurityException.Reason.REVOKED, "node " + MeshCertificates.nodeIdOf(c) + " was revoked");
+                }
+                if (c.getNotAfter().toInstant().toEpochMilli() < clock.millis()) {
+                    throw new MeshSecurityException(MeshSecurityException.Reason.EXPIRED, "certificate of " + nodeId + " expired");
+                }
+            }
+        }
+        return nodeId;
+    }
+
+    private static X509Certificate certificate(byte[] der) {
+        try {
+            return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(der));
+        } catch (GeneralSecurityException e) {
+            throw new MeshSecurityException(MeshSecurityException.Reason.MALFORMED, "unreadable certificate in an envelope");
+        }
+    }
+
+    private static String fingerprint(List<byte[]> chain) {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            for (byte[] c : chain) {
+                md.update(c);
+            }
+            return HexFormat.of().formatHex(md.digest());
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** @return envelopes accepted and refused, by reason (for {@code GET /api/v1/mesh/stats}) */
+    public Map<String, Long> stats() {
+        Map<String, Long> m = new LinkedHashMap<>();
+        m.put("accepted", accepted.get());
+        refused.forEach((r, n) -> m.put(r.name().toLowerCase(java.util.Locale.ROOT), n.get()));
+        return m;
+    }
+}

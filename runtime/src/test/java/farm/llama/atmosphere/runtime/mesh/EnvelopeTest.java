@@ -1,0 +1,123 @@
+package farm.llama.atmosphere.runtime.mesh;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import farm.llama.atmosphere.runtime.Identity;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class EnvelopeTest {
+
+    private final AtomicReference<Instant> now = new AtomicReference<>(Instant.now());
+    private final Clock clock = new Clock() {
+        public java.time.ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        public Instant instant() {
+            return now.get();
+        }
+    };
+    private KeyPair mesh;
+    private X509Certificate root;
+    private Identity alice;
+    private EnvelopeCodec aliceCodec;
+    private final Set<String> revoked = new HashSet<>();
+    private EnvelopeVerifier verifier;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        mesh = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        root = MeshCertificates.root(mesh.getPublic(), mesh.getPrivate(), "home");
+        alice = Identity.generate("alice");
+        aliceCodec = codec(alice, root, mesh);
+        verifier = new EnvelopeVerifier(root, () -> Set.copyOf(revoked), clock, Duration.ofMinutes(1));
+    }
+
+    private EnvelopeCodec codec(Identity who, X509Certificate issuer, KeyPair issuerKey) {
+        X509Certificate cert = MeshCertificates.member(issuer, issuerKey.getPrivate(), who.publicKey(), Duration.ofDays(30));
+        return new EnvelopeCodec(who, List.of(cert), clock);
+    }
+
+    private MeshSecurityException.Reason refusal(byte[] bytes) {
+        return assertThrows(MeshSecurityException.class, () -> verifier.verify(bytes)).reason();
+    }
+
+    @Test
+    void aSignedEnvelopeVerifiesOnceAndOnlyOnce() {
+        byte[] sealed = aliceCodec.seal("", "swim", "hello".getBytes(StandardCharsets.UTF_8));
+        EnvelopeVerifier.Verified v = verifier.verify(sealed);
+        assertEquals(alice.nodeId(), v.sender());
+        assertArrayEquals("hello".getBytes(StandardCharsets.UTF_8), v.envelope().payload());
+        assertEquals(MeshSecurityException.Reason.REPLAYED, refusal(sealed));
+    }
+
+    @Test
+    void forgedTamperedExpiredForeignSpoofedRevokedAndMalformedEnvelopesAreRefusedAndCounted() throws Exception {
+        byte[] sealed = aliceCodec.seal("", "swim", "payload".getBytes(StandardCharsets.UTF_8));
+
+        byte[] tampered = sealed.clone();
+        tampered[sealed.length - 70] ^= 1;   // a payload byte
+        assertEquals(MeshSecurityException.Reason.FORGED, refusal(tampered));
+
+        byte[] badSig = sealed.clone();
+        badSig[sealed.length - 1] ^= 1;
+        assertEquals(MeshSecurityException.Reason.FORGED, refusal(badSig));
+
+        byte[] old = aliceCodec.seal("", "swim", new byte[0]);
+        now.set(now.get().plus(Duration.ofMinutes(5)));   // delivered five minutes later (window: one minute)
+        assertEquals(MeshSecurityException.Reason.EXPIRED, refusal(old));
+        now.set(Instant.now());
+
+        KeyPair other = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        X509Certificate otherRoot = MeshCertificates.root(other.getPublic(), other.getPrivate(), "home");
+        EnvelopeCodec stranger = codec(Identity.generate("eve"), otherRoot, other);
+        assertEquals(MeshSecurityException.Reason.WRONG_MESH, refusal(stranger.seal("", "swim", new byte[0])));
+
+        // a member signing an envelope that claims to come from alice
+        Identity mallory = Identity.generate("mallory");
+        X509Certificate malloryCert = MeshCertificates.member(root, mesh.getPrivate(), mallory.publicKey(), Duration.ofDays(1));
+        Envelope spoof = new Envelope(Envelope.VERSION, MeshCertificates.meshIdOf(root), alice.nodeId(), "", "swim",
+                clock.millis(), new byte[16], List.of(malloryCert.getEncoded()), new byte[0]);
+        byte[] body = EnvelopeCodec.body(spoof);
+        byte[] sig = mallory.sign(body);
+        byte[] spoofed = Arrays.copyOf(body, body.length + 64);
+        System.arraycopy(sig, 0, spoofed, body.length, 64);
+        assertEquals(MeshSecurityException.Reason.FORGED, refusal(spoofed));
+
+        verifier.verify(aliceCodec.seal("", "swim", new byte[0]));
+        revoked.add(alice.nodeId());
+        assertEquals(MeshSecurityException.Reason.REVOKED, refusal(aliceCodec.seal("", "swim", new byte[0])),
+                "revocation applies even to a chain verified before");
+
+        assertEquals(MeshSecurityException.Reason.MALFORMED, refusal("not an envelope at all".getBytes(StandardCharsets.UTF_8)));
+        assertEquals(MeshSecurityException.Reason.MALFORMED, refusal(Arrays.copyOf(sealed, 40)));
+
+        var stats = verifier.stats();
+        assertEquals(1L, stats.get("accepted"));
+        assertEquals(3L, stats.get("forged"));
+        assertEquals(1L, stats.get("expired"));
+        assertEquals(1L, stats.get("wrong_mesh"));
+        assertEquals(1L, stats.get("revoked"));
+        assertEquals(2L, stats.get("malformed"));
+    }
+}
