@@ -30,6 +30,9 @@ final class SimCommand implements Callable<Integer> {
     @Option(names = "--kills", paramLabel = "K", defaultValue = "3", description = "Nodes killed one after another (default ${DEFAULT-VALUE}).")
     int kills;
 
+    @Option(names = "--crypto", description = "Seal every message in a signed envelope and verify it (at most 100 nodes).")
+    boolean crypto;
+
     @Option(names = "--json", description = "Print one JSON document.")
     boolean json;
 
@@ -41,7 +44,7 @@ final class SimCommand implements Callable<Integer> {
     public Integer call() {
         Simulator.Options options;
         try {
-            options = new Simulator.Options(nodes, loss, latency, seed, Math.min(kills, nodes - 1), SwimConfig.lan());
+            options = new Simulator.Options(nodes, loss, latency, seed, Math.min(kills, nodes - 1), SwimConfig.lan(), crypto);
         } catch (IllegalArgumentException e) {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), e.getMessage());
         }
@@ -52,7 +55,7 @@ final class SimCommand implements Callable<Integer> {
             return 0;
         }
         Map<String, Object> u = (Map<String, Object>) r.get("capabilityUpdate");
-        out.println("Simulated " + nodes + " nodes for " + r.get("virtualSeconds") + " s of virtual time (loss " + loss
+        out.println("Simulated " + nodes + (crypto ? " signing" : "") + " nodes for " + r.get("virtualSeconds") + " s of virtual time (loss " + loss
                 + ", latency " + latency + " ms, seed " + seed + ", probe 1 s, gossip 200 ms)");
         out.println("  capability update: 99% of nodes in " + ms(u.get("p99Ms")) + ", all (" + u.get("reached") + ") in " + ms(u.get("allMs")));
         for (Map<String, Object> k : (List<Map<String, Object>>) r.get("kills")) {

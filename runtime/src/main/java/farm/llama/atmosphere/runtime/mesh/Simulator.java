@@ -31,10 +31,19 @@ public final class Simulator {
      * @param seed the random seed
      * @param kills how many nodes are killed, one after another
      * @param config protocol timers
+     * @param crypto whether every message is sealed in a signed envelope and verified (N ≤ 100)
      */
-    public record Options(int nodes, double loss, int latencyMs, long seed, int kills, SwimConfig config) {
+    public record Options(int nodes, double loss, int latencyMs, long seed, int kills, SwimConfig config, boolean crypto) {
+        /** Without real signatures. */
+        public Options(int nodes, double loss, int latencyMs, long seed, int kills, SwimConfig config) {
+            this(nodes, loss, latencyMs, seed, kills, config, false);
+        }
+
         /** Validates. */
         public Options {
+            if (crypto && nodes > 100) {
+                throw new IllegalArgumentException("--crypto signs and verifies every message: use it with at most 100 nodes");
+            }
             if (nodes < 2) {
                 throw new IllegalArgumentException("--nodes must be at least 2, got " + nodes);
             }
@@ -52,7 +61,7 @@ public final class Simulator {
 
     private static final long TICK = 20;
 
-    private record Event(long time, long order, int node, SwimMessage message) {
+    private record Event(long time, long order, int node, SwimMessage message, byte[] sealed) {
     }
 
     private final Options options;
@@ -64,6 +73,28 @@ public final class Simulator {
     private final Set<Integer> killed = new HashSet<>();
     private long order;
     private long now;
+    private final long epoch = System.currentTimeMillis();
+    private final java.time.Clock clock = new java.time.Clock() {
+        @Override
+        public java.time.ZoneId getZone() {
+            return java.time.ZoneOffset.UTC;
+        }
+
+        @Override
+        public java.time.Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public java.time.Instant instant() {
+            return java.time.Instant.ofEpochMilli(epoch + now);
+        }
+    };
+    private final List<EnvelopeCodec> codecs = new ArrayList<>();
+    private final List<EnvelopeVerifier> verifiers = new ArrayList<>();
+    private long signed;
+    private long verified;
+    private long refusedEnvelopes;
 
     /**
      * @param options what to simulate
@@ -131,6 +162,9 @@ public final class Simulator {
         for (SwimNode node : nodes) {
             node.start(ids, 0);
         }
+        if (options.crypto()) {
+            setUpCrypto(n);
+        }
         List<Integer> victims = new ArrayList<>();
         for (int k = 0; k < options.kills(); k++) {
             int v;
@@ -147,7 +181,13 @@ public final class Simulator {
                 Event e = queue.poll();
                 now = e.time();
                 if (!killed.contains(e.node())) {
-                    nodes.get(e.node()).receive(e.message(), now);
+                    SwimMessage m = e.message();
+                    if (e.sealed() != null) {
+                        m = open(e.node(), e.sealed());
+                    }
+                    if (m != null) {
+                        nodes.get(e.node()).receive(m, now);
+                    }
                 }
             }
             now = next;
@@ -179,7 +219,42 @@ public final class Simulator {
         }
         double jitter = 0.8 + 0.4 * random.nextDouble();
         long at = now + Math.max(1, Math.round(options.latencyMs() * jitter));
-        queue.add(new Event(at, order++, to, msg));
+        byte[] sealed = null;
+        if (options.crypto()) {
+            sealed = codecs.get(index.get(msg.from())).seal(msg.to(), "swim",
+                    farm.llama.atmosphere.runtime.util.Json.write(msg).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            signed++;
+        }
+        queue.add(new Event(at, order++, to, options.crypto() ? null : msg, sealed));
+    }
+
+    /** Every node gets an identity and a membership certificate from one mesh key. */
+    private void setUpCrypto(int n) {
+        try {
+            java.security.KeyPair mesh = java.security.KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+            java.security.cert.X509Certificate root = MeshCertificates.root(mesh.getPublic(), mesh.getPrivate(), "sim");
+            for (int i = 0; i < n; i++) {
+                farm.llama.atmosphere.runtime.Identity id = farm.llama.atmosphere.runtime.Identity.generate("sim-" + i);
+                java.security.cert.X509Certificate cert = MeshCertificates.member(root, mesh.getPrivate(), id.publicKey(),
+                        java.time.Duration.ofDays(1));
+                codecs.add(new EnvelopeCodec(id, List.of(cert), clock));
+                verifiers.add(new EnvelopeVerifier(root, Set::of, clock, java.time.Duration.ofMinutes(1)));
+            }
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Verifies a sealed message at its recipient; refused ones are dropped and counted. */
+    private SwimMessage open(int node, byte[] sealed) {
+        try {
+            EnvelopeVerifier.Verified v = verifiers.get(node).verify(sealed);
+            verified++;
+            return farm.llama.atmosphere.runtime.util.Json.MAPPER.readValue(v.envelope().payload(), SwimMessage.class);
+        } catch (MeshSecurityException | java.io.IOException e) {
+            refusedEnvelopes++;
+            return null;
+        }
     }
 
     private Map<String, Object> report(List<String> ids, long[] learned, long updateAt, Map<String, Long> killTime,
@@ -195,7 +270,11 @@ public final class Simulator {
         r.put("probeIntervalMs", options.config().probeInterval().toMillis());
         r.put("gossipIntervalMs", options.config().gossipInterval().toMillis());
         r.put("tickMs", TICK);
-        r.put("signer", "none (messages are not signed in the simulator; a real node signs and checks each one)");
+        if (options.crypto()) {
+            r.put("signer", "Ed25519 envelopes: " + signed + " signed, " + verified + " verified, " + refusedEnvelopes + " refused");
+        } else {
+            r.put("signer", "none (messages are not signed in the simulator; a real node signs and checks each one; --crypto signs)");
+        }
         Map<String, Object> update = new LinkedHashMap<>();
         update.put("reached", reach.length);
         update.put("p99Ms", reach.length >= Math.ceil(0.99 * n) ? reach[(int) Math.ceil(0.99 * n) - 1] : null);

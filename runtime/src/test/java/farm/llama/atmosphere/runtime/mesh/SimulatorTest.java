@@ -43,6 +43,18 @@ class SimulatorTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
+    void withRealSignaturesEveryMessageIsSealedAndVerified() {
+        Map<String, Object> r = new Simulator(new Simulator.Options(15, 0.0, 5, 3, 1, SwimConfig.lan(), true)).run();
+        String signer = (String) r.get("signer");
+        assertTrue(signer.startsWith("Ed25519 envelopes:") && signer.endsWith(" 0 refused"), signer);
+        assertEquals(15, ((Map<String, Object>) r.get("capabilityUpdate")).get("reached"));
+        assertEquals(0, r.get("falseDeaths"));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new Simulator.Options(101, 0, 5, 1, 0, SwimConfig.lan(), true));
+    }
+
+    @Test
     void badOptionsAreRefused() {
         org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> new Simulator.Options(1, 0, 5, 1, 0, SwimConfig.lan()));
