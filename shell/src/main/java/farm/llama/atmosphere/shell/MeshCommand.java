@@ -33,6 +33,34 @@ final class MeshCommand {
         return 0;
     }
 
+    @Command(name = "invite", mixinStandardHelpOptions = true,
+            description = {"Make a signed, expiring invite token (founder or admin) and its atmosphere://join/ link.",
+                    "The token pins the mesh key; this node redeems one use per accepted join."})
+    int invite(@Option(names = "--ttl", paramLabel = "DURATION", defaultValue = "1h", description = "How long it lasts: 30m, 1h, PT2H (default ${DEFAULT-VALUE}, at most 7 days).") String ttl,
+               @Option(names = "--uses", paramLabel = "N", defaultValue = "1", description = "How many joins it admits (default ${DEFAULT-VALUE}).") int uses,
+               @Option(names = "--json", description = "Print one JSON document.") boolean json) {
+        java.time.Duration d = farm.llama.atmosphere.runtime.config.Durations.parse(ttl).orElseThrow(() ->
+                new AtmosphereException("--ttl: expected a duration such as 30m, 1h or PT2H, got '" + ttl + "'"));
+        MeshStore store = store();
+        farm.llama.atmosphere.runtime.Identity id = farm.llama.atmosphere.runtime.Identity.load(root.session.dataDir().identityFile());
+        var invite = new farm.llama.atmosphere.runtime.mesh.Invites(store.dir()).create(id, store, d, uses, java.util.List.of());
+        if (json) {
+            Map<String, Object> doc = new java.util.LinkedHashMap<>();
+            doc.put("code", invite.code());
+            doc.put("token", invite.token());
+            doc.put("link", invite.link());
+            doc.put("id", invite.id());
+            doc.put("expiresAt", invite.expiresAt());
+            doc.put("uses", invite.uses());
+            Output.json(root.session.out, doc);
+        } else {
+            root.session.out.println("Invite " + invite.id() + " (" + invite.uses() + " use" + (invite.uses() == 1 ? "" : "s")
+                    + ", expires " + invite.expiresAt() + "):");
+            root.session.out.println(invite.link());
+        }
+        return 0;
+    }
+
     @Command(name = "status", mixinStandardHelpOptions = true, description = "Show this node's mesh.")
     int status(@Option(names = "--json", description = "Print one JSON document.") boolean json) {
         Optional<MeshStore.MeshInfo> info = store().info();

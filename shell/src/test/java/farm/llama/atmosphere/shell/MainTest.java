@@ -194,6 +194,12 @@ class MainTest {
         assertTrue(again.err().contains("already in mesh " + meshId), again.err());
         Run status = run("mesh", "status");
         assertTrue(status.out().contains("Mesh " + meshId + " ('home')") && status.out().contains("founder"), status.out());
+        Run invite = run("mesh", "invite", "--ttl", "30m", "--uses", "2", "--json");
+        assertEquals(0, invite.code(), invite.err());
+        JsonNode inv = Output.parse(invite.out());
+        assertTrue(inv.has("code") && inv.path("code").isNull(), invite.out());
+        assertTrue(inv.path("link").asText().startsWith("atmosphere://join/" + inv.path("token").asText()));
+        assertEquals(1, run("mesh", "invite", "--ttl", "forever").code());
         assertEquals(0, run("mesh", "leave").code());
         assertTrue(run("mesh", "status").out().contains("Not in a mesh"));
         assertEquals(1, run("mesh", "leave").code());

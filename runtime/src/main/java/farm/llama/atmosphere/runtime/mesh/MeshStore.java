@@ -63,6 +63,11 @@ public final class MeshStore {
         this.dir = dataDir.path().resolve("mesh");
     }
 
+    /** @return the {@code mesh/} folder */
+    public Path dir() {
+        return dir;
+    }
+
     /** @return this node's mesh, if it belongs to one */
     public Optional<MeshInfo> info() {
         Path file = dir.resolve("mesh.json");

@@ -1,0 +1,227 @@
+package farm.llama.atmosphere.runtime.mesh;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import farm.llama.atmosphere.runtime.Identity;
+import farm.llama.atmosphere.runtime.util.AtomicFiles;
+import farm.llama.atmosphere.runtime.util.Json;
+import farm.llama.atmosphere.spi.AtmosphereException;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Invites: signed, expiring, use-limited tokens bound to one mesh. A token carries the mesh root
+ * (so the joiner pins the mesh key: the mesh id is the hash of that key), the issuer's membership
+ * certificate, the issuer's endpoints, an invite id, the expiry and the number of uses; the issuer
+ * signs it with its node key. The issuer keeps the uses left in {@code mesh/invites.json} and
+ * redeems one per accepted join. Thread-safe.
+ */
+public final class Invites {
+
+    /** Token format version. */
+    public static final int VERSION = 1;
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    /**
+     * A new invite.
+     *
+     * @param id the invite id
+     * @param token the token to give the joiner
+     * @param link the same as an {@code atmosphere://join/} link
+     * @param code a short LAN code (comes with mDNS; null until then)
+     * @param expiresAt when it expires (ISO-8601)
+     * @param uses how many joins it admits
+     */
+    public record Invite(String id, String token, String link, String code, String expiresAt, int uses) {
+    }
+
+    /**
+     * What a valid token says.
+     *
+     * @param id the invite id
+     * @param meshId the mesh
+     * @param meshName its name
+     * @param root the mesh root the joiner pins
+     * @param issuer the issuing node
+     * @param endpoints where the issuer can be reached
+     * @param expiresAt when it expires
+     */
+    public record Token(String id, String meshId, String meshName, X509Certificate root, String issuer,
+                        List<String> endpoints, Instant expiresAt) {
+    }
+
+    private final Path file;
+
+    /**
+     * @param meshDir the node's {@code mesh/} folder
+     */
+    public Invites(Path meshDir) {
+        this.file = meshDir.resolve("invites.json");
+    }
+
+    /**
+     * @param identity the issuing node
+     * @param store its mesh state (founder or admin)
+     * @param ttl how long the invite lasts
+     * @param uses how many joins it admits
+     * @param endpoints where joiners can reach this node
+     * @return the invite
+     */
+    public synchronized Invite create(Identity identity, MeshStore store, Duration ttl, int uses, List<String> endpoints) {
+        MeshStore.MeshInfo info = store.info().orElseThrow(() ->
+                new AtmosphereException("This node is not in a mesh. 'atmosphere mesh create -n NAME' first."));
+        if (!info.role().equals("founder") && !info.role().equals("admin")) {
+            throw new AtmosphereException("Only the founder or an admin can invite; this node is a " + info.role() + ".");
+        }
+        if (ttl.isNegative() || ttl.isZero() || ttl.compareTo(Duration.ofDays(7)) > 0) {
+            throw new AtmosphereException("--ttl must be between 1 s and 7 days, got " + ttl);
+        }
+        if (uses < 1 || uses > 1000) {
+            throw new AtmosphereException("--uses must be between 1 and 1000, got " + uses);
+        }
+        byte[] idBytes = new byte[8];
+        RANDOM.nextBytes(idBytes);
+        String id = HexFormat.of().formatHex(idBytes);
+        Instant expires = Instant.now().plus(ttl);
+        ObjectNode t = Json.MAPPER.createObjectNode();
+        t.put("v", VERSION);
+        t.put("id", id);
+        t.put("meshId", info.meshId());
+        t.put("meshName", info.name());
+        try {
+            t.put("root", Base64.getEncoder().encodeToString(store.root().getEncoded()));
+            t.put("issuerCert", Base64.getEncoder().encodeToString(store.member().getEncoded()));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+        t.put("issuer", identity.nodeId());
+        ArrayNode eps = t.putArray("endpoints");
+        endpoints.forEach(eps::add);
+        t.put("expiresAt", expires.getEpochSecond());
+        byte[] payload = t.toString().getBytes(StandardCharsets.UTF_8);
+        byte[] sig = identity.sign(payload);
+        Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
+        String token = b64.encodeToString(payload) + "." + b64.encodeToString(sig);
+        ObjectNode all = load();
+        ObjectNode entry = ((ObjectNode) all.withObject("/invites")).putObject(id);
+        entry.put("usesLeft", uses);
+        entry.put("expiresAt", expires.getEpochSecond());
+        save(all);
+        return new Invite(id, token, "atmosphere://join/" + token, null, expires.toString(), uses);
+    }
+
+    /**
+     * Checks a token as a joiner would: format, pinned mesh key, issuer certificate, signature, expiry.
+     *
+     * @param token the token (or an {@code atmosphere://join/} link)
+     * @param now the time
+     * @return what it says
+     * @throws MeshSecurityException why it is refused
+     */
+    public static Token verify(String token, Instant now) {
+        String t = token.startsWith("atmosphere://join/") ? token.substring("atmosphere://join/".length()) : token.trim();
+        int dot = t.indexOf('.');
+        if (dot <= 0) {
+            throw new MeshSecurityException(MeshSecurityException.Reason.MALFORMED, "not an invite token");
+        }
+        byte[] payload;
+        byte[] sig;
+        JsonNode j;
+        X509Certificate root;
+        X509Certificate issuer;
+        try {
+            payload = Base64.getUrlDecoder().decode(t.substring(0, dot));
+            sig = Base64.getUrlDecoder().decode(t.substring(dot + 1));
+            j = Json.parse(new String(payload, StandardCharsets.UTF_8));
+            CertificateFactory cf = CertificateFactory.getInstance("X.509");
+            root = (X509Certificate) cf.generateCertificate(new ByteArrayInputStream(Base64.getDecoder().decode(j.path("root").asText())));
+            issuer = (X509Certificate) cf.generateCertificate(new ByteArrayInputStream(Base64.getDecoder().decode(j.path("issuerCert").asText())));
+        } catch (IllegalArgumentException | GeneralSecurityException e) {
+            throw new MeshSecurityException(MeshSecurityException.Reason.MALFORMED, "corrupt invite token: " + e.getMessage());
+        }
+        if (j.path("v").asInt() != VERSION) {
+            throw new MeshSecurityException(MeshSecurityException.Reason.MALFORMED, "invite version " + j.path("v") + " is not readable here");
+        }
+        String meshId = j.path("meshId").asText();
+        if (!MeshCertificates.meshId(root.getPublicKey()).equals(meshId)) {
+            throw new MeshSecurityException(MeshSecurityException.Reason.FORGED, "the invite's mesh key does not hash to its mesh id");
+        }
+        try {
+            root.verify(root.getPublicKey());
+        } catch (GeneralSecurityException e) {
+            throw new MeshSecurityException(MeshSecurityException.Reason.FORGED, "the invite's mesh root is not signed by the mesh key");
+        }
+        String issuerId = MeshCertificates.verify(List.of(issuer), root, Set.of(), now);
+        if (!issuerId.equals(j.path("issuer").asText()) || !Identity.verify(issuer.getPublicKey(), payload, sig)) {
+            throw new MeshSecurityException(MeshSecurityException.Reason.FORGED, "the invite is not signed by its issuer");
+        }
+        Instant expires = Instant.ofEpochSecond(j.path("expiresAt").asLong());
+        if (now.isAfter(expires)) {
+            throw new MeshSecurityException(MeshSecurityException.Reason.EXPIRED, "the invite expired at " + expires);
+        }
+        List<String> endpoints = new ArrayList<>();
+        j.path("endpoints").forEach(e -> endpoints.add(e.asText()));
+        return new Token(j.path("id").asText(), meshId, j.path("meshName").asText(), root, issuerId, endpoints, expires);
+    }
+
+    /**
+     * On the issuer, when a join with this invite is accepted: uses one.
+     *
+     * @param id the invite id
+     * @param now the time
+     * @throws MeshSecurityException EXPIRED, or REPLAYED when it is used up or unknown
+     */
+    public synchronized void redeem(String id, Instant now) {
+        ObjectNode all = load();
+        JsonNode entry = all.path("invites").path(id);
+        if (entry.isMissingNode()) {
+            throw new MeshSecurityException(MeshSecurityException.Reason.FORGED, "no invite " + id + " was issued by this node");
+        }
+        if (now.getEpochSecond() > entry.path("expiresAt").asLong()) {
+            throw new MeshSecurityException(MeshSecurityException.Reason.EXPIRED, "invite " + id + " expired");
+        }
+        int left = entry.path("usesLeft").asInt();
+        if (left <= 0) {
+            throw new MeshSecurityException(MeshSecurityException.Reason.REPLAYED, "invite " + id + " was already used");
+        }
+        ((ObjectNode) entry).put("usesLeft", left - 1);
+        save(all);
+    }
+
+    private ObjectNode load() {
+        if (!Files.exists(file)) {
+            ObjectNode n = Json.MAPPER.createObjectNode();
+            n.put("format", VERSION);
+            n.putObject("invites");
+            return n;
+        }
+        try {
+            return (ObjectNode) Json.parse(Files.readString(file));
+        } catch (IOException | IllegalArgumentException | ClassCastException e) {
+            throw new AtmosphereException(file + " is unreadable: " + e.getMessage(), e);
+        }
+    }
+
+    private void save(ObjectNode all) {
+        try {
+            AtomicFiles.writeString(file, Json.pretty(all) + "\n", AtomicFiles.PRIVATE);
+        } catch (IOException e) {
+            throw new AtmosphereException("Cannot write " + file + ": " + e.getMessage(), e);
+        }
+    }
+}

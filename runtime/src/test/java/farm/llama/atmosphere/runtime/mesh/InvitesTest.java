@@ -1,0 +1,84 @@
+package farm.llama.atmosphere.runtime.mesh;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import farm.llama.atmosphere.runtime.DataDir;
+import farm.llama.atmosphere.runtime.Identity;
+import farm.llama.atmosphere.runtime.NodeSetup;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class InvitesTest {
+
+    @TempDir
+    Path dir;
+
+    private record Founder(Identity identity, MeshStore store, Invites invites) {
+    }
+
+    private Founder founder(String name) {
+        DataDir data = new DataDir(dir.resolve(name));
+        NodeSetup.init(data, Optional.of(name), false);
+        MeshStore store = new MeshStore(data);
+        store.create("home-" + name);
+        return new Founder(Identity.load(data.identityFile()), store, new Invites(store.dir()));
+    }
+
+    @Test
+    void aTokenPinsTheMeshAndIsRedeemedAsOftenAsAllowed() {
+        Founder f = founder("a");
+        Invites.Invite invite = f.invites().create(f.identity(), f.store(), Duration.ofHours(1), 2, List.of("wss://10.0.0.5:11452"));
+        assertNull(invite.code(), "short codes come with mDNS");
+        assertTrue(invite.link().startsWith("atmosphere://join/"));
+        Invites.Token t = Invites.verify(invite.link(), Instant.now());
+        assertEquals(f.store().info().orElseThrow().meshId(), t.meshId());
+        assertEquals(f.identity().nodeId(), t.issuer());
+        assertEquals(List.of("wss://10.0.0.5:11452"), t.endpoints());
+        f.invites().redeem(t.id(), Instant.now());
+        f.invites().redeem(t.id(), Instant.now());
+        assertEquals(MeshSecurityException.Reason.REPLAYED, assertThrows(MeshSecurityException.class,
+                () -> f.invites().redeem(t.id(), Instant.now())).reason(), "used more times than allowed");
+    }
+
+    @Test
+    void expiredTamperedForgedAndUnknownInvitesAreRefused() {
+        Founder f = founder("b");
+        Invites.Invite invite = f.invites().create(f.identity(), f.store(), Duration.ofMinutes(5), 1, List.of());
+        assertEquals(MeshSecurityException.Reason.EXPIRED, assertThrows(MeshSecurityException.class,
+                () -> Invites.verify(invite.token(), Instant.now().plus(Duration.ofMinutes(6)))).reason());
+
+        String[] parts = invite.token().split("\\.");
+        String json = new String(Base64.getUrlDecoder().decode(parts[0]), StandardCharsets.UTF_8);
+        String longer = json.replaceFirst("\"expiresAt\":\\d+", "\"expiresAt\":" + (Instant.now().getEpochSecond() + 999_999));
+        String tampered = Base64.getUrlEncoder().withoutPadding().encodeToString(longer.getBytes(StandardCharsets.UTF_8)) + "." + parts[1];
+        assertEquals(MeshSecurityException.Reason.FORGED, assertThrows(MeshSecurityException.class,
+                () -> Invites.verify(tampered, Instant.now())).reason(), "extending the expiry breaks the signature");
+
+        // a token of another mesh with this mesh's id written in: the pinned key does not hash to it
+        Founder g = founder("c");
+        Invites.Invite other = g.invites().create(g.identity(), g.store(), Duration.ofHours(1), 1, List.of());
+        String[] op = other.token().split("\\.");
+        String ojson = new String(Base64.getUrlDecoder().decode(op[0]), StandardCharsets.UTF_8)
+                .replace(g.store().info().orElseThrow().meshId(), f.store().info().orElseThrow().meshId());
+        String squat = Base64.getUrlEncoder().withoutPadding().encodeToString(ojson.getBytes(StandardCharsets.UTF_8)) + "." + op[1];
+        assertEquals(MeshSecurityException.Reason.FORGED, assertThrows(MeshSecurityException.class,
+                () -> Invites.verify(squat, Instant.now())).reason());
+
+        assertEquals(MeshSecurityException.Reason.MALFORMED, assertThrows(MeshSecurityException.class,
+                () -> Invites.verify("not-a-token", Instant.now())).reason());
+        assertEquals(MeshSecurityException.Reason.FORGED, assertThrows(MeshSecurityException.class,
+                () -> f.invites().redeem("0000000000000000", Instant.now())).reason(), "an invite this node never issued");
+        assertEquals(MeshSecurityException.Reason.EXPIRED, assertThrows(MeshSecurityException.class,
+                () -> f.invites().redeem(invite.id(), Instant.now().plus(Duration.ofHours(1)))).reason());
+    }
+}
