@@ -80,6 +80,28 @@ final class MeshCommand {
         return 0;
     }
 
+    @Command(name = "revoke", mixinStandardHelpOptions = true,
+            description = {"Revoke a member (founder): a revocation signed by the mesh key, stored under mesh/;",
+                    "its certificate is refused from then on (gossip to the other members comes with the mesh transport)."})
+    int revoke(@picocli.CommandLine.Parameters(paramLabel = "NODE_ID", description = "The member's node id.") String nodeId,
+               @Option(names = "--json", description = "Print one JSON document.") boolean json) {
+        MeshStore store = store();
+        if (store.info().isEmpty()) {
+            throw new AtmosphereException("This node is not in a mesh.");
+        }
+        if (!nodeId.matches("[0-9a-f]{16}")) {
+            throw new AtmosphereException("A node id is 16 hex characters, got '" + nodeId + "'.");
+        }
+        var key = store.meshKey().orElseThrow(() -> new AtmosphereException("Only the founder (holder of the mesh key) can revoke from this node."));
+        var r = new farm.llama.atmosphere.runtime.mesh.Revocations(store.dir()).revokeAsFounder(store.root(), key, nodeId);
+        if (json) {
+            Output.json(root.session.out, r);
+        } else {
+            root.session.out.println("Revoked " + nodeId + " at " + r.at() + ".");
+        }
+        return 0;
+    }
+
     @Command(name = "leave", mixinStandardHelpOptions = true, description = "Remove this node's mesh state (its keys and certificates).")
     int leave() {
         Optional<MeshStore.MeshInfo> left = store().leave();

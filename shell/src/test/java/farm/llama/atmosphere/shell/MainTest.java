@@ -200,6 +200,10 @@ class MainTest {
         assertTrue(inv.has("code") && inv.path("code").isNull(), invite.out());
         assertTrue(inv.path("link").asText().startsWith("atmosphere://join/" + inv.path("token").asText()));
         assertEquals(1, run("mesh", "invite", "--ttl", "forever").code());
+        Run revoke = run("mesh", "revoke", "0123456789abcdef");
+        assertEquals(0, revoke.code(), revoke.err());
+        assertTrue(Files.readString(dir.resolve("data/mesh/revocations.json")).contains("0123456789abcdef"));
+        assertEquals(1, run("mesh", "revoke", "not-a-node").code());
         assertEquals(0, run("mesh", "leave").code());
         assertTrue(run("mesh", "status").out().contains("Not in a mesh"));
         assertEquals(1, run("mesh", "leave").code());
