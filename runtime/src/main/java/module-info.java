@@ -36,4 +36,6 @@ module farm.llama.atmosphere.runtime {
             with farm.llama.atmosphere.runtime.routing.LexicalEmbedderProvider;
     provides farm.llama.atmosphere.spi.routing.RouterProvider
             with farm.llama.atmosphere.runtime.routing.SemanticRouterProvider;
+    provides farm.llama.atmosphere.spi.transport.TransportProvider
+            with farm.llama.atmosphere.runtime.transport.InMemoryTransportProvider;
 }

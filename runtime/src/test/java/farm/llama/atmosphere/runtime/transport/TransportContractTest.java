@@ -1,0 +1,101 @@
+package farm.llama.atmosphere.runtime.transport;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import farm.llama.atmosphere.spi.CallFailedException;
+import farm.llama.atmosphere.spi.FailureKind;
+import farm.llama.atmosphere.spi.transport.Link;
+import farm.llama.atmosphere.spi.transport.Transport;
+import farm.llama.atmosphere.spi.transport.TransportListener;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What every transport must do, whatever carries the bytes: each transport's test extends this
+ * (the in-memory one now; the WebSocket and relay transports when they come).
+ */
+abstract class TransportContractTest {
+
+    /** @return a new, not yet started transport */
+    abstract Transport newTransport();
+
+    /** Starts a transport listening; returns the endpoint to reach it. */
+    abstract String listen(Transport t, TransportListener listener);
+
+    static final class Recorder implements TransportListener {
+        final List<String> frames = new CopyOnWriteArrayList<>();
+        final List<Link> opened = new CopyOnWriteArrayList<>();
+        final CountDownLatch closedLatch = new CountDownLatch(1);
+        volatile CountDownLatch expected = new CountDownLatch(1);
+
+        @Override
+        public void opened(Link link) {
+            opened.add(link);
+        }
+
+        @Override
+        public void frame(Link link, byte[] frame) {
+            frames.add(new String(frame, StandardCharsets.UTF_8));
+            expected.countDown();
+        }
+
+        @Override
+        public void closed(Link link, String reason) {
+            closedLatch.countDown();
+        }
+    }
+
+    @Test
+    void framesArriveWholeAndInOrderBothWays() throws Exception {
+        Recorder server = new Recorder();
+        Recorder client = new Recorder();
+        try (Transport a = newTransport(); Transport b = newTransport()) {
+            String endpoint = listen(a, server);
+            listen(b, client);
+            assertTrue(a.accepts(endpoint));
+            server.expected = new CountDownLatch(100);
+            Link link = b.connect(endpoint);
+            for (int i = 0; i < 100; i++) {
+                link.send(("frame " + i).getBytes(StandardCharsets.UTF_8)).join();
+            }
+            assertTrue(server.expected.await(30, TimeUnit.SECONDS));
+            for (int i = 0; i < 100; i++) {
+                assertEquals("frame " + i, server.frames.get(i));
+            }
+            client.expected = new CountDownLatch(1);
+            server.opened.get(0).send("pong".getBytes(StandardCharsets.UTF_8)).join();
+            assertTrue(client.expected.await(30, TimeUnit.SECONDS));
+            assertEquals(List.of("pong"), client.frames);
+        }
+    }
+
+    @Test
+    void nothingListeningIsUnreachableAndAClosedLinkRefusesToSend() throws Exception {
+        Recorder server = new Recorder();
+        try (Transport a = newTransport(); Transport b = newTransport()) {
+            String endpoint = listen(a, server);
+            listen(b, new Recorder());
+            Link link = b.connect(endpoint);
+            link.close();
+            assertFalse(link.isOpen());
+            assertTrue(server.closedLatch.await(30, TimeUnit.SECONDS), "the other side learns the link closed");
+            CallFailedException e = assertThrows(CallFailedException.class, () -> {
+                try {
+                    link.send(new byte[] {1}).join();
+                } catch (java.util.concurrent.CompletionException ce) {
+                    throw ce.getCause();
+                }
+            });
+            assertEquals(FailureKind.UNREACHABLE, e.kind());
+            a.close();
+            assertEquals(FailureKind.UNREACHABLE, assertThrows(CallFailedException.class, () -> b.connect(endpoint)).kind());
+        }
+    }
+}
