@@ -1,0 +1,105 @@
+package farm.llama.atmosphere.runtime.mesh;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import farm.llama.atmosphere.runtime.Identity;
+import farm.llama.atmosphere.runtime.transport.InMemoryTransport;
+import farm.llama.atmosphere.spi.transport.TransportListener;
+import farm.llama.atmosphere.spi.transport.TransportOptions;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Several members over the in-memory transport with real signatures and a real clock. */
+class MeshRuntimeTest {
+
+    private static final SwimConfig FAST = new SwimConfig(Duration.ofMillis(200), Duration.ofMillis(100), 2, 2, 3,
+            Duration.ofMillis(50), 3, 4, Duration.ofSeconds(5), 8);
+
+    private final List<MeshRuntime> nodes = new ArrayList<>();
+
+    @AfterEach
+    void stop() {
+        nodes.forEach(MeshRuntime::close);
+    }
+
+    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
+        long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (System.nanoTime() < end) {
+            if (condition.getAsBoolean()) {
+                return;
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("timed out waiting for " + what);
+    }
+
+    @Test
+    void membersSeeEachOtherLearnCapabilitiesNoticeADeathAndDropForgeries() throws Exception {
+        KeyPair mesh = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        X509Certificate root = MeshCertificates.root(mesh.getPublic(), mesh.getPrivate(), "test");
+        String prefix = UUID.randomUUID().toString().substring(0, 8);
+        Map<String, String> endpoints = new LinkedHashMap<>();
+        List<Identity> ids = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            Identity id = Identity.generate("n" + i);
+            ids.add(id);
+            endpoints.put(id.nodeId(), "memory://" + prefix + "-" + id.nodeId());
+        }
+        for (Identity id : ids) {
+            X509Certificate cert = MeshCertificates.member(root, mesh.getPrivate(), id.publicKey(), Duration.ofDays(1));
+            MeshRuntime n = new MeshRuntime(id, List.of(cert), root, Set::of, new InMemoryTransport(),
+                    prefix + "-" + id.nodeId(), 0, FAST, Clock.systemUTC());
+            nodes.add(n);
+        }
+        for (int i = 0; i < nodes.size(); i++) {
+            Map<String, String> others = new LinkedHashMap<>(endpoints);
+            others.remove(ids.get(i).nodeId());
+            nodes.get(i).start(others);
+        }
+        nodes.get(0).publishCapabilities(7);
+        String first = ids.get(0).nodeId();
+        await(() -> nodes.stream().skip(1).allMatch(n -> n.capabilitiesOf(first) == 7), "the capability update to reach every member");
+        await(() -> nodes.stream().allMatch(n -> n.stats().get("accepted") > 10), "signed messages to flow");
+
+        // a non-member writes straight into a member's transport: dropped, counted, no effect
+        KeyPair other = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        X509Certificate otherRoot = MeshCertificates.root(other.getPublic(), other.getPrivate(), "test");
+        Identity eve = Identity.generate("eve");
+        EnvelopeCodec eveCodec = new EnvelopeCodec(eve, List.of(MeshCertificates.member(otherRoot, other.getPrivate(),
+                eve.publicKey(), Duration.ofDays(1))), Clock.systemUTC());
+        String dead = ids.get(3).nodeId();
+        SwimMessage lie = new SwimMessage(SwimMessage.Kind.GOSSIP, eve.nodeId(), first, 0, "",
+                List.of(new SwimMessage.Update(ids.get(1).nodeId(), 99, MemberState.DEAD, 0)));
+        try (InMemoryTransport evil = new InMemoryTransport()) {
+            evil.start(new TransportOptions(prefix + "-eve", 0, Optional.empty()), (link, frame) -> { });
+            evil.connect(endpoints.get(first)).send(eveCodec.seal(first, "swim",
+                    farm.llama.atmosphere.runtime.util.Json.write(lie).getBytes(java.nio.charset.StandardCharsets.UTF_8))).join();
+        }
+        await(() -> nodes.get(0).stats().get("wrong_mesh") >= 1, "the foreign message to be refused and counted");
+        assertEquals(MemberState.ALIVE, nodes.get(0).members().get(ids.get(1).nodeId()), "a refused message changes nothing");
+
+        nodes.get(3).close();
+        await(() -> nodes.stream().limit(3).allMatch(n -> n.members().get(dead) == MemberState.DEAD),
+                "every member to confirm the stopped node dead");
+        for (int i = 0; i < 3; i++) {
+            for (int j = 0; j < 3; j++) {
+                assertEquals(MemberState.ALIVE, nodes.get(i).members().get(ids.get(j).nodeId()), "no false deaths");
+            }
+        }
+        assertTrue(nodes.get(1).stats().get("forged") == 0);
+    }
+}
