@@ -126,12 +126,17 @@ public final class InMemoryTransport implements Transport {
                 return CompletableFuture.failedFuture(new CallFailedException(FailureKind.UNREACHABLE, "link to " + remote + " is closed"));
             }
             byte[] copy = frame.clone();
-            p.delivery.execute(() -> {
-                TransportListener l = p.owner.listener;
-                if (p.open.get() && l != null) {
-                    l.frame(p, copy);
-                }
-            });
+            try {
+                // frames sent before a close are still delivered, before the close, as on a socket
+                p.delivery.execute(() -> {
+                    TransportListener l = p.owner.listener;
+                    if (l != null) {
+                        l.frame(p, copy);
+                    }
+                });
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                return CompletableFuture.failedFuture(new CallFailedException(FailureKind.UNREACHABLE, "link to " + remote + " is closed"));
+            }
             return CompletableFuture.completedFuture(null);
         }
 
@@ -144,11 +149,11 @@ public final class InMemoryTransport implements Transport {
         public void close() {
             if (open.compareAndSet(true, false)) {
                 owner.links.remove(id);
-                delivery.shutdown();
                 TransportListener l = owner.listener;
                 if (l != null) {
-                    l.closed(this, "closed");
+                    delivery.execute(() -> l.closed(this, "closed"));
                 }
+                delivery.shutdown();
                 MemoryLink p = peer;
                 if (p != null) {
                     p.close();
