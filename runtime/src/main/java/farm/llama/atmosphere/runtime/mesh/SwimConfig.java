@@ -35,7 +35,7 @@ public record SwimConfig(Duration probeInterval, Duration probeTimeout, int indi
 
     /** @return memberlist's LAN defaults, with a 1 s probe interval and a 200 ms gossip interval */
     public static SwimConfig lan() {
-        return new SwimConfig(Duration.ofSeconds(1), Duration.ofMillis(500), 3, 4, 6, Duration.ofMillis(200), 3, 4,
+        return new SwimConfig(Duration.ofSeconds(1), Duration.ofMillis(500), 3, 3, 6, Duration.ofMillis(200), 3, 4,
                 Duration.ofSeconds(30), 8);
     }
 }
