@@ -313,12 +313,19 @@ public final class Node implements NodeApi, AutoCloseable {
                 (int) reports.stream().filter(r -> r.state().equals("disabled")).count(),
                 (int) reports.stream().filter(r -> r.state().equals("failed")).count());
         boolean serving = server != null;
+        Optional<farm.llama.atmosphere.runtime.mesh.MeshStore.MeshInfo> mesh;
+        try {
+            mesh = new farm.llama.atmosphere.runtime.mesh.MeshStore(dataDir).info();
+        } catch (AtmosphereException e) {
+            mesh = Optional.empty();
+        }
         return new StatusReport(identity.nodeId(), name, Atmosphere.version(), dataDir.path().toString(), serving,
                 Optional.ofNullable(address).map(URI::toString),
                 serving ? Optional.of(ProcessHandle.current().pid()) : Optional.empty(),
                 serving ? Optional.of(startedAt.toString()) : Optional.empty(),
                 serving ? Optional.of(Duration.between(startedAt, Instant.now()).toSeconds()) : Optional.empty(),
-                counts, tools.size());
+                counts, tools.size(), mesh.map(farm.llama.atmosphere.runtime.mesh.MeshStore.MeshInfo::meshId),
+                mesh.map(farm.llama.atmosphere.runtime.mesh.MeshStore.MeshInfo::role));
     }
 
     @Override

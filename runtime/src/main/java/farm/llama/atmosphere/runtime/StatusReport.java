@@ -17,10 +17,13 @@ import java.util.Optional;
  * @param uptimeSeconds how long it has served, if serving
  * @param plugins plugin counts
  * @param tools how many tools are available
+ * @param meshId the mesh this node belongs to, if any
+ * @param meshRole its role there ({@code founder}, {@code admin}, {@code member}), if any
  */
 public record StatusReport(String nodeId, String name, String version, String dataDir, boolean serving,
                            Optional<String> address, Optional<Long> pid, Optional<String> startedAt,
-                           Optional<Long> uptimeSeconds, Plugins plugins, int tools) {
+                           Optional<Long> uptimeSeconds, Plugins plugins, int tools, Optional<String> meshId,
+                           Optional<String> meshRole) {
 
     /**
      * @param total plugins found
@@ -42,5 +45,7 @@ public record StatusReport(String nodeId, String name, String version, String da
         Objects.requireNonNull(startedAt, "startedAt");
         Objects.requireNonNull(uptimeSeconds, "uptimeSeconds");
         Objects.requireNonNull(plugins, "plugins");
+        Objects.requireNonNull(meshId, "meshId");
+        Objects.requireNonNull(meshRole, "meshRole");
     }
 }

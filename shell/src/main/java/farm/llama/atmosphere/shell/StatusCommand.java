@@ -44,6 +44,7 @@ final class StatusCommand implements Callable<Integer> {
         StatusReport.Plugins p = r.plugins();
         s.out.println("  Plugins:   " + p.started() + " started, " + p.disabled() + " disabled, " + p.failed() + " failed");
         s.out.println("  Tools:     " + r.tools());
+        s.out.println("  Mesh:      " + r.meshId().map(m -> m + " (" + r.meshRole().orElse("?") + ")").orElse("none ('atmosphere mesh create -n NAME')"));
         return 0;
     }
 }

@@ -194,6 +194,8 @@ class MainTest {
         assertTrue(again.err().contains("already in mesh " + meshId), again.err());
         Run status = run("mesh", "status");
         assertTrue(status.out().contains("Mesh " + meshId + " ('home')") && status.out().contains("founder"), status.out());
+        assertTrue(run("status").out().contains("Mesh:      " + meshId + " (founder)"));
+        assertEquals(meshId, Output.parse(run("status", "--json").out()).path("meshId").asText());
         Run invite = run("mesh", "invite", "--ttl", "30m", "--uses", "2", "--json");
         assertEquals(0, invite.code(), invite.err());
         JsonNode inv = Output.parse(invite.out());
