@@ -172,14 +172,7 @@ public final class ApiServer implements AutoCloseable {
     }
 
     private void route(ServerRequest req, ServerResponse res) {
-        String text = req.content().hasEntity() ? req.content().as(String.class) : "";
-        JsonNode body;
-        try {
-            body = Json.parse(text);
-        } catch (IllegalArgumentException e) {
-            throw new ApiError(Status.BAD_REQUEST_400, "invalid_request_error", "invalid_json", null,
-                    "We could not parse the JSON body of your request: " + e.getMessage());
-        }
+        JsonNode body = OpenAiApi.bodyOf(req);
         if (!body.path("intent").isTextual() || body.path("intent").asText().isBlank()) {
             throw new ApiError(Status.BAD_REQUEST_400, "invalid_request_error", "missing_required_parameter", "intent",
                     "'intent' is required: the text to route, e.g. {\"intent\": \"fix this Python stack trace\"}.");

@@ -58,7 +58,8 @@ final class OpenAiApi {
                 .post("/v1/embeddings", this::embeddings);
     }
 
-    private static ObjectNode bodyOf(ServerRequest req) {
+    /** @return the request's JSON object body, or a 400 in OpenAI's shape */
+    static ObjectNode bodyOf(ServerRequest req) {
         String text = req.content().hasEntity() ? req.content().as(String.class) : "";
         JsonNode body;
         try {

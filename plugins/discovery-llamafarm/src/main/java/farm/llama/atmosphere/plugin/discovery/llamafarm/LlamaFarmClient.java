@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import farm.llama.atmosphere.plugin.discovery.common.Http;
+import farm.llama.atmosphere.plugin.discovery.common.HttpBackendClient;
 import farm.llama.atmosphere.spi.BlockingPublisher;
 import farm.llama.atmosphere.spi.CallFailedException;
 import farm.llama.atmosphere.spi.ChatChunk;
@@ -35,18 +36,12 @@ import java.util.concurrent.Flow;
  * and system prompt) so that routing by meaning reaches the right project; chat goes to
  * {@code POST /v1/projects/{namespace}/{project}/chat/completions}.
  */
-final class LlamaFarmClient implements BackendClient {
+final class LlamaFarmClient extends HttpBackendClient {
 
-    private final NodeContext context;
-    private final Http http;
-    private final String id;
     private final List<String> namespaces;
-    private volatile boolean closed;
 
     LlamaFarmClient(NodeContext context, URI url, Optional<String> apiKey, List<String> namespaces) {
-        this.context = context;
-        this.http = new Http(url, apiKey);
-        this.id = "llamafarm@" + url.getHost() + ":" + (url.getPort() < 0 ? 80 : url.getPort());
+        super(context, "llamafarm", url, apiKey);
         this.namespaces = List.copyOf(namespaces);
     }
 
@@ -55,15 +50,13 @@ final class LlamaFarmClient implements BackendClient {
     }
 
     @Override
-    public BackendInfo info() {
-        return new BackendInfo(id, "llamafarm", http.base(), "");
+    protected String version() {
+        return "";
     }
 
     @Override
     public List<Capability> capabilities() {
-        if (closed) {
-            throw new CallFailedException(FailureKind.UNREACHABLE, id + " is closed");
-        }
+        open();
         List<Capability> out = new ArrayList<>();
         for (String ns : namespaces) {
             JsonNode list;
@@ -239,8 +232,4 @@ final class LlamaFarmClient implements BackendClient {
         throw new CallFailedException(FailureKind.NOT_FOUND, "LlamaFarm projects do not serve embeddings through Atmosphere");
     }
 
-    @Override
-    public void close() {
-        closed = true;
-    }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import farm.llama.atmosphere.plugin.discovery.common.Http;
+import farm.llama.atmosphere.plugin.discovery.common.HttpBackendClient;
 import farm.llama.atmosphere.spi.BlockingPublisher;
 import farm.llama.atmosphere.spi.CallFailedException;
 import farm.llama.atmosphere.spi.ChatChunk;
@@ -38,18 +39,12 @@ import java.util.concurrent.Flow;
  * are warm), {@code /api/chat} (NDJSON stream) for chat, {@code /api/embed} for embeddings.
  * OpenAI-format requests are translated to Ollama's and its answers back to OpenAI chunks.
  */
-final class OllamaClient implements BackendClient {
+final class OllamaClient extends HttpBackendClient {
 
-    private final NodeContext context;
-    private final Http http;
-    private final String id;
     private volatile String version = "";
-    private volatile boolean closed;
 
     OllamaClient(NodeContext context, URI url, Optional<String> apiKey) {
-        this.context = context;
-        this.http = new Http(url, apiKey);
-        this.id = "ollama@" + url.getHost() + ":" + (url.getPort() < 0 ? 80 : url.getPort());
+        super(context, "ollama", url, apiKey);
     }
 
     void probe(Duration timeout) {
@@ -57,14 +52,8 @@ final class OllamaClient implements BackendClient {
     }
 
     @Override
-    public BackendInfo info() {
-        return new BackendInfo(id, "ollama", http.base(), version);
-    }
-
-    private void open() {
-        if (closed) {
-            throw new CallFailedException(FailureKind.UNREACHABLE, id + " is closed");
-        }
+    protected String version() {
+        return version;
     }
 
     @Override
@@ -344,8 +333,4 @@ final class OllamaClient implements BackendClient {
         return new Embeddings(request.model(), vectors, r.path("prompt_eval_count").asInt(0));
     }
 
-    @Override
-    public void close() {
-        closed = true;
-    }
 }

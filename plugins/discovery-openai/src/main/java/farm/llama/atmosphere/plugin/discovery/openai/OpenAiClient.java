@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import farm.llama.atmosphere.plugin.discovery.common.Http;
+import farm.llama.atmosphere.plugin.discovery.common.HttpBackendClient;
 import farm.llama.atmosphere.spi.BlockingPublisher;
 import farm.llama.atmosphere.spi.CallFailedException;
 import farm.llama.atmosphere.spi.ChatChunk;
@@ -37,18 +38,12 @@ import java.util.concurrent.Flow;
  * A client for one OpenAI-compatible server: {@code /v1/models}, {@code /v1/chat/completions}
  * (SSE stream, passed through chunk by chunk) and {@code /v1/embeddings}.
  */
-final class OpenAiClient implements BackendClient {
+final class OpenAiClient extends HttpBackendClient {
 
-    private final NodeContext context;
-    private final Http http;
-    private final String id;
     private volatile String flavour = "";
-    private volatile boolean closed;
 
     OpenAiClient(NodeContext context, URI url, Optional<String> apiKey) {
-        this.context = context;
-        this.http = new Http(url, apiKey);
-        this.id = "openai@" + url.getHost() + ":" + (url.getPort() < 0 ? 80 : url.getPort());
+        super(context, "openai", url, apiKey);
     }
 
     void probe(Duration timeout) {
@@ -60,14 +55,8 @@ final class OpenAiClient implements BackendClient {
     }
 
     @Override
-    public BackendInfo info() {
-        return new BackendInfo(id, "openai", http.base(), flavour);
-    }
-
-    private void open() {
-        if (closed) {
-            throw new CallFailedException(FailureKind.UNREACHABLE, id + " is closed");
-        }
+    protected String version() {
+        return flavour;
     }
 
     @Override
@@ -191,8 +180,4 @@ final class OpenAiClient implements BackendClient {
         return new Embeddings(request.model(), vectors, r.path("usage").path("prompt_tokens").asInt(0));
     }
 
-    @Override
-    public void close() {
-        closed = true;
-    }
 }
