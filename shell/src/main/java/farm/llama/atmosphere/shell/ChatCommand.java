@@ -43,6 +43,14 @@ final class ChatCommand implements Callable<Integer> {
             ask(request, messages, String.join(" ", message));
             return 0;
         }
+        if (root.session.lineReader != null) {
+            // inside the interactive shell: the terminal is JLine's, so read through it
+            String line;
+            while ((line = root.session.lineReader.apply("you> ")) != null && !line.isBlank()) {
+                ask(request, messages, line);
+            }
+            return 0;
+        }
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         String line;
         root.session.out.print("you> ");

@@ -150,6 +150,13 @@ public final class Main {
                 builder.variable(LineReader.HISTORY_FILE, shell.dataDir().historyFile());
             }
             LineReader reader = builder.build();
+            shell.lineReader = prompt -> {
+                try {
+                    return reader.readLine(prompt);
+                } catch (UserInterruptException | EndOfFileException e) {
+                    return null;
+                }
+            };
             out.println("Atmosphere " + Atmosphere.version() + " shell. Tab completes; 'help' lists commands; 'exit' or Ctrl-D leaves.");
             int last = 0;
             while (true) {

@@ -22,6 +22,8 @@ final class Session implements AutoCloseable {
     final PrintWriter err;
     private Optional<Path> dataDirFlag = Optional.empty();
     private Node local;
+    /** In the interactive shell: reads one line from the terminal with a prompt (null at end of input). */
+    java.util.function.Function<String, String> lineReader;
 
     Session(Map<String, String> env, PrintWriter out, PrintWriter err) {
         this.env = env;
