@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import farm.llama.atmosphere.runtime.events.EventBus;
 import farm.llama.atmosphere.runtime.http.ApiServer;
+import farm.llama.atmosphere.runtime.mesh.MeshStore;
 import farm.llama.atmosphere.runtime.plugins.PluginHost;
 import farm.llama.atmosphere.runtime.tools.ToolRegistry;
 import farm.llama.atmosphere.runtime.util.AtomicFiles;
@@ -313,9 +314,9 @@ public final class Node implements NodeApi, AutoCloseable {
                 (int) reports.stream().filter(r -> r.state().equals("disabled")).count(),
                 (int) reports.stream().filter(r -> r.state().equals("failed")).count());
         boolean serving = server != null;
-        Optional<farm.llama.atmosphere.runtime.mesh.MeshStore.MeshInfo> mesh;
+        Optional<MeshStore.MeshInfo> mesh;
         try {
-            mesh = new farm.llama.atmosphere.runtime.mesh.MeshStore(dataDir).info();
+            mesh = new MeshStore(dataDir).info();
         } catch (AtmosphereException e) {
             mesh = Optional.empty();
         }
@@ -324,8 +325,8 @@ public final class Node implements NodeApi, AutoCloseable {
                 serving ? Optional.of(ProcessHandle.current().pid()) : Optional.empty(),
                 serving ? Optional.of(startedAt.toString()) : Optional.empty(),
                 serving ? Optional.of(Duration.between(startedAt, Instant.now()).toSeconds()) : Optional.empty(),
-                counts, tools.size(), mesh.map(farm.llama.atmosphere.runtime.mesh.MeshStore.MeshInfo::meshId),
-                mesh.map(farm.llama.atmosphere.runtime.mesh.MeshStore.MeshInfo::role));
+                counts, tools.size(), mesh.map(MeshStore.MeshInfo::meshId),
+                mesh.map(MeshStore.MeshInfo::role));
     }
 
     @Override
