@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import farm.llama.atmosphere.runtime.events.EventBus;
 import farm.llama.atmosphere.runtime.http.ApiServer;
 import farm.llama.atmosphere.runtime.mesh.MeshStore;
+import farm.llama.atmosphere.runtime.mesh.Revocations;
 import farm.llama.atmosphere.runtime.plugins.PluginHost;
 import farm.llama.atmosphere.runtime.tools.ToolRegistry;
 import farm.llama.atmosphere.runtime.util.AtomicFiles;
@@ -431,6 +432,24 @@ public final class Node implements NodeApi, AutoCloseable {
         m.put("metered", f.metered());
         m.put("multipliers", f.multipliers());
         m.put("overall", f.overall());
+        return m;
+    }
+
+    @Override
+    public Map<String, Object> mesh() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("nodeId", identity.nodeId());
+        MeshStore store = new MeshStore(dataDir);
+        Optional<MeshStore.MeshInfo> info = store.info();
+        m.put("member", info.isPresent());
+        info.ifPresent(i -> {
+            m.put("meshId", i.meshId());
+            m.put("name", i.name());
+            m.put("role", i.role());
+            m.put("createdAt", i.createdAt());
+            m.put("certificateExpires", i.certificateExpires());
+            m.put("revoked", List.copyOf(new Revocations(store.dir()).revoked()));
+        });
         return m;
     }
 

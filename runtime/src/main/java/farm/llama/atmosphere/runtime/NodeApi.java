@@ -79,6 +79,13 @@ public interface NodeApi {
     Map<String, Object> cost();
 
     /**
+     * @return the mesh this node belongs to, as stored on disk: {@code member} is false when it
+     *     belongs to none; otherwise its id, name, this node's role, when the membership
+     *     certificate expires and the revoked node ids
+     */
+    Map<String, Object> mesh();
+
+    /**
      * Runs a routed chat and streams its text.
      *
      * @param requestJson an OpenAI chat request ({@code model} may be {@code auto})

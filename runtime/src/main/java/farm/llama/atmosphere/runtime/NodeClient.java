@@ -222,6 +222,11 @@ public final class NodeClient implements NodeApi {
     }
 
     @Override
+    public java.util.Map<String, Object> mesh() {
+        return as(call("GET", "/api/v1/mesh", ""), new TypeReference<>() { });
+    }
+
+    @Override
     public String chat(String requestJson, java.util.function.Consumer<String> onText) {
         var body = (com.fasterxml.jackson.databind.node.ObjectNode) Json.parse(requestJson);
         body.put("stream", true);

@@ -136,6 +136,25 @@ class NodeServeTest {
     }
 
     @Test
+    void meshEndpointFollowsTheStoredMembership() throws Exception {
+        JsonNode none = Json.parse(get("/api/v1/mesh").body());
+        assertFalse(none.path("member").asBoolean(), none.toString());
+        assertEquals(node.identity().nodeId(), none.path("nodeId").asText());
+
+        var store = new farm.llama.atmosphere.runtime.mesh.MeshStore(data);
+        var created = store.create("home");
+        new farm.llama.atmosphere.runtime.mesh.Revocations(store.dir())
+                .revokeAsFounder(store.root(), store.meshKey().orElseThrow(), "lost-phone");
+        JsonNode mesh = Json.parse(get("/api/v1/mesh").body());
+        assertTrue(mesh.path("member").asBoolean(), mesh.toString());
+        assertEquals(created.meshId(), mesh.path("meshId").asText());
+        assertEquals("home", mesh.path("name").asText());
+        assertEquals("founder", mesh.path("role").asText());
+        assertEquals("lost-phone", mesh.path("revoked").path(0).asText());
+        assertFalse(mesh.toString().contains("PRIVATE"), "no key material in the answer");
+    }
+
+    @Test
     void healthNamesTheNode() throws Exception {
         HttpResponse<String> r = get("/health");
         assertEquals(200, r.statusCode());

@@ -90,6 +90,7 @@ public final class ApiServer implements AutoCloseable {
                 .post("/api/v1/scan", (req, res) -> json(res, Map.of("backends", api.scan())))
                 .get("/api/v1/capabilities", (req, res) -> json(res, Map.of("capabilities", api.capabilities())))
                 .get("/api/v1/cost", (req, res) -> json(res, api.cost()))
+                .get("/api/v1/mesh", (req, res) -> json(res, api.mesh()))
                 .post("/api/v1/route", this::route);
         new OpenAiApi(router).register(routing);
         routing.error(ApiError.class, (req, res, e) -> {
