@@ -18,15 +18,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Supplier;
 
 /**
  * The membership protocol on a real clock over a real {@link Transport}: every SWIM message is
  * sealed in a signed envelope, sent over a link to the member's endpoint, and verified on arrival
  * before the protocol sees it — a forged, tampered, replayed, foreign or revoked message is
- * dropped and counted, and never changes the membership. Thread-safe.
+ * dropped and counted, and never changes the membership. Revocations travel by flooding: a node
+ * that accepts one it did not know (checked against the mesh root) stores it, expels the member
+ * and passes it to every other member once. Thread-safe.
  */
 public final class MeshRuntime implements AutoCloseable {
 
@@ -37,6 +37,8 @@ public final class MeshRuntime implements AutoCloseable {
     private final Clock clock;
     private final EnvelopeCodec codec;
     private final EnvelopeVerifier verifier;
+    private final X509Certificate root;
+    private final Revocations revocations;
     private final SwimNode swim;
     private final Map<String, String> endpoints = new ConcurrentHashMap<>();
     private final Map<String, Link> links = new ConcurrentHashMap<>();
@@ -51,14 +53,14 @@ public final class MeshRuntime implements AutoCloseable {
      * @param identity this node
      * @param chain this node's membership chain, leaf first
      * @param root the pinned mesh root
-     * @param revoked the current revocations
+     * @param revocations this node's revocations (checked on every message, extended by gossip)
      * @param transport the transport to use (not started)
      * @param listenHost where it listens (for the in-memory transport: a name)
      * @param listenPort its port
      * @param config protocol timers
      * @param clock the clock
      */
-    public MeshRuntime(Identity identity, List<X509Certificate> chain, X509Certificate root, Supplier<Set<String>> revoked,
+    public MeshRuntime(Identity identity, List<X509Certificate> chain, X509Certificate root, Revocations revocations,
                        Transport transport, String listenHost, int listenPort, SwimConfig config, Clock clock) {
         this.identity = identity;
         this.transport = transport;
@@ -66,7 +68,9 @@ public final class MeshRuntime implements AutoCloseable {
         this.listenHost = listenHost;
         this.listenPort = listenPort;
         this.codec = new EnvelopeCodec(identity, chain, clock);
-        this.verifier = new EnvelopeVerifier(root, revoked, clock, Duration.ofMinutes(2));
+        this.root = root;
+        this.revocations = revocations;
+        this.verifier = new EnvelopeVerifier(root, revocations::revoked, clock, Duration.ofMinutes(2));
         this.swim = new SwimNode(identity.nodeId(), config, new Random(), this::send, new SwimNode.Observer() {
             @Override
             public void stateChanged(String observer, String member, MemberState state, long now) {
@@ -103,6 +107,7 @@ public final class MeshRuntime implements AutoCloseable {
             swim.start(new ArrayList<>(members.keySet()), now);
         }
         members.keySet().forEach(m -> states.put(m, MemberState.ALIVE));
+        revocations.revoked().forEach(this::expel);
         ticker = Thread.ofVirtual().name("atmosphere-swim").start(() -> {
             while (!closed) {
                 synchronized (swim) {
@@ -118,11 +123,15 @@ public final class MeshRuntime implements AutoCloseable {
     }
 
     private void send(SwimMessage msg) {
-        String endpoint = endpoints.get(msg.to());
+        deliver(msg.to(), "swim", Json.write(msg));
+    }
+
+    private void deliver(String to, String type, String payload) {
+        String endpoint = endpoints.get(to);
         if (endpoint == null || closed) {
             return;
         }
-        byte[] sealed = codec.seal(msg.to(), "swim", Json.write(msg).getBytes(StandardCharsets.UTF_8));
+        byte[] sealed = codec.seal(to, type, payload.getBytes(StandardCharsets.UTF_8));
         try {
             Link link = links.compute(endpoint, (k, l) -> l != null && l.isOpen() ? l : transport.connect(endpoint));
             link.send(sealed).exceptionally(t -> {
@@ -143,6 +152,14 @@ public final class MeshRuntime implements AutoCloseable {
             LOG.log(System.Logger.Level.DEBUG, "dropped a mesh message: " + e.reason() + ": " + e.getMessage());
             return;
         }
+        if (v.envelope().type().equals("revocation")) {
+            try {
+                learn(Json.MAPPER.readValue(v.envelope().payload(), Revocations.Revocation.class), v.sender());
+            } catch (IOException | MeshSecurityException e) {
+                LOG.log(System.Logger.Level.WARNING, "refused a revocation from " + v.sender() + ": " + e.getMessage());
+            }
+            return;
+        }
         if (!v.envelope().type().equals("swim")) {
             return;
         }
@@ -157,6 +174,56 @@ public final class MeshRuntime implements AutoCloseable {
         }
         synchronized (swim) {
             swim.receive(msg, clock.millis());
+        }
+    }
+
+    /**
+     * Revokes a member across the mesh: checks and stores the revocation, expels the member here
+     * and floods the revocation to every other member.
+     *
+     * @param revocation a revocation signed by the founder or an admin
+     * @throws MeshSecurityException if it does not verify against the mesh root
+     */
+    public void revoke(Revocations.Revocation revocation) {
+        learn(revocation, identity.nodeId());
+    }
+
+    private void learn(Revocations.Revocation r, String from) {
+        if (r.node().equals(identity.nodeId())) {
+            revocations.accept(r, root);
+            LOG.log(System.Logger.Level.WARNING, "this node was revoked from the mesh by " + r.by());
+            return;
+        }
+        boolean known;
+        synchronized (revocations) {
+            known = revocations.revoked().contains(r.node()) && states.get(r.node()) == MemberState.LEFT;
+            if (!known) {
+                revocations.accept(r, root);
+            }
+        }
+        if (known) {
+            return;
+        }
+        expel(r.node());
+        String payload = Json.write(r);
+        for (String member : List.copyOf(endpoints.keySet())) {
+            if (!member.equals(from)) {
+                deliver(member, "revocation", payload);
+            }
+        }
+    }
+
+    private void expel(String member) {
+        synchronized (swim) {
+            swim.expel(member, clock.millis());
+        }
+        states.put(member, MemberState.LEFT);
+        String endpoint = endpoints.remove(member);
+        if (endpoint != null) {
+            Link link = links.remove(endpoint);
+            if (link != null) {
+                link.close();
+            }
         }
     }
 

@@ -124,6 +124,25 @@ public final class SwimNode {
         enqueue(id);
     }
 
+    /**
+     * Removes a member for good (it was revoked): it is no longer probed or gossiped to, and no
+     * later claim that it is alive brings it back.
+     *
+     * @param member the member
+     * @param now the time, ms
+     */
+    public void expel(String member, long now) {
+        Member m = members.get(member);
+        if (m == null || member.equals(id) || (m.state == MemberState.LEFT && m.incarnation == Long.MAX_VALUE)) {
+            return;
+        }
+        m.state = MemberState.LEFT;
+        m.incarnation = Long.MAX_VALUE;
+        suspects.remove(member);
+        live = null;
+        observer.stateChanged(id, member, MemberState.LEFT, now);
+    }
+
     /** @return the state this node believes a member is in, or null if unknown */
     public MemberState stateOf(String member) {
         Member m = members.get(member);

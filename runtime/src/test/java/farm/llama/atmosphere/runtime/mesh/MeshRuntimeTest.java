@@ -1,12 +1,16 @@
 package farm.llama.atmosphere.runtime.mesh;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import farm.llama.atmosphere.runtime.Identity;
 import farm.llama.atmosphere.runtime.transport.InMemoryTransport;
 import farm.llama.atmosphere.spi.transport.TransportListener;
 import farm.llama.atmosphere.spi.transport.TransportOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.cert.X509Certificate;
@@ -17,11 +21,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Several members over the in-memory transport with real signatures and a real clock. */
 class MeshRuntimeTest {
@@ -47,29 +51,76 @@ class MeshRuntimeTest {
         throw new AssertionError("timed out waiting for " + what);
     }
 
-    @Test
-    void membersSeeEachOtherLearnCapabilitiesNoticeADeathAndDropForgeries() throws Exception {
-        KeyPair mesh = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
-        X509Certificate root = MeshCertificates.root(mesh.getPublic(), mesh.getPrivate(), "test");
-        String prefix = UUID.randomUUID().toString().substring(0, 8);
-        Map<String, String> endpoints = new LinkedHashMap<>();
-        List<Identity> ids = new ArrayList<>();
-        for (int i = 0; i < 4; i++) {
+    @TempDir
+    Path dir;
+
+    private KeyPair mesh;
+    private X509Certificate root;
+    private String prefix;
+    private final List<Identity> ids = new ArrayList<>();
+    private final Map<String, String> endpoints = new LinkedHashMap<>();
+    private final List<Revocations> revocations = new ArrayList<>();
+
+    /** Starts n members of one fresh mesh, each knowing all the others. */
+    private void start(int n) throws Exception {
+        mesh = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        root = MeshCertificates.root(mesh.getPublic(), mesh.getPrivate(), "test");
+        prefix = UUID.randomUUID().toString().substring(0, 8);
+        for (int i = 0; i < n; i++) {
             Identity id = Identity.generate("n" + i);
             ids.add(id);
             endpoints.put(id.nodeId(), "memory://" + prefix + "-" + id.nodeId());
         }
         for (Identity id : ids) {
             X509Certificate cert = MeshCertificates.member(root, mesh.getPrivate(), id.publicKey(), Duration.ofDays(1));
-            MeshRuntime n = new MeshRuntime(id, List.of(cert), root, Set::of, new InMemoryTransport(),
-                    prefix + "-" + id.nodeId(), 0, FAST, Clock.systemUTC());
-            nodes.add(n);
+            Path meshDir = Files.createDirectories(dir.resolve(id.nodeId()));
+            Revocations r = new Revocations(meshDir);
+            revocations.add(r);
+            nodes.add(new MeshRuntime(id, List.of(cert), root, r, new InMemoryTransport(),
+                    prefix + "-" + id.nodeId(), 0, FAST, Clock.systemUTC()));
         }
         for (int i = 0; i < nodes.size(); i++) {
             Map<String, String> others = new LinkedHashMap<>(endpoints);
             others.remove(ids.get(i).nodeId());
             nodes.get(i).start(others);
         }
+    }
+
+    @Test
+    void aRevocationReachesEveryMemberAndSilencesTheRevokedNode() throws Exception {
+        start(5);
+        String bad = ids.get(4).nodeId();
+        await(() -> nodes.stream().allMatch(n -> n.stats().get("accepted") > 10), "signed messages to flow");
+
+        Revocations.Revocation forged = new Revocations.Revocation(bad, java.time.Instant.now().toString(), "mesh", "",
+                java.util.Base64.getEncoder().encodeToString(new byte[64]));
+        assertThrows(MeshSecurityException.class, () -> nodes.get(1).revoke(forged), "an unsigned revocation");
+        assertFalse(revocations.get(1).revoked().contains(bad), "a forged revocation is not stored");
+
+        Revocations.Revocation real = new Revocations(Files.createDirectories(dir.resolve("founder")))
+                .revokeAsFounder(root, mesh.getPrivate(), bad);
+        nodes.get(0).revoke(real);
+        await(() -> nodes.stream().limit(4).allMatch(n -> n.members().get(bad) == MemberState.LEFT),
+                "every member to expel the revoked node");
+        for (int i = 0; i < 4; i++) {
+            assertTrue(revocations.get(i).revoked().contains(bad), "member " + i + " stored the revocation");
+            assertTrue(Files.exists(dir.resolve(ids.get(i).nodeId()).resolve("revocations.json")), "persisted");
+        }
+        // the revoked node keeps talking; everyone refuses it and it stays out
+        await(() -> nodes.stream().limit(4).anyMatch(n -> n.stats().getOrDefault("revoked", 0L) > 0),
+                "the revoked node's messages to be refused");
+        Thread.sleep(FAST.probeInterval().toMillis() * 5);
+        for (int i = 0; i < 4; i++) {
+            assertEquals(MemberState.LEFT, nodes.get(i).members().get(bad), "nothing brings a revoked node back");
+            for (int j = 0; j < 4; j++) {
+                assertEquals(MemberState.ALIVE, nodes.get(i).members().get(ids.get(j).nodeId()), "the others stay alive");
+            }
+        }
+    }
+
+    @Test
+    void membersSeeEachOtherLearnCapabilitiesNoticeADeathAndDropForgeries() throws Exception {
+        start(4);
         nodes.get(0).publishCapabilities(7);
         String first = ids.get(0).nodeId();
         await(() -> nodes.stream().skip(1).allMatch(n -> n.capabilitiesOf(first) == 7), "the capability update to reach every member");
