@@ -95,11 +95,7 @@ public final class MeshStore {
         if (name.isBlank() || name.length() > 64 || name.chars().anyMatch(Character::isISOControl)) {
             throw new AtmosphereException("The mesh name must be 1-64 printable characters, got '" + name + "'.");
         }
-        Optional<MeshInfo> existing = info();
-        if (existing.isPresent()) {
-            throw new AtmosphereException("This node is already in mesh " + existing.get().meshId() + " ('" + existing.get().name()
-                    + "'). Nothing was changed. Leave it first with 'atmosphere mesh leave'.");
-        }
+        requireNoMesh();
         Identity node = Identity.load(dataDir.identityFile());
         try {
             KeyPair mesh = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
@@ -127,6 +123,43 @@ public final class MeshStore {
             return info().orElseThrow();
         } catch (IOException | GeneralSecurityException e) {
             throw new AtmosphereException("Cannot create the mesh under " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Stores a membership granted by another node (after {@link Joins#accept} checked it).
+     *
+     * @param root the mesh root to pin
+     * @param member this node's membership certificate
+     * @param name the mesh name
+     * @return the mesh joined
+     * @throws AtmosphereException if this node already belongs to a mesh
+     */
+    synchronized MeshInfo adopt(X509Certificate root, X509Certificate member, String name) {
+        requireNoMesh();
+        try {
+            Files.createDirectories(dir);
+            AtomicFiles.writeString(dir.resolve("root.pem"), pem(root), AtomicFiles.SHARED);
+            AtomicFiles.writeString(dir.resolve("member.pem"), pem(member), AtomicFiles.SHARED);
+            ObjectNode info = Json.MAPPER.createObjectNode();
+            info.put("format", FORMAT);
+            info.put("meshId", MeshCertificates.meshIdOf(root));
+            info.put("name", name);
+            info.put("role", "member");
+            info.put("createdAt", Instant.now().toString());
+            // mesh.json last: its presence marks a complete mesh state
+            AtomicFiles.writeString(dir.resolve("mesh.json"), Json.pretty(info) + "\n", AtomicFiles.SHARED);
+            return info().orElseThrow();
+        } catch (IOException | GeneralSecurityException e) {
+            throw new AtmosphereException("Cannot store the membership under " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void requireNoMesh() {
+        Optional<MeshInfo> existing = info();
+        if (existing.isPresent()) {
+            throw new AtmosphereException("This node is already in mesh " + existing.get().meshId() + " ('" + existing.get().name()
+                    + "'). Nothing was changed. Leave it first with 'atmosphere mesh leave'.");
         }
     }
 
