@@ -30,6 +30,16 @@ class JoinsTest {
         return new Node(Identity.load(data.identityFile()), new MeshStore(data));
     }
 
+    /** Makes n the founder of a new mesh. */
+    private static Invites found(Node n, String mesh) {
+        n.store().create(mesh);
+        return new Invites(n.store().dir());
+    }
+
+    private static String invite(Invites invites, Node issuer, int uses) {
+        return invites.create(issuer.identity(), issuer.store(), Duration.ofHours(1), uses, List.of()).token();
+    }
+
     private static MeshSecurityException.Reason refusal(Runnable r) {
         return assertThrows(MeshSecurityException.class, r::run).reason();
     }
@@ -37,9 +47,8 @@ class JoinsTest {
     @Test
     void aJoinerWithAnInviteBecomesAMemberWhoseCertificateChainsToThePinnedRoot() {
         Node founder = node("founder");
-        founder.store().create("home");
-        Invites invites = new Invites(founder.store().dir());
-        String token = invites.create(founder.identity(), founder.store(), Duration.ofHours(1), 1, List.of()).token();
+        Invites invites = found(founder, "home");
+        String token = invite(invites, founder, 1);
         Node laptop = node("laptop");
 
         Joins.Request request = Joins.request(laptop.identity(), token, Instant.now());
@@ -61,9 +70,8 @@ class JoinsTest {
     @Test
     void stolenProofsRevokedNodesAndForeignGrantsAreRefused() {
         Node founder = node("founder");
-        founder.store().create("home");
-        Invites invites = new Invites(founder.store().dir());
-        String token = invites.create(founder.identity(), founder.store(), Duration.ofHours(1), 5, List.of()).token();
+        Invites invites = found(founder, "home");
+        String token = invite(invites, founder, 5);
         Node laptop = node("laptop");
         Node eve = node("eve");
 
@@ -87,9 +95,8 @@ class JoinsTest {
 
         // a grant from another mesh is refused by the joiner: the invite pinned the root
         Node other = node("other");
-        other.store().create("elsewhere");
-        Invites otherInvites = new Invites(other.store().dir());
-        String otherToken = otherInvites.create(other.identity(), other.store(), Duration.ofHours(1), 1, List.of()).token();
+        Invites otherInvites = found(other, "elsewhere");
+        String otherToken = invite(otherInvites, other, 1);
         Joins.Grant foreign = Joins.admit(Joins.request(laptop.identity(), otherToken, Instant.now()), other.identity(),
                 other.store(), otherInvites, Set.of(), Instant.now());
         assertEquals(MeshSecurityException.Reason.WRONG_MESH, refusal(() ->
