@@ -105,11 +105,11 @@ final class RoutingBench {
             }
 
             public Flow.Publisher<ChatChunk> chat(ChatRequest request) {
-                throw new UnsupportedOperationException();
+                throw new UnsupportedOperationException("the routing bench only routes; it never chats");
             }
 
             public Embeddings embed(EmbedRequest request) {
-                throw new UnsupportedOperationException();
+                throw new UnsupportedOperationException("the routing bench only routes; it never embeds");
             }
 
             public void close() {
@@ -169,11 +169,11 @@ final class RoutingBench {
             }
 
             public NodeStatus status() {
-                throw new UnsupportedOperationException();
+                throw new UnsupportedOperationException("no node status in the routing bench");
             }
 
             public RoutingService routing() {
-                throw new UnsupportedOperationException();
+                throw new UnsupportedOperationException("no routing service in the routing bench context");
             }
         };
     }

@@ -319,6 +319,8 @@ public final class Node implements NodeApi, AutoCloseable {
         try {
             mesh = new MeshStore(dataDir).info();
         } catch (AtmosphereException e) {
+            // status stays available; GET /api/v1/mesh and 'mesh status' report the damage
+            LOG.log(System.Logger.Level.WARNING, e.getMessage());
             mesh = Optional.empty();
         }
         return new StatusReport(identity.nodeId(), name, Atmosphere.version(), dataDir.path().toString(), serving,
