@@ -131,6 +131,13 @@ public final class Identity {
         return keyPair.getPublic();
     }
 
+    /**
+     * @return the private key, for the TLS key manager of mesh links; never log or serialize it
+     */
+    public java.security.PrivateKey privateKey() {
+        return keyPair.getPrivate();
+    }
+
     /** @return the raw public key, base64 */
     public String publicKeyBase64() {
         return Base64.getEncoder().encodeToString(rawPublicKey(keyPair.getPublic()));

@@ -38,12 +38,19 @@ public record SwimMessage(Kind kind, String from, String to, long seq, String ta
      * @param incarnation its incarnation (only the member raises it, to refute suspicion)
      * @param state the state
      * @param capabilities the version of its capabilities it last published
+     * @param address where the member can be reached (its endpoint), "" if unknown
      */
-    public record Update(String node, long incarnation, MemberState state, long capabilities) {
+    public record Update(String node, long incarnation, MemberState state, long capabilities, String address) {
         /** Validates. */
         public Update {
             Objects.requireNonNull(node);
             Objects.requireNonNull(state);
+            address = address == null ? "" : address;
+        }
+
+        /** An update without an address (the simulator's nodes need none). */
+        public Update(String node, long incarnation, MemberState state, long capabilities) {
+            this(node, incarnation, state, capabilities, "");
         }
     }
 

@@ -38,6 +38,7 @@ public final class SwimNode {
         long incarnation;
         MemberState state = MemberState.ALIVE;
         long capabilities;
+        String address = "";
         long suspectedAt;
         long suspicionTimeout;
         final Set<String> confirmations = new HashSet<>();
@@ -101,6 +102,27 @@ public final class SwimNode {
      * @param now the time, ms
      */
     public void start(List<String> others, long now) {
+        begin(others, now);
+    }
+
+    /**
+     * Starts with a known membership and announces this node.
+     *
+     * @param others the other members
+     * @param now the time, ms
+     * @param incarnation this node's first incarnation (a restarted node starts above any it had,
+     *                    so its announcement outranks an old death certificate)
+     * @param address where this node can be reached
+     */
+    public void start(List<String> others, long now, long incarnation, String address) {
+        Member me = members.get(id);
+        me.incarnation = incarnation;
+        me.address = address;
+        enqueue(id);
+        begin(others, now);
+    }
+
+    private void begin(List<String> others, long now) {
         for (String o : others) {
             if (!o.equals(id)) {
                 members.putIfAbsent(o, new Member());
@@ -149,6 +171,35 @@ public final class SwimNode {
         return m == null ? null : m.state;
     }
 
+    /** @return where a member can be reached, "" if unknown */
+    public String addressOf(String member) {
+        Member m = members.get(member);
+        return m == null ? "" : m.address;
+    }
+
+    /**
+     * Adds a member this node has just admitted, alive, so the news spreads from here.
+     *
+     * @param member the new member
+     * @param address where it can be reached
+     * @param now the time, ms
+     */
+    public void admit(String member, String address, long now) {
+        Member m = members.get(member);
+        if (m != null && m.state == MemberState.LEFT && m.incarnation == Long.MAX_VALUE) {
+            return;
+        }
+        if (m == null) {
+            m = new Member();
+            members.put(member, m);
+        }
+        m.address = address;
+        m.state = MemberState.ALIVE;
+        live = null;
+        enqueue(member);
+        observer.stateChanged(id, member, MemberState.ALIVE, now);
+    }
+
     /** @return the capability version this node knows for a member */
     public long capabilitiesOf(String member) {
         Member m = members.get(member);
@@ -166,7 +217,7 @@ public final class SwimNode {
 
     private Update updateOf(String member) {
         Member m = members.get(member);
-        return new Update(member, m.incarnation, m.state, m.capabilities);
+        return new Update(member, m.incarnation, m.state, m.capabilities, m.address);
     }
 
     /** Pending updates to piggy-back, least sent first; each is retransmitted a bounded number of times. */
@@ -402,6 +453,9 @@ public final class SwimNode {
             m.incarnation = -1;
             members.put(u.node(), m);
             live = null;
+        }
+        if (!u.address().isEmpty() && (m.address.isEmpty() || u.incarnation() >= m.incarnation)) {
+            m.address = u.address();
         }
         if (u.capabilities() > m.capabilities) {
             m.capabilities = u.capabilities();

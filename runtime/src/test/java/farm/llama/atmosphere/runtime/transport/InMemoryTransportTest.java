@@ -9,12 +9,12 @@ import java.util.UUID;
 class InMemoryTransportTest extends TransportContractTest {
 
     @Override
-    Transport newTransport() {
+    protected Transport newTransport() {
         return new InMemoryTransport();
     }
 
     @Override
-    String listen(Transport t, TransportListener listener) {
+    protected String listen(Transport t, TransportListener listener) {
         t.start(new TransportOptions("node-" + UUID.randomUUID(), 0, Optional.empty()), listener);
         return t.endpoints().get(0);
     }

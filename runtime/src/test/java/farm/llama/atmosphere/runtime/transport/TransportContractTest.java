@@ -19,21 +19,25 @@ import org.junit.jupiter.api.Test;
 
 /**
  * What every transport must do, whatever carries the bytes: each transport's test extends this
- * (the in-memory one now; the WebSocket and relay transports when they come).
+ * (in-memory here, WebSocket in its plugin; the relay when it comes). Shipped in the runtime's test jar.
  */
-abstract class TransportContractTest {
+public abstract class TransportContractTest {
 
     /** @return a new, not yet started transport */
-    abstract Transport newTransport();
+    protected abstract Transport newTransport();
 
     /** Starts a transport listening; returns the endpoint to reach it. */
-    abstract String listen(Transport t, TransportListener listener);
+    protected abstract String listen(Transport t, TransportListener listener);
 
-    static final class Recorder implements TransportListener {
-        final List<String> frames = new CopyOnWriteArrayList<>();
-        final List<Link> opened = new CopyOnWriteArrayList<>();
-        final CountDownLatch closedLatch = new CountDownLatch(1);
-        volatile CountDownLatch expected = new CountDownLatch(1);
+    protected static final class Recorder implements TransportListener {
+        public final List<String> frames = new CopyOnWriteArrayList<>();
+        public final List<Link> opened = new CopyOnWriteArrayList<>();
+        public final CountDownLatch closedLatch = new CountDownLatch(1);
+        public volatile CountDownLatch expected = new CountDownLatch(1);
+
+        /** Records nothing yet. */
+        public Recorder() {
+        }
 
         @Override
         public void opened(Link link) {

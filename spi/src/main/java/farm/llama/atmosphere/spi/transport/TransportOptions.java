@@ -9,18 +9,27 @@ import javax.net.ssl.SSLContext;
  * How a transport should listen and authenticate.
  *
  * @param host the address to bind, for example {@code 0.0.0.0} or {@code 127.0.0.1}
- * @param port the port to bind; 0 picks a free one (see {@link Transport#endpoints()})
+ * @param port the port to bind; 0 picks a free one (see {@link Transport#endpoints()}); {@link #NO_LISTEN}
+ *             for a transport that only connects out (a joiner before it has a certificate)
  * @param tls supplies the current TLS context built from the node's mesh certificate; consulted
  *            for each new link so renewed certificates take effect; empty before the node has one
  */
 public record TransportOptions(String host, int port, Optional<Supplier<SSLContext>> tls) {
 
+    /** The port value of a transport that does not listen. */
+    public static final int NO_LISTEN = -1;
+
     /** Validates. */
     public TransportOptions {
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(tls, "tls");
-        if (port < 0 || port > 65535) {
+        if (port < NO_LISTEN || port > 65535) {
             throw new IllegalArgumentException("port out of range: " + port);
         }
+    }
+
+    /** @return whether the transport should listen */
+    public boolean listens() {
+        return port != NO_LISTEN;
     }
 }

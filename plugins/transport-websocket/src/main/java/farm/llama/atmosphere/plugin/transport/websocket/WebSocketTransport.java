@@ -1,0 +1,270 @@
+package farm.llama.atmosphere.plugin.transport.websocket;
+
+import farm.llama.atmosphere.spi.CallFailedException;
+import farm.llama.atmosphere.spi.FailureKind;
+import farm.llama.atmosphere.spi.transport.Link;
+import farm.llama.atmosphere.spi.transport.Transport;
+import farm.llama.atmosphere.spi.transport.TransportListener;
+import farm.llama.atmosphere.spi.transport.TransportOptions;
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLServerSocket;
+import javax.net.ssl.SSLSocket;
+
+/**
+ * Links over WebSocket (RFC 6455, binary frames) inside TLS 1.3. The server asks for a client
+ * certificate but does not require one: a node that is joining has none yet, and the node decides
+ * what an unauthenticated link may say. Which certificates are acceptable is the TLS context's
+ * business (its trust manager checks the mesh chain), so this class never sees a key. Endpoints
+ * look like {@code wss://10.0.0.5:11452}. Each link reads on its own virtual thread and writes
+ * through a lock, so frames are whole and in order. Thread-safe.
+ */
+public final class WebSocketTransport implements Transport {
+
+    private static final System.Logger LOG = System.getLogger(WebSocketTransport.class.getName());
+
+    /** Largest frame accepted by default, bytes. */
+    static final long DEFAULT_MAX_FRAME = 16L * 1024 * 1024;
+    /** How long the TLS and HTTP handshakes may take by default. */
+    static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
+    /** The request path of mesh links. */
+    static final String PATH = "/atmosphere/mesh/v1";
+
+    private final int maxFrame;
+    private final Duration handshakeTimeout;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final Set<WebSocketLink> links = ConcurrentHashMap.newKeySet();
+    private volatile TransportOptions options;
+    private volatile TransportListener listener;
+    private volatile SSLServerSocket server;
+
+    /**
+     * @param maxFrame largest frame accepted, bytes
+     * @param handshakeTimeout how long TLS + upgrade may take
+     */
+    public WebSocketTransport(int maxFrame, Duration handshakeTimeout) {
+        this.maxFrame = maxFrame;
+        this.handshakeTimeout = Objects.requireNonNull(handshakeTimeout);
+    }
+
+    @Override
+    public String type() {
+        return "websocket";
+    }
+
+    @Override
+    public void start(TransportOptions options, TransportListener listener) {
+        this.options = Objects.requireNonNull(options);
+        this.listener = Objects.requireNonNull(listener);
+        if (!options.listens()) {
+            return;
+        }
+        SSLContext tls = options.tls().orElseThrow(() ->
+                new IllegalArgumentException("the WebSocket transport listens only with a TLS context (a mesh certificate)")).get();
+        try {
+            SSLServerSocket s = (SSLServerSocket) tls.getServerSocketFactory().createServerSocket();
+            s.setReuseAddress(true);
+            s.bind(new InetSocketAddress(options.host(), options.port()), 128);
+            SSLParameters p = s.getSSLParameters();
+            p.setProtocols(new String[] {"TLSv1.3"});
+            p.setWantClientAuth(true);
+            s.setSSLParameters(p);
+            server = s;
+        } catch (IOException e) {
+            throw new CallFailedException(FailureKind.UNREACHABLE, "cannot listen on " + options.host() + ":" + options.port()
+                    + ": " + e.getMessage() + ". Is another node using this port? Set mesh.port in config.yaml.", e);
+        }
+        Thread.ofPlatform().daemon().name("atmosphere-ws-accept").start(this::acceptLoop);
+    }
+
+    private void acceptLoop() {
+        SSLServerSocket s = server;
+        while (!closed.get()) {
+            Socket socket;
+            try {
+                socket = s.accept();
+            } catch (IOException e) {
+                if (!closed.get()) {
+                    LOG.log(System.Logger.Level.WARNING, "mesh port: accept failed: " + e.getMessage());
+                }
+                continue;
+            }
+            Thread.ofVirtual().name("atmosphere-ws-in").start(() -> accept((SSLSocket) socket));
+        }
+    }
+
+    private void accept(SSLSocket socket) {
+        String remote = String.valueOf(socket.getRemoteSocketAddress());
+        try {
+            socket.setTcpNoDelay(true);
+            socket.setSoTimeout((int) handshakeTimeout.toMillis());
+            socket.startHandshake();
+            Handshake.serve(socket.getInputStream(), socket.getOutputStream(), PATH);
+            socket.setSoTimeout(0);
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.DEBUG, "mesh port: refused a link from " + remote + ": " + e.getMessage());
+            closeQuietly(socket);
+            return;
+        }
+        WebSocketLink link = new WebSocketLink(socket, false, "wss://" + hostPort(socket), maxFrame, listener, links::remove);
+        if (!register(link)) {
+            return;
+        }
+        listener.opened(link);
+        link.startReading();
+    }
+
+    private boolean register(WebSocketLink link) {
+        links.add(link);
+        if (closed.get()) {
+            link.close();
+            return false;
+        }
+        return true;
+    }
+
+    private static String hostPort(Socket s) {
+        InetSocketAddress a = (InetSocketAddress) s.getRemoteSocketAddress();
+        return a.getAddress().getHostAddress() + ":" + a.getPort();
+    }
+
+    @Override
+    public Link connect(String endpoint) {
+        if (closed.get()) {
+            throw new IllegalStateException("transport closed");
+        }
+        TransportOptions o = options;
+        if (o == null) {
+            throw new IllegalStateException("transport not started");
+        }
+        URI uri = parse(endpoint);
+        SSLContext tls = o.tls().orElseThrow(() ->
+                new CallFailedException(FailureKind.INVALID_REQUEST, "no TLS context to connect with")).get();
+        int port = uri.getPort() < 0 ? 11452 : uri.getPort();
+        SSLSocket socket = null;
+        try {
+            socket = (SSLSocket) tls.getSocketFactory().createSocket();
+            socket.setTcpNoDelay(true);
+            socket.connect(new InetSocketAddress(uri.getHost(), port), (int) handshakeTimeout.toMillis());
+            SSLParameters p = socket.getSSLParameters();
+            p.setProtocols(new String[] {"TLSv1.3"});
+            socket.setSSLParameters(p);
+            socket.setSoTimeout((int) handshakeTimeout.toMillis());
+            socket.startHandshake();
+            Handshake.request(socket.getInputStream(), socket.getOutputStream(), uri.getHost() + ":" + port, PATH);
+            socket.setSoTimeout(0);
+        } catch (SSLHandshakeException e) {
+            closeQuietly(socket);
+            throw new CallFailedException(FailureKind.REFUSED, "TLS handshake with " + endpoint + " failed: " + e.getMessage(), e);
+        } catch (SocketTimeoutException e) {
+            closeQuietly(socket);
+            throw new CallFailedException(FailureKind.TIMEOUT, "no answer from " + endpoint + " within " + handshakeTimeout.toSeconds() + " s", e);
+        } catch (SSLException | Handshake.RefusedException e) {
+            closeQuietly(socket);
+            throw new CallFailedException(FailureKind.REFUSED, endpoint + " refused the link: " + e.getMessage(), e);
+        } catch (IOException e) {
+            closeQuietly(socket);
+            throw new CallFailedException(FailureKind.UNREACHABLE, "cannot reach " + endpoint + ": " + e.getMessage(), e);
+        }
+        WebSocketLink link = new WebSocketLink(socket, true, "wss://" + uri.getHost() + ":" + port, maxFrame, listener, links::remove);
+        if (!register(link)) {
+            throw new IllegalStateException("transport closed");
+        }
+        link.startReading();
+        return link;
+    }
+
+    private static URI parse(String endpoint) {
+        try {
+            URI uri = new URI(endpoint);
+            if (!"wss".equals(uri.getScheme()) || uri.getHost() == null) {
+                throw new CallFailedException(FailureKind.INVALID_REQUEST, "not a wss://host:port endpoint: " + endpoint);
+            }
+            return uri;
+        } catch (URISyntaxException e) {
+            throw new CallFailedException(FailureKind.INVALID_REQUEST, "not a wss://host:port endpoint: " + endpoint, e);
+        }
+    }
+
+    @Override
+    public boolean accepts(String endpoint) {
+        return endpoint != null && endpoint.startsWith("wss://");
+    }
+
+    @Override
+    public List<String> endpoints() {
+        ServerSocket s = server;
+        if (s == null || s.isClosed()) {
+            return List.of();
+        }
+        int port = s.getLocalPort();
+        InetAddress bound = s.getInetAddress();
+        if (!bound.isAnyLocalAddress()) {
+            return List.of("wss://" + literal(bound) + ":" + port);
+        }
+        List<String> out = new ArrayList<>();
+        try {
+            for (NetworkInterface ni : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+                if (!ni.isUp() || ni.isLoopback() || ni.isVirtual()) {
+                    continue;
+                }
+                for (InetAddress a : Collections.list(ni.getInetAddresses())) {
+                    if (a instanceof Inet4Address && !a.isLinkLocalAddress()) {
+                        out.add("wss://" + a.getHostAddress() + ":" + port);
+                    }
+                }
+            }
+        } catch (SocketException e) {
+            LOG.log(System.Logger.Level.DEBUG, "cannot list network interfaces: " + e.getMessage());
+        }
+        out.add("wss://127.0.0.1:" + port);
+        return List.copyOf(out);
+    }
+
+    private static String literal(InetAddress a) {
+        String h = a.getHostAddress();
+        return h.contains(":") ? "[" + h + "]" : h;
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        closeQuietly(server);
+        for (WebSocketLink l : List.copyOf(links)) {
+            l.close();
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (Exception ignored) {
+                // closing anyway
+            }
+        }
+    }
+}
