@@ -75,7 +75,17 @@ public record ConfigKey(String name, Type type, Object defaultValue, String doc)
             new ConfigKey("api.tls.keystore-password", Type.STRING, null, "password of api.tls.keystore"),
             new ConfigKey("api.require-key-on-loopback", Type.BOOLEAN, false, "require API keys and the admin token from local clients too (shared machines)"),
             new ConfigKey("log.level", Type.LOG_LEVEL, "INFO", "log level: ERROR, WARNING, INFO, DEBUG or TRACE"),
-            new ConfigKey("plugins.enabled", Type.BOOLEAN, true, "load drop-in plugins at all"));
+            new ConfigKey("plugins.enabled", Type.BOOLEAN, true, "load drop-in plugins at all"),
+            new ConfigKey("mesh.port", Type.PORT, null, "the mesh port other nodes connect to (mutual TLS); default 11452"),
+            new ConfigKey("mesh.bind", Type.STRING, null, "address the mesh port binds; default 0.0.0.0 (every link is mutually authenticated)"),
+            new ConfigKey("mesh.advertise", Type.LIST, null, "endpoints announced to the mesh, e.g. [\"wss://laptop.lan:11452\"]; default: every local address"),
+            new ConfigKey("mesh.approval", Type.STRING, null, "auto: a valid invite admits at once; manual: every join waits for 'atmosphere approve'"),
+            new ConfigKey("mesh.probe.interval", Type.DURATION, null, "how often a member is probed (SWIM); default 1s"),
+            new ConfigKey("mesh.probe.timeout", Type.DURATION, null, "how long a direct probe waits before indirect probes; default half the interval"),
+            new ConfigKey("mesh.gossip.interval", Type.DURATION, null, "how often pending membership news is gossiped; default 200ms"),
+            new ConfigKey("mesh.push-pull.interval", Type.DURATION, null, "how often two members exchange their whole view; default 30s"),
+            new ConfigKey("mesh.suspicion.multiplier", Type.SIZE, null, "suspicion timeout = multiplier x log10(members) x probe interval; default 3"),
+            new ConfigKey("mesh.join-wait", Type.DURATION, null, "how long 'mesh join' waits for the owner's approval; default 10m"));
 
     /** Top-level sections whose content belongs to plugins and later features: not checked against {@link #ALL}. */
     public static final List<String> OPEN_SECTIONS = List.of(

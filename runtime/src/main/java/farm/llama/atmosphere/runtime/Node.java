@@ -79,6 +79,8 @@ public final class Node implements NodeApi, AutoCloseable {
     private FileLock lock;
     private ApiServer server;
     private URI address;
+    private final farm.llama.atmosphere.runtime.mesh.MeshService mesh;
+    private final Map<String, Object> joinState = new java.util.concurrent.ConcurrentHashMap<>(Map.of("state", "idle"));
 
     private Node(DataDir dataDir, NodeConfig config, Optional<Path> imagePlugins) {
         this.dataDir = dataDir;
@@ -101,6 +103,25 @@ public final class Node implements NodeApi, AutoCloseable {
                 config.view().duration("routing.queue-timeout").orElse(Duration.ofSeconds(5)),
                 config.view().duration("routing.timeout").orElse(Duration.ofSeconds(120)));
         routing.target(router);
+        this.mesh = new farm.llama.atmosphere.runtime.mesh.MeshService(dataDir, identity, name,
+                farm.llama.atmosphere.runtime.mesh.MeshSettings.of(config.view().subtree("mesh")), this::createTransport,
+                discovery::capabilities, this::publish, clock);
+    }
+
+    private Optional<farm.llama.atmosphere.spi.transport.Transport> createTransport() {
+        String wanted = config.view().string("mesh.transport").orElse("websocket");
+        for (PluginHost.Found<farm.llama.atmosphere.spi.transport.TransportProvider> f
+                : plugins.providers(farm.llama.atmosphere.spi.transport.TransportProvider.class)) {
+            if (!wanted.equals(f.provider().type())) {
+                continue;
+            }
+            try {
+                return Optional.of(f.provider().create(contextFor("transport", "transport", f)));
+            } catch (RuntimeException | LinkageError e) {
+                plugins.providerFailed(f.origin(), "transport '" + f.provider().type() + "' failed: " + PluginHost.oneLine(e));
+            }
+        }
+        return Optional.empty();
     }
 
     private Embedder createEmbedder() {
@@ -228,6 +249,7 @@ public final class Node implements NodeApi, AutoCloseable {
             address = URI.create(scheme + "://" + ("0.0.0.0".equals(host) || "::".equals(host) ? "127.0.0.1" : shownHost)
                     + ":" + server.port());
             writeNodeFile();
+            mesh.start();
             publish(new NodeEvent("node.started", Instant.now(), Map.of("address", address.toString(), "version", Atmosphere.version())));
             LOG.log(System.Logger.Level.INFO, "Atmosphere " + Atmosphere.version() + " node " + identity.nodeId()
                     + " (" + name + ") serving on " + address + " in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
@@ -451,8 +473,143 @@ public final class Node implements NodeApi, AutoCloseable {
             m.put("createdAt", i.createdAt());
             m.put("certificateExpires", i.certificateExpires());
             m.put("revoked", List.copyOf(new Revocations(store.dir()).revoked()));
+            m.put("running", mesh.running());
+            m.put("endpoints", mesh.endpoints());
+            if (!mesh.problem().isEmpty()) {
+                m.put("problem", mesh.problem());
+            }
+            List<Map<String, Object>> members = mesh.members();
+            m.put("members", members.size());
+            m.put("alive", members.stream().filter(x -> "alive".equals(x.get("state"))).count());
         });
         return m;
+    }
+
+    private boolean serving() {
+        return server != null;
+    }
+
+    @Override
+    public Map<String, Object> meshCreate(String meshName) {
+        MeshStore.MeshInfo info = mesh.store().create(meshName);
+        if (serving()) {
+            mesh.start();
+        }
+        return Json.MAPPER.convertValue(info, Json.MAPPER.getTypeFactory().constructMapType(LinkedHashMap.class, String.class, Object.class));
+    }
+
+    @Override
+    public Map<String, Object> meshInvite(Duration ttl, int uses) {
+        if (mesh.store().info().isEmpty()) {
+            throw new AtmosphereException("This node is not in a mesh. 'atmosphere mesh create -n NAME' creates one.");
+        }
+        if (uses < 1 || uses > 1000) {
+            throw new AtmosphereException("--uses must be 1-1000, got " + uses + ".");
+        }
+        var invite = mesh.invite(ttl, uses);
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("code", invite.code());
+        doc.put("token", invite.token());
+        doc.put("link", invite.link());
+        doc.put("id", invite.id());
+        doc.put("expiresAt", invite.expiresAt());
+        doc.put("uses", invite.uses());
+        if (!serving()) {
+            doc.put("note", "this node is not serving: start it with 'atmosphere serve' so the invite can be redeemed");
+        }
+        return doc;
+    }
+
+    @Override
+    public synchronized Map<String, Object> meshJoin(String target) {
+        String state = String.valueOf(joinState.get("state"));
+        if (state.equals("joining") || state.equals("pending")) {
+            throw new AtmosphereException("A join is already in progress.");
+        }
+        mesh.store().info().ifPresent(i -> {
+            throw new AtmosphereException("This node is already in mesh " + i.meshId() + " ('" + i.name()
+                    + "'). Leave it first with 'atmosphere mesh leave'.");
+        });
+        joinState.clear();
+        joinState.put("state", "joining");
+        joinState.put("message", "Connecting...");
+        Thread.ofVirtual().name("atmosphere-mesh-join").start(() -> {
+            try {
+                var joined = mesh.join(target, line -> {
+                    joinState.put("message", line);
+                    if (line.startsWith("Waiting") || line.contains("must approve")) {
+                        joinState.put("state", "pending");
+                    }
+                });
+                if (serving()) {
+                    mesh.start();
+                }
+                joinState.put("meshId", joined.mesh().meshId());
+                joinState.put("name", joined.mesh().name());
+                joinState.put("via", joined.via());
+                joinState.put("members", joined.members().size());
+                joinState.put("message", "Joined mesh " + joined.mesh().meshId() + " ('" + joined.mesh().name() + "') through "
+                        + joined.via() + "; " + joined.members().size() + " member" + (joined.members().size() == 1 ? "" : "s") + " known.");
+                joinState.put("state", "joined");
+            } catch (RuntimeException e) {
+                joinState.put("message", e.getMessage() == null ? e.toString() : e.getMessage());
+                joinState.put("state", "failed");
+            }
+        });
+        return meshJoinStatus();
+    }
+
+    @Override
+    public Map<String, Object> meshJoinStatus() {
+        return new LinkedHashMap<>(joinState);
+    }
+
+    @Override
+    public List<Map<String, Object>> meshMembers() {
+        if (mesh.store().info().isEmpty()) {
+            throw new AtmosphereException("This node is not in a mesh. 'atmosphere mesh create -n NAME' or 'mesh join' first.");
+        }
+        return mesh.members();
+    }
+
+    @Override
+    public Map<String, Long> meshStats() {
+        return mesh.stats();
+    }
+
+    @Override
+    public List<Map<String, Object>> meshPending() {
+        return mesh.pending().stream().map(p -> Json.MAPPER.<Map<String, Object>>convertValue(p,
+                Json.MAPPER.getTypeFactory().constructMapType(LinkedHashMap.class, String.class, Object.class))).toList();
+    }
+
+    @Override
+    public Map<String, Object> meshDecide(String nodeId, boolean deny) {
+        var p = mesh.decide(nodeId, deny);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("nodeId", p.nodeId());
+        out.put("name", p.name());
+        out.put("decision", deny ? "denied" : "approved");
+        return out;
+    }
+
+    @Override
+    public Map<String, Object> meshRevoke(String nodeId) {
+        var r = mesh.revoke(nodeId);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("node", r.node());
+        out.put("at", r.at());
+        out.put("by", r.by());
+        out.put("spread", serving() && mesh.running());
+        return out;
+    }
+
+    @Override
+    public Map<String, Object> meshLeave() {
+        var left = mesh.leave().orElseThrow(() -> new AtmosphereException("This node is not in a mesh."));
+        joinState.clear();
+        joinState.put("state", "idle");
+        return Map.of("meshId", left.meshId(), "name", left.name());
     }
 
     @Override
@@ -492,6 +649,7 @@ public final class Node implements NodeApi, AutoCloseable {
                 LOG.log(System.Logger.Level.WARNING, "Cannot remove " + dataDir.nodeFile() + ": " + e.getMessage());
             }
         }
+        mesh.close();
         discovery.close();
         embedder.close();
         routerImpl.close();

@@ -93,4 +93,39 @@ public interface NodeApi {
      * @return the route that served it
      */
     String chat(String requestJson, Consumer<String> onText);
+
+    /** @param name the mesh's name @return the mesh created, this node its founder */
+    Map<String, Object> meshCreate(String name);
+
+    /** @param ttl how long it lasts @param uses how many joins it admits @return code, token, link, id, expiresAt, uses */
+    Map<String, Object> meshInvite(java.time.Duration ttl, int uses);
+
+    /**
+     * Starts joining a mesh in the background; {@link #meshJoinStatus()} follows it.
+     *
+     * @param target an invite token or link, or host:port of a member's mesh port
+     * @return the join's state: joining, pending, joined or failed, with a message
+     */
+    Map<String, Object> meshJoin(String target);
+
+    /** @return the state of the last join */
+    Map<String, Object> meshJoinStatus();
+
+    /** @return every member this node knows, itself first: nodeId, name, state, address, transport, lastSeen, capabilityCount */
+    List<Map<String, Object>> meshMembers();
+
+    /** @return mesh messages accepted and refused, by reason */
+    Map<String, Long> meshStats();
+
+    /** @return joins waiting for approval */
+    List<Map<String, Object>> meshPending();
+
+    /** @param nodeId a pending joiner @param deny refuse instead of approve @return the decision */
+    Map<String, Object> meshDecide(String nodeId, boolean deny);
+
+    /** @param nodeId a member @return the revocation */
+    Map<String, Object> meshRevoke(String nodeId);
+
+    /** @return the mesh left */
+    Map<String, Object> meshLeave();
 }

@@ -226,6 +226,60 @@ public final class NodeClient implements NodeApi {
         return as(call("GET", "/api/v1/mesh", ""), new TypeReference<>() { });
     }
 
+    private static String body(Object o) {
+        return Json.write(o);
+    }
+
+    @Override
+    public java.util.Map<String, Object> meshCreate(String name) {
+        return as(call("POST", "/api/v1/mesh/create", body(java.util.Map.of("name", name))), new TypeReference<>() { });
+    }
+
+    @Override
+    public java.util.Map<String, Object> meshInvite(Duration ttl, int uses) {
+        return as(call("POST", "/api/v1/mesh/invites", body(java.util.Map.of("ttl", ttl.toString(), "uses", uses))), new TypeReference<>() { });
+    }
+
+    @Override
+    public java.util.Map<String, Object> meshJoin(String target) {
+        return as(call("POST", "/api/v1/mesh/join", body(java.util.Map.of("target", target))), new TypeReference<>() { });
+    }
+
+    @Override
+    public java.util.Map<String, Object> meshJoinStatus() {
+        return as(call("GET", "/api/v1/mesh/join", ""), new TypeReference<>() { });
+    }
+
+    @Override
+    public java.util.List<java.util.Map<String, Object>> meshMembers() {
+        return as(call("GET", "/api/v1/mesh/members", "").path("members"), new TypeReference<>() { });
+    }
+
+    @Override
+    public java.util.Map<String, Long> meshStats() {
+        return as(call("GET", "/api/v1/mesh/stats", "").path("refused"), new TypeReference<>() { });
+    }
+
+    @Override
+    public java.util.List<java.util.Map<String, Object>> meshPending() {
+        return as(call("GET", "/api/v1/mesh/joins", "").path("pending"), new TypeReference<>() { });
+    }
+
+    @Override
+    public java.util.Map<String, Object> meshDecide(String nodeId, boolean deny) {
+        return as(call("POST", "/api/v1/mesh/joins/" + seg(nodeId) + (deny ? "/deny" : "/approve"), "{}"), new TypeReference<>() { });
+    }
+
+    @Override
+    public java.util.Map<String, Object> meshRevoke(String nodeId) {
+        return as(call("POST", "/api/v1/mesh/revoke", body(java.util.Map.of("nodeId", nodeId))), new TypeReference<>() { });
+    }
+
+    @Override
+    public java.util.Map<String, Object> meshLeave() {
+        return as(call("POST", "/api/v1/mesh/leave", "{}"), new TypeReference<>() { });
+    }
+
     @Override
     public String chat(String requestJson, java.util.function.Consumer<String> onText) {
         var body = (com.fasterxml.jackson.databind.node.ObjectNode) Json.parse(requestJson);

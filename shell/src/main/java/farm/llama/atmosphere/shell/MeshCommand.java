@@ -1,114 +1,226 @@
 package farm.llama.atmosphere.shell;
 
-import farm.llama.atmosphere.runtime.mesh.MeshStore;
+import farm.llama.atmosphere.runtime.NodeApi;
+import farm.llama.atmosphere.runtime.config.Durations;
 import farm.llama.atmosphere.spi.AtmosphereException;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
-/** {@code atmosphere mesh create|status|leave}. Joining, invites, admins and revocation come with the mesh transport. */
-@Command(name = "mesh", mixinStandardHelpOptions = true, description = "Create, inspect and leave this node's mesh.")
+/**
+ * {@code atmosphere mesh create|invite|join|status|members|revoke|leave}. Each goes to the node
+ * serving the data dir when there is one (so the running mesh sees it at once), and works on the
+ * data dir directly otherwise.
+ */
+@Command(name = "mesh", mixinStandardHelpOptions = true, description = "Create, join, inspect and leave this node's mesh.")
 final class MeshCommand {
 
     @ParentCommand
     RootCommand root;
 
-    private MeshStore store() {
-        return new MeshStore(root.session.dataDir());
+    private NodeApi api() {
+        return root.session.api();
+    }
+
+    private PrintWriter out() {
+        return root.session.out;
     }
 
     @Command(name = "create", mixinStandardHelpOptions = true,
             description = "Create a mesh with this node as its founder: a mesh key pair, the mesh root certificate and this node's membership.")
     int create(@Option(names = {"-n", "--name"}, required = true, paramLabel = "NAME", description = "The mesh's name.") String name,
                @Option(names = "--json", description = "Print one JSON document.") boolean json) {
-        MeshStore.MeshInfo info = store().create(name);
+        Map<String, Object> info = api().meshCreate(name);
         if (json) {
-            Output.json(root.session.out, info);
+            Output.json(out(), info);
         } else {
-            root.session.out.println("Created mesh " + info.meshId() + " ('" + info.name() + "'); this node is its founder.");
-            root.session.out.println("  The mesh key is in " + root.session.dataDir().path().resolve("mesh/mesh-key.json") + " (0600): back it up.");
+            out().println("Created mesh " + info.get("meshId") + " ('" + info.get("name") + "'); this node is its founder.");
+            out().println("  The mesh key is in " + root.session.dataDir().path().resolve("mesh/mesh-key.json") + " (0600): back it up.");
+            out().println("  Next: 'atmosphere mesh invite' on this node, then 'atmosphere mesh join TOKEN' on another device.");
         }
         return 0;
     }
 
     @Command(name = "invite", mixinStandardHelpOptions = true,
-            description = {"Make a signed, expiring invite token (founder or admin) and its atmosphere://join/ link.",
-                    "The token pins the mesh key; this node redeems one use per accepted join."})
+            description = {"Make a signed, expiring invite (founder) with this node's mesh endpoints and an atmosphere://join/ link.",
+                    "The token pins the mesh key; this node spends one use per accepted join."})
     int invite(@Option(names = "--ttl", paramLabel = "DURATION", defaultValue = "1h", description = "How long it lasts: 30m, 1h, PT2H (default ${DEFAULT-VALUE}, at most 7 days).") String ttl,
                @Option(names = "--uses", paramLabel = "N", defaultValue = "1", description = "How many joins it admits (default ${DEFAULT-VALUE}).") int uses,
-               @Option(names = "--json", description = "Print one JSON document.") boolean json) {
-        java.time.Duration d = farm.llama.atmosphere.runtime.config.Durations.parse(ttl).orElseThrow(() ->
+               @Option(names = "--json", description = "Print one JSON document: code, token, link.") boolean json) {
+        Duration d = Durations.parse(ttl).orElseThrow(() ->
                 new AtmosphereException("--ttl: expected a duration such as 30m, 1h or PT2H, got '" + ttl + "'"));
-        MeshStore store = store();
-        farm.llama.atmosphere.runtime.Identity id = farm.llama.atmosphere.runtime.Identity.load(root.session.dataDir().identityFile());
-        var invite = new farm.llama.atmosphere.runtime.mesh.Invites(store.dir()).create(id, store, d, uses, java.util.List.of());
+        Map<String, Object> invite = api().meshInvite(d, uses);
         if (json) {
-            Map<String, Object> doc = new java.util.LinkedHashMap<>();
-            doc.put("code", invite.code());
-            doc.put("token", invite.token());
-            doc.put("link", invite.link());
-            doc.put("id", invite.id());
-            doc.put("expiresAt", invite.expiresAt());
-            doc.put("uses", invite.uses());
-            Output.json(root.session.out, doc);
+            Output.json(out(), invite);
         } else {
-            root.session.out.println("Invite " + invite.id() + " (" + invite.uses() + " use" + (invite.uses() == 1 ? "" : "s")
-                    + ", expires " + invite.expiresAt() + "):");
-            root.session.out.println(invite.link());
+            int n = ((Number) invite.get("uses")).intValue();
+            out().println("Invite " + invite.get("id") + " (" + n + " use" + (n == 1 ? "" : "s") + ", expires " + invite.get("expiresAt") + "):");
+            out().println(invite.get("link"));
+            out().println("On the other device: atmosphere mesh join '" + invite.get("link") + "'");
+            if (invite.containsKey("note")) {
+                out().println("Note: " + invite.get("note") + ".");
+            }
         }
         return 0;
+    }
+
+    @Command(name = "join", mixinStandardHelpOptions = true,
+            description = {"Join a mesh: TARGET is an invite (token or atmosphere://join/ link) or HOST:PORT of a member's mesh port.",
+                    "Without an invite the owner must approve ('atmosphere approve NODE_ID' on their node); this command waits."})
+    int join(@Parameters(paramLabel = "TARGET", description = "An invite token or link, or host:port.") String target,
+             @Option(names = "--json", description = "Print one JSON document at the end.") boolean json) throws InterruptedException {
+        NodeApi api = api();
+        Map<String, Object> s = api.meshJoin(target);
+        String shown = "";
+        while (true) {
+            String state = String.valueOf(s.get("state"));
+            String message = String.valueOf(s.getOrDefault("message", ""));
+            if (!json && !message.equals(shown) && !state.equals("joined") && !state.equals("failed")) {
+                out().println(message);
+                out().flush();
+                shown = message;
+            }
+            if (state.equals("joined")) {
+                if (json) {
+                    Output.json(out(), s);
+                } else {
+                    out().println(message);
+                }
+                return 0;
+            }
+            if (state.equals("failed")) {
+                throw new AtmosphereException(message);
+            }
+            Thread.sleep(200);
+            s = api.meshJoinStatus();
+        }
     }
 
     @Command(name = "status", mixinStandardHelpOptions = true, description = "Show this node's mesh.")
     int status(@Option(names = "--json", description = "Print one JSON document.") boolean json) {
-        Optional<MeshStore.MeshInfo> info = store().info();
+        Map<String, Object> m = api().mesh();
         if (json) {
-            Output.json(root.session.out, info.<Object>map(i -> i).orElse(Map.of("mesh", "none")));
+            Output.json(out(), m);
             return 0;
         }
-        if (info.isEmpty()) {
-            root.session.out.println("Not in a mesh. 'atmosphere mesh create -n NAME' creates one.");
+        if (!Boolean.TRUE.equals(m.get("member"))) {
+            out().println("Not in a mesh. 'atmosphere mesh create -n NAME' creates one; 'atmosphere mesh join TARGET' joins one.");
             return 0;
         }
-        MeshStore.MeshInfo i = info.get();
-        root.session.out.println("Mesh " + i.meshId() + " ('" + i.name() + "')");
-        root.session.out.println("  role:        " + i.role());
-        root.session.out.println("  since:       " + i.createdAt());
-        root.session.out.println("  membership:  valid until " + i.certificateExpires());
+        out().println("Mesh " + m.get("meshId") + " ('" + m.get("name") + "')");
+        out().println("  role:        " + m.get("role"));
+        out().println("  since:       " + m.get("createdAt"));
+        out().println("  membership:  valid until " + m.get("certificateExpires"));
+        if (Boolean.TRUE.equals(m.get("running"))) {
+            out().println("  members:     " + m.get("alive") + " alive of " + m.get("members") + " known");
+            out().println("  listening:   " + m.get("endpoints"));
+        } else {
+            out().println("  mesh port:   " + (m.containsKey("problem") ? "offline: " + m.get("problem") : "closed (start the node with 'atmosphere serve')"));
+        }
         return 0;
+    }
+
+    @Command(name = "members", mixinStandardHelpOptions = true, description = "List the mesh's members as this node sees them.")
+    int members(@Option(names = "--json", description = "Print one JSON document.") boolean json) {
+        List<Map<String, Object>> members = api().meshMembers();
+        if (json) {
+            Output.json(out(), Map.of("members", members));
+            return 0;
+        }
+        List<List<String>> rows = new ArrayList<>();
+        for (Map<String, Object> m : members) {
+            rows.add(List.of(m.get("nodeId") + (Boolean.TRUE.equals(m.get("self")) ? "*" : ""), String.valueOf(m.get("name")),
+                    String.valueOf(m.get("state")), String.valueOf(m.get("address")), String.valueOf(m.get("transport")),
+                    ago(m.get("lastSeen")), String.valueOf(m.get("capabilityCount"))));
+        }
+        Output.table(out(), List.of("NODE", "NAME", "STATE", "ADDRESS", "TRANSPORT", "LAST SEEN", "CAPABILITIES"), rows);
+        out().println("* this node");
+        return 0;
+    }
+
+    private static String ago(Object iso) {
+        if (iso == null) {
+            return "never";
+        }
+        long s = Math.max(0, Duration.between(Instant.parse(String.valueOf(iso)), Instant.now()).toSeconds());
+        return s < 2 ? "now" : Output.duration(s) + " ago";
     }
 
     @Command(name = "revoke", mixinStandardHelpOptions = true,
-            description = {"Revoke a member (founder): a revocation signed by the mesh key, stored under mesh/;",
-                    "its certificate is refused from then on (gossip to the other members comes with the mesh transport)."})
-    int revoke(@picocli.CommandLine.Parameters(paramLabel = "NODE_ID", description = "The member's node id.") String nodeId,
+            description = {"Revoke a member (founder): a revocation signed by the mesh key, gossiped to every member;",
+                    "the node is cut off everywhere and cannot rejoin with an old invite."})
+    int revoke(@Parameters(paramLabel = "NODE_ID", description = "The member's node id.") String nodeId,
                @Option(names = "--json", description = "Print one JSON document.") boolean json) {
-        MeshStore store = store();
-        if (store.info().isEmpty()) {
-            throw new AtmosphereException("This node is not in a mesh.");
-        }
-        if (!nodeId.matches("[0-9a-f]{16}")) {
-            throw new AtmosphereException("A node id is 16 hex characters, got '" + nodeId + "'.");
-        }
-        var key = store.meshKey().orElseThrow(() -> new AtmosphereException("Only the founder (holder of the mesh key) can revoke from this node."));
-        var r = new farm.llama.atmosphere.runtime.mesh.Revocations(store.dir()).revokeAsFounder(store.root(), key, nodeId);
+        Map<String, Object> r = api().meshRevoke(nodeId);
         if (json) {
-            Output.json(root.session.out, r);
+            Output.json(out(), r);
         } else {
-            root.session.out.println("Revoked " + nodeId + " at " + r.at() + ".");
+            out().println("Revoked " + nodeId + " at " + r.get("at") + (Boolean.TRUE.equals(r.get("spread"))
+                    ? "; the revocation is spreading through the mesh." : "; it spreads when this node serves."));
         }
         return 0;
     }
 
-    @Command(name = "leave", mixinStandardHelpOptions = true, description = "Remove this node's mesh state (its keys and certificates).")
+    @Command(name = "leave", mixinStandardHelpOptions = true, description = "Tell the members this node leaves, then remove its mesh state (keys and certificates).")
     int leave() {
-        Optional<MeshStore.MeshInfo> left = store().leave();
-        if (left.isEmpty()) {
-            throw new AtmosphereException("This node is not in a mesh.");
-        }
-        root.session.out.println("Left mesh " + left.get().meshId() + "; its local state is removed.");
+        Map<String, Object> left = api().meshLeave();
+        out().println("Left mesh " + left.get("meshId") + "; its local state is removed.");
         return 0;
+    }
+
+    /** {@code atmosphere approve [NODE_ID] [--deny]}. */
+    @Command(name = "approve", mixinStandardHelpOptions = true,
+            description = {"List join requests waiting for approval, or approve one (--deny refuses it).",
+                    "Runs against the serving node."})
+    static final class Approve implements java.util.concurrent.Callable<Integer> {
+        @ParentCommand
+        RootCommand root;
+
+        @Parameters(paramLabel = "NODE_ID", arity = "0..1", description = "The joiner's node id.")
+        String nodeId;
+
+        @Option(names = "--deny", description = "Refuse the request.")
+        boolean deny;
+
+        @Option(names = "--json", description = "Print one JSON document.")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            NodeApi api = root.session.remote().map(NodeApi.class::cast).orElseThrow(() ->
+                    new AtmosphereException("No node is serving " + root.session.dataDir().path()
+                            + ". Join requests arrive at a serving node: start it with 'atmosphere serve'."));
+            if (nodeId == null) {
+                List<Map<String, Object>> pending = api.meshPending();
+                if (json) {
+                    Output.json(root.session.out, Map.of("pending", pending));
+                } else if (pending.isEmpty()) {
+                    root.session.out.println("No join requests are waiting.");
+                } else {
+                    List<List<String>> rows = new ArrayList<>();
+                    for (Map<String, Object> p : pending) {
+                        rows.add(List.of(String.valueOf(p.get("nodeId")), String.valueOf(p.get("name")), String.valueOf(p.get("endpoint")),
+                                String.valueOf(p.get("invite")).isEmpty() ? "(none)" : String.valueOf(p.get("invite")), String.valueOf(p.get("at"))));
+                    }
+                    Output.table(root.session.out, List.of("NODE", "NAME", "ENDPOINT", "INVITE", "ASKED AT"), rows);
+                    root.session.out.println("'atmosphere approve NODE_ID' admits one; '--deny' refuses it.");
+                }
+                return 0;
+            }
+            Map<String, Object> d = api.meshDecide(nodeId, deny);
+            if (json) {
+                Output.json(root.session.out, d);
+            } else {
+                root.session.out.println((deny ? "Denied " : "Approved ") + d.get("nodeId") + " ('" + d.get("name") + "').");
+            }
+            return 0;
+        }
     }
 }

@@ -1,6 +1,7 @@
 package farm.llama.atmosphere.runtime.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
 import farm.llama.atmosphere.runtime.AdminToken;
 import farm.llama.atmosphere.runtime.NodeApi;
 import farm.llama.atmosphere.runtime.NodeConfig;
@@ -91,6 +92,23 @@ public final class ApiServer implements AutoCloseable {
                 .get("/api/v1/capabilities", (req, res) -> json(res, Map.of("capabilities", api.capabilities())))
                 .get("/api/v1/cost", (req, res) -> json(res, api.cost()))
                 .get("/api/v1/mesh", (req, res) -> json(res, api.mesh()))
+                .get("/api/v1/mesh/members", (req, res) -> json(res, Map.of("members", api.meshMembers())))
+                .get("/api/v1/mesh/stats", (req, res) -> json(res, Map.of("refused", api.meshStats())))
+                .get("/api/v1/mesh/joins", (req, res) -> json(res, Map.of("pending", api.meshPending())))
+                .post("/api/v1/mesh/joins/{node}/approve", (req, res) -> json(res, api.meshDecide(param(req, "node"), false)))
+                .post("/api/v1/mesh/joins/{node}/deny", (req, res) -> json(res, api.meshDecide(param(req, "node"), true)))
+                .post("/api/v1/mesh/create", (req, res) -> json(res, api.meshCreate(field(req, "name"))))
+                .post("/api/v1/mesh/invites", (req, res) -> {
+                    JsonNode b = bodyOf(req);
+                    Duration ttl = farm.llama.atmosphere.runtime.config.Durations.parse(b.path("ttl").asText("PT1H")).orElseThrow(() ->
+                            new ApiError(Status.BAD_REQUEST_400, "invalid_request_error", "invalid_value", "ttl",
+                                    "ttl: expected a duration such as 30m, 1h or PT2H"));
+                    json(res, api.meshInvite(ttl, b.path("uses").asInt(1)));
+                })
+                .get("/api/v1/mesh/join", (req, res) -> json(res, api.meshJoinStatus()))
+                .post("/api/v1/mesh/join", (req, res) -> json(res, api.meshJoin(field(req, "target"))))
+                .post("/api/v1/mesh/revoke", (req, res) -> json(res, api.meshRevoke(field(req, "nodeId"))))
+                .post("/api/v1/mesh/leave", (req, res) -> json(res, api.meshLeave()))
                 .post("/api/v1/route", this::route);
         new OpenAiApi(router).register(routing);
         routing.error(ApiError.class, (req, res, e) -> {
@@ -195,6 +213,24 @@ public final class ApiServer implements AutoCloseable {
 
     private static String param(ServerRequest req, String name) {
         return req.path().pathParameters().get(name);
+    }
+
+    private static JsonNode bodyOf(ServerRequest req) {
+        String body = req.content().hasEntity() ? req.content().as(String.class) : "{}";
+        try {
+            return Json.parse(body.isBlank() ? "{}" : body);
+        } catch (IllegalArgumentException e) {
+            throw new ApiError(Status.BAD_REQUEST_400, "invalid_request_error", "invalid_json", null, "the body is not JSON: " + e.getMessage());
+        }
+    }
+
+    private static String field(ServerRequest req, String name) {
+        String v = bodyOf(req).path(name).asText("");
+        if (v.isBlank()) {
+            throw new ApiError(Status.BAD_REQUEST_400, "invalid_request_error", "missing_required_parameter", name,
+                    "'" + name + "' is required");
+        }
+        return v;
     }
 
     private void runTool(ServerRequest req, ServerResponse res) {

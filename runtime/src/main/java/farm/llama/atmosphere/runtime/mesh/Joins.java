@@ -73,29 +73,56 @@ public final class Joins {
     }
 
     /**
-     * On the issuer (the founder): admits a joiner.
+     * On the joiner, for a join by address alone (no invite): signs a request for the mesh the
+     * member at that address belongs to. Such a request always waits for the owner's approval.
+     *
+     * @param joiner this node
+     * @param meshId the mesh id the member's TLS certificate shows
+     * @param now the time
+     * @return the request
+     */
+    public static Request requestWithoutInvite(Identity joiner, String meshId, Instant now) {
+        String at = now.toString();
+        String proof = Base64.getEncoder().encodeToString(joiner.sign(statement(meshId, "", joiner.nodeId(), at)));
+        return new Request("", joiner.nodeId(), joiner.name(), joiner.publicKeyBase64(), at, proof);
+    }
+
+    /**
+     * A request whose proofs hold.
+     *
+     * @param request the request
+     * @param invite the invite it carries, or null for a join by address
+     * @param key the joiner's public key
+     */
+    public record Checked(Request request, Invites.Token invite, PublicKey key) {
+    }
+
+    /**
+     * On the issuer: checks a request without spending anything — the invite (if any) is this
+     * node's, for this mesh and unexpired; the node id belongs to the key; the proof verifies; the
+     * request is recent; the joiner is not revoked.
      *
      * @param r the request
      * @param issuer this node
      * @param store this node's mesh
-     * @param invites this node's invites (one use is spent)
      * @param revoked the revoked node ids
      * @param now the time
-     * @return the grant
+     * @return the checked request
      * @throws MeshSecurityException why the request is refused
      */
-    public static Grant admit(Request r, Identity issuer, MeshStore store, Invites invites, Set<String> revoked, Instant now) {
-        Invites.Token t = Invites.verify(r.token(), now);
+    public static Checked check(Request r, Identity issuer, MeshStore store, Set<String> revoked, Instant now) {
         MeshStore.MeshInfo mesh = store.info().orElseThrow(() ->
                 new MeshSecurityException(MeshSecurityException.Reason.WRONG_MESH, "this node belongs to no mesh"));
-        if (!t.meshId().equals(mesh.meshId())) {
-            throw new MeshSecurityException(MeshSecurityException.Reason.WRONG_MESH, "the invite is for mesh " + t.meshId());
+        Invites.Token t = null;
+        if (r.token() != null && !r.token().isBlank()) {
+            t = Invites.verify(r.token(), now);
+            if (!t.meshId().equals(mesh.meshId())) {
+                throw new MeshSecurityException(MeshSecurityException.Reason.WRONG_MESH, "the invite is for mesh " + t.meshId());
+            }
+            if (!t.issuer().equals(issuer.nodeId())) {
+                throw new MeshSecurityException(MeshSecurityException.Reason.FORGED, "the invite was issued by " + t.issuer() + ", not this node");
+            }
         }
-        if (!t.issuer().equals(issuer.nodeId())) {
-            throw new MeshSecurityException(MeshSecurityException.Reason.FORGED, "the invite was issued by " + t.issuer() + ", not this node");
-        }
-        PrivateKey meshKey = store.meshKey().orElseThrow(() ->
-                new MeshSecurityException(MeshSecurityException.Reason.NOT_AUTHORIZED, "only the founder can admit members for now"));
         PublicKey key;
         byte[] raw;
         Instant at;
@@ -116,23 +143,81 @@ public final class Joins {
         byte[] proof;
         try {
             proof = Base64.getDecoder().decode(r.proof());
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | NullPointerException e) {
             throw new MeshSecurityException(MeshSecurityException.Reason.MALFORMED, "a corrupt proof");
         }
-        if (!Identity.verify(key, statement(t.meshId(), t.id(), r.nodeId(), r.at()), proof)) {
+        if (!Identity.verify(key, statement(mesh.meshId(), t == null ? "" : t.id(), r.nodeId(), r.at()), proof)) {
             throw new MeshSecurityException(MeshSecurityException.Reason.FORGED, "the joiner did not prove it holds its key");
         }
         if (revoked.contains(r.nodeId())) {
             throw new MeshSecurityException(MeshSecurityException.Reason.REVOKED, "node " + r.nodeId() + " was revoked from this mesh");
         }
-        invites.redeem(t.id(), now);
+        return new Checked(r, t, key);
+    }
+
+    /**
+     * On the issuer: signs the membership certificate of a checked joiner (the founder signs with
+     * the mesh key).
+     *
+     * @param c the checked request
+     * @param store this node's mesh
+     * @return the grant
+     * @throws MeshSecurityException if this node cannot admit
+     */
+    public static Grant grant(Checked c, MeshStore store) {
+        MeshStore.MeshInfo mesh = store.info().orElseThrow(() ->
+                new MeshSecurityException(MeshSecurityException.Reason.WRONG_MESH, "this node belongs to no mesh"));
+        PrivateKey meshKey = store.meshKey().orElseThrow(() ->
+                new MeshSecurityException(MeshSecurityException.Reason.NOT_AUTHORIZED, "only the founder can admit members"));
         X509Certificate root = store.root();
-        X509Certificate member = MeshCertificates.member(root, meshKey, key, MeshStore.MEMBERSHIP);
+        X509Certificate member = MeshCertificates.member(root, meshKey, c.key(), MeshStore.MEMBERSHIP);
         try {
             return new Grant(mesh.meshId(), mesh.name(), Base64.getEncoder().encodeToString(root.getEncoded()),
                     Base64.getEncoder().encodeToString(member.getEncoded()));
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * On the issuer (the founder): admits a joiner with an invite at once — checks, spends a use, grants.
+     *
+     * @param r the request
+     * @param issuer this node
+     * @param store this node's mesh
+     * @param invites this node's invites (one use is spent)
+     * @param revoked the revoked node ids
+     * @param now the time
+     * @return the grant
+     * @throws MeshSecurityException why the request is refused
+     */
+    public static Grant admit(Request r, Identity issuer, MeshStore store, Invites invites, Set<String> revoked, Instant now) {
+        Checked c = check(r, issuer, store, revoked, now);
+        if (c.invite() == null) {
+            throw new MeshSecurityException(MeshSecurityException.Reason.NOT_AUTHORIZED, "a join without an invite waits for approval");
+        }
+        store.meshKey().orElseThrow(() ->
+                new MeshSecurityException(MeshSecurityException.Reason.NOT_AUTHORIZED, "only the founder can admit members"));
+        invites.redeem(c.invite().id(), now);
+        return grant(c, store);
+    }
+
+    /**
+     * @param g a grant
+     * @return its mesh root
+     * @throws MeshSecurityException if it is corrupt or not self-signed by a key hashing to the grant's mesh id
+     */
+    public static X509Certificate rootOf(Grant g) {
+        try {
+            X509Certificate root = (X509Certificate) CertificateFactory.getInstance("X.509")
+                    .generateCertificate(new ByteArrayInputStream(Base64.getDecoder().decode(g.root())));
+            root.verify(root.getPublicKey());
+            if (!MeshCertificates.meshId(root.getPublicKey()).equals(g.meshId())) {
+                throw new MeshSecurityException(MeshSecurityException.Reason.FORGED, "the grant's root does not hash to its mesh id");
+            }
+            return root;
+        } catch (GeneralSecurityException | IllegalArgumentException e) {
+            throw new MeshSecurityException(MeshSecurityException.Reason.MALFORMED, "a corrupt grant: " + e.getMessage());
         }
     }
 
@@ -149,6 +234,23 @@ public final class Joins {
      */
     public static MeshStore.MeshInfo accept(Grant g, String token, Identity joiner, MeshStore store, Instant now) {
         Invites.Token t = Invites.verify(token, now.minus(SKEW)); // the invite may have expired in flight
+        return accept(g, t.root(), t.meshName(), joiner, store, now);
+    }
+
+    /**
+     * On the joiner: checks a grant against a root (pinned by an invite, or shown by the member's
+     * TLS certificate at first contact) and stores the membership.
+     *
+     * @param g the grant
+     * @param pinned the root the grant must carry
+     * @param meshName the mesh's name
+     * @param joiner this node
+     * @param store this node's mesh store
+     * @param now the time
+     * @return the mesh joined
+     * @throws MeshSecurityException if the grant does not chain to the root or is not for this node
+     */
+    public static MeshStore.MeshInfo accept(Grant g, X509Certificate pinned, String meshName, Identity joiner, MeshStore store, Instant now) {
         X509Certificate root;
         X509Certificate member;
         try {
@@ -158,13 +260,13 @@ public final class Joins {
         } catch (GeneralSecurityException | IllegalArgumentException e) {
             throw new MeshSecurityException(MeshSecurityException.Reason.MALFORMED, "a corrupt grant: " + e.getMessage());
         }
-        if (!root.equals(t.root())) {
+        if (!root.equals(pinned)) {
             throw new MeshSecurityException(MeshSecurityException.Reason.WRONG_MESH, "the grant's root is not the one the invite pinned");
         }
         String nodeId = MeshCertificates.verify(List.of(member), root, Set.of(), now);
         if (!nodeId.equals(joiner.nodeId())) {
             throw new MeshSecurityException(MeshSecurityException.Reason.FORGED, "the grant is for node " + nodeId + ", not this node");
         }
-        return store.adopt(root, member, t.meshName());
+        return store.adopt(root, member, meshName);
     }
 }

@@ -13,12 +13,18 @@ import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The membership protocol on a real clock over a real {@link Transport}: every SWIM message is
@@ -26,35 +32,130 @@ import java.util.concurrent.ConcurrentHashMap;
  * before the protocol sees it — a forged, tampered, replayed, foreign or revoked message is
  * dropped and counted, and never changes the membership. Revocations travel by flooding: a node
  * that accepts one it did not know (checked against the mesh root) stores it, expels the member
- * and passes it to every other member once. Thread-safe.
+ * and passes it to every other member once. Sends never block the protocol: each peer has its
+ * own outbound queue, and a peer that cannot be reached is retried after a pause. Thread-safe.
  */
 public final class MeshRuntime implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(MeshRuntime.class.getName());
+    private static final int MAX_QUEUE = 512;
+
+    /** What the node adds on top of membership: joins, profiles, events. Called on transport threads. */
+    public interface Extension {
+        /**
+         * A frame that is not an envelope arrived (a join request from a node without a certificate).
+         *
+         * @param link the link it came on
+         * @param frame the bytes
+         */
+        default void unauthenticated(Link link, byte[] frame) {
+        }
+
+        /**
+         * A verified envelope of a type the membership protocol does not handle arrived.
+         *
+         * @param link the link it came on
+         * @param message the verified envelope and its sender
+         */
+        default void message(Link link, EnvelopeVerifier.Verified message) {
+        }
+
+        /** @param member whose state changed, @param state its new state */
+        default void stateChanged(String member, MemberState state) {
+        }
+
+        /** @param member whose capabilities changed, @param version the version now known */
+        default void capabilitiesLearned(String member, long version) {
+        }
+    }
 
     private final Identity identity;
     private final Transport transport;
+    private final TransportOptions listen;
+    private final String advertise;
+    private final long incarnation;
     private final Clock clock;
+    private final Extension extension;
     private final EnvelopeCodec codec;
     private final EnvelopeVerifier verifier;
     private final X509Certificate root;
     private final Revocations revocations;
     private final SwimNode swim;
-    private final Map<String, String> endpoints = new ConcurrentHashMap<>();
-    private final Map<String, Link> links = new ConcurrentHashMap<>();
+    private final Duration retryPause;
+    private final Map<String, String> seeds = new ConcurrentHashMap<>();
+    private final Map<String, Peer> peers = new ConcurrentHashMap<>();
     private final Map<String, MemberState> states = new ConcurrentHashMap<>();
+    private final Map<String, Long> lastHeard = new ConcurrentHashMap<>();
     private final Map<String, Long> capabilities = new ConcurrentHashMap<>();
-    private final String listenHost;
-    private final int listenPort;
+    private final Map<String, AtomicLong> linkRefusals = new ConcurrentHashMap<>();
     private volatile Thread ticker;
     private volatile boolean closed;
 
+    /** One peer's outbound side: a link, opened on demand, and a queue that never blocks the protocol. */
+    private final class Peer {
+        final String endpoint;
+        final ExecutorService out = Executors.newSingleThreadExecutor(Thread.ofVirtual().name("atmosphere-mesh-out").factory());
+        final AtomicInteger queued = new AtomicInteger();
+        volatile Link link;
+        volatile long pausedUntil;
+
+        Peer(String endpoint) {
+            this.endpoint = endpoint;
+        }
+
+        void send(byte[] frame) {
+            if (queued.incrementAndGet() > MAX_QUEUE) {
+                queued.decrementAndGet();
+                return; // a peer that cannot keep up loses messages, as over UDP; the protocol copes
+            }
+            try {
+                out.execute(() -> {
+                    queued.decrementAndGet();
+                    write(frame);
+                });
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                queued.decrementAndGet();
+            }
+        }
+
+        private void write(byte[] frame) {
+            Link l = link;
+            if (l == null || !l.isOpen()) {
+                if (clock.millis() < pausedUntil || closed) {
+                    return;
+                }
+                try {
+                    l = transport.connect(endpoint);
+                    link = l;
+                } catch (CallFailedException | IllegalStateException e) {
+                    pausedUntil = clock.millis() + retryPause.toMillis();
+                    LOG.log(System.Logger.Level.DEBUG, "cannot reach " + endpoint + ": " + e.getMessage());
+                    return;
+                }
+            }
+            l.send(frame).exceptionally(t -> {
+                link = null;
+                return null;
+            });
+        }
+
+        void close() {
+            out.shutdownNow();
+            Link l = link;
+            if (l != null) {
+                l.close();
+            }
+        }
+    }
+
     /**
+     * A runtime for tests over the in-memory transport: no TLS, no advertised address.
+     *
      * @param identity this node
      * @param chain this node's membership chain, leaf first
      * @param root the pinned mesh root
-     * @param revocations this node's revocations (checked on every message, extended by gossip)
-     * @param transport the transport to use (not started)
+     * @param revocations this node's revocations
+     * @param transport the transport (not started)
      * @param listenHost where it listens (for the in-memory transport: a name)
      * @param listenPort its port
      * @param config protocol timers
@@ -62,24 +163,51 @@ public final class MeshRuntime implements AutoCloseable {
      */
     public MeshRuntime(Identity identity, List<X509Certificate> chain, X509Certificate root, Revocations revocations,
                        Transport transport, String listenHost, int listenPort, SwimConfig config, Clock clock) {
+        this(identity, chain, root, revocations, transport, new TransportOptions(listenHost, listenPort, Optional.empty()),
+                "", 0, config, clock, new Extension() { });
+    }
+
+    /**
+     * @param identity this node
+     * @param chain this node's membership chain, leaf first
+     * @param root the pinned mesh root
+     * @param revocations this node's revocations (checked on every message, extended by gossip)
+     * @param transport the transport to use (not started)
+     * @param listen where and with which TLS context it listens
+     * @param advertise this node's endpoint, announced to the mesh ("" if the members already know it)
+     * @param incarnation this node's first incarnation; above any it had before (a start time works)
+     * @param config protocol timers
+     * @param clock the clock
+     * @param extension joins, profiles and events
+     */
+    public MeshRuntime(Identity identity, List<X509Certificate> chain, X509Certificate root, Revocations revocations,
+                       Transport transport, TransportOptions listen, String advertise, long incarnation,
+                       SwimConfig config, Clock clock, Extension extension) {
         this.identity = identity;
         this.transport = transport;
+        this.listen = listen;
+        this.advertise = advertise;
+        this.incarnation = incarnation;
         this.clock = clock;
-        this.listenHost = listenHost;
-        this.listenPort = listenPort;
+        this.extension = extension;
         this.codec = new EnvelopeCodec(identity, chain, clock);
         this.root = root;
         this.revocations = revocations;
+        this.retryPause = config.probeInterval().compareTo(Duration.ofSeconds(1)) < 0 ? config.probeInterval() : Duration.ofSeconds(1);
         this.verifier = new EnvelopeVerifier(root, revocations::revoked, clock, Duration.ofMinutes(2));
         this.swim = new SwimNode(identity.nodeId(), config, new Random(), this::send, new SwimNode.Observer() {
             @Override
             public void stateChanged(String observer, String member, MemberState state, long now) {
-                states.put(member, state);
+                MemberState before = states.put(member, state);
+                if (before != state) {
+                    extension.stateChanged(member, state);
+                }
             }
 
             @Override
             public void capabilitiesLearned(String observer, String member, long version, long now) {
                 capabilities.merge(member, version, Math::max);
+                extension.capabilitiesLearned(member, version);
             }
         });
     }
@@ -89,22 +217,29 @@ public final class MeshRuntime implements AutoCloseable {
         return transport.endpoints();
     }
 
+    /** @return the transport's type */
+    public String transportType() {
+        return transport.type();
+    }
+
     /**
      * Starts listening and probing.
      *
-     * @param members the other members and their endpoints (node id → endpoint)
+     * @param members the other members and their last known endpoints (node id → endpoint)
      */
     public void start(Map<String, String> members) {
-        endpoints.putAll(members);
-        transport.start(new TransportOptions(listenHost, listenPort, Optional.empty()), new TransportListener() {
+        seeds.putAll(members);
+        transport.start(listen, new TransportListener() {
             @Override
             public void frame(Link link, byte[] frame) {
-                receive(frame);
+                receive(link, frame);
             }
         });
         long now = clock.millis();
+        List<String> own = transport.endpoints();
+        String address = advertise.isEmpty() && !own.isEmpty() ? own.get(0) : advertise;
         synchronized (swim) {
-            swim.start(new ArrayList<>(members.keySet()), now);
+            swim.start(new ArrayList<>(members.keySet()), now, incarnation, address);
         }
         members.keySet().forEach(m -> states.put(m, MemberState.ALIVE));
         revocations.revoked().forEach(this::expel);
@@ -123,57 +258,126 @@ public final class MeshRuntime implements AutoCloseable {
     }
 
     private void send(SwimMessage msg) {
-        deliver(msg.to(), "swim", Json.write(msg));
+        deliver(msg.to(), "swim", Json.write(msg).getBytes(StandardCharsets.UTF_8));
     }
 
-    private void deliver(String to, String type, String payload) {
-        String endpoint = endpoints.get(to);
-        if (endpoint == null || closed) {
+    /** @return where a member can be reached, or "" */
+    public String addressOf(String member) {
+        String a;
+        synchronized (swim) {
+            a = swim.addressOf(member);
+        }
+        return a.isEmpty() ? seeds.getOrDefault(member, "") : a;
+    }
+
+    /**
+     * Sends a signed message to a member, without waiting (lost if the member cannot be reached).
+     *
+     * @param to the member's node id
+     * @param type the message type
+     * @param payload the content
+     */
+    public void send(String to, String type, byte[] payload) {
+        deliver(to, type, payload);
+    }
+
+    /**
+     * Seals a message for a member to send on a link of the caller's choosing.
+     *
+     * @param to the recipient
+     * @param type the message type
+     * @param payload the content
+     * @return the signed envelope
+     */
+    public byte[] seal(String to, String type, byte[] payload) {
+        return codec.seal(to, type, payload);
+    }
+
+    private void deliver(String to, String type, byte[] payload) {
+        if (closed) {
             return;
         }
-        byte[] sealed = codec.seal(to, type, payload.getBytes(StandardCharsets.UTF_8));
-        try {
-            Link link = links.compute(endpoint, (k, l) -> l != null && l.isOpen() ? l : transport.connect(endpoint));
-            link.send(sealed).exceptionally(t -> {
-                links.remove(endpoint);
-                return null;
-            });
-        } catch (CallFailedException e) {
-            // unreachable now: the protocol notices by the missing ack
-            links.remove(endpoint);
+        String endpoint = addressOf(to);
+        if (endpoint.isEmpty()) {
+            return;
         }
+        byte[] sealed = codec.seal(to, type, payload);
+        peers.computeIfAbsent(endpoint, Peer::new).send(sealed);
     }
 
-    private void receive(byte[] frame) {
+    private void receive(Link link, byte[] frame) {
+        if (frame.length < 3 || !Arrays.equals(Arrays.copyOf(frame, 3), EnvelopeCodec.MAGIC)) {
+            extension.unauthenticated(link, frame);
+            return;
+        }
         EnvelopeVerifier.Verified v;
         try {
             v = verifier.verify(frame);
         } catch (MeshSecurityException e) {
-            LOG.log(System.Logger.Level.DEBUG, "dropped a mesh message: " + e.reason() + ": " + e.getMessage());
+            LOG.log(System.Logger.Level.DEBUG, "dropped a mesh message from " + link.remote() + ": " + e.reason() + ": " + e.getMessage());
             return;
         }
-        if (v.envelope().type().equals("revocation")) {
-            try {
-                learn(Json.MAPPER.readValue(v.envelope().payload(), Revocations.Revocation.class), v.sender());
-            } catch (IOException | MeshSecurityException e) {
-                LOG.log(System.Logger.Level.WARNING, "refused a revocation from " + v.sender() + ": " + e.getMessage());
+        lastHeard.put(v.sender(), clock.millis());
+        switch (v.envelope().type()) {
+            case "revocation" -> {
+                try {
+                    learn(Json.MAPPER.readValue(v.envelope().payload(), Revocations.Revocation.class), v.sender());
+                } catch (IOException | MeshSecurityException e) {
+                    LOG.log(System.Logger.Level.WARNING, "refused a revocation from " + v.sender() + ": " + e.getMessage());
+                }
             }
-            return;
+            case "swim" -> {
+                SwimMessage msg;
+                try {
+                    msg = Json.MAPPER.readValue(v.envelope().payload(), SwimMessage.class);
+                } catch (IOException e) {
+                    return;
+                }
+                if (!msg.from().equals(v.sender())) {
+                    return; // the envelope is the authority on who sent it
+                }
+                synchronized (swim) {
+                    swim.receive(msg, clock.millis());
+                }
+            }
+            default -> {
+                try {
+                    extension.message(link, v);
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.WARNING, "handling a '" + v.envelope().type() + "' message from " + v.sender()
+                            + " failed: " + e);
+                }
+            }
         }
-        if (!v.envelope().type().equals("swim")) {
-            return;
-        }
-        SwimMessage msg;
-        try {
-            msg = Json.MAPPER.readValue(v.envelope().payload(), SwimMessage.class);
-        } catch (IOException e) {
-            return;
-        }
-        if (!msg.from().equals(v.sender())) {
-            return; // the envelope is the authority on who sent it
+    }
+
+    /**
+     * Adds a member this node just admitted, so it is probed and announced from here.
+     *
+     * @param member its node id
+     * @param endpoint where it listens ("" if it does not)
+     */
+    public void admit(String member, String endpoint) {
+        if (!endpoint.isEmpty()) {
+            seeds.put(member, endpoint);
         }
         synchronized (swim) {
-            swim.receive(msg, clock.millis());
+            swim.admit(member, endpoint, clock.millis());
+        }
+    }
+
+    /**
+     * Announces that this node leaves: every live member is told directly.
+     */
+    public void leave() {
+        List<String> live;
+        SwimMessage.Update bye;
+        synchronized (swim) {
+            bye = swim.leave(clock.millis());
+            live = swim.liveMembers();
+        }
+        for (String m : live) {
+            send(new SwimMessage(SwimMessage.Kind.GOSSIP, identity.nodeId(), m, 0, "", List.of(bye)));
         }
     }
 
@@ -204,27 +408,40 @@ public final class MeshRuntime implements AutoCloseable {
         if (known) {
             return;
         }
+        List<String> others;
+        synchronized (swim) {
+            others = swim.liveMembers();
+        }
         expel(r.node());
-        String payload = Json.write(r);
-        for (String member : List.copyOf(endpoints.keySet())) {
-            if (!member.equals(from)) {
+        byte[] payload = Json.write(r).getBytes(StandardCharsets.UTF_8);
+        for (String member : others) {
+            if (!member.equals(from) && !member.equals(r.node())) {
                 deliver(member, "revocation", payload);
             }
         }
     }
 
     private void expel(String member) {
+        String endpoint = addressOf(member);
         synchronized (swim) {
             swim.expel(member, clock.millis());
         }
         states.put(member, MemberState.LEFT);
-        String endpoint = endpoints.remove(member);
-        if (endpoint != null) {
-            Link link = links.remove(endpoint);
-            if (link != null) {
-                link.close();
-            }
+        seeds.remove(member);
+        Peer p = peers.remove(endpoint);
+        if (p != null) {
+            p.close();
         }
+    }
+
+    /**
+     * Counts a peer refused before any message (at the TLS handshake).
+     *
+     * @param e why
+     */
+    public void refusedLink(MeshSecurityException e) {
+        linkRefusals.computeIfAbsent("link-" + e.reason().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'),
+                k -> new AtomicLong()).incrementAndGet();
     }
 
     /**
@@ -245,14 +462,21 @@ public final class MeshRuntime implements AutoCloseable {
         return m;
     }
 
+    /** @return when a verified message last came from a member, ms since the epoch, or 0 */
+    public long lastHeard(String member) {
+        return lastHeard.getOrDefault(member, 0L);
+    }
+
     /** @return the capability version this node knows for a member, or -1 */
     public long capabilitiesOf(String member) {
         return capabilities.getOrDefault(member, -1L);
     }
 
-    /** @return envelopes accepted and refused, by reason */
+    /** @return envelopes accepted and refused, by reason, and links refused at the handshake */
     public Map<String, Long> stats() {
-        return verifier.stats();
+        Map<String, Long> out = new TreeMap<>(verifier.stats());
+        linkRefusals.forEach((k, v) -> out.put(k, v.get()));
+        return out;
     }
 
     @Override
@@ -262,6 +486,8 @@ public final class MeshRuntime implements AutoCloseable {
         if (t != null) {
             t.interrupt();
         }
+        peers.values().forEach(Peer::close);
+        peers.clear();
         transport.close();
     }
 }

@@ -200,6 +200,25 @@ public final class SwimNode {
         observer.stateChanged(id, member, MemberState.ALIVE, now);
     }
 
+    /**
+     * This node leaves: it declares itself left at a higher incarnation.
+     *
+     * @param now the time, ms
+     * @return the update announcing it
+     */
+    public Update leave(long now) {
+        Member me = members.get(id);
+        me.incarnation++;
+        me.state = MemberState.LEFT;
+        enqueue(id);
+        return updateOf(id);
+    }
+
+    /** @return the members this node believes alive or suspect, itself excluded */
+    public List<String> liveMembers() {
+        return liveOthers();
+    }
+
     /** @return the capability version this node knows for a member */
     public long capabilitiesOf(String member) {
         Member m = members.get(member);
@@ -241,6 +260,19 @@ public final class SwimNode {
                 pending.put(k, count);
             }
         }
+        return out;
+    }
+
+    /** An ack always says who answers, at which incarnation and capability version: a prober learns both first-hand. */
+    private List<Update> withSelf(List<Update> updates) {
+        for (Update u : updates) {
+            if (u.node().equals(id)) {
+                return updates;
+            }
+        }
+        List<Update> out = new ArrayList<>(updates.size() + 1);
+        out.addAll(updates);
+        out.add(updateOf(id));
         return out;
     }
 
@@ -408,7 +440,7 @@ public final class SwimNode {
             merge(u, msg.from(), now);
         }
         switch (msg.kind()) {
-            case PING -> send(Kind.ACK, msg.from(), msg.seq(), msg.target(), piggyback());
+            case PING -> send(Kind.ACK, msg.from(), msg.seq(), msg.target(), withSelf(piggyback()));
             case ACK -> {
                 if (!msg.target().isEmpty() && !msg.target().equals(id)) {
                     // an ack to a probe we relayed: pass it on to the origin
@@ -439,9 +471,13 @@ public final class SwimNode {
     private void merge(Update u, String from, long now) {
         if (u.node().equals(id)) {
             Member me = members.get(id);
-            if ((u.state() == MemberState.SUSPECT || u.state() == MemberState.DEAD) && u.incarnation() >= me.incarnation) {
-                // refute: only this node raises its own incarnation
-                me.incarnation = u.incarnation() + 1;
+            if ((u.state() == MemberState.SUSPECT || u.state() == MemberState.DEAD) && me.state == MemberState.ALIVE) {
+                if (u.incarnation() >= me.incarnation) {
+                    // refute: only this node raises its own incarnation
+                    me.incarnation = u.incarnation() + 1;
+                }
+                // a claim about an older incarnation (someone who never heard this node announce
+                // itself) is answered by announcing the current one again
                 enqueue(id);
             }
             return;
@@ -465,7 +501,7 @@ public final class SwimNode {
         switch (u.state()) {
             case ALIVE -> {
                 if (u.incarnation() > m.incarnation) {
-                    boolean changed = m.state != MemberState.ALIVE;
+                    boolean changed = !known || m.state != MemberState.ALIVE;
                     m.incarnation = u.incarnation();
                     m.state = MemberState.ALIVE;
                     live = null;

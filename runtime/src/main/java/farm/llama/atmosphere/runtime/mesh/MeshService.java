@@ -1,0 +1,779 @@
+package farm.llama.atmosphere.runtime.mesh;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import farm.llama.atmosphere.runtime.DataDir;
+import farm.llama.atmosphere.runtime.Identity;
+import farm.llama.atmosphere.runtime.util.AtomicFiles;
+import farm.llama.atmosphere.runtime.util.Json;
+import farm.llama.atmosphere.spi.AtmosphereException;
+import farm.llama.atmosphere.spi.NodeEvent;
+import farm.llama.atmosphere.spi.discovery.Capability;
+import farm.llama.atmosphere.spi.transport.Link;
+import farm.llama.atmosphere.spi.transport.Transport;
+import farm.llama.atmosphere.spi.transport.TransportOptions;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import javax.net.ssl.SSLContext;
+
+/**
+ * A serving node's part in its mesh: runs the membership protocol on the mesh port, admits
+ * joiners (at once with a valid invite under {@code mesh.approval: auto}, otherwise after
+ * {@code approve}), exchanges capability profiles with every member, keeps the member list in
+ * {@code mesh/members.json}, and publishes what changes as events. Thread-safe.
+ */
+public final class MeshService implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(MeshService.class.getName());
+    private static final int MAX_PENDING = 64;
+    private static final Duration APPROVAL_KEPT = Duration.ofMinutes(30);
+
+    /**
+     * A member as this node knows it.
+     *
+     * @param nodeId its node id
+     * @param name its display name
+     * @param endpoint where it listens
+     * @param state alive, suspect, dead or left
+     * @param lastSeen when a verified message last came from it (ms since the epoch; 0 never)
+     * @param profileVersion the version of its capabilities held here
+     * @param capabilities its capabilities as it published them
+     */
+    public record KnownMember(String nodeId, String name, String endpoint, String state, long lastSeen, long profileVersion,
+                              List<Map<String, Object>> capabilities) {
+    }
+
+    /**
+     * A join waiting for the owner.
+     *
+     * @param nodeId the joiner
+     * @param name its name
+     * @param endpoint where it will listen
+     * @param invite the invite id it came with, or "" (by address)
+     * @param at when it asked
+     */
+    public record PendingJoin(String nodeId, String name, String endpoint, String invite, String at) {
+    }
+
+    private record Pending(Joins.Checked checked, String endpoint, Link link, Instant at) {
+    }
+
+    private record Approved(ObjectNode answer, Instant at) {
+    }
+
+    private final DataDir dataDir;
+    private final Identity identity;
+    private final String nodeName;
+    private final MeshSettings settings;
+    private final Supplier<Optional<Transport>> transports;
+    private final Supplier<List<Capability>> localCapabilities;
+    private final Consumer<NodeEvent> events;
+    private final Clock clock;
+    private final MeshStore store;
+    private final Map<String, KnownMember> known = new ConcurrentHashMap<>();
+    private final Map<String, Pending> pending = new ConcurrentHashMap<>();
+    private final Map<String, Approved> approved = new ConcurrentHashMap<>();
+    private final Map<String, Long> asked = new ConcurrentHashMap<>();
+    private final Map<String, Long> joinRefusals = new ConcurrentHashMap<>();
+    private volatile MeshRuntime runtime;
+    private volatile Revocations revocations;
+    private volatile Invites invites;
+    private volatile String profileJson = "";
+    private volatile String profileDigest = "";
+    private volatile long profileVersion;
+    private volatile boolean dirty;
+    private volatile Thread maintenance;
+    private volatile String problem = "";
+
+    /**
+     * @param dataDir the node's data dir
+     * @param identity the node
+     * @param nodeName its display name
+     * @param settings {@code mesh.*}
+     * @param transports makes the configured transport, if its plugin is installed
+     * @param localCapabilities this node's capabilities, shared with the mesh
+     * @param events where mesh events go
+     * @param clock the clock
+     */
+    public MeshService(DataDir dataDir, Identity identity, String nodeName, MeshSettings settings,
+                       Supplier<Optional<Transport>> transports, Supplier<List<Capability>> localCapabilities,
+                       Consumer<NodeEvent> events, Clock clock) {
+        this.dataDir = dataDir;
+        this.identity = identity;
+        this.nodeName = nodeName;
+        this.settings = settings;
+        this.transports = transports;
+        this.localCapabilities = localCapabilities;
+        this.events = events;
+        this.clock = clock;
+        this.store = new MeshStore(dataDir);
+    }
+
+    /** @return the settings */
+    public MeshSettings settings() {
+        return settings;
+    }
+
+    /** @return the mesh store */
+    public MeshStore store() {
+        return store;
+    }
+
+    /** Starts the mesh if this node belongs to one; idle otherwise. A failure is reported, never thrown. */
+    public synchronized void start() {
+        if (runtime != null) {
+            return;
+        }
+        Optional<MeshStore.MeshInfo> info;
+        try {
+            info = store.info();
+        } catch (RuntimeException e) {
+            problem = "mesh state unreadable: " + e.getMessage();
+            LOG.log(System.Logger.Level.WARNING, problem);
+            return;
+        }
+        if (info.isEmpty()) {
+            problem = "";
+            return;
+        }
+        Optional<Transport> transport = transports.get();
+        if (transport.isEmpty()) {
+            problem = "no '" + settings.transport() + "' transport plugin is installed; the mesh is offline";
+            LOG.log(System.Logger.Level.WARNING, problem);
+            return;
+        }
+        revocations = new Revocations(store.dir());
+        invites = new Invites(store.dir());
+        known.clear();
+        loadMembers(store.dir()).forEach(m -> known.put(m.nodeId(), m));
+        List<java.security.cert.X509Certificate> chain = List.of(store.member());
+        java.security.cert.X509Certificate root = store.root();
+        MeshRuntime[] self = new MeshRuntime[1];
+        Revocations rev = revocations;
+        SSLContext tls = MeshTls.member(identity, chain, root, rev::revoked, clock, e -> {
+            if (self[0] != null) {
+                self[0].refusedLink(e);
+            }
+        });
+        String advertise = settings.advertise().isEmpty() ? "" : settings.advertise().get(0);
+        MeshRuntime rt = new MeshRuntime(identity, chain, root, rev, transport.get(),
+                new TransportOptions(settings.bind(), settings.port(), Optional.of(() -> tls)), advertise, clock.millis(),
+                settings.swim(), clock, new Extension());
+        self[0] = rt;
+        Map<String, String> seeds = new LinkedHashMap<>();
+        known.values().stream()
+                .filter(m -> !m.nodeId().equals(identity.nodeId()) && !m.state().equals("left") && !m.endpoint().isEmpty())
+                .forEach(m -> seeds.put(m.nodeId(), m.endpoint()));
+        try {
+            rt.start(seeds);
+        } catch (RuntimeException e) {
+            rt.close();
+            problem = e.getMessage();
+            LOG.log(System.Logger.Level.WARNING, "the mesh could not start: " + e.getMessage());
+            return;
+        }
+        runtime = rt;
+        problem = "";
+        if (advertise.isEmpty()) {
+            // announce the first listed endpoint (site-local addresses come first, loopback last)
+            LOG.log(System.Logger.Level.DEBUG, "mesh endpoints: " + rt.endpoints());
+        }
+        refreshProfile();
+        maintenance = Thread.ofVirtual().name("atmosphere-mesh-maintenance").start(this::maintain);
+        LOG.log(System.Logger.Level.INFO, "mesh " + info.get().meshId() + " ('" + info.get().name() + "'): " + info.get().role()
+                + ", " + seeds.size() + " known member" + (seeds.size() == 1 ? "" : "s") + ", listening at " + rt.endpoints());
+        events.accept(new NodeEvent("mesh.started", Instant.now(), Map.of("meshId", info.get().meshId(),
+                "endpoints", rt.endpoints())));
+    }
+
+    /** @return this node's own endpoint as announced to the mesh */
+    public String endpoint() {
+        if (!settings.advertise().isEmpty()) {
+            return settings.advertise().get(0);
+        }
+        MeshRuntime rt = runtime;
+        if (rt != null && !rt.endpoints().isEmpty()) {
+            return rt.endpoints().get(0);
+        }
+        String host = settings.bind().equals("0.0.0.0") || settings.bind().equals("::") ? firstAddress() : settings.bind();
+        return "wss://" + host + ":" + settings.port();
+    }
+
+    private static String firstAddress() {
+        try {
+            for (var ni : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
+                if (!ni.isUp() || ni.isLoopback() || ni.isVirtual()) {
+                    continue;
+                }
+                for (var a : java.util.Collections.list(ni.getInetAddresses())) {
+                    if (a instanceof java.net.Inet4Address && !a.isLinkLocalAddress()) {
+                        return a.getHostAddress();
+                    }
+                }
+            }
+        } catch (java.net.SocketException e) {
+            // fall back to loopback
+        }
+        return "127.0.0.1";
+    }
+
+    /** Stops the mesh (the state on disk stays). */
+    public synchronized void stop() {
+        MeshRuntime rt = runtime;
+        runtime = null;
+        Thread t = maintenance;
+        if (t != null) {
+            t.interrupt();
+        }
+        if (rt != null) {
+            rt.close();
+            saveNow();
+        }
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+
+    private void maintain() {
+        while (runtime != null && !Thread.currentThread().isInterrupted()) {
+            try {
+                Thread.sleep(Math.min(1000, Math.max(100, settings.swim().probeInterval().toMillis())));
+            } catch (InterruptedException e) {
+                return;
+            }
+            try {
+                refreshProfile();
+                MeshRuntime rt = runtime;
+                if (rt == null) {
+                    return;
+                }
+                long now = clock.millis();
+                for (Map.Entry<String, MemberState> e : rt.members().entrySet()) {
+                    String id = e.getKey();
+                    if (id.equals(identity.nodeId())) {
+                        continue;
+                    }
+                    KnownMember k = known.get(id);
+                    long heard = rt.lastHeard(id);
+                    String address = rt.addressOf(id);
+                    String state = e.getValue().name().toLowerCase(java.util.Locale.ROOT);
+                    if (k == null) {
+                        k = new KnownMember(id, "", address, state, heard, 0, List.of());
+                        dirty = true;
+                    } else if (!k.state().equals(state) || (!address.isEmpty() && !address.equals(k.endpoint()))
+                            || heard - k.lastSeen() > 10_000) {
+                        k = new KnownMember(id, k.name(), address.isEmpty() ? k.endpoint() : address, state,
+                                Math.max(heard, k.lastSeen()), k.profileVersion(), k.capabilities());
+                        dirty = true;
+                    }
+                    KnownMember updated = k;
+                    known.compute(id, (key, current) -> current == null || current.profileVersion() <= updated.profileVersion()
+                            ? updated : current);
+                    k = known.get(id);
+                    boolean reachable = e.getValue() == MemberState.ALIVE || e.getValue() == MemberState.SUSPECT;
+                    if (reachable && rt.capabilitiesOf(id) > k.profileVersion() && now - asked.getOrDefault(id, 0L) > 2000) {
+                        asked.put(id, now);
+                        rt.send(id, "profile.get", new byte[0]);
+                    }
+                }
+                approved.values().removeIf(a -> a.at().plus(APPROVAL_KEPT).isBefore(clock.instant()));
+                pending.values().removeIf(p -> p.at().plus(settings.joinWait()).isBefore(clock.instant()));
+                if (dirty) {
+                    saveNow();
+                }
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "mesh maintenance: " + e);
+            }
+        }
+    }
+
+    private void refreshProfile() {
+        MeshRuntime rt = runtime;
+        if (rt == null) {
+            return;
+        }
+        List<Map<String, Object>> caps = new ArrayList<>();
+        for (Capability c : localCapabilities.get()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("id", c.id());
+            m.put("type", c.type());
+            m.put("name", c.name());
+            m.put("description", c.description());
+            m.put("models", c.models());
+            m.put("tags", c.tags());
+            caps.add(m);
+        }
+        String body = Json.write(caps);
+        String digest = sha256(nodeName + "\n" + body);
+        if (digest.equals(profileDigest)) {
+            return;
+        }
+        long version = Math.max(profileVersion + 1, clock.millis());
+        ObjectNode p = Json.MAPPER.createObjectNode();
+        p.put("nodeId", identity.nodeId());
+        p.put("name", nodeName);
+        p.put("endpoint", endpoint());
+        p.put("version", version);
+        p.set("capabilities", Json.MAPPER.valueToTree(caps));
+        profileJson = Json.write(p);
+        profileDigest = digest;
+        profileVersion = version;
+        rt.publishCapabilities(version);
+    }
+
+    private static String sha256(String s) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Handles what arrives besides membership. */
+    private final class Extension implements MeshRuntime.Extension {
+        @Override
+        public void unauthenticated(Link link, byte[] frame) {
+            handleJoin(link, frame);
+        }
+
+        @Override
+        public void message(Link link, EnvelopeVerifier.Verified v) {
+            MeshRuntime rt = runtime;
+            if (rt == null) {
+                return;
+            }
+            switch (v.envelope().type()) {
+                case "profile.get" -> {
+                    if (!profileJson.isEmpty()) {
+                        rt.send(v.sender(), "profile", profileJson.getBytes(StandardCharsets.UTF_8));
+                    }
+                }
+                case "profile" -> learnProfile(v.sender(), v.envelope().payload());
+                default -> LOG.log(System.Logger.Level.DEBUG, "ignored a '" + v.envelope().type() + "' message from " + v.sender());
+            }
+        }
+
+        @Override
+        public void stateChanged(String member, MemberState state) {
+            KnownMember k = known.get(member);
+            Map<String, Object> data = new LinkedHashMap<>();
+            data.put("nodeId", member);
+            data.put("name", k == null ? "" : k.name());
+            data.put("state", state.name().toLowerCase(java.util.Locale.ROOT));
+            events.accept(new NodeEvent("mesh.member", Instant.now(), data));
+            dirty = true;
+        }
+    }
+
+    private void learnProfile(String sender, byte[] payload) {
+        JsonNode p;
+        try {
+            p = Json.parse(new String(payload, StandardCharsets.UTF_8));
+        } catch (IllegalArgumentException e) {
+            return;
+        }
+        if (!sender.equals(p.path("nodeId").asText())) {
+            return; // a member speaks only for itself
+        }
+        long version = p.path("version").asLong();
+        KnownMember k = known.get(sender);
+        if (k != null && k.profileVersion() >= version) {
+            return;
+        }
+        List<Map<String, Object>> caps = new ArrayList<>();
+        for (JsonNode c : p.path("capabilities")) {
+            caps.add(Json.MAPPER.convertValue(c, Json.MAPPER.getTypeFactory().constructMapType(LinkedHashMap.class, String.class, Object.class)));
+        }
+        String name = p.path("name").asText("");
+        String endpoint = k != null && !k.endpoint().isEmpty() ? k.endpoint() : p.path("endpoint").asText("");
+        known.put(sender, new KnownMember(sender, name, endpoint, k == null ? "alive" : k.state(),
+                Math.max(clock.millis(), k == null ? 0 : k.lastSeen()), version, List.copyOf(caps)));
+        dirty = true;
+        events.accept(new NodeEvent("mesh.capabilities", Instant.now(), Map.of("nodeId", sender, "name", name,
+                "version", version, "capabilities", caps.size())));
+    }
+
+    // ---- joins (on the issuer) ----
+
+    private void handleJoin(Link link, byte[] frame) {
+        ObjectNode answer = Json.MAPPER.createObjectNode();
+        Joins.Request request;
+        String endpoint;
+        try {
+            JsonNode msg = Json.parse(new String(frame, StandardCharsets.UTF_8));
+            if (!"join".equals(msg.path("type").asText())) {
+                refuse(link, "malformed", "expected a join request");
+                return;
+            }
+            request = Json.MAPPER.treeToValue(msg.path("request"), Joins.Request.class);
+            endpoint = msg.path("endpoint").asText("");
+            if (request == null || request.nodeId() == null) {
+                refuse(link, "malformed", "a join request without a node id");
+                return;
+            }
+        } catch (IOException | IllegalArgumentException e) {
+            refuse(link, "malformed", "not a join request");
+            return;
+        }
+        if (!endpoint.isEmpty() && !endpoint.matches("wss://[A-Za-z0-9.\\-\\[\\]:]+(/.*)?")) {
+            refuse(link, "malformed", "the joiner's endpoint is not wss://host:port");
+            return;
+        }
+        Joins.Checked checked;
+        try {
+            checked = Joins.check(request, identity, store, revocations.revoked(), clock.instant());
+            if (store.meshKey().isEmpty()) {
+                throw new MeshSecurityException(MeshSecurityException.Reason.NOT_AUTHORIZED,
+                        "this member cannot admit members; join with an invite from the mesh's founder");
+            }
+        } catch (MeshSecurityException e) {
+            refuse(link, e.reason().name().toLowerCase(java.util.Locale.ROOT), e.getMessage());
+            return;
+        }
+        Approved ok = approved.get(request.nodeId());
+        if (ok != null) {
+            send(link, ok.answer());
+            return;
+        }
+        if (settings.approval().equals("auto") && checked.invite() != null) {
+            try {
+                invites.redeem(checked.invite().id(), clock.instant());
+            } catch (MeshSecurityException e) {
+                refuse(link, e.reason().name().toLowerCase(java.util.Locale.ROOT), e.getMessage());
+                return;
+            }
+            send(link, admit(checked, endpoint));
+            return;
+        }
+        if (pending.size() >= MAX_PENDING && !pending.containsKey(request.nodeId())) {
+            refuse(link, "busy", "too many joins are waiting for approval; try later");
+            return;
+        }
+        Pending p = new Pending(checked, endpoint, link, clock.instant());
+        pending.put(request.nodeId(), p);
+        answer.put("status", "pending");
+        send(link, answer);
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("nodeId", request.nodeId());
+        data.put("name", request.name() == null ? "" : request.name());
+        data.put("invite", checked.invite() == null ? "" : checked.invite().id());
+        events.accept(new NodeEvent("mesh.join.pending", Instant.now(), data));
+        LOG.log(System.Logger.Level.INFO, "node " + request.nodeId() + " ('" + request.name() + "') asks to join; "
+                + "'atmosphere approve " + request.nodeId() + "' admits it, '--deny' refuses");
+    }
+
+    private ObjectNode admit(Joins.Checked checked, String endpoint) {
+        Joins.Grant grant = Joins.grant(checked, store);
+        String nodeId = checked.request().nodeId();
+        ObjectNode answer = Json.MAPPER.createObjectNode();
+        answer.put("status", "granted");
+        answer.set("grant", Json.MAPPER.valueToTree(grant));
+        ArrayNode members = answer.putArray("members");
+        ObjectNode me = members.addObject();
+        me.put("nodeId", identity.nodeId());
+        me.put("name", nodeName);
+        me.put("endpoint", endpoint());
+        MeshRuntime rt = runtime;
+        if (rt != null) {
+            for (Map.Entry<String, MemberState> e : rt.members().entrySet()) {
+                if (e.getKey().equals(identity.nodeId()) || e.getKey().equals(nodeId)
+                        || !(e.getValue() == MemberState.ALIVE || e.getValue() == MemberState.SUSPECT)) {
+                    continue;
+                }
+                KnownMember k = known.get(e.getKey());
+                ObjectNode m = members.addObject();
+                m.put("nodeId", e.getKey());
+                m.put("name", k == null ? "" : k.name());
+                m.put("endpoint", rt.addressOf(e.getKey()));
+            }
+            rt.admit(nodeId, endpoint);
+        }
+        String name = checked.request().name() == null ? "" : checked.request().name();
+        known.put(nodeId, new KnownMember(nodeId, name, endpoint, "alive", clock.millis(), 0, List.of()));
+        dirty = true;
+        approved.put(nodeId, new Approved(answer, clock.instant()));
+        events.accept(new NodeEvent("mesh.join.granted", Instant.now(), Map.of("nodeId", nodeId, "name", name)));
+        LOG.log(System.Logger.Level.INFO, "admitted node " + nodeId + " ('" + name + "') to the mesh");
+        return answer;
+    }
+
+    private void refuse(Link link, String reason, String message) {
+        joinRefusals.merge("join-" + reason.replace('_', '-'), 1L, Long::sum);
+        ObjectNode a = Json.MAPPER.createObjectNode();
+        a.put("status", "refused");
+        a.put("reason", reason);
+        a.put("error", message);
+        send(link, a);
+        LOG.log(System.Logger.Level.INFO, "refused a join from " + link.remote() + ": " + message);
+    }
+
+    private static void send(Link link, ObjectNode answer) {
+        link.send(Json.write(answer).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** @return the joins waiting for approval */
+    public List<PendingJoin> pending() {
+        return pending.values().stream()
+                .map(p -> new PendingJoin(p.checked().request().nodeId(), String.valueOf(p.checked().request().name()), p.endpoint(),
+                        p.checked().invite() == null ? "" : p.checked().invite().id(), p.at().toString()))
+                .sorted(java.util.Comparator.comparing(PendingJoin::at)).toList();
+    }
+
+    /**
+     * Approves or denies a pending join.
+     *
+     * @param nodeId the joiner
+     * @param deny refuse instead
+     * @return the pending join decided
+     * @throws AtmosphereException if nothing is pending for that node, or its invite is used up
+     */
+    public PendingJoin decide(String nodeId, boolean deny) {
+        Pending p = pending.remove(nodeId);
+        if (p == null) {
+            throw new AtmosphereException("No join request from " + nodeId + " is waiting. 'atmosphere approve' lists them.");
+        }
+        PendingJoin shown = new PendingJoin(nodeId, String.valueOf(p.checked().request().name()), p.endpoint(),
+                p.checked().invite() == null ? "" : p.checked().invite().id(), p.at().toString());
+        if (deny) {
+            ObjectNode a = Json.MAPPER.createObjectNode();
+            a.put("status", "denied");
+            send(p.link(), a);
+            events.accept(new NodeEvent("mesh.join.denied", Instant.now(), Map.of("nodeId", nodeId)));
+            return shown;
+        }
+        if (p.checked().invite() != null) {
+            try {
+                invites.redeem(p.checked().invite().id(), clock.instant());
+            } catch (MeshSecurityException e) {
+                pending.put(nodeId, p);
+                throw new AtmosphereException("Cannot approve: " + e.getMessage() + ". Deny it with --deny.");
+            }
+        }
+        ObjectNode answer = admit(p.checked(), p.endpoint());
+        if (p.link().isOpen()) {
+            send(p.link(), answer);
+        }
+        return shown;
+    }
+
+    // ---- views ----
+
+    /** @return whether the mesh is running here */
+    public boolean running() {
+        return runtime != null;
+    }
+
+    /** @return why the mesh is not running, or "" */
+    public String problem() {
+        return problem;
+    }
+
+    /** @return where this node listens for the mesh */
+    public List<String> endpoints() {
+        MeshRuntime rt = runtime;
+        return rt == null ? List.of() : rt.endpoints();
+    }
+
+    /** @return every member this node knows, itself first */
+    public List<Map<String, Object>> members() {
+        MeshRuntime rt = runtime;
+        List<Map<String, Object>> out = new ArrayList<>();
+        Map<String, Object> me = new LinkedHashMap<>();
+        me.put("nodeId", identity.nodeId());
+        me.put("name", nodeName);
+        me.put("state", "alive");
+        me.put("self", true);
+        me.put("address", endpoint());
+        me.put("transport", rt == null ? "" : rt.transportType());
+        me.put("lastSeen", Instant.ofEpochMilli(clock.millis()).toString());
+        me.put("capabilityCount", localCapabilities.get().size());
+        out.add(me);
+        Map<String, MemberState> live = rt == null ? Map.of() : rt.members();
+        List<KnownMember> others = new ArrayList<>(known.values());
+        others.sort(java.util.Comparator.comparing(KnownMember::name).thenComparing(KnownMember::nodeId));
+        for (KnownMember k : others) {
+            if (k.nodeId().equals(identity.nodeId())) {
+                continue;
+            }
+            MemberState s = live.get(k.nodeId());
+            long heard = rt == null ? 0 : rt.lastHeard(k.nodeId());
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("nodeId", k.nodeId());
+            m.put("name", k.name());
+            m.put("state", s == null ? k.state() : s.name().toLowerCase(java.util.Locale.ROOT));
+            m.put("self", false);
+            m.put("address", rt != null && !rt.addressOf(k.nodeId()).isEmpty() ? rt.addressOf(k.nodeId()) : k.endpoint());
+            m.put("transport", rt == null ? "" : rt.transportType());
+            long seen = Math.max(heard, k.lastSeen());
+            m.put("lastSeen", seen == 0 ? null : Instant.ofEpochMilli(seen).toString());
+            m.put("capabilityCount", k.capabilities().size());
+            m.put("capabilities", k.capabilities());
+            out.add(m);
+        }
+        return out;
+    }
+
+    /** @return messages accepted and refused, by reason */
+    public Map<String, Long> stats() {
+        MeshRuntime rt = runtime;
+        Map<String, Long> out = new java.util.TreeMap<>(rt == null ? Map.of() : rt.stats());
+        out.putAll(joinRefusals);
+        return out;
+    }
+
+    /**
+     * Makes an invite that carries this node's endpoints.
+     *
+     * @param ttl how long it lasts
+     * @param uses how many joins it admits
+     * @return the invite
+     */
+    public Invites.Invite invite(Duration ttl, int uses) {
+        List<String> eps = new ArrayList<>(settings.advertise());
+        if (eps.isEmpty()) {
+            eps.addAll(endpoints());
+        }
+        if (eps.isEmpty()) {
+            eps.add(endpoint());
+        }
+        return new Invites(store.dir()).create(identity, store, ttl, uses, eps);
+    }
+
+    /**
+     * Revokes a member (founder) and spreads the revocation.
+     *
+     * @param nodeId the member
+     * @return the revocation
+     */
+    public Revocations.Revocation revoke(String nodeId) {
+        if (store.info().isEmpty()) {
+            throw new AtmosphereException("This node is not in a mesh.");
+        }
+        if (!nodeId.matches("[0-9a-f]{16}")) {
+            throw new AtmosphereException("A node id is 16 hex characters, got '" + nodeId + "'.");
+        }
+        if (nodeId.equals(identity.nodeId())) {
+            throw new AtmosphereException("A node cannot revoke itself; use 'atmosphere mesh leave'.");
+        }
+        var key = store.meshKey().orElseThrow(() -> new AtmosphereException("Only the founder (holder of the mesh key) can revoke."));
+        Revocations rev = revocations != null ? revocations : new Revocations(store.dir());
+        Revocations.Revocation r = rev.revokeAsFounder(store.root(), key, nodeId);
+        MeshRuntime rt = runtime;
+        if (rt != null) {
+            rt.revoke(r);
+        }
+        KnownMember k = known.get(nodeId);
+        if (k != null) {
+            known.put(nodeId, new KnownMember(nodeId, k.name(), k.endpoint(), "left", k.lastSeen(), k.profileVersion(), List.of()));
+            dirty = true;
+        }
+        events.accept(new NodeEvent("mesh.revoked", Instant.now(), Map.of("nodeId", nodeId)));
+        return r;
+    }
+
+    /**
+     * Leaves the mesh: tells the members, stops, removes the local mesh state.
+     *
+     * @return the mesh left
+     */
+    public synchronized Optional<MeshStore.MeshInfo> leave() {
+        MeshRuntime rt = runtime;
+        if (rt != null) {
+            rt.leave();
+            try {
+                Thread.sleep(Math.min(500, settings.swim().probeInterval().toMillis()));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        stop();
+        known.clear();
+        pending.clear();
+        approved.clear();
+        return store.leave();
+    }
+
+    /**
+     * Joins a mesh (this node must be in none), then starts it.
+     *
+     * @param target an invite or host:port
+     * @param progress told what happens
+     * @return the result
+     */
+    public MeshJoiner.Joined join(String target, Consumer<String> progress) {
+        MeshJoiner.Joined j = MeshJoiner.join(target, identity, store,
+                () -> transports.get().orElseThrow(() -> new AtmosphereException("No '" + settings.transport()
+                        + "' transport plugin is installed; cannot join.")),
+                endpoint(), settings.joinWait(), clock, progress);
+        start();
+        return j;
+    }
+
+    // ---- persistence ----
+
+    private void saveNow() {
+        dirty = false;
+        try {
+            saveMembers(store.dir(), List.copyOf(known.values()));
+        } catch (AtmosphereException e) {
+            LOG.log(System.Logger.Level.WARNING, e.getMessage());
+        }
+    }
+
+    /**
+     * Writes {@code members.json} atomically.
+     *
+     * @param meshDir the mesh folder
+     * @param members the members
+     */
+    static void saveMembers(Path meshDir, List<KnownMember> members) {
+        if (!Files.isDirectory(meshDir)) {
+            return;
+        }
+        ObjectNode doc = Json.MAPPER.createObjectNode();
+        doc.put("format", 1);
+        doc.set("members", Json.MAPPER.valueToTree(members));
+        try {
+            AtomicFiles.writeString(meshDir.resolve("members.json"), Json.pretty(doc) + "\n", AtomicFiles.SHARED);
+        } catch (IOException e) {
+            throw new AtmosphereException("Cannot write " + meshDir.resolve("members.json") + ": " + e.getMessage(), e);
+        }
+    }
+
+    static List<KnownMember> loadMembers(Path meshDir) {
+        Path file = meshDir.resolve("members.json");
+        if (!Files.exists(file)) {
+            return List.of();
+        }
+        try {
+            JsonNode doc = Json.parse(Files.readString(file));
+            List<KnownMember> out = new ArrayList<>();
+            for (JsonNode m : doc.path("members")) {
+                out.add(Json.MAPPER.treeToValue(m, KnownMember.class));
+            }
+            return out;
+        } catch (IOException | IllegalArgumentException e) {
+            LOG.log(System.Logger.Level.WARNING, file + " is unreadable (" + e.getMessage() + "); starting from an empty member list");
+            return List.of();
+        }
+    }
+}

@@ -1,0 +1,53 @@
+package farm.llama.atmosphere.runtime.mesh;
+
+import farm.llama.atmosphere.spi.AtmosphereException;
+import farm.llama.atmosphere.spi.ConfigView;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The {@code mesh.*} settings of a node.
+ *
+ * @param bind the address the mesh port binds
+ * @param port the mesh port (11452)
+ * @param advertise endpoints announced to the mesh; empty: the transport's own list
+ * @param approval {@code auto} (a valid invite admits at once) or {@code manual} (every join waits for {@code approve})
+ * @param transport the transport type to use
+ * @param swim the membership protocol's timers
+ * @param joinWait how long {@code mesh join} waits for an owner's approval
+ */
+public record MeshSettings(String bind, int port, List<String> advertise, String approval, String transport,
+                           SwimConfig swim, Duration joinWait) {
+
+    /** The default mesh port. */
+    public static final int DEFAULT_PORT = 11452;
+
+    /**
+     * @param mesh the {@code mesh} config subtree
+     * @return the settings, defaults filled in
+     * @throws AtmosphereException naming the key when a value is out of range
+     */
+    public static MeshSettings of(ConfigView mesh) {
+        SwimConfig lan = SwimConfig.lan();
+        Duration probe = mesh.duration("probe.interval").orElse(lan.probeInterval());
+        Duration probeTimeout = mesh.duration("probe.timeout").orElse(probe.dividedBy(2));
+        if (probeTimeout.compareTo(probe) >= 0) {
+            throw new AtmosphereException("mesh.probe.timeout (" + probeTimeout + ") must be shorter than mesh.probe.interval (" + probe + ").");
+        }
+        long mult = mesh.number("suspicion.multiplier").orElse((long) lan.suspicionMult());
+        if (mult < 1 || mult > 20) {
+            throw new AtmosphereException("mesh.suspicion.multiplier must be 1-20, got " + mult + ".");
+        }
+        SwimConfig swim = new SwimConfig(probe, probeTimeout, lan.indirectChecks(), (int) mult, lan.suspicionMaxMult(),
+                mesh.duration("gossip.interval").orElse(lan.gossipInterval()), lan.gossipFanout(), lan.retransmitMult(),
+                mesh.duration("push-pull.interval").orElse(lan.pushPullInterval()), lan.maxPiggyback());
+        String approval = mesh.string("approval").orElse("auto").toLowerCase(Locale.ROOT);
+        if (!approval.equals("auto") && !approval.equals("manual")) {
+            throw new AtmosphereException("mesh.approval must be 'auto' or 'manual', got '" + approval + "'.");
+        }
+        long port = mesh.number("port").orElse((long) DEFAULT_PORT);
+        return new MeshSettings(mesh.string("bind").orElse("0.0.0.0"), (int) port, mesh.list("advertise"), approval,
+                mesh.string("transport").orElse("websocket"), swim, mesh.duration("join-wait").orElse(Duration.ofMinutes(10)));
+    }
+}

@@ -1,0 +1,181 @@
+package farm.llama.atmosphere.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import farm.llama.atmosphere.spi.AtmosphereException;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Real nodes in this JVM forming a mesh over the WebSocket transport plugin (mutual TLS on
+ * loopback), with fast protocol timers: create, invite, join with and without approval, gossip of
+ * capabilities, a stopped node seen dead, revocation.
+ */
+class MeshTest {
+
+    @TempDir
+    Path dir;
+
+    private final List<AutoCloseable> open = new ArrayList<>();
+
+    @AfterEach
+    void stop() throws Exception {
+        for (AutoCloseable c : open.reversed()) {
+            c.close();
+        }
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    static String meshConfig(int port, String extra) {
+        return """
+                discovery:
+                  probe-default-ports: false
+                  interval: PT60S
+                mesh:
+                  bind: 127.0.0.1
+                  port: %d
+                  probe:
+                    interval: PT0.2S
+                  gossip:
+                    interval: PT0.05S
+                %s""".formatted(port, extra);
+    }
+
+    private NodeHarness node(String name, String config) throws IOException {
+        NodeHarness n = new NodeHarness(dir.resolve(name), config);
+        open.add(n);
+        return n;
+    }
+
+    private static JsonNode members(NodeHarness n) throws Exception {
+        return NodeHarness.json(n.get("/api/v1/mesh/members").body()).path("members");
+    }
+
+    private static String stateOf(NodeHarness n, String nodeId) {
+        try {
+            for (JsonNode m : members(n)) {
+                if (m.path("nodeId").asText().equals(nodeId)) {
+                    return m.path("state").asText();
+                }
+            }
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+        return "unknown";
+    }
+
+    private static JsonNode memberOf(NodeHarness n, String nodeId) throws Exception {
+        for (JsonNode m : members(n)) {
+            if (m.path("nodeId").asText().equals(nodeId)) {
+                return m;
+            }
+        }
+        return null;
+    }
+
+    private static void awaitJoin(NodeHarness n, String state) throws InterruptedException {
+        NodeHarness.awaitTrue(() -> state.equals(n.node.meshJoinStatus().get("state")), "join state " + state + " (now "
+                + n.node.meshJoinStatus() + ")");
+    }
+
+    @Test
+    void threeNodesFormAMeshShareCapabilitiesAndNoticeADeparture() throws Exception {
+        FakeOllama ollama = new FakeOllama();
+        open.add(ollama);
+        NodeHarness a = node("a", meshConfig(freePort(), "backends:\n  - type: ollama\n    url: " + ollama.url() + "\n"));
+        NodeHarness b = node("b", meshConfig(freePort(), ""));
+        NodeHarness c = node("c", meshConfig(freePort(), ""));
+        String aId = a.node.status().nodeId();
+        String bId = b.node.status().nodeId();
+        String cId = c.node.status().nodeId();
+
+        a.node.meshCreate("home");
+        NodeHarness.awaitTrue(() -> Boolean.TRUE.equals(a.node.mesh().get("running")), "the founder's mesh port");
+        String token = String.valueOf(a.node.meshInvite(Duration.ofMinutes(5), 1).get("token"));
+
+        // B: a valid invite under 'auto' admits at once
+        b.node.meshJoin(token);
+        awaitJoin(b, "joined");
+        assertEquals(a.node.mesh().get("meshId"), b.node.mesh().get("meshId"));
+        assertEquals("member", b.node.mesh().get("role"));
+
+        // the invite was single-use: C cannot reuse it
+        c.node.meshJoin(token);
+        awaitJoin(c, "failed");
+        assertTrue(String.valueOf(c.node.meshJoinStatus().get("message")).contains("already used"), c.node.meshJoinStatus().toString());
+
+        // C: by address alone, it waits for the owner
+        String aEndpoint = String.valueOf(((List<?>) a.node.mesh().get("endpoints")).get(0));
+        c.node.meshJoin(aEndpoint.substring("wss://".length()));
+        awaitJoin(c, "pending");
+        NodeHarness.awaitTrue(() -> a.node.meshPending().stream().anyMatch(p -> cId.equals(p.get("nodeId"))), "C's request at A");
+        a.node.meshDecide(cId, false);
+        awaitJoin(c, "joined");
+
+        // everyone sees everyone alive, with names; A's capabilities reach C
+        for (NodeHarness n : List.of(a, b, c)) {
+            for (String id : List.of(aId, bId, cId)) {
+                NodeHarness.awaitTrue(() -> "alive".equals(stateOf(n, id)), id + " alive at " + n.node.status().nodeId());
+            }
+        }
+        int aCaps = a.node.capabilities().size();
+        assertTrue(aCaps > 0);
+        NodeHarness.awaitTrue(() -> {
+            try {
+                JsonNode m = memberOf(c, aId);
+                return m != null && m.path("capabilityCount").asInt() == aCaps && m.path("name").asText().equals("test-node");
+            } catch (Exception e) {
+                return false;
+            }
+        }, "A's " + aCaps + " capabilities at C");
+        JsonNode seen = memberOf(c, aId);
+        assertEquals("websocket", seen.path("transport").asText());
+        assertEquals(aEndpoint, seen.path("address").asText());
+
+        // B stops without a word: the others confirm it dead
+        b.close();
+        open.remove(b);
+        NodeHarness.awaitTrue(() -> "dead".equals(stateOf(a, bId)) && "dead".equals(stateOf(c, bId)), "B dead at A and C");
+
+        // C is revoked by the founder: it is cut off at A
+        a.node.meshRevoke(cId);
+        assertEquals("left", stateOf(a, cId));
+        NodeHarness.awaitTrue(() -> a.node.meshStats().getOrDefault("revoked", 0L) > 0
+                || a.node.meshStats().keySet().stream().anyMatch(k -> k.startsWith("link-revoked")), "C's messages refused at A: " + a.node.meshStats());
+    }
+
+    @Test
+    void manualApprovalWaitsAndADeniedJoinerStaysOut() throws Exception {
+        NodeHarness a = node("a", meshConfig(freePort(), "  approval: manual\n"));
+        NodeHarness b = node("b", meshConfig(freePort(), ""));
+        String bId = b.node.status().nodeId();
+        a.node.meshCreate("strict");
+        NodeHarness.awaitTrue(() -> Boolean.TRUE.equals(a.node.mesh().get("running")), "the founder's mesh port");
+        String token = String.valueOf(a.node.meshInvite(Duration.ofMinutes(5), 1).get("token"));
+        b.node.meshJoin(token);
+        awaitJoin(b, "pending");
+        NodeHarness.awaitTrue(() -> a.node.meshPending().size() == 1, "one pending request");
+        Map<String, Object> d = a.node.meshDecide(bId, true);
+        assertEquals("denied", d.get("decision"));
+        awaitJoin(b, "failed");
+        assertTrue(String.valueOf(b.node.meshJoinStatus().get("message")).contains("denied"));
+        assertEquals(false, b.node.mesh().get("member"));
+        assertThrows(AtmosphereException.class, () -> a.node.meshDecide(bId, false), "nothing pending any more");
+    }
+}
