@@ -573,7 +573,7 @@ public final class Node implements NodeApi, AutoCloseable {
     }
 
     @Override
-    public Map<String, Long> meshStats() {
+    public Map<String, Map<String, Long>> meshStats() {
         return mesh.stats();
     }
 

@@ -114,8 +114,8 @@ public interface NodeApi {
     /** @return every member this node knows, itself first: nodeId, name, state, address, transport, lastSeen, capabilityCount */
     List<Map<String, Object>> meshMembers();
 
-    /** @return mesh messages accepted and refused, by reason */
-    Map<String, Long> meshStats();
+    /** @return mesh counters: messages (accepted, refused by reason), links (refused at TLS), joins */
+    Map<String, Map<String, Long>> meshStats();
 
     /** @return joins waiting for approval */
     List<Map<String, Object>> meshPending();

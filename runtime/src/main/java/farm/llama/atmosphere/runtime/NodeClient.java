@@ -256,8 +256,8 @@ public final class NodeClient implements NodeApi {
     }
 
     @Override
-    public java.util.Map<String, Long> meshStats() {
-        return as(call("GET", "/api/v1/mesh/stats", "").path("refused"), new TypeReference<>() { });
+    public java.util.Map<String, java.util.Map<String, Long>> meshStats() {
+        return as(call("GET", "/api/v1/mesh/stats", ""), new TypeReference<>() { });
     }
 
     @Override

@@ -93,7 +93,7 @@ public final class ApiServer implements AutoCloseable {
                 .get("/api/v1/cost", (req, res) -> json(res, api.cost()))
                 .get("/api/v1/mesh", (req, res) -> json(res, api.mesh()))
                 .get("/api/v1/mesh/members", (req, res) -> json(res, Map.of("members", api.meshMembers())))
-                .get("/api/v1/mesh/stats", (req, res) -> json(res, Map.of("refused", api.meshStats())))
+                .get("/api/v1/mesh/stats", (req, res) -> json(res, api.meshStats()))
                 .get("/api/v1/mesh/joins", (req, res) -> json(res, Map.of("pending", api.meshPending())))
                 .post("/api/v1/mesh/joins/{node}/approve", (req, res) -> json(res, api.meshDecide(param(req, "node"), false)))
                 .post("/api/v1/mesh/joins/{node}/deny", (req, res) -> json(res, api.meshDecide(param(req, "node"), true)))

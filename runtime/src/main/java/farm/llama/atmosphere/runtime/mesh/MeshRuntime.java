@@ -440,8 +440,7 @@ public final class MeshRuntime implements AutoCloseable {
      * @param e why
      */
     public void refusedLink(MeshSecurityException e) {
-        linkRefusals.computeIfAbsent("link-" + e.reason().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'),
-                k -> new AtomicLong()).incrementAndGet();
+        linkRefusals.computeIfAbsent(e.reason().name().toLowerCase(java.util.Locale.ROOT), k -> new AtomicLong()).incrementAndGet();
     }
 
     /**
@@ -472,9 +471,17 @@ public final class MeshRuntime implements AutoCloseable {
         return capabilities.getOrDefault(member, -1L);
     }
 
-    /** @return envelopes accepted and refused, by reason, and links refused at the handshake */
+    /** @return envelopes accepted and refused, by reason */
     public Map<String, Long> stats() {
-        Map<String, Long> out = new TreeMap<>(verifier.stats());
+        return verifier.stats();
+    }
+
+    /** @return links refused at the TLS handshake, by reason */
+    public Map<String, Long> linkStats() {
+        Map<String, Long> out = new TreeMap<>();
+        for (MeshSecurityException.Reason r : MeshSecurityException.Reason.values()) {
+            out.put(r.name().toLowerCase(java.util.Locale.ROOT), 0L);
+        }
         linkRefusals.forEach((k, v) -> out.put(k, v.get()));
         return out;
     }

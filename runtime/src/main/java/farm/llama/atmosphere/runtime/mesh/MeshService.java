@@ -91,7 +91,7 @@ public final class MeshService implements AutoCloseable {
     private final Map<String, Pending> pending = new ConcurrentHashMap<>();
     private final Map<String, Approved> approved = new ConcurrentHashMap<>();
     private final Map<String, Long> asked = new ConcurrentHashMap<>();
-    private final Map<String, Long> joinRefusals = new ConcurrentHashMap<>();
+    private final Map<String, Long> joinCounts = new ConcurrentHashMap<>(Map.of("granted", 0L, "denied", 0L));
     private volatile MeshRuntime runtime;
     private volatile Revocations revocations;
     private volatile Invites invites;
@@ -511,13 +511,14 @@ public final class MeshService implements AutoCloseable {
         known.put(nodeId, new KnownMember(nodeId, name, endpoint, "alive", clock.millis(), 0, List.of()));
         dirty = true;
         approved.put(nodeId, new Approved(answer, clock.instant()));
+        joinCounts.merge("granted", 1L, Long::sum);
         events.accept(new NodeEvent("mesh.join.granted", Instant.now(), Map.of("nodeId", nodeId, "name", name)));
         LOG.log(System.Logger.Level.INFO, "admitted node " + nodeId + " ('" + name + "') to the mesh");
         return answer;
     }
 
     private void refuse(Link link, String reason, String message) {
-        joinRefusals.merge("join-" + reason.replace('_', '-'), 1L, Long::sum);
+        joinCounts.merge("refused_" + reason, 1L, Long::sum);
         ObjectNode a = Json.MAPPER.createObjectNode();
         a.put("status", "refused");
         a.put("reason", reason);
@@ -557,6 +558,7 @@ public final class MeshService implements AutoCloseable {
             ObjectNode a = Json.MAPPER.createObjectNode();
             a.put("status", "denied");
             send(p.link(), a);
+            joinCounts.merge("denied", 1L, Long::sum);
             events.accept(new NodeEvent("mesh.join.denied", Instant.now(), Map.of("nodeId", nodeId)));
             return shown;
         }
@@ -632,11 +634,19 @@ public final class MeshService implements AutoCloseable {
         return out;
     }
 
-    /** @return messages accepted and refused, by reason */
-    public Map<String, Long> stats() {
+    /**
+     * @return counters for the dashboard and for audits: {@code messages} (envelopes accepted and
+     *         refused by reason), {@code links} (peers refused at the TLS handshake, by reason),
+     *         {@code joins} (granted, pending, denied, refused by reason)
+     */
+    public Map<String, Map<String, Long>> stats() {
         MeshRuntime rt = runtime;
-        Map<String, Long> out = new java.util.TreeMap<>(rt == null ? Map.of() : rt.stats());
-        out.putAll(joinRefusals);
+        Map<String, Map<String, Long>> out = new LinkedHashMap<>();
+        out.put("messages", rt == null ? Map.of() : rt.stats());
+        out.put("links", rt == null ? Map.of() : rt.linkStats());
+        Map<String, Long> joins = new java.util.TreeMap<>(joinCounts);
+        joins.put("pending", (long) pending.size());
+        out.put("joins", joins);
         return out;
     }
 

@@ -1,0 +1,262 @@
+package farm.llama.atmosphere.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import farm.llama.atmosphere.runtime.DataDir;
+import farm.llama.atmosphere.runtime.Identity;
+import farm.llama.atmosphere.runtime.mesh.EnvelopeCodec;
+import farm.llama.atmosphere.runtime.mesh.Invites;
+import farm.llama.atmosphere.runtime.mesh.MemberState;
+import farm.llama.atmosphere.runtime.mesh.MeshCertificates;
+import farm.llama.atmosphere.runtime.mesh.MeshStore;
+import farm.llama.atmosphere.runtime.mesh.MeshTls;
+import farm.llama.atmosphere.runtime.mesh.SwimMessage;
+import farm.llama.atmosphere.runtime.util.Json;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Attacks on a running node's mesh port over real sockets, with the JDK's own WebSocket client as
+ * the attacker: each is refused, counted in {@code GET /api/v1/mesh/stats}, and leaves nothing in
+ * the member list.
+ */
+class MeshSecurityTest {
+
+    private static final String FAKE = "0123456789abcdef";
+
+    @TempDir
+    Path dir;
+
+    private final List<AutoCloseable> open = new ArrayList<>();
+    private NodeHarness a;
+    private NodeHarness b;
+    private String endpoint;
+    private X509Certificate root;
+    private Identity bIdentity;
+    private X509Certificate bCert;
+
+    @BeforeEach
+    void mesh() throws Exception {
+        a = new NodeHarness(dir.resolve("a"), MeshTest.meshConfig(MeshTest.freePort(), ""));
+        open.add(a);
+        b = new NodeHarness(dir.resolve("b"), MeshTest.meshConfig(MeshTest.freePort(), ""));
+        open.add(b);
+        a.node.meshCreate("guarded");
+        NodeHarness.awaitTrue(() -> Boolean.TRUE.equals(a.node.mesh().get("running")), "A's mesh port");
+        b.node.meshJoin(String.valueOf(a.node.meshInvite(Duration.ofMinutes(5), 1).get("token")));
+        NodeHarness.awaitTrue(() -> "joined".equals(b.node.meshJoinStatus().get("state")), "B joined");
+        endpoint = String.valueOf(((List<?>) a.node.mesh().get("endpoints")).get(0));
+        DataDir bData = new DataDir(dir.resolve("b").resolve("data"));
+        bIdentity = Identity.load(bData.identityFile());
+        bCert = new MeshStore(bData).member();
+        root = new MeshStore(bData).root();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        for (AutoCloseable c : open.reversed()) {
+            c.close();
+        }
+    }
+
+    /** A WebSocket to A's mesh port that records what A answers. */
+    private final class Attacker implements AutoCloseable {
+        final LinkedBlockingQueue<String> answers = new LinkedBlockingQueue<>();
+        final WebSocket ws;
+
+        Attacker(SSLContext tls) throws Exception {
+            HttpClient http = HttpClient.newBuilder().sslContext(tls).build();
+            ws = http.newWebSocketBuilder().buildAsync(URI.create(endpoint + "/atmosphere/mesh/v1"), new WebSocket.Listener() {
+                @Override
+                public CompletionStage<?> onBinary(WebSocket w, ByteBuffer data, boolean last) {
+                    byte[] bytes = new byte[data.remaining()];
+                    data.get(bytes);
+                    answers.add(new String(bytes, StandardCharsets.UTF_8));
+                    w.request(1);
+                    return CompletableFuture.completedFuture(null);
+                }
+            }).get(30, TimeUnit.SECONDS);
+        }
+
+        void send(byte[] frame) throws Exception {
+            ws.sendBinary(ByteBuffer.wrap(frame), true).get(30, TimeUnit.SECONDS);
+        }
+
+        JsonNode answer() throws Exception {
+            String s = answers.poll(30, TimeUnit.SECONDS);
+            assertTrue(s != null, "an answer from A");
+            return Json.parse(s);
+        }
+
+        @Override
+        public void close() {
+            ws.abort();
+        }
+    }
+
+    private long counter(String group, String name) {
+        return a.node.meshStats().get(group).getOrDefault(name, 0L);
+    }
+
+    private void awaitCounter(String group, String name, long atLeast) throws InterruptedException {
+        NodeHarness.awaitTrue(() -> counter(group, name) >= atLeast, group + "." + name + " >= " + atLeast);
+    }
+
+    private boolean aKnows(String nodeId) {
+        return a.node.meshMembers().stream().anyMatch(m -> nodeId.equals(m.get("nodeId")));
+    }
+
+    private byte[] fakeMemberGossip(EnvelopeCodec codec, String from) {
+        SwimMessage msg = new SwimMessage(SwimMessage.Kind.GOSSIP, from, a.node.status().nodeId(), 0, "",
+                List.of(new SwimMessage.Update(FAKE, 1, MemberState.ALIVE, 1, "wss://10.66.66.66:11452")));
+        return codec.seal(a.node.status().nodeId(), "swim", Json.write(msg).getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void forgedTamperedReplayedAndForeignEnvelopesAreRefusedCountedAndLeaveNoTrace() throws Exception {
+        SSLContext asB = MeshTls.member(bIdentity, List.of(bCert), root, java.util.Set::of, Clock.systemUTC(), e -> { });
+        EnvelopeCodec codec = new EnvelopeCodec(bIdentity, List.of(bCert), Clock.systemUTC());
+        try (Attacker x = new Attacker(asB)) {
+            byte[] forged = fakeMemberGossip(codec, bIdentity.nodeId());
+            forged[forged.length - 1] ^= 1; // the signature
+            x.send(forged);
+            awaitCounter("messages", "forged", 1);
+
+            byte[] tampered = fakeMemberGossip(codec, bIdentity.nodeId());
+            String text = new String(tampered, StandardCharsets.ISO_8859_1);
+            int at = text.indexOf("10.66.66.66");
+            tampered[at] = '9'; // the content, after signing
+            x.send(tampered);
+            awaitCounter("messages", "forged", 2);
+
+            byte[] once = codec.seal(a.node.status().nodeId(), "profile.get", new byte[0]);
+            x.send(once);
+            x.send(once);
+            awaitCounter("messages", "replayed", 1);
+        }
+        // a member of another mesh, over a link without a client certificate
+        KeyPair other = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        X509Certificate otherRoot = MeshCertificates.root(other.getPublic(), other.getPrivate(), "other");
+        Identity stranger = Identity.generate("stranger");
+        X509Certificate strangerCert = MeshCertificates.member(otherRoot, other.getPrivate(), stranger.publicKey(), Duration.ofDays(1));
+        try (Attacker x = new Attacker(MeshTls.joiner(root, Clock.systemUTC()))) {
+            x.send(fakeMemberGossip(new EnvelopeCodec(stranger, List.of(strangerCert), Clock.systemUTC()), stranger.nodeId()));
+            awaitCounter("messages", "wrong_mesh", 1);
+        }
+        assertFalse(aKnows(FAKE), "no forged member entered A's member list");
+        assertFalse(aKnows(stranger.nodeId()));
+        JsonNode stats = NodeHarness.json(a.get("/api/v1/mesh/stats").body());
+        assertTrue(stats.path("messages").path("forged").asLong() >= 2, stats.toString());
+    }
+
+    @Test
+    void aNonMemberAndARevokedMemberAreRefusedAtTheHandshake() throws Exception {
+        KeyPair other = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        X509Certificate otherRoot = MeshCertificates.root(other.getPublic(), other.getPrivate(), "other");
+        Identity stranger = Identity.generate("stranger");
+        X509Certificate strangerCert = MeshCertificates.member(otherRoot, other.getPrivate(), stranger.publicKey(), Duration.ofDays(1));
+        SSLContext strangerTls = MeshTls.member(stranger, List.of(strangerCert), root, java.util.Set::of, Clock.systemUTC(), e -> { });
+        assertThrows(Exception.class, () -> {
+            try (Attacker x = new Attacker(strangerTls)) {
+                x.send("{}".getBytes(StandardCharsets.UTF_8));
+                x.answer();
+            }
+        });
+        awaitCounter("links", "wrong_mesh", 1);
+
+        String bId = bIdentity.nodeId();
+        NodeHarness.awaitTrue(() -> a.node.meshMembers().stream().anyMatch(m -> bId.equals(m.get("nodeId")) && "alive".equals(m.get("state"))),
+                "B alive at A");
+        a.node.meshRevoke(bId);
+        SSLContext asB = MeshTls.member(bIdentity, List.of(bCert), root, java.util.Set::of, Clock.systemUTC(), e -> { });
+        assertThrows(Exception.class, () -> {
+            try (Attacker x = new Attacker(asB)) {
+                x.send("{}".getBytes(StandardCharsets.UTF_8));
+                x.answer();
+            }
+        });
+        awaitCounter("links", "revoked", 1);
+        assertEquals("left", a.node.meshMembers().stream().filter(m -> bId.equals(m.get("nodeId"))).findFirst().orElseThrow().get("state"));
+    }
+
+    private static String proof(Identity joiner, String meshId, String inviteId, String at) {
+        return Base64.getEncoder().encodeToString(joiner.sign(("join|" + meshId + "|" + inviteId + "|" + joiner.nodeId() + "|" + at)
+                .getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private static byte[] joinFrame(String token, Identity joiner, String proof, String at) {
+        Map<String, Object> request = Map.of("token", token, "nodeId", joiner.nodeId(), "name", joiner.name(),
+                "publicKey", joiner.publicKeyBase64(), "at", at, "proof", proof);
+        return Json.write(Map.of("type", "join", "request", request, "endpoint", "wss://127.0.0.1:1")).getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void joinsWithAnExpiredOrSpentInviteOrWithoutProofAreRefusedAndCounted() throws Exception {
+        String meshId = String.valueOf(a.node.mesh().get("meshId"));
+        SSLContext joinerTls = MeshTls.joiner(root, Clock.systemUTC());
+
+        String shortToken = String.valueOf(a.node.meshInvite(Duration.ofSeconds(1), 1).get("token"));
+        String shortId = Invites.verify(shortToken, Instant.now()).id();
+        Thread.sleep(1500);
+        Identity late = Identity.generate("late");
+        String now = Instant.now().toString();
+        try (Attacker x = new Attacker(joinerTls)) {
+            x.send(joinFrame(shortToken, late, proof(late, meshId, shortId, now), now));
+            JsonNode answer = x.answer();
+            assertEquals("refused", answer.path("status").asText());
+            assertEquals("expired", answer.path("reason").asText(), answer.toString());
+        }
+        assertEquals(1, counter("joins", "refused_expired"));
+
+        String token = String.valueOf(a.node.meshInvite(Duration.ofMinutes(5), 1).get("token"));
+        String inviteId = Invites.verify(token, Instant.now()).id();
+        Identity first = Identity.generate("first");
+        Identity second = Identity.generate("second");
+        Identity thief = Identity.generate("thief");
+        try (Attacker x = new Attacker(joinerTls)) {
+            // a request whose proof was made by another key
+            now = Instant.now().toString();
+            x.send(joinFrame(token, thief, proof(Identity.generate("someone-else"), meshId, inviteId, now), now));
+            assertEquals("forged", x.answer().path("reason").asText());
+            now = Instant.now().toString();
+            x.send(joinFrame(token, first, proof(first, meshId, inviteId, now), now));
+            assertEquals("granted", x.answer().path("status").asText());
+            now = Instant.now().toString();
+            x.send(joinFrame(token, second, proof(second, meshId, inviteId, now), now));
+            JsonNode spent = x.answer();
+            assertEquals("replayed", spent.path("reason").asText(), spent.toString());
+        }
+        assertEquals(1, counter("joins", "refused_forged"));
+        assertEquals(1, counter("joins", "refused_replayed"));
+        assertFalse(aKnows(thief.nodeId()));
+        assertFalse(aKnows(second.nodeId()));
+        assertTrue(aKnows(first.nodeId()));
+    }
+}
