@@ -43,6 +43,7 @@ public final class MeshJoiner {
     /**
      * @param target an invite token or link, or host:port
      * @param identity this node
+     * @param nodeName the name it shows to the mesh
      * @param store this node's mesh store (must be empty)
      * @param transports makes a transport of the configured type
      * @param endpoint where this node's mesh port will be reachable (announced to the mesh)
@@ -52,7 +53,7 @@ public final class MeshJoiner {
      * @return the mesh joined
      * @throws AtmosphereException with what went wrong and what to do
      */
-    public static Joined join(String target, Identity identity, MeshStore store, Supplier<Transport> transports, String endpoint,
+    public static Joined join(String target, Identity identity, String nodeName, MeshStore store, Supplier<Transport> transports, String endpoint,
                               Duration wait, Clock clock, Consumer<String> progress) {
         if (store.info().isPresent()) {
             MeshStore.MeshInfo i = store.info().get();
@@ -141,6 +142,7 @@ public final class MeshJoiner {
                 pinned = invite.root();
                 meshName = invite.meshName();
             }
+            request = new Joins.Request(request.token(), request.nodeId(), nodeName, request.publicKey(), request.at(), request.proof());
             ObjectNode msg = Json.MAPPER.createObjectNode();
             msg.put("type", "join");
             msg.set("request", Json.MAPPER.valueToTree(request));

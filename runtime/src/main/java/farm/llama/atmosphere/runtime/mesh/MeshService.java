@@ -730,7 +730,7 @@ public final class MeshService implements AutoCloseable {
      * @return the result
      */
     public MeshJoiner.Joined join(String target, Consumer<String> progress) {
-        MeshJoiner.Joined j = MeshJoiner.join(target, identity, store,
+        MeshJoiner.Joined j = MeshJoiner.join(target, identity, nodeName, store,
                 () -> transports.get().orElseThrow(() -> new AtmosphereException("No '" + settings.transport()
                         + "' transport plugin is installed; cannot join.")),
                 endpoint(), settings.joinWait(), clock, progress);

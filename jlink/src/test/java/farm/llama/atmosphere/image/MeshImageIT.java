@@ -1,0 +1,268 @@
+package farm.llama.atmosphere.image;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Several node processes of the built image on loopback, each with its own data dir, API port and
+ * mesh port, driven only through the CLI as a person would: create, invite, join with and without
+ * approval, deny, members, {@code kill -9} seen as dead, restart with the same membership, leave,
+ * revoke. Fast protocol timers come from each node's config.
+ */
+class MeshImageIT {
+
+    private static final Duration WAIT = Duration.ofSeconds(60);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private Path work;
+    private Path launcher;
+    private final List<Process> processes = new ArrayList<>();
+
+    /** What a command printed. */
+    record Result(int code, String out, String err) {
+    }
+
+    /** One node: a data dir with its config, and its serving process when started. */
+    final class NodeDir {
+        final String name;
+        final Path data;
+        final int meshPort;
+        Process serving;
+        String nodeId;
+
+        NodeDir(String name) throws IOException {
+            this.name = name;
+            this.data = work.resolve(name);
+            this.meshPort = freePort();
+            Files.createDirectories(data);
+            Files.writeString(data.resolve("config.yaml"), """
+                    node:
+                      name: %s
+                    discovery:
+                      probe-default-ports: false
+                    mesh:
+                      bind: 127.0.0.1
+                      port: %d
+                      probe:
+                        interval: PT0.2S
+                      gossip:
+                        interval: PT0.05S
+                    """.formatted(name, meshPort));
+        }
+
+        ProcessBuilder command(List<String> args) {
+            List<String> cmd = new ArrayList<>();
+            cmd.add(launcher.toString());
+            cmd.addAll(args);
+            ProcessBuilder pb = new ProcessBuilder(cmd).directory(work.toFile());
+            pb.environment().put("ATMOSPHERE_DATA_DIR", data.toString());
+            return pb;
+        }
+
+        Result run(String... args) throws Exception {
+            Process p = command(List.of(args)).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            Thread t1 = Thread.ofVirtual().start(() -> copy(p.getInputStream(), out));
+            Thread t2 = Thread.ofVirtual().start(() -> copy(p.getErrorStream(), err));
+            assertTrue(p.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS), name + ": atmosphere " + String.join(" ", args) + " did not finish");
+            t1.join();
+            t2.join();
+            return new Result(p.exitValue(), out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        }
+
+        Result ok(String... args) throws Exception {
+            Result r = run(args);
+            assertEquals(0, r.code(), name + ": atmosphere " + String.join(" ", args) + "\n" + r.out() + r.err());
+            return r;
+        }
+
+        void serve() throws Exception {
+            serving = command(List.of("serve", "--port", "0")).redirectErrorStream(true).start();
+            processes.add(serving);
+            Output out = new Output(serving.getInputStream());
+            out.await(t -> t.contains("serving on http://"), name + " serving");
+            nodeId = JSON.readTree(ok("status", "--json").out()).path("nodeId").asText();
+        }
+
+        JsonNode members() throws Exception {
+            return JSON.readTree(ok("mesh", "members", "--json").out()).path("members");
+        }
+
+        String stateOf(String id) {
+            try {
+                for (JsonNode m : members()) {
+                    if (m.path("nodeId").asText().equals(id)) {
+                        return m.path("state").asText();
+                    }
+                }
+                return "unknown";
+            } catch (Exception e) {
+                return "error: " + e.getMessage();
+            }
+        }
+
+        void awaitState(String id, String state) throws InterruptedException {
+            long end = System.nanoTime() + WAIT.toNanos();
+            String last = "";
+            while (System.nanoTime() < end) {
+                last = stateOf(id);
+                if (last.equals(state)) {
+                    return;
+                }
+                Thread.sleep(200);
+            }
+            throw new AssertionError(name + " never saw " + id + " " + state + " (last: " + last + ")");
+        }
+    }
+
+    /** Collects a process's output as it arrives. */
+    static final class Output {
+        private final StringBuffer text = new StringBuffer();
+
+        Output(InputStream in) {
+            Thread.ofVirtual().start(() -> {
+                byte[] buf = new byte[4096];
+                try {
+                    int n;
+                    while ((n = in.read(buf)) > 0) {
+                        text.append(new String(buf, 0, n, StandardCharsets.UTF_8));
+                    }
+                } catch (IOException e) {
+                    // closed
+                }
+            });
+        }
+
+        String await(Predicate<String> done, String what) throws InterruptedException {
+            long end = System.nanoTime() + WAIT.toNanos();
+            while (System.nanoTime() < end) {
+                String now = text.toString();
+                if (done.test(now)) {
+                    return now;
+                }
+                Thread.sleep(50);
+            }
+            throw new AssertionError("timed out waiting for " + what + "; output so far:\n" + text);
+        }
+    }
+
+    private static void copy(InputStream in, java.io.OutputStream out) {
+        try {
+            in.transferTo(out);
+        } catch (IOException e) {
+            // process ended
+        }
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    @BeforeEach
+    void image() throws Exception {
+        Path built = Path.of(System.getProperty("atmosphere.image", "target/atmosphere"));
+        assertTrue(Files.isExecutable(built.resolve("bin/atmosphere")), "build the image first: " + built);
+        launcher = built.resolve("bin/atmosphere").toAbsolutePath();
+        work = Files.createTempDirectory("atmosphere-mesh-it");
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        for (Process p : processes) {
+            p.destroyForcibly();
+            p.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS);
+        }
+        new ProcessBuilder("rm", "-rf", work.toString()).inheritIO().start().waitFor();
+    }
+
+    @Test
+    void fourNodeProcessesJoinApproveDenyDieRestartLeaveAndRevoke() throws Exception {
+        NodeDir a = new NodeDir("alpha");
+        NodeDir b = new NodeDir("bravo");
+        NodeDir c = new NodeDir("charlie");
+        NodeDir d = new NodeDir("delta");
+        for (NodeDir n : List.of(a, b, c, d)) {
+            n.serve();
+        }
+        a.ok("mesh", "create", "-n", "home");
+        String token = JSON.readTree(a.ok("mesh", "invite", "--json").out()).path("token").asText();
+
+        // with an invite: admitted at once
+        Result joined = b.ok("mesh", "join", token);
+        assertTrue(joined.out().contains("Joined mesh"), joined.out());
+
+        // by address: waits until the owner approves
+        Process cJoin = c.command(List.of("mesh", "join", "127.0.0.1:" + a.meshPort)).redirectErrorStream(true).start();
+        processes.add(cJoin);
+        Output cOut = new Output(cJoin.getInputStream());
+        cOut.await(t -> t.contains("Waiting for the mesh owner"), "charlie waiting for approval");
+        String pending = a.ok("approve").out();
+        assertTrue(pending.contains(c.nodeId) && pending.contains("charlie"), pending);
+        a.ok("approve", c.nodeId);
+        assertTrue(cJoin.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS));
+        assertEquals(0, cJoin.exitValue(), cOut.await(t -> true, ""));
+
+        // denied: the joiner is told, and stays out
+        Process dJoin = d.command(List.of("mesh", "join", "127.0.0.1:" + a.meshPort)).redirectErrorStream(true).start();
+        processes.add(dJoin);
+        Output dOut = new Output(dJoin.getInputStream());
+        dOut.await(t -> t.contains("Waiting for the mesh owner"), "delta waiting for approval");
+        a.ok("approve", d.nodeId, "--deny");
+        assertTrue(dJoin.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS));
+        assertEquals(1, dJoin.exitValue());
+        assertTrue(dOut.await(t -> t.contains("denied"), "the denial").contains("denied"));
+
+        // gossip: everyone sees everyone, with names
+        for (NodeDir n : List.of(a, b, c)) {
+            for (NodeDir m : List.of(a, b, c)) {
+                n.awaitState(m.nodeId, "alive");
+            }
+        }
+        String table = c.ok("mesh", "members").out();
+        assertTrue(table.contains("alpha") && table.contains("bravo") && table.contains("websocket"), table);
+        assertEquals("unknown", a.stateOf(d.nodeId));
+
+        // kill -9: the others confirm bravo dead; restarted, it comes back with the same membership
+        String bCert = Files.readString(b.data.resolve("mesh/member.pem"));
+        b.serving.destroyForcibly();
+        b.serving.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS);
+        a.awaitState(b.nodeId, "dead");
+        c.awaitState(b.nodeId, "dead");
+        b.serve();
+        assertEquals(bCert, Files.readString(b.data.resolve("mesh/member.pem")));
+        a.awaitState(b.nodeId, "alive");
+        c.awaitState(b.nodeId, "alive");
+
+        // leave: announced, then the local state is gone
+        c.ok("mesh", "leave");
+        a.awaitState(c.nodeId, "left");
+        assertTrue(c.ok("mesh", "status").out().contains("Not in a mesh"));
+
+        // revoke: bravo is cut off
+        a.ok("mesh", "revoke", b.nodeId);
+        a.awaitState(b.nodeId, "left");
+        JsonNode stats = JSON.readTree(a.ok("mesh", "status", "--json").out());
+        assertTrue(stats.path("revoked").toString().contains(b.nodeId), stats.toString());
+    }
+}
