@@ -605,6 +605,14 @@ public final class Node implements NodeApi, AutoCloseable {
     }
 
     @Override
+    public Map<String, Object> meshAdmin(String nodeId, boolean remove) {
+        if (!nodeId.matches("[0-9a-f]{16}")) {
+            throw new AtmosphereException("A node id is 16 hex characters, got '" + nodeId + "'.");
+        }
+        return mesh.admin(nodeId, remove);
+    }
+
+    @Override
     public Map<String, Object> meshLeave() {
         var left = mesh.leave().orElseThrow(() -> new AtmosphereException("This node is not in a mesh."));
         joinState.clear();

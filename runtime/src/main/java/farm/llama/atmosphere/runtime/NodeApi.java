@@ -128,4 +128,7 @@ public interface NodeApi {
 
     /** @return the mesh left */
     Map<String, Object> meshLeave();
+
+    /** @param nodeId a live member @param remove withdraw the role @return the member and its new role */
+    Map<String, Object> meshAdmin(String nodeId, boolean remove);
 }

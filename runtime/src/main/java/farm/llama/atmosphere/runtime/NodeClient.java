@@ -276,6 +276,11 @@ public final class NodeClient implements NodeApi {
     }
 
     @Override
+    public java.util.Map<String, Object> meshAdmin(String nodeId, boolean remove) {
+        return as(call("POST", "/api/v1/mesh/admins", body(java.util.Map.of("nodeId", nodeId, "remove", remove))), new TypeReference<>() { });
+    }
+
+    @Override
     public java.util.Map<String, Object> meshLeave() {
         return as(call("POST", "/api/v1/mesh/leave", "{}"), new TypeReference<>() { });
     }

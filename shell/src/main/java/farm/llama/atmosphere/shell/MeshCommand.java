@@ -137,10 +137,10 @@ final class MeshCommand {
         List<List<String>> rows = new ArrayList<>();
         for (Map<String, Object> m : members) {
             rows.add(List.of(m.get("nodeId") + (Boolean.TRUE.equals(m.get("self")) ? "*" : ""), String.valueOf(m.get("name")),
-                    String.valueOf(m.get("state")), String.valueOf(m.get("address")), String.valueOf(m.get("transport")),
+                    String.valueOf(m.get("state")), String.valueOf(m.getOrDefault("role", "")), String.valueOf(m.get("address")), String.valueOf(m.get("transport")),
                     ago(m.get("lastSeen")), String.valueOf(m.get("capabilityCount"))));
         }
-        Output.table(out(), List.of("NODE", "NAME", "STATE", "ADDRESS", "TRANSPORT", "LAST SEEN", "CAPABILITIES"), rows);
+        Output.table(out(), List.of("NODE", "NAME", "STATE", "ROLE", "ADDRESS", "TRANSPORT", "LAST SEEN", "CAPABILITIES"), rows);
         out().println("* this node");
         return 0;
     }
@@ -164,6 +164,22 @@ final class MeshCommand {
         } else {
             out().println("Revoked " + nodeId + " at " + r.get("at") + (Boolean.TRUE.equals(r.get("spread"))
                     ? "; the revocation is spreading through the mesh." : "; it spreads when this node serves."));
+        }
+        return 0;
+    }
+
+    @Command(name = "admin", mixinStandardHelpOptions = true,
+            description = {"Make a member an admin (founder): an intermediate certificate for its key, path length 0.",
+                    "Admins invite, approve and revoke, so the mesh admits members while the founder's device is off.",
+                    "--remove asks the member to drop the role; revoke a member you no longer trust."})
+    int admin(@Parameters(paramLabel = "NODE_ID", description = "A live member's node id.") String nodeId,
+              @Option(names = "--remove", description = "Withdraw the role.") boolean remove,
+              @Option(names = "--json", description = "Print one JSON document.") boolean json) {
+        Map<String, Object> r = api().meshAdmin(nodeId, remove);
+        if (json) {
+            Output.json(out(), r);
+        } else {
+            out().println(remove ? "Withdrew the admin role of " + nodeId + "." : nodeId + " is an admin until " + r.get("expires") + ".");
         }
         return 0;
     }

@@ -178,4 +178,50 @@ class MeshTest {
         assertEquals(false, b.node.mesh().get("member"));
         assertThrows(AtmosphereException.class, () -> a.node.meshDecide(bId, false), "nothing pending any more");
     }
+
+    @Test
+    void anAdminAdmitsAndRevokesWhileTheFounderIsOff() throws Exception {
+        NodeHarness a = node("a", meshConfig(freePort(), ""));
+        NodeHarness b = node("b", meshConfig(freePort(), ""));
+        NodeHarness c = node("c", meshConfig(freePort(), ""));
+        NodeHarness d = node("d", meshConfig(freePort(), ""));
+        String bId = b.node.status().nodeId();
+        String cId = c.node.status().nodeId();
+        String dId = d.node.status().nodeId();
+        a.node.meshCreate("office");
+        NodeHarness.awaitTrue(() -> Boolean.TRUE.equals(a.node.mesh().get("running")), "the founder's mesh port");
+        b.node.meshJoin(String.valueOf(a.node.meshInvite(Duration.ofMinutes(5), 1).get("token")));
+        awaitJoin(b, "joined");
+        assertThrows(AtmosphereException.class, () -> b.node.meshInvite(Duration.ofMinutes(5), 1), "a plain member cannot invite");
+        NodeHarness.awaitTrue(() -> "alive".equals(stateOf(a, bId)), "B alive at A");
+        NodeHarness.awaitTrue(() -> {
+            try {
+                a.node.meshAdmin(bId, false);
+                return true;
+            } catch (AtmosphereException e) {
+                return false; // B has not spoken yet
+            }
+        }, "A grants B the admin role");
+        NodeHarness.awaitTrue(() -> "admin".equals(b.node.mesh().get("role")), "B is an admin");
+
+        // the founder's device goes off; the admin admits C with its own invite, and D by approval
+        a.close();
+        open.remove(a);
+        c.node.meshJoin(String.valueOf(b.node.meshInvite(Duration.ofMinutes(5), 1).get("token")));
+        awaitJoin(c, "joined");
+        d.node.meshJoin(((List<?>) b.node.mesh().get("endpoints")).get(0).toString().substring("wss://".length()));
+        awaitJoin(d, "pending");
+        NodeHarness.awaitTrue(() -> !b.node.meshPending().isEmpty(), "D's request at B");
+        b.node.meshDecide(dId, false);
+        awaitJoin(d, "joined");
+        for (NodeHarness n : List.of(b, c, d)) {
+            for (String id : List.of(bId, cId, dId)) {
+                NodeHarness.awaitTrue(() -> "alive".equals(stateOf(n, id)), id + " alive at " + n.node.status().nodeId());
+            }
+        }
+        // the admin revokes D: C learns it by gossip
+        b.node.meshRevoke(dId);
+        NodeHarness.awaitTrue(() -> "left".equals(stateOf(c, dId)), "D cut off at C");
+        assertTrue(((List<?>) c.node.mesh().get("revoked")).contains(dId));
+    }
 }

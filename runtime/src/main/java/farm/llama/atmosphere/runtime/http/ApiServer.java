@@ -109,6 +109,7 @@ public final class ApiServer implements AutoCloseable {
                 .post("/api/v1/mesh/join", (req, res) -> json(res, api.meshJoin(field(req, "target"))))
                 .post("/api/v1/mesh/revoke", (req, res) -> json(res, api.meshRevoke(field(req, "nodeId"))))
                 .post("/api/v1/mesh/leave", (req, res) -> json(res, api.meshLeave()))
+                .post("/api/v1/mesh/admins", (req, res) -> json(res, api.meshAdmin(field(req, "nodeId"), bodyOf(req).path("remove").asBoolean(false))))
                 .post("/api/v1/route", this::route);
         new OpenAiApi(router).register(routing);
         routing.error(ApiError.class, (req, res, e) -> {

@@ -105,7 +105,8 @@ public final class Invites {
         t.put("meshName", info.name());
         try {
             t.put("root", Base64.getEncoder().encodeToString(store.root().getEncoded()));
-            t.put("issuerCert", Base64.getEncoder().encodeToString(store.member().getEncoded()));
+            // an admin shows its admin certificate: signed by the mesh key for the same node key
+            t.put("issuerCert", Base64.getEncoder().encodeToString(store.adminCertificate().orElse(store.member()).getEncoded()));
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }

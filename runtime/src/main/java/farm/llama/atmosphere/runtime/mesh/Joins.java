@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -45,8 +46,13 @@ public final class Joins {
      * @param meshName its name
      * @param root the mesh root, DER base64
      * @param member the joiner's membership certificate, DER base64
+     * @param intermediate the admin certificate that signed it, DER base64, or "" when the mesh key did
      */
-    public record Grant(String meshId, String meshName, String root, String member) {
+    public record Grant(String meshId, String meshName, String root, String member, String intermediate) {
+        /** Normalises a missing intermediate to "". */
+        public Grant {
+            intermediate = intermediate == null ? "" : intermediate;
+        }
     }
 
     private Joins() {
@@ -165,15 +171,39 @@ public final class Joins {
      * @throws MeshSecurityException if this node cannot admit
      */
     public static Grant grant(Checked c, MeshStore store) {
+        return grant(c, store, null);
+    }
+
+    /**
+     * On the issuer: signs the membership certificate of a checked joiner — the founder with the
+     * mesh key, an admin with its node key under its admin certificate.
+     *
+     * @param c the checked request
+     * @param store this node's mesh
+     * @param issuer this node (needed when it is an admin)
+     * @return the grant
+     * @throws MeshSecurityException if this node can admit no one
+     */
+    public static Grant grant(Checked c, MeshStore store, Identity issuer) {
         MeshStore.MeshInfo mesh = store.info().orElseThrow(() ->
                 new MeshSecurityException(MeshSecurityException.Reason.WRONG_MESH, "this node belongs to no mesh"));
-        PrivateKey meshKey = store.meshKey().orElseThrow(() ->
-                new MeshSecurityException(MeshSecurityException.Reason.NOT_AUTHORIZED, "only the founder can admit members"));
         X509Certificate root = store.root();
-        X509Certificate member = MeshCertificates.member(root, meshKey, c.key(), MeshStore.MEMBERSHIP);
+        X509Certificate member;
+        String intermediate = "";
         try {
+            Optional<PrivateKey> meshKey = store.meshKey();
+            Optional<X509Certificate> admin = store.adminCertificate();
+            if (meshKey.isPresent()) {
+                member = MeshCertificates.member(root, meshKey.get(), c.key(), MeshStore.MEMBERSHIP);
+            } else if (admin.isPresent() && issuer != null) {
+                member = MeshCertificates.member(admin.get(), issuer.privateKey(), c.key(), MeshStore.MEMBERSHIP);
+                intermediate = Base64.getEncoder().encodeToString(admin.get().getEncoded());
+            } else {
+                throw new MeshSecurityException(MeshSecurityException.Reason.NOT_AUTHORIZED,
+                        "only the founder or an admin can admit members");
+            }
             return new Grant(mesh.meshId(), mesh.name(), Base64.getEncoder().encodeToString(root.getEncoded()),
-                    Base64.getEncoder().encodeToString(member.getEncoded()));
+                    Base64.getEncoder().encodeToString(member.getEncoded()), intermediate);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }
@@ -196,10 +226,11 @@ public final class Joins {
         if (c.invite() == null) {
             throw new MeshSecurityException(MeshSecurityException.Reason.NOT_AUTHORIZED, "a join without an invite waits for approval");
         }
-        store.meshKey().orElseThrow(() ->
-                new MeshSecurityException(MeshSecurityException.Reason.NOT_AUTHORIZED, "only the founder can admit members"));
+        if (store.meshKey().isEmpty() && store.adminCertificate().isEmpty()) {
+            throw new MeshSecurityException(MeshSecurityException.Reason.NOT_AUTHORIZED, "only the founder or an admin can admit members");
+        }
         invites.redeem(c.invite().id(), now);
-        return grant(c, store);
+        return grant(c, store, issuer);
     }
 
     /**
@@ -260,13 +291,23 @@ public final class Joins {
         } catch (GeneralSecurityException | IllegalArgumentException e) {
             throw new MeshSecurityException(MeshSecurityException.Reason.MALFORMED, "a corrupt grant: " + e.getMessage());
         }
+        Optional<X509Certificate> intermediate = Optional.empty();
+        if (!g.intermediate().isEmpty()) {
+            try {
+                intermediate = Optional.of((X509Certificate) CertificateFactory.getInstance("X.509")
+                        .generateCertificate(new ByteArrayInputStream(Base64.getDecoder().decode(g.intermediate()))));
+            } catch (GeneralSecurityException | IllegalArgumentException e) {
+                throw new MeshSecurityException(MeshSecurityException.Reason.MALFORMED, "a corrupt grant: " + e.getMessage());
+            }
+        }
         if (!root.equals(pinned)) {
             throw new MeshSecurityException(MeshSecurityException.Reason.WRONG_MESH, "the grant's root is not the one the invite pinned");
         }
-        String nodeId = MeshCertificates.verify(List.of(member), root, Set.of(), now);
+        List<X509Certificate> chain = intermediate.isPresent() ? List.of(member, intermediate.get()) : List.of(member);
+        String nodeId = MeshCertificates.verify(chain, root, Set.of(), now);
         if (!nodeId.equals(joiner.nodeId())) {
             throw new MeshSecurityException(MeshSecurityException.Reason.FORGED, "the grant is for node " + nodeId + ", not this node");
         }
-        return store.adopt(root, member, meshName);
+        return store.adopt(root, member, intermediate, meshName);
     }
 }

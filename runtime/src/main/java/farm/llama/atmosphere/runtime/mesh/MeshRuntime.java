@@ -86,6 +86,7 @@ public final class MeshRuntime implements AutoCloseable {
     private final Map<String, Peer> peers = new ConcurrentHashMap<>();
     private final Map<String, MemberState> states = new ConcurrentHashMap<>();
     private final Map<String, Long> lastHeard = new ConcurrentHashMap<>();
+    private final Map<String, byte[]> leaves = new ConcurrentHashMap<>();
     private final Map<String, Long> capabilities = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> linkRefusals = new ConcurrentHashMap<>();
     private volatile Thread ticker;
@@ -318,6 +319,7 @@ public final class MeshRuntime implements AutoCloseable {
             return;
         }
         lastHeard.put(v.sender(), clock.millis());
+        leaves.put(v.sender(), v.envelope().chain().get(0));
         switch (v.envelope().type()) {
             case "revocation" -> {
                 try {
@@ -459,6 +461,23 @@ public final class MeshRuntime implements AutoCloseable {
         Map<String, MemberState> m = new LinkedHashMap<>(states);
         m.put(identity.nodeId(), MemberState.ALIVE);
         return m;
+    }
+
+    /**
+     * @param member a member
+     * @return the membership certificate it last signed a verified message with, if any
+     */
+    public Optional<X509Certificate> certificateOf(String member) {
+        byte[] der = leaves.get(member);
+        if (der == null) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of((X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
+                    .generateCertificate(new java.io.ByteArrayInputStream(der)));
+        } catch (java.security.GeneralSecurityException e) {
+            return Optional.empty();
+        }
     }
 
     /** @return when a verified message last came from a member, ms since the epoch, or 0 */

@@ -91,6 +91,7 @@ public final class MeshService implements AutoCloseable {
     private final Map<String, Pending> pending = new ConcurrentHashMap<>();
     private final Map<String, Approved> approved = new ConcurrentHashMap<>();
     private final Map<String, Long> asked = new ConcurrentHashMap<>();
+    private final Map<String, String> roles = new ConcurrentHashMap<>();
     private final Map<String, Long> joinCounts = new ConcurrentHashMap<>(Map.of("granted", 0L, "denied", 0L));
     private volatile MeshRuntime runtime;
     private volatile Revocations revocations;
@@ -163,7 +164,7 @@ public final class MeshService implements AutoCloseable {
         invites = new Invites(store.dir());
         known.clear();
         loadMembers(store.dir()).forEach(m -> known.put(m.nodeId(), m));
-        List<java.security.cert.X509Certificate> chain = List.of(store.member());
+        List<java.security.cert.X509Certificate> chain = store.chain();
         java.security.cert.X509Certificate root = store.root();
         MeshRuntime[] self = new MeshRuntime[1];
         Revocations rev = revocations;
@@ -323,7 +324,7 @@ public final class MeshService implements AutoCloseable {
             caps.add(m);
         }
         String body = Json.write(caps);
-        String digest = sha256(nodeName + "\n" + body);
+        String digest = sha256(nodeName + "\n" + role() + "\n" + body);
         if (digest.equals(profileDigest)) {
             return;
         }
@@ -333,11 +334,20 @@ public final class MeshService implements AutoCloseable {
         p.put("name", nodeName);
         p.put("endpoint", endpoint());
         p.put("version", version);
+        p.put("role", role());
         p.set("capabilities", Json.MAPPER.valueToTree(caps));
         profileJson = Json.write(p);
         profileDigest = digest;
         profileVersion = version;
         rt.publishCapabilities(version);
+    }
+
+    private String role() {
+        try {
+            return store.info().map(MeshStore.MeshInfo::role).orElse("");
+        } catch (RuntimeException e) {
+            return "";
+        }
     }
 
     private static String sha256(String s) {
@@ -368,6 +378,8 @@ public final class MeshService implements AutoCloseable {
                     }
                 }
                 case "profile" -> learnProfile(v.sender(), v.envelope().payload());
+                case "admin.grant" -> adminGranted(v.sender(), v.envelope().payload());
+                case "admin.withdraw" -> adminWithdrawn(v.sender(), v.envelope().payload());
                 default -> LOG.log(System.Logger.Level.DEBUG, "ignored a '" + v.envelope().type() + "' message from " + v.sender());
             }
         }
@@ -404,12 +416,109 @@ public final class MeshService implements AutoCloseable {
             caps.add(Json.MAPPER.convertValue(c, Json.MAPPER.getTypeFactory().constructMapType(LinkedHashMap.class, String.class, Object.class)));
         }
         String name = p.path("name").asText("");
+        roles.put(sender, p.path("role").asText("member"));
         String endpoint = k != null && !k.endpoint().isEmpty() ? k.endpoint() : p.path("endpoint").asText("");
         known.put(sender, new KnownMember(sender, name, endpoint, k == null ? "alive" : k.state(),
                 Math.max(clock.millis(), k == null ? 0 : k.lastSeen()), version, List.copyOf(caps)));
         dirty = true;
         events.accept(new NodeEvent("mesh.capabilities", Instant.now(), Map.of("nodeId", sender, "name", name,
                 "version", version, "capabilities", caps.size())));
+    }
+
+    // ---- admins ----
+
+    private static byte[] withdrawal(String meshId, String node, String at) {
+        return ("admin-withdraw|" + meshId + "|" + node + "|" + at).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * The founder makes a member an admin (an intermediate certificate for the member's key, path
+     * length 0) or withdraws the role. The member must be reachable: the certificate is delivered
+     * over the mesh, and the member stores it.
+     *
+     * @param nodeId the member
+     * @param remove withdraw the role instead
+     * @return what was done
+     */
+    public Map<String, Object> admin(String nodeId, boolean remove) {
+        var key = store.meshKey().orElseThrow(() -> new AtmosphereException("Only the founder (holder of the mesh key) can grant or withdraw the admin role."));
+        MeshRuntime rt = runtime;
+        if (rt == null) {
+            throw new AtmosphereException("The mesh is not running here; start the node with 'atmosphere serve'.");
+        }
+        if (nodeId.equals(identity.nodeId())) {
+            throw new AtmosphereException("The founder holds the mesh key; it needs no admin role.");
+        }
+        MemberState state = rt.members().get(nodeId);
+        if (state != MemberState.ALIVE && state != MemberState.SUSPECT) {
+            throw new AtmosphereException("Node " + nodeId + " is not a live member (" + (state == null ? "unknown" : state.name().toLowerCase(java.util.Locale.ROOT))
+                    + "). 'atmosphere mesh members' lists them.");
+        }
+        java.security.cert.X509Certificate root = store.root();
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("nodeId", nodeId);
+        try {
+            if (remove) {
+                String at = clock.instant().toString();
+                java.security.Signature sig = java.security.Signature.getInstance("Ed25519");
+                sig.initSign(key);
+                sig.update(withdrawal(MeshCertificates.meshIdOf(root), nodeId, at));
+                ObjectNode w = Json.MAPPER.createObjectNode();
+                w.put("node", nodeId);
+                w.put("at", at);
+                w.put("signature", java.util.Base64.getEncoder().encodeToString(sig.sign()));
+                rt.send(nodeId, "admin.withdraw", Json.write(w).getBytes(StandardCharsets.UTF_8));
+                out.put("role", "member");
+            } else {
+                java.security.cert.X509Certificate member = rt.certificateOf(nodeId).orElseThrow(() ->
+                        new AtmosphereException("No message from " + nodeId + " has arrived yet; try again in a moment."));
+                java.security.cert.X509Certificate admin = MeshCertificates.admin(root, key, member.getPublicKey(), MeshStore.MEMBERSHIP);
+                rt.send(nodeId, "admin.grant", java.util.Base64.getEncoder().encodeToString(admin.getEncoded()).getBytes(StandardCharsets.UTF_8));
+                out.put("role", "admin");
+                out.put("expires", admin.getNotAfter().toInstant().toString());
+            }
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+        events.accept(new NodeEvent("mesh.admin", Instant.now(), Map.copyOf(out)));
+        return out;
+    }
+
+    private void adminGranted(String sender, byte[] payload) {
+        try {
+            java.security.cert.X509Certificate cert = (java.security.cert.X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
+                    .generateCertificate(new java.io.ByteArrayInputStream(java.util.Base64.getDecoder().decode(payload)));
+            // whoever delivers it, only the mesh key can have signed an admin certificate for this node's key
+            String node = MeshCertificates.verify(List.of(cert), store.root(), revocations.revoked(), clock.instant());
+            if (!node.equals(identity.nodeId()) || cert.getBasicConstraints() < 0
+                    || !cert.getPublicKey().equals(identity.publicKey())) {
+                LOG.log(System.Logger.Level.WARNING, "ignored an admin certificate from " + sender + " that is not for this node");
+                return;
+            }
+            store.setAdmin(Optional.of(cert));
+            LOG.log(System.Logger.Level.INFO, "this node is now an admin of the mesh: it can invite, approve and revoke");
+            events.accept(new NodeEvent("mesh.role", Instant.now(), Map.of("role", "admin")));
+        } catch (java.security.GeneralSecurityException | IllegalArgumentException | MeshSecurityException e) {
+            LOG.log(System.Logger.Level.WARNING, "refused an admin certificate from " + sender + ": " + e.getMessage());
+        }
+    }
+
+    private void adminWithdrawn(String sender, byte[] payload) {
+        try {
+            JsonNode w = Json.parse(new String(payload, StandardCharsets.UTF_8));
+            java.security.Signature sig = java.security.Signature.getInstance("Ed25519");
+            sig.initVerify(store.root().getPublicKey());
+            sig.update(withdrawal(MeshCertificates.meshIdOf(store.root()), w.path("node").asText(), w.path("at").asText()));
+            if (!w.path("node").asText().equals(identity.nodeId()) || !sig.verify(java.util.Base64.getDecoder().decode(w.path("signature").asText()))) {
+                LOG.log(System.Logger.Level.WARNING, "ignored an admin withdrawal from " + sender + " not signed by the mesh key");
+                return;
+            }
+            store.setAdmin(Optional.empty());
+            LOG.log(System.Logger.Level.INFO, "the founder withdrew this node's admin role");
+            events.accept(new NodeEvent("mesh.role", Instant.now(), Map.of("role", "member")));
+        } catch (java.security.GeneralSecurityException | IllegalArgumentException e) {
+            LOG.log(System.Logger.Level.WARNING, "refused an admin withdrawal from " + sender + ": " + e.getMessage());
+        }
     }
 
     // ---- joins (on the issuer) ----
@@ -441,9 +550,9 @@ public final class MeshService implements AutoCloseable {
         Joins.Checked checked;
         try {
             checked = Joins.check(request, identity, store, revocations.revoked(), clock.instant());
-            if (store.meshKey().isEmpty()) {
+            if (store.meshKey().isEmpty() && store.adminCertificate().isEmpty()) {
                 throw new MeshSecurityException(MeshSecurityException.Reason.NOT_AUTHORIZED,
-                        "this member cannot admit members; join with an invite from the mesh's founder");
+                        "this member cannot admit members; join through the founder or an admin");
             }
         } catch (MeshSecurityException e) {
             refuse(link, e.reason().name().toLowerCase(java.util.Locale.ROOT), e.getMessage());
@@ -482,7 +591,7 @@ public final class MeshService implements AutoCloseable {
     }
 
     private ObjectNode admit(Joins.Checked checked, String endpoint) {
-        Joins.Grant grant = Joins.grant(checked, store);
+        Joins.Grant grant = Joins.grant(checked, store, identity);
         String nodeId = checked.request().nodeId();
         ObjectNode answer = Json.MAPPER.createObjectNode();
         answer.put("status", "granted");
@@ -603,6 +712,7 @@ public final class MeshService implements AutoCloseable {
         me.put("nodeId", identity.nodeId());
         me.put("name", nodeName);
         me.put("state", "alive");
+        me.put("role", role());
         me.put("self", true);
         me.put("address", endpoint());
         me.put("transport", rt == null ? "" : rt.transportType());
@@ -622,6 +732,7 @@ public final class MeshService implements AutoCloseable {
             m.put("nodeId", k.nodeId());
             m.put("name", k.name());
             m.put("state", s == null ? k.state() : s.name().toLowerCase(java.util.Locale.ROOT));
+            m.put("role", roles.getOrDefault(k.nodeId(), ""));
             m.put("self", false);
             m.put("address", rt != null && !rt.addressOf(k.nodeId()).isEmpty() ? rt.addressOf(k.nodeId()) : k.endpoint());
             m.put("transport", rt == null ? "" : rt.transportType());
@@ -684,9 +795,16 @@ public final class MeshService implements AutoCloseable {
         if (nodeId.equals(identity.nodeId())) {
             throw new AtmosphereException("A node cannot revoke itself; use 'atmosphere mesh leave'.");
         }
-        var key = store.meshKey().orElseThrow(() -> new AtmosphereException("Only the founder (holder of the mesh key) can revoke."));
         Revocations rev = revocations != null ? revocations : new Revocations(store.dir());
-        Revocations.Revocation r = rev.revokeAsFounder(store.root(), key, nodeId);
+        Revocations.Revocation r;
+        var key = store.meshKey();
+        if (key.isPresent()) {
+            r = rev.revokeAsFounder(store.root(), key.get(), nodeId);
+        } else {
+            var admin = store.adminCertificate().orElseThrow(() ->
+                    new AtmosphereException("Only the founder or an admin can revoke; this node is a member."));
+            r = rev.revokeAsAdmin(store.root(), admin, identity, nodeId);
+        }
         MeshRuntime rt = runtime;
         if (rt != null) {
             rt.revoke(r);

@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
 
@@ -136,11 +137,30 @@ public final class MeshStore {
      * @throws AtmosphereException if this node already belongs to a mesh
      */
     synchronized MeshInfo adopt(X509Certificate root, X509Certificate member, String name) {
+        return adopt(root, member, Optional.empty(), name);
+    }
+
+    /**
+     * Stores a membership granted by the founder or an admin.
+     *
+     * @param root the mesh root to pin
+     * @param member this node's membership certificate
+     * @param intermediate the admin certificate that signed it, if an admin did
+     * @param name the mesh name
+     * @return the mesh joined
+     */
+    synchronized MeshInfo adopt(X509Certificate root, X509Certificate member, Optional<X509Certificate> intermediate, String name) {
         requireNoMesh();
         try {
             Files.createDirectories(dir);
+            // a stale intermediate from an interrupted earlier join must not be mistaken for this one's
+            Files.deleteIfExists(dir.resolve("intermediate.pem"));
+            Files.deleteIfExists(dir.resolve("admin.pem"));
             AtomicFiles.writeString(dir.resolve("root.pem"), pem(root), AtomicFiles.SHARED);
             AtomicFiles.writeString(dir.resolve("member.pem"), pem(member), AtomicFiles.SHARED);
+            if (intermediate.isPresent()) {
+                AtomicFiles.writeString(dir.resolve("intermediate.pem"), pem(intermediate.get()), AtomicFiles.SHARED);
+            }
             ObjectNode info = Json.MAPPER.createObjectNode();
             info.put("format", FORMAT);
             info.put("meshId", MeshCertificates.meshIdOf(root));
@@ -171,6 +191,43 @@ public final class MeshStore {
     /** @return this node's membership certificate */
     public X509Certificate member() {
         return certificate(dir.resolve("member.pem"));
+    }
+
+    /** @return this node's membership chain, leaf first (with the admin certificate that signed it, if any) */
+    public List<X509Certificate> chain() {
+        Path intermediate = dir.resolve("intermediate.pem");
+        return Files.exists(intermediate) ? List.of(member(), certificate(intermediate)) : List.of(member());
+    }
+
+    /** @return this node's admin certificate, if the founder made it an admin */
+    public Optional<X509Certificate> adminCertificate() {
+        Path file = dir.resolve("admin.pem");
+        return Files.exists(file) ? Optional.of(certificate(file)) : Optional.empty();
+    }
+
+    /**
+     * Makes this node an admin (or a member again).
+     *
+     * @param admin the admin certificate the founder issued for this node's key, or empty to drop the role
+     * @throws AtmosphereException if this node is in no mesh or is the founder
+     */
+    public synchronized void setAdmin(Optional<X509Certificate> admin) {
+        MeshInfo info = info().orElseThrow(() -> new AtmosphereException("This node is not in a mesh."));
+        if (info.role().equals("founder")) {
+            throw new AtmosphereException("The founder holds the mesh key; it needs no admin role.");
+        }
+        try {
+            if (admin.isPresent()) {
+                AtomicFiles.writeString(dir.resolve("admin.pem"), pem(admin.get()), AtomicFiles.SHARED);
+            } else {
+                Files.deleteIfExists(dir.resolve("admin.pem"));
+            }
+            ObjectNode m = (ObjectNode) Json.parse(Files.readString(dir.resolve("mesh.json")));
+            m.put("role", admin.isPresent() ? "admin" : "member");
+            AtomicFiles.writeString(dir.resolve("mesh.json"), Json.pretty(m) + "\n", AtomicFiles.SHARED);
+        } catch (IOException | GeneralSecurityException e) {
+            throw new AtmosphereException("Cannot store the admin role under " + dir + ": " + e.getMessage(), e);
+        }
     }
 
     /** @return the mesh private key, if this node is the founder */
