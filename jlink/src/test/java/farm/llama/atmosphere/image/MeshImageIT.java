@@ -9,6 +9,10 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -101,6 +105,38 @@ class MeshImageIT {
             Output out = new Output(serving.getInputStream());
             out.await(t -> t.contains("serving on http://"), name + " serving");
             nodeId = JSON.readTree(ok("status", "--json").out()).path("nodeId").asText();
+        }
+
+        void killDuringInviteWrites() throws Exception {
+            JsonNode node = JSON.readTree(Files.readString(data.resolve("node.json")));
+            URI base = URI.create(node.path("address").asText());
+            String token = Files.readString(data.resolve("admin.token")).trim();
+            HttpClient http = HttpClient.newHttpClient();
+            java.util.concurrent.atomic.AtomicInteger written = new java.util.concurrent.atomic.AtomicInteger();
+            Thread writer = Thread.ofVirtual().start(() -> {
+                while (serving.isAlive()) {
+                    try {
+                        HttpResponse<String> r = http.send(HttpRequest.newBuilder(base.resolve("/api/v1/mesh/invites"))
+                                .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+                                .POST(HttpRequest.BodyPublishers.ofString("{\"ttl\":\"1h\",\"uses\":1}")).build(),
+                                HttpResponse.BodyHandlers.ofString());
+                        if (r.statusCode() == 200) {
+                            written.incrementAndGet();
+                        }
+                    } catch (IOException | InterruptedException e) {
+                        return;
+                    }
+                }
+            });
+            long end = System.nanoTime() + WAIT.toNanos();
+            while (written.get() < 20 && System.nanoTime() < end) {
+                Thread.sleep(10);
+            }
+            assertTrue(written.get() >= 20, "invites were being written");
+            serving.destroyForcibly();
+            serving.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS);
+            writer.join();
+            JSON.readTree(Files.readString(data.resolve("mesh/invites.json"))); // whole, not torn
         }
 
         JsonNode members() throws Exception {
@@ -253,6 +289,15 @@ class MeshImageIT {
         assertEquals(bCert, Files.readString(b.data.resolve("mesh/member.pem")));
         a.awaitState(b.nodeId, "alive");
         c.awaitState(b.nodeId, "alive");
+
+        // kill -9 in the middle of state changes (invites written one after another): it comes back whole
+        a.killDuringInviteWrites();
+        a.serve();
+        JsonNode status = JSON.readTree(a.ok("mesh", "status", "--json").out());
+        assertEquals("founder", status.path("role").asText(), status.toString());
+        a.ok("mesh", "invite");
+        a.awaitState(b.nodeId, "alive");
+        a.awaitState(c.nodeId, "alive");
 
         // leave: announced, then the local state is gone
         c.ok("mesh", "leave");
