@@ -3,7 +3,7 @@ package farm.llama.atmosphere.bench;
 /**
  * Benchmark harness entry point: {@code routing} (decision latency at 100, 1 000 and 20 000
  * capabilities), {@code proxy} (the same requests to a test backend directly and through a node,
- * side by side), or {@code all}. Results print as Markdown tables for BENCHMARKS.md.
+ * side by side), {@code mesh} (join and failure detection between image processes), or {@code all}. Results print as Markdown tables for BENCHMARKS.md.
  */
 public final class Bench {
 
@@ -11,7 +11,7 @@ public final class Bench {
     }
 
     /**
-     * @param args {@code routing}, {@code proxy} or {@code all}
+     * @param args {@code routing}, {@code proxy}, {@code mesh} or {@code all}
      * @throws Exception on failure
      */
     public static void main(String[] args) throws Exception {
@@ -22,6 +22,9 @@ public final class Bench {
         }
         if (which.equals("proxy") || which.equals("all")) {
             ProxyBench.run();
+        }
+        if (which.equals("mesh") || which.equals("all")) {
+            MeshBench.run(Integer.getInteger("bench.trials", 3));
         }
     }
 

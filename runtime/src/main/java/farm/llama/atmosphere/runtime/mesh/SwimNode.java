@@ -406,6 +406,10 @@ public final class SwimNode {
         double min = config.suspicionMult() * Math.max(1, Math.log10(n)) * config.probeInterval().toMillis();
         double max = config.suspicionMaxMult() * min;
         int k = config.indirectChecks();
+        if (n - 2 < k) {
+            // too few members to ever collect k independent confirmations (memberlist does the same)
+            return (long) min;
+        }
         double t = max - (max - min) * Math.log(confirmations + 1) / Math.log(k + 1);
         return (long) Math.max(min, t);
     }
