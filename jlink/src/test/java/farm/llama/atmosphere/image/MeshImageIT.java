@@ -28,7 +28,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Several node processes of the built image on loopback, each with its own data dir, API port and
  * mesh port, driven only through the CLI as a person would: create, invite, join with and without
- * approval, deny, members, {@code kill -9} seen as dead, restart with the same membership, leave,
+ * approval, deny, members with capabilities, an admin admitting while the founder is stopped,
+ * {@code kill -9} seen as dead, restart with the same membership, leave,
  * revoke. Fast protocol timers come from each node's config.
  */
 class MeshImageIT {
@@ -39,6 +40,7 @@ class MeshImageIT {
     private Path work;
     private Path launcher;
     private final List<Process> processes = new ArrayList<>();
+    private final List<AutoCloseable> closing = new ArrayList<>();
 
     /** What a command printed. */
     record Result(int code, String out, String err) {
@@ -53,6 +55,10 @@ class MeshImageIT {
         String nodeId;
 
         NodeDir(String name) throws IOException {
+            this(name, "");
+        }
+
+        NodeDir(String name, String extra) throws IOException {
             this.name = name;
             this.data = work.resolve(name);
             this.meshPort = freePort();
@@ -69,7 +75,7 @@ class MeshImageIT {
                         interval: PT0.2S
                       gossip:
                         interval: PT0.05S
-                    """.formatted(name, meshPort));
+                    %s""".formatted(name, meshPort, extra));
         }
 
         ProcessBuilder command(List<String> args) {
@@ -141,6 +147,27 @@ class MeshImageIT {
 
         JsonNode members() throws Exception {
             return JSON.readTree(ok("mesh", "members", "--json").out()).path("members");
+        }
+
+        void awaitMember(String id, Predicate<JsonNode> check, String what) throws Exception {
+            long end = System.nanoTime() + WAIT.toNanos();
+            JsonNode last = null;
+            while (System.nanoTime() < end) {
+                for (JsonNode m : members()) {
+                    if (m.path("nodeId").asText().equals(id)) {
+                        last = m;
+                        if (check.test(m)) {
+                            return;
+                        }
+                    }
+                }
+                Thread.sleep(200);
+            }
+            throw new AssertionError(name + " never saw " + what + "; last: " + last);
+        }
+
+        void awaitMe(Predicate<JsonNode> check, String what) throws Exception {
+            awaitMember(nodeId, check, what);
         }
 
         String stateOf(String id) {
@@ -226,15 +253,22 @@ class MeshImageIT {
     @AfterEach
     void stop() throws Exception {
         for (Process p : processes) {
-            p.destroyForcibly();
-            p.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS);
+            if (p != null) {
+                p.destroyForcibly();
+                p.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS);
+            }
+        }
+        for (AutoCloseable c : closing) {
+            c.close();
         }
         new ProcessBuilder("rm", "-rf", work.toString()).inheritIO().start().waitFor();
     }
 
     @Test
-    void fourNodeProcessesJoinApproveDenyDieRestartLeaveAndRevoke() throws Exception {
-        NodeDir a = new NodeDir("alpha");
+    void fourNodeProcessesJoinApproveDenyAdminDieRestartLeaveAndRevoke() throws Exception {
+        farm.llama.atmosphere.tests.FakeOllama ollama = new farm.llama.atmosphere.tests.FakeOllama();
+        closing.add(ollama);
+        NodeDir a = new NodeDir("alpha", "backends:\n  - type: ollama\n    url: " + ollama.url() + "\n");
         NodeDir b = new NodeDir("bravo");
         NodeDir c = new NodeDir("charlie");
         NodeDir d = new NodeDir("delta");
@@ -278,6 +312,23 @@ class MeshImageIT {
         String table = c.ok("mesh", "members").out();
         assertTrue(table.contains("alpha") && table.contains("bravo") && table.contains("websocket"), table);
         assertEquals("unknown", a.stateOf(d.nodeId));
+        // alpha's backend models are capabilities the others see
+        int aCaps = JSON.readTree(a.ok("backends", "--json").out()).path("backends").get(0).path("capabilities").asInt();
+        assertTrue(aCaps > 0);
+        c.awaitMember(a.nodeId, m -> m.path("capabilityCount").asInt() == aCaps, aCaps + " capabilities of alpha");
+
+        // admin: bravo admits delta with its own invite while the founder is stopped
+        a.ok("mesh", "admin", b.nodeId);
+        b.awaitMe(m -> m.path("role").asText().equals("admin"), "bravo an admin");
+        a.serving.destroy();
+        a.serving.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS);
+        String bToken = JSON.readTree(b.ok("mesh", "invite", "--json").out()).path("token").asText();
+        Result dJoined = d.ok("mesh", "join", bToken);
+        assertTrue(dJoined.out().contains("Joined mesh"), dJoined.out());
+        b.awaitState(d.nodeId, "alive");
+        c.awaitState(d.nodeId, "alive");
+        a.serve();
+        a.awaitState(d.nodeId, "alive");
 
         // kill -9: the others confirm bravo dead; restarted, it comes back with the same membership
         String bCert = Files.readString(b.data.resolve("mesh/member.pem"));

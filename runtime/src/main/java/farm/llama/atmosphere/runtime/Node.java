@@ -105,7 +105,7 @@ public final class Node implements NodeApi, AutoCloseable {
         routing.target(router);
         this.mesh = new farm.llama.atmosphere.runtime.mesh.MeshService(dataDir, identity, name,
                 farm.llama.atmosphere.runtime.mesh.MeshSettings.of(config.view().subtree("mesh")), this::createTransport,
-                discovery::capabilities, this::publish, clock);
+                discovery::capabilities, this::cost, this::publish, clock);
     }
 
     private Optional<farm.llama.atmosphere.spi.transport.Transport> createTransport() {

@@ -109,7 +109,10 @@ public final class ApiServer implements AutoCloseable {
                 .post("/api/v1/mesh/join", (req, res) -> json(res, api.meshJoin(field(req, "target"))))
                 .post("/api/v1/mesh/revoke", (req, res) -> json(res, api.meshRevoke(field(req, "nodeId"))))
                 .post("/api/v1/mesh/leave", (req, res) -> json(res, api.meshLeave()))
-                .post("/api/v1/mesh/admins", (req, res) -> json(res, api.meshAdmin(field(req, "nodeId"), bodyOf(req).path("remove").asBoolean(false))))
+                .post("/api/v1/mesh/admins", (req, res) -> {
+                    JsonNode b = bodyOf(req); // a request body can be read once
+                    json(res, api.meshAdmin(required(b, "nodeId"), b.path("remove").asBoolean(false)));
+                })
                 .post("/api/v1/route", this::route);
         new OpenAiApi(router).register(routing);
         routing.error(ApiError.class, (req, res, e) -> {
@@ -226,7 +229,11 @@ public final class ApiServer implements AutoCloseable {
     }
 
     private static String field(ServerRequest req, String name) {
-        String v = bodyOf(req).path(name).asText("");
+        return required(bodyOf(req), name);
+    }
+
+    private static String required(JsonNode body, String name) {
+        String v = body.path(name).asText("");
         if (v.isBlank()) {
             throw new ApiError(Status.BAD_REQUEST_400, "invalid_request_error", "missing_required_parameter", name,
                     "'" + name + "' is required");

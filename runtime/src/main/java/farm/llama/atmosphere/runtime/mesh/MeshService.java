@@ -84,6 +84,9 @@ public final class MeshService implements AutoCloseable {
     private final MeshSettings settings;
     private final Supplier<Optional<Transport>> transports;
     private final Supplier<List<Capability>> localCapabilities;
+    private final Supplier<Map<String, Object>> localCost;
+    private volatile String costDigest = "";
+    private volatile long costPublishedAt;
     private final Consumer<NodeEvent> events;
     private final Clock clock;
     private final MeshStore store;
@@ -92,6 +95,7 @@ public final class MeshService implements AutoCloseable {
     private final Map<String, Approved> approved = new ConcurrentHashMap<>();
     private final Map<String, Long> asked = new ConcurrentHashMap<>();
     private final Map<String, String> roles = new ConcurrentHashMap<>();
+    private final Map<String, Map<String, Object>> costs = new ConcurrentHashMap<>();
     private final Map<String, Long> joinCounts = new ConcurrentHashMap<>(Map.of("granted", 0L, "denied", 0L));
     private volatile MeshRuntime runtime;
     private volatile Revocations revocations;
@@ -110,18 +114,20 @@ public final class MeshService implements AutoCloseable {
      * @param settings {@code mesh.*}
      * @param transports makes the configured transport, if its plugin is installed
      * @param localCapabilities this node's capabilities, shared with the mesh
+     * @param localCost this node's cost factors, shared with the mesh (coarsened)
      * @param events where mesh events go
      * @param clock the clock
      */
     public MeshService(DataDir dataDir, Identity identity, String nodeName, MeshSettings settings,
                        Supplier<Optional<Transport>> transports, Supplier<List<Capability>> localCapabilities,
-                       Consumer<NodeEvent> events, Clock clock) {
+                       Supplier<Map<String, Object>> localCost, Consumer<NodeEvent> events, Clock clock) {
         this.dataDir = dataDir;
         this.identity = identity;
         this.nodeName = nodeName;
         this.settings = settings;
         this.transports = transports;
         this.localCapabilities = localCapabilities;
+        this.localCost = localCost;
         this.events = events;
         this.clock = clock;
         this.store = new MeshStore(dataDir);
@@ -325,21 +331,51 @@ public final class MeshService implements AutoCloseable {
         }
         String body = Json.write(caps);
         String digest = sha256(nodeName + "\n" + role() + "\n" + body);
-        if (digest.equals(profileDigest)) {
+        Map<String, Object> cost = coarse(localCost.get());
+        String costNow = sha256(Json.write(cost));
+        long now = clock.millis();
+        boolean costMoved = !costNow.equals(costDigest) && now - costPublishedAt >= COST_REPUBLISH.toMillis();
+        if (digest.equals(profileDigest) && !costMoved) {
             return;
         }
-        long version = Math.max(profileVersion + 1, clock.millis());
+        long version = Math.max(profileVersion + 1, now);
         ObjectNode p = Json.MAPPER.createObjectNode();
         p.put("nodeId", identity.nodeId());
         p.put("name", nodeName);
         p.put("endpoint", endpoint());
         p.put("version", version);
         p.put("role", role());
+        p.set("cost", Json.MAPPER.valueToTree(cost));
         p.set("capabilities", Json.MAPPER.valueToTree(caps));
         profileJson = Json.write(p);
         profileDigest = digest;
+        costDigest = costNow;
+        costPublishedAt = now;
         profileVersion = version;
         rt.publishCapabilities(version);
+    }
+
+    /** Cost factors change all the time; the mesh hears of a change at most this often. */
+    private static final Duration COST_REPUBLISH = Duration.ofSeconds(10);
+
+    /**
+     * Coarsens cost factors so that noise does not republish the profile: percentages to tens,
+     * loads and multipliers to two significant steps.
+     */
+    static Map<String, Object> coarse(Map<String, Object> cost) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        cost.forEach((k, v) -> {
+            if (k.equals("nodeId") || k.equals("multipliers")) {
+                return;
+            }
+            if (v instanceof Number n) {
+                double d = n.doubleValue();
+                out.put(k, k.endsWith("Percent") ? Math.round(d / 10) * 10.0 : Math.round(d * 4) / 4.0);
+            } else {
+                out.put(k, v);
+            }
+        });
+        return out;
     }
 
     private String role() {
@@ -417,6 +453,10 @@ public final class MeshService implements AutoCloseable {
         }
         String name = p.path("name").asText("");
         roles.put(sender, p.path("role").asText("member"));
+        if (p.has("cost")) {
+            costs.put(sender, Json.MAPPER.convertValue(p.path("cost"),
+                    Json.MAPPER.getTypeFactory().constructMapType(LinkedHashMap.class, String.class, Object.class)));
+        }
         String endpoint = k != null && !k.endpoint().isEmpty() ? k.endpoint() : p.path("endpoint").asText("");
         known.put(sender, new KnownMember(sender, name, endpoint, k == null ? "alive" : k.state(),
                 Math.max(clock.millis(), k == null ? 0 : k.lastSeen()), version, List.copyOf(caps)));
@@ -718,6 +758,7 @@ public final class MeshService implements AutoCloseable {
         me.put("transport", rt == null ? "" : rt.transportType());
         me.put("lastSeen", Instant.ofEpochMilli(clock.millis()).toString());
         me.put("capabilityCount", localCapabilities.get().size());
+        me.put("cost", coarse(localCost.get()));
         out.add(me);
         Map<String, MemberState> live = rt == null ? Map.of() : rt.members();
         List<KnownMember> others = new ArrayList<>(known.values());
@@ -739,6 +780,7 @@ public final class MeshService implements AutoCloseable {
             long seen = Math.max(heard, k.lastSeen());
             m.put("lastSeen", seen == 0 ? null : Instant.ofEpochMilli(seen).toString());
             m.put("capabilityCount", k.capabilities().size());
+            m.put("cost", costs.getOrDefault(k.nodeId(), Map.of()));
             m.put("capabilities", k.capabilities());
             out.add(m);
         }
