@@ -19,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -120,41 +119,6 @@ class ImageIT {
         }
     }
 
-    /** Collects a process's output as it arrives, so a test can wait for text. */
-    static final class Output {
-        private final StringBuffer text = new StringBuffer();
-
-        Output(InputStream in) {
-            Thread.ofVirtual().start(() -> {
-                byte[] buf = new byte[4096];
-                try {
-                    int n;
-                    while ((n = in.read(buf)) > 0) {
-                        text.append(new String(buf, 0, n, StandardCharsets.UTF_8));
-                    }
-                } catch (IOException e) {
-                    // closed
-                }
-            });
-        }
-
-        String await(Predicate<String> done, String what) throws InterruptedException {
-            long end = System.nanoTime() + WAIT.toNanos();
-            while (System.nanoTime() < end) {
-                String now = text.toString();
-                if (done.test(now)) {
-                    return now;
-                }
-                Thread.sleep(50);
-            }
-            throw new AssertionError("timed out waiting for " + what + "; output so far:\n" + text);
-        }
-
-        String text() {
-            return text.toString();
-        }
-    }
-
     private static String http(int port, String method, String path, String host, String headers) throws IOException {
         try (Socket s = new Socket("127.0.0.1", port)) {
             s.setSoTimeout(20_000);
@@ -227,8 +191,8 @@ class ImageIT {
     @Order(4)
     void serveHealthGuardsSecondServeAndSigterm() throws Exception {
         Process node = atmosphere(List.of("serve", "--port", "0")).start();
-        Output out = new Output(node.getInputStream());
-        Output err = new Output(node.getErrorStream());
+        ProcessOutput out = new ProcessOutput(node.getInputStream());
+        ProcessOutput err = new ProcessOutput(node.getErrorStream());
         try {
             String banner = out.await(t -> t.contains("serving on http://"), "the serve banner");
             Matcher m = Pattern.compile("serving on http://127\\.0\\.0\\.1:(\\d+)").matcher(banner);
@@ -273,7 +237,7 @@ class ImageIT {
         pb.environment().put("TERM", "xterm");
         pb.redirectErrorStream(true);
         Process shell = pb.start();
-        Output out = new Output(shell.getInputStream());
+        ProcessOutput out = new ProcessOutput(shell.getInputStream());
         OutputStream keys = shell.getOutputStream();
         try {
             out.await(t -> t.contains("atmosphere> "), "the prompt");
@@ -315,7 +279,7 @@ class ImageIT {
         Process p = atmosphere(List.of()).start();
         p.getOutputStream().write("tool list\nexit\n".getBytes(StandardCharsets.UTF_8));
         p.getOutputStream().close();
-        Output out = new Output(p.getInputStream());
+        ProcessOutput out = new ProcessOutput(p.getInputStream());
         assertTrue(p.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS));
         Thread.sleep(100);
         assertEquals(0, p.exitValue());
@@ -342,7 +306,7 @@ class ImageIT {
             assertTrue(chat.out().contains("/ollama@127.0.0.1:"), "the route is shown: " + chat.out());
 
             Process node = atmosphere(List.of("serve", "--port", "0")).start();
-            Output out = new Output(node.getInputStream());
+            ProcessOutput out = new ProcessOutput(node.getInputStream());
             try {
                 Matcher m = Pattern.compile("serving on http://127\\.0\\.0\\.1:(\\d+)")
                         .matcher(out.await(t -> t.contains("serving on http://"), "the serve banner"));
@@ -388,7 +352,7 @@ class ImageIT {
             // not inheritIO: the forked test JVM's stdout belongs to failsafe
             Process install = new ProcessBuilder("npm", "install", "--no-audit", "--no-fund", "--loglevel=error")
                     .directory(tests.toFile()).redirectErrorStream(true).start();
-            Output log = new Output(install.getInputStream());
+            ProcessOutput log = new ProcessOutput(install.getInputStream());
             assertTrue(install.waitFor(300, TimeUnit.SECONDS), "npm install timed out");
             assertEquals(0, install.exitValue(), "npm install of the openai client failed: " + log.text());
         }
@@ -397,7 +361,7 @@ class ImageIT {
             Files.writeString(dataDir.resolve("config.yaml"), "discovery:\n  probe-default-ports: false\n"
                     + "backends:\n  - type: ollama\n    url: " + ollama.url() + "\n  - type: openai\n    url: " + openai.url() + "/v1\n");
             Process node = atmosphere(List.of("serve", "--port", "0")).start();
-            Output out = new Output(node.getInputStream());
+            ProcessOutput out = new ProcessOutput(node.getInputStream());
             try {
                 Matcher m = Pattern.compile("serving on (http://127\\.0\\.0\\.1:\\d+)")
                         .matcher(out.await(t -> t.contains("serving on http://"), "the serve banner"));
@@ -413,7 +377,7 @@ class ImageIT {
                         .redirectErrorStream(true);
                 pb.environment().put("ATMOSPHERE_URL", base + "/v1");
                 Process js = pb.start();
-                Output report = new Output(js.getInputStream());
+                ProcessOutput report = new ProcessOutput(js.getInputStream());
                 assertTrue(js.waitFor(120, TimeUnit.SECONDS), "the node client tests did not finish");
                 Thread.sleep(200);
                 assertEquals(0, js.exitValue(), report.text());

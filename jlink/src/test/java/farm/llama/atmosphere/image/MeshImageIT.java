@@ -108,7 +108,7 @@ class MeshImageIT {
         void serve() throws Exception {
             serving = command(List.of("serve", "--port", "0")).redirectErrorStream(true).start();
             processes.add(serving);
-            Output out = new Output(serving.getInputStream());
+            ProcessOutput out = new ProcessOutput(serving.getInputStream());
             out.await(t -> t.contains("serving on http://"), name + " serving");
             nodeId = JSON.readTree(ok("status", "--json").out()).path("nodeId").asText();
         }
@@ -197,37 +197,6 @@ class MeshImageIT {
         }
     }
 
-    /** Collects a process's output as it arrives. */
-    static final class Output {
-        private final StringBuffer text = new StringBuffer();
-
-        Output(InputStream in) {
-            Thread.ofVirtual().start(() -> {
-                byte[] buf = new byte[4096];
-                try {
-                    int n;
-                    while ((n = in.read(buf)) > 0) {
-                        text.append(new String(buf, 0, n, StandardCharsets.UTF_8));
-                    }
-                } catch (IOException e) {
-                    // closed
-                }
-            });
-        }
-
-        String await(Predicate<String> done, String what) throws InterruptedException {
-            long end = System.nanoTime() + WAIT.toNanos();
-            while (System.nanoTime() < end) {
-                String now = text.toString();
-                if (done.test(now)) {
-                    return now;
-                }
-                Thread.sleep(50);
-            }
-            throw new AssertionError("timed out waiting for " + what + "; output so far:\n" + text);
-        }
-    }
-
     private static void copy(InputStream in, java.io.OutputStream out) {
         try {
             in.transferTo(out);
@@ -285,7 +254,7 @@ class MeshImageIT {
         // by address: waits until the owner approves
         Process cJoin = c.command(List.of("mesh", "join", "127.0.0.1:" + a.meshPort)).redirectErrorStream(true).start();
         processes.add(cJoin);
-        Output cOut = new Output(cJoin.getInputStream());
+        ProcessOutput cOut = new ProcessOutput(cJoin.getInputStream());
         cOut.await(t -> t.contains("Waiting for the mesh owner"), "charlie waiting for approval");
         String pending = a.ok("approve").out();
         assertTrue(pending.contains(c.nodeId) && pending.contains("charlie"), pending);
@@ -296,7 +265,7 @@ class MeshImageIT {
         // denied: the joiner is told, and stays out
         Process dJoin = d.command(List.of("mesh", "join", "127.0.0.1:" + a.meshPort)).redirectErrorStream(true).start();
         processes.add(dJoin);
-        Output dOut = new Output(dJoin.getInputStream());
+        ProcessOutput dOut = new ProcessOutput(dJoin.getInputStream());
         dOut.await(t -> t.contains("Waiting for the mesh owner"), "delta waiting for approval");
         a.ok("approve", d.nodeId, "--deny");
         assertTrue(dJoin.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS));
