@@ -106,6 +106,9 @@ public final class Node implements NodeApi, AutoCloseable {
         this.mesh = new farm.llama.atmosphere.runtime.mesh.MeshService(dataDir, identity, name,
                 farm.llama.atmosphere.runtime.mesh.MeshSettings.of(config.view().subtree("mesh")), this::createTransport,
                 discovery::capabilities, this::cost, this::publish, clock);
+        router.remoteBackends(mesh::remoteBackends);
+        mesh.serving((model, json, timeout) -> router.startChat(new ChatRequest(model, json, timeout),
+                new RouteQuery("", ChatRequests.needs(json), Optional.of(model)), true));
     }
 
     private Optional<farm.llama.atmosphere.spi.transport.Transport> createTransport() {

@@ -28,6 +28,45 @@ public final class BackendState {
     private final AtomicInteger inFlight = new AtomicInteger();
     private final int concurrency;
 
+    private volatile double nodeCost = -1;
+    private volatile double linkMs = -1;
+
+    /**
+     * A backend on another member, reached over the mesh: its capabilities are the member's, its
+     * client forwards over the transport.
+     *
+     * @param client the forwarding client (its info names the member)
+     * @param concurrency requests this node sends it at once
+     * @param capabilities the member's capabilities, already re-labelled for this node's router
+     * @param nodeCost the member's published overall cost factor
+     * @param linkMs the measured round trip to the member, or -1
+     * @return the state, up
+     */
+    public static BackendState remote(BackendClient client, int concurrency, List<Capability> capabilities, double nodeCost, double linkMs) {
+        BackendState s = new BackendState("mesh", client, concurrency);
+        s.capabilities = List.copyOf(capabilities);
+        s.up = true;
+        s.lastSeen = Instant.now();
+        s.nodeCost = nodeCost;
+        s.linkMs = linkMs;
+        return s;
+    }
+
+    /** @return whether this backend lives on another member */
+    public boolean remote() {
+        return type.equals("mesh");
+    }
+
+    /** @return the member's published overall cost factor (remote backends), or -1 */
+    public double nodeCost() {
+        return nodeCost;
+    }
+
+    /** @return the round trip to the member in ms (remote backends), or -1 */
+    public double linkMs() {
+        return linkMs;
+    }
+
     BackendState(String type, BackendClient client, int concurrency) {
         this.type = type;
         this.client = client;

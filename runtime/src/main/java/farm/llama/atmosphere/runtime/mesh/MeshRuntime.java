@@ -87,6 +87,7 @@ public final class MeshRuntime implements AutoCloseable {
     private final Map<String, MemberState> states = new ConcurrentHashMap<>();
     private final Map<String, Long> lastHeard = new ConcurrentHashMap<>();
     private final Map<String, byte[]> leaves = new ConcurrentHashMap<>();
+    private final Map<String, Double> rtt = new ConcurrentHashMap<>();
     private final Map<String, Long> capabilities = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> linkRefusals = new ConcurrentHashMap<>();
     private volatile Thread ticker;
@@ -117,6 +118,30 @@ public final class MeshRuntime implements AutoCloseable {
             } catch (java.util.concurrent.RejectedExecutionException e) {
                 queued.decrementAndGet();
             }
+        }
+
+        /** Opens the link now if there is none, in the caller's thread, so an unreachable member fails the caller at once. */
+        synchronized void ensureLink() {
+            Link l = link;
+            if (l != null && l.isOpen()) {
+                return;
+            }
+            link = transport.connect(endpoint);
+            pausedUntil = 0;
+        }
+
+        /** Like {@link #send} but waits (up to 30 s) while the queue is full instead of dropping: for streams. */
+        void sendWaiting(byte[] frame) {
+            long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (queued.get() >= MAX_QUEUE && System.nanoTime() < end && !closed) {
+                try {
+                    Thread.sleep(2);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+            send(frame);
         }
 
         private void write(byte[] frame) {
@@ -206,6 +231,11 @@ public final class MeshRuntime implements AutoCloseable {
             }
 
             @Override
+            public void acked(String member, long rttMs) {
+                rtt.merge(member, (double) rttMs, (old, sample) -> old * 0.7 + sample * 0.3);
+            }
+
+            @Override
             public void capabilitiesLearned(String observer, String member, long version, long now) {
                 capabilities.merge(member, version, Math::max);
                 extension.capabilitiesLearned(member, version);
@@ -280,6 +310,25 @@ public final class MeshRuntime implements AutoCloseable {
      */
     public void send(String to, String type, byte[] payload) {
         deliver(to, type, payload);
+    }
+
+    /**
+     * Sends a signed message that must not be dropped (a chunk of a stream): waits while the
+     * member's queue is full.
+     *
+     * @param to the member's node id
+     * @param type the message type
+     * @param payload the content
+     * @throws farm.llama.atmosphere.spi.CallFailedException UNREACHABLE if the member has no known address
+     */
+    public void sendReliably(String to, String type, byte[] payload) {
+        String endpoint = addressOf(to);
+        if (endpoint.isEmpty() || closed) {
+            throw new CallFailedException(farm.llama.atmosphere.spi.FailureKind.UNREACHABLE, "no address known for member " + to);
+        }
+        Peer p = peers.computeIfAbsent(endpoint, Peer::new);
+        p.ensureLink();
+        p.sendWaiting(codec.seal(to, type, payload));
     }
 
     /**
@@ -478,6 +527,11 @@ public final class MeshRuntime implements AutoCloseable {
         } catch (java.security.GeneralSecurityException e) {
             return Optional.empty();
         }
+    }
+
+    /** @return the smoothed round trip of direct probes to a member, ms, or -1 if none answered yet */
+    public double roundTrip(String member) {
+        return rtt.getOrDefault(member, -1.0);
     }
 
     /** @return when a verified message last came from a member, ms since the epoch, or 0 */

@@ -98,6 +98,15 @@ public final class MeshService implements AutoCloseable {
     private final Map<String, Map<String, Object>> costs = new ConcurrentHashMap<>();
     private final Map<String, Long> joinCounts = new ConcurrentHashMap<>(Map.of("granted", 0L, "denied", 0L));
     private volatile MeshRuntime runtime;
+    private final MeshForwarding forwarding = new MeshForwarding((to, type, payload) -> {
+        MeshRuntime rt = runtime;
+        if (rt == null) {
+            throw new farm.llama.atmosphere.spi.CallFailedException(farm.llama.atmosphere.spi.FailureKind.UNREACHABLE, "the mesh is not running");
+        }
+        rt.sendReliably(to, type, payload);
+    });
+    private final Map<String, farm.llama.atmosphere.runtime.discovery.BackendState> remote = new ConcurrentHashMap<>();
+    private final Map<String, Long> remoteVersion = new ConcurrentHashMap<>();
     private volatile Revocations revocations;
     private volatile Invites invites;
     private volatile String profileJson = "";
@@ -322,6 +331,7 @@ public final class MeshService implements AutoCloseable {
         for (Capability c : localCapabilities.get()) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("id", c.id());
+            m.put("backend", c.metadata().getOrDefault("backend", ""));
             m.put("type", c.type());
             m.put("name", c.name());
             m.put("description", c.description());
@@ -415,6 +425,7 @@ public final class MeshService implements AutoCloseable {
                 }
                 case "profile" -> learnProfile(v.sender(), v.envelope().payload());
                 case "admin.grant" -> adminGranted(v.sender(), v.envelope().payload());
+                case String t when MeshForwarding.handles(t) -> forwarding.message(v.sender(), t, v.envelope().payload());
                 case "admin.withdraw" -> adminWithdrawn(v.sender(), v.envelope().payload());
                 default -> LOG.log(System.Logger.Level.DEBUG, "ignored a '" + v.envelope().type() + "' message from " + v.sender());
             }
@@ -429,6 +440,9 @@ public final class MeshService implements AutoCloseable {
             data.put("state", state.name().toLowerCase(java.util.Locale.ROOT));
             events.accept(new NodeEvent("mesh.member", Instant.now(), data));
             dirty = true;
+            if (state == MemberState.DEAD || state == MemberState.LEFT) {
+                forwarding.lost(member);
+            }
         }
     }
 
@@ -463,6 +477,69 @@ public final class MeshService implements AutoCloseable {
         dirty = true;
         events.accept(new NodeEvent("mesh.capabilities", Instant.now(), Map.of("nodeId", sender, "name", name,
                 "version", version, "capabilities", caps.size())));
+    }
+
+    // ---- serving across the mesh ----
+
+    /**
+     * @param serving runs a request another member forwarded here, on this node's own backends
+     */
+    public void serving(MeshForwarding.LocalServing serving) {
+        forwarding.serving(serving);
+    }
+
+    /**
+     * @return one backend per live member that shares capabilities, reached over the mesh; the
+     *         same object while the member's profile is unchanged (it counts requests in flight)
+     */
+    public List<farm.llama.atmosphere.runtime.discovery.BackendState> remoteBackends() {
+        MeshRuntime rt = runtime;
+        if (rt == null) {
+            return List.of();
+        }
+        Map<String, MemberState> states = rt.members();
+        List<farm.llama.atmosphere.runtime.discovery.BackendState> out = new ArrayList<>();
+        for (KnownMember k : known.values()) {
+            if (k.nodeId().equals(identity.nodeId()) || states.get(k.nodeId()) != MemberState.ALIVE || k.capabilities().isEmpty()) {
+                continue;
+            }
+            farm.llama.atmosphere.runtime.discovery.BackendState b = remote.get(k.nodeId());
+            if (b == null || remoteVersion.getOrDefault(k.nodeId(), -1L) != k.profileVersion()) {
+                b = farm.llama.atmosphere.runtime.discovery.BackendState.remote(new MeshBackendClient(k.nodeId(), k.endpoint(), forwarding),
+                        8, remoteCapabilities(k), nodeCost(k.nodeId()), rt.roundTrip(k.nodeId()));
+                remote.put(k.nodeId(), b);
+                remoteVersion.put(k.nodeId(), k.profileVersion());
+            }
+            out.add(b);
+        }
+        return out;
+    }
+
+    private double nodeCost(String nodeId) {
+        Object o = costs.getOrDefault(nodeId, Map.of()).get("overall");
+        return o instanceof Number n ? n.doubleValue() : 1.0;
+    }
+
+    private static List<Capability> remoteCapabilities(KnownMember k) {
+        List<Capability> out = new ArrayList<>();
+        for (Map<String, Object> c : k.capabilities()) {
+            try {
+                Map<String, String> meta = new LinkedHashMap<>();
+                meta.put("backend", "mesh:" + k.nodeId());
+                meta.put("remoteBackend", String.valueOf(c.getOrDefault("backend", "")));
+                meta.put("member", k.name());
+                @SuppressWarnings("unchecked")
+                List<String> models = (List<String>) c.getOrDefault("models", List.of());
+                @SuppressWarnings("unchecked")
+                List<String> tags = (List<String>) c.getOrDefault("tags", List.of());
+                out.add(new Capability(k.nodeId() + "/" + c.get("id"), k.nodeId(), String.valueOf(c.get("type")),
+                        String.valueOf(c.get("name")), String.valueOf(c.getOrDefault("description", "")), models, tags,
+                        "mesh://" + k.nodeId(), meta));
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.DEBUG, "skipped a malformed capability of " + k.nodeId() + ": " + e.getMessage());
+            }
+        }
+        return out;
     }
 
     // ---- admins ----

@@ -32,6 +32,10 @@ public final class SwimNode {
 
         /** @param observer who learned it, @param member whose capabilities, @param version the version, @param now when */
         void capabilitiesLearned(String observer, String member, long version, long now);
+
+        /** @param member answered a direct probe, @param rttMs after this many ms */
+        default void acked(String member, long rttMs) {
+        }
     }
 
     private static final class Member {
@@ -453,7 +457,10 @@ public final class SwimNode {
                         send(Kind.ACK, r.origin(), r.originSeq(), "", piggyback());
                     }
                 } else {
-                    probes.remove(msg.seq());
+                    Probe p = probes.remove(msg.seq());
+                    if (p != null && !p.indirectSent() && p.target().equals(msg.from())) {
+                        observer.acked(msg.from(), now - p.sentAt());
+                    }
                 }
             }
             case PING_REQ -> {

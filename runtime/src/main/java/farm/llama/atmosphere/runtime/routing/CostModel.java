@@ -113,6 +113,33 @@ public final class CostModel {
      * @param measured what is known of its backend
      * @return named multipliers, node factors included
      */
+    /**
+     * The cost terms of a capability on another member: that member's published cost factor in
+     * place of this node's, a hop, and the link's round trip.
+     *
+     * @param measured what is known of the candidate (latency: the member's answer time)
+     * @param nodeCost the member's overall cost factor
+     * @param linkMs the round trip to the member in ms, or -1
+     * @return the terms
+     */
+    public Map<String, Double> remoteTerms(Measured measured, double nodeCost, double linkMs) {
+        Map<String, Double> t = new LinkedHashMap<>();
+        t.put("node", nodeCost > 0 ? round(nodeCost) : 1.0);
+        t.put("hop", REMOTE_HOP);
+        t.put("link", linkMs > 20 ? round(1 + (linkMs - 20) / 200) : 1.0);
+        Map<String, Double> own = terms(measured);
+        node().multipliers().keySet().forEach(own::remove);
+        t.putAll(own);
+        return t;
+    }
+
+    /** What serving a request on another member costs over serving it here, all else equal. */
+    static final double REMOTE_HOP = 1.1;
+
+    /**
+     * @param measured what is known of the candidate
+     * @return the cost terms (each ≥ 1; their product is the cost)
+     */
     public Map<String, Double> terms(Measured measured) {
         Map<String, Double> t = new LinkedHashMap<>(node().multipliers());
         double latency = measured.latencyMs();

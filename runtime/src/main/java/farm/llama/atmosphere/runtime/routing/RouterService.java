@@ -160,7 +160,7 @@ public final class RouterService implements RoutingService {
     /** @return every model name known here, each once, with the backends that serve it */
     public Map<String, List<Capability>> models() {
         Map<String, List<Capability>> out = new LinkedHashMap<>();
-        for (Capability c : discovery.capabilities()) {
+        for (Capability c : allCapabilities()) {
             for (String m : c.models()) {
                 String name = m.endsWith(":latest") ? m.substring(0, m.length() - 7) : m;
                 out.computeIfAbsent(name, k -> new ArrayList<>()).add(c);
@@ -174,7 +174,50 @@ public final class RouterService implements RoutingService {
      * @return whether any capability serves it
      */
     public boolean knows(String model) {
-        return discovery.capabilities().stream().anyMatch(c -> serves(c, model));
+        return allCapabilities().stream().anyMatch(c -> serves(c, model));
+    }
+
+    private volatile java.util.function.Supplier<List<BackendState>> remote = List::of;
+
+    /**
+     * Lets the router see other members' capabilities as backends reached over the mesh.
+     *
+     * @param remote the members' backends, up to date
+     */
+    public void remoteBackends(java.util.function.Supplier<List<BackendState>> remote) {
+        this.remote = remote;
+    }
+
+    private List<BackendState> allBackends(boolean localOnly) {
+        List<BackendState> local = discovery.backends();
+        if (localOnly) {
+            return local;
+        }
+        List<BackendState> all = new ArrayList<>(local);
+        try {
+            all.addAll(remote.get());
+        } catch (RuntimeException e) {
+            // the mesh's view is a bonus; routing goes on with the local backends
+        }
+        return all;
+    }
+
+    private List<Capability> allCapabilities() {
+        List<Capability> out = new ArrayList<>();
+        for (BackendState b : allBackends(false)) {
+            if (b.up()) {
+                out.addAll(b.capabilities());
+            }
+        }
+        return out;
+    }
+
+    private Optional<BackendState> lookup(String id, boolean localOnly) {
+        Optional<BackendState> local = discovery.backend(id);
+        if (local.isPresent() || localOnly) {
+            return local;
+        }
+        return allBackends(false).stream().filter(b -> b.id().equals(id)).findFirst();
     }
 
     /**
@@ -184,10 +227,19 @@ public final class RouterService implements RoutingService {
      * @return the explained decision
      */
     public RouteDecision decide(RouteQuery query) {
+        return decide(query, false);
+    }
+
+    /**
+     * @param query what to route
+     * @param localOnly consider this node's backends only (a request forwarded by another member)
+     * @return the explained decision
+     */
+    public RouteDecision decide(RouteQuery query, boolean localOnly) {
         float[] q = query.model().isPresent() ? new float[0] : vector(query.intent());
         List<RouteCandidate> candidates = new ArrayList<>();
         Map<String, Map<String, Double>> termsCache = new java.util.HashMap<>();
-        for (BackendState b : discovery.backends()) {
+        for (BackendState b : allBackends(localOnly)) {
             for (Capability c : b.capabilities()) {
                 if (!query.needs().contains(c.type())) {
                     continue;
@@ -199,8 +251,9 @@ public final class RouterService implements RoutingService {
                 boolean warm = c.tags().contains("warm");
                 double price = cost.price(c.name());
                 // the terms depend on the backend, warmth and price only: compute them once per kind
-                Map<String, Double> terms = termsCache.computeIfAbsent(b.id() + "|" + warm + "|" + price, k -> cost.terms(
-                        new CostModel.Measured(b.latencyMs(), b.tokensPerSecond(), b.inFlight(), b.concurrency(), warm, price)));
+                CostModel.Measured measured = new CostModel.Measured(b.latencyMs(), b.tokensPerSecond(), b.inFlight(), b.concurrency(), warm, price);
+                Map<String, Double> terms = termsCache.computeIfAbsent(b.id() + "|" + warm + "|" + price, k -> b.remote()
+                        ? cost.remoteTerms(measured, b.nodeCost(), b.linkMs()) : cost.terms(measured));
                 candidates.add(new RouteCandidate(c, v, q, terms, b.up()));
             }
         }
@@ -229,7 +282,8 @@ public final class RouterService implements RoutingService {
      * @return its route: {@code <nodeId>/<backend>/<model>}
      */
     public String routeOf(Capability c) {
-        return c.nodeId() + "/" + c.metadata().getOrDefault("backend", "?") + "/" + c.name();
+        String backend = c.metadata().getOrDefault("remoteBackend", c.metadata().getOrDefault("backend", "?"));
+        return c.nodeId() + "/" + backend + "/" + c.name();
     }
 
     /**
@@ -242,7 +296,17 @@ public final class RouterService implements RoutingService {
      *         stays at its cap, or the last candidate's failure
      */
     public ChatCall startChat(ChatRequest request, RouteQuery query) {
-        RouteDecision decision = decide(query);
+        return startChat(request, query, false);
+    }
+
+    /**
+     * @param request the OpenAI-format request
+     * @param query how to route it
+     * @param localOnly this node's backends only (a request another member forwarded here)
+     * @return the running call
+     */
+    public ChatCall startChat(ChatRequest request, RouteQuery query, boolean localOnly) {
+        RouteDecision decision = decide(query, localOnly);
         if (decision.winner().isEmpty()) {
             throw new CallFailedException(FailureKind.NOT_FOUND, "No capability can serve this request: " + decision.reason());
         }
@@ -259,7 +323,7 @@ public final class RouterService implements RoutingService {
                 if (attempts >= maxAttempts) {
                     break;
                 }
-                Optional<BackendState> maybe = discovery.backend(cand.capability().metadata().getOrDefault("backend", ""));
+                Optional<BackendState> maybe = lookup(cand.capability().metadata().getOrDefault("backend", ""), localOnly);
                 if (maybe.isEmpty() || !maybe.get().up() || failed.stream().anyMatch(f -> f.startsWith(routeOf(cand.capability()) + " "))) {
                     continue;
                 }
@@ -288,7 +352,7 @@ public final class RouterService implements RoutingService {
                     queue.cancel();
                     last = e;
                     failed.add(routeOf(cand.capability()) + " (" + e.kind().name().toLowerCase(Locale.ROOT) + ": " + e.getMessage() + ")");
-                    if (e.kind() == FailureKind.UNREACHABLE) {
+                    if (e.kind() == FailureKind.UNREACHABLE && !backend.remote()) {
                         discovery.markDown(backend, e.getMessage());
                     }
                     if (!e.kind().retryable()) {

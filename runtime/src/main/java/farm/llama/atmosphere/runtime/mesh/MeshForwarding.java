@@ -1,0 +1,198 @@
+package farm.llama.atmosphere.runtime.mesh;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import farm.llama.atmosphere.runtime.routing.ChatCall;
+import farm.llama.atmosphere.runtime.util.Json;
+import farm.llama.atmosphere.spi.BlockingPublisher;
+import farm.llama.atmosphere.spi.CallFailedException;
+import farm.llama.atmosphere.spi.ChatChunk;
+import farm.llama.atmosphere.spi.ChatRequest;
+import farm.llama.atmosphere.spi.FailureKind;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Flow;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Requests served on another member, chunk by chunk, over signed envelopes. The asking side sends
+ * {@code chat.request} and reads {@code chat.chunk}s until {@code chat.end} or {@code chat.error};
+ * a cancelled call sends {@code chat.cancel}, which closes the generation on the serving member's
+ * backend. The serving side runs the request on its own backends only (a forwarded request is
+ * never forwarded again). A member that dies fails its calls at once, so the router can fail over.
+ */
+public final class MeshForwarding {
+
+    private static final System.Logger LOG = System.getLogger(MeshForwarding.class.getName());
+    private static final ObjectNode LOST = Json.MAPPER.createObjectNode().put("type", "lost");
+
+    /** Runs a forwarded chat on this node's own backends. */
+    public interface LocalServing {
+        /**
+         * @param model the model the asking member chose
+         * @param json the OpenAI-format request
+         * @param timeout time to the first chunk
+         * @return the running call
+         */
+        ChatCall chat(String model, String json, Duration timeout);
+    }
+
+    /** Sends a message to a member; blocks while the link is congested rather than dropping it. */
+    interface Sender {
+        void send(String to, String type, byte[] payload);
+    }
+
+    private record Outgoing(String node, LinkedBlockingQueue<JsonNode> queue) {
+    }
+
+    private final Sender sender;
+    private volatile LocalServing serving;
+    private final Map<String, Outgoing> calls = new ConcurrentHashMap<>();
+    private final Map<String, ChatCall> served = new ConcurrentHashMap<>();
+
+    MeshForwarding(Sender sender) {
+        this.sender = sender;
+    }
+
+    void serving(LocalServing s) {
+        this.serving = s;
+    }
+
+    private void send(String to, String type, ObjectNode body) {
+        sender.send(to, type, Json.write(body).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The asking side: a chat on a member's backends, as a cold publisher of chunks. */
+    Flow.Publisher<ChatChunk> chat(String node, ChatRequest request) {
+        return BlockingPublisher.of("mesh-chat " + node, sink -> {
+            String id = UUID.randomUUID().toString();
+            LinkedBlockingQueue<JsonNode> queue = new LinkedBlockingQueue<>();
+            calls.put(id, new Outgoing(node, queue));
+            sink.onCancel(() -> {
+                if (calls.remove(id) != null) {
+                    send(node, "chat.cancel", Json.MAPPER.createObjectNode().put("id", id));
+                }
+            });
+            try {
+                ObjectNode req = Json.MAPPER.createObjectNode();
+                req.put("id", id);
+                req.put("model", request.model());
+                req.put("json", request.json());
+                req.put("timeoutMs", request.timeout().toMillis());
+                send(node, "chat.request", req);
+                boolean first = true;
+                while (true) {
+                    // before the first chunk the router's own timeout applies; after it, a silent member is a lost one
+                    JsonNode m = queue.poll(first ? request.timeout().toMillis() + 5000 : request.timeout().toMillis(), TimeUnit.MILLISECONDS);
+                    if (m == null) {
+                        throw new CallFailedException(FailureKind.TIMEOUT, "member " + node + " stopped answering");
+                    }
+                    switch (m.path("type").asText()) {
+                        case "chunk" -> {
+                            first = false;
+                            sink.emit(new ChatChunk(m.path("json").asText(), m.path("last").asBoolean()));
+                        }
+                        case "end" -> {
+                            return;
+                        }
+                        case "lost" -> throw new CallFailedException(FailureKind.UNREACHABLE, "member " + node + " left or died");
+                        default -> throw new CallFailedException(kind(m.path("kind").asText()),
+                                "member " + node + ": " + m.path("message").asText());
+                    }
+                }
+            } finally {
+                calls.remove(id);
+            }
+        });
+    }
+
+    private static FailureKind kind(String k) {
+        try {
+            return FailureKind.valueOf(k);
+        } catch (IllegalArgumentException e) {
+            return FailureKind.BAD_RESPONSE;
+        }
+    }
+
+    /** A member is gone: its calls fail now. */
+    void lost(String node) {
+        calls.values().stream().filter(c -> c.node().equals(node)).forEach(c -> c.queue().add(LOST));
+    }
+
+    /** @return whether this class handles the message type */
+    static boolean handles(String type) {
+        return type.startsWith("chat.");
+    }
+
+    void message(String from, String type, byte[] payload) {
+        JsonNode m;
+        try {
+            m = Json.parse(new String(payload, StandardCharsets.UTF_8));
+        } catch (IllegalArgumentException e) {
+            return;
+        }
+        String id = m.path("id").asText();
+        switch (type) {
+            case "chat.chunk", "chat.end", "chat.error" -> {
+                Outgoing c = calls.get(id);
+                if (c != null && c.node().equals(from)) {
+                    ((ObjectNode) m).put("type", type.substring("chat.".length()));
+                    c.queue().add(m);
+                }
+            }
+            case "chat.request" -> Thread.ofVirtual().name("mesh-serve " + from).start(() -> serve(from, id, m));
+            case "chat.cancel" -> {
+                ChatCall call = served.remove(from + "/" + id);
+                if (call != null) {
+                    call.close();
+                }
+            }
+            default -> LOG.log(System.Logger.Level.DEBUG, "ignored '" + type + "' from " + from);
+        }
+    }
+
+    private void serve(String from, String id, JsonNode m) {
+        LocalServing s = serving;
+        String key = from + "/" + id;
+        try {
+            if (s == null) {
+                throw new CallFailedException(FailureKind.UNREACHABLE, "this member serves no requests yet");
+            }
+            try (ChatCall call = s.chat(m.path("model").asText(), m.path("json").asText(),
+                    Duration.ofMillis(Math.max(1000, m.path("timeoutMs").asLong(120_000))))) {
+                served.put(key, call);
+                java.util.Optional<ChatChunk> c;
+                while ((c = call.next()).isPresent()) {
+                    if (!served.containsKey(key)) {
+                        return; // cancelled by the asking member
+                    }
+                    ObjectNode chunk = Json.MAPPER.createObjectNode();
+                    chunk.put("id", id);
+                    chunk.put("json", c.get().json());
+                    chunk.put("last", c.get().last());
+                    send(from, "chat.chunk", chunk);
+                }
+                send(from, "chat.end", Json.MAPPER.createObjectNode().put("id", id));
+            }
+        } catch (CallFailedException e) {
+            ObjectNode err = Json.MAPPER.createObjectNode();
+            err.put("id", id);
+            err.put("kind", e.kind().name());
+            err.put("message", e.getMessage());
+            send(from, "chat.error", err);
+        } catch (RuntimeException e) {
+            ObjectNode err = Json.MAPPER.createObjectNode();
+            err.put("id", id);
+            err.put("kind", FailureKind.INTERNAL.name());
+            err.put("message", e.toString().toLowerCase(Locale.ROOT).contains("cancel") ? "cancelled" : "failed: " + e);
+            send(from, "chat.error", err);
+        } finally {
+            served.remove(key);
+        }
+    }
+}

@@ -1,0 +1,125 @@
+package farm.llama.atmosphere.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.InputStream;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Requests made at a node without backends are served by other members' backends over the mesh:
+ * streamed chunk by chunk, named in the headers, cancelled at the serving backend when the client
+ * goes away, and failed over to another member when the serving one dies.
+ */
+class MeshRoutingTest {
+
+    @TempDir
+    Path dir;
+
+    private final List<AutoCloseable> open = new ArrayList<>();
+
+    @AfterEach
+    void stop() throws Exception {
+        for (AutoCloseable c : open.reversed()) {
+            c.close();
+        }
+    }
+
+    private NodeHarness node(String name, FakeOllama backend) throws Exception {
+        String extra = backend == null ? "" : "backends:\n  - type: ollama\n    url: " + backend.url() + "\n";
+        NodeHarness n = new NodeHarness(dir.resolve(name), MeshTest.meshConfig(MeshTest.freePort(), extra)
+                + "routing:\n  timeout: PT5S\n  queue-timeout: PT0.3S\n");
+        open.add(n);
+        return n;
+    }
+
+    private static void join(NodeHarness founder, NodeHarness joiner) throws InterruptedException {
+        joiner.node.meshJoin(String.valueOf(founder.node.meshInvite(Duration.ofMinutes(5), 1).get("token")));
+        NodeHarness.awaitTrue(() -> "joined".equals(joiner.node.meshJoinStatus().get("state")), "joined");
+    }
+
+    private static boolean sees(NodeHarness at, String nodeId) {
+        return at.node.meshMembers().stream().anyMatch(m -> nodeId.equals(m.get("nodeId")) && "alive".equals(m.get("state"))
+                && ((Number) m.get("capabilityCount")).intValue() > 0);
+    }
+
+    private static final String CHAT = """
+            {"model":"llama3.2","messages":[{"role":"user","content":"why is the sky blue?"}]}""";
+
+    @Test
+    void aNodeWithoutBackendsIsServedByAMemberAndFailsOverWhenItDies() throws Exception {
+        FakeOllama ollamaA = new FakeOllama();
+        FakeOllama ollamaB = new FakeOllama();
+        open.add(ollamaA);
+        open.add(ollamaB);
+        NodeHarness a = node("a", ollamaA);
+        NodeHarness b = node("b", ollamaB);
+        NodeHarness c = node("c", null);
+        a.node.meshCreate("home");
+        NodeHarness.awaitTrue(() -> Boolean.TRUE.equals(a.node.mesh().get("running")), "A's mesh port");
+        join(a, b);
+        join(a, c);
+        String aId = a.node.status().nodeId();
+        String bId = b.node.status().nodeId();
+        NodeHarness.awaitTrue(() -> sees(c, aId) && sees(c, bId), "A's and B's capabilities at C");
+
+        // not streamed
+        HttpResponse<String> r = c.post("/v1/chat/completions", CHAT);
+        assertEquals(200, r.statusCode(), r.body());
+        String served = r.headers().firstValue("x-atmosphere-node").orElseThrow();
+        assertTrue(served.equals(aId) || served.equals(bId), served);
+        JsonNode body = NodeHarness.json(r.body());
+        assertEquals(String.join("", FakeBackend.REPLY), body.path("choices").get(0).path("message").path("content").asText());
+        assertTrue(r.headers().firstValue("x-atmosphere-route").orElseThrow().startsWith(served + "/ollama"));
+
+        // streamed, chunk by chunk
+        HttpResponse<InputStream> s = c.postStream("/v1/chat/completions", CHAT.replace("{\"model\"", "{\"stream\":true,\"model\""));
+        assertEquals(200, s.statusCode());
+        String sse = new String(s.body().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(sse.contains("Rayleigh") && sse.trim().endsWith("data: [DONE]"), sse);
+        long dataLines = sse.lines().filter(l -> l.startsWith("data: {")).count();
+        assertTrue(dataLines >= FakeBackend.REPLY.size(), "one SSE event per chunk: " + dataLines);
+
+        // the serving member dies: the same request at C is served by the other
+        NodeHarness dying = served.equals(aId) ? a : b;
+        String other = served.equals(aId) ? bId : aId;
+        dying.close();
+        open.remove(dying);
+        HttpResponse<String> again = c.post("/v1/chat/completions", CHAT);
+        assertEquals(200, again.statusCode(), again.body());
+        assertEquals(other, again.headers().firstValue("x-atmosphere-node").orElseThrow());
+    }
+
+    @Test
+    void aClientThatGoesAwayCancelsTheGenerationOnTheServingMember() throws Exception {
+        FakeOllama ollama = new FakeOllama();
+        open.add(ollama);
+        ollama.chunkDelayMs = 300;
+        NodeHarness a = node("a", ollama);
+        NodeHarness c = node("c", null);
+        a.node.meshCreate("home");
+        NodeHarness.awaitTrue(() -> Boolean.TRUE.equals(a.node.mesh().get("running")), "A's mesh port");
+        join(a, c);
+        String aId = a.node.status().nodeId();
+        NodeHarness.awaitTrue(() -> sees(c, aId), "A's capabilities at C");
+        HttpResponse<InputStream> s = c.postStream("/v1/chat/completions", CHAT.replace("{\"model\"", "{\"stream\":true,\"model\""));
+        assertEquals(200, s.statusCode());
+        assertEquals(aId, s.headers().firstValue("x-atmosphere-node").orElseThrow());
+        InputStream in = s.body();
+        byte[] first = new byte[64];
+        assertTrue(in.read(first) > 0, "the first chunk arrived");
+        in.close();
+        NodeHarness.awaitTrue(() -> ollama.cancelledStreams.get() > 0, "the generation cancelled at A's backend");
+        assertNotEquals(0, ollama.chatCalls.get());
+    }
+}
