@@ -107,8 +107,18 @@ public final class Node implements NodeApi, AutoCloseable {
                 farm.llama.atmosphere.runtime.mesh.MeshSettings.of(config.view().subtree("mesh")), this::createTransport,
                 discovery::capabilities, this::cost, this::publish, clock);
         router.remoteBackends(mesh::remoteBackends);
-        mesh.serving((model, json, timeout) -> router.startChat(new ChatRequest(model, json, timeout),
-                new RouteQuery("", ChatRequests.needs(json), Optional.of(model)), true));
+        mesh.serving(new farm.llama.atmosphere.runtime.mesh.MeshForwarding.LocalServing() {
+            @Override
+            public ChatCall chat(String model, String json, Duration timeout) {
+                return router.startChat(new ChatRequest(model, json, timeout),
+                        new RouteQuery("", ChatRequests.needs(json), Optional.of(model)), true);
+            }
+
+            @Override
+            public farm.llama.atmosphere.spi.Embeddings embed(String model, List<String> input) {
+                return router.embedRouted(new farm.llama.atmosphere.spi.EmbedRequest(model, input), true).embeddings();
+            }
+        });
     }
 
     private Optional<farm.llama.atmosphere.spi.transport.Transport> createTransport() {

@@ -90,6 +90,16 @@ class MeshRoutingTest {
         long dataLines = sse.lines().filter(l -> l.startsWith("data: {")).count();
         assertTrue(dataLines >= FakeBackend.REPLY.size(), "one SSE event per chunk: " + dataLines);
 
+        // embeddings, likewise
+        HttpResponse<String> e = c.post("/v1/embeddings", "{\"model\":\"nomic-embed-text\",\"input\":[\"a\",\"b\"]}");
+        assertEquals(200, e.statusCode(), e.body());
+        String embedder = e.headers().firstValue("x-atmosphere-node").orElseThrow();
+        assertTrue(embedder.equals(aId) || embedder.equals(bId), embedder);
+        JsonNode vectors = NodeHarness.json(e.body()).path("data");
+        assertEquals(2, vectors.size());
+        HttpResponse<String> direct = a.post("/v1/embeddings", "{\"model\":\"nomic-embed-text\",\"input\":[\"a\",\"b\"]}");
+        assertEquals(NodeHarness.json(direct.body()).path("data"), vectors, "the same vectors as asked at the member itself");
+
         // the serving member dies: the same request at C is served by the other
         NodeHarness dying = served.equals(aId) ? a : b;
         String other = served.equals(aId) ? bId : aId;

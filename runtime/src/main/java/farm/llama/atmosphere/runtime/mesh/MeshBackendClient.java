@@ -1,11 +1,9 @@
 package farm.llama.atmosphere.runtime.mesh;
 
-import farm.llama.atmosphere.spi.CallFailedException;
 import farm.llama.atmosphere.spi.ChatChunk;
 import farm.llama.atmosphere.spi.ChatRequest;
 import farm.llama.atmosphere.spi.EmbedRequest;
 import farm.llama.atmosphere.spi.Embeddings;
-import farm.llama.atmosphere.spi.FailureKind;
 import farm.llama.atmosphere.spi.discovery.BackendClient;
 import farm.llama.atmosphere.spi.discovery.BackendInfo;
 import farm.llama.atmosphere.spi.discovery.Capability;
@@ -49,7 +47,7 @@ final class MeshBackendClient implements BackendClient {
 
     @Override
     public Embeddings embed(EmbedRequest request) {
-        throw new CallFailedException(FailureKind.NOT_FOUND, "embeddings are not forwarded across the mesh yet");
+        return forwarding.embed(node, request);
     }
 
     @Override

@@ -40,6 +40,13 @@ public final class MeshForwarding {
          * @return the running call
          */
         ChatCall chat(String model, String json, Duration timeout);
+
+        /**
+         * @param model the embedding model the asking member chose
+         * @param input the texts
+         * @return the vectors
+         */
+        farm.llama.atmosphere.spi.Embeddings embed(String model, java.util.List<String> input);
     }
 
     /** Sends a message to a member; blocks while the link is congested rather than dropping it. */
@@ -119,6 +126,79 @@ public final class MeshForwarding {
         }
     }
 
+    /** The asking side: embeddings made on a member's backend; blocks until they arrive. */
+    farm.llama.atmosphere.spi.Embeddings embed(String node, farm.llama.atmosphere.spi.EmbedRequest request) {
+        String id = UUID.randomUUID().toString();
+        LinkedBlockingQueue<JsonNode> queue = new LinkedBlockingQueue<>();
+        calls.put(id, new Outgoing(node, queue));
+        try {
+            ObjectNode req = Json.MAPPER.createObjectNode();
+            req.put("id", id);
+            req.put("model", request.model());
+            req.set("input", Json.MAPPER.valueToTree(request.input()));
+            send(node, "embed.request", req);
+            JsonNode m = queue.poll(120, TimeUnit.SECONDS);
+            if (m == null) {
+                throw new CallFailedException(FailureKind.TIMEOUT, "member " + node + " did not answer in 120 s");
+            }
+            if (m.path("type").asText().equals("lost")) {
+                throw new CallFailedException(FailureKind.UNREACHABLE, "member " + node + " left or died");
+            }
+            if (!m.path("type").asText().equals("result")) {
+                throw new CallFailedException(kind(m.path("kind").asText()), "member " + node + ": " + m.path("message").asText());
+            }
+            java.util.List<float[]> vectors = new java.util.ArrayList<>();
+            for (JsonNode v : m.path("vectors")) {
+                java.nio.FloatBuffer fb = java.nio.ByteBuffer.wrap(java.util.Base64.getDecoder().decode(v.asText()))
+                        .order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+                float[] f = new float[fb.remaining()];
+                fb.get(f);
+                vectors.add(f);
+            }
+            return new farm.llama.atmosphere.spi.Embeddings(m.path("model").asText(), vectors, m.path("promptTokens").asInt());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CallFailedException(FailureKind.CANCELLED, "interrupted");
+        } finally {
+            calls.remove(id);
+        }
+    }
+
+    private void serveEmbeddings(String from, String id, JsonNode m) {
+        try {
+            LocalServing s = serving;
+            if (s == null) {
+                throw new CallFailedException(FailureKind.UNREACHABLE, "this member serves no requests yet");
+            }
+            java.util.List<String> input = new java.util.ArrayList<>();
+            m.path("input").forEach(t -> input.add(t.asText()));
+            farm.llama.atmosphere.spi.Embeddings e = s.embed(m.path("model").asText(), input);
+            ObjectNode out = Json.MAPPER.createObjectNode();
+            out.put("id", id);
+            out.put("model", e.model());
+            out.put("promptTokens", e.promptTokens());
+            com.fasterxml.jackson.databind.node.ArrayNode vs = out.putArray("vectors");
+            for (float[] v : e.vectors()) {
+                java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(v.length * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                b.asFloatBuffer().put(v);
+                vs.add(java.util.Base64.getEncoder().encodeToString(b.array()));
+            }
+            send(from, "embed.result", out);
+        } catch (CallFailedException e) {
+            ObjectNode err = Json.MAPPER.createObjectNode();
+            err.put("id", id);
+            err.put("kind", e.kind().name());
+            err.put("message", e.getMessage());
+            send(from, "embed.error", err);
+        } catch (RuntimeException e) {
+            ObjectNode err = Json.MAPPER.createObjectNode();
+            err.put("id", id);
+            err.put("kind", FailureKind.INTERNAL.name());
+            err.put("message", "failed: " + e);
+            send(from, "embed.error", err);
+        }
+    }
+
     /** A member is gone: its calls fail now. */
     void lost(String node) {
         calls.values().stream().filter(c -> c.node().equals(node)).forEach(c -> c.queue().add(LOST));
@@ -126,7 +206,7 @@ public final class MeshForwarding {
 
     /** @return whether this class handles the message type */
     static boolean handles(String type) {
-        return type.startsWith("chat.");
+        return type.startsWith("chat.") || type.startsWith("embed.");
     }
 
     void message(String from, String type, byte[] payload) {
@@ -138,13 +218,14 @@ public final class MeshForwarding {
         }
         String id = m.path("id").asText();
         switch (type) {
-            case "chat.chunk", "chat.end", "chat.error" -> {
+            case "chat.chunk", "chat.end", "chat.error", "embed.result", "embed.error" -> {
                 Outgoing c = calls.get(id);
                 if (c != null && c.node().equals(from)) {
-                    ((ObjectNode) m).put("type", type.substring("chat.".length()));
+                    ((ObjectNode) m).put("type", type.substring(type.indexOf('.') + 1));
                     c.queue().add(m);
                 }
             }
+            case "embed.request" -> Thread.ofVirtual().name("mesh-embed " + from).start(() -> serveEmbeddings(from, id, m));
             case "chat.request" -> Thread.ofVirtual().name("mesh-serve " + from).start(() -> serve(from, id, m));
             case "chat.cancel" -> {
                 ChatCall call = served.remove(from + "/" + id);

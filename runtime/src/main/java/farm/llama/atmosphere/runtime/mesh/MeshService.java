@@ -106,7 +106,9 @@ public final class MeshService implements AutoCloseable {
         rt.sendReliably(to, type, payload);
     });
     private final Map<String, farm.llama.atmosphere.runtime.discovery.BackendState> remote = new ConcurrentHashMap<>();
-    private final Map<String, Long> remoteVersion = new ConcurrentHashMap<>();
+    private final Map<String, String> remoteVersion = new ConcurrentHashMap<>();
+    /** A suspect member is still a candidate, but only when healthier ones are not much better. */
+    private static final double SUSPECT_PENALTY = 4.0;
     private volatile Revocations revocations;
     private volatile Invites invites;
     private volatile String profileJson = "";
@@ -500,15 +502,19 @@ public final class MeshService implements AutoCloseable {
         Map<String, MemberState> states = rt.members();
         List<farm.llama.atmosphere.runtime.discovery.BackendState> out = new ArrayList<>();
         for (KnownMember k : known.values()) {
-            if (k.nodeId().equals(identity.nodeId()) || states.get(k.nodeId()) != MemberState.ALIVE || k.capabilities().isEmpty()) {
+            MemberState state = states.get(k.nodeId());
+            if (k.nodeId().equals(identity.nodeId()) || (state != MemberState.ALIVE && state != MemberState.SUSPECT)
+                    || k.capabilities().isEmpty()) {
                 continue;
             }
+            String version = k.profileVersion() + "|" + state;
             farm.llama.atmosphere.runtime.discovery.BackendState b = remote.get(k.nodeId());
-            if (b == null || remoteVersion.getOrDefault(k.nodeId(), -1L) != k.profileVersion()) {
+            if (b == null || !version.equals(remoteVersion.get(k.nodeId()))) {
+                double cost = nodeCost(k.nodeId()) * (state == MemberState.SUSPECT ? SUSPECT_PENALTY : 1.0);
                 b = farm.llama.atmosphere.runtime.discovery.BackendState.remote(new MeshBackendClient(k.nodeId(), k.endpoint(), forwarding),
-                        8, remoteCapabilities(k), nodeCost(k.nodeId()), rt.roundTrip(k.nodeId()));
+                        8, remoteCapabilities(k), cost, rt.roundTrip(k.nodeId()));
                 remote.put(k.nodeId(), b);
-                remoteVersion.put(k.nodeId(), k.profileVersion());
+                remoteVersion.put(k.nodeId(), version);
             }
             out.add(b);
         }

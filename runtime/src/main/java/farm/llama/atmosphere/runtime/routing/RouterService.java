@@ -421,8 +421,17 @@ public final class RouterService implements RoutingService {
      * @return the vectors and their route
      */
     public RoutedEmbeddings embedRouted(EmbedRequest request) {
+        return embedRouted(request, false);
+    }
+
+    /**
+     * @param request the texts and the model ({@code auto} routes by meaning)
+     * @param localOnly this node's backends only (a request another member forwarded here)
+     * @return the vectors with the route that made them
+     */
+    public RoutedEmbeddings embedRouted(EmbedRequest request, boolean localOnly) {
         String model = request.model();
-        if (model.equals(embedder.id()) || (model.equals("auto") && !hasEmbedCapability())) {
+        if (model.equals(embedder.id()) || (model.equals("auto") && !hasEmbedCapability(localOnly))) {
             long t0 = System.nanoTime();
             List<float[]> v = embedder.embedAll(request.input());
             events.accept(new NodeEvent("embeddings.local", Instant.now(), Map.of("embedder", embedder.id(),
@@ -432,7 +441,7 @@ public final class RouterService implements RoutingService {
         }
         RouteQuery query = new RouteQuery(String.join(" ", request.input()), Set.of("llm/embed"),
                 model.equals("auto") ? Optional.empty() : Optional.of(model));
-        RouteDecision decision = decide(query);
+        RouteDecision decision = decide(query, localOnly);
         if (decision.winner().isEmpty()) {
             throw new CallFailedException(FailureKind.NOT_FOUND, "No embedding model can serve this request: " + decision.reason());
         }
@@ -445,7 +454,7 @@ public final class RouterService implements RoutingService {
             if (attempts++ >= maxAttempts) {
                 break;
             }
-            Optional<BackendState> b = discovery.backend(cand.capability().metadata().getOrDefault("backend", ""));
+            Optional<BackendState> b = lookup(cand.capability().metadata().getOrDefault("backend", ""), localOnly);
             if (b.isEmpty() || !b.get().up()) {
                 continue;
             }
@@ -456,7 +465,7 @@ public final class RouterService implements RoutingService {
                 return new RoutedEmbeddings(e, routeOf(cand.capability()));
             } catch (CallFailedException e) {
                 last = e;
-                if (e.kind() == FailureKind.UNREACHABLE) {
+                if (e.kind() == FailureKind.UNREACHABLE && !b.get().remote()) {
                     discovery.markDown(b.get(), e.getMessage());
                 }
                 if (!e.kind().retryable()) {
@@ -467,8 +476,8 @@ public final class RouterService implements RoutingService {
         throw last != null ? last : new CallFailedException(FailureKind.UNREACHABLE, "No embedding backend is up");
     }
 
-    private boolean hasEmbedCapability() {
-        return discovery.capabilities().stream().anyMatch(c -> c.type().equals("llm/embed"));
+    private boolean hasEmbedCapability(boolean localOnly) {
+        return (localOnly ? discovery.capabilities() : allCapabilities()).stream().anyMatch(c -> c.type().equals("llm/embed"));
     }
 
     @Override
