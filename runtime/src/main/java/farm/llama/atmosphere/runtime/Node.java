@@ -80,6 +80,7 @@ public final class Node implements NodeApi, AutoCloseable {
     private ApiServer server;
     private URI address;
     private final farm.llama.atmosphere.runtime.mesh.MeshService mesh;
+    private final farm.llama.atmosphere.runtime.mesh.SharingPolicy policy;
     private final Map<String, Object> joinState = new java.util.concurrent.ConcurrentHashMap<>(Map.of("state", "idle"));
 
     private Node(DataDir dataDir, NodeConfig config, Optional<Path> imagePlugins) {
@@ -106,17 +107,20 @@ public final class Node implements NodeApi, AutoCloseable {
         this.mesh = new farm.llama.atmosphere.runtime.mesh.MeshService(dataDir, identity, name,
                 farm.llama.atmosphere.runtime.mesh.MeshSettings.of(config.view().subtree("mesh")), this::createTransport,
                 discovery::capabilities, this::cost, this::publish, clock);
+        this.policy = farm.llama.atmosphere.runtime.mesh.SharingPolicy.of(config.view().subtree("policy"));
+        mesh.policy(policy);
         router.remoteBackends(mesh::remoteBackends);
         mesh.serving(new farm.llama.atmosphere.runtime.mesh.MeshForwarding.LocalServing() {
             @Override
             public ChatCall chat(String model, String json, Duration timeout) {
                 return router.startChat(new ChatRequest(model, json, timeout),
-                        new RouteQuery("", ChatRequests.needs(json), Optional.of(model)), true);
+                        new RouteQuery("", ChatRequests.needs(json), Optional.of(model)), farm.llama.atmosphere.runtime.routing.Locality.LOCAL);
             }
 
             @Override
             public farm.llama.atmosphere.spi.Embeddings embed(String model, List<String> input) {
-                return router.embedRouted(new farm.llama.atmosphere.spi.EmbedRequest(model, input), true).embeddings();
+                return router.embedRouted(new farm.llama.atmosphere.spi.EmbedRequest(model, input),
+                        farm.llama.atmosphere.runtime.routing.Locality.LOCAL).embeddings();
             }
         });
     }
@@ -623,6 +627,11 @@ public final class Node implements NodeApi, AutoCloseable {
             throw new AtmosphereException("A node id is 16 hex characters, got '" + nodeId + "'.");
         }
         return mesh.admin(nodeId, remove);
+    }
+
+    @Override
+    public Map<String, Object> policy() {
+        return policy.describe();
     }
 
     @Override

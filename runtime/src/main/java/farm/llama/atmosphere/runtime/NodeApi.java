@@ -131,4 +131,7 @@ public interface NodeApi {
 
     /** @param nodeId a live member @param remove withdraw the role @return the member and its new role */
     Map<String, Object> meshAdmin(String nodeId, boolean remove);
+
+    /** @return the sharing policy in effect: what this node offers the mesh, and to whom */
+    Map<String, Object> policy();
 }

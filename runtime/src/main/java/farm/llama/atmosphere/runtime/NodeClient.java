@@ -281,6 +281,11 @@ public final class NodeClient implements NodeApi {
     }
 
     @Override
+    public java.util.Map<String, Object> policy() {
+        return as(call("GET", "/api/v1/policy", ""), new TypeReference<>() { });
+    }
+
+    @Override
     public java.util.Map<String, Object> meshLeave() {
         return as(call("POST", "/api/v1/mesh/leave", "{}"), new TypeReference<>() { });
     }

@@ -132,4 +132,48 @@ class MeshRoutingTest {
         NodeHarness.awaitTrue(() -> ollama.cancelledStreams.get() > 0, "the generation cancelled at A's backend");
         assertNotEquals(0, ollama.chatCalls.get());
     }
+
+    @Test
+    void theServingMembersPolicyRefusesNamesTheRuleAndLimitsTheRateAndLocalStaysLocal() throws Exception {
+        FakeOllama ollama = new FakeOllama();
+        open.add(ollama);
+        NodeHarness c = node("c", null);
+        String cId = c.node.status().nodeId();
+        NodeHarness a = new NodeHarness(dir.resolve("a"), MeshTest.meshConfig(MeshTest.freePort(),
+                "backends:\n  - type: ollama\n    url: " + ollama.url() + "\n")
+                + "policy:\n  rate: 2/m\n  deny: [\"llava*\"]\n  peers:\n    " + cId + ":\n      deny: [\"llama3.2*\"]\n");
+        open.add(a);
+        a.node.meshCreate("home");
+        NodeHarness.awaitTrue(() -> Boolean.TRUE.equals(a.node.mesh().get("running")), "A's mesh port");
+        join(a, c);
+        String aId = a.node.status().nodeId();
+        NodeHarness.awaitTrue(() -> sees(c, aId), "A's capabilities at C");
+        assertTrue(c.node.meshMembers().stream().filter(m -> aId.equals(m.get("nodeId"))).findFirst().orElseThrow()
+                .get("capabilities").toString().contains("qwen"), "shared models are published");
+        assertTrue(!c.node.meshMembers().stream().filter(m -> aId.equals(m.get("nodeId"))).findFirst().orElseThrow()
+                .get("capabilities").toString().contains("llava"), "a model denied to everyone is not even published");
+        int before = ollama.chatCalls.get();
+
+        HttpResponse<String> denied = c.post("/v1/chat/completions", CHAT);
+        assertEquals(403, denied.statusCode(), denied.body());
+        assertTrue(denied.body().contains("policy.peers." + cId + ".deny"), denied.body());
+
+        String coder = CHAT.replace("llama3.2", "qwen2.5-coder:7b");
+        assertEquals(200, c.post("/v1/chat/completions", coder).statusCode());
+        assertEquals(200, c.post("/v1/chat/completions", coder).statusCode());
+        HttpResponse<String> limited = c.post("/v1/chat/completions", coder);
+        assertEquals(503, limited.statusCode(), limited.body());
+        assertTrue(limited.body().contains("policy.rate 2/m"), limited.body());
+        assertEquals(before + 2, ollama.chatCalls.get(), "refused requests never reached the backend");
+
+        HttpResponse<String> local = c.http.send(java.net.http.HttpRequest.newBuilder(c.base.resolve("/v1/chat/completions"))
+                .header("Content-Type", "application/json").header("x-atmosphere-locality", "local")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(CHAT.replace("llama3.2", "auto"))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(503, local.statusCode(), "C has no backend of its own: " + local.body());
+        assertEquals(before + 2, ollama.chatCalls.get(), "locality: local never left C");
+
+        String shown = String.valueOf(a.node.policy());
+        assertTrue(shown.contains("2/m") && shown.contains(cId), shown);
+    }
 }

@@ -59,6 +59,14 @@ final class OpenAiApi {
     }
 
     /** @return the request's JSON object body, or a 400 in OpenAI's shape */
+    private static farm.llama.atmosphere.runtime.routing.Locality locality(ServerRequest req) {
+        try {
+            return farm.llama.atmosphere.runtime.routing.Locality.parse(req.headers().first(HeaderNames.create("x-atmosphere-locality")));
+        } catch (IllegalArgumentException e) {
+            throw new ApiError(Status.BAD_REQUEST_400, "invalid_request_error", "invalid_value", "x-atmosphere-locality", e.getMessage());
+        }
+    }
+
     static ObjectNode bodyOf(ServerRequest req) {
         String text = req.content().hasEntity() ? req.content().as(String.class) : "";
         JsonNode body;
@@ -211,7 +219,7 @@ final class OpenAiApi {
                 : new RouteQuery("", ChatRequests.needs(json), Optional.of(model));
         ChatCall call;
         try {
-            call = router.startChat(new ChatRequest(model, json, router.firstByteTimeout()), query);
+            call = router.startChat(new ChatRequest(model, json, router.firstByteTimeout()), query, locality(req));
         } catch (CallFailedException e) {
             throw routingFailure(e, model);
         }
@@ -422,7 +430,7 @@ final class OpenAiApi {
         }
         RouterService.RoutedEmbeddings r;
         try {
-            r = router.embedRouted(new EmbedRequest(model, texts));
+            r = router.embedRouted(new EmbedRequest(model, texts), locality(req));
         } catch (CallFailedException e) {
             throw routingFailure(e, model);
         }

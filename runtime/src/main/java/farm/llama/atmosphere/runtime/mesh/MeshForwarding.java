@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Flow;
@@ -59,6 +60,7 @@ public final class MeshForwarding {
 
     private final Sender sender;
     private volatile LocalServing serving;
+    private volatile SharingPolicy policy;
     private final Map<String, Outgoing> calls = new ConcurrentHashMap<>();
     private final Map<String, ChatCall> served = new ConcurrentHashMap<>();
 
@@ -68,6 +70,24 @@ public final class MeshForwarding {
 
     void serving(LocalServing s) {
         this.serving = s;
+    }
+
+    void policy(SharingPolicy p) {
+        this.policy = p;
+    }
+
+    /** Checks the policy for a forwarded request; the returned handle must be closed when it ends. */
+    private AutoCloseable admit(String from, String model) {
+        SharingPolicy p = policy;
+        if (p == null) {
+            return () -> { };
+        }
+        Optional<String> refusal = p.admit(from, model);
+        if (refusal.isPresent()) {
+            boolean busy = refusal.get().startsWith("rate limit") || refusal.get().contains("try again");
+            throw new CallFailedException(busy ? FailureKind.OVERLOADED : FailureKind.REFUSED, refusal.get());
+        }
+        return () -> p.done(from);
     }
 
     private void send(String to, String type, ObjectNode body) {
@@ -172,7 +192,10 @@ public final class MeshForwarding {
             }
             java.util.List<String> input = new java.util.ArrayList<>();
             m.path("input").forEach(t -> input.add(t.asText()));
-            farm.llama.atmosphere.spi.Embeddings e = s.embed(m.path("model").asText(), input);
+            farm.llama.atmosphere.spi.Embeddings e;
+            try (AutoCloseable admitted = admit(from, m.path("model").asText())) {
+                e = s.embed(m.path("model").asText(), input);
+            }
             ObjectNode out = Json.MAPPER.createObjectNode();
             out.put("id", id);
             out.put("model", e.model());
@@ -190,7 +213,7 @@ public final class MeshForwarding {
             err.put("kind", e.kind().name());
             err.put("message", e.getMessage());
             send(from, "embed.error", err);
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
             ObjectNode err = Json.MAPPER.createObjectNode();
             err.put("id", id);
             err.put("kind", FailureKind.INTERNAL.name());
@@ -244,7 +267,8 @@ public final class MeshForwarding {
             if (s == null) {
                 throw new CallFailedException(FailureKind.UNREACHABLE, "this member serves no requests yet");
             }
-            try (ChatCall call = s.chat(m.path("model").asText(), m.path("json").asText(),
+            try (AutoCloseable admitted = admit(from, m.path("model").asText());
+                 ChatCall call = s.chat(m.path("model").asText(), m.path("json").asText(),
                     Duration.ofMillis(Math.max(1000, m.path("timeoutMs").asLong(120_000))))) {
                 served.put(key, call);
                 java.util.Optional<ChatChunk> c;
@@ -266,7 +290,7 @@ public final class MeshForwarding {
             err.put("kind", e.kind().name());
             err.put("message", e.getMessage());
             send(from, "chat.error", err);
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
             ObjectNode err = Json.MAPPER.createObjectNode();
             err.put("id", id);
             err.put("kind", FailureKind.INTERNAL.name());

@@ -331,6 +331,10 @@ public final class MeshService implements AutoCloseable {
         }
         List<Map<String, Object>> caps = new ArrayList<>();
         for (Capability c : localCapabilities.get()) {
+            SharingPolicy p = policy;
+            if (p != null && c.models().stream().noneMatch(p::offers) && !p.offers(c.name())) {
+                continue; // not offered to the mesh
+            }
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("id", c.id());
             m.put("backend", c.metadata().getOrDefault("backend", ""));
@@ -488,6 +492,14 @@ public final class MeshService implements AutoCloseable {
      */
     public void serving(MeshForwarding.LocalServing serving) {
         forwarding.serving(serving);
+    }
+
+    private volatile SharingPolicy policy;
+
+    /** @param policy what this node offers the mesh, enforced on forwarded requests and applied to its profile */
+    public void policy(SharingPolicy policy) {
+        this.policy = policy;
+        forwarding.policy(policy);
     }
 
     /**

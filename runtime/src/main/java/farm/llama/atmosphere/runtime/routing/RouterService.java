@@ -188,14 +188,18 @@ public final class RouterService implements RoutingService {
         this.remote = remote;
     }
 
-    private List<BackendState> allBackends(boolean localOnly) {
+    private List<BackendState> allBackends(Locality locality) {
         List<BackendState> local = discovery.backends();
-        if (localOnly) {
+        if (locality == Locality.LOCAL) {
             return local;
         }
         List<BackendState> all = new ArrayList<>(local);
         try {
-            all.addAll(remote.get());
+            for (BackendState b : remote.get()) {
+                if (locality == Locality.MESH || Locality.onLan(b.info().url())) {
+                    all.add(b);
+                }
+            }
         } catch (RuntimeException e) {
             // the mesh's view is a bonus; routing goes on with the local backends
         }
@@ -204,7 +208,7 @@ public final class RouterService implements RoutingService {
 
     private List<Capability> allCapabilities() {
         List<Capability> out = new ArrayList<>();
-        for (BackendState b : allBackends(false)) {
+        for (BackendState b : allBackends(Locality.MESH)) {
             if (b.up()) {
                 out.addAll(b.capabilities());
             }
@@ -212,12 +216,12 @@ public final class RouterService implements RoutingService {
         return out;
     }
 
-    private Optional<BackendState> lookup(String id, boolean localOnly) {
+    private Optional<BackendState> lookup(String id, Locality locality) {
         Optional<BackendState> local = discovery.backend(id);
-        if (local.isPresent() || localOnly) {
+        if (local.isPresent() || locality == Locality.LOCAL) {
             return local;
         }
-        return allBackends(false).stream().filter(b -> b.id().equals(id)).findFirst();
+        return allBackends(locality).stream().filter(b -> b.id().equals(id)).findFirst();
     }
 
     /**
@@ -227,19 +231,19 @@ public final class RouterService implements RoutingService {
      * @return the explained decision
      */
     public RouteDecision decide(RouteQuery query) {
-        return decide(query, false);
+        return decide(query, Locality.MESH);
     }
 
     /**
      * @param query what to route
-     * @param localOnly consider this node's backends only (a request forwarded by another member)
+     * @param locality how far the request may travel (a request another member forwarded is LOCAL)
      * @return the explained decision
      */
-    public RouteDecision decide(RouteQuery query, boolean localOnly) {
+    public RouteDecision decide(RouteQuery query, Locality locality) {
         float[] q = query.model().isPresent() ? new float[0] : vector(query.intent());
         List<RouteCandidate> candidates = new ArrayList<>();
         Map<String, Map<String, Double>> termsCache = new java.util.HashMap<>();
-        for (BackendState b : allBackends(localOnly)) {
+        for (BackendState b : allBackends(locality)) {
             for (Capability c : b.capabilities()) {
                 if (!query.needs().contains(c.type())) {
                     continue;
@@ -296,17 +300,17 @@ public final class RouterService implements RoutingService {
      *         stays at its cap, or the last candidate's failure
      */
     public ChatCall startChat(ChatRequest request, RouteQuery query) {
-        return startChat(request, query, false);
+        return startChat(request, query, Locality.MESH);
     }
 
     /**
      * @param request the OpenAI-format request
      * @param query how to route it
-     * @param localOnly this node's backends only (a request another member forwarded here)
+     * @param locality how far the request may travel (a request another member forwarded is LOCAL)
      * @return the running call
      */
-    public ChatCall startChat(ChatRequest request, RouteQuery query, boolean localOnly) {
-        RouteDecision decision = decide(query, localOnly);
+    public ChatCall startChat(ChatRequest request, RouteQuery query, Locality locality) {
+        RouteDecision decision = decide(query, locality);
         if (decision.winner().isEmpty()) {
             throw new CallFailedException(FailureKind.NOT_FOUND, "No capability can serve this request: " + decision.reason());
         }
@@ -323,7 +327,7 @@ public final class RouterService implements RoutingService {
                 if (attempts >= maxAttempts) {
                     break;
                 }
-                Optional<BackendState> maybe = lookup(cand.capability().metadata().getOrDefault("backend", ""), localOnly);
+                Optional<BackendState> maybe = lookup(cand.capability().metadata().getOrDefault("backend", ""), locality);
                 if (maybe.isEmpty() || !maybe.get().up() || failed.stream().anyMatch(f -> f.startsWith(routeOf(cand.capability()) + " "))) {
                     continue;
                 }
@@ -421,17 +425,17 @@ public final class RouterService implements RoutingService {
      * @return the vectors and their route
      */
     public RoutedEmbeddings embedRouted(EmbedRequest request) {
-        return embedRouted(request, false);
+        return embedRouted(request, Locality.MESH);
     }
 
     /**
      * @param request the texts and the model ({@code auto} routes by meaning)
-     * @param localOnly this node's backends only (a request another member forwarded here)
+     * @param locality how far the request may travel (a request another member forwarded is LOCAL)
      * @return the vectors with the route that made them
      */
-    public RoutedEmbeddings embedRouted(EmbedRequest request, boolean localOnly) {
+    public RoutedEmbeddings embedRouted(EmbedRequest request, Locality locality) {
         String model = request.model();
-        if (model.equals(embedder.id()) || (model.equals("auto") && !hasEmbedCapability(localOnly))) {
+        if (model.equals(embedder.id()) || (model.equals("auto") && !hasEmbedCapability(locality))) {
             long t0 = System.nanoTime();
             List<float[]> v = embedder.embedAll(request.input());
             events.accept(new NodeEvent("embeddings.local", Instant.now(), Map.of("embedder", embedder.id(),
@@ -441,7 +445,7 @@ public final class RouterService implements RoutingService {
         }
         RouteQuery query = new RouteQuery(String.join(" ", request.input()), Set.of("llm/embed"),
                 model.equals("auto") ? Optional.empty() : Optional.of(model));
-        RouteDecision decision = decide(query, localOnly);
+        RouteDecision decision = decide(query, locality);
         if (decision.winner().isEmpty()) {
             throw new CallFailedException(FailureKind.NOT_FOUND, "No embedding model can serve this request: " + decision.reason());
         }
@@ -454,7 +458,7 @@ public final class RouterService implements RoutingService {
             if (attempts++ >= maxAttempts) {
                 break;
             }
-            Optional<BackendState> b = lookup(cand.capability().metadata().getOrDefault("backend", ""), localOnly);
+            Optional<BackendState> b = lookup(cand.capability().metadata().getOrDefault("backend", ""), locality);
             if (b.isEmpty() || !b.get().up()) {
                 continue;
             }
@@ -476,8 +480,8 @@ public final class RouterService implements RoutingService {
         throw last != null ? last : new CallFailedException(FailureKind.UNREACHABLE, "No embedding backend is up");
     }
 
-    private boolean hasEmbedCapability(boolean localOnly) {
-        return (localOnly ? discovery.capabilities() : allCapabilities()).stream().anyMatch(c -> c.type().equals("llm/embed"));
+    private boolean hasEmbedCapability(Locality locality) {
+        return (locality == Locality.LOCAL ? discovery.capabilities() : allCapabilities()).stream().anyMatch(c -> c.type().equals("llm/embed"));
     }
 
     @Override
