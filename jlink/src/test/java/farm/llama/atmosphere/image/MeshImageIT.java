@@ -59,6 +59,10 @@ class MeshImageIT {
         }
 
         NodeDir(String name, String extra) throws IOException {
+            this(name, extra, "PT0.2S");
+        }
+
+        NodeDir(String name, String extra, String probeInterval) throws IOException {
             this.name = name;
             this.data = work.resolve(name);
             this.meshPort = freePort();
@@ -72,10 +76,10 @@ class MeshImageIT {
                       bind: 127.0.0.1
                       port: %d
                       probe:
-                        interval: PT0.2S
+                        interval: %s
                       gossip:
                         interval: PT0.05S
-                    %s""".formatted(name, meshPort, extra));
+                    %s""".formatted(name, meshPort, probeInterval, extra));
         }
 
         ProcessBuilder command(List<String> args) {
@@ -329,5 +333,71 @@ class MeshImageIT {
         a.awaitState(b.nodeId, "left");
         JsonNode stats = JSON.readTree(a.ok("mesh", "status", "--json").out());
         assertTrue(stats.path("revoked").toString().contains(b.nodeId), stats.toString());
+    }
+
+    private static String backend(farm.llama.atmosphere.tests.FakeOllama o) {
+        return "backends:\n  - type: ollama\n    url: " + o.url() + "\n";
+    }
+
+    private static HttpResponse<String> post(NodeDir n, String path, String body) throws Exception {
+        URI base = URI.create(JSON.readTree(Files.readString(n.data.resolve("node.json"))).path("address").asText());
+        return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(HttpRequest.newBuilder(base.resolve(path))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Reads the node's kept events (server-sent) until one contains the text. */
+    private static String awaitEvent(NodeDir n, String text) throws Exception {
+        URI base = URI.create(JSON.readTree(Files.readString(n.data.resolve("node.json"))).path("address").asText());
+        HttpResponse<InputStream> r = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(HttpRequest.newBuilder(base.resolve("/api/v1/events?after=1")).build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        try (InputStream in = r.body()) {
+            ProcessOutput events = new ProcessOutput(in);
+            return events.await(t -> t.contains(text), "an event with " + text);
+        }
+    }
+
+    @Test
+    void aRequestAtANodeWithoutBackendsIsServedAcrossTheMeshAndSurvivesAKill9() throws Exception {
+        farm.llama.atmosphere.tests.FakeOllama oa = new farm.llama.atmosphere.tests.FakeOllama();
+        farm.llama.atmosphere.tests.FakeOllama ob = new farm.llama.atmosphere.tests.FakeOllama();
+        closing.add(oa);
+        closing.add(ob);
+        // default probe interval: the node killed below is still believed alive when the next request comes
+        NodeDir a = new NodeDir("alpha", backend(oa), "PT1S");
+        NodeDir b = new NodeDir("bravo", backend(ob), "PT1S");
+        NodeDir c = new NodeDir("charlie", "", "PT1S");
+        for (NodeDir n : List.of(a, b, c)) {
+            n.serve();
+        }
+        a.ok("mesh", "create", "-n", "home");
+        String token = JSON.readTree(a.ok("mesh", "invite", "--uses", "2", "--json").out()).path("token").asText();
+        b.ok("mesh", "join", token);
+        c.ok("mesh", "join", token);
+        c.awaitMember(a.nodeId, m -> m.path("capabilityCount").asInt() > 0, "alpha's capabilities");
+        c.awaitMember(b.nodeId, m -> m.path("capabilityCount").asInt() > 0, "bravo's capabilities");
+        String route = c.ok("route", "why is the sky blue?").out();
+        assertTrue(route.contains(a.nodeId) || route.contains(b.nodeId), "remote candidates are explained: " + route);
+
+        String chat = "{\"model\":\"llama3.2\",\"messages\":[{\"role\":\"user\",\"content\":\"why is the sky blue?\"}]}";
+        HttpResponse<String> r = post(c, "/v1/chat/completions", chat);
+        assertEquals(200, r.statusCode(), r.body());
+        String served = r.headers().firstValue("x-atmosphere-node").orElseThrow();
+        assertTrue(served.equals(a.nodeId) || served.equals(b.nodeId), served);
+        HttpResponse<String> streamed = post(c, "/v1/chat/completions", chat.replace("{\"model\"", "{\"stream\":true,\"model\""));
+        assertTrue(streamed.body().contains("Rayleigh") && streamed.body().trim().endsWith("data: [DONE]"), streamed.body());
+        HttpResponse<String> e = post(c, "/v1/embeddings", "{\"model\":\"nomic-embed-text\",\"input\":\"sky\"}");
+        assertEquals(200, e.statusCode(), e.body());
+
+        NodeDir dying = served.equals(a.nodeId) ? a : b;
+        NodeDir other = dying == a ? b : a;
+        dying.serving.destroyForcibly();
+        dying.serving.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS);
+        HttpResponse<String> again = post(c, "/v1/chat/completions", chat);
+        assertEquals(200, again.statusCode(), again.body());
+        assertEquals(other.nodeId, again.headers().firstValue("x-atmosphere-node").orElseThrow());
+        assertTrue(again.headers().firstValue("x-atmosphere-failover").isPresent(), "the failover is named: " + again.headers().map());
+        String why = awaitEvent(c, "route.failover");
+        assertTrue(why.contains(dying.nodeId), why);
     }
 }
