@@ -3,7 +3,8 @@ package farm.llama.atmosphere.bench;
 /**
  * Benchmark harness entry point: {@code routing} (decision latency at 100, 1 000 and 20 000
  * capabilities), {@code proxy} (the same requests to a test backend directly and through a node,
- * side by side), {@code mesh} (join and failure detection between image processes), or {@code all}. Results print as Markdown tables for BENCHMARKS.md.
+ * side by side), {@code hop} (a request served one hop away against the same served locally), {@code mesh} (join and
+ * failure detection between image processes), or {@code all}. Results print as Markdown tables for BENCHMARKS.md.
  */
 public final class Bench {
 
@@ -11,7 +12,7 @@ public final class Bench {
     }
 
     /**
-     * @param args {@code routing}, {@code proxy}, {@code mesh} or {@code all}
+     * @param args {@code routing}, {@code proxy}, {@code hop}, {@code mesh} or {@code all}
      * @throws Exception on failure
      */
     public static void main(String[] args) throws Exception {
@@ -22,6 +23,9 @@ public final class Bench {
         }
         if (which.equals("proxy") || which.equals("all")) {
             ProxyBench.run();
+        }
+        if (which.equals("hop") || which.equals("all")) {
+            HopBench.run();
         }
         if (which.equals("mesh") || which.equals("all")) {
             MeshBench.run(Integer.getInteger("bench.trials", 3));

@@ -85,7 +85,7 @@ final class ProxyBench {
         }
     }
 
-    private static void row(String name, long[] d, long[] v) {
+    static void row(String name, long[] d, long[] v) {
         double d50 = Bench.percentile(d, 50);
         double v50 = Bench.percentile(v, 50);
         double d99 = Bench.percentile(d, 99);
@@ -93,7 +93,7 @@ final class ProxyBench {
         System.out.printf("| %s | %.3f ms | %.3f ms | %.3f ms | %.3f ms | %.3f ms | %.3f ms |%n", name, d50, v50, v50 - d50, d99, v99, v99 - d99);
     }
 
-    private static long call(HttpClient http, URI base, String body) throws Exception {
+    static long call(HttpClient http, URI base, String body) throws Exception {
         long t0 = System.nanoTime();
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(base.resolve("/v1/chat/completions"))
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
@@ -105,7 +105,7 @@ final class ProxyBench {
         return t;
     }
 
-    private static long firstToken(HttpClient http, URI base, String body) throws Exception {
+    static long firstToken(HttpClient http, URI base, String body) throws Exception {
         long t0 = System.nanoTime();
         HttpResponse<InputStream> r = http.send(HttpRequest.newBuilder(base.resolve("/v1/chat/completions"))
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
@@ -142,7 +142,7 @@ final class ProxyBench {
     }
 
     /** An OpenAI-compatible backend that answers at once: JSON, or an SSE stream of two tokens. */
-    private static HttpServer backend() throws Exception {
+    static HttpServer backend() throws Exception {
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 256);
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         server.createContext("/v1/models", ex -> {

@@ -16,7 +16,6 @@ import java.security.KeyPairGenerator;
 import java.security.MessageDigest;
 import java.security.PrivateKey;
 import java.security.PublicKey;
-import java.security.Signature;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.spec.X509EncodedKeySpec;
 import java.time.Instant;
@@ -43,12 +42,20 @@ public final class Identity {
     private final String name;
     private final Instant createdAt;
     private final KeyPair keyPair;
+    /** The raw 32-byte private seed and public key, for BouncyCastle's RFC 8032 code (about 10x the JDK's speed). */
+    private final byte[] seed;
+    private final byte[] rawPublic;
 
     private Identity(String name, Instant createdAt, KeyPair keyPair) {
         this.name = Objects.requireNonNull(name, "name");
         this.createdAt = Objects.requireNonNull(createdAt, "createdAt");
         this.keyPair = keyPair;
-        this.nodeId = nodeIdOf(rawPublicKey(keyPair.getPublic()));
+        this.rawPublic = rawPublicKey(keyPair.getPublic());
+        this.nodeId = nodeIdOf(rawPublic);
+        if (!(keyPair.getPrivate() instanceof java.security.interfaces.EdECPrivateKey ed) || ed.getBytes().isEmpty()) {
+            throw new IllegalArgumentException("not an Ed25519 private key");
+        }
+        this.seed = ed.getBytes().get();
     }
 
     /**
@@ -148,14 +155,9 @@ public final class Identity {
      * @return the Ed25519 signature (64 bytes)
      */
     public byte[] sign(byte[] data) {
-        try {
-            Signature signature = Signature.getInstance("Ed25519");
-            signature.initSign(keyPair.getPrivate());
-            signature.update(data);
-            return signature.sign();
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException(e);
-        }
+        byte[] sig = new byte[org.bouncycastle.math.ec.rfc8032.Ed25519.SIGNATURE_SIZE];
+        org.bouncycastle.math.ec.rfc8032.Ed25519.sign(seed, 0, rawPublic, 0, data, 0, data.length, sig, 0);
+        return sig;
     }
 
     /**
@@ -165,12 +167,18 @@ public final class Identity {
      * @return whether the signature is valid
      */
     public static boolean verify(PublicKey key, byte[] data, byte[] sig) {
+        if (sig == null || sig.length != org.bouncycastle.math.ec.rfc8032.Ed25519.SIGNATURE_SIZE) {
+            return false;
+        }
+        byte[] raw;
         try {
-            Signature signature = Signature.getInstance("Ed25519");
-            signature.initVerify(key);
-            signature.update(data);
-            return signature.verify(sig);
-        } catch (GeneralSecurityException e) {
+            raw = rawPublicKey(key);
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+        try {
+            return org.bouncycastle.math.ec.rfc8032.Ed25519.verify(sig, 0, raw, 0, data, 0, data.length);
+        } catch (RuntimeException e) {
             return false;
         }
     }

@@ -99,4 +99,22 @@ class IdentityTest {
         assertArrayEquals(raw, Identity.rawPublicKey(Identity.publicKeyOf(raw)));
         assertThrows(IllegalArgumentException.class, () -> Identity.nodeIdOf(new byte[31]));
     }
+
+    @Test
+    void signaturesInteroperateWithTheJdksEd25519() throws Exception {
+        Identity id = Identity.generate("x");
+        byte[] data = "the same bytes".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        java.security.Signature jdk = java.security.Signature.getInstance("Ed25519");
+        jdk.initVerify(id.publicKey());
+        jdk.update(data);
+        org.junit.jupiter.api.Assertions.assertTrue(jdk.verify(id.sign(data)), "the JDK accepts what this node signs");
+        java.security.KeyPair other = java.security.KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        jdk.initSign(other.getPrivate());
+        jdk.update(data);
+        byte[] sig = jdk.sign();
+        org.junit.jupiter.api.Assertions.assertTrue(Identity.verify(other.getPublic(), data, sig), "this node accepts what the JDK signs");
+        sig[5] ^= 1;
+        org.junit.jupiter.api.Assertions.assertFalse(Identity.verify(other.getPublic(), data, sig));
+        org.junit.jupiter.api.Assertions.assertFalse(Identity.verify(other.getPublic(), data, new byte[3]));
+    }
 }

@@ -44,7 +44,7 @@ public final class EnvelopeVerifier {
     private final Supplier<Set<String>> revoked;
     private final Clock clock;
     private final Duration window;
-    private final Map<String, String> verifiedChains = new ConcurrentHashMap<>();
+    private final Map<String, KnownChain> verifiedChains = new ConcurrentHashMap<>();
     private final Map<String, Long> nonces = new ConcurrentHashMap<>();
     private final Map<MeshSecurityException.Reason, AtomicLong> refused = new EnumMap<>(MeshSecurityException.Reason.class);
     private final AtomicLong accepted = new AtomicLong();
@@ -93,15 +93,15 @@ public final class EnvelopeVerifier {
             throw new MeshSecurityException(MeshSecurityException.Reason.EXPIRED,
                     "envelope from " + e.from() + " is " + (now - e.timestamp()) / 1000 + " s off this node's clock");
         }
-        String sender = chain(e);
+        KnownChain known = chain(e);
+        String sender = known.nodeId();
         if (!sender.equals(e.from())) {
             throw new MeshSecurityException(MeshSecurityException.Reason.FORGED, "envelope claims to be from " + e.from()
                     + " but carries the certificate of " + sender);
         }
-        X509Certificate leaf = certificate(e.chain().get(0));
         byte[] signed = Arrays.copyOf(bytes, parsed.signatureAt());
         byte[] sig = Arrays.copyOfRange(bytes, parsed.signatureAt(), bytes.length);
-        if (!Identity.verify(leaf.getPublicKey(), signed, sig)) {
+        if (!Identity.verify(known.leafKey(), signed, sig)) {
             throw new MeshSecurityException(MeshSecurityException.Reason.FORGED, "bad signature on an envelope from " + e.from());
         }
         String nonce = e.from() + ":" + HexFormat.of().formatHex(e.nonce());
@@ -115,32 +115,41 @@ public final class EnvelopeVerifier {
         return new Verified(e, sender);
     }
 
-    /** Verifies the sender's chain (cached by fingerprint) and revocation; returns the node id. */
-    private String chain(Envelope e) {
+    /** A chain verified once: what each later message from it needs, without parsing it again. */
+    private record KnownChain(String nodeId, java.security.PublicKey leafKey, List<String> nodeIds, long notAfter) {
+    }
+
+    /** Verifies the sender's chain (cached by fingerprint) and revocation. */
+    private KnownChain chain(Envelope e) {
         if (e.chain().isEmpty()) {
             throw new MeshSecurityException(MeshSecurityException.Reason.FORGED, "envelope from " + e.from() + " carries no certificate");
         }
         String key = fingerprint(e.chain());
-        String nodeId = verifiedChains.get(key);
-        List<X509Certificate> certs = new ArrayList<>();
-        for (byte[] der : e.chain()) {
-            certs.add(certificate(der));
-        }
+        KnownChain known = verifiedChains.get(key);
         Set<String> rev = revoked.get();
-        if (nodeId == null) {
-            nodeId = MeshCertificates.verify(certs, root, rev, Instant.ofEpochMilli(clock.millis()));
-            verifiedChains.put(key, nodeId);
-        } else {
-            for (X509Certificate c : certs) {
-                if (rev.contains(MeshCertificates.nodeIdOf(c))) {
-                    throw new MeshSecurityException(MeshSecurityException.Reason.REVOKED, "node " + MeshCertificates.nodeIdOf(c) + " was revoked");
-                }
-                if (c.getNotAfter().toInstant().toEpochMilli() < clock.millis()) {
-                    throw new MeshSecurityException(MeshSecurityException.Reason.EXPIRED, "certificate of " + nodeId + " expired");
-                }
+        if (known == null) {
+            List<X509Certificate> certs = new ArrayList<>();
+            for (byte[] der : e.chain()) {
+                certs.add(certificate(der));
+            }
+            String nodeId = MeshCertificates.verify(certs, root, rev, Instant.ofEpochMilli(clock.millis()));
+            long notAfter = certs.stream().mapToLong(c -> c.getNotAfter().getTime()).min().orElse(0);
+            known = new KnownChain(nodeId, certs.get(0).getPublicKey(), certs.stream().map(MeshCertificates::nodeIdOf).toList(), notAfter);
+            if (verifiedChains.size() > 10_000) {
+                verifiedChains.clear();
+            }
+            verifiedChains.put(key, known);
+            return known;
+        }
+        for (String id : known.nodeIds()) {
+            if (rev.contains(id)) {
+                throw new MeshSecurityException(MeshSecurityException.Reason.REVOKED, "node " + id + " was revoked");
             }
         }
-        return nodeId;
+        if (known.notAfter() < clock.millis()) {
+            throw new MeshSecurityException(MeshSecurityException.Reason.EXPIRED, "certificate of " + known.nodeId() + " expired");
+        }
+        return known;
     }
 
     private static X509Certificate certificate(byte[] der) {

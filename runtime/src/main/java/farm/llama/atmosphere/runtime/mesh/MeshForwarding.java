@@ -123,6 +123,9 @@ public final class MeshForwarding {
                         case "chunk" -> {
                             first = false;
                             sink.emit(new ChatChunk(m.path("json").asText(), m.path("last").asBoolean()));
+                            if (m.path("end").asBoolean()) {
+                                return;
+                            }
                         }
                         case "end" -> {
                             return;
@@ -272,7 +275,8 @@ public final class MeshForwarding {
                     Duration.ofMillis(Math.max(1000, m.path("timeoutMs").asLong(120_000))))) {
                 served.put(key, call);
                 java.util.Optional<ChatChunk> c;
-                while ((c = call.next()).isPresent()) {
+                boolean ended = false;
+                while (!ended && (c = call.next()).isPresent()) {
                     if (!served.containsKey(key)) {
                         return; // cancelled by the asking member
                     }
@@ -280,9 +284,14 @@ public final class MeshForwarding {
                     chunk.put("id", id);
                     chunk.put("json", c.get().json());
                     chunk.put("last", c.get().last());
+                    // the last chunk also ends the call: one signed message fewer per request
+                    ended = c.get().last();
+                    chunk.put("end", ended);
                     send(from, "chat.chunk", chunk);
                 }
-                send(from, "chat.end", Json.MAPPER.createObjectNode().put("id", id));
+                if (!ended) {
+                    send(from, "chat.end", Json.MAPPER.createObjectNode().put("id", id));
+                }
             }
         } catch (CallFailedException e) {
             ObjectNode err = Json.MAPPER.createObjectNode();

@@ -1,0 +1,95 @@
+package farm.llama.atmosphere.bench;
+
+import com.sun.net.httpserver.HttpServer;
+import farm.llama.atmosphere.runtime.DataDir;
+import farm.llama.atmosphere.runtime.Node;
+import farm.llama.atmosphere.runtime.NodeConfig;
+import farm.llama.atmosphere.runtime.NodeSetup;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * What one hop across the mesh adds: the same chat requests served by a node's own backend, and
+ * asked at a second node (no backends) that forwards them to the first over the WebSocket transport
+ * (mutual TLS, signed envelopes, loopback). Both nodes run in this JVM; requests interleave.
+ */
+final class HopBench {
+
+    private HopBench() {
+    }
+
+    private static Node node(Path dir, String name, String extra) throws Exception {
+        DataDir data = new DataDir(dir.resolve(name));
+        NodeSetup.init(data, Optional.of(name), false);
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Files.writeString(data.configFile(), "discovery:\n  probe-default-ports: false\n  max-concurrency: 64\n"
+                + "mesh:\n  bind: 127.0.0.1\n  port: " + port + "\n" + extra);
+        Path plugins = Path.of(System.getProperty("atmosphere.bench.plugins", "bench/target/plugins"));
+        return Node.open(data, NodeConfig.load(data.configFile(), Map.of()), Optional.of(plugins));
+    }
+
+    private static void await(java.util.function.BooleanSupplier c, String what) throws InterruptedException {
+        long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!c.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                throw new IllegalStateException("timed out: " + what);
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    static void run() throws Exception {
+        HttpServer backend = ProxyBench.backend();
+        Path dir = Files.createTempDirectory("atmosphere-hop-bench");
+        String backends = "backends:\n  - type: openai\n    url: http://127.0.0.1:" + backend.getAddress().getPort() + "/v1\n";
+        try (Node a = node(dir, "a", backends + "policy:\n  rate: 100000/s\n  concurrency: 64\n"); Node b = node(dir, "b", "")) {
+            URI viaA = a.serve("127.0.0.1", 0);
+            URI viaB = b.serve("127.0.0.1", 0);
+            a.scan();
+            a.meshCreate("bench");
+            await(() -> Boolean.TRUE.equals(a.mesh().get("running")), "A's mesh");
+            b.meshJoin(String.valueOf(a.meshInvite(Duration.ofMinutes(5), 1).get("token")));
+            await(() -> "joined".equals(b.meshJoinStatus().get("state")), "B joined");
+            String aId = a.status().nodeId();
+            await(() -> b.meshMembers().stream().anyMatch(m -> aId.equals(m.get("nodeId"))
+                    && ((Number) m.get("capabilityCount")).intValue() > 0), "A's capabilities at B");
+            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            String body = "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+            String stream = "{\"model\":\"m\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+            for (int i = 0; i < 2_000; i++) {
+                ProxyBench.call(http, viaA, body);
+                ProxyBench.call(http, viaB, body);
+                ProxyBench.firstToken(http, viaB, stream);
+            }
+            int n = 2_000;
+            long[] local = new long[n];
+            long[] hop = new long[n];
+            long[] localFirst = new long[n];
+            long[] hopFirst = new long[n];
+            for (int i = 0; i < n; i++) {
+                local[i] = ProxyBench.call(http, viaA, body);
+                hop[i] = ProxyBench.call(http, viaB, body);
+                localFirst[i] = ProxyBench.firstToken(http, viaA, stream);
+                hopFirst[i] = ProxyBench.firstToken(http, viaB, stream);
+            }
+            System.out.println();
+            System.out.println("## One hop across the mesh (instant test backend, loopback, " + n + " interleaved requests each)");
+            System.out.println();
+            System.out.println("| request | served locally p50 | one hop away p50 | added p50 | locally p99 | one hop p99 | added p99 |");
+            System.out.println("|---|---|---|---|---|---|---|");
+            ProxyBench.row("chat, non-streaming", local, hop);
+            ProxyBench.row("chat, streaming: time to first token", localFirst, hopFirst);
+        } finally {
+            backend.stop(0);
+        }
+    }
+}
