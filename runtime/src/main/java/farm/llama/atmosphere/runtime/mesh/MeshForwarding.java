@@ -211,18 +211,18 @@ public final class MeshForwarding {
             }
             send(from, "embed.result", out);
         } catch (CallFailedException e) {
-            ObjectNode err = Json.MAPPER.createObjectNode();
-            err.put("id", id);
-            err.put("kind", e.kind().name());
-            err.put("message", e.getMessage());
-            send(from, "embed.error", err);
+            sendError(from, "embed.error", id, e.kind().name(), e.getMessage());
         } catch (Exception e) {
-            ObjectNode err = Json.MAPPER.createObjectNode();
-            err.put("id", id);
-            err.put("kind", FailureKind.INTERNAL.name());
-            err.put("message", "failed: " + e);
-            send(from, "embed.error", err);
+            sendError(from, "embed.error", id, FailureKind.INTERNAL.name(), "failed: " + e);
         }
+    }
+
+    private void sendError(String to, String type, String id, String kind, String message) {
+        ObjectNode err = Json.MAPPER.createObjectNode();
+        err.put("id", id);
+        err.put("kind", kind);
+        err.put("message", message);
+        send(to, type, err);
     }
 
     /** A member is gone: its calls fail now. */
@@ -294,17 +294,9 @@ public final class MeshForwarding {
                 }
             }
         } catch (CallFailedException e) {
-            ObjectNode err = Json.MAPPER.createObjectNode();
-            err.put("id", id);
-            err.put("kind", e.kind().name());
-            err.put("message", e.getMessage());
-            send(from, "chat.error", err);
+            sendError(from, "chat.error", id, e.kind().name(), e.getMessage());
         } catch (Exception e) {
-            ObjectNode err = Json.MAPPER.createObjectNode();
-            err.put("id", id);
-            err.put("kind", FailureKind.INTERNAL.name());
-            err.put("message", e.toString().toLowerCase(Locale.ROOT).contains("cancel") ? "cancelled" : "failed: " + e);
-            send(from, "chat.error", err);
+            sendError(from, "chat.error", id, FailureKind.INTERNAL.name(), e.toString().toLowerCase(Locale.ROOT).contains("cancel") ? "cancelled" : "failed: " + e);
         } finally {
             served.remove(key);
         }
