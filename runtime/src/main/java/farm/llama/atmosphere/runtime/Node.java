@@ -630,6 +630,45 @@ public final class Node implements NodeApi, AutoCloseable {
     }
 
     @Override
+    public List<Map<String, Object>> models(boolean includeMesh) {
+        ensureScanned();
+        List<Capability> caps = new java.util.ArrayList<>(discovery.capabilities());
+        if (includeMesh) {
+            mesh.remoteBackends().forEach(b -> caps.addAll(b.capabilities()));
+        }
+        Map<String, Map<String, Object>> byModel = new java.util.TreeMap<>();
+        for (Capability c : caps) {
+            for (String model : c.models().isEmpty() ? List.of(c.name()) : c.models()) {
+                String name = model.endsWith(":latest") ? model.substring(0, model.length() - 7) : model;
+                Map<String, Object> entry = byModel.computeIfAbsent(name, k -> {
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("model", k);
+                    m.put("types", new java.util.TreeSet<String>());
+                    m.put("nodes", new java.util.ArrayList<Map<String, Object>>());
+                    return m;
+                });
+                @SuppressWarnings("unchecked")
+                java.util.Set<String> types = (java.util.Set<String>) entry.get("types");
+                types.add(c.type());
+                Map<String, Object> where = new LinkedHashMap<>();
+                boolean local = c.nodeId().equals(identity.nodeId());
+                where.put("nodeId", c.nodeId());
+                where.put("name", local ? name : c.metadata().getOrDefault("member", ""));
+                where.put("backend", c.metadata().getOrDefault("remoteBackend", c.metadata().getOrDefault("backend", "")));
+                where.put("loaded", c.tags().contains("warm"));
+                String size = c.metadata().get("sizeBytes");
+                where.put("sizeBytes", size == null ? null : Long.valueOf(size));
+                @SuppressWarnings("unchecked")
+                List<Map<String, Object>> nodes = (List<Map<String, Object>>) entry.get("nodes");
+                if (nodes.stream().noneMatch(n -> n.get("nodeId").equals(where.get("nodeId")) && n.get("backend").equals(where.get("backend")))) {
+                    nodes.add(where);
+                }
+            }
+        }
+        return List.copyOf(byModel.values());
+    }
+
+    @Override
     public Map<String, Object> policy() {
         return policy.describe();
     }

@@ -134,4 +134,11 @@ public interface NodeApi {
 
     /** @return the sharing policy in effect: what this node offers the mesh, and to whom */
     Map<String, Object> policy();
+
+    /**
+     * @param mesh include the models of the other members
+     * @return each model once: name, types, and the nodes that serve it (node id and name, backend,
+     *         whether it is loaded, size in bytes when the backend says)
+     */
+    List<Map<String, Object>> models(boolean mesh);
 }

@@ -281,6 +281,11 @@ public final class NodeClient implements NodeApi {
     }
 
     @Override
+    public java.util.List<java.util.Map<String, Object>> models(boolean mesh) {
+        return as(call("GET", "/api/v1/models" + (mesh ? "?mesh=true" : ""), "").path("models"), new TypeReference<>() { });
+    }
+
+    @Override
     public java.util.Map<String, Object> policy() {
         return as(call("GET", "/api/v1/policy", ""), new TypeReference<>() { });
     }

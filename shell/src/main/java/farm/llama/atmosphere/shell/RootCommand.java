@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
                 "Run without a command for an interactive shell."},
         subcommands = {InitCommand.class, StatusCommand.class, ServeCommand.class, ChatCommand.class, RouteCommand.class,
                 BackendsCommand.class, ScanCommand.class, CostCommand.class, PluginCommand.class, ToolCommand.class,
-                MeshCommand.class, MeshCommand.Approve.class, PolicyCommand.class, TokenCommand.class, SimCommand.class, CompletionCommand.class},
+                MeshCommand.class, MeshCommand.Approve.class, PolicyCommand.class, ModelCommand.class, TokenCommand.class, SimCommand.class, CompletionCommand.class},
         usageHelpAutoWidth = true)
 final class RootCommand implements Runnable {
 

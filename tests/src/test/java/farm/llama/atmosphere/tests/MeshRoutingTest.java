@@ -73,6 +73,20 @@ class MeshRoutingTest {
         String bId = b.node.status().nodeId();
         NodeHarness.awaitTrue(() -> sees(c, aId) && sees(c, bId), "A's and B's capabilities at C");
 
+        // the models of the whole mesh, on which nodes
+        assertEquals(List.of(), c.node.models(false), "C itself has none");
+        JsonNode models = NodeHarness.json(c.get("/api/v1/models?mesh=true").body()).path("models");
+        JsonNode llama = null;
+        for (JsonNode m : models) {
+            if (m.path("model").asText().equals("llama3.2")) {
+                llama = m;
+            }
+        }
+        assertTrue(llama != null, models.toString());
+        assertEquals(2, llama.path("nodes").size(), "served on A and on B: " + llama);
+        assertTrue(llama.toString().contains(aId) && llama.toString().contains(bId));
+        assertTrue(llama.path("nodes").get(0).path("sizeBytes").asLong() > 0, "sizes travel with the profiles: " + llama);
+
         // not streamed
         HttpResponse<String> r = c.post("/v1/chat/completions", CHAT);
         assertEquals(200, r.statusCode(), r.body());

@@ -93,6 +93,8 @@ public final class ApiServer implements AutoCloseable {
                 .get("/api/v1/cost", (req, res) -> json(res, api.cost()))
                 .get("/api/v1/mesh", (req, res) -> json(res, api.mesh()))
                 .get("/api/v1/policy", (req, res) -> json(res, api.policy()))
+                .get("/api/v1/models", (req, res) -> json(res, Map.of("models",
+                        api.models(req.query().first("mesh").map(v -> v.equals("true") || v.equals("1")).orElse(false)))))
                 .get("/api/v1/mesh/members", (req, res) -> json(res, Map.of("members", api.meshMembers())))
                 .get("/api/v1/mesh/stats", (req, res) -> json(res, api.meshStats()))
                 .get("/api/v1/mesh/joins", (req, res) -> json(res, Map.of("pending", api.meshPending())))

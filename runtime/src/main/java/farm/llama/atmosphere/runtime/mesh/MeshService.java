@@ -343,6 +343,10 @@ public final class MeshService implements AutoCloseable {
             m.put("description", c.description());
             m.put("models", c.models());
             m.put("tags", c.tags());
+            String size = c.metadata().get("sizeBytes");
+            if (size != null) {
+                m.put("sizeBytes", size);
+            }
             caps.add(m);
         }
         String body = Json.write(caps);
@@ -546,6 +550,9 @@ public final class MeshService implements AutoCloseable {
                 meta.put("backend", "mesh:" + k.nodeId());
                 meta.put("remoteBackend", String.valueOf(c.getOrDefault("backend", "")));
                 meta.put("member", k.name());
+                if (c.get("sizeBytes") != null) {
+                    meta.put("sizeBytes", String.valueOf(c.get("sizeBytes")));
+                }
                 @SuppressWarnings("unchecked")
                 List<String> models = (List<String>) c.getOrDefault("models", List.of());
                 @SuppressWarnings("unchecked")

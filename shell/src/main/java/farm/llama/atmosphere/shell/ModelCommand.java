@@ -1,0 +1,67 @@
+package farm.llama.atmosphere.shell;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code atmosphere model list [--mesh]}: the models this node (or its whole mesh) can serve. */
+@Command(name = "model", mixinStandardHelpOptions = true, description = "The models this node, or its whole mesh, can serve.")
+final class ModelCommand {
+
+    @ParentCommand
+    RootCommand root;
+
+    @Command(name = "list", mixinStandardHelpOptions = true,
+            description = "Each model once: its types, the nodes that serve it, whether it is loaded there, and its size.")
+    int list(@Option(names = "--mesh", description = "Include the models of every member of the mesh.") boolean mesh,
+             @Option(names = "--json", description = "Print one JSON document.") boolean json) {
+        List<Map<String, Object>> models = root.session.api().models(mesh);
+        if (json) {
+            Output.json(root.session.out, Map.of("models", models));
+            return 0;
+        }
+        if (models.isEmpty()) {
+            root.session.out.println(mesh ? "No model anywhere in the mesh." : "No model on this node ('--mesh' includes the other members').");
+            return 0;
+        }
+        List<List<String>> rows = new ArrayList<>();
+        for (Map<String, Object> m : models) {
+            @SuppressWarnings("unchecked")
+            List<Map<String, Object>> nodes = (List<Map<String, Object>>) m.get("nodes");
+            for (Map<String, Object> n : nodes) {
+                Object size = n.get("sizeBytes");
+                rows.add(List.of(String.valueOf(m.get("model")), String.join(",", toStrings(m.get("types"))),
+                        n.get("nodeId") + (String.valueOf(n.get("name")).isEmpty() ? "" : " (" + n.get("name") + ")"),
+                        Boolean.TRUE.equals(n.get("loaded")) ? "loaded" : "-",
+                        size instanceof Number s ? humanBytes(s.longValue()) : "-"));
+            }
+        }
+        Output.table(root.session.out, List.of("MODEL", "TYPE", "NODE", "STATE", "SIZE"), rows);
+        return 0;
+    }
+
+    private static List<String> toStrings(Object o) {
+        List<String> out = new ArrayList<>();
+        if (o instanceof Iterable<?> it) {
+            it.forEach(x -> out.add(String.valueOf(x)));
+        }
+        return out;
+    }
+
+    static String humanBytes(long b) {
+        if (b < 1024) {
+            return b + " B";
+        }
+        String[] units = {"KiB", "MiB", "GiB", "TiB"};
+        double v = b;
+        int u = -1;
+        while (v >= 1024 && u < units.length - 1) {
+            v /= 1024;
+            u++;
+        }
+        return String.format(java.util.Locale.ROOT, "%.1f %s", v, units[u]);
+    }
+}
