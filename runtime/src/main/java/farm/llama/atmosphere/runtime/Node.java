@@ -118,6 +118,11 @@ public final class Node implements NodeApi, AutoCloseable {
             }
 
             @Override
+            public String runTool(String toolName, String argumentsJson, String caller) {
+                return tools.run(toolName, argumentsJson, caller);
+            }
+
+            @Override
             public farm.llama.atmosphere.spi.Embeddings embed(String model, List<String> input) {
                 return router.embedRouted(new farm.llama.atmosphere.spi.EmbedRequest(model, input),
                         farm.llama.atmosphere.runtime.routing.Locality.LOCAL).embeddings();
@@ -214,8 +219,10 @@ public final class Node implements NodeApi, AutoCloseable {
 
     private ToolRegistry buildTools() {
         List<PluginHost.Found<ToolProvider>> providers = plugins.providers(ToolProvider.class);
-        return new ToolRegistry(providers, f -> contextFor("tools", "tool", f), plugins::providerFailed,
+        ToolRegistry registry = new ToolRegistry(providers, f -> contextFor("tools", "tool", f), plugins::providerFailed,
                 config.view().list("tools.enabled-outside"));
+        registry.grants(farm.llama.atmosphere.runtime.tools.ToolGrants.of(config.view().subtree("tools").asMap().get("grants")));
+        return registry;
     }
 
     /**
@@ -666,6 +673,17 @@ public final class Node implements NodeApi, AutoCloseable {
             }
         }
         return List.copyOf(byModel.values());
+    }
+
+    @Override
+    public String runToolOn(String nodeId, String toolName, String argumentsJson) {
+        if (nodeId.equals(identity.nodeId())) {
+            return runTool(toolName, argumentsJson);
+        }
+        if (!nodeId.matches("[0-9a-f]{16}")) {
+            throw new AtmosphereException("A node id is 16 hex characters, got '" + nodeId + "'.");
+        }
+        return mesh.runTool(nodeId, toolName, argumentsJson);
     }
 
     @Override

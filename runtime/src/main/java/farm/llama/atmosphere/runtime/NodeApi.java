@@ -141,4 +141,14 @@ public interface NodeApi {
      *         whether it is loaded, size in bytes when the backend says)
      */
     List<Map<String, Object>> models(boolean mesh);
+
+    /**
+     * Runs a tool on another member of the mesh, which checks its {@code tools.grants} for this node.
+     *
+     * @param nodeId the member (this node's own id runs it here)
+     * @param name the tool
+     * @param argumentsJson its parameters
+     * @return the result as JSON text
+     */
+    String runToolOn(String nodeId, String name, String argumentsJson);
 }

@@ -286,6 +286,11 @@ public final class NodeClient implements NodeApi {
     }
 
     @Override
+    public String runToolOn(String nodeId, String name, String argumentsJson) {
+        return Json.write(call("POST", "/api/v1/tools/" + seg(name) + "/run?node=" + seg(nodeId), argumentsJson).path("result"));
+    }
+
+    @Override
     public java.util.Map<String, Object> policy() {
         return as(call("GET", "/api/v1/policy", ""), new TypeReference<>() { });
     }

@@ -190,4 +190,40 @@ class MeshRoutingTest {
         String shown = String.valueOf(a.node.policy());
         assertTrue(shown.contains("2/m") && shown.contains(cId), shown);
     }
+
+    @Test
+    void aToolRunsOnAnotherMemberOnlyWithinWhatItsGrantsAllow() throws Exception {
+        NodeHarness c = node("c", null);
+        String cId = c.node.status().nodeId();
+        // A grants C the storage permissions, and nothing else
+        NodeHarness a = new NodeHarness(dir.resolve("a"), MeshTest.meshConfig(MeshTest.freePort(), "")
+                + "tools:\n  grants:\n    \"" + cId + "\": [\"storage:*\"]\n", java.nio.file.Path.of(
+                System.getProperty("atmosphere.test.plugins", "target/plugins")));
+        open.add(a);
+        a.node.meshCreate("home");
+        NodeHarness.awaitTrue(() -> Boolean.TRUE.equals(a.node.mesh().get("running")), "A's mesh port");
+        join(a, c);
+        String aId = a.node.status().nodeId();
+        NodeHarness.awaitTrue(() -> c.node.meshMembers().stream().anyMatch(m -> aId.equals(m.get("nodeId")) && "alive".equals(m.get("state"))),
+                "A alive at C");
+
+        // no permission needed: runs on A
+        String echoed = c.node.runToolOn(aId, "echo", "{\"message\":\"over the mesh\"}");
+        assertTrue(echoed.contains("over the mesh"), echoed);
+        // granted: writes into A's store, readable at A
+        c.node.runToolOn(aId, "store", "{\"action\":\"set\",\"key\":\"k\",\"value\":\"from C\"}");
+        assertTrue(a.node.runTool("store", "{\"action\":\"get\",\"key\":\"k\"}").contains("from C"));
+        // not granted: health needs system:read
+        farm.llama.atmosphere.spi.CallFailedException denied = org.junit.jupiter.api.Assertions.assertThrows(
+                farm.llama.atmosphere.spi.CallFailedException.class, () -> c.node.runToolOn(aId, "health", "{}"));
+        assertEquals(farm.llama.atmosphere.spi.FailureKind.REFUSED, denied.kind());
+        assertTrue(denied.getMessage().contains("system:read") && denied.getMessage().contains("tools.grants." + cId), denied.getMessage());
+        // over HTTP the refusal is a 403
+        String token = java.nio.file.Files.readString(dir.resolve("c").resolve("data").resolve("admin.token")).trim();
+        HttpResponse<String> r = c.http.send(java.net.http.HttpRequest.newBuilder(c.base.resolve("/api/v1/tools/health/run?node=" + aId))
+                .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(403, r.statusCode(), r.body());
+        assertTrue(r.body().contains("system:read"), r.body());
+    }
 }

@@ -247,7 +247,8 @@ public final class ApiServer implements AutoCloseable {
     private void runTool(ServerRequest req, ServerResponse res) {
         String body = req.content().hasEntity() ? req.content().as(String.class) : "{}";
         String name = param(req, "name");
-        String result = api.runTool(name, body);
+        Optional<String> node = req.query().first("node").asOptional();
+        String result = node.isPresent() ? api.runToolOn(node.get(), name, body) : api.runTool(name, body);
         JsonNode value = Json.parse(result);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("tool", name);

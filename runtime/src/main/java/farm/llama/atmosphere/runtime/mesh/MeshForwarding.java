@@ -48,6 +48,14 @@ public final class MeshForwarding {
          * @return the vectors
          */
         farm.llama.atmosphere.spi.Embeddings embed(String model, java.util.List<String> input);
+
+        /**
+         * @param name a tool
+         * @param argumentsJson its parameters
+         * @param caller the verified node id of the asking member (checked against tools.grants)
+         * @return the result as JSON text
+         */
+        String runTool(String name, String argumentsJson, String caller);
     }
 
     /** Sends a message to a member; blocks while the link is congested rather than dropping it. */
@@ -217,6 +225,51 @@ public final class MeshForwarding {
         }
     }
 
+    /** The asking side: runs a tool on a member; blocks until the result, the member's refusal or its timeout. */
+    String runTool(String node, String name, String argumentsJson, Duration wait) {
+        String id = UUID.randomUUID().toString();
+        LinkedBlockingQueue<JsonNode> queue = new LinkedBlockingQueue<>();
+        calls.put(id, new Outgoing(node, queue));
+        try {
+            ObjectNode req = Json.MAPPER.createObjectNode();
+            req.put("id", id);
+            req.put("name", name);
+            req.put("arguments", argumentsJson);
+            send(node, "tool.request", req);
+            JsonNode m = queue.poll(wait.toMillis(), TimeUnit.MILLISECONDS);
+            if (m == null) {
+                throw new CallFailedException(FailureKind.TIMEOUT, "member " + node + " did not answer within " + wait.toSeconds() + " s");
+            }
+            return switch (m.path("type").asText()) {
+                case "result" -> m.path("json").asText();
+                case "lost" -> throw new CallFailedException(FailureKind.UNREACHABLE, "member " + node + " left or died");
+                default -> throw new CallFailedException(kind(m.path("kind").asText()), "member " + node + ": " + m.path("message").asText());
+            };
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CallFailedException(FailureKind.CANCELLED, "interrupted");
+        } finally {
+            calls.remove(id);
+        }
+    }
+
+    private void serveTool(String from, String id, JsonNode m) {
+        try {
+            LocalServing s = serving;
+            if (s == null) {
+                throw new CallFailedException(FailureKind.UNREACHABLE, "this member serves no requests yet");
+            }
+            ObjectNode out = Json.MAPPER.createObjectNode();
+            out.put("id", id);
+            out.put("json", s.runTool(m.path("name").asText(), m.path("arguments").asText("{}"), from));
+            send(from, "tool.result", out);
+        } catch (CallFailedException e) {
+            sendError(from, "tool.error", id, e.kind().name(), e.getMessage());
+        } catch (RuntimeException e) {
+            sendError(from, "tool.error", id, FailureKind.INTERNAL.name(), "failed: " + e);
+        }
+    }
+
     private void sendError(String to, String type, String id, String kind, String message) {
         ObjectNode err = Json.MAPPER.createObjectNode();
         err.put("id", id);
@@ -232,7 +285,7 @@ public final class MeshForwarding {
 
     /** @return whether this class handles the message type */
     static boolean handles(String type) {
-        return type.startsWith("chat.") || type.startsWith("embed.");
+        return type.startsWith("chat.") || type.startsWith("embed.") || type.startsWith("tool.");
     }
 
     void message(String from, String type, byte[] payload) {
@@ -244,7 +297,7 @@ public final class MeshForwarding {
         }
         String id = m.path("id").asText();
         switch (type) {
-            case "chat.chunk", "chat.end", "chat.error", "embed.result", "embed.error" -> {
+            case "chat.chunk", "chat.end", "chat.error", "embed.result", "embed.error", "tool.result", "tool.error" -> {
                 Outgoing c = calls.get(id);
                 if (c != null && c.node().equals(from)) {
                     ((ObjectNode) m).put("type", type.substring(type.indexOf('.') + 1));
@@ -252,6 +305,7 @@ public final class MeshForwarding {
                 }
             }
             case "embed.request" -> Thread.ofVirtual().name("mesh-embed " + from).start(() -> serveEmbeddings(from, id, m));
+            case "tool.request" -> Thread.ofVirtual().name("mesh-tool " + from).start(() -> serveTool(from, id, m));
             case "chat.request" -> Thread.ofVirtual().name("mesh-serve " + from).start(() -> serve(from, id, m));
             case "chat.cancel" -> {
                 ChatCall call = served.remove(from + "/" + id);

@@ -500,6 +500,27 @@ public final class MeshService implements AutoCloseable {
 
     private volatile SharingPolicy policy;
 
+    /**
+     * Runs a tool on another member, as this node (the member checks its tools.grants for this node's id).
+     *
+     * @param nodeId the member
+     * @param name the tool
+     * @param argumentsJson its parameters
+     * @return the result as JSON text
+     */
+    public String runTool(String nodeId, String name, String argumentsJson) {
+        MeshRuntime rt = runtime;
+        if (rt == null) {
+            throw new AtmosphereException("The mesh is not running here; start the node with 'atmosphere serve'.");
+        }
+        MemberState state = rt.members().get(nodeId);
+        if (state != MemberState.ALIVE && state != MemberState.SUSPECT) {
+            throw new AtmosphereException("Node " + nodeId + " is not a live member. 'atmosphere mesh members' lists them.");
+        }
+        // the member enforces the tool's own timeout; this wait only covers a member that vanishes
+        return forwarding.runTool(nodeId, name, argumentsJson, Duration.ofMinutes(5));
+    }
+
     /** @param policy what this node offers the mesh, enforced on forwarded requests and applied to its profile */
     public void policy(SharingPolicy policy) {
         this.policy = policy;

@@ -46,6 +46,12 @@ public final class ToolRegistry implements AutoCloseable {
     private final Map<String, Entry> tools = new LinkedHashMap<>();
     private final Set<String> outsideEnabled;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+    private volatile ToolGrants grants = ToolGrants.of(null);
+
+    /** @param grants which permissions each caller holds */
+    public void grants(ToolGrants grants) {
+        this.grants = grants;
+    }
 
     /**
      * @param providers tool providers, highest weight first
@@ -136,6 +142,12 @@ public final class ToolRegistry implements AutoCloseable {
         if (!enabled(e.spec())) {
             throw new CallFailedException(FailureKind.REFUSED, "Tool '" + name + "' reaches outside this node and is off."
                     + " Enable it by adding it to tools.enabled-outside in config.yaml.");
+        }
+        java.util.Optional<String> missing = grants.missing(caller, e.spec().permissions());
+        if (missing.isPresent()) {
+            throw new CallFailedException(FailureKind.REFUSED, "Tool '" + name + "' needs the permission " + missing.get()
+                    + ", which " + (caller.equals("local") ? "local callers" : "node " + caller) + " do" + (caller.equals("local") ? "" : "es")
+                    + " not hold. Grant it under tools.grants." + caller + " in config.yaml (holding: " + grants.held(caller) + ").");
         }
         JsonNode args;
         try {
