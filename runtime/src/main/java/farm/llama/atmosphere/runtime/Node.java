@@ -75,6 +75,8 @@ public final class Node implements NodeApi, AutoCloseable {
     private final Clock clock = Clock.systemUTC();
     private final Instant startedAt = Instant.now();
     private volatile ToolRegistry tools;
+    private final farm.llama.atmosphere.runtime.tools.ToolGrants grants;
+    private final Map<String, Object> deployState = new java.util.concurrent.ConcurrentHashMap<>(Map.of("state", "idle"));
     private FileChannel lockChannel;
     private FileLock lock;
     private ApiServer server;
@@ -92,6 +94,7 @@ public final class Node implements NodeApi, AutoCloseable {
         this.plugins = new PluginHost(imagePlugins, dataDir.pluginsDir(), dataDir.pluginStateDir(),
                 Atmosphere.version(), config.pluginsEnabled());
         this.plugins.start();
+        this.grants = farm.llama.atmosphere.runtime.tools.ToolGrants.of(config.view().subtree("tools").asMap().get("grants"));
         this.tools = buildTools();
         this.embedder = createEmbedder();
         this.routerImpl = createRouter();
@@ -120,6 +123,11 @@ public final class Node implements NodeApi, AutoCloseable {
             @Override
             public String runTool(String toolName, String argumentsJson, String caller) {
                 return tools.run(toolName, argumentsJson, caller);
+            }
+
+            @Override
+            public void pull(String model, String caller, java.util.function.Consumer<String> progress) {
+                pullHere(model, caller, progress);
             }
 
             @Override
@@ -221,7 +229,7 @@ public final class Node implements NodeApi, AutoCloseable {
         List<PluginHost.Found<ToolProvider>> providers = plugins.providers(ToolProvider.class);
         ToolRegistry registry = new ToolRegistry(providers, f -> contextFor("tools", "tool", f), plugins::providerFailed,
                 config.view().list("tools.enabled-outside"));
-        registry.grants(farm.llama.atmosphere.runtime.tools.ToolGrants.of(config.view().subtree("tools").asMap().get("grants")));
+        registry.grants(grants);
         return registry;
     }
 
@@ -673,6 +681,153 @@ public final class Node implements NodeApi, AutoCloseable {
             }
         }
         return List.copyOf(byModel.values());
+    }
+
+    /**
+     * Has the first backend here that can pull fetch a model, then rescans so it becomes a capability.
+     */
+    private void pullHere(String model, String caller, java.util.function.Consumer<String> progress) {
+        grants.missing(caller, List.of("models:deploy")).ifPresent(p -> {
+            throw new CallFailedException(FailureKind.REFUSED, "deploying models needs the permission " + p + ", which "
+                    + (caller.equals("local") ? "local callers do" : "node " + caller + " does") + " not hold. Grant it under tools.grants."
+                    + caller + " in config.yaml.");
+        });
+        ensureScanned();
+        CallFailedException last = new CallFailedException(FailureKind.NOT_FOUND, "no backend on node " + identity.nodeId()
+                + " can pull models (Ollama can)");
+        for (BackendState b : discovery.backends()) {
+            if (!b.up()) {
+                continue;
+            }
+            java.util.concurrent.LinkedBlockingQueue<Object> items = new java.util.concurrent.LinkedBlockingQueue<>();
+            Object end = new Object();
+            b.client().pull(model).subscribe(new java.util.concurrent.Flow.Subscriber<String>() {
+                @Override
+                public void onSubscribe(java.util.concurrent.Flow.Subscription sub) {
+                    sub.request(Long.MAX_VALUE);
+                }
+
+                @Override
+                public void onNext(String item) {
+                    items.add(item);
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                    items.add(t);
+                }
+
+                @Override
+                public void onComplete() {
+                    items.add(end);
+                }
+            });
+            try {
+                while (true) {
+                    Object o = items.take();
+                    if (o == end) {
+                        discovery.scanNow();
+                        publish(new NodeEvent("model.pulled", Instant.now(), Map.of("model", model, "backend", b.id())));
+                        return;
+                    }
+                    if (o instanceof CallFailedException e) {
+                        if (e.kind() != FailureKind.NOT_FOUND || e.getMessage().contains("cannot pull " + model)) {
+                            throw e;
+                        }
+                        last = e;
+                        break;
+                    }
+                    if (o instanceof Throwable t) {
+                        throw new CallFailedException(FailureKind.INTERNAL, "pulling " + model + " failed: " + t, t);
+                    }
+                    progress.accept((String) o);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CallFailedException(FailureKind.CANCELLED, "interrupted while pulling " + model);
+            }
+        }
+        throw last;
+    }
+
+    @Override
+    public synchronized Map<String, Object> modelDeploy(String model, List<String> targets, boolean all) {
+        if ("running".equals(deployState.get("state"))) {
+            throw new AtmosphereException("A deploy is already running; 'atmosphere model deploy' shows it.");
+        }
+        if (model.isBlank()) {
+            throw new AtmosphereException("Name the model to deploy, e.g. 'atmosphere model deploy llama3.2 --all'.");
+        }
+        List<String> nodes = new java.util.ArrayList<>(all ? mesh.liveMembers() : targets);
+        if (all) {
+            nodes.add(0, identity.nodeId());
+        }
+        if (nodes.isEmpty()) {
+            throw new AtmosphereException("Say where: --to NODE_ID (repeatable) or --all.");
+        }
+        Map<String, Map<String, Object>> perNode = new java.util.concurrent.ConcurrentHashMap<>();
+        for (String n : nodes) {
+            Map<String, Object> st = new java.util.concurrent.ConcurrentHashMap<>();
+            st.put("state", "waiting");
+            st.put("status", "");
+            perNode.put(n, st);
+        }
+        deployState.clear();
+        deployState.put("state", "running");
+        deployState.put("model", model);
+        deployState.put("nodes", perNode);
+        Thread.ofVirtual().name("atmosphere-deploy").start(() -> {
+            List<Thread> workers = new java.util.ArrayList<>();
+            for (String n : nodes) {
+                Map<String, Object> st = perNode.get(n);
+                workers.add(Thread.ofVirtual().start(() -> {
+                    st.put("state", "pulling");
+                    java.util.function.Consumer<com.fasterxml.jackson.databind.JsonNode> onProgress = p -> {
+                        st.put("status", p.path("status").asText());
+                        if (p.has("total")) {
+                            st.put("total", p.path("total").asLong());
+                            st.put("completed", p.path("completed").asLong());
+                        }
+                        Map<String, Object> ev = new LinkedHashMap<>();
+                        ev.put("model", model);
+                        ev.put("node", n);
+                        ev.put("status", p.path("status").asText());
+                        if (p.has("total")) {
+                            ev.put("total", p.path("total").asLong());
+                            ev.put("completed", p.path("completed").asLong());
+                        }
+                        publish(new NodeEvent("model.progress", Instant.now(), ev));
+                    };
+                    try {
+                        if (n.equals(identity.nodeId())) {
+                            pullHere(model, "local", json -> onProgress.accept(Json.parse(json)));
+                        } else {
+                            mesh.deploy(n, model, onProgress);
+                        }
+                        st.put("state", "done");
+                    } catch (RuntimeException e) {
+                        st.put("state", "failed");
+                        st.put("error", e.getMessage() == null ? e.toString() : e.getMessage());
+                    }
+                }));
+            }
+            for (Thread w : workers) {
+                try {
+                    w.join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+            boolean failed = perNode.values().stream().anyMatch(st -> "failed".equals(st.get("state")));
+            deployState.put("state", failed ? "failed" : "done");
+        });
+        return modelDeployStatus();
+    }
+
+    @Override
+    public Map<String, Object> modelDeployStatus() {
+        return Json.MAPPER.convertValue(deployState, Json.MAPPER.getTypeFactory().constructMapType(LinkedHashMap.class, String.class, Object.class));
     }
 
     @Override

@@ -151,4 +151,17 @@ public interface NodeApi {
      * @return the result as JSON text
      */
     String runToolOn(String nodeId, String name, String argumentsJson);
+
+    /**
+     * Starts fetching a model on nodes of the mesh (their backends pull it; Ollama can).
+     *
+     * @param model the model
+     * @param targets node ids (this node's own id pulls here)
+     * @param all every live member and this node
+     * @return the deploy's state: running, done or failed, with each node's progress
+     */
+    Map<String, Object> modelDeploy(String model, List<String> targets, boolean all);
+
+    /** @return the state of the last deploy */
+    Map<String, Object> modelDeployStatus();
 }

@@ -291,6 +291,17 @@ public final class NodeClient implements NodeApi {
     }
 
     @Override
+    public java.util.Map<String, Object> modelDeploy(String model, java.util.List<String> targets, boolean all) {
+        return as(call("POST", "/api/v1/models/deploy", body(java.util.Map.of("model", model, "to", targets, "all", all))),
+                new TypeReference<>() { });
+    }
+
+    @Override
+    public java.util.Map<String, Object> modelDeployStatus() {
+        return as(call("GET", "/api/v1/models/deploy", ""), new TypeReference<>() { });
+    }
+
+    @Override
     public java.util.Map<String, Object> policy() {
         return as(call("GET", "/api/v1/policy", ""), new TypeReference<>() { });
     }

@@ -43,6 +43,59 @@ final class ModelCommand {
         return 0;
     }
 
+    @Command(name = "deploy", mixinStandardHelpOptions = true,
+            description = {"Have nodes of the mesh fetch a model: their backends pull it (Ollama's /api/pull), with progress.",
+                    "A member checks its tools.grants for models:deploy before pulling for another node."})
+    int deploy(@picocli.CommandLine.Parameters(paramLabel = "MODEL", description = "The model, e.g. llama3.2.") String model,
+               @Option(names = "--to", paramLabel = "NODE_ID", description = "A node to deploy to (repeatable; this node's id pulls here).") List<String> to,
+               @Option(names = "--all", description = "Every live member and this node.") boolean all,
+               @Option(names = "--json", description = "Print one JSON document at the end.") boolean json) throws InterruptedException {
+        var api = root.session.api();
+        Map<String, Object> s = api.modelDeploy(model, to == null ? List.of() : to, all);
+        Map<String, String> shown = new java.util.HashMap<>();
+        while (true) {
+            String state = String.valueOf(s.get("state"));
+            if (!json && s.get("nodes") instanceof Map<?, ?> nodes) {
+                nodes.forEach((node, v) -> {
+                    if (v instanceof Map<?, ?> st) {
+                        String line = progress(st);
+                        if (!line.equals(shown.put(String.valueOf(node), line))) {
+                            root.session.out.println(node + ": " + line);
+                            root.session.out.flush();
+                        }
+                    }
+                });
+            }
+            if (!state.equals("running")) {
+                if (json) {
+                    Output.json(root.session.out, s);
+                }
+                if (state.equals("failed")) {
+                    throw new farm.llama.atmosphere.spi.AtmosphereException("The deploy of " + model + " failed on some nodes (above).");
+                }
+                return 0;
+            }
+            Thread.sleep(200);
+            s = api.modelDeployStatus();
+        }
+    }
+
+    private static String progress(Map<?, ?> st) {
+        String state = String.valueOf(st.get("state"));
+        if (state.equals("failed")) {
+            return "failed: " + st.get("error");
+        }
+        if (state.equals("done")) {
+            return "done";
+        }
+        Object total = st.get("total");
+        Object completed = st.get("completed");
+        if (total instanceof Number t && completed instanceof Number c && t.longValue() > 0) {
+            return st.get("status") + " " + Math.round(100.0 * c.longValue() / t.longValue()) + "% of " + humanBytes(t.longValue());
+        }
+        return String.valueOf(st.get("status")).isEmpty() ? state : String.valueOf(st.get("status"));
+    }
+
     private static List<String> toStrings(Object o) {
         List<String> out = new ArrayList<>();
         if (o instanceof Iterable<?> it) {

@@ -28,7 +28,44 @@ public final class FakeOllama extends FakeBackend {
         route("/api/ps", this::ps);
         route("/api/chat", this::chat);
         route("/api/embed", this::embed);
+        route("/api/pull", this::pull);
         start();
+    }
+
+    /** Models pulled through /api/pull, in order. */
+    final List<String> pulled = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** Ollama's /api/pull: NDJSON progress, then the model is listed. A name containing "missing" does not exist. */
+    private void pull(HttpExchange ex) throws IOException {
+        String model = body(ex).path("model").asText();
+        ex.getResponseHeaders().set("Content-Type", "application/x-ndjson");
+        ex.sendResponseHeaders(200, 0);
+        try (java.io.OutputStream out = ex.getResponseBody()) {
+            writeLine(out, "{\"status\":\"pulling manifest\"}\n");
+            if (model.contains("missing")) {
+                writeLine(out, "{\"error\":\"pull model manifest: file does not exist\"}\n");
+                return;
+            }
+            String digest = "sha256:6a0746a1ec1aef3e7ec53868f220ff6e389f6f8ef87a01d77c96807de94ca2aa";
+            for (long done = 0; done <= 1000; done += 250) {
+                writeLine(out, "{\"status\":\"pulling " + digest.substring(7, 19) + "\",\"digest\":\"" + digest
+                        + "\",\"total\":1000,\"completed\":" + done + "}\n");
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+            writeLine(out, "{\"status\":\"verifying sha256 digest\"}\n");
+            writeLine(out, "{\"status\":\"writing manifest\"}\n");
+            String name = model.contains(":") ? model : model + ":latest";
+            List<String[]> next = new java.util.ArrayList<>(models);
+            next.add(new String[] {name, "phi3", "3.8B"});
+            models = List.copyOf(next);
+            pulled.add(name);
+            writeLine(out, "{\"status\":\"success\"}\n");
+        }
     }
 
     private void tags(HttpExchange ex) throws IOException {

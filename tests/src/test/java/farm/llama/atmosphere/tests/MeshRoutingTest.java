@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -225,5 +226,45 @@ class MeshRoutingTest {
                 .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(403, r.statusCode(), r.body());
         assertTrue(r.body().contains("system:read"), r.body());
+    }
+
+    @Test
+    void aModelIsDeployedToAMemberWithProgressAndThenServedFromIt() throws Exception {
+        FakeOllama ollama = new FakeOllama();
+        open.add(ollama);
+        NodeHarness c = node("c", null);
+        String cId = c.node.status().nodeId();
+        NodeHarness a = new NodeHarness(dir.resolve("a"), MeshTest.meshConfig(MeshTest.freePort(),
+                "backends:\n  - type: ollama\n    url: " + ollama.url() + "\n")
+                + "tools:\n  grants:\n    \"" + cId + "\": [\"models:*\"]\n");
+        open.add(a);
+        FakeOllama ollamaB = new FakeOllama();
+        open.add(ollamaB);
+        NodeHarness b = node("b", ollamaB);
+        a.node.meshCreate("home");
+        NodeHarness.awaitTrue(() -> Boolean.TRUE.equals(a.node.mesh().get("running")), "A's mesh port");
+        join(a, c);
+        join(a, b);
+        String aId = a.node.status().nodeId();
+        String bId = b.node.status().nodeId();
+        NodeHarness.awaitTrue(() -> sees(c, aId) && sees(c, bId), "A and B alive at C");
+
+        c.node.modelDeploy("phi3", List.of(aId, bId), false);
+        NodeHarness.awaitTrue(() -> !"running".equals(c.node.modelDeployStatus().get("state")), "the deploy ends");
+        Map<String, Object> status = c.node.modelDeployStatus();
+        @SuppressWarnings("unchecked")
+        Map<String, Map<String, Object>> nodes = (Map<String, Map<String, Object>>) status.get("nodes");
+        assertEquals("done", nodes.get(aId).get("state"), status.toString());
+        assertEquals(1000L, ((Number) nodes.get(aId).getOrDefault("completed", -1)).longValue(), "progress reached the end: " + status);
+        assertEquals(List.of("phi3:latest"), ollama.pulled);
+        assertEquals("failed", nodes.get(bId).get("state"), "B grants C nothing: " + status);
+        assertTrue(String.valueOf(nodes.get(bId).get("error")).contains("models:deploy"), status.toString());
+        assertEquals("failed", status.get("state"));
+
+        // the new model shows up at C as a capability of A, and is served from there
+        NodeHarness.awaitTrue(() -> c.node.models(true).stream().anyMatch(m -> "phi3".equals(m.get("model"))), "phi3 in the mesh's models");
+        HttpResponse<String> r = c.post("/v1/chat/completions", CHAT.replace("llama3.2", "phi3"));
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals(aId, r.headers().firstValue("x-atmosphere-node").orElseThrow());
     }
 }

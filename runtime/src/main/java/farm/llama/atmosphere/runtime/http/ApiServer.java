@@ -27,6 +27,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.security.KeyStore;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -93,6 +94,13 @@ public final class ApiServer implements AutoCloseable {
                 .get("/api/v1/cost", (req, res) -> json(res, api.cost()))
                 .get("/api/v1/mesh", (req, res) -> json(res, api.mesh()))
                 .get("/api/v1/policy", (req, res) -> json(res, api.policy()))
+                .get("/api/v1/models/deploy", (req, res) -> json(res, api.modelDeployStatus()))
+                .post("/api/v1/models/deploy", (req, res) -> {
+                    JsonNode b = bodyOf(req);
+                    List<String> to = new java.util.ArrayList<>();
+                    b.path("to").forEach(t -> to.add(t.asText()));
+                    json(res, api.modelDeploy(required(b, "model"), to, b.path("all").asBoolean(false)));
+                })
                 .get("/api/v1/models", (req, res) -> json(res, Map.of("models",
                         api.models(req.query().first("mesh").map(v -> v.equals("true") || v.equals("1")).orElse(false)))))
                 .get("/api/v1/mesh/members", (req, res) -> json(res, Map.of("members", api.meshMembers())))

@@ -56,6 +56,15 @@ public final class MeshForwarding {
          * @return the result as JSON text
          */
         String runTool(String name, String argumentsJson, String caller);
+
+        /**
+         * Has a backend of this node fetch a model.
+         *
+         * @param model the model
+         * @param caller {@code local} or the asking member's verified node id (checked against tools.grants: models:deploy)
+         * @param progress told each progress object (JSON text) as the backend reports it
+         */
+        void pull(String model, String caller, java.util.function.Consumer<String> progress);
     }
 
     /** Sends a message to a member; blocks while the link is congested rather than dropping it. */
@@ -270,6 +279,58 @@ public final class MeshForwarding {
         }
     }
 
+    /** The asking side: has a member's backend fetch a model, reporting its progress as it comes. */
+    void deploy(String node, String model, java.util.function.Consumer<JsonNode> progress) {
+        String id = UUID.randomUUID().toString();
+        LinkedBlockingQueue<JsonNode> queue = new LinkedBlockingQueue<>();
+        calls.put(id, new Outgoing(node, queue));
+        try {
+            ObjectNode req = Json.MAPPER.createObjectNode();
+            req.put("id", id);
+            req.put("model", model);
+            send(node, "model.deploy", req);
+            while (true) {
+                JsonNode m = queue.poll(10, TimeUnit.MINUTES);
+                if (m == null) {
+                    throw new CallFailedException(FailureKind.TIMEOUT, "member " + node + " reported no progress for 10 minutes");
+                }
+                switch (m.path("type").asText()) {
+                    case "progress" -> progress.accept(Json.parse(m.path("json").asText()));
+                    case "done" -> {
+                        return;
+                    }
+                    case "lost" -> throw new CallFailedException(FailureKind.UNREACHABLE, "member " + node + " left or died");
+                    default -> throw new CallFailedException(kind(m.path("kind").asText()), "member " + node + ": " + m.path("message").asText());
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CallFailedException(FailureKind.CANCELLED, "interrupted");
+        } finally {
+            calls.remove(id);
+        }
+    }
+
+    private void servePull(String from, String id, JsonNode m) {
+        try {
+            LocalServing s = serving;
+            if (s == null) {
+                throw new CallFailedException(FailureKind.UNREACHABLE, "this member serves no requests yet");
+            }
+            s.pull(m.path("model").asText(), from, json -> {
+                ObjectNode p = Json.MAPPER.createObjectNode();
+                p.put("id", id);
+                p.put("json", json);
+                send(from, "model.progress", p);
+            });
+            send(from, "model.done", Json.MAPPER.createObjectNode().put("id", id));
+        } catch (CallFailedException e) {
+            sendError(from, "model.error", id, e.kind().name(), e.getMessage());
+        } catch (RuntimeException e) {
+            sendError(from, "model.error", id, FailureKind.INTERNAL.name(), "failed: " + e);
+        }
+    }
+
     private void sendError(String to, String type, String id, String kind, String message) {
         ObjectNode err = Json.MAPPER.createObjectNode();
         err.put("id", id);
@@ -285,7 +346,7 @@ public final class MeshForwarding {
 
     /** @return whether this class handles the message type */
     static boolean handles(String type) {
-        return type.startsWith("chat.") || type.startsWith("embed.") || type.startsWith("tool.");
+        return type.startsWith("chat.") || type.startsWith("embed.") || type.startsWith("tool.") || type.startsWith("model.");
     }
 
     void message(String from, String type, byte[] payload) {
@@ -297,7 +358,8 @@ public final class MeshForwarding {
         }
         String id = m.path("id").asText();
         switch (type) {
-            case "chat.chunk", "chat.end", "chat.error", "embed.result", "embed.error", "tool.result", "tool.error" -> {
+            case "chat.chunk", "chat.end", "chat.error", "embed.result", "embed.error", "tool.result", "tool.error",
+                 "model.progress", "model.done", "model.error" -> {
                 Outgoing c = calls.get(id);
                 if (c != null && c.node().equals(from)) {
                     ((ObjectNode) m).put("type", type.substring(type.indexOf('.') + 1));
@@ -306,6 +368,7 @@ public final class MeshForwarding {
             }
             case "embed.request" -> Thread.ofVirtual().name("mesh-embed " + from).start(() -> serveEmbeddings(from, id, m));
             case "tool.request" -> Thread.ofVirtual().name("mesh-tool " + from).start(() -> serveTool(from, id, m));
+            case "model.deploy" -> Thread.ofVirtual().name("mesh-deploy " + from).start(() -> servePull(from, id, m));
             case "chat.request" -> Thread.ofVirtual().name("mesh-serve " + from).start(() -> serve(from, id, m));
             case "chat.cancel" -> {
                 ChatCall call = served.remove(from + "/" + id);

@@ -501,6 +501,36 @@ public final class MeshService implements AutoCloseable {
     private volatile SharingPolicy policy;
 
     /**
+     * Has a member's backend fetch a model (the member checks tools.grants for models:deploy).
+     *
+     * @param nodeId the member
+     * @param model the model
+     * @param progress told each progress report
+     */
+    public void deploy(String nodeId, String model, Consumer<JsonNode> progress) {
+        MeshRuntime rt = runtime;
+        if (rt == null) {
+            throw new AtmosphereException("The mesh is not running here; start the node with 'atmosphere serve'.");
+        }
+        MemberState state = rt.members().get(nodeId);
+        if (state != MemberState.ALIVE && state != MemberState.SUSPECT) {
+            throw new AtmosphereException("Node " + nodeId + " is not a live member. 'atmosphere mesh members' lists them.");
+        }
+        forwarding.deploy(nodeId, model, progress);
+    }
+
+    /** @return the live members other than this node */
+    public List<String> liveMembers() {
+        MeshRuntime rt = runtime;
+        if (rt == null) {
+            return List.of();
+        }
+        return rt.members().entrySet().stream()
+                .filter(e -> !e.getKey().equals(identity.nodeId()) && (e.getValue() == MemberState.ALIVE || e.getValue() == MemberState.SUSPECT))
+                .map(Map.Entry::getKey).sorted().toList();
+    }
+
+    /**
      * Runs a tool on another member, as this node (the member checks its tools.grants for this node's id).
      *
      * @param nodeId the member
@@ -590,6 +620,8 @@ public final class MeshService implements AutoCloseable {
 
     // ---- admins ----
 
+    private static final Duration ADMIN_CONFIRM = Duration.ofSeconds(20);
+
     private static byte[] withdrawal(String meshId, String node, String at) {
         return ("admin-withdraw|" + meshId + "|" + node + "|" + at).getBytes(StandardCharsets.UTF_8);
     }
@@ -620,6 +652,8 @@ public final class MeshService implements AutoCloseable {
         java.security.cert.X509Certificate root = store.root();
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("nodeId", nodeId);
+        String type;
+        byte[] payload;
         try {
             if (remove) {
                 String at = clock.instant().toString();
@@ -630,18 +664,38 @@ public final class MeshService implements AutoCloseable {
                 w.put("node", nodeId);
                 w.put("at", at);
                 w.put("signature", java.util.Base64.getEncoder().encodeToString(sig.sign()));
-                rt.send(nodeId, "admin.withdraw", Json.write(w).getBytes(StandardCharsets.UTF_8));
+                type = "admin.withdraw";
+                payload = Json.write(w).getBytes(StandardCharsets.UTF_8);
                 out.put("role", "member");
             } else {
                 java.security.cert.X509Certificate member = rt.certificateOf(nodeId).orElseThrow(() ->
                         new AtmosphereException("No message from " + nodeId + " has arrived yet; try again in a moment."));
                 java.security.cert.X509Certificate admin = MeshCertificates.admin(root, key, member.getPublicKey(), MeshStore.MEMBERSHIP);
-                rt.send(nodeId, "admin.grant", java.util.Base64.getEncoder().encodeToString(admin.getEncoded()).getBytes(StandardCharsets.UTF_8));
+                type = "admin.grant";
+                payload = java.util.Base64.getEncoder().encodeToString(admin.getEncoded()).getBytes(StandardCharsets.UTF_8);
                 out.put("role", "admin");
                 out.put("expires", admin.getNotAfter().toInstant().toString());
             }
         } catch (java.security.GeneralSecurityException e) {
             throw new IllegalStateException(e);
+        }
+        // delivered until the member confirms through its profile (a single message may be lost on a link being re-opened)
+        String wanted = String.valueOf(out.get("role"));
+        long end = System.nanoTime() + ADMIN_CONFIRM.toNanos();
+        while (!wanted.equals(roles.get(nodeId))) {
+            if (System.nanoTime() > end) {
+                throw new AtmosphereException("Node " + nodeId + " did not confirm its " + wanted + " role within "
+                        + ADMIN_CONFIRM.toSeconds() + " s; it may be unreachable. Try again.");
+            }
+            rt.send(nodeId, type, payload);
+            try {
+                Thread.sleep(Math.max(200, Math.min(1000, settings.swim().probeInterval().toMillis())));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AtmosphereException("Interrupted while waiting for " + nodeId + " to confirm.");
+            }
+            // the member's new role arrives with its next profile; ask for it
+            rt.send(nodeId, "profile.get", new byte[0]);
         }
         events.accept(new NodeEvent("mesh.admin", Instant.now(), Map.copyOf(out)));
         return out;

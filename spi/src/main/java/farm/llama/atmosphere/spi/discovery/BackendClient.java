@@ -52,6 +52,20 @@ public interface BackendClient extends AutoCloseable {
      */
     Embeddings embed(EmbedRequest request);
 
+    /**
+     * Asks the backend to fetch a model (Ollama's {@code /api/pull}). The publisher is cold and
+     * emits the backend's progress as JSON objects: {@code status}, and while downloading
+     * {@code digest}, {@code total} and {@code completed} (bytes); the last one has status
+     * {@code success}. Backends that cannot pull refuse with {@code NOT_FOUND}.
+     *
+     * @param model the model to fetch
+     * @return the progress
+     */
+    default Flow.Publisher<String> pull(String model) {
+        return farm.llama.atmosphere.spi.BlockingPublisher.failed(new CallFailedException(
+                farm.llama.atmosphere.spi.FailureKind.NOT_FOUND, info().type() + " backends cannot pull models"));
+    }
+
     /** Releases connections. Idempotent. */
     @Override
     void close();

@@ -193,6 +193,47 @@ final class OllamaClient extends HttpBackendClient {
         });
     }
 
+    @Override
+    public Flow.Publisher<String> pull(String model) {
+        open();
+        ObjectNode body = Http.JSON.createObjectNode();
+        body.put("model", model);
+        body.put("stream", true);
+        return BlockingPublisher.of("ollama-pull", sink -> {
+            InputStream in = http.stream("api/pull", body, java.time.Duration.ofHours(6));
+            sink.onCancel(() -> close(in));
+            try (BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = reader.readLine()) != null) {
+                    if (line.isBlank()) {
+                        continue;
+                    }
+                    JsonNode msg;
+                    try {
+                        msg = Http.JSON.readTree(line);
+                    } catch (IOException e) {
+                        throw new CallFailedException(FailureKind.BAD_RESPONSE, id + " sent a pull progress line that is not JSON");
+                    }
+                    if (msg.has("error")) {
+                        String error = msg.get("error").asText();
+                        throw new CallFailedException(error.contains("does not exist") || error.contains("not found")
+                                ? FailureKind.NOT_FOUND : FailureKind.BAD_RESPONSE, id + " cannot pull " + model + ": " + error);
+                    }
+                    ObjectNode p = Http.JSON.createObjectNode();
+                    p.put("status", msg.path("status").asText(""));
+                    if (msg.has("digest")) {
+                        p.put("digest", msg.path("digest").asText());
+                    }
+                    if (msg.has("total")) {
+                        p.put("total", msg.path("total").asLong());
+                        p.put("completed", msg.path("completed").asLong(0));
+                    }
+                    sink.emit(p.toString());
+                }
+            }
+        });
+    }
+
     private static void close(InputStream in) {
         try {
             in.close();
