@@ -41,6 +41,16 @@ class MeshImageIT {
     private Path launcher;
     private final List<Process> processes = new ArrayList<>();
     private final List<AutoCloseable> closing = new ArrayList<>();
+    private final List<java.util.function.Supplier<String>> logs = new ArrayList<>();
+
+    /** On a failure, the nodes' own logs say what they saw. */
+    @org.junit.jupiter.api.extension.RegisterExtension
+    final org.junit.jupiter.api.extension.TestWatcher printLogs = new org.junit.jupiter.api.extension.TestWatcher() {
+        @Override
+        public void testFailed(org.junit.jupiter.api.extension.ExtensionContext context, Throwable cause) {
+            logs.forEach(l -> System.err.println(l.get()));
+        }
+    };
 
     /** What a command printed. */
     record Result(int code, String out, String err) {
@@ -113,6 +123,7 @@ class MeshImageIT {
             serving = command(List.of("serve", "--port", "0")).redirectErrorStream(true).start();
             processes.add(serving);
             ProcessOutput out = new ProcessOutput(serving.getInputStream());
+            logs.add(() -> name + ":\n" + out.text());
             out.await(t -> t.contains("serving on http://"), name + " serving");
             nodeId = JSON.readTree(ok("status", "--json").out()).path("nodeId").asText();
         }

@@ -72,6 +72,8 @@ public final class SwimNode {
     private long nextGossip;
     private long nextSync;
     private long sent;
+    /** Whether every message carries this node's own update (real meshes: it teaches peers our address). */
+    private boolean announce;
 
     /**
      * @param id this node
@@ -122,8 +124,11 @@ public final class SwimNode {
         Member me = members.get(id);
         me.incarnation = incarnation;
         me.address = address;
+        announce = true;
         enqueue(id);
         begin(others, now);
+        // a node that just (re)joined exchanges its whole view soon, as memberlist's join does
+        nextSync = now + (long) (random.nextDouble() * config.probeInterval().toMillis());
     }
 
     private void begin(List<String> others, long now) {
@@ -281,6 +286,9 @@ public final class SwimNode {
     }
 
     private void send(Kind kind, String to, long seqNo, String target, List<Update> updates) {
+        if (announce) {
+            updates = withSelf(updates);
+        }
         sent++;
         network.accept(new SwimMessage(kind, id, to, seqNo, target, updates));
     }
