@@ -168,34 +168,48 @@ public final class MeshForwarding {
 
     /** The asking side: embeddings made on a member's backend; blocks until they arrive. */
     farm.llama.atmosphere.spi.Embeddings embed(String node, farm.llama.atmosphere.spi.EmbedRequest request) {
+        ObjectNode req = Json.MAPPER.createObjectNode();
+        req.put("model", request.model());
+        req.set("input", Json.MAPPER.valueToTree(request.input()));
+        JsonNode m = ask(node, "embed.request", req, Duration.ofSeconds(120), r -> Optional.of(r));
+        java.util.List<float[]> vectors = new java.util.ArrayList<>();
+        for (JsonNode v : m.path("vectors")) {
+            java.nio.FloatBuffer fb = java.nio.ByteBuffer.wrap(java.util.Base64.getDecoder().decode(v.asText()))
+                    .order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+            float[] f = new float[fb.remaining()];
+            fb.get(f);
+            vectors.add(f);
+        }
+        return new farm.llama.atmosphere.spi.Embeddings(m.path("model").asText(), vectors, m.path("promptTokens").asInt());
+    }
+
+    /**
+     * Sends a request to a member and reads its answers until {@code onAnswer} returns a value;
+     * a silent, lost or refusing member fails the call.
+     */
+    private <T> T ask(String node, String type, ObjectNode req, Duration silence, java.util.function.Function<JsonNode, Optional<T>> onAnswer) {
         String id = UUID.randomUUID().toString();
         LinkedBlockingQueue<JsonNode> queue = new LinkedBlockingQueue<>();
         calls.put(id, new Outgoing(node, queue));
         try {
-            ObjectNode req = Json.MAPPER.createObjectNode();
             req.put("id", id);
-            req.put("model", request.model());
-            req.set("input", Json.MAPPER.valueToTree(request.input()));
-            send(node, "embed.request", req);
-            JsonNode m = queue.poll(120, TimeUnit.SECONDS);
-            if (m == null) {
-                throw new CallFailedException(FailureKind.TIMEOUT, "member " + node + " did not answer in 120 s");
+            send(node, type, req);
+            while (true) {
+                JsonNode m = queue.poll(silence.toMillis(), TimeUnit.MILLISECONDS);
+                if (m == null) {
+                    throw new CallFailedException(FailureKind.TIMEOUT, "member " + node + " did not answer within " + silence.toSeconds() + " s");
+                }
+                switch (m.path("type").asText()) {
+                    case "lost" -> throw new CallFailedException(FailureKind.UNREACHABLE, "member " + node + " left or died");
+                    case "error" -> throw new CallFailedException(kind(m.path("kind").asText()), "member " + node + ": " + m.path("message").asText());
+                    default -> {
+                        Optional<T> done = onAnswer.apply(m);
+                        if (done.isPresent()) {
+                            return done.get();
+                        }
+                    }
+                }
             }
-            if (m.path("type").asText().equals("lost")) {
-                throw new CallFailedException(FailureKind.UNREACHABLE, "member " + node + " left or died");
-            }
-            if (!m.path("type").asText().equals("result")) {
-                throw new CallFailedException(kind(m.path("kind").asText()), "member " + node + ": " + m.path("message").asText());
-            }
-            java.util.List<float[]> vectors = new java.util.ArrayList<>();
-            for (JsonNode v : m.path("vectors")) {
-                java.nio.FloatBuffer fb = java.nio.ByteBuffer.wrap(java.util.Base64.getDecoder().decode(v.asText()))
-                        .order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
-                float[] f = new float[fb.remaining()];
-                fb.get(f);
-                vectors.add(f);
-            }
-            return new farm.llama.atmosphere.spi.Embeddings(m.path("model").asText(), vectors, m.path("promptTokens").asInt());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CallFailedException(FailureKind.CANCELLED, "interrupted");
@@ -236,30 +250,10 @@ public final class MeshForwarding {
 
     /** The asking side: runs a tool on a member; blocks until the result, the member's refusal or its timeout. */
     String runTool(String node, String name, String argumentsJson, Duration wait) {
-        String id = UUID.randomUUID().toString();
-        LinkedBlockingQueue<JsonNode> queue = new LinkedBlockingQueue<>();
-        calls.put(id, new Outgoing(node, queue));
-        try {
-            ObjectNode req = Json.MAPPER.createObjectNode();
-            req.put("id", id);
-            req.put("name", name);
-            req.put("arguments", argumentsJson);
-            send(node, "tool.request", req);
-            JsonNode m = queue.poll(wait.toMillis(), TimeUnit.MILLISECONDS);
-            if (m == null) {
-                throw new CallFailedException(FailureKind.TIMEOUT, "member " + node + " did not answer within " + wait.toSeconds() + " s");
-            }
-            return switch (m.path("type").asText()) {
-                case "result" -> m.path("json").asText();
-                case "lost" -> throw new CallFailedException(FailureKind.UNREACHABLE, "member " + node + " left or died");
-                default -> throw new CallFailedException(kind(m.path("kind").asText()), "member " + node + ": " + m.path("message").asText());
-            };
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CallFailedException(FailureKind.CANCELLED, "interrupted");
-        } finally {
-            calls.remove(id);
-        }
+        ObjectNode req = Json.MAPPER.createObjectNode();
+        req.put("name", name);
+        req.put("arguments", argumentsJson);
+        return ask(node, "tool.request", req, wait, m -> Optional.of(m.path("json").asText()));
     }
 
     private void serveTool(String from, String id, JsonNode m) {
@@ -281,34 +275,15 @@ public final class MeshForwarding {
 
     /** The asking side: has a member's backend fetch a model, reporting its progress as it comes. */
     void deploy(String node, String model, java.util.function.Consumer<JsonNode> progress) {
-        String id = UUID.randomUUID().toString();
-        LinkedBlockingQueue<JsonNode> queue = new LinkedBlockingQueue<>();
-        calls.put(id, new Outgoing(node, queue));
-        try {
-            ObjectNode req = Json.MAPPER.createObjectNode();
-            req.put("id", id);
-            req.put("model", model);
-            send(node, "model.deploy", req);
-            while (true) {
-                JsonNode m = queue.poll(10, TimeUnit.MINUTES);
-                if (m == null) {
-                    throw new CallFailedException(FailureKind.TIMEOUT, "member " + node + " reported no progress for 10 minutes");
-                }
-                switch (m.path("type").asText()) {
-                    case "progress" -> progress.accept(Json.parse(m.path("json").asText()));
-                    case "done" -> {
-                        return;
-                    }
-                    case "lost" -> throw new CallFailedException(FailureKind.UNREACHABLE, "member " + node + " left or died");
-                    default -> throw new CallFailedException(kind(m.path("kind").asText()), "member " + node + ": " + m.path("message").asText());
-                }
+        ObjectNode req = Json.MAPPER.createObjectNode();
+        req.put("model", model);
+        ask(node, "model.deploy", req, Duration.ofMinutes(10), m -> {
+            if (m.path("type").asText().equals("progress")) {
+                progress.accept(Json.parse(m.path("json").asText()));
+                return Optional.empty();
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CallFailedException(FailureKind.CANCELLED, "interrupted");
-        } finally {
-            calls.remove(id);
-        }
+            return Optional.of(Boolean.TRUE);
+        });
     }
 
     private void servePull(String from, String id, JsonNode m) {
