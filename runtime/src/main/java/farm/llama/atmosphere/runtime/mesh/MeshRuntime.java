@@ -467,7 +467,15 @@ public final class MeshRuntime implements AutoCloseable {
         byte[] payload = Json.write(r).getBytes(StandardCharsets.UTF_8);
         for (String member : others) {
             if (!member.equals(from) && !member.equals(r.node())) {
-                deliver(member, "revocation", payload);
+                // not dropped like a probe: opened now if need be, off the thread that received it
+                Thread.ofVirtual().name("atmosphere-revocation").start(() -> {
+                    try {
+                        sendReliably(member, "revocation", payload);
+                    } catch (CallFailedException e) {
+                        LOG.log(System.Logger.Level.INFO, "could not pass the revocation of " + r.node() + " to " + member
+                                + " now (" + e.getMessage() + "); the other members pass it on too");
+                    }
+                });
             }
         }
     }
