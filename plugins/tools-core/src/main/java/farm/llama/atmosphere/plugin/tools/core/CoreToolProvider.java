@@ -19,6 +19,7 @@ public final class CoreToolProvider implements ToolProvider {
 
     @Override
     public List<Tool> create(NodeContext context) {
-        return List.of(new EchoTool(), new TimeTool(context), new HealthTool(context), new StoreTool(context));
+        return List.of(new EchoTool(), new TimeTool(context), new HealthTool(context), new StoreTool(context),
+                new LlmTool(context), new EmbedTool(context), new RouteTool(context), new NotifyTool(context), new SystemInfoTool(context));
     }
 }
