@@ -220,6 +220,16 @@ class MeshImageIT {
         }
     }
 
+    /** @return how many of a member's capabilities are its backends' (not its tools or agent types) */
+    static int backendCapabilities(JsonNode member) {
+        int n = 0;
+        for (JsonNode c : member.path("capabilities")) {
+            String type = c.path("type").asText();
+            n += type.startsWith("tool/") || type.startsWith("agent/") ? 0 : 1;
+        }
+        return n;
+    }
+
     static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
@@ -299,7 +309,7 @@ class MeshImageIT {
         // alpha's backend models are capabilities the others see
         int aCaps = JSON.readTree(a.ok("backends", "--json").out()).path("backends").get(0).path("capabilities").asInt();
         assertTrue(aCaps > 0);
-        c.awaitMember(a.nodeId, m -> m.path("capabilityCount").asInt() == aCaps, aCaps + " capabilities of alpha");
+        c.awaitMember(a.nodeId, m -> backendCapabilities(m) == aCaps, aCaps + " backend capabilities of alpha");
 
         // admin: bravo admits delta with its own invite while the founder is stopped
         a.ok("mesh", "admin", b.nodeId);
@@ -385,8 +395,8 @@ class MeshImageIT {
         String token = JSON.readTree(a.ok("mesh", "invite", "--uses", "2", "--json").out()).path("token").asText();
         b.ok("mesh", "join", token);
         c.ok("mesh", "join", token);
-        c.awaitMember(a.nodeId, m -> m.path("capabilityCount").asInt() > 0, "alpha's capabilities");
-        c.awaitMember(b.nodeId, m -> m.path("capabilityCount").asInt() > 0, "bravo's capabilities");
+        c.awaitMember(a.nodeId, m -> backendCapabilities(m) > 0, "alpha's backend capabilities");
+        c.awaitMember(b.nodeId, m -> backendCapabilities(m) > 0, "bravo's backend capabilities");
         String route = c.ok("route", "why is the sky blue?").out();
         assertTrue(route.contains(a.nodeId) || route.contains(b.nodeId), "remote candidates are explained: " + route);
 

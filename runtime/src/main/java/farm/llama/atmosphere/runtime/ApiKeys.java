@@ -39,6 +39,8 @@ public final class ApiKeys {
     public enum Scope {
         /** The OpenAI-compatible API ({@code /v1/...}) only. */
         OPENAI,
+        /** Firing triggers ({@code POST /api/v1/triggers/...}) only: for sensors and webhooks. */
+        TRIGGERS,
         /** Everything, including changes to the node. */
         ALL;
 
@@ -51,7 +53,7 @@ public final class ApiKeys {
             try {
                 return valueOf(s.trim().toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
-                throw new AtmosphereException("Unknown scope '" + s + "': use 'openai' (the /v1 API only) or 'all'.");
+                throw new AtmosphereException("Unknown scope '" + s + "': use 'openai' (the /v1 API only), 'triggers' (firing triggers only) or 'all'.");
             }
         }
     }

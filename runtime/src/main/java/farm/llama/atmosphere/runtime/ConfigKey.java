@@ -90,5 +90,5 @@ public record ConfigKey(String name, Type type, Object defaultValue, String doc)
     /** Top-level sections whose content belongs to plugins and later features: not checked against {@link #ALL}. */
     public static final List<String> OPEN_SECTIONS = List.of(
             "discovery", "backends", "mesh", "routing", "embedder", "transport", "agents", "tools",
-            "models", "policy", "cost");
+            "models", "policy", "cost", "triggers");
 }

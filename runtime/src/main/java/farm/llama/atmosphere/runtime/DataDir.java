@@ -88,4 +88,14 @@ public record DataDir(Path path) {
     public Path logsDir() {
         return path.resolve("logs");
     }
+
+    /** @return {@code agents/}: agent specs the owner added ({@code *.yaml}) */
+    public Path agentsDir() {
+        return path.resolve("agents");
+    }
+
+    /** @return {@code agent-registry.json}: the agents spawned here, restored asleep after a restart */
+    public Path agentRegistryFile() {
+        return path.resolve("agent-registry.json");
+    }
 }

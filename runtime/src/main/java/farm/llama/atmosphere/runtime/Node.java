@@ -84,6 +84,8 @@ public final class Node implements NodeApi, AutoCloseable {
     private final farm.llama.atmosphere.runtime.mesh.MeshService mesh;
     private final farm.llama.atmosphere.runtime.mesh.SharingPolicy policy;
     private final Map<String, Object> joinState = new java.util.concurrent.ConcurrentHashMap<>(Map.of("state", "idle"));
+    private final farm.llama.atmosphere.runtime.agents.AgentService agents;
+    private final farm.llama.atmosphere.runtime.agents.Triggers triggers;
 
     private Node(DataDir dataDir, NodeConfig config, Optional<Path> imagePlugins) {
         this.dataDir = dataDir;
@@ -109,7 +111,7 @@ public final class Node implements NodeApi, AutoCloseable {
         routing.target(router);
         this.mesh = new farm.llama.atmosphere.runtime.mesh.MeshService(dataDir, identity, name,
                 farm.llama.atmosphere.runtime.mesh.MeshSettings.of(config.view().subtree("mesh")), this::createTransport,
-                discovery::capabilities, this::cost, this::publish, clock);
+                this::sharedCapabilities, this::cost, this::publish, clock);
         this.policy = farm.llama.atmosphere.runtime.mesh.SharingPolicy.of(config.view().subtree("policy"));
         mesh.policy(policy);
         router.remoteBackends(mesh::remoteBackends);
@@ -135,7 +137,162 @@ public final class Node implements NodeApi, AutoCloseable {
                 return router.embedRouted(new farm.llama.atmosphere.spi.EmbedRequest(model, input),
                         farm.llama.atmosphere.runtime.routing.Locality.LOCAL).embeddings();
             }
+
+            @Override
+            public String invokeAgent(String type, String intent, String argsJson, String caller) {
+                return Json.write(agents.invokeType(type, intent, jsonObject(argsJson, "args"), caller));
+            }
         });
+        this.agents = new farm.llama.atmosphere.runtime.agents.AgentService(identity.nodeId(), dataDir.agentsDir(),
+                dataDir.agentRegistryFile(), new NodeWorkbench(),
+                plugins.providers(farm.llama.atmosphere.spi.agent.AgentTypeProvider.class),
+                f -> contextFor("agents", "agent", f), plugins::providerFailed, () -> grants);
+        this.triggers = farm.llama.atmosphere.runtime.agents.Triggers.of(config.asMap().get("triggers"), agents,
+                (type, data) -> publish(new NodeEvent(type, Instant.now(), data)), clock);
+        router.localWorkloads(this::workloadCapabilities);
+    }
+
+    /** @return what this node shares with the mesh: its backends' capabilities, its tools and its agent types */
+    private List<Capability> sharedCapabilities() {
+        List<Capability> out = new java.util.ArrayList<>(discovery.capabilities());
+        out.addAll(workloadCapabilities());
+        return out;
+    }
+
+    /** @return {@code tool/<name>} for each enabled tool and {@code agent/<type>} for each agent type */
+    private List<Capability> workloadCapabilities() {
+        List<Capability> out = new java.util.ArrayList<>();
+        for (ToolReport t : tools.list()) {
+            if (!t.enabled()) {
+                continue;
+            }
+            Map<String, String> meta = new LinkedHashMap<>();
+            meta.put("backend", "tools");
+            meta.put("category", t.category());
+            meta.put("parameters", Json.write(t.parameters()));
+            out.add(new Capability("tool/" + t.name(), identity.nodeId(), "tool/" + t.name(), t.name(), t.description(), List.of(),
+                    List.of("tool", t.category()), "local", meta));
+        }
+        farm.llama.atmosphere.runtime.agents.AgentService a = agents;
+        if (a != null) {
+            out.addAll(a.capabilities());
+        }
+        return out;
+    }
+
+    /** Members' live capabilities of one family ({@code tool}, {@code agent}). */
+    private List<Capability> remoteOf(String family) {
+        List<Capability> out = new java.util.ArrayList<>();
+        for (var b : mesh.remoteBackends()) {
+            for (Capability c : b.capabilities()) {
+                if (c.family().equals(family)) {
+                    out.add(c);
+                }
+            }
+        }
+        return out;
+    }
+
+    private static Map<String, Object> jsonObject(String json, String what) {
+        JsonNode n;
+        try {
+            n = Json.parse(json == null || json.isBlank() ? "{}" : json);
+        } catch (IllegalArgumentException e) {
+            throw new CallFailedException(FailureKind.INVALID_REQUEST, "'" + what + "' is " + e.getMessage());
+        }
+        if (!n.isObject()) {
+            throw new CallFailedException(FailureKind.INVALID_REQUEST, "'" + what + "' must be a JSON object");
+        }
+        return Json.MAPPER.convertValue(n, Json.MAPPER.getTypeFactory().constructMapType(LinkedHashMap.class, String.class, Object.class));
+    }
+
+    /** What agents use of this node. */
+    private final class NodeWorkbench implements farm.llama.atmosphere.runtime.agents.Workbench {
+
+        @Override
+        public com.fasterxml.jackson.databind.node.ObjectNode complete(com.fasterxml.jackson.databind.node.ObjectNode body) {
+            ensureScanned();
+            String json = body.toString();
+            String model = body.path("model").asText("auto");
+            RouteQuery query = model.equals("auto")
+                    ? new RouteQuery(ChatRequests.intent(json), ChatRequests.needs(json), Optional.empty())
+                    : new RouteQuery("", ChatRequests.needs(json), Optional.of(model));
+            try (ChatCall call = router.startChat(new ChatRequest(model, json, router.firstByteTimeout()), query)) {
+                return farm.llama.atmosphere.runtime.routing.ChatCompletions.aggregate(call, false);
+            }
+        }
+
+        @Override
+        public Optional<com.fasterxml.jackson.databind.node.ObjectNode> toolDefinition(String toolName) {
+            Optional<ToolReport> local = tools.find(toolName).filter(ToolReport::enabled);
+            JsonNode parameters;
+            String description;
+            if (local.isPresent()) {
+                parameters = Json.MAPPER.valueToTree(local.get().parameters());
+                description = local.get().description();
+            } else {
+                Optional<Capability> remote = remoteOf("tool").stream().filter(c -> c.name().equals(toolName)).findFirst();
+                if (remote.isEmpty()) {
+                    return Optional.empty();
+                }
+                parameters = Json.parse(remote.get().metadata().getOrDefault("parameters", "{\"type\":\"object\"}"));
+                description = remote.get().description();
+            }
+            var def = Json.MAPPER.createObjectNode();
+            def.put("type", "function");
+            var fn = def.putObject("function");
+            fn.put("name", toolName);
+            fn.put("description", description);
+            fn.set("parameters", parameters);
+            return Optional.of(def);
+        }
+
+        @Override
+        public String runTool(String toolName, String argumentsJson, String caller) {
+            return runToolRouted(toolName, argumentsJson, caller);
+        }
+
+        @Override
+        public List<Capability> remoteAgents() {
+            return remoteOf("agent");
+        }
+
+        @Override
+        public farm.llama.atmosphere.spi.routing.RouteDecision decide(RouteQuery query) {
+            return router.decide(query);
+        }
+
+        @Override
+        public String invokeRemote(String nodeId, String type, String intent, String argsJson) {
+            return mesh.invokeAgent(nodeId, type, intent, argsJson);
+        }
+
+        @Override
+        public void publish(String type, Map<String, Object> data) {
+            Node.this.publish(new NodeEvent(type, Instant.now(), data));
+        }
+    }
+
+    /**
+     * Runs a tool here, or — when this node has no tool of that name — on the member that offers it
+     * (the cheapest, when several do).
+     */
+    private String runToolRouted(String toolName, String argumentsJson, String caller) {
+        if (tools.find(toolName).isPresent()) {
+            String result = tools.run(toolName, argumentsJson, caller);
+            publish(new NodeEvent("tool.ran", Instant.now(), Map.of("tool", toolName, "caller", caller)));
+            return result;
+        }
+        List<Capability> offered = remoteOf("tool").stream().filter(c -> c.name().equals(toolName)).toList();
+        if (offered.isEmpty()) {
+            throw new CallFailedException(FailureKind.NOT_FOUND, "No tool named '" + toolName + "' here or on a live member."
+                    + " Tools here: " + String.join(", ", tools.list().stream().map(ToolReport::name).toList()) + ".");
+        }
+        String owner = router.decide(new RouteQuery(toolName, java.util.Set.of("tool/" + toolName), Optional.empty()))
+                .winner().map(w -> w.capability().nodeId()).orElse(offered.get(0).nodeId());
+        String result = mesh.runTool(owner, toolName, argumentsJson);
+        publish(new NodeEvent("tool.ran", Instant.now(), Map.of("tool", toolName, "caller", caller, "node", owner)));
+        return result;
     }
 
     private Optional<farm.llama.atmosphere.spi.transport.Transport> createTransport() {
@@ -227,8 +384,18 @@ public final class Node implements NodeApi, AutoCloseable {
 
     private ToolRegistry buildTools() {
         List<PluginHost.Found<ToolProvider>> providers = plugins.providers(ToolProvider.class);
+        Map<String, Duration> timeouts = new LinkedHashMap<>();
+        if (config.view().subtree("tools").asMap().get("timeouts") instanceof Map<?, ?> m) {
+            for (var e : m.entrySet()) {
+                Duration d = farm.llama.atmosphere.runtime.config.Durations.parse(String.valueOf(e.getValue()))
+                        .filter(x -> !x.isNegative() && !x.isZero())
+                        .orElseThrow(() -> new ConfigException(List.of("tools.timeouts." + e.getKey()
+                                + ": expected a duration such as 500ms, 10s or 2m, got '" + e.getValue() + "'")));
+                timeouts.put(String.valueOf(e.getKey()), d);
+            }
+        }
         ToolRegistry registry = new ToolRegistry(providers, f -> contextFor("tools", "tool", f), plugins::providerFailed,
-                config.view().list("tools.enabled-outside"));
+                config.view().list("tools.enabled-outside"), config.view().list("tools.disabled"), timeouts);
         registry.grants(grants);
         return registry;
     }
@@ -439,9 +606,7 @@ public final class Node implements NodeApi, AutoCloseable {
 
     @Override
     public String runTool(String toolName, String argumentsJson) {
-        String result = tools.run(toolName, argumentsJson, "local");
-        publish(new NodeEvent("tool.ran", Instant.now(), Map.of("tool", toolName, "caller", "local")));
-        return result;
+        return runToolRouted(toolName, argumentsJson, "local");
     }
 
     @Override
@@ -891,6 +1056,8 @@ public final class Node implements NodeApi, AutoCloseable {
                 LOG.log(System.Logger.Level.WARNING, "Cannot remove " + dataDir.nodeFile() + ": " + e.getMessage());
             }
         }
+        triggers.close();
+        agents.close();
         mesh.close();
         discovery.close();
         embedder.close();
@@ -898,5 +1065,79 @@ public final class Node implements NodeApi, AutoCloseable {
         tools.close();
         plugins.close();
         releaseLock();
+    }
+
+    // ---- agents and triggers ----
+
+    @Override
+    public Map<String, Object> agentTypes() {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("types", agents.types());
+        out.put("problems", agents.problems());
+        return out;
+    }
+
+    @Override
+    public Map<String, Object> agentAdd(String fileName, String yaml) {
+        String base = Path.of(fileName).getFileName().toString();
+        if (!base.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,100}\\.ya?ml")) {
+            throw new AtmosphereException("An agent spec file is named like 'my-agent.yaml', got '" + base + "'.");
+        }
+        var spec = farm.llama.atmosphere.runtime.agents.AgentSpec.parse(yaml, base);
+        Path target = dataDir.agentsDir().resolve(base);
+        try {
+            farm.llama.atmosphere.runtime.util.AtomicFiles.writeString(target, yaml, farm.llama.atmosphere.runtime.util.AtomicFiles.SHARED);
+        } catch (IOException e) {
+            throw new AtmosphereException("Cannot store the spec in " + target + ": " + e.getMessage(), e);
+        }
+        Map<String, Object> type = agents.install(spec, target.toString());
+        publish(new NodeEvent("agent.type.added", Instant.now(), Map.of("type", spec.type(), "file", target.toString())));
+        return type;
+    }
+
+    @Override
+    public List<Map<String, Object>> agents() {
+        return agents.list();
+    }
+
+    @Override
+    public Map<String, Object> agentSpawn(String type, Map<String, Object> params, Optional<String> intent) {
+        ensureScanned();
+        Map<String, Object> spawned = new LinkedHashMap<>(agents.spawn(type, params, "local"));
+        if (intent.isPresent()) {
+            spawned.put("answer", agents.invoke(String.valueOf(spawned.get("id")), intent.get(), Map.of(), "local"));
+        }
+        return spawned;
+    }
+
+    @Override
+    public Map<String, Object> agentInvoke(String id, String intent, Map<String, Object> args) {
+        ensureScanned();
+        return agents.invoke(id, intent, args, "local");
+    }
+
+    @Override
+    public Map<String, Object> agentStop(String id) {
+        return agents.stop(id);
+    }
+
+    @Override
+    public Map<String, Object> agentAsk(String intent, String route, Map<String, Object> args) {
+        ensureScanned();
+        if (intent == null || intent.isBlank()) {
+            throw new CallFailedException(FailureKind.INVALID_REQUEST, "The intent is empty: say what should be done.");
+        }
+        return agents.dispatch(intent, route, args, "local", java.util.Set.of());
+    }
+
+    @Override
+    public List<Map<String, Object>> triggers() {
+        return triggers.list();
+    }
+
+    @Override
+    public Map<String, Object> fireTrigger(String capability, String event, Map<String, Object> payload, boolean wait) {
+        ensureScanned();
+        return triggers.fire(capability, event, payload, wait, "local");
     }
 }

@@ -164,4 +164,66 @@ public interface NodeApi {
 
     /** @return the state of the last deploy */
     Map<String, Object> modelDeployStatus();
+
+    /** @return {@code types}: the agent types here (name, description, source, tools, triggers, ready); {@code problems}: specs that failed to load */
+    Map<String, Object> agentTypes();
+
+    /**
+     * Checks an agent spec and adds it to this node's {@code agents/} folder.
+     *
+     * @param fileName the file's name, for messages and the stored copy ({@code my-agent.yaml})
+     * @param yaml the spec
+     * @return the type it defines
+     * @throws ConfigException naming the file and line of each problem; nothing is stored then
+     */
+    Map<String, Object> agentAdd(String fileName, String yaml);
+
+    /** @return the agents spawned here (id, type, state, created, lastActivity, invocations) */
+    List<Map<String, Object>> agents();
+
+    /**
+     * @param type an agent type
+     * @param params spawn parameters over the type's defaults
+     * @param intent a first intent to send, or empty
+     * @return the agent, and its answer when an intent was given
+     */
+    Map<String, Object> agentSpawn(String type, Map<String, Object> params, Optional<String> intent);
+
+    /**
+     * @param id an agent id or a unique prefix
+     * @param intent what to do
+     * @param args extra arguments
+     * @return its answer: agent, type, node, text, result, steps
+     */
+    Map<String, Object> agentInvoke(String id, String intent, Map<String, Object> args);
+
+    /**
+     * @param id an agent id or a unique prefix
+     * @return the stopped agent
+     */
+    Map<String, Object> agentStop(String id);
+
+    /**
+     * Routes an intent to the agent that fits it, here or on a member, and runs it.
+     *
+     * @param intent what to do
+     * @param route a route hint ({@code capability:<id>}, {@code agent/<glob>}) or empty for by meaning
+     * @param args extra arguments
+     * @return the answer, naming the node and agent that gave it
+     */
+    Map<String, Object> agentAsk(String intent, String route, Map<String, Object> args);
+
+    /** @return the triggers defined in config, with their counts */
+    List<Map<String, Object>> triggers();
+
+    /**
+     * Fires a trigger.
+     *
+     * @param capability who fires
+     * @param event what happened
+     * @param payload the event's data
+     * @param wait wait for the routed agent's answer
+     * @return id, intent, priority, throttled, and the answer when waited for
+     */
+    Map<String, Object> fireTrigger(String capability, String event, Map<String, Object> payload, boolean wait);
 }

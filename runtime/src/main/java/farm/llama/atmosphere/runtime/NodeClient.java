@@ -132,7 +132,7 @@ public final class NodeClient implements NodeApi {
                 case 400 -> FailureKind.INVALID_REQUEST;
                 case 401, 403 -> FailureKind.REFUSED;
                 case 404 -> FailureKind.NOT_FOUND;
-                case 503 -> FailureKind.OVERLOADED;
+                case 429, 503 -> FailureKind.OVERLOADED;
                 case 504 -> FailureKind.TIMEOUT;
                 default -> FailureKind.INTERNAL;
             };
@@ -352,5 +352,57 @@ public final class NodeClient implements NodeApi {
             }
         }
         return r.headers().firstValue("x-atmosphere-route").orElse("");
+    }
+
+    @Override
+    public java.util.Map<String, Object> agentTypes() {
+        return as(call("GET", "/api/v1/agents/types", ""), new TypeReference<>() { });
+    }
+
+    @Override
+    public java.util.Map<String, Object> agentAdd(String fileName, String yaml) {
+        return as(call("POST", "/api/v1/agents/types", body(java.util.Map.of("fileName", fileName, "yaml", yaml))), new TypeReference<>() { });
+    }
+
+    @Override
+    public java.util.List<java.util.Map<String, Object>> agents() {
+        return as(call("GET", "/api/v1/agents", "").path("agents"), new TypeReference<>() { });
+    }
+
+    @Override
+    public java.util.Map<String, Object> agentSpawn(String type, java.util.Map<String, Object> params, java.util.Optional<String> intent) {
+        java.util.Map<String, Object> b = new java.util.LinkedHashMap<>();
+        b.put("type", type);
+        b.put("params", params);
+        intent.ifPresent(i -> b.put("intent", i));
+        return as(call("POST", "/api/v1/agents", body(b)), new TypeReference<>() { });
+    }
+
+    @Override
+    public java.util.Map<String, Object> agentInvoke(String id, String intent, java.util.Map<String, Object> args) {
+        return as(call("POST", "/api/v1/agents/" + seg(id) + "/invoke", body(java.util.Map.of("intent", intent, "args", args))),
+                new TypeReference<>() { });
+    }
+
+    @Override
+    public java.util.Map<String, Object> agentStop(String id) {
+        return as(call("POST", "/api/v1/agents/" + seg(id) + "/stop", "{}"), new TypeReference<>() { });
+    }
+
+    @Override
+    public java.util.Map<String, Object> agentAsk(String intent, String route, java.util.Map<String, Object> args) {
+        return as(call("POST", "/api/v1/agents/ask", body(java.util.Map.of("intent", intent, "route", route, "args", args))),
+                new TypeReference<>() { });
+    }
+
+    @Override
+    public java.util.List<java.util.Map<String, Object>> triggers() {
+        return as(call("GET", "/api/v1/triggers", "").path("triggers"), new TypeReference<>() { });
+    }
+
+    @Override
+    public java.util.Map<String, Object> fireTrigger(String capability, String event, java.util.Map<String, Object> payload, boolean wait) {
+        return as(call("POST", "/api/v1/triggers/" + seg(capability) + "/" + seg(event) + (wait ? "?wait=true" : ""), body(payload)),
+                new TypeReference<>() { });
     }
 }

@@ -26,7 +26,7 @@ final class TokenCommand {
     @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a key and print it once.")
     int create(@Option(names = {"-n", "--name"}, paramLabel = "NAME", defaultValue = "client", description = "What the key is for.") String name,
                @Option(names = "--scope", paramLabel = "SCOPE", defaultValue = "openai",
-                       description = "openai (the /v1 API only, the default) or all.") String scope,
+                       description = "openai (the /v1 API only, the default), triggers (firing triggers only, for sensors and webhooks) or all.") String scope,
                @Option(names = "--json", description = "Print one JSON document.") boolean json) {
         ApiKeys.NewKey k = keys().create(name, scope);
         if (json) {

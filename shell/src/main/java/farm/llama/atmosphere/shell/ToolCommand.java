@@ -84,17 +84,18 @@ final class ToolCommand {
     int run(@Parameters(paramLabel = "NAME", description = "Tool name.") String name,
             @Option(names = {"-P", "--param"}, paramLabel = "KEY=VALUE", description = "One parameter.") List<String> params,
             @Option(names = {"-p", "--params"}, paramLabel = "JSON", description = "All parameters as a JSON object.") String paramsJson,
-            @Option(names = "--node", paramLabel = "NODE_ID", description = "Run it on this member of the mesh (which checks its tools.grants for this node).") String node,
+            @Option(names = "--node", paramLabel = "NODE_ID", description = {"Run it on this member of the mesh (which checks its tools.grants for this node).",
+                    "Without it, a tool this node lacks runs on a member that offers it."}) String node,
             @Option(names = "--json", description = "Print one JSON document.") boolean json) {
         NodeApi api = root.session.api();
         Map<String, Object> parameters;
         try {
             parameters = api.tool(name).parameters();
         } catch (CallFailedException e) {
-            if (node == null) {
+            if (e.kind() != FailureKind.NOT_FOUND) {
                 throw e;
             }
-            parameters = Map.of(); // a tool only the member has: values are read as JSON, else as text
+            parameters = Map.of(); // a tool only a member has: values are read as JSON, else as text
         }
         ObjectNode args = Output.JSON.createObjectNode();
         if (paramsJson != null) {

@@ -18,6 +18,20 @@ public final class FakeOpenAi extends FakeBackend {
     /** If set, requests must carry this bearer key. */
     volatile Optional<String> apiKey = Optional.empty();
 
+    /** What a scripted turn answers: text, or calls of tools (name and JSON arguments). */
+    record Turn(String text, List<String[]> toolCalls) {
+        static Turn say(String text) {
+            return new Turn(text, List.of());
+        }
+
+        static Turn call(String name, String argumentsJson) {
+            return new Turn(null, List.<String[]>of(new String[] {name, argumentsJson}));
+        }
+    }
+
+    /** If set, decides each chat answer from the request body (as a model choosing tools would). */
+    volatile java.util.function.Function<JsonNode, Turn> script;
+
     public FakeOpenAi() throws IOException {
         route("/v1/models", this::models);
         route("/v1/chat/completions", this::chat);
@@ -67,6 +81,11 @@ public final class FakeOpenAi extends FakeBackend {
             return;
         }
         sleep(firstByteDelayMs);
+        java.util.function.Function<JsonNode, Turn> sc = script;
+        if (sc != null) {
+            scripted(ex, body, model, sc.apply(body));
+            return;
+        }
         if (!body.path("stream").asBoolean(false)) {
             json(ex, 200, "{\"id\":\"chatcmpl-B9MBs8CjcvOU2jLn4n570S5qMJKcT\",\"object\":\"chat.completion\",\"created\":1741569952,"
                     + "\"model\":\"" + model + "\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\""
@@ -99,6 +118,54 @@ public final class FakeOpenAi extends FakeBackend {
             writeLine(out, "data: " + head + "\"choices\":[],\"usage\":{\"prompt_tokens\":19,\"completion_tokens\":" + REPLY.size()
                     + ",\"total_tokens\":" + (19 + REPLY.size()) + "}}\n\n");
         }
+        writeLine(out, "data: [DONE]\n\n");
+    }
+
+    /** Answers as OpenAI does when a model calls tools: message.tool_calls, or streamed deltas with argument fragments. */
+    private void scripted(HttpExchange ex, JsonNode body, String model, Turn turn) throws IOException {
+        boolean calls = !turn.toolCalls().isEmpty();
+        String finish = calls ? "tool_calls" : "stop";
+        if (!body.path("stream").asBoolean(false)) {
+            StringBuilder msg = new StringBuilder("{\"role\":\"assistant\",\"content\":");
+            msg.append(calls ? "null" : JSON.writeValueAsString(turn.text()));
+            if (calls) {
+                msg.append(",\"tool_calls\":[");
+                for (int i = 0; i < turn.toolCalls().size(); i++) {
+                    String[] c = turn.toolCalls().get(i);
+                    msg.append(i > 0 ? "," : "").append("{\"id\":\"call_").append(chatCalls.get()).append('_').append(i)
+                            .append("\",\"type\":\"function\",\"function\":{\"name\":").append(JSON.writeValueAsString(c[0]))
+                            .append(",\"arguments\":").append(JSON.writeValueAsString(c[1])).append("}}");
+                }
+                msg.append(']');
+            }
+            msg.append(",\"refusal\":null}");
+            json(ex, 200, "{\"id\":\"chatcmpl-abc123\",\"object\":\"chat.completion\",\"created\":1699896916,\"model\":\"" + model
+                    + "\",\"choices\":[{\"index\":0,\"message\":" + msg + ",\"logprobs\":null,\"finish_reason\":\"" + finish + "\"}],"
+                    + "\"usage\":{\"prompt_tokens\":82,\"completion_tokens\":17,\"total_tokens\":99}}");
+            return;
+        }
+        ex.getResponseHeaders().set("Content-Type", "text/event-stream");
+        ex.sendResponseHeaders(200, 0);
+        OutputStream out = ex.getResponseBody();
+        String head = "{\"id\":\"chatcmpl-abc123\",\"object\":\"chat.completion.chunk\",\"created\":1699896916,\"model\":\"" + model + "\",";
+        if (!calls) {
+            writeLine(out, "data: " + head + "\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":"
+                    + JSON.writeValueAsString(turn.text()) + "},\"logprobs\":null,\"finish_reason\":null}]}\n\n");
+        } else {
+            writeLine(out, "data: " + head + "\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":null},\"logprobs\":null,\"finish_reason\":null}]}\n\n");
+            for (int i = 0; i < turn.toolCalls().size(); i++) {
+                String[] c = turn.toolCalls().get(i);
+                writeLine(out, "data: " + head + "\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":" + i + ",\"id\":\"call_"
+                        + chatCalls.get() + "_" + i + "\",\"type\":\"function\",\"function\":{\"name\":" + JSON.writeValueAsString(c[0])
+                        + ",\"arguments\":\"\"}}]},\"logprobs\":null,\"finish_reason\":null}]}\n\n");
+                int half = c[1].length() / 2; // arguments arrive in fragments
+                for (String part : List.of(c[1].substring(0, half), c[1].substring(half))) {
+                    writeLine(out, "data: " + head + "\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":" + i
+                            + ",\"function\":{\"arguments\":" + JSON.writeValueAsString(part) + "}}]},\"logprobs\":null,\"finish_reason\":null}]}\n\n");
+                }
+            }
+        }
+        writeLine(out, "data: " + head + "\"choices\":[{\"index\":0,\"delta\":{},\"logprobs\":null,\"finish_reason\":\"" + finish + "\"}]}\n\n");
         writeLine(out, "data: [DONE]\n\n");
     }
 

@@ -51,7 +51,7 @@ class MeshRoutingTest {
 
     private static boolean sees(NodeHarness at, String nodeId) {
         return at.node.meshMembers().stream().anyMatch(m -> nodeId.equals(m.get("nodeId")) && "alive".equals(m.get("state"))
-                && ((Number) m.get("capabilityCount")).intValue() > 0);
+                && MeshTest.backendCapabilities(FakeBackend.JSON.valueToTree(m)) > 0);
     }
 
     private static final String CHAT = """

@@ -25,6 +25,7 @@ final class NodeHarness implements AutoCloseable {
 
     final Node node;
     final URI base;
+    final DataDir data;
     final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     NodeHarness(Path dir, String configYaml) throws IOException {
@@ -32,8 +33,10 @@ final class NodeHarness implements AutoCloseable {
     }
 
     NodeHarness(Path dir, String configYaml, Path plugins) throws IOException {
-        DataDir data = new DataDir(dir.resolve("data"));
-        NodeSetup.init(data, Optional.of("test-node"), false);
+        data = new DataDir(dir.resolve("data"));
+        if (!Files.exists(data.identityFile())) { // a second harness on the same dir is a restart
+            NodeSetup.init(data, Optional.of("test-node"), false);
+        }
         Files.writeString(data.configFile(), configYaml);
         node = Node.open(data, NodeConfig.load(data.configFile(), Map.of()), Optional.of(plugins));
         base = node.serve("127.0.0.1", 0);
@@ -65,6 +68,14 @@ final class NodeHarness implements AutoCloseable {
 
     HttpResponse<String> post(String path, String body) throws IOException, InterruptedException {
         return http.send(HttpRequest.newBuilder(base.resolve(path)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** A POST that changes state, with the admin token as the CLI sends it. */
+    HttpResponse<String> postAdmin(String path, String body) throws IOException, InterruptedException {
+        String token = Files.readString(data.adminTokenFile()).trim();
+        return http.send(HttpRequest.newBuilder(base.resolve(path)).header("Content-Type", "application/json")
+                .header("Authorization", "Bearer " + token)
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     }
 

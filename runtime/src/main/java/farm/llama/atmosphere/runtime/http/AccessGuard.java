@@ -112,12 +112,16 @@ final class AccessGuard {
         } catch (RuntimeException e) {
             scope = Optional.empty();
         }
-        if (scope.isPresent() && (scope.get() == ApiKeys.Scope.ALL || openAi)) {
+        boolean trigger = path.startsWith("/api/v1/triggers/") && req.prologue().method() == Method.POST;
+        if (scope.isPresent() && (scope.get() == ApiKeys.Scope.ALL || (openAi && scope.get() == ApiKeys.Scope.OPENAI)
+                || (trigger && scope.get() == ApiKeys.Scope.TRIGGERS))) {
             return Optional.empty();
         }
         if (scope.isPresent()) {
             return Optional.of(new Refusal(Status.FORBIDDEN_403, "insufficient_scope",
-                    "This API key may only call the OpenAI API (/v1/...). Create one with 'atmosphere token create --scope all' for more."));
+                    (scope.get() == ApiKeys.Scope.TRIGGERS ? "This API key may only fire triggers (POST /api/v1/triggers/...)."
+                            : "This API key may only call the OpenAI API (/v1/...).")
+                            + " Create one with 'atmosphere token create --scope all' for more."));
         }
         if (local) {
             return Optional.of(new Refusal(Status.UNAUTHORIZED_401, "admin_token_required",

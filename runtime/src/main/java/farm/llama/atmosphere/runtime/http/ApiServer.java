@@ -124,6 +124,46 @@ public final class ApiServer implements AutoCloseable {
                     JsonNode b = bodyOf(req); // a request body can be read once
                     json(res, api.meshAdmin(required(b, "nodeId"), b.path("remove").asBoolean(false)));
                 })
+                .get("/api/v1/agents/types", (req, res) -> json(res, api.agentTypes()))
+                .post("/api/v1/agents/types", (req, res) -> {
+                    JsonNode b = bodyOf(req);
+                    json(res, api.agentAdd(required(b, "fileName"), required(b, "yaml")));
+                })
+                .get("/api/v1/agents", (req, res) -> json(res, Map.of("agents", api.agents())))
+                .post("/api/v1/agents", (req, res) -> {
+                    JsonNode b = bodyOf(req);
+                    Optional<String> intent = b.hasNonNull("intent") ? Optional.of(b.get("intent").asText()) : Optional.empty();
+                    json(res, api.agentSpawn(required(b, "type"), object(b, "params"), intent));
+                })
+                .post("/api/v1/agents/ask", (req, res) -> {
+                    JsonNode b = bodyOf(req);
+                    json(res, api.agentAsk(required(b, "intent"), b.path("route").asText(""), object(b, "args")));
+                })
+                .post("/api/v1/agents/{id}/invoke", (req, res) -> {
+                    JsonNode b = bodyOf(req);
+                    json(res, api.agentInvoke(param(req, "id"), required(b, "intent"), object(b, "args")));
+                })
+                .post("/api/v1/agents/{id}/stop", (req, res) -> json(res, api.agentStop(param(req, "id"))))
+                .get("/api/v1/triggers", (req, res) -> json(res, Map.of("triggers", api.triggers())))
+                .post("/api/v1/triggers/{capability}/{event}", (req, res) -> {
+                    JsonNode b = req.content().hasEntity() ? bodyOf(req) : Json.MAPPER.createObjectNode();
+                    if (!b.isObject()) {
+                        throw new ApiError(Status.BAD_REQUEST_400, "invalid_request_error", "invalid_type", null,
+                                "The trigger's payload must be a JSON object.");
+                    }
+                    boolean wait = req.query().first("wait").map(v -> v.equals("true") || v.equals("1")).orElse(false);
+                    Map<String, Object> out = api.fireTrigger(param(req, "capability"), param(req, "event"), asMap(b), wait);
+                    if (Boolean.TRUE.equals(out.get("throttled"))) {
+                        out = new LinkedHashMap<>(out);
+                        out.put("error", Map.of("type", "rate_limit_error", "code", "throttled", "message",
+                                "Trigger " + out.get("trigger") + " is throttled; it acts again in " + out.get("retryAfterSeconds") + " s."));
+                        res.status(Status.TOO_MANY_REQUESTS_429);
+                        res.header(HeaderNames.RETRY_AFTER, String.valueOf(out.get("retryAfterSeconds")));
+                    } else if (!wait) {
+                        res.status(Status.ACCEPTED_202);
+                    }
+                    json(res, out);
+                })
                 .post("/api/v1/route", this::route);
         new OpenAiApi(router).register(routing);
         routing.error(ApiError.class, (req, res, e) -> {
@@ -241,6 +281,21 @@ public final class ApiServer implements AutoCloseable {
 
     private static String field(ServerRequest req, String name) {
         return required(bodyOf(req), name);
+    }
+
+    private static Map<String, Object> object(JsonNode body, String name) {
+        JsonNode v = body.path(name);
+        if (v.isMissingNode() || v.isNull()) {
+            return Map.of();
+        }
+        if (!v.isObject()) {
+            throw new ApiError(Status.BAD_REQUEST_400, "invalid_request_error", "invalid_type", name, "'" + name + "' must be a JSON object");
+        }
+        return asMap(v);
+    }
+
+    private static Map<String, Object> asMap(JsonNode v) {
+        return Json.MAPPER.convertValue(v, Json.MAPPER.getTypeFactory().constructMapType(LinkedHashMap.class, String.class, Object.class));
     }
 
     private static String required(JsonNode body, String name) {

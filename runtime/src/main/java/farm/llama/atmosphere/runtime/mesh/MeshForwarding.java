@@ -58,6 +58,15 @@ public final class MeshForwarding {
         String runTool(String name, String argumentsJson, String caller);
 
         /**
+         * @param type an agent type of this node
+         * @param intent what to do
+         * @param argsJson extra arguments, a JSON object
+         * @param caller the asking member's verified node id (checked against tools.grants: agents:invoke)
+         * @return the agent's answer as JSON text
+         */
+        String invokeAgent(String type, String intent, String argsJson, String caller);
+
+        /**
          * Has a backend of this node fetch a model.
          *
          * @param model the model
@@ -273,6 +282,32 @@ public final class MeshForwarding {
         }
     }
 
+    /** The asking side: an intent for an agent on a member; blocks until its answer or refusal. */
+    String invokeAgent(String node, String type, String intent, String argsJson, Duration wait) {
+        ObjectNode req = Json.MAPPER.createObjectNode();
+        req.put("agentType", type);
+        req.put("intent", intent);
+        req.put("args", argsJson);
+        return ask(node, "agent.invoke", req, wait, m -> Optional.of(m.path("json").asText()));
+    }
+
+    private void serveAgent(String from, String id, JsonNode m) {
+        try {
+            LocalServing s = serving;
+            if (s == null) {
+                throw new CallFailedException(FailureKind.UNREACHABLE, "this member serves no requests yet");
+            }
+            ObjectNode out = Json.MAPPER.createObjectNode();
+            out.put("id", id);
+            out.put("json", s.invokeAgent(m.path("agentType").asText(), m.path("intent").asText(), m.path("args").asText("{}"), from));
+            send(from, "agent.result", out);
+        } catch (CallFailedException e) {
+            sendError(from, "agent.error", id, e.kind().name(), e.getMessage());
+        } catch (RuntimeException e) {
+            sendError(from, "agent.error", id, FailureKind.INTERNAL.name(), "failed: " + e.getMessage());
+        }
+    }
+
     /** The asking side: has a member's backend fetch a model, reporting its progress as it comes. */
     void deploy(String node, String model, java.util.function.Consumer<JsonNode> progress) {
         ObjectNode req = Json.MAPPER.createObjectNode();
@@ -321,7 +356,8 @@ public final class MeshForwarding {
 
     /** @return whether this class handles the message type */
     static boolean handles(String type) {
-        return type.startsWith("chat.") || type.startsWith("embed.") || type.startsWith("tool.") || type.startsWith("model.");
+        return type.startsWith("chat.") || type.startsWith("embed.") || type.startsWith("tool.") || type.startsWith("model.")
+                || type.startsWith("agent.");
     }
 
     void message(String from, String type, byte[] payload) {
@@ -334,7 +370,7 @@ public final class MeshForwarding {
         String id = m.path("id").asText();
         switch (type) {
             case "chat.chunk", "chat.end", "chat.error", "embed.result", "embed.error", "tool.result", "tool.error",
-                 "model.progress", "model.done", "model.error" -> {
+                 "model.progress", "model.done", "model.error", "agent.result", "agent.error" -> {
                 Outgoing c = calls.get(id);
                 if (c != null && c.node().equals(from)) {
                     ((ObjectNode) m).put("type", type.substring(type.indexOf('.') + 1));
@@ -343,6 +379,7 @@ public final class MeshForwarding {
             }
             case "embed.request" -> Thread.ofVirtual().name("mesh-embed " + from).start(() -> serveEmbeddings(from, id, m));
             case "tool.request" -> Thread.ofVirtual().name("mesh-tool " + from).start(() -> serveTool(from, id, m));
+            case "agent.invoke" -> Thread.ofVirtual().name("mesh-agent " + from).start(() -> serveAgent(from, id, m));
             case "model.deploy" -> Thread.ofVirtual().name("mesh-deploy " + from).start(() -> servePull(from, id, m));
             case "chat.request" -> Thread.ofVirtual().name("mesh-serve " + from).start(() -> serve(from, id, m));
             case "chat.cancel" -> {

@@ -347,6 +347,10 @@ public final class MeshService implements AutoCloseable {
             if (size != null) {
                 m.put("sizeBytes", size);
             }
+            String parameters = c.metadata().get("parameters");
+            if (parameters != null) {
+                m.put("parameters", parameters); // a tool's JSON schema, for agents on other members
+            }
             caps.add(m);
         }
         String body = Json.write(caps);
@@ -551,6 +555,29 @@ public final class MeshService implements AutoCloseable {
         return forwarding.runTool(nodeId, name, argumentsJson, Duration.ofMinutes(5));
     }
 
+    /**
+     * Sends an intent to an agent of a type on a member (the member spawns one when it has none idle).
+     *
+     * @param nodeId the member
+     * @param type the agent type
+     * @param intent what to do
+     * @param argsJson extra arguments, a JSON object
+     * @return the member's answer: {@code {agent, text, json, steps, ...}} as JSON text
+     */
+    public String invokeAgent(String nodeId, String type, String intent, String argsJson) {
+        MeshRuntime rt = runtime;
+        if (rt == null) {
+            throw new AtmosphereException("The mesh is not running here; start the node with 'atmosphere serve'.");
+        }
+        MemberState state = rt.members().get(nodeId);
+        if (state != MemberState.ALIVE && state != MemberState.SUSPECT) {
+            throw new farm.llama.atmosphere.spi.CallFailedException(farm.llama.atmosphere.spi.FailureKind.UNREACHABLE,
+                    "Node " + nodeId + " is not a live member. 'atmosphere mesh members' lists them.");
+        }
+        // an agent's loop may take many model turns; the member bounds it by its step limit
+        return forwarding.invokeAgent(nodeId, type, intent, argsJson, Duration.ofMinutes(10));
+    }
+
     /** @param policy what this node offers the mesh, enforced on forwarded requests and applied to its profile */
     public void policy(SharingPolicy policy) {
         this.policy = policy;
@@ -603,6 +630,9 @@ public final class MeshService implements AutoCloseable {
                 meta.put("member", k.name());
                 if (c.get("sizeBytes") != null) {
                     meta.put("sizeBytes", String.valueOf(c.get("sizeBytes")));
+                }
+                if (c.get("parameters") instanceof String parameters) {
+                    meta.put("parameters", parameters);
                 }
                 @SuppressWarnings("unchecked")
                 List<String> models = (List<String>) c.getOrDefault("models", List.of());

@@ -188,6 +188,26 @@ public final class RouterService implements RoutingService {
         this.remote = remote;
     }
 
+    private volatile java.util.function.Supplier<List<Capability>> workloads = List::of;
+
+    /**
+     * Lets the router see this node's tools and agent types ({@code tool/<name>}, {@code agent/<type>}),
+     * which no backend serves; they are candidates only for queries that need their type.
+     *
+     * @param workloads this node's workload capabilities, up to date
+     */
+    public void localWorkloads(java.util.function.Supplier<List<Capability>> workloads) {
+        this.workloads = workloads;
+    }
+
+    private List<Capability> workloads() {
+        try {
+            return workloads.get();
+        } catch (RuntimeException e) {
+            return List.of();
+        }
+    }
+
     private List<BackendState> allBackends(Locality locality) {
         List<BackendState> local = discovery.backends();
         if (locality == Locality.LOCAL) {
@@ -259,6 +279,12 @@ public final class RouterService implements RoutingService {
                 Map<String, Double> terms = termsCache.computeIfAbsent(b.id() + "|" + warm + "|" + price, k -> b.remote()
                         ? cost.remoteTerms(measured, b.nodeCost(), b.linkMs()) : cost.terms(measured));
                 candidates.add(new RouteCandidate(c, v, q, terms, b.up()));
+            }
+        }
+        for (Capability c : workloads()) {
+            if (query.needs().contains(c.type())) {
+                float[] v = query.model().isPresent() ? new float[0] : vector(c.description());
+                candidates.add(new RouteCandidate(c, v, q, Map.of(), true)); // runs here: no hop, no backend terms
             }
         }
         if (query.needs().contains(ChatRequests.TOOLS) && candidates.stream().anyMatch(c -> c.capability().tags().contains("tools"))) {

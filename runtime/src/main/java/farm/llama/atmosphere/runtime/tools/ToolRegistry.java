@@ -45,6 +45,8 @@ public final class ToolRegistry implements AutoCloseable {
 
     private final Map<String, Entry> tools = new LinkedHashMap<>();
     private final Set<String> outsideEnabled;
+    private final Set<String> disabled;
+    private final Map<String, java.time.Duration> timeouts;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private volatile ToolGrants grants = ToolGrants.of(null);
 
@@ -58,11 +60,16 @@ public final class ToolRegistry implements AutoCloseable {
      * @param contextFor makes the context for a provider
      * @param onFailure told (plugin id, reason) when a provider or tool is broken
      * @param outsideEnabled names of tools touching the outside world that the owner enabled
+     * @param disabled names of tools the owner switched off ({@code tools.disabled})
+     * @param timeouts time limits the owner set per tool ({@code tools.timeouts}), over the tools' own
      */
     public ToolRegistry(List<PluginHost.Found<ToolProvider>> providers,
                         Function<PluginHost.Found<ToolProvider>, NodeContext> contextFor,
-                        BiConsumer<String, String> onFailure, Collection<String> outsideEnabled) {
+                        BiConsumer<String, String> onFailure, Collection<String> outsideEnabled,
+                        Collection<String> disabled, Map<String, java.time.Duration> timeouts) {
         this.outsideEnabled = Set.copyOf(outsideEnabled);
+        this.disabled = Set.copyOf(disabled);
+        this.timeouts = Map.copyOf(timeouts);
         for (PluginHost.Found<ToolProvider> found : providers) {
             List<Tool> created;
             try {
@@ -86,6 +93,9 @@ public final class ToolRegistry implements AutoCloseable {
                 continue;
             }
             for (Entry e : entries) {
+                if (this.disabled.contains(e.spec().name())) {
+                    continue;
+                }
                 Entry existing = tools.putIfAbsent(e.spec().name(), e);
                 if (existing != null) {
                     LOG.log(System.Logger.Level.WARNING, "Tool '" + e.spec().name() + "' from " + e.origin()
@@ -116,7 +126,11 @@ public final class ToolRegistry implements AutoCloseable {
     private ToolReport report(Entry e) {
         Map<String, Object> params = Json.MAPPER.convertValue(e.schema(), new TypeReference<Map<String, Object>>() { });
         return new ToolReport(e.spec().name(), e.spec().description(), e.spec().category(), params,
-                e.spec().permissions(), e.spec().timeout().toString(), e.origin(), enabled(e.spec()));
+                e.spec().permissions(), timeout(e.spec()).toString(), e.origin(), enabled(e.spec()));
+    }
+
+    private java.time.Duration timeout(ToolSpec spec) {
+        return timeouts.getOrDefault(spec.name(), spec.timeout());
     }
 
     private boolean enabled(ToolSpec spec) {
@@ -135,6 +149,9 @@ public final class ToolRegistry implements AutoCloseable {
      */
     public String run(String name, String argumentsJson, String caller) {
         Entry e = tools.get(name);
+        if (e == null && disabled.contains(name)) {
+            throw new CallFailedException(FailureKind.NOT_FOUND, "Tool '" + name + "' is switched off on this node (tools.disabled in config.yaml).");
+        }
         if (e == null) {
             throw new CallFailedException(FailureKind.NOT_FOUND, "No tool named '" + name + "'. Known tools: "
                     + String.join(", ", tools.keySet()) + ".");
@@ -163,12 +180,13 @@ public final class ToolRegistry implements AutoCloseable {
         ToolCall call = new ToolCall(Json.write(args), caller);
         Future<ToolResult> future = executor.submit(() -> e.tool().invoke(call));
         try {
-            ToolResult result = future.get(e.spec().timeout().toMillis(), TimeUnit.MILLISECONDS);
+            ToolResult result = future.get(timeout(e.spec()).toMillis(), TimeUnit.MILLISECONDS);
             Json.parse(result.json());
             return result.json();
         } catch (TimeoutException ex) {
             future.cancel(true);
-            throw new CallFailedException(FailureKind.TIMEOUT, "Tool '" + name + "' did not finish within " + e.spec().timeout());
+            throw new CallFailedException(FailureKind.TIMEOUT, "Tool '" + name + "' did not finish within " + timeout(e.spec())
+                    + " and was cancelled" + (timeouts.containsKey(name) ? " (tools.timeouts." + name + " in config.yaml)" : "") + ".");
         } catch (InterruptedException ex) {
             future.cancel(true);
             Thread.currentThread().interrupt();

@@ -24,7 +24,7 @@ public record Capability(String id, String nodeId, String type, String name, Str
                          List<String> models, List<String> tags, String endpoint,
                          Map<String, String> metadata) {
 
-    private static final Pattern TYPE = Pattern.compile("[a-z0-9-]+(/[a-z0-9._*-]+)+");
+    private static final Pattern TYPE = Pattern.compile("[a-z0-9-]+(/[a-z0-9_.*-]+)+");
 
     /** Validates and copies. */
     public Capability {

@@ -1,0 +1,619 @@
+package farm.llama.atmosphere.runtime.agents;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
+import farm.llama.atmosphere.runtime.ConfigException;
+import farm.llama.atmosphere.runtime.plugins.PluginHost;
+import farm.llama.atmosphere.runtime.tools.ToolGrants;
+import farm.llama.atmosphere.runtime.util.AtomicFiles;
+import farm.llama.atmosphere.runtime.util.Json;
+import farm.llama.atmosphere.spi.AtmosphereException;
+import farm.llama.atmosphere.spi.CallFailedException;
+import farm.llama.atmosphere.spi.FailureKind;
+import farm.llama.atmosphere.spi.NodeContext;
+import farm.llama.atmosphere.spi.agent.Agent;
+import farm.llama.atmosphere.spi.agent.AgentReply;
+import farm.llama.atmosphere.spi.agent.AgentType;
+import farm.llama.atmosphere.spi.agent.AgentTypeProvider;
+import farm.llama.atmosphere.spi.discovery.Capability;
+import farm.llama.atmosphere.spi.routing.RouteDecision;
+import farm.llama.atmosphere.spi.routing.RouteQuery;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+
+/**
+ * The agents of a node: the types it offers (built in, from YAML specs, from plugins), the agents
+ * spawned here (persisted; after a restart they come back asleep and wake on their next intent),
+ * and the way an intent reaches an agent — here or, by route hint or meaning, on another member.
+ */
+public final class AgentService implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(AgentService.class.getName());
+
+    /** The YAML specs shipped with the node (resources next to this class). */
+    static final List<String> BUILT_IN_SPECS = List.of("research", "anomaly", "notification", "orchestrator", "vision",
+            "learning", "provisioning");
+
+    private static final Duration PLUGIN_AGENT_LIMIT = Duration.ofMinutes(5);
+    private static final Pattern SPAWN_PARAM = Pattern.compile("[a-z_][a-z0-9_]{0,63}");
+
+    /** A kind of agent this node can spawn. */
+    private record TypeEntry(String name, String description, String source, List<String> required, List<String> optional,
+                             List<String> triggers, Function<String, Function<Map<String, Object>, AgentRunner>> factory) {
+    }
+
+    /** An agent spawned here. */
+    private static final class Held {
+        final String id;
+        final String type;
+        final Map<String, Object> params;
+        final Instant created;
+        final ReentrantLock lock = new ReentrantLock();
+        volatile Instant lastActivity;
+        volatile String state;
+        volatile int invocations;
+        volatile AgentRunner runner;
+        volatile Map<String, Object> snapshot = Map.of();
+        final String spawnedBy;
+
+        Held(String id, String type, Map<String, Object> params, Instant created, String spawnedBy) {
+            this.id = id;
+            this.type = type;
+            this.params = params;
+            this.created = created;
+            this.lastActivity = created;
+            this.spawnedBy = spawnedBy;
+        }
+    }
+
+    private final String nodeId;
+    private final Path registryFile;
+    private final Workbench bench;
+    private final Supplier<ToolGrants> grants;
+    private final Map<String, TypeEntry> types = new java.util.concurrent.ConcurrentSkipListMap<>();
+    private final List<String> problems = new ArrayList<>();
+    private final Map<String, Held> agents = new ConcurrentHashMap<>();
+    private final Object persistLock = new Object();
+
+    /**
+     * @param nodeId this node
+     * @param specDir the owner's spec folder ({@code agents/*.yaml}); its types override built-in ones
+     * @param registryFile where spawned agents are kept
+     * @param bench what agents use of the node
+     * @param providers agent type plugins
+     * @param contextFor makes a plugin's context
+     * @param onFailure told (plugin, reason) when a plugin's types are broken
+     * @param grants who may do what (remote callers need {@code agents:invoke})
+     */
+    public AgentService(String nodeId, Path specDir, Path registryFile, Workbench bench,
+                        List<PluginHost.Found<AgentTypeProvider>> providers,
+                        Function<PluginHost.Found<AgentTypeProvider>, NodeContext> contextFor,
+                        BiConsumer<String, String> onFailure, Supplier<ToolGrants> grants) {
+        this.nodeId = nodeId;
+        this.registryFile = registryFile;
+        this.bench = bench;
+        this.grants = grants;
+        builtIns();
+        for (String name : BUILT_IN_SPECS) {
+            try (InputStream in = AgentService.class.getResourceAsStream(name + ".yaml")) {
+                if (in == null) {
+                    throw new IllegalStateException("built-in agent spec " + name + ".yaml is missing from the runtime");
+                }
+                addSpec(AgentSpec.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), "built-in " + name + ".yaml"), "built-in");
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot read built-in agent spec " + name, e);
+            }
+        }
+        for (PluginHost.Found<AgentTypeProvider> found : providers) {
+            try {
+                for (AgentType t : found.provider().create(contextFor.apply(found))) {
+                    addPluginType(t, found.origin());
+                }
+            } catch (RuntimeException | LinkageError e) {
+                onFailure.accept(found.origin(), "agent type provider '" + found.provider().type() + "' failed: " + PluginHost.oneLine(e));
+            }
+        }
+        if (Files.isDirectory(specDir)) {
+            try (var files = Files.list(specDir)) {
+                for (Path f : files.filter(p -> p.getFileName().toString().matches(".*\\.ya?ml")).sorted().toList()) {
+                    try {
+                        addSpec(AgentSpec.parse(Files.readString(f), f.toString()), f.toString());
+                    } catch (ConfigException e) {
+                        problems.addAll(e.problems());
+                        LOG.log(System.Logger.Level.WARNING, "Agent spec skipped: " + String.join("; ", e.problems()));
+                    } catch (IOException e) {
+                        problems.add(f + ": cannot read: " + e.getMessage());
+                    }
+                }
+            } catch (IOException e) {
+                problems.add(specDir + ": cannot list: " + e.getMessage());
+            }
+        }
+        restore();
+    }
+
+    private void builtIns() {
+        types.put("echo", new TypeEntry("echo", "Echoes the intent it receives: a check that intents reach agents.", "built-in",
+                List.of(), List.of(), List.of("echo"), id -> params -> (intent, args, caller) ->
+                new AgentReply(intent, Json.write(Map.of("intent", intent, "args", args)), 0)));
+        types.put("notifier", new TypeEntry("notifier",
+                "Tells the owner about an event: turns the intent into a notification on the event stream, the shell and the dashboard.",
+                "built-in", List.of("notify"), List.of(), List.of("notify"), id -> params -> (intent, args, caller) -> {
+                    Map<String, Object> a = new LinkedHashMap<>();
+                    a.put("message", intent.length() > 4000 ? intent.substring(0, 4000) : intent);
+                    a.put("title", String.valueOf(params.getOrDefault("title", "Atmosphere")));
+                    String priority = String.valueOf(args.getOrDefault("priority", "normal"));
+                    a.put("level", priority.equals("critical") ? "critical" : priority.equals("high") ? "warning" : "info");
+                    String result = bench.runTool("notify", Json.write(a), caller);
+                    return new AgentReply("Notified: " + a.get("message"), result, 1);
+                }));
+        types.put("forwarder", new TypeEntry("forwarder",
+                "Passes an intent on to the agent that fits it best, by route hint (params.target) or by meaning.",
+                "built-in", List.of(), List.of(), List.of("forward"), id -> params -> (intent, args, caller) -> {
+                    String hint = String.valueOf(params.getOrDefault("target", ""));
+                    Map<String, Object> out = dispatch(intent, hint, args, caller, Set.of("forwarder"));
+                    return new AgentReply(String.valueOf(out.get("text")), Json.write(out),
+                            1 + (out.get("steps") instanceof Number n ? n.intValue() : 0));
+                }));
+    }
+
+    private void addSpec(AgentSpec spec, String source) {
+        types.put(spec.type(), new TypeEntry(spec.type(), spec.description(), source, spec.requiredTools(), spec.optionalTools(),
+                spec.triggers().stream().map(AgentSpec.Trigger::name).toList(),
+                id -> params -> new SpecAgent(id, spec, merged(spec.defaultParams(), params), bench)));
+    }
+
+    /**
+     * Adds (or replaces) a type from a spec the owner installed while the node runs.
+     *
+     * @param spec the checked spec
+     * @param source where it is stored
+     * @return the type's description
+     */
+    public Map<String, Object> install(AgentSpec spec, String source) {
+        addSpec(spec, source);
+        return types().stream().filter(t -> t.get("type").equals(spec.type())).findFirst().orElseThrow();
+    }
+
+    private void addPluginType(AgentType t, String origin) {
+        if (types.containsKey(t.name())) {
+            LOG.log(System.Logger.Level.WARNING, "Agent type '" + t.name() + "' from " + origin + " is shadowed by " + types.get(t.name()).source());
+            return;
+        }
+        types.put(t.name(), new TypeEntry(t.name(), t.description(), origin, t.requiredTools(), List.of(), List.of(),
+                id -> params -> {
+                    Agent agent = t.spawn(id, params);
+                    return new AgentRunner() {
+                        @Override
+                        public AgentReply handle(String intent, Map<String, Object> args, String caller) {
+                            try {
+                                return agent.handle(intent, args).toCompletableFuture().get(PLUGIN_AGENT_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
+                            } catch (java.util.concurrent.TimeoutException e) {
+                                throw new CallFailedException(FailureKind.TIMEOUT, "agent " + id + " did not answer within " + PLUGIN_AGENT_LIMIT);
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                                throw new CallFailedException(FailureKind.CANCELLED, "cancelled");
+                            } catch (java.util.concurrent.ExecutionException e) {
+                                if (e.getCause() instanceof CallFailedException cfe) {
+                                    throw cfe;
+                                }
+                                throw new CallFailedException(FailureKind.INTERNAL, "agent " + id + " failed: " + PluginHost.oneLine(e.getCause()));
+                            }
+                        }
+
+                        @Override
+                        public Map<String, Object> snapshot() {
+                            return agent.snapshot();
+                        }
+
+                        @Override
+                        public void close() {
+                            agent.close();
+                        }
+                    };
+                }));
+    }
+
+    private static Map<String, Object> merged(Map<String, Object> defaults, Map<String, Object> params) {
+        Map<String, Object> m = new LinkedHashMap<>(defaults);
+        m.putAll(params);
+        return m;
+    }
+
+    // ---- what the node offers ----
+
+    /** @return the agent types: name, description, source, tools, triggers, and whether their required tools are reachable */
+    public List<Map<String, Object>> types() {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (TypeEntry t : types.values()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("type", t.name());
+            m.put("description", t.description());
+            m.put("source", t.source());
+            m.put("requiredTools", t.required());
+            m.put("optionalTools", t.optional());
+            m.put("triggers", t.triggers());
+            List<String> missing = t.required().stream().filter(n -> bench.toolDefinition(n).isEmpty()).toList();
+            m.put("ready", missing.isEmpty());
+            if (!missing.isEmpty()) {
+                m.put("missingTools", missing);
+            }
+            out.add(m);
+        }
+        return out;
+    }
+
+    /** @return agent spec files that could not be loaded, each naming file, line and problem */
+    public List<String> problems() {
+        return List.copyOf(problems);
+    }
+
+    /** @return one {@code agent/<type>} capability per type, for the mesh and the router */
+    public List<Capability> capabilities() {
+        List<Capability> out = new ArrayList<>();
+        for (TypeEntry t : types.values()) {
+            Map<String, String> meta = new LinkedHashMap<>();
+            meta.put("backend", "agents");
+            meta.put("source", t.source().startsWith("/") ? "spec" : t.source());
+            out.add(new Capability("agent/" + t.name(), nodeId, "agent/" + t.name(), t.name(), t.description(), List.of(),
+                    List.of("agent"), "local", meta));
+        }
+        return out;
+    }
+
+    // ---- spawned agents ----
+
+    /** @return the agents spawned here, newest first */
+    public List<Map<String, Object>> list() {
+        return agents.values().stream().sorted(Comparator.comparing((Held h) -> h.created).reversed()).map(this::describe).toList();
+    }
+
+    private Map<String, Object> describe(Held h) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", h.id);
+        m.put("type", h.type);
+        m.put("state", h.state);
+        m.put("created", h.created.toString());
+        m.put("lastActivity", h.lastActivity.toString());
+        m.put("invocations", h.invocations);
+        m.put("params", h.params);
+        m.put("spawnedBy", h.spawnedBy);
+        return m;
+    }
+
+    /**
+     * Spawns an agent.
+     *
+     * @param type an agent type of this node
+     * @param params spawn parameters, over the type's defaults
+     * @param caller who asks
+     * @return the new agent's description
+     */
+    public Map<String, Object> spawn(String type, Map<String, Object> params, String caller) {
+        TypeEntry t = types.get(type);
+        if (t == null) {
+            throw new CallFailedException(FailureKind.NOT_FOUND, "No agent type '" + type + "'. Known types: " + String.join(", ", types.keySet())
+                    + ". 'atmosphere agent types' describes them.");
+        }
+        for (String key : params.keySet()) {
+            if (!SPAWN_PARAM.matcher(key).matches()) {
+                throw new CallFailedException(FailureKind.INVALID_REQUEST, "Spawn parameter names are lower-case words ('max_steps', 'model'), not '" + key + "'.");
+            }
+        }
+        for (String tool : t.required()) {
+            if (bench.toolDefinition(tool).isEmpty()) {
+                throw new CallFailedException(FailureKind.NOT_FOUND, "Agent type '" + type + "' needs the tool '" + tool
+                        + "', which neither this node nor a live member offers. 'atmosphere tool list' shows the tools.");
+            }
+        }
+        String id;
+        do {
+            id = type + "-" + HexFormat.of().formatHex(randomBytes());
+        } while (agents.containsKey(id));
+        Held h = new Held(id, type, Map.copyOf(params), Instant.now(), caller);
+        h.runner = t.factory().apply(id).apply(h.params);
+        h.state = "idle";
+        agents.put(id, h);
+        persist();
+        bench.publish("agent.spawned", Map.of("agent", id, "type", type, "by", caller));
+        return describe(h);
+    }
+
+    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
+
+    private static byte[] randomBytes() {
+        byte[] b = new byte[3];
+        RANDOM.nextBytes(b);
+        return b;
+    }
+
+    /**
+     * Sends an intent to an agent spawned here.
+     *
+     * @param idOrPrefix the agent id, or a prefix naming exactly one agent
+     * @param intent what to do
+     * @param args extra arguments
+     * @param caller who asks
+     * @return the answer: agent, type, text, result, steps
+     */
+    public Map<String, Object> invoke(String idOrPrefix, String intent, Map<String, Object> args, String caller) {
+        return run(find(idOrPrefix), intent, args, caller);
+    }
+
+    private Held find(String idOrPrefix) {
+        Held exact = agents.get(idOrPrefix);
+        if (exact != null) {
+            return exact;
+        }
+        List<Held> matches = agents.values().stream().filter(h -> h.id.startsWith(idOrPrefix)).toList();
+        if (matches.size() == 1) {
+            return matches.get(0);
+        }
+        if (matches.isEmpty()) {
+            throw new CallFailedException(FailureKind.NOT_FOUND, "No agent '" + idOrPrefix + "' here. 'atmosphere agent list' shows the agents.");
+        }
+        throw new CallFailedException(FailureKind.INVALID_REQUEST, "'" + idOrPrefix + "' names " + matches.size() + " agents ("
+                + String.join(", ", matches.stream().map(h -> h.id).toList()) + "); give more of the id.");
+    }
+
+    private Map<String, Object> run(Held h, String intent, Map<String, Object> args, String caller) {
+        if (intent == null || intent.isBlank()) {
+            throw new CallFailedException(FailureKind.INVALID_REQUEST, "The intent is empty: say what the agent should do.");
+        }
+        h.lock.lock();
+        try {
+            if ("stopped".equals(h.state)) {
+                throw new CallFailedException(FailureKind.NOT_FOUND, "Agent " + h.id + " was stopped.");
+            }
+            if (h.runner == null) { // asleep since a restart: wake it
+                TypeEntry t = types.get(h.type);
+                if (t == null) {
+                    throw new CallFailedException(FailureKind.NOT_FOUND, "Agent " + h.id + " is of type '" + h.type
+                            + "', which this node no longer has (its spec or plugin was removed).");
+                }
+                h.runner = t.factory().apply(h.id).apply(h.params);
+                bench.publish("agent.woke", Map.of("agent", h.id, "type", h.type));
+            }
+            h.state = "running";
+            h.invocations++;
+            h.lastActivity = Instant.now();
+            bench.publish("agent.invoked", Map.of("agent", h.id, "type", h.type, "by", caller, "intent", abbreviate(intent)));
+            AgentReply reply;
+            try {
+                reply = h.runner.handle(intent, args, caller);
+            } catch (RuntimeException e) {
+                bench.publish("agent.failed", Map.of("agent", h.id, "type", h.type, "error", String.valueOf(e.getMessage())));
+                throw e;
+            } finally {
+                h.state = "idle";
+                h.lastActivity = Instant.now();
+                try {
+                    h.snapshot = h.runner.snapshot();
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.WARNING, "agent " + h.id + " could not snapshot: " + e.getMessage());
+                }
+                persist();
+            }
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("agent", h.id);
+            out.put("type", h.type);
+            out.put("node", nodeId);
+            out.put("text", reply.text());
+            out.put("result", Json.MAPPER.convertValue(Json.parse(reply.json()), Object.class));
+            out.put("steps", reply.steps());
+            return out;
+        } finally {
+            h.lock.unlock();
+        }
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() > 200 ? s.substring(0, 200) + "…" : s;
+    }
+
+    /**
+     * Stops an agent and forgets it.
+     *
+     * @param idOrPrefix its id or a unique prefix
+     * @return its last description
+     */
+    public Map<String, Object> stop(String idOrPrefix) {
+        Held h = find(idOrPrefix);
+        h.state = "stopped";
+        AgentRunner r = h.runner;
+        h.runner = null;
+        if (r != null) {
+            try {
+                r.close();
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "agent " + h.id + " failed to close: " + e.getMessage());
+            }
+        }
+        agents.remove(h.id);
+        persist();
+        bench.publish("agent.stopped", Map.of("agent", h.id, "type", h.type));
+        return describe(h);
+    }
+
+    /**
+     * An intent for an agent type of this node, from a trigger or another member: an idle agent
+     * of the type takes it, or a new one is spawned.
+     *
+     * @param type the type
+     * @param intent what to do
+     * @param args extra arguments
+     * @param caller {@code local} or the member's verified node id; members need {@code agents:invoke}
+     * @return the answer
+     */
+    public Map<String, Object> invokeType(String type, String intent, Map<String, Object> args, String caller) {
+        if (!caller.equals("local")) {
+            Optional<String> missing = grants.get().missing(caller, List.of("agents:invoke"));
+            if (missing.isPresent()) {
+                throw new CallFailedException(FailureKind.REFUSED, "Agents here need the permission agents:invoke, which node " + caller
+                        + " does not hold. Grant it under tools.grants." + caller + " in config.yaml.");
+            }
+        }
+        Held h = agents.values().stream()
+                .filter(a -> a.type.equals(type) && !"running".equals(a.state) && !"stopped".equals(a.state))
+                .min(Comparator.comparing(a -> a.created)).orElse(null);
+        if (h == null) {
+            h = agents.get(String.valueOf(spawn(type, Map.of(), caller).get("id")));
+        }
+        return run(h, intent, args, caller);
+    }
+
+    // ---- routing intents to agents ----
+
+    /**
+     * Routes an intent to an agent — by hint ({@code capability:<id>}, {@code agent/<glob>}) or,
+     * without one, by meaning over every agent type of this node and the live members — and
+     * runs it there.
+     *
+     * @param intent what to do
+     * @param hint a route hint, or empty
+     * @param args extra arguments
+     * @param caller who asks
+     * @param excluded agent types not to route to
+     * @return the answer, with {@code node} naming where it ran
+     */
+    public Map<String, Object> dispatch(String intent, String hint, Map<String, Object> args, String caller, Set<String> excluded) {
+        Capability target = route(intent, hint, excluded);
+        String type = target.type().substring("agent/".length());
+        if (target.nodeId().equals(nodeId)) {
+            return invokeType(type, intent, args, caller);
+        }
+        JsonNode answer = Json.parse(bench.invokeRemote(target.nodeId(), type, intent, Json.write(args)));
+        return Json.MAPPER.convertValue(answer, new TypeReference<Map<String, Object>>() { });
+    }
+
+    /**
+     * @param intent what to do
+     * @param hint a route hint or empty
+     * @param excluded types not to consider
+     * @return the agent capability the intent goes to
+     * @throws CallFailedException NOT_FOUND when nothing matches
+     */
+    public Capability route(String intent, String hint, Set<String> excluded) {
+        List<Capability> all = new ArrayList<>(capabilities());
+        try {
+            all.addAll(bench.remoteAgents());
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.DEBUG, "members' agents unknown: " + e.getMessage());
+        }
+        all.removeIf(c -> excluded.contains(c.name()));
+        String h = hint == null ? "" : hint.strip();
+        if (h.startsWith("capability:")) {
+            String id = h.substring("capability:".length());
+            return all.stream().filter(c -> c.id().equals(id) && c.nodeId().equals(nodeId)).findFirst()
+                    .or(() -> all.stream().filter(c -> c.id().equals(id) || c.id().endsWith("/" + id)).findFirst())
+                    .orElseThrow(() -> new CallFailedException(FailureKind.NOT_FOUND, "No agent capability '" + id
+                            + "' here or on a live member. Agent capabilities: " + ids(all) + "."));
+        }
+        Set<String> needs = new LinkedHashSet<>();
+        Pattern glob = h.isEmpty() ? null : glob(h);
+        for (Capability c : all) {
+            if (glob == null || glob.matcher(c.type()).matches()) {
+                needs.add(c.type());
+            }
+        }
+        if (needs.isEmpty()) {
+            throw new CallFailedException(FailureKind.NOT_FOUND, (h.isEmpty() ? "No agent type" : "No agent matches '" + h + "'")
+                    + " here or on a live member. Agent capabilities: " + ids(all) + ".");
+        }
+        RouteDecision d = bench.decide(new RouteQuery(intent, needs, Optional.empty()));
+        return d.winner().map(w -> w.capability()).orElseThrow(() -> new CallFailedException(FailureKind.NOT_FOUND,
+                "No agent can take this intent: " + d.reason()));
+    }
+
+    private static String ids(List<Capability> all) {
+        return all.isEmpty() ? "none" : String.join(", ", all.stream().map(c -> c.nodeId() + ":" + c.type()).distinct().toList());
+    }
+
+    static Pattern glob(String hint) {
+        StringBuilder re = new StringBuilder();
+        for (char ch : hint.toCharArray()) {
+            re.append(ch == '*' ? ".*" : ch == '?' ? "." : Pattern.quote(String.valueOf(ch)));
+        }
+        return Pattern.compile(re.toString());
+    }
+
+    // ---- persistence ----
+
+    private void persist() {
+        synchronized (persistLock) {
+            List<Map<String, Object>> out = new ArrayList<>();
+            for (Held h : agents.values()) {
+                Map<String, Object> m = describe(h);
+                m.remove("state");
+                m.put("snapshot", h.snapshot);
+                out.add(m);
+            }
+            Map<String, Object> file = new LinkedHashMap<>();
+            file.put("format", 1);
+            file.put("agents", out);
+            try {
+                AtomicFiles.writeString(registryFile, Json.write(file), AtomicFiles.PRIVATE);
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.WARNING, "Cannot save the agent registry " + registryFile + ": " + e.getMessage());
+            }
+        }
+    }
+
+    private void restore() {
+        if (!Files.exists(registryFile)) {
+            return;
+        }
+        try {
+            JsonNode root = Json.parse(Files.readString(registryFile));
+            for (JsonNode a : root.path("agents")) {
+                Map<String, Object> params = Json.MAPPER.convertValue(a.path("params"), new TypeReference<Map<String, Object>>() { });
+                Held h = new Held(a.path("id").asText(), a.path("type").asText(), params == null ? Map.of() : params,
+                        Instant.parse(a.path("created").asText()), a.path("spawnedBy").asText("local"));
+                h.lastActivity = Instant.parse(a.path("lastActivity").asText(h.created.toString()));
+                h.invocations = a.path("invocations").asInt();
+                Map<String, Object> snap = Json.MAPPER.convertValue(a.path("snapshot"), new TypeReference<Map<String, Object>>() { });
+                h.snapshot = snap == null ? Map.of() : snap;
+                h.state = "sleeping";
+                agents.put(h.id, h);
+            }
+        } catch (IOException | RuntimeException e) {
+            throw new AtmosphereException("The agent registry " + registryFile + " cannot be read (" + e.getMessage()
+                    + "). Move it aside to start without the saved agents.", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        for (Held h : agents.values()) {
+            AgentRunner r = h.runner;
+            if (r != null) {
+                try {
+                    r.close();
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.DEBUG, "agent " + h.id + " failed to close: " + e.getMessage());
+                }
+            }
+        }
+    }
+}

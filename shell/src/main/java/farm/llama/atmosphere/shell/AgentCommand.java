@@ -1,0 +1,188 @@
+package farm.llama.atmosphere.shell;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import farm.llama.atmosphere.runtime.NodeApi;
+import farm.llama.atmosphere.spi.AtmosphereException;
+import farm.llama.atmosphere.spi.CallFailedException;
+import farm.llama.atmosphere.spi.FailureKind;
+import java.io.IOException;
+import java.nio.charset.MalformedInputException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code atmosphere agent types|list|spawn|invoke|ask|stop|add}. Agents live in the serving node. */
+@Command(name = "agent", mixinStandardHelpOptions = true,
+        description = {"Spawn agents, send them intents, route intents to the agent that fits.",
+                "Agents live inside the serving node; after a restart they come back asleep."})
+final class AgentCommand {
+
+    @ParentCommand
+    RootCommand root;
+
+    @Command(name = "types", mixinStandardHelpOptions = true, description = "The agent types this node can spawn.")
+    int types(@Option(names = "--json", description = "Print one JSON document.") boolean json) {
+        Map<String, Object> t = root.session.api().agentTypes();
+        if (json) {
+            Output.json(root.session.out, t);
+            return 0;
+        }
+        List<List<String>> rows = new ArrayList<>();
+        for (Object o : (List<?>) t.get("types")) {
+            Map<?, ?> m = (Map<?, ?>) o;
+            String ready = Boolean.TRUE.equals(m.get("ready")) ? "yes" : "no, needs " + m.get("missingTools");
+            rows.add(List.of(String.valueOf(m.get("type")), ready, String.valueOf(m.get("requiredTools")), String.valueOf(m.get("description"))));
+        }
+        Output.table(root.session.out, List.of("TYPE", "READY", "TOOLS", "DESCRIPTION"), rows);
+        for (Object p : (List<?>) t.get("problems")) {
+            root.session.err.println("skipped: " + p);
+        }
+        return 0;
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "The agents spawned on this node.")
+    int list(@Option(names = "--json", description = "Print one JSON document.") boolean json) {
+        List<Map<String, Object>> agents = root.session.api().agents();
+        if (json) {
+            Output.json(root.session.out, Map.of("agents", agents));
+            return 0;
+        }
+        if (agents.isEmpty()) {
+            root.session.out.println("No agents. 'atmosphere agent spawn TYPE' starts one; 'atmosphere agent types' lists the types.");
+            return 0;
+        }
+        List<List<String>> rows = new ArrayList<>();
+        for (Map<String, Object> a : agents) {
+            rows.add(List.of(String.valueOf(a.get("id")), String.valueOf(a.get("type")), String.valueOf(a.get("state")),
+                    String.valueOf(a.get("invocations")), String.valueOf(a.get("lastActivity"))));
+        }
+        Output.table(root.session.out, List.of("ID", "TYPE", "STATE", "INTENTS", "LAST ACTIVE"), rows);
+        return 0;
+    }
+
+    @Command(name = "spawn", mixinStandardHelpOptions = true, description = "Spawn an agent (and optionally send it a first intent).")
+    int spawn(@Parameters(paramLabel = "TYPE", description = "Agent type ('atmosphere agent types').") String type,
+              @Option(names = {"-i", "--intent"}, paramLabel = "TEXT", description = "A first intent.") String intent,
+              @Option(names = {"-P", "--param"}, paramLabel = "KEY=VALUE", description = "A spawn parameter (max_steps=4, model=llama3.2).") List<String> params,
+              @Option(names = "--json", description = "Print one JSON document.") boolean json) {
+        Map<String, Object> out = root.session.api().agentSpawn(type, keyValues(params), Optional.ofNullable(intent));
+        if (json) {
+            Output.json(root.session.out, out);
+            return 0;
+        }
+        root.session.out.println("Spawned " + out.get("id") + " (" + type + ").");
+        if (out.get("answer") instanceof Map<?, ?> answer) {
+            printAnswer(answer);
+        }
+        return 0;
+    }
+
+    @Command(name = "invoke", mixinStandardHelpOptions = true, description = "Send an intent to an agent.")
+    int invoke(@Parameters(index = "0", paramLabel = "ID", description = "Agent id, or a prefix naming one agent.") String id,
+               @Parameters(index = "1", paramLabel = "INTENT", description = "What to do.") String intent,
+               @Option(names = {"-a", "--args"}, paramLabel = "JSON", description = "Extra arguments, a JSON object.") String args,
+               @Option(names = "--json", description = "Print one JSON document.") boolean json) {
+        Map<String, Object> out = root.session.api().agentInvoke(id, intent, object(args, "--args"));
+        if (json) {
+            Output.json(root.session.out, out);
+        } else {
+            printAnswer(out);
+        }
+        return 0;
+    }
+
+    @Command(name = "ask", mixinStandardHelpOptions = true,
+            description = {"Route an intent to the agent that fits it best, here or on another member, and run it.",
+                    "--route narrows the choice: agent/notifier, 'agent/*', capability:<id>."})
+    int ask(@Parameters(paramLabel = "INTENT", description = "What to do.") String intent,
+            @Option(names = {"-r", "--route"}, paramLabel = "HINT", description = "Route hint.") String route,
+            @Option(names = {"-a", "--args"}, paramLabel = "JSON", description = "Extra arguments, a JSON object.") String args,
+            @Option(names = "--json", description = "Print one JSON document.") boolean json) {
+        Map<String, Object> out = root.session.api().agentAsk(intent, route == null ? "" : route, object(args, "--args"));
+        if (json) {
+            Output.json(root.session.out, out);
+        } else {
+            printAnswer(out);
+        }
+        return 0;
+    }
+
+    @Command(name = "stop", mixinStandardHelpOptions = true, description = "Stop an agent and forget it.")
+    int stop(@Parameters(paramLabel = "ID", description = "Agent id, or a prefix naming one agent.") String id) {
+        Map<String, Object> out = root.session.api().agentStop(id);
+        root.session.out.println("Stopped " + out.get("id") + ".");
+        return 0;
+    }
+
+    @Command(name = "add", mixinStandardHelpOptions = true,
+            description = "Check an agent spec (YAML, 'agent:' root) and add its type to this node.")
+    int add(@Parameters(paramLabel = "FILE", description = "The spec file.") Path file) {
+        String yaml;
+        try {
+            yaml = Files.readString(file);
+        } catch (MalformedInputException e) {
+            throw new AtmosphereException(file + ": not UTF-8 text.");
+        } catch (IOException e) {
+            throw new AtmosphereException("Cannot read " + file + ": " + e.getMessage());
+        }
+        NodeApi api = root.session.api();
+        Map<String, Object> t = api.agentAdd(file.getFileName().toString(), yaml);
+        root.session.out.println("Added agent type '" + t.get("type") + "'" + (Boolean.TRUE.equals(t.get("ready")) ? "."
+                : "; it needs the tools " + t.get("missingTools") + " before it can be spawned."));
+        return 0;
+    }
+
+    private void printAnswer(Map<?, ?> a) {
+        var out = root.session.out;
+        out.println(a.get("text"));
+        out.println("(" + a.get("agent") + " on " + a.get("node") + ", " + a.get("steps") + " step" + ("1".equals(String.valueOf(a.get("steps"))) ? "" : "s")
+                + stopped(a) + ")");
+    }
+
+    private static String stopped(Map<?, ?> a) {
+        return a.get("result") instanceof Map<?, ?> r && r.get("stopped") != null ? ", stopped: " + r.get("stopped") : "";
+    }
+
+    static Map<String, Object> object(String json, String option) {
+        if (json == null) {
+            return Map.of();
+        }
+        JsonNode n;
+        try {
+            n = Output.parse(json);
+        } catch (IllegalArgumentException e) {
+            throw new CallFailedException(FailureKind.INVALID_REQUEST, option + " is " + e.getMessage());
+        }
+        if (!n.isObject()) {
+            throw new CallFailedException(FailureKind.INVALID_REQUEST, option + " must be a JSON object such as {\"zone\":\"porch\"}");
+        }
+        return Output.JSON.convertValue(n, Output.JSON.getTypeFactory().constructMapType(LinkedHashMap.class, String.class, Object.class));
+    }
+
+    static Map<String, Object> keyValues(List<String> pairs) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (String p : pairs == null ? List.<String>of() : pairs) {
+            int eq = p.indexOf('=');
+            if (eq <= 0) {
+                throw new CallFailedException(FailureKind.INVALID_REQUEST, "--param must look like key=value, got '" + p + "'");
+            }
+            String raw = p.substring(eq + 1);
+            Object value;
+            try {
+                value = Output.JSON.convertValue(Output.parse(raw), Object.class);
+            } catch (IllegalArgumentException e) {
+                value = raw;
+            }
+            out.put(p.substring(0, eq), value);
+        }
+        return out;
+    }
+}
