@@ -77,6 +77,7 @@ public final class Node implements NodeApi, AutoCloseable {
     private volatile ToolRegistry tools;
     private final farm.llama.atmosphere.runtime.tools.ToolGrants grants;
     private final Map<String, Object> deployState = new java.util.concurrent.ConcurrentHashMap<>(Map.of("state", "idle"));
+    private final Map<String, Object> pullState = new java.util.concurrent.ConcurrentHashMap<>(Map.of("state", "idle"));
     private FileChannel lockChannel;
     private FileLock lock;
     private ApiServer server;
@@ -114,6 +115,8 @@ public final class Node implements NodeApi, AutoCloseable {
                 this::sharedCapabilities, this::cost, this::publish, clock);
         this.policy = farm.llama.atmosphere.runtime.mesh.SharingPolicy.of(config.view().subtree("policy"));
         mesh.policy(policy);
+        mesh.shares(farm.llama.atmosphere.runtime.mesh.FileTransfer.underDirs(config.view().list("models.shared-dirs").stream()
+                .map(d -> Path.of(d.startsWith("~/") ? System.getProperty("user.home") + d.substring(1) : d)).toList()));
         router.remoteBackends(mesh::remoteBackends);
         mesh.serving(new farm.llama.atmosphere.runtime.mesh.MeshForwarding.LocalServing() {
             @Override
@@ -1139,5 +1142,100 @@ public final class Node implements NodeApi, AutoCloseable {
     public Map<String, Object> fireTrigger(String capability, String event, Map<String, Object> payload, boolean wait) {
         ensureScanned();
         return triggers.fire(capability, event, payload, wait, "local");
+    }
+
+    // ---- model files across the mesh ----
+
+    private Path modelsDir() {
+        return config.view().string("models.dir").map(d -> Path.of(d.startsWith("~/") ? System.getProperty("user.home") + d.substring(1) : d))
+                .orElse(dataDir.path().resolve("models"));
+    }
+
+    /** @return bytes per second from {@code models.max-transfer-rate} ({@code 20MB}, {@code 512KB/s}, a number of bytes), 0 for none */
+    private long transferRate() {
+        Optional<String> raw = config.view().string("models.max-transfer-rate");
+        if (raw.isEmpty()) {
+            return 0;
+        }
+        var m = java.util.regex.Pattern.compile("(?i)\\s*(\\d+(?:\\.\\d+)?)\\s*(b|kb|mb|gb|kib|mib|gib)?\\s*(/s)?\\s*").matcher(raw.get());
+        if (!m.matches()) {
+            throw new AtmosphereException("models.max-transfer-rate: expected a rate such as 20MB or 512KB/s, got '" + raw.get() + "'.");
+        }
+        String unit = m.group(2) == null ? "b" : m.group(2).toLowerCase(java.util.Locale.ROOT);
+        long factor = switch (unit) {
+            case "kb", "kib" -> 1024L;
+            case "mb", "mib" -> 1024L * 1024;
+            case "gb", "gib" -> 1024L * 1024 * 1024;
+            default -> 1L;
+        };
+        return (long) (Double.parseDouble(m.group(1)) * factor);
+    }
+
+    @Override
+    public synchronized Map<String, Object> modelPull(String name, String fromNode) {
+        if ("running".equals(pullState.get("state"))) {
+            throw new AtmosphereException("A pull is already running; 'atmosphere model pull --status' shows it.");
+        }
+        if (!fromNode.matches("[0-9a-f]{16}")) {
+            throw new AtmosphereException("A node id is 16 hex characters, got '" + fromNode + "'. 'atmosphere mesh members' lists them.");
+        }
+        if (name.isBlank() || name.contains("\0")) {
+            throw new AtmosphereException("Name the file to pull, as the member shares it (e.g. 'tinyllama.gguf').");
+        }
+        long rate = transferRate();
+        String fileName = Path.of(name).getFileName().toString();
+        Path target = modelsDir().resolve(fileName);
+        pullState.clear();
+        pullState.put("state", "running");
+        pullState.put("name", name);
+        pullState.put("from", fromNode);
+        pullState.put("path", target.toString());
+        pullState.put("bytes", 0L);
+        pullState.put("total", 0L);
+        pullState.put("percent", 0);
+        Runnable work = () -> {
+            long[] lastEvent = {0};
+            int[] lastPercent = {-1};
+            try {
+                var result = mesh.pullFile(fromNode, name, target, rate, p -> {
+                    pullState.put("bytes", p.bytes());
+                    pullState.put("total", p.total());
+                    pullState.put("percent", p.percent());
+                    pullState.put("present", p.present());
+                    pullState.put("fetched", p.fetched());
+                    pullState.put("badChunks", p.badChunks());
+                    long now = System.nanoTime();
+                    if (p.percent() != lastPercent[0] && (now - lastEvent[0] > 200_000_000L || p.bytes() == p.total())) {
+                        lastEvent[0] = now;
+                        lastPercent[0] = p.percent();
+                        publish(new NodeEvent("model.pull.progress", Instant.now(), Map.of("name", name, "from", fromNode,
+                                "bytes", p.bytes(), "total", p.total(), "percent", p.percent())));
+                    }
+                });
+                pullState.put("bytes", result.bytes());
+                pullState.put("percent", 100);
+                pullState.put("fetched", result.fetched());
+                pullState.put("present", result.present());
+                pullState.put("badChunks", result.badChunks());
+                pullState.put("state", "done");
+                publish(new NodeEvent("model.pull.done", Instant.now(), Map.of("name", name, "from", fromNode, "path", target.toString(),
+                        "bytes", result.bytes(), "fetched", result.fetched())));
+            } catch (RuntimeException e) {
+                pullState.put("state", "failed");
+                pullState.put("error", String.valueOf(e.getMessage()));
+                publish(new NodeEvent("model.pull.failed", Instant.now(), Map.of("name", name, "from", fromNode, "error", String.valueOf(e.getMessage()))));
+            }
+        };
+        if (server != null) {
+            Thread.ofVirtual().name("atmosphere-pull").start(work);
+        } else {
+            work.run(); // in-process: the CLI waits for it
+        }
+        return modelPullStatus();
+    }
+
+    @Override
+    public Map<String, Object> modelPullStatus() {
+        return new LinkedHashMap<>(pullState);
     }
 }

@@ -226,4 +226,17 @@ public interface NodeApi {
      * @return id, intent, priority, throttled, and the answer when waited for
      */
     Map<String, Object> fireTrigger(String capability, String event, Map<String, Object> payload, boolean wait);
+
+    /**
+     * Starts copying a model file a member shares into this node's {@code models.dir}, resuming a
+     * partial copy; returns at once.
+     *
+     * @param name the name the member shares it under ({@code tinyllama.gguf})
+     * @param fromNode the member's node id
+     * @return the pull's state
+     */
+    Map<String, Object> modelPull(String name, String fromNode);
+
+    /** @return the state of the last pull: running, done or failed, with bytes, total, percent, fetched, present, badChunks, path */
+    Map<String, Object> modelPullStatus();
 }

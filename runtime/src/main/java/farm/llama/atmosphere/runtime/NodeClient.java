@@ -405,4 +405,14 @@ public final class NodeClient implements NodeApi {
         return as(call("POST", "/api/v1/triggers/" + seg(capability) + "/" + seg(event) + (wait ? "?wait=true" : ""), body(payload)),
                 new TypeReference<>() { });
     }
+
+    @Override
+    public java.util.Map<String, Object> modelPull(String name, String fromNode) {
+        return as(call("POST", "/api/v1/models/pull", body(java.util.Map.of("name", name, "from", fromNode))), new TypeReference<>() { });
+    }
+
+    @Override
+    public java.util.Map<String, Object> modelPullStatus() {
+        return as(call("GET", "/api/v1/models/pull", ""), new TypeReference<>() { });
+    }
 }

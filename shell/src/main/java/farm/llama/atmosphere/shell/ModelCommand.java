@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
-/** {@code atmosphere model list [--mesh]}: the models this node (or its whole mesh) can serve. */
+/** {@code atmosphere model list|deploy|pull}: the models of this node and its mesh, fetched and copied across it. */
 @Command(name = "model", mixinStandardHelpOptions = true, description = "The models this node, or its whole mesh, can serve.")
 final class ModelCommand {
 
@@ -78,6 +78,75 @@ final class ModelCommand {
             Thread.sleep(200);
             s = api.modelDeployStatus();
         }
+    }
+
+    @Command(name = "pull", mixinStandardHelpOptions = true,
+            description = {"Copy a model file (a GGUF, say) that another member shares (its models.shared-dirs) into this",
+                    "node's models.dir, over the mesh, in chunks each checked by SHA-256. An interrupted copy resumes",
+                    "where it stopped; a damaged chunk is fetched again."})
+    int pull(@picocli.CommandLine.Parameters(paramLabel = "NAME", arity = "0..1",
+                     description = "The file as the member shares it, e.g. tinyllama.gguf.") String name,
+             @Option(names = "--from", paramLabel = "NODE_ID", description = "The member to copy from.") String from,
+             @Option(names = "--status", description = "Show the last pull instead of starting one.") boolean status,
+             @Option(names = "--json", description = "Print one JSON document at the end.") boolean json) throws InterruptedException {
+        var api = root.session.api();
+        Map<String, Object> s;
+        if (status) {
+            s = api.modelPullStatus();
+        } else {
+            if (name == null || from == null) {
+                throw new farm.llama.atmosphere.spi.AtmosphereException("Say what and from where: 'atmosphere model pull NAME --from NODE_ID'.");
+            }
+            s = api.modelPull(name, from);
+        }
+        boolean tty = System.console() != null && System.console().isTerminal();
+        int shownTenth = -1;
+        while (true) {
+            String state = String.valueOf(s.get("state"));
+            long bytes = s.get("bytes") instanceof Number n ? n.longValue() : 0;
+            long total = s.get("total") instanceof Number n ? n.longValue() : 0;
+            int percent = s.get("percent") instanceof Number n ? n.intValue() : 0;
+            if (!json && total > 0) {
+                String line = bar(percent) + " " + percent + "% " + humanBytes(bytes) + " of " + humanBytes(total);
+                if (tty) {
+                    root.session.out.print("\r" + line);
+                    root.session.out.flush();
+                } else if (percent / 10 != shownTenth) {
+                    shownTenth = percent / 10;
+                    root.session.out.println(line);
+                    root.session.out.flush();
+                }
+            }
+            if (status || !state.equals("running")) {
+                if (tty && !json && total > 0) {
+                    root.session.out.println();
+                }
+                if (json) {
+                    Output.json(root.session.out, s);
+                } else if (state.equals("done")) {
+                    long present = s.get("present") instanceof Number n ? n.longValue() : 0;
+                    root.session.out.println("Pulled " + s.get("name") + " into " + s.get("path")
+                            + (present > 0 ? " (resumed: " + humanBytes(present) + " were already here)" : "")
+                            + (s.get("badChunks") instanceof Number b && b.intValue() > 0 ? "; " + b + " damaged chunk(s) fetched again" : "") + ".");
+                } else if (state.equals("idle")) {
+                    root.session.out.println("No pull has run since the node started.");
+                } else if (state.equals("running")) {
+                    root.session.out.println("Pulling " + s.get("name") + " from " + s.get("from") + ".");
+                }
+                if (state.equals("failed")) {
+                    throw new farm.llama.atmosphere.spi.AtmosphereException("The pull of " + s.get("name") + " failed: " + s.get("error")
+                            + " Pulling again resumes it.");
+                }
+                return 0;
+            }
+            Thread.sleep(200);
+            s = api.modelPullStatus();
+        }
+    }
+
+    private static String bar(int percent) {
+        int filled = Math.max(0, Math.min(30, percent * 30 / 100));
+        return "[" + "#".repeat(filled) + ".".repeat(30 - filled) + "]";
     }
 
     private static String progress(Map<?, ?> st) {

@@ -94,6 +94,11 @@ public final class ApiServer implements AutoCloseable {
                 .get("/api/v1/cost", (req, res) -> json(res, api.cost()))
                 .get("/api/v1/mesh", (req, res) -> json(res, api.mesh()))
                 .get("/api/v1/policy", (req, res) -> json(res, api.policy()))
+                .get("/api/v1/models/pull", (req, res) -> json(res, api.modelPullStatus()))
+                .post("/api/v1/models/pull", (req, res) -> {
+                    JsonNode b = bodyOf(req);
+                    json(res, api.modelPull(required(b, "name"), required(b, "from")));
+                })
                 .get("/api/v1/models/deploy", (req, res) -> json(res, api.modelDeployStatus()))
                 .post("/api/v1/models/deploy", (req, res) -> {
                     JsonNode b = bodyOf(req);

@@ -105,6 +105,13 @@ public final class MeshService implements AutoCloseable {
         }
         rt.sendReliably(to, type, payload);
     });
+    private final FileTransfer files = new FileTransfer((to, type, payload) -> {
+        MeshRuntime rt = runtime;
+        if (rt == null) {
+            throw new farm.llama.atmosphere.spi.CallFailedException(farm.llama.atmosphere.spi.FailureKind.UNREACHABLE, "the mesh is not running");
+        }
+        rt.sendReliably(to, type, payload);
+    });
     private final Map<String, farm.llama.atmosphere.runtime.discovery.BackendState> remote = new ConcurrentHashMap<>();
     private final Map<String, String> remoteVersion = new ConcurrentHashMap<>();
     /** A suspect member is still a candidate, but only when healthier ones are not much better. */
@@ -440,6 +447,7 @@ public final class MeshService implements AutoCloseable {
                 case "profile" -> learnProfile(v.sender(), v.envelope().payload());
                 case "admin.grant" -> adminGranted(v.sender(), v.envelope().payload());
                 case String t when MeshForwarding.handles(t) -> forwarding.message(v.sender(), t, v.envelope().payload());
+                case String t when FileTransfer.handles(t) -> files.message(v.sender(), t, v.envelope().payload());
                 case "admin.withdraw" -> adminWithdrawn(v.sender(), v.envelope().payload());
                 default -> LOG.log(System.Logger.Level.DEBUG, "ignored a '" + v.envelope().type() + "' message from " + v.sender());
             }
@@ -456,6 +464,7 @@ public final class MeshService implements AutoCloseable {
             dirty = true;
             if (state == MemberState.DEAD || state == MemberState.LEFT) {
                 forwarding.lost(member);
+                files.lost(member);
             }
         }
     }
@@ -553,6 +562,35 @@ public final class MeshService implements AutoCloseable {
         }
         // the member enforces the tool's own timeout; this wait only covers a member that vanishes
         return forwarding.runTool(nodeId, name, argumentsJson, Duration.ofMinutes(5));
+    }
+
+    /** @param shares the files this node serves to members that pull them */
+    public void shares(FileTransfer.Shares shares) {
+        files.shares(shares);
+    }
+
+    /**
+     * Copies a file a member shares (a model file) into {@code target}, resuming a partial copy.
+     *
+     * @param nodeId the member
+     * @param name the name it shares the file under
+     * @param target the finished file's path
+     * @param maxBytesPerSecond pace, 0 for none
+     * @param progress told as chunks arrive
+     * @return the final progress
+     */
+    public FileTransfer.Progress pullFile(String nodeId, String name, java.nio.file.Path target, long maxBytesPerSecond,
+                                          java.util.function.Consumer<FileTransfer.Progress> progress) {
+        MeshRuntime rt = runtime;
+        if (rt == null) {
+            throw new AtmosphereException("The mesh is not running here; start the node with 'atmosphere serve'.");
+        }
+        MemberState state = rt.members().get(nodeId);
+        if (state != MemberState.ALIVE && state != MemberState.SUSPECT) {
+            throw new farm.llama.atmosphere.spi.CallFailedException(farm.llama.atmosphere.spi.FailureKind.UNREACHABLE,
+                    "Node " + nodeId + " is not a live member. 'atmosphere mesh members' lists them.");
+        }
+        return files.pull(nodeId, name, target, maxBytesPerSecond, progress);
     }
 
     /**
@@ -1007,6 +1045,7 @@ public final class MeshService implements AutoCloseable {
         Map<String, Long> joins = new java.util.TreeMap<>(joinCounts);
         joins.put("pending", (long) pending.size());
         out.put("joins", joins);
+        out.put("files", files.stats());
         return out;
     }
 

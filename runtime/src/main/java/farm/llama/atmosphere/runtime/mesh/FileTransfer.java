@@ -1,0 +1,453 @@
+package farm.llama.atmosphere.runtime.mesh;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import farm.llama.atmosphere.runtime.util.Json;
+import farm.llama.atmosphere.spi.CallFailedException;
+import farm.llama.atmosphere.spi.FailureKind;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * Model files copied between members over the mesh, in chunks. The serving side answers a
+ * manifest (size, SHA-256 of every chunk and of the whole file) and then single chunks, only for
+ * files it shares; the fetching side writes into {@code <name>.part}, checks every chunk against
+ * the manifest before writing it, fetches a few chunks ahead, and on a later pull keeps every chunk
+ * of the partial file that still matches — so an interrupted copy resumes, and a damaged chunk is
+ * fetched again. The finished file is checked whole and moved into place atomically.
+ */
+public final class FileTransfer {
+
+    private static final System.Logger LOG = System.getLogger(FileTransfer.class.getName());
+
+    /** Bytes per chunk: one signed envelope each. */
+    public static final int CHUNK = 1 << 20;
+    private static final int WINDOW = 4;
+    private static final int MAX_TRIES = 3;
+    private static final Duration MANIFEST_WAIT = Duration.ofMinutes(10);
+    private static final Duration CHUNK_WAIT = Duration.ofSeconds(60);
+
+    /** Which files this node shares, by the name a member asks for. */
+    public interface Shares {
+        /**
+         * @param name a name a member asked for
+         * @return the file, when it is shared
+         */
+        Optional<Path> resolve(String name);
+    }
+
+    /** How far a pull got. */
+    public record Progress(long bytes, long total, long present, long fetched, int badChunks) {
+        /** @return percent done, 0-100 */
+        public int percent() {
+            return total == 0 ? 100 : (int) (bytes * 100 / total);
+        }
+    }
+
+    private record Manifest(long size, long modified, int chunkSize, List<String> chunks, String sha256) {
+    }
+
+    private final MeshForwarding.Sender sender;
+    private volatile Shares shares = name -> Optional.empty();
+    private final Map<String, LinkedBlockingQueue<Object>> pulls = new ConcurrentHashMap<>();
+    private final Map<String, String> pullNode = new ConcurrentHashMap<>();
+    private final Map<Path, Manifest> manifests = new ConcurrentHashMap<>();
+    private final AtomicLong servedBytes = new AtomicLong();
+    private final AtomicLong servedChunks = new AtomicLong();
+    private final AtomicLong manifestsServed = new AtomicLong();
+    private final AtomicLong refused = new AtomicLong();
+    private final AtomicLong badChunks = new AtomicLong();
+    private final AtomicLong fetchedBytes = new AtomicLong();
+
+    FileTransfer(MeshForwarding.Sender sender) {
+        this.sender = sender;
+    }
+
+    void shares(Shares shares) {
+        this.shares = shares;
+    }
+
+    /** @return whether this class handles the message type */
+    static boolean handles(String type) {
+        return type.startsWith("file.");
+    }
+
+    /** @return bytes and chunks served, manifests served, requests refused, chunks received damaged, bytes fetched */
+    Map<String, Long> stats() {
+        Map<String, Long> out = new LinkedHashMap<>();
+        out.put("servedBytes", servedBytes.get());
+        out.put("servedChunks", servedChunks.get());
+        out.put("manifests", manifestsServed.get());
+        out.put("refused", refused.get());
+        out.put("fetchedBytes", fetchedBytes.get());
+        out.put("badChunks", badChunks.get());
+        return out;
+    }
+
+    /** A member is gone: its pulls fail now. */
+    void lost(String node) {
+        pullNode.forEach((id, n) -> {
+            if (n.equals(node)) {
+                LinkedBlockingQueue<Object> q = pulls.get(id);
+                if (q != null) {
+                    q.add(new CallFailedException(FailureKind.UNREACHABLE, "member " + node + " left or died"));
+                }
+            }
+        });
+    }
+
+    void message(String from, String type, byte[] payload) {
+        switch (type) {
+            case "file.chunk" -> {
+                ByteBuffer b = ByteBuffer.wrap(payload);
+                int headerLength = b.getInt();
+                JsonNode h = Json.parse(new String(payload, 4, headerLength, StandardCharsets.UTF_8));
+                deliver(from, h.path("id").asText(), new Chunk(h.path("index").asInt(), payload, 4 + headerLength));
+            }
+            case "file.info", "file.error" -> {
+                JsonNode m = Json.parse(new String(payload, StandardCharsets.UTF_8));
+                deliver(from, m.path("id").asText(), type.equals("file.info") ? m
+                        : new CallFailedException(kind(m.path("kind").asText()), "member " + from + ": " + m.path("message").asText()));
+            }
+            case "file.manifest" -> Thread.ofVirtual().name("mesh-file " + from).start(() -> serveManifest(from, payload));
+            case "file.get" -> Thread.ofVirtual().name("mesh-file " + from).start(() -> serveChunk(from, payload));
+            default -> LOG.log(System.Logger.Level.DEBUG, "ignored '" + type + "' from " + from);
+        }
+    }
+
+    private record Chunk(int index, byte[] frame, int offset) {
+    }
+
+    private void deliver(String from, String id, Object item) {
+        LinkedBlockingQueue<Object> q = pulls.get(id);
+        if (q != null && from.equals(pullNode.get(id))) {
+            q.add(item);
+        }
+    }
+
+    private static FailureKind kind(String name) {
+        try {
+            return FailureKind.valueOf(name);
+        } catch (IllegalArgumentException e) {
+            return FailureKind.INTERNAL;
+        }
+    }
+
+    // ---- the serving side ----
+
+    private Path sharedFile(String name) {
+        Optional<Path> p = name.isBlank() || name.contains("\0") ? Optional.empty() : shares.resolve(name);
+        if (p.isEmpty()) {
+            refused.incrementAndGet();
+            throw new CallFailedException(FailureKind.REFUSED, "'" + name + "' is not shared by this node: it shares the files under"
+                    + " models.shared-dirs in its config.yaml.");
+        }
+        return p.get();
+    }
+
+    private void serveManifest(String from, byte[] payload) {
+        JsonNode m = Json.parse(new String(payload, StandardCharsets.UTF_8));
+        String id = m.path("id").asText();
+        try {
+            Path file = sharedFile(m.path("name").asText());
+            Manifest man = manifest(file);
+            manifestsServed.incrementAndGet();
+            ObjectNode out = Json.MAPPER.createObjectNode();
+            out.put("id", id);
+            out.put("size", man.size());
+            out.put("chunkSize", man.chunkSize());
+            out.put("sha256", man.sha256());
+            out.set("chunks", Json.MAPPER.valueToTree(man.chunks()));
+            sender.send(from, "file.info", Json.write(out).getBytes(StandardCharsets.UTF_8));
+        } catch (CallFailedException e) {
+            error(from, id, e.kind().name(), e.getMessage());
+        } catch (IOException | RuntimeException e) {
+            error(from, id, FailureKind.INTERNAL.name(), "cannot read the file: " + e.getMessage());
+        }
+    }
+
+    private void serveChunk(String from, byte[] payload) {
+        JsonNode m = Json.parse(new String(payload, StandardCharsets.UTF_8));
+        String id = m.path("id").asText();
+        try {
+            Path file = sharedFile(m.path("name").asText());
+            long size = Files.size(file);
+            long index = m.path("index").asLong(-1);
+            if (index < 0 || index * CHUNK >= Math.max(1, size)) {
+                throw new CallFailedException(FailureKind.INVALID_REQUEST, "no chunk " + index + " in a file of " + size + " bytes");
+            }
+            int length = (int) Math.min(CHUNK, size - index * CHUNK);
+            byte[] header = Json.write(Map.of("id", id, "index", index)).getBytes(StandardCharsets.UTF_8);
+            ByteBuffer frame = ByteBuffer.allocate(4 + header.length + length);
+            frame.putInt(header.length).put(header);
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+                long pos = index * CHUNK;
+                while (frame.hasRemaining()) {
+                    int n = ch.read(frame, pos);
+                    if (n < 0) {
+                        throw new IOException("the file shrank while it was read");
+                    }
+                    pos += n;
+                }
+            }
+            sender.send(from, "file.chunk", frame.array());
+            servedBytes.addAndGet(length);
+            servedChunks.incrementAndGet();
+        } catch (CallFailedException e) {
+            error(from, id, e.kind().name(), e.getMessage());
+        } catch (IOException | RuntimeException e) {
+            error(from, id, FailureKind.INTERNAL.name(), "cannot read the file: " + e.getMessage());
+        }
+    }
+
+    private void error(String to, String id, String kind, String message) {
+        ObjectNode err = Json.MAPPER.createObjectNode();
+        err.put("id", id);
+        err.put("kind", kind);
+        err.put("message", message);
+        try {
+            sender.send(to, "file.error", Json.write(err).getBytes(StandardCharsets.UTF_8));
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.DEBUG, "could not tell " + to + " of an error: " + e.getMessage());
+        }
+    }
+
+    /** Hashes a file chunk by chunk; cached while its size and modification time stay the same. */
+    private Manifest manifest(Path file) throws IOException {
+        long size = Files.size(file);
+        long modified = Files.getLastModifiedTime(file).toMillis();
+        Manifest cached = manifests.get(file);
+        if (cached != null && cached.size() == size && cached.modified() == modified) {
+            return cached;
+        }
+        MessageDigest whole = sha256();
+        List<String> chunks = new ArrayList<>();
+        ByteBuffer buf = ByteBuffer.allocate(CHUNK);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            for (long pos = 0; pos < size; pos += CHUNK) {
+                buf.clear();
+                buf.limit((int) Math.min(CHUNK, size - pos));
+                long at = pos;
+                while (buf.hasRemaining()) {
+                    int n = ch.read(buf, at);
+                    if (n < 0) {
+                        throw new IOException("the file shrank while it was hashed");
+                    }
+                    at += n;
+                }
+                buf.flip();
+                MessageDigest d = sha256();
+                d.update(buf.duplicate());
+                whole.update(buf);
+                chunks.add(HexFormat.of().formatHex(d.digest()));
+            }
+        }
+        Manifest m = new Manifest(size, modified, CHUNK, List.copyOf(chunks), HexFormat.of().formatHex(whole.digest()));
+        manifests.put(file, m);
+        return m;
+    }
+
+    static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    // ---- the fetching side ----
+
+    /**
+     * Copies a shared file from a member into a folder, resuming a partial copy.
+     *
+     * @param node the member
+     * @param name the name the member shares it under
+     * @param target where the finished file goes (its {@code .part} lies next to it meanwhile)
+     * @param maxBytesPerSecond pace of the copy, 0 for as fast as the link goes
+     * @param progress told as chunks arrive
+     * @return the progress at the end
+     * @throws CallFailedException REFUSED when the member does not share it, UNREACHABLE, TIMEOUT,
+     *         BAD_RESPONSE when a chunk stays damaged or the whole file does not match
+     */
+    public Progress pull(String node, String name, Path target, long maxBytesPerSecond, Consumer<Progress> progress) {
+        String id = UUID.randomUUID().toString();
+        LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
+        pulls.put(id, queue);
+        pullNode.put(id, node);
+        try {
+            sender.send(node, "file.manifest", Json.write(Map.of("id", id, "name", name)).getBytes(StandardCharsets.UTF_8));
+            JsonNode info = (JsonNode) next(queue, MANIFEST_WAIT, node);
+            long size = info.path("size").asLong();
+            int chunkSize = info.path("chunkSize").asInt();
+            if (chunkSize != CHUNK) {
+                throw new CallFailedException(FailureKind.BAD_RESPONSE, "member " + node + " uses chunks of " + chunkSize + " bytes; this node expects " + CHUNK);
+            }
+            List<String> hashes = new ArrayList<>();
+            info.path("chunks").forEach(h -> hashes.add(h.asText()));
+            Files.createDirectories(target.toAbsolutePath().getParent());
+            Path part = target.resolveSibling(target.getFileName() + ".part");
+            try (FileChannel ch = FileChannel.open(part, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                ArrayDeque<Integer> missing = new ArrayDeque<>();
+                long present = 0;
+                for (int i = 0; i < hashes.size(); i++) {
+                    long start = (long) i * CHUNK;
+                    int length = (int) Math.min(CHUNK, size - start);
+                    if (ch.size() >= start + length && hashes.get(i).equals(hashOf(ch, start, length))) {
+                        present += length;
+                    } else {
+                        missing.add(i);
+                    }
+                }
+                long done = present;
+                long fetched = 0;
+                int bad = 0;
+                progress.accept(new Progress(done, size, present, 0, 0));
+                Map<Integer, Integer> tries = new java.util.HashMap<>();
+                int inFlight = 0;
+                long started = System.nanoTime();
+                while (!missing.isEmpty() || inFlight > 0) {
+                    while (inFlight < WINDOW && !missing.isEmpty()) {
+                        int i = missing.poll();
+                        sender.send(node, "file.get", Json.write(Map.of("id", id, "name", name, "index", i)).getBytes(StandardCharsets.UTF_8));
+                        inFlight++;
+                    }
+                    Chunk c = (Chunk) next(queue, CHUNK_WAIT, node);
+                    inFlight--;
+                    long start = (long) c.index() * CHUNK;
+                    int length = c.frame().length - c.offset();
+                    if (c.index() < 0 || c.index() >= hashes.size() || length != Math.min(CHUNK, size - start)) {
+                        throw new CallFailedException(FailureKind.BAD_RESPONSE, "member " + node + " sent a chunk that is not in the manifest");
+                    }
+                    MessageDigest d = sha256();
+                    d.update(c.frame(), c.offset(), length);
+                    if (!HexFormat.of().formatHex(d.digest()).equals(hashes.get(c.index()))) {
+                        bad++;
+                        badChunks.incrementAndGet();
+                        int t = tries.merge(c.index(), 1, Integer::sum);
+                        if (t >= MAX_TRIES) {
+                            throw new CallFailedException(FailureKind.BAD_RESPONSE, "chunk " + c.index() + " from member " + node
+                                    + " failed its SHA-256 check " + t + " times; the copy stopped (the partial file is kept)");
+                        }
+                        missing.addFirst(c.index());
+                        continue;
+                    }
+                    ByteBuffer data = ByteBuffer.wrap(c.frame(), c.offset(), length);
+                    long pos = start;
+                    while (data.hasRemaining()) {
+                        pos += ch.write(data, pos);
+                    }
+                    done += length;
+                    fetched += length;
+                    fetchedBytes.addAndGet(length);
+                    progress.accept(new Progress(done, size, present, fetched, bad));
+                    if (maxBytesPerSecond > 0) {
+                        long due = started + fetched * 1_000_000_000L / maxBytesPerSecond;
+                        long wait = due - System.nanoTime();
+                        if (wait > 0) {
+                            TimeUnit.NANOSECONDS.sleep(wait);
+                        }
+                    }
+                }
+                ch.truncate(size);
+                String whole = hashOf(ch, 0, size);
+                if (!whole.equals(info.path("sha256").asText())) {
+                    throw new CallFailedException(FailureKind.BAD_RESPONSE, "the copy of '" + name + "' does not match the member's SHA-256;"
+                            + " the member's file may have changed during the copy. Pull it again.");
+                }
+                ch.force(true);
+                Files.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                return new Progress(size, size, present, fetched, bad);
+            }
+        } catch (IOException e) {
+            throw new CallFailedException(FailureKind.INTERNAL, "cannot write " + target + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CallFailedException(FailureKind.CANCELLED, "the copy was interrupted; pulling again resumes it");
+        } finally {
+            pulls.remove(id);
+            pullNode.remove(id);
+        }
+    }
+
+    private static Object next(LinkedBlockingQueue<Object> queue, Duration wait, String node) throws InterruptedException {
+        Object o = queue.poll(wait.toMillis(), TimeUnit.MILLISECONDS);
+        if (o == null) {
+            throw new CallFailedException(FailureKind.TIMEOUT, "member " + node + " did not answer within " + wait.toSeconds() + " s");
+        }
+        if (o instanceof CallFailedException e) {
+            throw e;
+        }
+        return o;
+    }
+
+    private static String hashOf(FileChannel ch, long start, long length) throws IOException {
+        MessageDigest d = sha256();
+        ByteBuffer buf = ByteBuffer.allocate((int) Math.min(CHUNK, Math.max(1, length)));
+        long pos = start;
+        long end = start + length;
+        while (pos < end) {
+            buf.clear();
+            buf.limit((int) Math.min(buf.capacity(), end - pos));
+            int n = ch.read(buf, pos);
+            if (n < 0) {
+                break;
+            }
+            buf.flip();
+            d.update(buf);
+            pos += n;
+        }
+        return HexFormat.of().formatHex(d.digest());
+    }
+
+    /**
+     * The shares of a node: regular files under the given folders, by their path relative to one of
+     * them. Paths that climb out of a folder (also through symbolic links) are not shared.
+     *
+     * @param dirs the folders ({@code models.shared-dirs})
+     * @return the resolver
+     */
+    public static Shares underDirs(List<Path> dirs) {
+        return name -> {
+            for (Path dir : dirs) {
+                try {
+                    Path root = dir.toRealPath();
+                    Path p = root.resolve(name).normalize();
+                    if (!p.startsWith(root) || !Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS) && !Files.isRegularFile(p)) {
+                        continue;
+                    }
+                    Path real = p.toRealPath();
+                    if (real.startsWith(root) && Files.isRegularFile(real)) {
+                        return Optional.of(real);
+                    }
+                } catch (IOException | java.nio.file.InvalidPathException e) {
+                    // not there, or not a path: not shared
+                }
+            }
+            return Optional.empty();
+        };
+    }
+}

@@ -1,0 +1,97 @@
+package farm.llama.atmosphere.tests;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Model files copied between members: whole, resumed from a damaged partial copy, and refused outside the shares. */
+class ModelTransferTest {
+
+    private static final int CHUNK = 1 << 20;
+
+    @TempDir
+    Path dir;
+
+    private final List<AutoCloseable> open = new ArrayList<>();
+
+    @AfterEach
+    void stop() throws Exception {
+        for (AutoCloseable c : open.reversed()) {
+            c.close();
+        }
+    }
+
+    private NodeHarness node(String name, String extra) throws Exception {
+        NodeHarness n = new NodeHarness(dir.resolve(name), MeshTest.meshConfig(MeshTest.freePort(), extra));
+        open.add(n);
+        return n;
+    }
+
+    private static long served(NodeHarness n) {
+        return ((Number) ((Map<?, ?>) n.node.meshStats().get("files")).get("servedBytes")).longValue();
+    }
+
+    private static Map<String, Object> pull(NodeHarness at, String name, String from) throws Exception {
+        at.node.modelPull(name, from);
+        NodeHarness.awaitTrue(() -> !"running".equals(at.node.modelPullStatus().get("state")), "the pull to end");
+        return at.node.modelPullStatus();
+    }
+
+    @Test
+    void aSharedFileIsCopiedResumedAfterDamageAndNothingElseIsServed() throws Exception {
+        Path shared = Files.createDirectories(dir.resolve("shared"));
+        byte[] content = new byte[5 * CHUNK + 12345];
+        new Random(7).nextBytes(content);
+        Files.write(shared.resolve("tiny.gguf"), content);
+        Files.writeString(dir.resolve("secret.txt"), "not shared");
+        NodeHarness b = node("b", "models:\n  shared-dirs: [\"" + shared + "\"]\n");
+        NodeHarness a = node("a", "models:\n  dir: \"" + dir.resolve("models") + "\"\n");
+        b.node.meshCreate("home");
+        NodeHarness.awaitTrue(() -> Boolean.TRUE.equals(b.node.mesh().get("running")), "B's mesh port");
+        a.node.meshJoin(String.valueOf(b.node.meshInvite(Duration.ofMinutes(5), 1).get("token")));
+        NodeHarness.awaitTrue(() -> "joined".equals(a.node.meshJoinStatus().get("state")), "joined");
+        String bId = b.node.status().nodeId();
+        NodeHarness.awaitTrue(() -> a.node.meshMembers().stream().anyMatch(m -> bId.equals(m.get("nodeId")) && "alive".equals(m.get("state"))), "B alive at A");
+
+        Map<String, Object> done = pull(a, "tiny.gguf", bId);
+        assertEquals("done", done.get("state"), String.valueOf(done));
+        Path copy = dir.resolve("models").resolve("tiny.gguf");
+        assertArrayEquals(content, Files.readAllBytes(copy));
+        assertEquals((long) content.length, served(b));
+        assertFalse(Files.exists(dir.resolve("models").resolve("tiny.gguf.part")));
+
+        // a partial copy with its first three chunks, one byte flipped in the second: chunks 0 and 2 are kept
+        Path part = dir.resolve("models").resolve("tiny.gguf.part");
+        byte[] partial = java.util.Arrays.copyOf(content, 3 * CHUNK);
+        partial[CHUNK + 99] ^= 0x01;
+        Files.write(part, partial);
+        Files.delete(copy);
+        long before = served(b);
+        Map<String, Object> resumed = pull(a, "tiny.gguf", bId);
+        assertEquals("done", resumed.get("state"), String.valueOf(resumed));
+        assertEquals(2L * CHUNK, ((Number) resumed.get("present")).longValue(), "two intact chunks were kept: " + resumed);
+        assertEquals(content.length - 2L * CHUNK, served(b) - before, "only the damaged and the missing chunks travelled");
+        assertArrayEquals(content, Files.readAllBytes(copy));
+
+        // outside the shares: refused, counted, nothing written
+        for (String outside : List.of("../secret.txt", dir.resolve("secret.txt").toString(), "missing.gguf")) {
+            Map<String, Object> refused = pull(a, outside, bId);
+            assertEquals("failed", refused.get("state"), outside);
+            assertTrue(String.valueOf(refused.get("error")).contains("not shared"), String.valueOf(refused.get("error")));
+        }
+        assertEquals(3L, ((Number) ((Map<?, ?>) b.node.meshStats().get("files")).get("refused")).longValue());
+        assertFalse(Files.exists(dir.resolve("models").resolve("secret.txt")));
+    }
+}
