@@ -367,6 +367,21 @@ class MeshImageIT {
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    private static URI baseOf(NodeDir n) throws IOException {
+        return URI.create(JSON.readTree(Files.readString(n.data.resolve("node.json"))).path("address").asText());
+    }
+
+    /** A request with the node's admin token, as the CLI sends it. */
+    private static JsonNode admin(NodeDir n, String method, String path, String body) throws Exception {
+        String token = Files.readString(n.data.resolve("admin.token")).trim();
+        HttpResponse<String> r = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(HttpRequest.newBuilder(baseOf(n).resolve(path))
+                .header("Content-Type", "application/json").header("Authorization", "Bearer " + token)
+                .method(method, method.equals("GET") ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertTrue(r.statusCode() < 300, method + " " + path + " -> " + r.statusCode() + " " + r.body());
+        return JSON.readTree(r.body());
+    }
+
     /** Reads the node's kept events (server-sent) until one contains the text. */
     private static String awaitEvent(NodeDir n, String text) throws Exception {
         URI base = URI.create(JSON.readTree(Files.readString(n.data.resolve("node.json"))).path("address").asText());
@@ -420,5 +435,158 @@ class MeshImageIT {
         assertTrue(again.headers().firstValue("x-atmosphere-failover").isPresent(), "the failover is named: " + again.headers().map());
         String why = awaitEvent(c, "route.failover");
         assertTrue(why.contains(dying.nodeId), why);
+    }
+
+    private static final int CHUNK = 1 << 20;
+
+    @Test
+    void aModelFileCopiesBetweenProcessesAndResumesAfterTheReceiverIsKilled() throws Exception {
+        Path shared = Files.createDirectories(work.resolve("shared"));
+        byte[] content = new byte[64 * CHUNK + 4321];
+        new java.util.Random(11).nextBytes(content);
+        Files.write(shared.resolve("big.gguf"), content);
+        NodeDir a = new NodeDir("alpha", "models:\n  shared-dirs: [\"" + shared + "\"]\n");
+        // paced so that the copy is still running when it is interrupted
+        NodeDir b = new NodeDir("bravo", "models:\n  max-transfer-rate: 16MB\n");
+        a.serve();
+        b.serve();
+        a.ok("mesh", "create", "-n", "home");
+        b.ok("mesh", "join", JSON.readTree(a.ok("mesh", "invite", "--json").out()).path("token").asText());
+        b.awaitMember(a.nodeId, m -> m.path("state").asText().equals("alive"), "alpha alive");
+
+        // the receiver is killed -9 once the copy passed 40 %
+        admin(b, "POST", "/api/v1/models/pull", "{\"name\":\"big.gguf\",\"from\":\"" + a.nodeId + "\"}");
+        long end = System.nanoTime() + WAIT.toNanos();
+        long bytesAtKill = -1;
+        while (System.nanoTime() < end) {
+            JsonNode st = admin(b, "GET", "/api/v1/models/pull", "");
+            assertEquals("running", st.path("state").asText(), st.toString());
+            if (st.path("percent").asInt() >= 40) {
+                bytesAtKill = st.path("bytes").asLong();
+                b.serving.destroyForcibly();
+                b.serving.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS);
+                break;
+            }
+            Thread.sleep(50);
+        }
+        assertTrue(bytesAtKill >= content.length * 4L / 10, "the pull passed 40 % before the kill: " + bytesAtKill);
+        Path part = b.data.resolve("models").resolve("big.gguf.part");
+        assertTrue(Files.exists(part), "the partial copy is kept");
+        // and it is damaged in a chunk it already had
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(part, java.nio.file.StandardOpenOption.READ,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            java.nio.ByteBuffer one = java.nio.ByteBuffer.allocate(1);
+            ch.read(one, 777);
+            one.put(0, (byte) (one.get(0) ^ 0x40)).rewind();
+            ch.write(one, 777);
+        }
+        long servedBefore = admin(a, "GET", "/api/v1/mesh/stats", "").path("files").path("servedBytes").asLong();
+
+        b.serve();
+        b.awaitMember(a.nodeId, m -> m.path("state").asText().equals("alive"), "alpha alive after the restart");
+        Result resumed = b.ok("model", "pull", "big.gguf", "--from", a.nodeId);
+        assertTrue(resumed.out().contains("resumed"), resumed.out());
+        assertTrue(resumed.out().contains("100%"), "a progress bar to the end: " + resumed.out());
+        long servedForResume = admin(a, "GET", "/api/v1/mesh/stats", "").path("files").path("servedBytes").asLong() - servedBefore;
+        long remainder = content.length - bytesAtKill;
+        assertTrue(servedForResume <= remainder + CHUNK, "the resume fetched " + servedForResume + " bytes; the remainder was "
+                + remainder + " plus at most one chunk (the damaged one)");
+        assertTrue(servedForResume >= CHUNK, "the damaged chunk travelled again: " + servedForResume);
+        assertTrue(java.util.Arrays.equals(content, Files.readAllBytes(b.data.resolve("models").resolve("big.gguf"))), "byte-identical");
+
+        // a file outside what alpha shares is refused, and the CLI says so
+        Result refused = b.run("model", "pull", "../alpha/config.yaml", "--from", a.nodeId);
+        assertTrue(refused.code() != 0, refused.out());
+        assertTrue((refused.out() + refused.err()).contains("not shared"), refused.out() + refused.err());
+    }
+
+    @Test
+    void toolsAndAgentsWorkAcrossProcessesWithGrantsAndTimeouts() throws Exception {
+        farm.llama.atmosphere.tests.FakeOpenAi model = new farm.llama.atmosphere.tests.FakeOpenAi();
+        closing.add(model);
+        farm.llama.atmosphere.tests.FakeOpenAi slow = new farm.llama.atmosphere.tests.FakeOpenAi();
+        closing.add(slow);
+        slow.firstByteDelayMs = 8000;
+        // alpha offers system_info and llm to members, with llm cut short; bravo runs the agent
+        NodeDir a = new NodeDir("alpha", """
+                backends:
+                  - type: openai
+                    url: %s/v1
+                tools:
+                  grants:
+                    mesh: ["llm:*", "system:read"]
+                  timeouts:
+                    llm: 1s
+                """.formatted(slow.url()));
+        NodeDir b = new NodeDir("bravo", """
+                backends:
+                  - type: openai
+                    url: %s/v1
+                tools:
+                  disabled: [system_info]
+                """.formatted(model.url()));
+        NodeDir c = new NodeDir("charlie", "");
+        a.serve();
+        b.serve();
+        c.serve();
+        a.ok("mesh", "create", "-n", "home");
+        String token = JSON.readTree(a.ok("mesh", "invite", "--uses", "2", "--json").out()).path("token").asText();
+        b.ok("mesh", "join", token);
+        c.ok("mesh", "join", token);
+        b.awaitMember(a.nodeId, m -> m.path("capabilities").toString().contains("tool/system_info"), "alpha's tools");
+
+        // a member's tool: allowed for llm, which then times out; denied where no grant covers it
+        Result timedOut = b.run("tool", "run", "llm", "--node", a.nodeId, "--param", "prompt=hello");
+        assertTrue(timedOut.code() != 0, timedOut.out());
+        assertTrue(timedOut.err().contains("did not finish within PT1S"), timedOut.err());
+        Result denied = b.run("tool", "run", "notify", "--node", a.nodeId, "--param", "message=hi");
+        assertTrue(denied.code() != 0, denied.out());
+        assertTrue(denied.err().contains("needs the permission notify:send"), denied.err());
+        Result deniedAtC = c.run("tool", "run", "health", "--node", b.nodeId);
+        assertTrue(deniedAtC.code() != 0 && deniedAtC.err().contains("permission system:read"), "bravo grants members nothing: " + deniedAtC.err());
+        // routed: bravo has no system_info of its own, so alpha's runs
+        JsonNode info = JSON.readTree(b.ok("tool", "run", "system_info").out());
+        assertEquals(a.nodeId, info.path("nodeId").asText());
+
+        // an agent on bravo calls a tool here and one on alpha, then answers
+        Path spec = work.resolve("inspector.yaml");
+        Files.writeString(spec, """
+                agent:
+                  id: inspector_agent
+                  version: "1.0"
+                  type: inspector
+                  description: Inspects a machine of the mesh.
+                  tools:
+                    required: [echo, system_info]
+                  instructions: Check the tools answer, then describe the machine.
+                """);
+        assertTrue(b.ok("agent", "add", spec.toString()).out().contains("inspector"));
+        model.script = body -> {
+            long tools = 0;
+            for (JsonNode m : body.path("messages")) {
+                tools += m.path("role").asText().equals("tool") ? 1 : 0;
+            }
+            return switch ((int) tools) {
+                case 0 -> farm.llama.atmosphere.tests.FakeOpenAi.Turn.call("echo", "{\"message\":\"ping\"}");
+                case 1 -> farm.llama.atmosphere.tests.FakeOpenAi.Turn.call("system_info", "{}");
+                default -> farm.llama.atmosphere.tests.FakeOpenAi.Turn.say("machine " + (body.toString().contains(a.nodeId) ? "alpha" : "unknown") + " checked");
+            };
+        };
+        Result answer = b.ok("agent", "spawn", "inspector", "--intent", "check the machine");
+        assertTrue(answer.out().contains("machine alpha checked"), answer.out());
+        assertTrue(answer.out().contains("3 steps"), answer.out());
+        String listed = b.ok("agent", "list").out();
+        assertTrue(listed.contains("inspector-"), listed);
+
+        // the agent comes back asleep after a restart of bravo
+        b.serving.destroy();
+        b.serving.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS);
+        b.serve();
+        assertTrue(b.ok("agent", "list").out().contains("sleeping"), "restored asleep");
+        // a malformed spec names its file and line; the node keeps serving
+        Files.writeString(work.resolve("broken.yaml"), "agent:\n  id: x\n  type: [oops\n");
+        Result broken = b.run("agent", "add", work.resolve("broken.yaml").toString());
+        assertTrue(broken.code() != 0 && broken.err().contains("broken.yaml:"), broken.err());
+        assertEquals(0, b.run("status").code());
     }
 }

@@ -29,7 +29,7 @@ public abstract class FakeBackend implements AutoCloseable {
 
     final HttpServer server;
     /** Delay before the first byte of a chat answer. */
-    volatile long firstByteDelayMs;
+    public volatile long firstByteDelayMs;
     /** Delay between streamed chunks. */
     volatile long chunkDelayMs;
     /** Answer every chat with this HTTP status (0: answer normally). */
@@ -38,7 +38,7 @@ public abstract class FakeBackend implements AutoCloseable {
     volatile int dropAfterChunks = -1;
     final AtomicInteger chatCalls = new AtomicInteger();
     final AtomicInteger cancelledStreams = new AtomicInteger();
-    final List<JsonNode> chatBodies = new CopyOnWriteArrayList<>();
+    public final List<JsonNode> chatBodies = new CopyOnWriteArrayList<>();
     final List<String> authorizations = new CopyOnWriteArrayList<>();
 
     FakeBackend() throws IOException {

@@ -19,18 +19,18 @@ public final class FakeOpenAi extends FakeBackend {
     volatile Optional<String> apiKey = Optional.empty();
 
     /** What a scripted turn answers: text, or calls of tools (name and JSON arguments). */
-    record Turn(String text, List<String[]> toolCalls) {
-        static Turn say(String text) {
+    public record Turn(String text, List<String[]> toolCalls) {
+        public static Turn say(String text) {
             return new Turn(text, List.of());
         }
 
-        static Turn call(String name, String argumentsJson) {
+        public static Turn call(String name, String argumentsJson) {
             return new Turn(null, List.<String[]>of(new String[] {name, argumentsJson}));
         }
     }
 
     /** If set, decides each chat answer from the request body (as a model choosing tools would). */
-    volatile java.util.function.Function<JsonNode, Turn> script;
+    public volatile java.util.function.Function<JsonNode, Turn> script;
 
     public FakeOpenAi() throws IOException {
         route("/v1/models", this::models);
