@@ -259,6 +259,41 @@ class ImageIT {
         }
     }
 
+    @Test
+    @Order(5)
+    void theInteractiveShellShowsTheServingNodesNotifications() throws Exception {
+        Process node = atmosphere(List.of("serve", "--port", "0")).start();
+        ProcessOutput served = new ProcessOutput(node.getInputStream());
+        ProcessBuilder pb = new ProcessBuilder("script", "-qfec", launcher.toString(), "/dev/null").directory(work.toFile());
+        pb.environment().put("ATMOSPHERE_DATA_DIR", dataDir.toString());
+        pb.environment().put("TERM", "xterm");
+        pb.redirectErrorStream(true);
+        Process shell = null;
+        try {
+            served.await(t -> t.contains("serving on http://"), "the serve banner");
+            shell = pb.start();
+            ProcessOutput out = new ProcessOutput(shell.getInputStream());
+            out.await(t -> t.contains("atmosphere> "), "the prompt");
+            // an agent or another process notifies the owner: the shell shows it without a keystroke
+            long end = System.nanoTime() + WAIT.toNanos();
+            while (!clean(out.text()).contains("[warning] Backups: disk almost full") && System.nanoTime() < end) {
+                Result sent = run("tool", "run", "notify", "-P", "message=disk almost full", "-P", "title=Backups", "-P", "level=warning");
+                assertEquals(0, sent.code(), sent.err());
+                Thread.sleep(500);
+            }
+            assertTrue(clean(out.text()).contains("[warning] Backups: disk almost full"), out.text());
+            type(shell.getOutputStream(), "exit\r");
+            assertTrue(shell.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS), "exit leaves the shell");
+        } finally {
+            if (shell != null) {
+                shell.destroyForcibly();
+            }
+            node.destroy();
+            node.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS);
+            node.destroyForcibly();
+        }
+    }
+
     private static void type(OutputStream keys, String s) throws IOException, InterruptedException {
         for (char c : s.toCharArray()) {
             keys.write(String.valueOf(c).getBytes(StandardCharsets.UTF_8));

@@ -411,7 +411,14 @@ public final class Node implements NodeApi, AutoCloseable {
     private NodeContext contextFor(String section, String family, PluginHost.Found<? extends Provider> found) {
         String type = found.provider().type();
         return new ProviderContext(identity, name, dataDir.pluginDataDir().resolve(family).resolve(type),
-                config.view().subtree(section).subtree(type), clock, this::publish, this::nodeStatus, routing);
+                config.view().subtree(section).subtree(type), clock, this::publish, this::nodeStatus, routing,
+                (capability, event, payload) -> {
+                    var t = triggers;
+                    if (t == null) {
+                        throw new CallFailedException(FailureKind.UNREACHABLE, "The node is still starting; fire triggers once it runs.");
+                    }
+                    return t.fire(capability, event, payload, false, "local");
+                });
     }
 
     private void publish(NodeEvent event) {

@@ -415,4 +415,35 @@ public final class NodeClient implements NodeApi {
     public java.util.Map<String, Object> modelPullStatus() {
         return as(call("GET", "/api/v1/models/pull", ""), new TypeReference<>() { });
     }
+
+    /**
+     * Follows the node's live event stream until the handler says stop or the node goes away.
+     *
+     * @param after the last event id already seen (0 for the kept backlog)
+     * @param onEvent told each event as JSON ({@code type}, {@code time}, {@code id}, its data); returns whether to go on
+     * @throws CallFailedException UNREACHABLE when the node cannot be reached
+     */
+    public void events(long after, java.util.function.Predicate<JsonNode> onEvent) {
+        HttpRequest req = HttpRequest.newBuilder(base.resolve("/api/v1/events?after=" + after)).timeout(Duration.ofSeconds(10))
+                .headers(token.map(t -> new String[] {"Authorization", "Bearer " + t.secret()}).orElse(new String[] {"Accept", "text/event-stream"}))
+                .GET().build();
+        HttpResponse<java.util.stream.Stream<String>> r;
+        try {
+            r = http.send(req, HttpResponse.BodyHandlers.ofLines());
+        } catch (IOException e) {
+            throw new CallFailedException(FailureKind.UNREACHABLE, "Cannot talk to the node at " + base + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CallFailedException(FailureKind.CANCELLED, "Interrupted");
+        }
+        try (java.util.stream.Stream<String> lines = r.body()) {
+            for (String line : (Iterable<String>) lines::iterator) {
+                if (line.startsWith("data:") && !onEvent.test(Json.parse(line.substring(5).trim()))) {
+                    return;
+                }
+            }
+        } catch (java.io.UncheckedIOException e) {
+            // the node went away
+        }
+    }
 }

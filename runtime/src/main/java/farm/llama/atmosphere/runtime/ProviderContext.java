@@ -24,9 +24,16 @@ final class ProviderContext implements NodeContext {
     private final Consumer<NodeEvent> events;
     private final Supplier<NodeStatus> status;
     private final RoutingService routing;
+    private final Triggering triggers;
+
+    /** Where a provider's triggers go. */
+    interface Triggering {
+        java.util.Map<String, Object> fire(String capability, String event, java.util.Map<String, Object> payload);
+    }
 
     ProviderContext(Identity identity, String nodeName, Path dataDir, ConfigView config, Clock clock,
-                    Consumer<NodeEvent> events, Supplier<NodeStatus> status, RoutingService routing) {
+                    Consumer<NodeEvent> events, Supplier<NodeStatus> status, RoutingService routing, Triggering triggers) {
+        this.triggers = triggers;
         this.identity = identity;
         this.nodeName = nodeName;
         this.dataDir = dataDir;
@@ -84,5 +91,10 @@ final class ProviderContext implements NodeContext {
     @Override
     public RoutingService routing() {
         return routing;
+    }
+
+    @Override
+    public java.util.Map<String, Object> fireTrigger(String capability, String event, java.util.Map<String, Object> payload) {
+        return triggers.fire(capability, event, payload);
     }
 }

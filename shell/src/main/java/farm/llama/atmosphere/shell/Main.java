@@ -158,6 +158,8 @@ public final class Main {
                 }
             };
             out.println("Atmosphere " + Atmosphere.version() + " shell. Tab completes; 'help' lists commands; 'exit' or Ctrl-D leaves.");
+            Thread notices = Thread.ofVirtual().name("atmosphere-notifications")
+                    .start(() -> Notifications.follow(shell, line -> reader.printAbove(line)));
             int last = 0;
             while (true) {
                 String line;
@@ -178,6 +180,7 @@ public final class Main {
                 last = execute(shell, words);
                 out.flush();
             }
+            notices.interrupt();
             shell.close();
             return last;
         } catch (IOException e) {

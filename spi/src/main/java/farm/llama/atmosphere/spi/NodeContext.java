@@ -49,4 +49,21 @@ public interface NodeContext {
 
     /** @return the node's router, for routed chat, embeddings and explanations */
     RoutingService routing();
+
+    /**
+     * Fires one of the node's triggers, as a sensor or webhook would with
+     * {@code POST /api/v1/triggers/{capability}/{event}}: the event becomes an intent through the
+     * trigger's template, is throttled and queued by priority, and is routed to an agent. Returns
+     * once queued.
+     *
+     * @param capability the capability that fires (a key under {@code triggers:} in config)
+     * @param event the event
+     * @param payload the event's data, filling the template's placeholders (JSON-friendly values)
+     * @return {@code id}, {@code intent}, {@code priority}, {@code throttled} (and {@code retryAfterSeconds})
+     * @throws CallFailedException NOT_FOUND for a trigger that is not defined, INVALID_REQUEST for a
+     *         payload the template cannot use
+     */
+    default java.util.Map<String, Object> fireTrigger(String capability, String event, java.util.Map<String, Object> payload) {
+        throw new CallFailedException(FailureKind.NOT_FOUND, "This node context takes no triggers.");
+    }
 }
