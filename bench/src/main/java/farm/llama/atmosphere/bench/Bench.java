@@ -4,7 +4,8 @@ package farm.llama.atmosphere.bench;
  * Benchmark harness entry point: {@code routing} (decision latency at 100, 1 000 and 20 000
  * capabilities), {@code proxy} (the same requests to a test backend directly and through a node,
  * side by side), {@code hop} (a request served one hop away against the same served locally), {@code mesh} (join and
- * failure detection between image processes), or {@code all}. Results print as Markdown tables for BENCHMARKS.md.
+ * failure detection between image processes), {@code workload} (model file copy against cp, remote
+ * tool call against local, between image processes), or {@code all}. Results print as Markdown tables for BENCHMARKS.md.
  */
 public final class Bench {
 
@@ -12,7 +13,7 @@ public final class Bench {
     }
 
     /**
-     * @param args {@code routing}, {@code proxy}, {@code hop}, {@code mesh} or {@code all}
+     * @param args {@code routing}, {@code proxy}, {@code hop}, {@code mesh}, {@code workload} or {@code all}
      * @throws Exception on failure
      */
     public static void main(String[] args) throws Exception {
@@ -29,6 +30,9 @@ public final class Bench {
         }
         if (which.equals("mesh") || which.equals("all")) {
             MeshBench.run(Integer.getInteger("bench.trials", 3));
+        }
+        if (which.equals("workload") || which.equals("all")) {
+            WorkloadBench.run();
         }
     }
 

@@ -24,7 +24,7 @@ final class MeshBench {
     private MeshBench() {
     }
 
-    private record Node(Path data, Process process, NodeClient api) {
+    record Node(Path data, Process process, NodeClient api) {
         String state(String id) {
             for (Map<String, Object> m : api.meshMembers()) {
                 if (id.equals(m.get("nodeId"))) {
@@ -40,10 +40,7 @@ final class MeshBench {
     }
 
     static void run(int trials) throws Exception {
-        Path image = Path.of(System.getProperty("atmosphere.bench.image", "../jlink/target/atmosphere")).toAbsolutePath();
-        if (!Files.isExecutable(image.resolve("bin/atmosphere"))) {
-            throw new IllegalStateException("build the image first: ./mvnw -q package -DskipTests (looked in " + image + ")");
-        }
+        Path image = image();
         System.out.println();
         System.out.println("## Mesh between processes (" + trials + " trials, 3 nodes, default timers, loopback)");
         System.out.println();
@@ -52,6 +49,14 @@ final class MeshBench {
         for (int t = 1; t <= trials; t++) {
             trial(image, t);
         }
+    }
+
+    static Path image() {
+        Path image = Path.of(System.getProperty("atmosphere.bench.image", "../jlink/target/atmosphere")).toAbsolutePath();
+        if (!Files.isExecutable(image.resolve("bin/atmosphere"))) {
+            throw new IllegalStateException("build the image first: ./mvnw -q package -DskipTests (looked in " + image + ")");
+        }
+        return image;
     }
 
     private static void trial(Path image, int n) throws Exception {
@@ -124,7 +129,11 @@ final class MeshBench {
         return pb;
     }
 
-    private static Node start(Path image, Path data, String name) throws Exception {
+    static Node start(Path image, Path data, String name) throws Exception {
+        return start(image, data, name, "");
+    }
+
+    static Node start(Path image, Path data, String name, String extra) throws Exception {
         Files.createDirectories(data);
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
@@ -138,7 +147,7 @@ final class MeshBench {
                 mesh:
                   bind: 127.0.0.1
                   port: %d
-                """.formatted(name, port));
+                %s""".formatted(name, port, extra));
         Process p = withData(new ProcessBuilder(image.resolve("bin/atmosphere").toString(), "serve", "--port", "0"), data)
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         DataDir dir = new DataDir(data);
@@ -147,7 +156,7 @@ final class MeshBench {
         return new Node(data, p, api[0].get());
     }
 
-    private static void await(BooleanSupplier condition, Duration limit) throws InterruptedException {
+    static void await(BooleanSupplier condition, Duration limit) throws InterruptedException {
         long end = System.nanoTime() + limit.toNanos();
         while (System.nanoTime() < end) {
             try {

@@ -21,7 +21,7 @@ public record Envelope(int version, String meshId, String from, String to, Strin
                        List<byte[]> chain, byte[] payload) {
 
     /** The wire format this node writes. */
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
 
     /** Validates and copies the chain list. */
     public Envelope {

@@ -99,7 +99,7 @@ public final class EnvelopeVerifier {
             throw new MeshSecurityException(MeshSecurityException.Reason.FORGED, "envelope claims to be from " + e.from()
                     + " but carries the certificate of " + sender);
         }
-        byte[] signed = Arrays.copyOf(bytes, parsed.signatureAt());
+        byte[] signed = EnvelopeCodec.signed(bytes, parsed.signatureAt());
         byte[] sig = Arrays.copyOfRange(bytes, parsed.signatureAt(), bytes.length);
         if (!Identity.verify(known.leafKey(), signed, sig)) {
             throw new MeshSecurityException(MeshSecurityException.Reason.FORGED, "bad signature on an envelope from " + e.from());

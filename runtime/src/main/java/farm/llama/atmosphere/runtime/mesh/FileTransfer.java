@@ -46,7 +46,7 @@ public final class FileTransfer {
 
     /** Bytes per chunk: one signed envelope each. */
     public static final int CHUNK = 1 << 20;
-    private static final int WINDOW = 4;
+    private static final int WINDOW = 8;
     private static final int MAX_TRIES = 3;
     private static final Duration MANIFEST_WAIT = Duration.ofMinutes(10);
     private static final Duration CHUNK_WAIT = Duration.ofSeconds(60);

@@ -99,7 +99,7 @@ class EnvelopeTest {
         Envelope spoof = new Envelope(Envelope.VERSION, MeshCertificates.meshIdOf(root), alice.nodeId(), "", "swim",
                 clock.millis(), new byte[16], List.of(malloryCert.getEncoded()), new byte[0]);
         byte[] body = EnvelopeCodec.body(spoof);
-        byte[] sig = mallory.sign(body);
+        byte[] sig = mallory.sign(EnvelopeCodec.signed(body, body.length));
         byte[] spoofed = Arrays.copyOf(body, body.length + 64);
         System.arraycopy(sig, 0, spoofed, body.length, 64);
         assertEquals(MeshSecurityException.Reason.FORGED, refusal(spoofed));
