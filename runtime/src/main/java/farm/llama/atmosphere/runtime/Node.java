@@ -256,6 +256,13 @@ public final class Node implements NodeApi, AutoCloseable {
         }
 
         @Override
+        public boolean canChat() {
+            java.util.function.Predicate<Capability> chat = c -> RouterService.CHAT_TYPES.contains(c.type());
+            return discovery.capabilities().stream().anyMatch(chat)
+                    || mesh.remoteBackends().stream().flatMap(b -> b.capabilities().stream()).anyMatch(chat);
+        }
+
+        @Override
         public List<Capability> remoteAgents() {
             return remoteOf("agent");
         }

@@ -29,6 +29,7 @@ final class AgentCommand {
     RootCommand root;
 
     @Command(name = "types", mixinStandardHelpOptions = true, description = "The agent types this node can spawn.")
+    @SuppressWarnings("unchecked")
     int types(@Option(names = "--json", description = "Print one JSON document.") boolean json) {
         Map<String, Object> t = root.session.api().agentTypes();
         if (json) {
@@ -38,7 +39,7 @@ final class AgentCommand {
         List<List<String>> rows = new ArrayList<>();
         for (Object o : (List<?>) t.get("types")) {
             Map<?, ?> m = (Map<?, ?>) o;
-            String ready = Boolean.TRUE.equals(m.get("ready")) ? "yes" : "no, needs " + m.get("missingTools");
+            String ready = Boolean.TRUE.equals(m.get("ready")) ? "yes" : "no, needs " + String.join(", ", (List<String>) m.get("missing"));
             rows.add(List.of(String.valueOf(m.get("type")), ready, String.valueOf(m.get("requiredTools")), String.valueOf(m.get("description"))));
         }
         Output.table(root.session.out, List.of("TYPE", "READY", "TOOLS", "DESCRIPTION"), rows);
@@ -136,7 +137,7 @@ final class AgentCommand {
         NodeApi api = root.session.api();
         Map<String, Object> t = api.agentAdd(file.getFileName().toString(), yaml);
         root.session.out.println("Added agent type '" + t.get("type") + "'" + (Boolean.TRUE.equals(t.get("ready")) ? "."
-                : "; it needs the tools " + t.get("missingTools") + " before it can be spawned."));
+                : "; before it can be spawned it needs " + t.get("missing") + "."));
         return 0;
     }
 

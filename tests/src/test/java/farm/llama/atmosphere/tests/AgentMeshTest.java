@@ -229,6 +229,16 @@ class AgentMeshTest {
         assertEquals("notifier", notified.get("type"));
         CallFailedException none = assertThrows(CallFailedException.class, () -> a.node.agentAsk("x", "agent/nothing-like-this", Map.of()));
         assertEquals(FailureKind.NOT_FOUND, none.kind());
+        // without a chat model, the spec agents are not ready: not spawned, not routed to
+        CallFailedException noModel = assertThrows(CallFailedException.class, () -> a.node.agentSpawn("research", Map.of(), Optional.empty()));
+        assertTrue(noModel.getMessage().contains("chat model"), noModel.getMessage());
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> types = (List<Map<String, Object>>) a.node.agentTypes().get("types");
+        Map<String, Object> research = types.stream().filter(t -> t.get("type").equals("research")).findFirst().orElseThrow();
+        assertEquals(false, research.get("ready"));
+        assertEquals(List.of("a chat model"), research.get("missing"));
+        Map<String, Object> routed = a.node.agentAsk("research the history of quantum computing", "", Map.of());
+        assertTrue(!routed.get("type").equals("research"), "only agents that can run are candidates: " + routed);
     }
 
     @Test

@@ -60,7 +60,17 @@ public final class AgentService implements AutoCloseable {
 
     /** A kind of agent this node can spawn. */
     private record TypeEntry(String name, String description, String source, List<String> required, List<String> optional,
-                             List<String> triggers, Function<String, Function<Map<String, Object>, AgentRunner>> factory) {
+                             List<String> triggers, boolean needsModel,
+                             Function<String, Function<Map<String, Object>, AgentRunner>> factory) {
+    }
+
+    /** @return what the type lacks to run now: missing tools, or a chat model; empty when ready */
+    private List<String> missing(TypeEntry t) {
+        List<String> out = new ArrayList<>(t.required().stream().filter(n -> bench.toolDefinition(n).isEmpty()).map(n -> "tool " + n).toList());
+        if (t.needsModel() && !bench.canChat()) {
+            out.add("a chat model");
+        }
+        return out;
     }
 
     /** An agent spawned here. */
@@ -155,11 +165,11 @@ public final class AgentService implements AutoCloseable {
 
     private void builtIns() {
         types.put("echo", new TypeEntry("echo", "Echoes the intent it receives: a check that intents reach agents.", "built-in",
-                List.of(), List.of(), List.of("echo"), id -> params -> (intent, args, caller) ->
+                List.of(), List.of(), List.of("echo"), false, id -> params -> (intent, args, caller) ->
                 new AgentReply(intent, Json.write(Map.of("intent", intent, "args", args)), 0)));
         types.put("notifier", new TypeEntry("notifier",
                 "Tells the owner about an event: turns the intent into a notification on the event stream, the shell and the dashboard.",
-                "built-in", List.of("notify"), List.of(), List.of("notify"), id -> params -> (intent, args, caller) -> {
+                "built-in", List.of("notify"), List.of(), List.of("notify"), false, id -> params -> (intent, args, caller) -> {
                     Map<String, Object> a = new LinkedHashMap<>();
                     a.put("message", intent.length() > 4000 ? intent.substring(0, 4000) : intent);
                     a.put("title", String.valueOf(params.getOrDefault("title", "Atmosphere")));
@@ -170,7 +180,7 @@ public final class AgentService implements AutoCloseable {
                 }));
         types.put("forwarder", new TypeEntry("forwarder",
                 "Passes an intent on to the agent that fits it best, by route hint (params.target) or by meaning.",
-                "built-in", List.of(), List.of(), List.of("forward"), id -> params -> (intent, args, caller) -> {
+                "built-in", List.of(), List.of(), List.of("forward"), false, id -> params -> (intent, args, caller) -> {
                     String hint = String.valueOf(params.getOrDefault("target", ""));
                     Map<String, Object> out = dispatch(intent, hint, args, caller, Set.of("forwarder"));
                     return new AgentReply(String.valueOf(out.get("text")), Json.write(out),
@@ -180,7 +190,7 @@ public final class AgentService implements AutoCloseable {
 
     private void addSpec(AgentSpec spec, String source) {
         types.put(spec.type(), new TypeEntry(spec.type(), spec.description(), source, spec.requiredTools(), spec.optionalTools(),
-                spec.triggers().stream().map(AgentSpec.Trigger::name).toList(),
+                spec.triggers().stream().map(AgentSpec.Trigger::name).toList(), true,
                 id -> params -> new SpecAgent(id, spec, merged(spec.defaultParams(), params), bench)));
     }
 
@@ -201,7 +211,7 @@ public final class AgentService implements AutoCloseable {
             LOG.log(System.Logger.Level.WARNING, "Agent type '" + t.name() + "' from " + origin + " is shadowed by " + types.get(t.name()).source());
             return;
         }
-        types.put(t.name(), new TypeEntry(t.name(), t.description(), origin, t.requiredTools(), List.of(), List.of(),
+        types.put(t.name(), new TypeEntry(t.name(), t.description(), origin, t.requiredTools(), List.of(), List.of(), false,
                 id -> params -> {
                     Agent agent = t.spawn(id, params);
                     return new AgentRunner() {
@@ -254,10 +264,10 @@ public final class AgentService implements AutoCloseable {
             m.put("requiredTools", t.required());
             m.put("optionalTools", t.optional());
             m.put("triggers", t.triggers());
-            List<String> missing = t.required().stream().filter(n -> bench.toolDefinition(n).isEmpty()).toList();
+            List<String> missing = missing(t);
             m.put("ready", missing.isEmpty());
             if (!missing.isEmpty()) {
-                m.put("missingTools", missing);
+                m.put("missing", missing);
             }
             out.add(m);
         }
@@ -269,10 +279,13 @@ public final class AgentService implements AutoCloseable {
         return List.copyOf(problems);
     }
 
-    /** @return one {@code agent/<type>} capability per type, for the mesh and the router */
+    /** @return one {@code agent/<type>} capability per type that can run now, for the mesh and the router */
     public List<Capability> capabilities() {
         List<Capability> out = new ArrayList<>();
         for (TypeEntry t : types.values()) {
+            if (!missing(t).isEmpty()) {
+                continue; // an agent that cannot run is not offered, nor routed to
+            }
             Map<String, String> meta = new LinkedHashMap<>();
             meta.put("backend", "agents");
             meta.put("source", t.source().startsWith("/") ? "spec" : t.source());
@@ -326,6 +339,10 @@ public final class AgentService implements AutoCloseable {
                 throw new CallFailedException(FailureKind.NOT_FOUND, "Agent type '" + type + "' needs the tool '" + tool
                         + "', which neither this node nor a live member offers. 'atmosphere tool list' shows the tools.");
             }
+        }
+        if (t.needsModel() && !bench.canChat()) {
+            throw new CallFailedException(FailureKind.NOT_FOUND, "Agent type '" + type + "' thinks with a chat model, and none is"
+                    + " reachable here or on a live member. 'atmosphere backends' shows what was found.");
         }
         String id;
         do {

@@ -36,6 +36,9 @@ public interface Workbench {
      */
     String runTool(String name, String argumentsJson, String caller);
 
+    /** @return whether a chat model is reachable (here or on a live member): spec agents need one */
+    boolean canChat();
+
     /** @return the agent types other live members offer ({@code agent/<type>} capabilities) */
     List<Capability> remoteAgents();
 

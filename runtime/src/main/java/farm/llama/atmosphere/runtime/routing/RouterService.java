@@ -281,7 +281,8 @@ public final class RouterService implements RoutingService {
                 candidates.add(new RouteCandidate(c, v, q, terms, b.up()));
             }
         }
-        for (Capability c : workloads()) {
+        boolean workload = query.needs().stream().anyMatch(n -> n.startsWith("tool/") || n.startsWith("agent/"));
+        for (Capability c : workload ? workloads() : List.<Capability>of()) { // not on the chat path
             if (query.needs().contains(c.type())) {
                 float[] v = query.model().isPresent() ? new float[0] : vector(c.description());
                 candidates.add(new RouteCandidate(c, v, q, Map.of(), true)); // runs here: no hop, no backend terms
