@@ -97,7 +97,9 @@ public final class Invites {
         byte[] idBytes = new byte[8];
         RANDOM.nextBytes(idBytes);
         String id = HexFormat.of().formatHex(idBytes);
-        Instant expires = Instant.now().plus(ttl);
+        // whole seconds on the wire, rounded up: an invite lives at least its TTL, never a moment less
+        Instant exact = Instant.now().plus(ttl);
+        Instant expires = Instant.ofEpochSecond(exact.getEpochSecond() + (exact.getNano() > 0 ? 1 : 0));
         ObjectNode t = Json.MAPPER.createObjectNode();
         t.put("v", VERSION);
         t.put("id", id);

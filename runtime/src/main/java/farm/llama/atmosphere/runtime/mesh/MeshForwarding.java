@@ -266,19 +266,25 @@ public final class MeshForwarding {
     }
 
     private void serveTool(String from, String id, JsonNode m) {
+        answer(from, id, "tool", s -> s.runTool(m.path("name").asText(), m.path("arguments").asText("{}"), from));
+    }
+
+    /** Runs a request against this node's serving side and sends {@code <prefix>.result} with its JSON, or {@code <prefix>.error}. */
+    private void answer(String from, String id, String prefix, java.util.function.Function<LocalServing, String> work) {
         try {
             LocalServing s = serving;
             if (s == null) {
                 throw new CallFailedException(FailureKind.UNREACHABLE, "this member serves no requests yet");
             }
+            String json = work.apply(s);
             ObjectNode out = Json.MAPPER.createObjectNode();
             out.put("id", id);
-            out.put("json", s.runTool(m.path("name").asText(), m.path("arguments").asText("{}"), from));
-            send(from, "tool.result", out);
+            out.put("json", json);
+            send(from, prefix + ".result", out);
         } catch (CallFailedException e) {
-            sendError(from, "tool.error", id, e.kind().name(), e.getMessage());
+            sendError(from, prefix + ".error", id, e.kind().name(), e.getMessage());
         } catch (RuntimeException e) {
-            sendError(from, "tool.error", id, FailureKind.INTERNAL.name(), "failed: " + e);
+            sendError(from, prefix + ".error", id, FailureKind.INTERNAL.name(), "failed: " + e.getMessage());
         }
     }
 
@@ -292,20 +298,7 @@ public final class MeshForwarding {
     }
 
     private void serveAgent(String from, String id, JsonNode m) {
-        try {
-            LocalServing s = serving;
-            if (s == null) {
-                throw new CallFailedException(FailureKind.UNREACHABLE, "this member serves no requests yet");
-            }
-            ObjectNode out = Json.MAPPER.createObjectNode();
-            out.put("id", id);
-            out.put("json", s.invokeAgent(m.path("agentType").asText(), m.path("intent").asText(), m.path("args").asText("{}"), from));
-            send(from, "agent.result", out);
-        } catch (CallFailedException e) {
-            sendError(from, "agent.error", id, e.kind().name(), e.getMessage());
-        } catch (RuntimeException e) {
-            sendError(from, "agent.error", id, FailureKind.INTERNAL.name(), "failed: " + e.getMessage());
-        }
+        answer(from, id, "agent", s -> s.invokeAgent(m.path("agentType").asText(), m.path("intent").asText(), m.path("args").asText("{}"), from));
     }
 
     /** The asking side: has a member's backend fetch a model, reporting its progress as it comes. */

@@ -552,16 +552,22 @@ public final class MeshService implements AutoCloseable {
      * @return the result as JSON text
      */
     public String runTool(String nodeId, String name, String argumentsJson) {
+        requireLive(nodeId);
+        // the member enforces the tool's own timeout; this wait only covers a member that vanishes
+        return forwarding.runTool(nodeId, name, argumentsJson, Duration.ofMinutes(5));
+    }
+
+    /** @throws farm.llama.atmosphere.spi.CallFailedException UNREACHABLE unless the mesh runs here and the node is a live member */
+    private void requireLive(String nodeId) {
         MeshRuntime rt = runtime;
         if (rt == null) {
             throw new AtmosphereException("The mesh is not running here; start the node with 'atmosphere serve'.");
         }
         MemberState state = rt.members().get(nodeId);
         if (state != MemberState.ALIVE && state != MemberState.SUSPECT) {
-            throw new AtmosphereException("Node " + nodeId + " is not a live member. 'atmosphere mesh members' lists them.");
+            throw new farm.llama.atmosphere.spi.CallFailedException(farm.llama.atmosphere.spi.FailureKind.UNREACHABLE,
+                    "Node " + nodeId + " is not a live member. 'atmosphere mesh members' lists them.");
         }
-        // the member enforces the tool's own timeout; this wait only covers a member that vanishes
-        return forwarding.runTool(nodeId, name, argumentsJson, Duration.ofMinutes(5));
     }
 
     /** @param shares the files this node serves to members that pull them */
@@ -581,15 +587,7 @@ public final class MeshService implements AutoCloseable {
      */
     public FileTransfer.Progress pullFile(String nodeId, String name, java.nio.file.Path target, long maxBytesPerSecond,
                                           java.util.function.Consumer<FileTransfer.Progress> progress) {
-        MeshRuntime rt = runtime;
-        if (rt == null) {
-            throw new AtmosphereException("The mesh is not running here; start the node with 'atmosphere serve'.");
-        }
-        MemberState state = rt.members().get(nodeId);
-        if (state != MemberState.ALIVE && state != MemberState.SUSPECT) {
-            throw new farm.llama.atmosphere.spi.CallFailedException(farm.llama.atmosphere.spi.FailureKind.UNREACHABLE,
-                    "Node " + nodeId + " is not a live member. 'atmosphere mesh members' lists them.");
-        }
+        requireLive(nodeId);
         return files.pull(nodeId, name, target, maxBytesPerSecond, progress);
     }
 
@@ -603,15 +601,7 @@ public final class MeshService implements AutoCloseable {
      * @return the member's answer: {@code {agent, text, json, steps, ...}} as JSON text
      */
     public String invokeAgent(String nodeId, String type, String intent, String argsJson) {
-        MeshRuntime rt = runtime;
-        if (rt == null) {
-            throw new AtmosphereException("The mesh is not running here; start the node with 'atmosphere serve'.");
-        }
-        MemberState state = rt.members().get(nodeId);
-        if (state != MemberState.ALIVE && state != MemberState.SUSPECT) {
-            throw new farm.llama.atmosphere.spi.CallFailedException(farm.llama.atmosphere.spi.FailureKind.UNREACHABLE,
-                    "Node " + nodeId + " is not a live member. 'atmosphere mesh members' lists them.");
-        }
+        requireLive(nodeId);
         // an agent's loop may take many model turns; the member bounds it by its step limit
         return forwarding.invokeAgent(nodeId, type, intent, argsJson, Duration.ofMinutes(10));
     }
