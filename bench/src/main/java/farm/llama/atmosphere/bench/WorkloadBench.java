@@ -56,7 +56,7 @@ final class WorkloadBench {
                 Path pulled = work.resolve("pulled").resolve("model.gguf");
                 Files.deleteIfExists(pulled);
                 long p0 = System.nanoTime();
-                b.api().modelPull("model.gguf", aId);
+                b.api().modelPull("model.gguf", aId, java.util.Optional.empty());
                 MeshBench.await(() -> !"running".equals(b.api().modelPullStatus().get("state")), Duration.ofMinutes(10));
                 pull[t] = (System.nanoTime() - p0) / 1e9;
                 Map<String, Object> st = b.api().modelPullStatus();

@@ -425,7 +425,10 @@ class MeshImageIT {
         HttpResponse<String> e = post(c, "/v1/embeddings", "{\"model\":\"nomic-embed-text\",\"input\":\"sky\"}");
         assertEquals(200, e.statusCode(), e.body());
 
-        NodeDir dying = served.equals(a.nodeId) ? a : b;
+        // the member C would choose now (its choice follows measured link times, so ask) is killed
+        String next = JSON.readTree(post(c, "/api/v1/route", "{\"intent\":\"why is the sky blue?\",\"model\":\"llama3.2\"}").body())
+                .path("winner").path("capability").path("nodeId").asText();
+        NodeDir dying = next.equals(a.nodeId) ? a : b;
         NodeDir other = dying == a ? b : a;
         dying.serving.destroyForcibly();
         dying.serving.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS);

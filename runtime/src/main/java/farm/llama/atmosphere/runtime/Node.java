@@ -115,8 +115,9 @@ public final class Node implements NodeApi, AutoCloseable {
                 this::sharedCapabilities, this::cost, this::publish, clock);
         this.policy = farm.llama.atmosphere.runtime.mesh.SharingPolicy.of(config.view().subtree("policy"));
         mesh.policy(policy);
-        mesh.shares(farm.llama.atmosphere.runtime.mesh.FileTransfer.underDirs(config.view().list("models.shared-dirs").stream()
-                .map(d -> Path.of(d.startsWith("~/") ? System.getProperty("user.home") + d.substring(1) : d)).toList()));
+        var sharedDirs = farm.llama.atmosphere.runtime.mesh.FileTransfer.underDirs(config.view().list("models.shared-dirs").stream()
+                .map(d -> Path.of(d.startsWith("~/") ? System.getProperty("user.home") + d.substring(1) : d)).toList());
+        mesh.shares(name -> sharedDirs.resolve(name).or(() -> backendFile(name)));
         router.remoteBackends(mesh::remoteBackends);
         mesh.serving(new farm.llama.atmosphere.runtime.mesh.MeshForwarding.LocalServing() {
             @Override
@@ -298,11 +299,31 @@ public final class Node implements NodeApi, AutoCloseable {
             throw new CallFailedException(FailureKind.NOT_FOUND, "No tool named '" + toolName + "' here or on a live member."
                     + " Tools here: " + String.join(", ", tools.list().stream().map(ToolReport::name).toList()) + ".");
         }
-        String owner = router.decide(new RouteQuery(toolName, java.util.Set.of("tool/" + toolName), Optional.empty()))
-                .winner().map(w -> w.capability().nodeId()).orElse(offered.get(0).nodeId());
-        String result = mesh.runTool(owner, toolName, argumentsJson);
-        publish(new NodeEvent("tool.ran", Instant.now(), Map.of("tool", toolName, "caller", caller, "node", owner)));
-        return result;
+        // the cheapest member first; one that refuses (no grant for this node) or cannot be reached ran
+        // nothing, so the next is asked
+        var decision = router.decide(new RouteQuery(toolName, java.util.Set.of("tool/" + toolName), Optional.empty()));
+        java.util.LinkedHashSet<String> owners = new java.util.LinkedHashSet<>();
+        decision.winner().ifPresent(w -> owners.add(w.capability().nodeId()));
+        decision.runnersUp().forEach(r -> owners.add(r.capability().nodeId()));
+        offered.forEach(c -> owners.add(c.nodeId()));
+        owners.remove(identity.nodeId());
+        List<String> refusals = new java.util.ArrayList<>();
+        CallFailedException last = null;
+        for (String owner : owners) {
+            try {
+                String result = mesh.runTool(owner, toolName, argumentsJson);
+                publish(new NodeEvent("tool.ran", Instant.now(), Map.of("tool", toolName, "caller", caller, "node", owner)));
+                return result;
+            } catch (CallFailedException e) {
+                if (e.kind() != FailureKind.REFUSED && e.kind() != FailureKind.UNREACHABLE) {
+                    throw e; // it may have run: do not run it twice
+                }
+                last = e;
+                refusals.add(e.getMessage());
+            }
+        }
+        throw new CallFailedException(last.kind(), owners.size() == 1 ? last.getMessage()
+                : "Every member offering '" + toolName + "' refused or could not be reached: " + String.join(" | ", refusals));
     }
 
     private Optional<farm.llama.atmosphere.spi.transport.Transport> createTransport() {
@@ -1160,6 +1181,47 @@ public final class Node implements NodeApi, AutoCloseable {
 
     // ---- model files across the mesh ----
 
+    /** @return the weights file of a model a local backend serves, when the backend names one on this machine */
+    private Optional<Path> backendFile(String model) {
+        for (BackendState b : discovery.backends()) {
+            if (!b.up() || b.capabilities().stream().noneMatch(c -> RouterService.serves(c, model))) {
+                continue;
+            }
+            try {
+                Optional<Path> f = b.client().modelFile(model);
+                if (f.isPresent()) {
+                    return f;
+                }
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.DEBUG, b.id() + " could not say where " + model + " lies: " + e.getMessage());
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Registers a pulled file with the first local backend that can import files; returns what happened, for the pull's state. */
+    private String registerPulled(String modelName, Path file, String sha256) {
+        String why = "no backend here imports model files (Ollama does)";
+        for (BackendState b : discovery.backends()) {
+            if (!b.up()) {
+                continue;
+            }
+            try {
+                b.client().register(modelName, file, sha256);
+                discovery.scanNow();
+                publish(new NodeEvent("model.registered", Instant.now(), Map.of("model", modelName, "backend", b.id())));
+                return "registered as " + modelName + " with " + b.id();
+            } catch (CallFailedException e) {
+                if (e.kind() != FailureKind.NOT_FOUND) {
+                    why = b.id() + " refused it: " + e.getMessage();
+                }
+            } catch (RuntimeException e) {
+                why = b.id() + " failed: " + e.getMessage();
+            }
+        }
+        return "not registered: " + why;
+    }
+
     private Path modelsDir() {
         return config.view().string("models.dir").map(d -> Path.of(d.startsWith("~/") ? System.getProperty("user.home") + d.substring(1) : d))
                 .orElse(dataDir.path().resolve("models"));
@@ -1186,7 +1248,7 @@ public final class Node implements NodeApi, AutoCloseable {
     }
 
     @Override
-    public synchronized Map<String, Object> modelPull(String name, String fromNode) {
+    public synchronized Map<String, Object> modelPull(String name, String fromNode, Optional<String> as) {
         if ("running".equals(pullState.get("state"))) {
             throw new AtmosphereException("A pull is already running; 'atmosphere model pull --status' shows it.");
         }
@@ -1198,6 +1260,7 @@ public final class Node implements NodeApi, AutoCloseable {
         }
         long rate = transferRate();
         String fileName = Path.of(name).getFileName().toString();
+        String modelName = as.filter(a -> !a.isBlank()).orElse(fileName.replaceFirst("(?i)\\.gguf$", ""));
         Path target = modelsDir().resolve(fileName);
         pullState.clear();
         pullState.put("state", "running");
@@ -1231,6 +1294,8 @@ public final class Node implements NodeApi, AutoCloseable {
                 pullState.put("fetched", result.fetched());
                 pullState.put("present", result.present());
                 pullState.put("badChunks", result.badChunks());
+                pullState.put("sha256", result.sha256());
+                pullState.put("registered", registerPulled(modelName, target, result.sha256()));
                 pullState.put("state", "done");
                 publish(new NodeEvent("model.pull.done", Instant.now(), Map.of("name", name, "from", fromNode, "path", target.toString(),
                         "bytes", result.bytes(), "fetched", result.fetched())));

@@ -233,10 +233,12 @@ public interface NodeApi {
      *
      * @param name the name the member shares it under ({@code tinyllama.gguf})
      * @param fromNode the member's node id
+     * @param as the model name to register the file under with a local backend that imports files
+     *           (Ollama); default the file name without {@code .gguf}
      * @return the pull's state
      */
-    Map<String, Object> modelPull(String name, String fromNode);
+    Map<String, Object> modelPull(String name, String fromNode, Optional<String> as);
 
-    /** @return the state of the last pull: running, done or failed, with bytes, total, percent, fetched, present, badChunks, path */
+    /** @return the state of the last pull: running, done or failed, with bytes, total, percent, fetched, present, badChunks, path, sha256, registered */
     Map<String, Object> modelPullStatus();
 }

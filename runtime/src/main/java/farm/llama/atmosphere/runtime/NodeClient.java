@@ -407,8 +407,12 @@ public final class NodeClient implements NodeApi {
     }
 
     @Override
-    public java.util.Map<String, Object> modelPull(String name, String fromNode) {
-        return as(call("POST", "/api/v1/models/pull", body(java.util.Map.of("name", name, "from", fromNode))), new TypeReference<>() { });
+    public java.util.Map<String, Object> modelPull(String name, String fromNode, java.util.Optional<String> as) {
+        java.util.Map<String, Object> b = new java.util.LinkedHashMap<>();
+        b.put("name", name);
+        b.put("from", fromNode);
+        as.ifPresent(a -> b.put("as", a));
+        return as(call("POST", "/api/v1/models/pull", body(b)), new TypeReference<>() { });
     }
 
     @Override

@@ -81,12 +81,14 @@ final class ModelCommand {
     }
 
     @Command(name = "pull", mixinStandardHelpOptions = true,
-            description = {"Copy a model file (a GGUF, say) that another member shares (its models.shared-dirs) into this",
-                    "node's models.dir, over the mesh, in chunks each checked by SHA-256. An interrupted copy resumes",
-                    "where it stopped; a damaged chunk is fetched again."})
+            description = {"Copy a model file that another member shares (a file under its models.shared-dirs, or a model its",
+                    "Ollama keeps on that machine) into this node's models.dir, over the mesh, in chunks each checked by",
+                    "SHA-256. An interrupted copy resumes where it stopped; a damaged chunk is fetched again. The file is",
+                    "then registered with a local backend that imports files (Ollama)."})
     int pull(@picocli.CommandLine.Parameters(paramLabel = "NAME", arity = "0..1",
                      description = "The file as the member shares it, e.g. tinyllama.gguf.") String name,
              @Option(names = "--from", paramLabel = "NODE_ID", description = "The member to copy from.") String from,
+             @Option(names = "--as", paramLabel = "MODEL", description = "Register it under this name with a local backend that imports files (Ollama); default: the file name without .gguf.") String as,
              @Option(names = "--status", description = "Show the last pull instead of starting one.") boolean status,
              @Option(names = "--json", description = "Print one JSON document at the end.") boolean json) throws InterruptedException {
         var api = root.session.api();
@@ -97,7 +99,7 @@ final class ModelCommand {
             if (name == null || from == null) {
                 throw new farm.llama.atmosphere.spi.AtmosphereException("Say what and from where: 'atmosphere model pull NAME --from NODE_ID'.");
             }
-            s = api.modelPull(name, from);
+            s = api.modelPull(name, from, java.util.Optional.ofNullable(as));
         }
         boolean tty = System.console() != null && System.console().isTerminal();
         int shownTenth = -1;
@@ -127,7 +129,8 @@ final class ModelCommand {
                     long present = s.get("present") instanceof Number n ? n.longValue() : 0;
                     root.session.out.println("Pulled " + s.get("name") + " into " + s.get("path")
                             + (present > 0 ? " (resumed: " + humanBytes(present) + " were already here)" : "")
-                            + (s.get("badChunks") instanceof Number b && b.intValue() > 0 ? "; " + b + " damaged chunk(s) fetched again" : "") + ".");
+                            + (s.get("badChunks") instanceof Number b && b.intValue() > 0 ? "; " + b + " damaged chunk(s) fetched again" : "") + "; "
+                            + s.get("registered") + ".");
                 } else if (state.equals("idle")) {
                     root.session.out.println("No pull has run since the node started.");
                 } else if (state.equals("running")) {

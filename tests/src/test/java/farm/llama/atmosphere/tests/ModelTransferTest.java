@@ -44,7 +44,7 @@ class ModelTransferTest {
     }
 
     private static Map<String, Object> pull(NodeHarness at, String name, String from) throws Exception {
-        at.node.modelPull(name, from);
+        at.node.modelPull(name, from, java.util.Optional.empty());
         NodeHarness.awaitTrue(() -> !"running".equals(at.node.modelPullStatus().get("state")), "the pull to end");
         return at.node.modelPullStatus();
     }
@@ -93,5 +93,44 @@ class ModelTransferTest {
         }
         assertEquals(3L, ((Number) ((Map<?, ?>) b.node.meshStats().get("files")).get("refused")).longValue());
         assertFalse(Files.exists(dir.resolve("models").resolve("secret.txt")));
+    }
+
+    @Test
+    void aModelItsOllamaKeepsIsCopiedAndRegisteredWithTheReceiversOllama() throws Exception {
+        Path blob = Files.createDirectories(dir.resolve("ollama-b/blobs")).resolve("sha256-1f2e3d");
+        byte[] weights = new byte[2 * CHUNK + 777];
+        new Random(3).nextBytes(weights);
+        Files.write(blob, weights);
+        FakeOllama ollamaB = new FakeOllama();
+        open.add(ollamaB);
+        List<String[]> withTiny = new ArrayList<>(ollamaB.models);
+        withTiny.add(new String[] {"tinyllama:latest", "llama", "1.1B"});
+        ollamaB.models = List.copyOf(withTiny);
+        ollamaB.weights = Map.of("tinyllama", blob);
+        FakeOllama ollamaA = new FakeOllama();
+        open.add(ollamaA);
+        NodeHarness b = node("b", "backends:\n  - type: ollama\n    url: " + ollamaB.url() + "\n");
+        NodeHarness a = node("a", "backends:\n  - type: ollama\n    url: " + ollamaA.url() + "\n");
+        b.node.meshCreate("home");
+        NodeHarness.awaitTrue(() -> Boolean.TRUE.equals(b.node.mesh().get("running")), "B's mesh port");
+        a.node.meshJoin(String.valueOf(b.node.meshInvite(Duration.ofMinutes(5), 1).get("token")));
+        NodeHarness.awaitTrue(() -> "joined".equals(a.node.meshJoinStatus().get("state")), "joined");
+        String bId = b.node.status().nodeId();
+        NodeHarness.awaitTrue(() -> a.node.meshMembers().stream().anyMatch(m -> bId.equals(m.get("nodeId")) && "alive".equals(m.get("state"))), "B alive at A");
+        b.await("/api/v1/capabilities", c -> c.toString().contains("tinyllama"));
+
+        Map<String, Object> done = pull(a, "tinyllama", bId);
+        assertEquals("done", done.get("state"), String.valueOf(done));
+        assertArrayEquals(weights, Files.readAllBytes(Path.of(String.valueOf(done.get("path")))));
+        String sha = String.valueOf(done.get("sha256"));
+        assertTrue(String.valueOf(done.get("registered")).startsWith("registered as tinyllama"), String.valueOf(done));
+        assertEquals((long) weights.length, ollamaA.blobs.get("sha256:" + sha), "the blob reached A's Ollama whole");
+        assertEquals("sha256:" + sha, ollamaA.created.get(0).path("files").path("tinyllama").asText(), ollamaA.created.toString());
+        a.await("/api/v1/capabilities", c -> c.toString().contains("tinyllama"));
+
+        // a model B's backend does not serve is not shared
+        Map<String, Object> refused = pull(a, "llama3.2-unknown", bId);
+        assertEquals("failed", refused.get("state"));
+        assertTrue(String.valueOf(refused.get("error")).contains("not shared"), String.valueOf(refused.get("error")));
     }
 }

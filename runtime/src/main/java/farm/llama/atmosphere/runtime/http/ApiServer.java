@@ -97,7 +97,8 @@ public final class ApiServer implements AutoCloseable {
                 .get("/api/v1/models/pull", (req, res) -> json(res, api.modelPullStatus()))
                 .post("/api/v1/models/pull", (req, res) -> {
                     JsonNode b = bodyOf(req);
-                    json(res, api.modelPull(required(b, "name"), required(b, "from")));
+                    json(res, api.modelPull(required(b, "name"), required(b, "from"),
+                            b.hasNonNull("as") ? Optional.of(b.get("as").asText()) : Optional.empty()));
                 })
                 .get("/api/v1/models/deploy", (req, res) -> json(res, api.modelDeployStatus()))
                 .post("/api/v1/models/deploy", (req, res) -> {

@@ -60,8 +60,8 @@ public final class FileTransfer {
         Optional<Path> resolve(String name);
     }
 
-    /** How far a pull got. */
-    public record Progress(long bytes, long total, long present, long fetched, int badChunks) {
+    /** How far a pull got; {@code sha256} (of the whole file) is set once it is complete. */
+    public record Progress(long bytes, long total, long present, long fetched, int badChunks, String sha256) {
         /** @return percent done, 0-100 */
         public int percent() {
             return total == 0 ? 100 : (int) (bytes * 100 / total);
@@ -325,7 +325,7 @@ public final class FileTransfer {
                 long done = present;
                 long fetched = 0;
                 int bad = 0;
-                progress.accept(new Progress(done, size, present, 0, 0));
+                progress.accept(new Progress(done, size, present, 0, 0, ""));
                 Map<Integer, Integer> tries = new java.util.HashMap<>();
                 int inFlight = 0;
                 long started = System.nanoTime();
@@ -363,7 +363,7 @@ public final class FileTransfer {
                     done += length;
                     fetched += length;
                     fetchedBytes.addAndGet(length);
-                    progress.accept(new Progress(done, size, present, fetched, bad));
+                    progress.accept(new Progress(done, size, present, fetched, bad, ""));
                     if (maxBytesPerSecond > 0) {
                         long due = started + fetched * 1_000_000_000L / maxBytesPerSecond;
                         long wait = due - System.nanoTime();
@@ -380,7 +380,7 @@ public final class FileTransfer {
                 }
                 ch.force(true);
                 Files.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                return new Progress(size, size, present, fetched, bad);
+                return new Progress(size, size, present, fetched, bad, whole);
             }
         } catch (IOException e) {
             throw new CallFailedException(FailureKind.INTERNAL, "cannot write " + target + ": " + e.getMessage(), e);

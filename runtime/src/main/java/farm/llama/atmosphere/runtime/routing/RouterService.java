@@ -146,7 +146,7 @@ public final class RouterService implements RoutingService {
      * @param capability a capability
      * @return whether the capability serves it ({@code llama3.2} matches {@code llama3.2:latest})
      */
-    static boolean serves(Capability capability, String model) {
+    public static boolean serves(Capability capability, String model) {
         String m = model.toLowerCase(Locale.ROOT);
         for (String name : capability.models()) {
             String n = name.toLowerCase(Locale.ROOT);

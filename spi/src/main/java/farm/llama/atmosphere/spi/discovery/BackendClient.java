@@ -66,6 +66,30 @@ public interface BackendClient extends AutoCloseable {
                 farm.llama.atmosphere.spi.FailureKind.NOT_FOUND, info().type() + " backends cannot pull models"));
     }
 
+    /**
+     * Where the backend keeps a model's weights on this machine, when it says (Ollama names the
+     * blob in {@code /api/show}). Members of the mesh may copy such a file with {@code model pull}.
+     *
+     * @param model a model the backend lists
+     * @return the file, when the backend names one that exists on this machine
+     */
+    default java.util.Optional<java.nio.file.Path> modelFile(String model) {
+        return java.util.Optional.empty();
+    }
+
+    /**
+     * Makes a model file known to the backend under a name, so that it can serve it (Ollama: the
+     * file is pushed as a blob, then a model is created from it).
+     *
+     * @param name the model name to register
+     * @param file the weights (a GGUF file)
+     * @param sha256 the file's SHA-256, lower-case hex
+     * @throws CallFailedException NOT_FOUND for backends that cannot import files, or why the backend refused
+     */
+    default void register(String name, java.nio.file.Path file, String sha256) {
+        throw new CallFailedException(farm.llama.atmosphere.spi.FailureKind.NOT_FOUND, info().type() + " backends cannot import model files");
+    }
+
     /** Releases connections. Idempotent. */
     @Override
     void close();

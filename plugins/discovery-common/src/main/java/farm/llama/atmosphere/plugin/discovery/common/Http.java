@@ -53,6 +53,39 @@ public final class Http {
                 .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build()), path);
     }
 
+    /**
+     * @param path a path under the base
+     * @param timeout how long it may take
+     * @return the status code of a HEAD request (404 is an answer, not a failure)
+     */
+    public int head(String path, Duration timeout) {
+        try {
+            return client.send(request(path, timeout).method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (IOException e) {
+            throw failure(e, path);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CallFailedException(FailureKind.CANCELLED, "cancelled while calling " + base.resolve(path));
+        }
+    }
+
+    /**
+     * POSTs a file as the body.
+     *
+     * @param path a path under the base
+     * @param file the file
+     * @param timeout how long it may take
+     */
+    public void postFile(String path, java.nio.file.Path file, Duration timeout) {
+        try {
+            send(request(path, timeout).header("Content-Type", "application/octet-stream")
+                    .POST(HttpRequest.BodyPublishers.ofFile(file)).build());
+        } catch (java.io.FileNotFoundException e) {
+            throw new CallFailedException(FailureKind.NOT_FOUND, "no file " + file);
+        }
+    }
+
     /** Starts a streaming POST; the caller reads and closes the body. */
     public InputStream stream(String path, JsonNode body, Duration timeout) {
         HttpRequest req = request(path, timeout).header("Content-Type", "application/json")

@@ -234,6 +234,46 @@ final class OllamaClient extends HttpBackendClient {
         });
     }
 
+    @Override
+    public java.util.Optional<java.nio.file.Path> modelFile(String model) {
+        open();
+        ObjectNode body = Http.JSON.createObjectNode();
+        body.put("model", model);
+        String modelfile = http.post("api/show", body, java.time.Duration.ofSeconds(30)).path("modelfile").asText("");
+        for (String line : modelfile.split("\n")) {
+            String l = line.strip();
+            if (l.regionMatches(true, 0, "FROM ", 0, 5)) {
+                String from = l.substring(5).strip();
+                try {
+                    java.nio.file.Path p = java.nio.file.Path.of(from);
+                    if (p.isAbsolute() && java.nio.file.Files.isRegularFile(p)) {
+                        return java.util.Optional.of(p); // the blob lies on this machine
+                    }
+                } catch (java.nio.file.InvalidPathException e) {
+                    // FROM names a model, not a file
+                }
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
+    @Override
+    public void register(String name, java.nio.file.Path file, String sha256) {
+        open();
+        String digest = "sha256:" + sha256;
+        if (http.head("api/blobs/" + digest, java.time.Duration.ofSeconds(30)) != 200) {
+            http.postFile("api/blobs/" + digest, file, java.time.Duration.ofHours(2));
+        }
+        ObjectNode body = Http.JSON.createObjectNode();
+        body.put("model", name);
+        body.putObject("files").put(file.getFileName().toString(), digest);
+        body.put("stream", false);
+        JsonNode answer = http.post("api/create", body, java.time.Duration.ofHours(1));
+        if (!answer.path("status").asText().equals("success")) {
+            throw new CallFailedException(FailureKind.BAD_RESPONSE, id + " did not create " + name + ": " + answer);
+        }
+    }
+
     private static void close(InputStream in) {
         try {
             in.close();
