@@ -1181,8 +1181,14 @@ public final class Node implements NodeApi, AutoCloseable {
 
     // ---- model files across the mesh ----
 
-    /** @return the weights file of a model a local backend serves, when the backend names one on this machine */
+    /**
+     * @return the weights file of a model a local backend serves, when the backend names one on this
+     *         machine and the sharing policy offers the model to the mesh
+     */
     private Optional<Path> backendFile(String model) {
+        if (!policy.offers(model)) {
+            return Optional.empty();
+        }
         for (BackendState b : discovery.backends()) {
             if (!b.up() || b.capabilities().stream().noneMatch(c -> RouterService.serves(c, model))) {
                 continue;

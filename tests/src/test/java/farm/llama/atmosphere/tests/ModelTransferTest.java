@@ -132,5 +132,16 @@ class ModelTransferTest {
         Map<String, Object> refused = pull(a, "llama3.2-unknown", bId);
         assertEquals("failed", refused.get("state"));
         assertTrue(String.valueOf(refused.get("error")).contains("not shared"), String.valueOf(refused.get("error")));
+
+        // a member whose sharing policy withholds the model does not hand out its weights either
+        NodeHarness c = node("c", "backends:\n  - type: ollama\n    url: " + ollamaB.url() + "\npolicy:\n  deny: [\"tiny*\"]\n");
+        c.node.meshJoin(String.valueOf(b.node.meshInvite(Duration.ofMinutes(5), 1).get("token")));
+        NodeHarness.awaitTrue(() -> "joined".equals(c.node.meshJoinStatus().get("state")), "C joined");
+        String cId = c.node.status().nodeId();
+        NodeHarness.awaitTrue(() -> a.node.meshMembers().stream().anyMatch(m -> cId.equals(m.get("nodeId")) && "alive".equals(m.get("state"))), "C alive at A");
+        c.await("/api/v1/capabilities", x -> x.toString().contains("tinyllama"));
+        Map<String, Object> withheld = pull(a, "tinyllama", cId);
+        assertEquals("failed", withheld.get("state"));
+        assertTrue(String.valueOf(withheld.get("error")).contains("not shared"), String.valueOf(withheld.get("error")));
     }
 }
