@@ -15,6 +15,7 @@ module farm.llama.atmosphere.runtime {
     requires io.helidon.logging.jul;
     requires org.yaml.snakeyaml;
     requires pf4j;
+    requires javax.jmdns;
     requires org.bouncycastle.pkix;
     requires org.bouncycastle.provider;
     requires org.slf4j;

@@ -533,9 +533,11 @@ class MeshImageIT {
         b.serve();
         c.serve();
         a.ok("mesh", "create", "-n", "home");
-        String token = JSON.readTree(a.ok("mesh", "invite", "--uses", "2", "--json").out()).path("token").asText();
-        b.ok("mesh", "join", token);
-        c.ok("mesh", "join", token);
+        JsonNode invite = JSON.readTree(a.ok("mesh", "invite", "--uses", "2", "--json").out());
+        b.ok("mesh", "join", invite.path("token").asText());
+        // charlie is on the same network: the short code is enough (alpha found over mDNS)
+        Result byCode = c.ok("mesh", "join", invite.path("code").asText());
+        assertTrue(byCode.out().contains("Joined"), byCode.out());
         b.awaitMember(a.nodeId, m -> m.path("capabilities").toString().contains("tool/system_info"), "alpha's tools");
 
         // a member's tool: allowed for llm, which then times out; denied where no grant covers it

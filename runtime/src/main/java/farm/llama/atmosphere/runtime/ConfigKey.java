@@ -85,7 +85,9 @@ public record ConfigKey(String name, Type type, Object defaultValue, String doc)
             new ConfigKey("mesh.gossip.interval", Type.DURATION, null, "how often pending membership news is gossiped; default 200ms"),
             new ConfigKey("mesh.push-pull.interval", Type.DURATION, null, "how often two members exchange their whole view; default 30s"),
             new ConfigKey("mesh.suspicion.multiplier", Type.SIZE, null, "suspicion timeout = multiplier x log10(members) x probe interval; default 3"),
-            new ConfigKey("mesh.join-wait", Type.DURATION, null, "how long 'mesh join' waits for the owner's approval; default 10m"));
+            new ConfigKey("mesh.join-wait", Type.DURATION, null, "how long 'mesh join' waits for the owner's approval; default 10m"),
+            new ConfigKey("mesh.mdns", Type.BOOLEAN, null, "advertise this node and listen for others on the LAN (mDNS, _atmosphere._tcp); default true"),
+            new ConfigKey("mesh.mdns-address", Type.STRING, null, "the address mDNS uses; default the mesh bind address, else the first LAN address"));
 
     /** Top-level sections whose content belongs to plugins and later features: not checked against {@link #ALL}. */
     public static final List<String> OPEN_SECTIONS = List.of(

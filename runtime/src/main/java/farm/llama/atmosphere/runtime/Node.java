@@ -487,6 +487,7 @@ public final class Node implements NodeApi, AutoCloseable {
                     + ":" + server.port());
             writeNodeFile();
             mesh.start();
+            startLan();
             publish(new NodeEvent("node.started", Instant.now(), Map.of("address", address.toString(), "version", Atmosphere.version())));
             LOG.log(System.Logger.Level.INFO, "Atmosphere " + Atmosphere.version() + " node " + identity.nodeId()
                     + " (" + name + ") serving on " + address + " in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
@@ -495,6 +496,40 @@ public final class Node implements NodeApi, AutoCloseable {
             releaseLock();
             throw e;
         }
+    }
+
+    private volatile Thread lanThread;
+
+    /** Advertises this node on the LAN and listens for others (mDNS), in the background, while it serves. */
+    private void startLan() {
+        if (!config.view().bool("mesh.mdns").orElse(true)) {
+            return;
+        }
+        lanThread = Thread.ofVirtual().name("atmosphere-mdns").start(() -> {
+            farm.llama.atmosphere.runtime.mesh.LanPresence presence;
+            try {
+                presence = farm.llama.atmosphere.runtime.mesh.LanPresence.start(java.net.InetAddress.getByName(mesh.lanAddress()), identity.nodeId());
+            } catch (IOException | RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "mDNS is off: it cannot start on " + mesh.lanAddress() + " (" + e.getMessage()
+                        + "). Set mesh.mdns-address, or mesh.mdns: false to silence this.");
+                return;
+            }
+            mesh.lan(presence);
+            try {
+                while (!Thread.currentThread().isInterrupted()) {
+                    String meshId = mesh.store().info().map(MeshStore.MeshInfo::meshId).orElse("");
+                    presence.advertise(name, meshId, server == null ? 0 : server.port(), mesh.listeningPort());
+                    Thread.sleep(2000);
+                }
+            } catch (InterruptedException e) {
+                // stopping
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "mDNS stopped: " + e.getMessage());
+            } finally {
+                mesh.lan(null);
+                presence.close();
+            }
+        });
     }
 
     private void lockDataDir() {
@@ -1080,6 +1115,10 @@ public final class Node implements NodeApi, AutoCloseable {
 
     @Override
     public synchronized void close() {
+        Thread l = lanThread;
+        if (l != null) {
+            l.interrupt(); // it says goodbye on the LAN and closes mDNS on its own; JmDNS takes seconds to close
+        }
         if (server != null) {
             publish(new NodeEvent("node.stopping", Instant.now(), Map.of()));
             server.close();
@@ -1322,5 +1361,38 @@ public final class Node implements NodeApi, AutoCloseable {
     @Override
     public Map<String, Object> modelPullStatus() {
         return new LinkedHashMap<>(pullState);
+    }
+
+    @Override
+    public List<Map<String, Object>> nearby() {
+        var running = mesh.lan();
+        List<farm.llama.atmosphere.runtime.mesh.LanPresence.Nearby> found;
+        if (running.isPresent()) {
+            found = running.get().nearby();
+        } else {
+            try (var presence = farm.llama.atmosphere.runtime.mesh.LanPresence.start(java.net.InetAddress.getByName(mesh.lanAddress()),
+                    identity.nodeId())) {
+                Thread.sleep(5000); // mDNS answers within a few seconds
+                found = presence.nearby();
+            } catch (IOException e) {
+                throw new AtmosphereException("mDNS cannot start on " + mesh.lanAddress() + ": " + e.getMessage() + ". Set mesh.mdns-address.", e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return List.of();
+            }
+        }
+        List<Map<String, Object>> out = new java.util.ArrayList<>();
+        for (var n : found) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("nodeId", n.nodeId());
+            m.put("name", n.name());
+            m.put("meshId", n.meshId());
+            m.put("host", n.host());
+            m.put("meshPort", n.meshPort());
+            m.put("apiPort", n.apiPort());
+            m.put("lastSeen", n.lastSeen().toString());
+            out.add(m);
+        }
+        return out;
     }
 }

@@ -62,6 +62,12 @@ public interface NodeApi {
     /** @return every backend after probing them all now */
     List<BackendReport> scan();
 
+    /**
+     * @return the Atmosphere nodes heard on the LAN over mDNS: nodeId, name, meshId, host, meshPort,
+     *         apiPort, lastSeen (a node that is not serving listens for a few seconds)
+     */
+    List<Map<String, Object>> nearby();
+
     /** @return the capabilities of the backends that are up */
     List<Capability> capabilities();
 

@@ -450,4 +450,9 @@ public final class NodeClient implements NodeApi {
             // the node went away
         }
     }
+
+    @Override
+    public java.util.List<java.util.Map<String, Object>> nearby() {
+        return as(call("GET", "/api/v1/nearby", "").path("nodes"), new TypeReference<>() { });
+    }
 }

@@ -64,6 +64,9 @@ final class MeshCommand {
             out().println("Invite " + invite.get("id") + " (" + n + " use" + (n == 1 ? "" : "s") + ", expires " + invite.get("expiresAt") + "):");
             out().println(invite.get("link"));
             out().println("On the other device: atmosphere mesh join '" + invite.get("link") + "'");
+            if (invite.get("code") != null) {
+                out().println("On the same network, the short code is enough: atmosphere mesh join " + invite.get("code"));
+            }
             if (invite.containsKey("note")) {
                 out().println("Note: " + invite.get("note") + ".");
             }
@@ -72,9 +75,10 @@ final class MeshCommand {
     }
 
     @Command(name = "join", mixinStandardHelpOptions = true,
-            description = {"Join a mesh: TARGET is an invite (token or atmosphere://join/ link) or HOST:PORT of a member's mesh port.",
+            description = {"Join a mesh: TARGET is an invite (token or atmosphere://join/ link), its short code (XXXX-XXXX-XXXX, found",
+                    "on the LAN over mDNS), or HOST:PORT of a member's mesh port.",
                     "Without an invite the owner must approve ('atmosphere approve NODE_ID' on their node); this command waits."})
-    int join(@Parameters(paramLabel = "TARGET", description = "An invite token or link, or host:port.") String target,
+    int join(@Parameters(paramLabel = "TARGET", description = "An invite token or link, a short code, or host:port.") String target,
              @Option(names = "--json", description = "Print one JSON document at the end.") boolean json) throws InterruptedException {
         NodeApi api = api();
         Map<String, Object> s = api.meshJoin(target);

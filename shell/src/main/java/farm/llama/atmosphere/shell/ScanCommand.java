@@ -13,7 +13,8 @@ import picocli.CommandLine.ParentCommand;
 
 /** {@code atmosphere scan}: probe for backends now and print what they offer. */
 @Command(name = "scan", mixinStandardHelpOptions = true,
-        description = "Probe for AI backends now (configured ones and the default ports on this machine) and print their models.")
+        description = {"Probe for AI backends now (configured ones and the default ports on this machine) and print their models,",
+                "and list the Atmosphere nodes heard on this network (mDNS)."})
 final class ScanCommand implements Callable<Integer> {
 
     @ParentCommand
@@ -31,10 +32,12 @@ final class ScanCommand implements Callable<Integer> {
         var api = root.session.api();
         List<BackendReport> backends = api.scan();
         List<Capability> caps = api.capabilities();
+        List<Map<String, Object>> nearby = api.nearby();
         if (json) {
             Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("backends", backends);
             doc.put("capabilities", caps);
+            doc.put("nearby", nearby);
             Output.json(root.session.out, doc);
             return 0;
         }
@@ -46,6 +49,18 @@ final class ScanCommand implements Callable<Integer> {
                 rows.add(List.of(c.name(), c.type(), String.join(",", c.tags()), c.metadata().getOrDefault("backend", "")));
             }
             Output.table(root.session.out, List.of("MODEL", "TYPE", "TAGS", "BACKEND"), rows);
+        }
+        root.session.out.println();
+        if (nearby.isEmpty()) {
+            root.session.out.println("No other Atmosphere node heard on this network (mDNS).");
+        } else {
+            List<List<String>> rows = new ArrayList<>();
+            for (Map<String, Object> n : nearby) {
+                rows.add(List.of(String.valueOf(n.get("nodeId")), String.valueOf(n.get("name")),
+                        String.valueOf(n.get("meshId")).isEmpty() ? "-" : String.valueOf(n.get("meshId")),
+                        n.get("host") + ":" + n.get("meshPort")));
+            }
+            Output.table(root.session.out, List.of("NEARBY NODE", "NAME", "MESH", "MESH ENDPOINT"), rows);
         }
         return 0;
     }

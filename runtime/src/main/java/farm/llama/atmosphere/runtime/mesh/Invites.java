@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -43,7 +44,7 @@ public final class Invites {
      * @param id the invite id
      * @param token the token to give the joiner
      * @param link the same as an {@code atmosphere://join/} link
-     * @param code a short LAN code (comes with mDNS; null until then)
+     * @param code the short LAN code ({@link ShortCodes}), resolved over mDNS
      * @param expiresAt when it expires (ISO-8601)
      * @param uses how many joins it admits
      */
@@ -124,8 +125,12 @@ public final class Invites {
         ObjectNode entry = ((ObjectNode) all.withObject("/invites")).putObject(id);
         entry.put("usesLeft", uses);
         entry.put("expiresAt", expires.getEpochSecond());
+        String code = ShortCodes.generate();
+        entry.put("code", code);
+        entry.put("lookup", ShortCodes.lookup(code));
+        entry.put("token", token);
         save(all);
-        return new Invite(id, token, "atmosphere://join/" + token, null, expires.toString(), uses);
+        return new Invite(id, token, "atmosphere://join/" + token, code, expires.toString(), uses);
     }
 
     /**
@@ -174,12 +179,43 @@ public final class Invites {
             throw new MeshSecurityException(MeshSecurityException.Reason.FORGED, "the invite is not signed by its issuer");
         }
         Instant expires = Instant.ofEpochSecond(j.path("expiresAt").asLong());
-        if (now.isAfter(expires)) {
+        if (!now.isBefore(expires)) {
             throw new MeshSecurityException(MeshSecurityException.Reason.EXPIRED, "the invite expired at " + expires);
         }
         List<String> endpoints = new ArrayList<>();
         j.path("endpoints").forEach(e -> endpoints.add(e.asText()));
         return new Token(j.path("id").asText(), meshId, j.path("meshName").asText(), root, issuerId, endpoints, expires);
+    }
+
+    /** An invite found by its short code: the code (the key of the answer's proof) and the token. */
+    public record ByCode(String code, String token) {
+    }
+
+    /**
+     * On the issuer: the invite a short code's lookup value names.
+     *
+     * @param lookup {@link ShortCodes#lookup} of the code
+     * @param now the time
+     * @return the invite, if one of this node's has that code
+     * @throws MeshSecurityException EXPIRED when it has expired, REPLAYED when it is used up
+     */
+    public synchronized Optional<ByCode> byLookup(String lookup, Instant now) {
+        JsonNode invites = load().path("invites");
+        for (var it = invites.fields(); it.hasNext(); ) {
+            JsonNode entry = it.next().getValue();
+            if (!java.security.MessageDigest.isEqual(lookup.getBytes(StandardCharsets.US_ASCII),
+                    entry.path("lookup").asText().getBytes(StandardCharsets.US_ASCII))) {
+                continue;
+            }
+            if (now.getEpochSecond() >= entry.path("expiresAt").asLong()) {
+                throw new MeshSecurityException(MeshSecurityException.Reason.EXPIRED, "the code has expired");
+            }
+            if (entry.path("usesLeft").asInt() <= 0) {
+                throw new MeshSecurityException(MeshSecurityException.Reason.REPLAYED, "the code's invite was already used");
+            }
+            return Optional.of(new ByCode(entry.path("code").asText(), entry.path("token").asText()));
+        }
+        return Optional.empty();
     }
 
     /**
@@ -195,7 +231,7 @@ public final class Invites {
         if (entry.isMissingNode()) {
             throw new MeshSecurityException(MeshSecurityException.Reason.FORGED, "no invite " + id + " was issued by this node");
         }
-        if (now.getEpochSecond() > entry.path("expiresAt").asLong()) {
+        if (now.getEpochSecond() >= entry.path("expiresAt").asLong()) {
             throw new MeshSecurityException(MeshSecurityException.Reason.EXPIRED, "invite " + id + " expired");
         }
         int left = entry.path("usesLeft").asInt();

@@ -194,4 +194,75 @@ public final class MeshJoiner {
             throw new AtmosphereException("The mesh's answer was corrupt: " + e.getOriginalMessage(), e);
         }
     }
+
+    /**
+     * Asks nodes found on the LAN which of them issued a short code, and trades the code for its
+     * invite token. The code itself never travels (see {@link ShortCodes}).
+     *
+     * @param code the code, canonical
+     * @param endpoints mesh endpoints of nodes heard on the LAN
+     * @param transports makes a transport
+     * @param progress told what happens
+     * @return the invite token, checked against the issuer's proof
+     * @throws AtmosphereException when no node knows the code, naming what each said
+     */
+    public static String redeemCode(String code, List<String> endpoints, Supplier<Transport> transports, Consumer<String> progress) {
+        String lookup = ShortCodes.lookup(code);
+        List<String> answers = new ArrayList<>();
+        for (String endpoint : endpoints) {
+            LinkedBlockingQueue<JsonNode> queue = new LinkedBlockingQueue<>();
+            AtomicReference<List<X509Certificate>> seen = new AtomicReference<>(List.of());
+            SSLContext tls = MeshTls.firstContact(seen);
+            try (Transport transport = transports.get()) {
+                transport.start(new TransportOptions("0.0.0.0", TransportOptions.NO_LISTEN, Optional.of(() -> tls)), new TransportListener() {
+                    @Override
+                    public void frame(Link link, byte[] frame) {
+                        try {
+                            queue.add(Json.parse(new String(frame, StandardCharsets.UTF_8)));
+                        } catch (IllegalArgumentException e) {
+                            // not an answer
+                        }
+                    }
+
+                    @Override
+                    public void closed(Link link, String reason) {
+                        queue.add(Json.MAPPER.createObjectNode().put("status", "closed").put("error", reason));
+                    }
+                });
+                if (!transport.accepts(endpoint)) {
+                    continue;
+                }
+                Link link = transport.connect(endpoint);
+                String nonce = ShortCodes.nonce();
+                ObjectNode ask = Json.MAPPER.createObjectNode();
+                ask.put("type", "code");
+                ask.put("lookup", lookup);
+                ask.put("nonce", nonce);
+                link.send(Json.write(ask).getBytes(StandardCharsets.UTF_8)).join();
+                JsonNode a = queue.poll(10, TimeUnit.SECONDS);
+                link.close();
+                if (a == null) {
+                    answers.add(endpoint + ": no answer");
+                    continue;
+                }
+                if (a.path("status").asText().equals("code")) {
+                    String token = a.path("token").asText();
+                    if (!ShortCodes.verify(code, nonce, a.path("nonce").asText(), token, a.path("proof").asText())) {
+                        answers.add(endpoint + ": answered without proof of the code (ignored)");
+                        continue;
+                    }
+                    progress.accept("Found the code's issuer at " + endpoint + ".");
+                    return token;
+                }
+                answers.add(endpoint + ": " + a.path("error").asText(a.path("status").asText()));
+            } catch (CallFailedException e) {
+                answers.add(endpoint + ": " + e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AtmosphereException("Interrupted while asking for the code.");
+            }
+        }
+        throw new AtmosphereException("No node on this network accepted the code (" + String.join("; ", answers)
+                + "). Check the code, or ask for a new one: codes expire with their invite.");
+    }
 }

@@ -241,6 +241,34 @@ public final class MeshService implements AutoCloseable {
         return "wss://" + host + ":" + settings.port();
     }
 
+    /** @return the address mDNS should use: {@code mesh.mdns-address}, else the mesh bind address, else the first LAN address */
+    public String lanAddress() {
+        return settings.mdnsAddress().orElseGet(() ->
+                settings.bind().equals("0.0.0.0") || settings.bind().equals("::") ? firstAddress() : settings.bind());
+    }
+
+    private volatile LanPresence lan;
+
+    /** @param presence this node on the LAN, or null when mDNS is off */
+    public void lan(LanPresence presence) {
+        this.lan = presence;
+    }
+
+    /** @return this node on the LAN, when mDNS runs */
+    public Optional<LanPresence> lan() {
+        return Optional.ofNullable(lan);
+    }
+
+    /** @return the port the mesh listens on, 0 when it does not run */
+    public int listeningPort() {
+        MeshRuntime rt = runtime;
+        if (rt == null || rt.endpoints().isEmpty()) {
+            return 0;
+        }
+        String e = rt.endpoints().get(0);
+        return Integer.parseInt(e.substring(e.lastIndexOf(':') + 1).replaceAll("/.*", ""));
+    }
+
     private static String firstAddress() {
         try {
             for (var ni : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
@@ -804,6 +832,10 @@ public final class MeshService implements AutoCloseable {
         String endpoint;
         try {
             JsonNode msg = Json.parse(new String(frame, StandardCharsets.UTF_8));
+            if ("code".equals(msg.path("type").asText())) {
+                handleCode(link, msg);
+                return;
+            }
             if (!"join".equals(msg.path("type").asText())) {
                 refuse(link, "malformed", "expected a join request");
                 return;
@@ -1126,12 +1158,100 @@ public final class MeshService implements AutoCloseable {
      * @return the result
      */
     public MeshJoiner.Joined join(String target, Consumer<String> progress) {
+        Optional<String> code = ShortCodes.parse(target);
+        if (code.isPresent() && !target.contains(".")) {
+            target = redeem(code.get(), progress);
+        }
         MeshJoiner.Joined j = MeshJoiner.join(target, identity, nodeName, store,
                 () -> transports.get().orElseThrow(() -> new AtmosphereException("No '" + settings.transport()
                         + "' transport plugin is installed; cannot join.")),
                 endpoint(), settings.joinWait(), clock, progress);
         start();
         return j;
+    }
+
+    /** Finds the issuer of a short code on the LAN and trades the code for its invite token. */
+    private String redeem(String code, Consumer<String> progress) {
+        LanPresence presence = lan;
+        boolean temporary = presence == null;
+        try {
+            if (temporary) {
+                presence = LanPresence.start(java.net.InetAddress.getByName(lanAddress()), identity.nodeId());
+            }
+            progress.accept("Looking for the code's issuer on the LAN (mDNS)...");
+            List<LanPresence.Nearby> nodes = presence.awaitMeshNodes(CODE_SEARCH);
+            if (nodes.isEmpty()) {
+                throw new AtmosphereException("No Atmosphere node in a mesh answered on this network within " + CODE_SEARCH.toSeconds()
+                        + " s (mDNS on " + lanAddress() + "). Are both devices on the same LAN, and is the issuer serving? A token from"
+                        + " 'atmosphere mesh invite' works across networks.");
+            }
+            return MeshJoiner.redeemCode(code, nodes.stream().map(LanPresence.Nearby::endpoint).toList(),
+                    () -> transports.get().orElseThrow(() -> new AtmosphereException("No '" + settings.transport()
+                            + "' transport plugin is installed; cannot join.")), progress);
+        } catch (java.io.IOException e) {
+            throw new AtmosphereException("mDNS cannot start on " + lanAddress() + " (" + e.getMessage()
+                    + "); set mesh.mdns-address, or join with the invite token instead.", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AtmosphereException("Interrupted while looking for the code's issuer.");
+        } finally {
+            if (temporary && presence != null) {
+                presence.close();
+            }
+        }
+    }
+
+    private static final Duration CODE_SEARCH = Duration.ofSeconds(15);
+    /** Wrong or expired short codes accepted per minute before the issuer stops answering for a while. */
+    static final int CODE_ATTEMPTS_PER_MINUTE = 10;
+    private final java.util.ArrayDeque<Long> codeFailures = new java.util.ArrayDeque<>();
+
+    /** A joiner trades a short code for the invite it stands for; wrong guesses are counted and limited. */
+    private void handleCode(Link link, JsonNode msg) {
+        String lookup = msg.path("lookup").asText();
+        String nonce = msg.path("nonce").asText();
+        if (!lookup.matches("[0-9a-f]{16}") || !nonce.matches("[0-9a-f]{32}")) {
+            refuse(link, "malformed", "a short-code request needs a lookup and a nonce");
+            return;
+        }
+        long now = clock.millis();
+        synchronized (codeFailures) {
+            while (!codeFailures.isEmpty() && now - codeFailures.peekFirst() > 60_000) {
+                codeFailures.pollFirst();
+            }
+            if (codeFailures.size() >= CODE_ATTEMPTS_PER_MINUTE) {
+                refuse(link, "code_rate", "too many wrong short codes were tried here in the last minute; wait a minute and try again");
+                return;
+            }
+        }
+        Invites inv = invites;
+        Optional<Invites.ByCode> found;
+        try {
+            found = inv == null ? Optional.empty() : inv.byLookup(lookup, clock.instant());
+        } catch (MeshSecurityException e) {
+            failedCode(now);
+            refuse(link, e.reason() == MeshSecurityException.Reason.EXPIRED ? "code_expired" : "code_used", e.getMessage());
+            return;
+        }
+        if (found.isEmpty()) {
+            failedCode(now);
+            refuse(link, "bad_code", "no invite of this node has that code");
+            return;
+        }
+        String issuerNonce = ShortCodes.nonce();
+        ObjectNode answer = Json.MAPPER.createObjectNode();
+        answer.put("status", "code");
+        answer.put("token", found.get().token());
+        answer.put("nonce", issuerNonce);
+        answer.put("proof", ShortCodes.proof(found.get().code(), nonce, issuerNonce, found.get().token()));
+        joinCounts.merge("code_answered", 1L, Long::sum);
+        send(link, answer);
+    }
+
+    private void failedCode(long now) {
+        synchronized (codeFailures) {
+            codeFailures.addLast(now);
+        }
     }
 
     // ---- persistence ----

@@ -16,9 +16,11 @@ import java.util.Locale;
  * @param transport the transport type to use
  * @param swim the membership protocol's timers
  * @param joinWait how long {@code mesh join} waits for an owner's approval
+ * @param mdns whether this node advertises itself and listens on the LAN over mDNS
+ * @param mdnsAddress the address mDNS uses, when set
  */
 public record MeshSettings(String bind, int port, List<String> advertise, String approval, String transport,
-                           SwimConfig swim, Duration joinWait) {
+                           SwimConfig swim, Duration joinWait, boolean mdns, java.util.Optional<String> mdnsAddress) {
 
     /** The default mesh port. */
     public static final int DEFAULT_PORT = 11452;
@@ -48,6 +50,7 @@ public record MeshSettings(String bind, int port, List<String> advertise, String
         }
         long port = mesh.number("port").orElse((long) DEFAULT_PORT);
         return new MeshSettings(mesh.string("bind").orElse("0.0.0.0"), (int) port, mesh.list("advertise"), approval,
-                mesh.string("transport").orElse("websocket"), swim, mesh.duration("join-wait").orElse(Duration.ofMinutes(10)));
+                mesh.string("transport").orElse("websocket"), swim, mesh.duration("join-wait").orElse(Duration.ofMinutes(10)),
+                mesh.bool("mdns").orElse(true), mesh.string("mdns-address"));
     }
 }

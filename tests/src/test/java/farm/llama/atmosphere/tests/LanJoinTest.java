@@ -1,0 +1,104 @@
+package farm.llama.atmosphere.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import farm.llama.atmosphere.runtime.mesh.ShortCodes;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Nodes find each other over mDNS (bound to loopback here) and join by short code; wrong, expired
+ * and brute-forced codes are refused and counted.
+ */
+class LanJoinTest {
+
+    @TempDir
+    Path dir;
+
+    private final List<AutoCloseable> open = new ArrayList<>();
+
+    @AfterEach
+    void stop() throws Exception {
+        for (AutoCloseable c : open.reversed()) {
+            c.close();
+        }
+    }
+
+    private NodeHarness node(String name) throws Exception {
+        NodeHarness n = new NodeHarness(dir.resolve(name), MeshTest.meshConfig(MeshTest.freePort(), ""));
+        open.add(n);
+        return n;
+    }
+
+    private static long joins(NodeHarness n, String key) {
+        return n.node.meshStats().get("joins").getOrDefault(key, 0L);
+    }
+
+    private static Map<String, Object> join(NodeHarness joiner, String target) throws InterruptedException {
+        joiner.node.meshJoin(target);
+        NodeHarness.awaitTrue(() -> !"joining".equals(joiner.node.meshJoinStatus().get("state"))
+                && !"pending".equals(joiner.node.meshJoinStatus().get("state")), "the join to end");
+        return joiner.node.meshJoinStatus();
+    }
+
+    @Test
+    void nodesOnTheLanFindEachOtherAndJoinByShortCode() throws Exception {
+        NodeHarness a = node("a");
+        NodeHarness b = node("b");
+        a.node.meshCreate("home");
+        NodeHarness.awaitTrue(() -> Boolean.TRUE.equals(a.node.mesh().get("running")), "A's mesh port");
+        String aId = a.node.status().nodeId();
+        String meshId = String.valueOf(a.node.mesh().get("meshId"));
+        NodeHarness.awaitTrue(() -> b.node.nearby().stream().anyMatch(n -> aId.equals(n.get("nodeId")) && meshId.equals(n.get("meshId"))),
+                "A heard at B over mDNS, with its mesh");
+
+        String code = String.valueOf(a.node.meshInvite(Duration.ofMinutes(5), 1).get("code"));
+        assertTrue(code.matches("[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}"), code);
+        Map<String, Object> joined = join(b, code.toLowerCase().replace('0', 'o'));
+        assertEquals("joined", joined.get("state"), "typed sloppily, still the code: " + joined);
+        assertEquals(1, joins(a, "code_answered"));
+        String bId = b.node.status().nodeId();
+        NodeHarness.awaitTrue(() -> a.node.meshMembers().stream().anyMatch(m -> bId.equals(m.get("nodeId")) && "alive".equals(m.get("state"))),
+                "B alive at A");
+
+        // a wrong code: refused by every node heard, counted; nothing joined
+        NodeHarness c = node("c");
+        String wrong = ShortCodes.generate();
+        Map<String, Object> refused = join(c, wrong);
+        assertEquals("failed", refused.get("state"));
+        assertTrue(String.valueOf(refused.get("message")).contains("no invite of this node has that code"), String.valueOf(refused));
+        assertEquals(1, joins(a, "refused_bad_code"));
+        assertTrue(c.node.mesh().get("member").equals(false));
+
+        // an expired code
+        Map<String, Object> brief = a.node.meshInvite(Duration.ofSeconds(1), 1);
+        String shortLived = String.valueOf(brief.get("code"));
+        java.time.Instant expiresAt = java.time.Instant.parse(String.valueOf(brief.get("expiresAt")));
+        while (java.time.Instant.now().isBefore(expiresAt.plusMillis(100))) {
+            Thread.sleep(50);
+        }
+        Map<String, Object> expired = join(c, shortLived);
+        assertEquals("failed", expired.get("state"));
+        assertTrue(String.valueOf(expired.get("message")).contains("expired"), String.valueOf(expired));
+        assertEquals(1, joins(a, "refused_code_expired"), a.node.meshStats().get("joins") + " " + expired);
+
+        // a burst of guesses: after the limit even the right code is refused for a while
+        String right = String.valueOf(a.node.meshInvite(Duration.ofMinutes(5), 1).get("code"));
+        for (int i = 0; i < 10; i++) {
+            assertEquals("failed", join(c, ShortCodes.generate()).get("state"));
+        }
+        Map<String, Object> limited = join(c, right);
+        assertEquals("failed", limited.get("state"));
+        assertTrue(String.valueOf(limited.get("message")).contains("too many wrong short codes"), String.valueOf(limited));
+        assertTrue(joins(a, "refused_code_rate") >= 1);
+        assertNotEquals(0, joins(a, "refused_bad_code"));
+    }
+}
