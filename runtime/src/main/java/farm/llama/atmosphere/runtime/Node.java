@@ -1395,4 +1395,79 @@ public final class Node implements NodeApi, AutoCloseable {
         }
         return out;
     }
+
+    @Override
+    public Map<String, Object> network() {
+        Map<String, Object> out = new LinkedHashMap<>();
+        List<Map<String, Object>> addresses = new java.util.ArrayList<>();
+        try {
+            for (var ni : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
+                if (!ni.isUp()) {
+                    continue;
+                }
+                Map<String, Object> i = new LinkedHashMap<>();
+                i.put("interface", ni.getName());
+                i.put("loopback", ni.isLoopback());
+                i.put("multicast", ni.supportsMulticast());
+                i.put("addresses", java.util.Collections.list(ni.getInetAddresses()).stream()
+                        .map(a -> a.getHostAddress().replaceAll("%.*", "")).toList());
+                addresses.add(i);
+            }
+        } catch (java.net.SocketException e) {
+            out.put("addressesError", e.getMessage());
+        }
+        out.put("addresses", addresses);
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("member", mesh.store().info().isPresent());
+        m.put("running", mesh.running());
+        m.put("port", mesh.listeningPort());
+        List<Map<String, Object>> endpoints = new java.util.ArrayList<>();
+        for (String e : mesh.endpoints()) {
+            Map<String, Object> ep = new LinkedHashMap<>();
+            ep.put("endpoint", e);
+            ep.put("accepts", probe(e));
+            endpoints.add(ep);
+        }
+        m.put("endpoints", endpoints);
+        out.put("mesh", m);
+        Map<String, Object> mdns = new LinkedHashMap<>();
+        mdns.put("enabled", config.view().bool("mesh.mdns").orElse(true));
+        mdns.put("running", mesh.lan().isPresent());
+        mdns.put("address", mesh.lanAddress());
+        mdns.put("heard", mesh.lan().map(l -> l.nearby().size()).orElse(0));
+        out.put("mdns", mdns);
+        List<Map<String, Object>> peers = new java.util.ArrayList<>();
+        for (Map<String, Object> member : mesh.members()) {
+            if (Boolean.TRUE.equals(member.get("self"))) {
+                continue;
+            }
+            Map<String, Object> p = new LinkedHashMap<>();
+            p.put("nodeId", member.get("nodeId"));
+            p.put("name", member.get("name"));
+            p.put("state", member.get("state"));
+            p.put("transport", member.get("transport"));
+            p.put("address", member.get("address"));
+            p.put("rttMs", member.get("rttMs"));
+            p.put("meshPort", probe(String.valueOf(member.get("address"))));
+            peers.add(p);
+        }
+        out.put("peers", peers);
+        return out;
+    }
+
+    /** @return whether a {@code wss://host:port} endpoint accepts a TCP connection within a second: open, refused, timeout or unknown */
+    private static String probe(String endpoint) {
+        var m = java.util.regex.Pattern.compile("wss?://\\[?([^\\]/]+?)]?:(\\d+).*").matcher(endpoint);
+        if (!m.matches()) {
+            return "unknown";
+        }
+        try (java.net.Socket s = new java.net.Socket()) {
+            s.connect(new java.net.InetSocketAddress(m.group(1), Integer.parseInt(m.group(2))), 1000);
+            return "open";
+        } catch (java.net.SocketTimeoutException e) {
+            return "timeout";
+        } catch (IOException e) {
+            return "refused";
+        }
+    }
 }

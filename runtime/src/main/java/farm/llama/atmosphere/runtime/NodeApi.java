@@ -247,4 +247,13 @@ public interface NodeApi {
 
     /** @return the state of the last pull: running, done or failed, with bytes, total, percent, fetched, present, badChunks, path, sha256, registered */
     Map<String, Object> modelPullStatus();
+
+    /**
+     * @return what this node's networking looks like: {@code addresses} (interfaces and their
+     *         addresses), {@code mesh} (bind, port, listening endpoints and whether each accepts a
+     *         connection), {@code mdns} (on or off, its address, nodes heard), {@code peers} (each
+     *         member: state, transport, address, measured round trip, and whether its mesh port
+     *         accepts a TCP connection from here)
+     */
+    Map<String, Object> network();
 }

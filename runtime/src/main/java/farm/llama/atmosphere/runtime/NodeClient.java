@@ -455,4 +455,9 @@ public final class NodeClient implements NodeApi {
     public java.util.List<java.util.Map<String, Object>> nearby() {
         return as(call("GET", "/api/v1/nearby", "").path("nodes"), new TypeReference<>() { });
     }
+
+    @Override
+    public java.util.Map<String, Object> network() {
+        return as(call("GET", "/api/v1/network", ""), new TypeReference<>() { });
+    }
 }

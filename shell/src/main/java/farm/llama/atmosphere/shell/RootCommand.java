@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
         description = {"Atmosphere: a semantic mesh for AI capabilities.",
                 "Run without a command for an interactive shell."},
         subcommands = {InitCommand.class, StatusCommand.class, ServeCommand.class, ChatCommand.class, RouteCommand.class,
-                BackendsCommand.class, ScanCommand.class, CostCommand.class, PluginCommand.class, ToolCommand.class, AgentCommand.class, TriggerCommand.class,
+                BackendsCommand.class, ScanCommand.class, NetworkCommand.class, CostCommand.class, PluginCommand.class, ToolCommand.class, AgentCommand.class, TriggerCommand.class,
                 MeshCommand.class, MeshCommand.Approve.class, PolicyCommand.class, ModelCommand.class, TokenCommand.class, SimCommand.class, CompletionCommand.class},
         usageHelpAutoWidth = true)
 final class RootCommand implements Runnable {

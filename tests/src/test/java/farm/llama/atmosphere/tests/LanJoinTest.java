@@ -69,6 +69,17 @@ class LanJoinTest {
         NodeHarness.awaitTrue(() -> a.node.meshMembers().stream().anyMatch(m -> bId.equals(m.get("nodeId")) && "alive".equals(m.get("state"))),
                 "B alive at A");
 
+        // the network as B sees it: its mesh port open, mDNS on, A reachable with a measured round trip
+        NodeHarness.awaitTrue(() -> {
+            Map<String, Object> net = b.node.network();
+            Map<?, ?> peer = ((List<?>) net.get("peers")).stream().map(p -> (Map<?, ?>) p)
+                    .filter(p -> aId.equals(p.get("nodeId"))).findFirst().orElse(Map.of());
+            return "open".equals(peer.get("meshPort")) && peer.get("rttMs") instanceof Number && "websocket".equals(peer.get("transport"))
+                    && Boolean.TRUE.equals(((Map<?, ?>) net.get("mdns")).get("running"))
+                    && ((List<?>) ((Map<?, ?>) net.get("mesh")).get("endpoints")).stream()
+                            .anyMatch(e -> "open".equals(((Map<?, ?>) e).get("accepts")));
+        }, "B's network view");
+
         // a wrong code: refused by every node heard, counted; nothing joined
         NodeHarness c = node("c");
         String wrong = ShortCodes.generate();

@@ -91,6 +91,7 @@ public final class ApiServer implements AutoCloseable {
                 .get("/api/v1/backends", (req, res) -> json(res, Map.of("backends", api.backends())))
                 .post("/api/v1/scan", (req, res) -> json(res, Map.of("backends", api.scan())))
                 .get("/api/v1/nearby", (req, res) -> json(res, Map.of("nodes", api.nearby())))
+                .get("/api/v1/network", (req, res) -> json(res, api.network()))
                 .get("/api/v1/capabilities", (req, res) -> json(res, Map.of("capabilities", api.capabilities())))
                 .get("/api/v1/cost", (req, res) -> json(res, api.cost()))
                 .get("/api/v1/mesh", (req, res) -> json(res, api.mesh()))

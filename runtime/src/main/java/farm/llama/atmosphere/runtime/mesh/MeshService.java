@@ -1047,6 +1047,7 @@ public final class MeshService implements AutoCloseable {
             long seen = Math.max(heard, k.lastSeen());
             m.put("lastSeen", seen == 0 ? null : Instant.ofEpochMilli(seen).toString());
             m.put("capabilityCount", k.capabilities().size());
+            m.put("rttMs", rt == null || s == null ? null : Math.round(rt.roundTrip(k.nodeId()) * 100) / 100.0);
             m.put("cost", costs.getOrDefault(k.nodeId(), Map.of()));
             m.put("capabilities", k.capabilities());
             out.add(m);

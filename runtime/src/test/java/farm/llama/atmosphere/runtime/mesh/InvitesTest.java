@@ -1,7 +1,7 @@
 package farm.llama.atmosphere.runtime.mesh;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -38,7 +38,20 @@ class InvitesTest {
     void aTokenPinsTheMeshAndIsRedeemedAsOftenAsAllowed() {
         Founder f = founder("a");
         Invites.Invite invite = f.invites().create(f.identity(), f.store(), Duration.ofHours(1), 2, List.of("wss://10.0.0.5:11452"));
-        assertNull(invite.code(), "short codes come with mDNS");
+        assertTrue(invite.code().matches("[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}"), invite.code());
+        // the issuer finds the invite by the code's lookup value, and its answer proves the code
+        Invites.ByCode byCode = f.invites().byLookup(ShortCodes.lookup(invite.code()), Instant.now()).orElseThrow();
+        assertEquals(invite.token(), byCode.token());
+        String proof = ShortCodes.proof(byCode.code(), "a".repeat(32), "b".repeat(32), byCode.token());
+        assertTrue(ShortCodes.verify(invite.code(), "a".repeat(32), "b".repeat(32), invite.token(), proof));
+        assertFalse(ShortCodes.verify(ShortCodes.generate(), "a".repeat(32), "b".repeat(32), invite.token(), proof), "another code cannot");
+        assertTrue(f.invites().byLookup(ShortCodes.lookup(ShortCodes.generate()), Instant.now()).isEmpty());
+        assertEquals(MeshSecurityException.Reason.EXPIRED, assertThrows(MeshSecurityException.class,
+                () -> f.invites().byLookup(ShortCodes.lookup(invite.code()), Instant.now().plus(Duration.ofHours(2)))).reason());
+        // typed by a person: lower case, O for 0, I or L for 1, spaces
+        assertEquals(invite.code(), ShortCodes.parse(" " + invite.code().toLowerCase().replace('0', 'o').replace('1', 'l') + " ").orElseThrow());
+        assertTrue(ShortCodes.parse("K7Q-M2X-9PL").isEmpty(), "too short");
+        assertTrue(ShortCodes.parse("UUUU-UUUU-UUUU").isEmpty(), "U is not in the alphabet");
         assertTrue(invite.link().startsWith("atmosphere://join/"));
         Invites.Token t = Invites.verify(invite.link(), Instant.now());
         assertEquals(f.store().info().orElseThrow().meshId(), t.meshId());
