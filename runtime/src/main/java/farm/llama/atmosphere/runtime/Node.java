@@ -519,6 +519,11 @@ public final class Node implements NodeApi, AutoCloseable {
                 while (!Thread.currentThread().isInterrupted()) {
                     String meshId = mesh.store().info().map(MeshStore.MeshInfo::meshId).orElse("");
                     presence.advertise(name, meshId, server == null ? 0 : server.port(), mesh.listeningPort());
+                    for (var heard : presence.nearby()) {
+                        if (!meshId.isEmpty() && meshId.equals(heard.meshId()) && heard.meshPort() > 0) {
+                            mesh.heardOnLan(heard.nodeId(), heard.endpoint());
+                        }
+                    }
                     Thread.sleep(2000);
                 }
             } catch (InterruptedException e) {

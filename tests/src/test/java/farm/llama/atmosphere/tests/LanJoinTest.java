@@ -112,4 +112,32 @@ class LanJoinTest {
         assertTrue(joins(a, "refused_code_rate") >= 1);
         assertNotEquals(0, joins(a, "refused_bad_code"));
     }
+
+    private static boolean alive(NodeHarness at, String id) {
+        return at.node.meshMembers().stream().anyMatch(m -> id.equals(m.get("nodeId")) && "alive".equals(m.get("state")));
+    }
+
+    @Test
+    void membersThatLostEachOthersAddressesFindEachOtherOnTheLan() throws Exception {
+        NodeHarness a = new NodeHarness(dir.resolve("a"), MeshTest.meshConfig(MeshTest.freePort(), ""));
+        NodeHarness b = new NodeHarness(dir.resolve("b"), MeshTest.meshConfig(MeshTest.freePort(), ""));
+        String aId = a.node.status().nodeId();
+        String bId = b.node.status().nodeId();
+        a.node.meshCreate("home");
+        NodeHarness.awaitTrue(() -> Boolean.TRUE.equals(a.node.mesh().get("running")), "A's mesh port");
+        assertEquals("joined", join(b, String.valueOf(a.node.meshInvite(Duration.ofMinutes(5), 1).get("token"))).get("state"));
+        NodeHarness.awaitTrue(() -> alive(a, bId) && alive(b, aId), "A and B alive to each other");
+        a.close();
+        b.close();
+
+        // both come back on other ports (new addresses), B first: it writes A off as dead; A knows only B's old port
+        NodeHarness b2 = new NodeHarness(dir.resolve("b"), MeshTest.meshConfig(MeshTest.freePort(), ""));
+        open.add(b2);
+        NodeHarness.awaitTrue(() -> b2.node.meshMembers().stream().anyMatch(m -> aId.equals(m.get("nodeId"))
+                && "dead".equals(m.get("state"))), "B writes A off");
+        NodeHarness a2 = new NodeHarness(dir.resolve("a"), MeshTest.meshConfig(MeshTest.freePort(), ""));
+        open.add(a2);
+        // mDNS tells A where B is now; A probes it there and both see each other alive again
+        NodeHarness.awaitTrue(() -> alive(a2, bId) && alive(b2, aId), "A and B alive again after meeting on the LAN");
+    }
 }

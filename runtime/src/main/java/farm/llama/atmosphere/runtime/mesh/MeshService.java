@@ -259,6 +259,39 @@ public final class MeshService implements AutoCloseable {
         return Optional.ofNullable(lan);
     }
 
+    private final Map<String, Long> lanTried = new ConcurrentHashMap<>();
+
+    /**
+     * A member was heard on the LAN (mDNS) at an endpoint: if this node has lost it (suspect, dead,
+     * or no address), it is probed there. Heals a split where both sides' last known addresses went
+     * stale (a laptop woke with a new address). Strangers are ignored: only known members count,
+     * and every link and message is still authenticated.
+     *
+     * @param nodeId the node heard
+     * @param endpoint its mesh endpoint as advertised
+     */
+    public void heardOnLan(String nodeId, String endpoint) {
+        MeshRuntime rt = runtime;
+        KnownMember k = known.get(nodeId);
+        if (rt == null || k == null || nodeId.equals(identity.nodeId()) || k.state().equals("left") || revocations.revoked().contains(nodeId)) {
+            return;
+        }
+        MemberState state = rt.members().get(nodeId);
+        if (state == MemberState.ALIVE || state == MemberState.LEFT) {
+            return;
+        }
+        long now = clock.millis();
+        Long last = lanTried.get(nodeId);
+        if (last != null && now - last < LAN_RETRY.toMillis()) {
+            return;
+        }
+        lanTried.put(nodeId, now);
+        LOG.log(System.Logger.Level.INFO, "member " + nodeId + " ('" + k.name() + "') heard on the LAN at " + endpoint + "; probing it there");
+        rt.admit(nodeId, endpoint);
+    }
+
+    private static final Duration LAN_RETRY = Duration.ofSeconds(15);
+
     /** @return the port the mesh listens on, 0 when it does not run */
     public int listeningPort() {
         MeshRuntime rt = runtime;
