@@ -5,7 +5,8 @@ package farm.llama.atmosphere.bench;
  * capabilities), {@code proxy} (the same requests to a test backend directly and through a node,
  * side by side), {@code hop} (a request served one hop away against the same served locally), {@code mesh} (join and
  * failure detection between image processes), {@code workload} (model file copy against cp, remote
- * tool call against local, between image processes), or {@code all}. Results print as Markdown tables for BENCHMARKS.md.
+ * tool call against local, between image processes), {@code lan} (join by token against join by
+ * short code found over mDNS), or {@code all}. Results print as Markdown tables for BENCHMARKS.md.
  */
 public final class Bench {
 
@@ -13,7 +14,7 @@ public final class Bench {
     }
 
     /**
-     * @param args {@code routing}, {@code proxy}, {@code hop}, {@code mesh}, {@code workload} or {@code all}
+     * @param args {@code routing}, {@code proxy}, {@code hop}, {@code mesh}, {@code workload}, {@code lan} or {@code all}
      * @throws Exception on failure
      */
     public static void main(String[] args) throws Exception {
@@ -33,6 +34,9 @@ public final class Bench {
         }
         if (which.equals("workload") || which.equals("all")) {
             WorkloadBench.run();
+        }
+        if (which.equals("lan") || which.equals("all")) {
+            LanBench.run(Integer.getInteger("bench.trials", 3));
         }
     }
 
