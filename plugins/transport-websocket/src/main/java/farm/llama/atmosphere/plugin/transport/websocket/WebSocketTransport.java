@@ -110,6 +110,11 @@ public final class WebSocketTransport implements Transport {
                 }
                 continue;
             }
+            if (closed.get()) {
+                // accepted while closing (the JDK may close a listener blocked in accept() only once it wakes): not served
+                closeQuietly(socket);
+                break;
+            }
             Thread.ofVirtual().name("atmosphere-ws-in").start(() -> accept((SSLSocket) socket));
         }
     }
