@@ -42,8 +42,12 @@ public final class FakeOllama extends FakeBackend {
     /** Bodies of /api/create requests. */
     final List<JsonNode> created = new java.util.concurrent.CopyOnWriteArrayList<>();
 
+    /** How many /api/show requests arrived. */
+    final java.util.concurrent.atomic.AtomicInteger showCalls = new java.util.concurrent.atomic.AtomicInteger();
+
     /** Ollama's /api/show: the modelfile names the blob the weights are in. */
     private void show(HttpExchange ex) throws IOException {
+        showCalls.incrementAndGet();
         String model = body(ex).path("model").asText();
         java.nio.file.Path w = weights.getOrDefault(model, weights.get(model.replace(":latest", "")));
         if (w == null) {

@@ -119,8 +119,10 @@ class ModelTransferTest {
         NodeHarness.awaitTrue(() -> a.node.meshMembers().stream().anyMatch(m -> bId.equals(m.get("nodeId")) && "alive".equals(m.get("state"))), "B alive at A");
         b.await("/api/v1/capabilities", c -> c.toString().contains("tinyllama"));
 
+        int showsBefore = ollamaB.showCalls.get();
         Map<String, Object> done = pull(a, "tinyllama", bId);
         assertEquals("done", done.get("state"), String.valueOf(done));
+        assertEquals(1, ollamaB.showCalls.get() - showsBefore, "B asked its Ollama where the weights lie once per pull, not per chunk");
         assertArrayEquals(weights, Files.readAllBytes(Path.of(String.valueOf(done.get("path")))));
         String sha = String.valueOf(done.get("sha256"));
         assertTrue(String.valueOf(done.get("registered")).startsWith("registered as tinyllama"), String.valueOf(done));

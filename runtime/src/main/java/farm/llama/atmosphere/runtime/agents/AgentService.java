@@ -65,9 +65,9 @@ public final class AgentService implements AutoCloseable {
     }
 
     /** @return what the type lacks to run now: missing tools, or a chat model; empty when ready */
-    private List<String> missing(TypeEntry t) {
+    private List<String> missing(TypeEntry t, boolean canChat) {
         List<String> out = new ArrayList<>(t.required().stream().filter(n -> bench.toolDefinition(n).isEmpty()).map(n -> "tool " + n).toList());
-        if (t.needsModel() && !bench.canChat()) {
+        if (t.needsModel() && !canChat) {
             out.add("a chat model");
         }
         return out;
@@ -256,6 +256,7 @@ public final class AgentService implements AutoCloseable {
     /** @return the agent types: name, description, source, tools, triggers, and whether their required tools are reachable */
     public List<Map<String, Object>> types() {
         List<Map<String, Object>> out = new ArrayList<>();
+        boolean canChat = bench.canChat();
         for (TypeEntry t : types.values()) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("type", t.name());
@@ -264,7 +265,7 @@ public final class AgentService implements AutoCloseable {
             m.put("requiredTools", t.required());
             m.put("optionalTools", t.optional());
             m.put("triggers", t.triggers());
-            List<String> missing = missing(t);
+            List<String> missing = missing(t, canChat);
             m.put("ready", missing.isEmpty());
             if (!missing.isEmpty()) {
                 m.put("missing", missing);
@@ -282,8 +283,9 @@ public final class AgentService implements AutoCloseable {
     /** @return one {@code agent/<type>} capability per type that can run now, for the mesh and the router */
     public List<Capability> capabilities() {
         List<Capability> out = new ArrayList<>();
+        boolean canChat = bench.canChat(); // once per listing: it looks at every backend and member
         for (TypeEntry t : types.values()) {
-            if (!missing(t).isEmpty()) {
+            if (!missing(t, canChat).isEmpty()) {
                 continue; // an agent that cannot run is not offered, nor routed to
             }
             Map<String, String> meta = new LinkedHashMap<>();

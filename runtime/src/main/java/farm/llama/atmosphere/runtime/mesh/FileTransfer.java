@@ -121,21 +121,34 @@ public final class FileTransfer {
     }
 
     void message(String from, String type, byte[] payload) {
-        switch (type) {
-            case "file.chunk" -> {
-                ByteBuffer b = ByteBuffer.wrap(payload);
-                int headerLength = b.getInt();
-                JsonNode h = Json.parse(new String(payload, 4, headerLength, StandardCharsets.UTF_8));
-                deliver(from, h.path("id").asText(), new Chunk(h.path("index").asInt(), payload, 4 + headerLength));
+        try {
+            switch (type) {
+                case "file.chunk" -> {
+                    ByteBuffer b = ByteBuffer.wrap(payload);
+                    int headerLength = b.getInt();
+                    JsonNode h = Json.parse(new String(payload, 4, headerLength, StandardCharsets.UTF_8));
+                    deliver(from, h.path("id").asText(), new Chunk(h.path("index").asInt(), payload, 4 + headerLength));
+                }
+                case "file.info", "file.error" -> {
+                    JsonNode m = Json.parse(new String(payload, StandardCharsets.UTF_8));
+                    deliver(from, m.path("id").asText(), type.equals("file.info") ? m
+                            : new CallFailedException(kind(m.path("kind").asText()), "member " + from + ": " + m.path("message").asText()));
+                }
+                case "file.manifest", "file.get" -> {
+                    JsonNode m = Json.parse(new String(payload, StandardCharsets.UTF_8));
+                    Thread.ofVirtual().name("mesh-file " + from).start(() -> {
+                        if (type.equals("file.manifest")) {
+                            serveManifest(from, m);
+                        } else {
+                            serveChunk(from, m);
+                        }
+                    });
+                }
+                default -> LOG.log(System.Logger.Level.DEBUG, "ignored '" + type + "' from " + from);
             }
-            case "file.info", "file.error" -> {
-                JsonNode m = Json.parse(new String(payload, StandardCharsets.UTF_8));
-                deliver(from, m.path("id").asText(), type.equals("file.info") ? m
-                        : new CallFailedException(kind(m.path("kind").asText()), "member " + from + ": " + m.path("message").asText()));
-            }
-            case "file.manifest" -> Thread.ofVirtual().name("mesh-file " + from).start(() -> serveManifest(from, payload));
-            case "file.get" -> Thread.ofVirtual().name("mesh-file " + from).start(() -> serveChunk(from, payload));
-            default -> LOG.log(System.Logger.Level.DEBUG, "ignored '" + type + "' from " + from);
+        } catch (IllegalArgumentException | IndexOutOfBoundsException | java.nio.BufferUnderflowException e) {
+            // a signed but malformed message from a member: dropped, like any other malformed message
+            LOG.log(System.Logger.Level.WARNING, "dropped a malformed '" + type + "' from member " + from + ": " + e.getMessage());
         }
     }
 
@@ -159,21 +172,32 @@ public final class FileTransfer {
 
     // ---- the serving side ----
 
-    private Path sharedFile(String name) {
+    /** Files resolved for a pull (member/pull id/name), so a chunk request does not ask the backend again. */
+    private final Map<String, Path> resolved = new ConcurrentHashMap<>();
+
+    private Path sharedFile(String from, String id, String name) {
+        String key = from + "/" + id + "/" + name;
+        Path known = resolved.get(key);
+        if (known != null) {
+            return known;
+        }
         Optional<Path> p = name.isBlank() || name.contains("\0") ? Optional.empty() : shares.resolve(name);
         if (p.isEmpty()) {
             refused.incrementAndGet();
             throw new CallFailedException(FailureKind.REFUSED, "'" + name + "' is not shared by this node: it shares the files under"
-                    + " models.shared-dirs in its config.yaml.");
+                    + " models.shared-dirs in its config.yaml and the models its Ollama serves, as its sharing policy allows.");
         }
+        if (resolved.size() > 1000) {
+            resolved.clear(); // bounded: a later chunk request just resolves again
+        }
+        resolved.put(key, p.get());
         return p.get();
     }
 
-    private void serveManifest(String from, byte[] payload) {
-        JsonNode m = Json.parse(new String(payload, StandardCharsets.UTF_8));
+    private void serveManifest(String from, JsonNode m) {
         String id = m.path("id").asText();
         try {
-            Path file = sharedFile(m.path("name").asText());
+            Path file = sharedFile(from, id, m.path("name").asText());
             Manifest man = manifest(file);
             manifestsServed.incrementAndGet();
             ObjectNode out = Json.MAPPER.createObjectNode();
@@ -190,11 +214,10 @@ public final class FileTransfer {
         }
     }
 
-    private void serveChunk(String from, byte[] payload) {
-        JsonNode m = Json.parse(new String(payload, StandardCharsets.UTF_8));
+    private void serveChunk(String from, JsonNode m) {
         String id = m.path("id").asText();
         try {
-            Path file = sharedFile(m.path("name").asText());
+            Path file = sharedFile(from, id, m.path("name").asText());
             long size = Files.size(file);
             long index = m.path("index").asLong(-1);
             if (index < 0 || index * CHUNK >= Math.max(1, size)) {
