@@ -10,6 +10,9 @@ module farm.llama.atmosphere.runtime {
     requires java.logging;
     requires java.management;
     requires io.helidon.webserver;
+    requires io.helidon.webserver.websocket;
+    requires io.helidon.websocket;
+    requires io.helidon.common.buffers;
     requires io.helidon.http;
     requires io.helidon.common.tls;
     requires io.helidon.logging.jul;
@@ -23,6 +26,7 @@ module farm.llama.atmosphere.runtime {
     exports farm.llama.atmosphere.runtime;
     exports farm.llama.atmosphere.runtime.mesh to farm.llama.atmosphere.shell;
     exports farm.llama.atmosphere.runtime.config to farm.llama.atmosphere.shell;
+    exports farm.llama.atmosphere.runtime.relay to farm.llama.atmosphere.shell;
     opens farm.llama.atmosphere.runtime to com.fasterxml.jackson.databind;
     opens farm.llama.atmosphere.runtime.mesh to com.fasterxml.jackson.databind;
 

@@ -160,6 +160,56 @@ public final class Identity {
         return sig;
     }
 
+    private static final java.math.BigInteger P25519 = java.math.BigInteger.TWO.pow(255).subtract(java.math.BigInteger.valueOf(19));
+
+    /**
+     * X25519 key agreement between this node and another, with the X25519 keys that are the
+     * birational images (RFC 7748 §4.1) of the two Ed25519 keys: this node's scalar is the clamped
+     * first half of SHA-512(seed), as Ed25519 itself uses it; the peer's Montgomery u-coordinate
+     * is (1 + y) / (1 - y) of its Edwards point. So the Ed25519 key a membership certificate
+     * certifies also certifies the node's X25519 key, and both sides derive the same secret.
+     *
+     * @param peer the other node's Ed25519 public key
+     * @return the 32-byte shared secret
+     * @throws IllegalArgumentException if the peer key is not a usable Ed25519 key (a low-order point)
+     */
+    public byte[] agree(PublicKey peer) {
+        try {
+            byte[] h = MessageDigest.getInstance("SHA-512").digest(seed);
+            byte[] scalar = Arrays.copyOf(h, 32); // the JDK clamps it as RFC 7748 says
+            KeyFactory kf = KeyFactory.getInstance("X25519");
+            PrivateKey mine = kf.generatePrivate(new java.security.spec.XECPrivateKeySpec(java.security.spec.NamedParameterSpec.X25519, scalar));
+            Arrays.fill(h, (byte) 0);
+            Arrays.fill(scalar, (byte) 0);
+            PublicKey theirs = kf.generatePublic(new java.security.spec.XECPublicKeySpec(java.security.spec.NamedParameterSpec.X25519,
+                    montgomeryU(rawPublicKey(peer))));
+            javax.crypto.KeyAgreement ka = javax.crypto.KeyAgreement.getInstance("X25519");
+            ka.init(mine);
+            ka.doPhase(theirs, true);
+            return ka.generateSecret();
+        } catch (java.security.InvalidKeyException e) {
+            throw new IllegalArgumentException("the peer's key cannot be used for key agreement: " + e.getMessage(), e);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** @return the Montgomery u-coordinate of a raw Ed25519 public key */
+    static java.math.BigInteger montgomeryU(byte[] ed25519) {
+        byte[] be = new byte[32];
+        for (int i = 0; i < 32; i++) {
+            be[i] = ed25519[31 - i];
+        }
+        be[0] &= 0x7f; // the top bit is the sign of x
+        java.math.BigInteger y = new java.math.BigInteger(1, be);
+        java.math.BigInteger one = java.math.BigInteger.ONE;
+        java.math.BigInteger denominator = one.subtract(y).mod(P25519);
+        if (y.compareTo(P25519) >= 0 || denominator.signum() == 0) {
+            throw new IllegalArgumentException("not a valid Ed25519 public key");
+        }
+        return one.add(y).multiply(denominator.modInverse(P25519)).mod(P25519);
+    }
+
     /**
      * @param key the signer's public key
      * @param data the signed bytes

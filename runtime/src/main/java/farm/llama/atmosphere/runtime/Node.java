@@ -326,8 +326,7 @@ public final class Node implements NodeApi, AutoCloseable {
                 : "Every member offering '" + toolName + "' refused or could not be reached: " + String.join(" | ", refusals));
     }
 
-    private Optional<farm.llama.atmosphere.spi.transport.Transport> createTransport() {
-        String wanted = config.view().string("mesh.transport").orElse("websocket");
+    private Optional<farm.llama.atmosphere.spi.transport.Transport> createTransport(String wanted) {
         for (PluginHost.Found<farm.llama.atmosphere.spi.transport.TransportProvider> f
                 : plugins.providers(farm.llama.atmosphere.spi.transport.TransportProvider.class)) {
             if (!wanted.equals(f.provider().type())) {
@@ -1402,6 +1401,7 @@ public final class Node implements NodeApi, AutoCloseable {
     }
 
     @Override
+    @SuppressWarnings("unchecked")
     public Map<String, Object> network() {
         Map<String, Object> out = new LinkedHashMap<>();
         List<Map<String, Object>> addresses = new java.util.ArrayList<>();
@@ -1434,7 +1434,21 @@ public final class Node implements NodeApi, AutoCloseable {
             endpoints.add(ep);
         }
         m.put("endpoints", endpoints);
+        List<Map<String, Object>> transports = mesh.transportStatus();
+        m.put("transports", transports.stream().map(t -> t.get("type")).toList());
         out.put("mesh", m);
+        List<Map<String, Object>> relays = new java.util.ArrayList<>();
+        for (Map<String, Object> t : transports) {
+            if (t.get("relays") instanceof List<?> list) {
+                list.forEach(r -> relays.add(Map.copyOf((Map<String, Object>) r)));
+            }
+        }
+        if (relays.isEmpty() && mesh.store().info().isPresent()) {
+            for (String url : mesh.relays()) {
+                relays.add(Map.of("url", url, "state", mesh.running() ? "no relay transport" : "not running"));
+            }
+        }
+        out.put("relays", relays);
         Map<String, Object> mdns = new LinkedHashMap<>();
         mdns.put("enabled", config.view().bool("mesh.mdns").orElse(true));
         mdns.put("running", mesh.lan().isPresent());

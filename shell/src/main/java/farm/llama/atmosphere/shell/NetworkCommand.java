@@ -50,6 +50,18 @@ final class NetworkCommand implements Callable<Integer> {
         out.println("mDNS: " + (!Boolean.TRUE.equals(mdns.get("enabled")) ? "off (mesh.mdns: false)"
                 : Boolean.TRUE.equals(mdns.get("running")) ? "on " + mdns.get("address") + ", " + mdns.get("heard") + " node(s) heard"
                 : "not running (it runs while the node serves)"));
+        List<?> relays = (List<?>) n.getOrDefault("relays", List.of());
+        if (!relays.isEmpty()) {
+            List<List<String>> rows = new ArrayList<>();
+            for (Object o : relays) {
+                Map<?, ?> r = (Map<?, ?>) o;
+                Object error = r.get("error");
+                rows.add(List.of(String.valueOf(r.get("url")), String.valueOf(r.get("state"))
+                                + (error == null || String.valueOf(error).isEmpty() ? "" : " (" + error + ")"),
+                        r.get("rttMs") == null ? "-" : r.get("rttMs") + " ms", r.get("members") == null ? "-" : String.valueOf(r.get("members"))));
+            }
+            Output.table(out, List.of("RELAY", "STATE", "RTT", "MEMBERS THERE"), rows);
+        }
         List<?> peers = (List<?>) n.get("peers");
         if (!peers.isEmpty()) {
             List<List<String>> rows = new ArrayList<>();

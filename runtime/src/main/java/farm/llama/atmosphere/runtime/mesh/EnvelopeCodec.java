@@ -70,18 +70,120 @@ public final class EnvelopeCodec {
         return out;
     }
 
+    /**
+     * Seals a message end-to-end for one member and signs it: the outer envelope has type
+     * {@value #SEALED}; its payload is AES-256-GCM over the real type and payload, with a key and
+     * IV from HKDF-SHA256 over the X25519 secret the two members share (salt: the envelope's
+     * nonce, so every envelope has its own key), and the envelope header — magic, version, mesh,
+     * sender, recipient, type, timestamp, nonce — as associated data. A relay sees who talks to
+     * whom and how much, never what.
+     *
+     * @param to the recipient's node id
+     * @param type the message type
+     * @param payload the content
+     * @param shared the X25519 secret this node shares with the recipient ({@link Identity#agree})
+     * @return the signed bytes
+     */
+    public byte[] seal(String to, String type, byte[] payload, byte[] shared) {
+        byte[] nonce = new byte[16];
+        RANDOM.nextBytes(nonce);
+        Envelope outer = new Envelope(Envelope.VERSION, meshId, identity.nodeId(), to, SEALED, clock.millis(), nonce, chain, new byte[0]);
+        byte[] inner;
+        try {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream(payload.length + 64);
+            DataOutputStream out = new DataOutputStream(bytes);
+            out.writeUTF(type);
+            out.write(payload);
+            inner = bytes.toByteArray();
+        } catch (IOException ex) {
+            throw new UncheckedIOException(ex);
+        }
+        byte[] box = gcm(javax.crypto.Cipher.ENCRYPT_MODE, shared, outer, inner);
+        Envelope e = new Envelope(outer.version(), meshId, outer.from(), to, SEALED, outer.timestamp(), nonce, chain, box);
+        byte[] body = body(e);
+        byte[] sig = identity.sign(signed(body, body.length));
+        byte[] out = Arrays.copyOf(body, body.length + sig.length);
+        System.arraycopy(sig, 0, out, body.length, sig.length);
+        return out;
+    }
+
+    /**
+     * Opens a sealed envelope that was verified already.
+     *
+     * @param e the verified envelope, of type {@value #SEALED}
+     * @param shared the X25519 secret this node shares with the sender
+     * @return the envelope with the real type and payload
+     * @throws MeshSecurityException FORGED if the payload does not open (altered, or sealed for another member)
+     */
+    static Envelope open(Envelope e, byte[] shared) {
+        byte[] inner;
+        try {
+            inner = gcm(javax.crypto.Cipher.DECRYPT_MODE, shared, e, e.payload());
+        } catch (IllegalStateException ex) {
+            throw new MeshSecurityException(MeshSecurityException.Reason.FORGED,
+                    "a sealed message from " + e.from() + " does not open: " + ex.getMessage());
+        }
+        try {
+            DataInputStream in = new DataInputStream(new ByteArrayInputStream(inner));
+            String type = in.readUTF();
+            byte[] payload = in.readAllBytes();
+            return new Envelope(e.version(), e.meshId(), e.from(), e.to(), type, e.timestamp(), e.nonce(), e.chain(), payload);
+        } catch (IOException ex) {
+            throw new MeshSecurityException(MeshSecurityException.Reason.MALFORMED, "a sealed message from " + e.from() + " is malformed");
+        }
+    }
+
+    private static final byte[] SEAL_INFO = utf8("atmosphere-seal-v1");
+
+    private static byte[] gcm(int mode, byte[] shared, Envelope header, byte[] input) {
+        try {
+            javax.crypto.KDF hkdf = javax.crypto.KDF.getInstance("HKDF-SHA256");
+            byte[] okm = hkdf.deriveData(javax.crypto.spec.HKDFParameterSpec.ofExtract()
+                    .addIKM(shared).addSalt(header.nonce()).thenExpand(SEAL_INFO, 44));
+            javax.crypto.Cipher c = javax.crypto.Cipher.getInstance("AES/GCM/NoPadding");
+            c.init(mode, new javax.crypto.spec.SecretKeySpec(okm, 0, 32, "AES"),
+                    new javax.crypto.spec.GCMParameterSpec(128, okm, 32, 12));
+            Arrays.fill(okm, (byte) 0);
+            c.updateAAD(header(header));
+            return c.doFinal(input);
+        } catch (javax.crypto.AEADBadTagException ex) {
+            throw new IllegalStateException("authentication tag mismatch");
+        } catch (java.security.GeneralSecurityException ex) {
+            throw new IllegalStateException(ex.getMessage(), ex);
+        }
+    }
+
+    /** The envelope type of a message sealed end-to-end. */
+    public static final String SEALED = "sealed";
+
+    /** @return the header of an envelope: every field before the certificate chain, as {@link #body} writes them */
+    static byte[] header(Envelope e) {
+        try {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream(128);
+            writeHeader(new DataOutputStream(bytes), e);
+            return bytes.toByteArray();
+        } catch (IOException ex) {
+            throw new UncheckedIOException(ex);
+        }
+    }
+
+    private static void writeHeader(DataOutputStream out, Envelope e) throws IOException {
+        out.write(MAGIC);
+        out.writeByte(e.version());
+        out.writeUTF(e.meshId());
+        out.writeUTF(e.from());
+        out.writeUTF(e.to());
+        out.writeUTF(e.type());
+        out.writeLong(e.timestamp());
+        out.write(e.nonce());
+        out.flush();
+    }
+
     static byte[] body(Envelope e) {
         try {
             ByteArrayOutputStream bytes = new ByteArrayOutputStream(256 + e.payload().length);
             DataOutputStream out = new DataOutputStream(bytes);
-            out.write(MAGIC);
-            out.writeByte(e.version());
-            out.writeUTF(e.meshId());
-            out.writeUTF(e.from());
-            out.writeUTF(e.to());
-            out.writeUTF(e.type());
-            out.writeLong(e.timestamp());
-            out.write(e.nonce());
+            writeHeader(out, e);
             out.writeByte(e.chain().size());
             for (byte[] c : e.chain()) {
                 out.writeInt(c.length);

@@ -61,9 +61,10 @@ public final class Invites {
      * @param issuer the issuing node
      * @param endpoints where the issuer can be reached
      * @param expiresAt when it expires
+     * @param relays the relays the mesh's members use, which the joiner should keep a connection to
      */
     public record Token(String id, String meshId, String meshName, X509Certificate root, String issuer,
-                        List<String> endpoints, Instant expiresAt) {
+                        List<String> endpoints, Instant expiresAt, List<String> relays) {
     }
 
     private final Path file;
@@ -81,9 +82,11 @@ public final class Invites {
      * @param ttl how long the invite lasts
      * @param uses how many joins it admits
      * @param endpoints where joiners can reach this node
+     * @param relays the relays this node uses, passed on to joiners
      * @return the invite
      */
-    public synchronized Invite create(Identity identity, MeshStore store, Duration ttl, int uses, List<String> endpoints) {
+    public synchronized Invite create(Identity identity, MeshStore store, Duration ttl, int uses, List<String> endpoints,
+                                      List<String> relays) {
         MeshStore.MeshInfo info = store.info().orElseThrow(() ->
                 new AtmosphereException("This node is not in a mesh. 'atmosphere mesh create -n NAME' first."));
         if (!info.role().equals("founder") && !info.role().equals("admin")) {
@@ -116,6 +119,10 @@ public final class Invites {
         t.put("issuer", identity.nodeId());
         ArrayNode eps = t.putArray("endpoints");
         endpoints.forEach(eps::add);
+        if (!relays.isEmpty()) {
+            ArrayNode rs = t.putArray("relays");
+            relays.forEach(rs::add);
+        }
         t.put("expiresAt", expires.getEpochSecond());
         byte[] payload = t.toString().getBytes(StandardCharsets.UTF_8);
         byte[] sig = identity.sign(payload);
@@ -184,7 +191,9 @@ public final class Invites {
         }
         List<String> endpoints = new ArrayList<>();
         j.path("endpoints").forEach(e -> endpoints.add(e.asText()));
-        return new Token(j.path("id").asText(), meshId, j.path("meshName").asText(), root, issuerId, endpoints, expires);
+        List<String> relays = new ArrayList<>();
+        j.path("relays").forEach(e -> relays.add(e.asText()));
+        return new Token(j.path("id").asText(), meshId, j.path("meshName").asText(), root, issuerId, endpoints, expires, relays);
     }
 
     /** An invite found by its short code: the code (the key of the answer's proof) and the token. */

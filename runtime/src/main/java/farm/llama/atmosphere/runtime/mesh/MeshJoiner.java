@@ -176,6 +176,9 @@ public final class MeshJoiner {
                                     m.path("endpoint").asText(""), "alive", 0, 0, List.of()));
                         }
                         MeshService.saveMembers(store.dir(), members);
+                        if (invite != null && !invite.relays().isEmpty()) {
+                            store.saveRelays(invite.relays());
+                        }
                         link.close();
                         return new Joined(info, via, members);
                     }

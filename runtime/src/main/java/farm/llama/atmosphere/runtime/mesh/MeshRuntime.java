@@ -64,13 +64,26 @@ public final class MeshRuntime implements AutoCloseable {
         default void stateChanged(String member, MemberState state) {
         }
 
+        /**
+         * A transport says a member can be reached now (it connected to a relay this node uses).
+         *
+         * @param member the member
+         * @param endpoint where
+         */
+        default void reachable(String member, String endpoint) {
+        }
+
         /** @param member whose capabilities changed, @param version the version now known */
         default void capabilitiesLearned(String member, long version) {
         }
     }
 
+    /** The endpoint scheme of a member reached through a relay: {@code relay:<node id>}. */
+    public static final String RELAY_SCHEME = "relay:";
+    private static final Duration DIRECT_RETRY = Duration.ofSeconds(30);
+
     private final Identity identity;
-    private final Transport transport;
+    private final List<Transport> transports;
     private final TransportOptions listen;
     private final String advertise;
     private final long incarnation;
@@ -90,22 +103,38 @@ public final class MeshRuntime implements AutoCloseable {
     private final Map<String, Double> rtt = new ConcurrentHashMap<>();
     private final Map<String, Long> capabilities = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> linkRefusals = new ConcurrentHashMap<>();
+    private final Map<String, SharedKey> sharedKeys = new ConcurrentHashMap<>();
+    private final Map<String, AtomicLong> sealing = new ConcurrentHashMap<>();
     private volatile Thread ticker;
     private volatile boolean closed;
 
-    /** One peer's outbound side: a link, opened on demand, and a queue that never blocks the protocol. */
+    /** A message waiting in a peer's queue: it is signed (and sealed, for a relay) when its link is known. */
+    private record Outbound(String to, String type, byte[] payload) {
+    }
+
+    /** The X25519 secret shared with a member, for the leaf certificate it was derived from. */
+    private record SharedKey(byte[] leaf, byte[] secret) {
+    }
+
+    /**
+     * One peer's outbound side: a link, opened on demand over the best transport that works —
+     * the peer's own endpoint first, then a relay — and a queue that never blocks the protocol.
+     */
     private final class Peer {
         final String endpoint;
+        final String member;
         final ExecutorService out = Executors.newSingleThreadExecutor(Thread.ofVirtual().name("atmosphere-mesh-out").factory());
         final AtomicInteger queued = new AtomicInteger();
         volatile Link link;
         volatile long pausedUntil;
+        volatile long directRetryAt;
 
-        Peer(String endpoint) {
+        Peer(String endpoint, String member) {
             this.endpoint = endpoint;
+            this.member = member;
         }
 
-        void send(byte[] frame) {
+        void send(Outbound message) {
             if (queued.incrementAndGet() > MAX_QUEUE) {
                 queued.decrementAndGet();
                 return; // a peer that cannot keep up loses messages, as over UDP; the protocol copes
@@ -113,7 +142,7 @@ public final class MeshRuntime implements AutoCloseable {
             try {
                 out.execute(() -> {
                     queued.decrementAndGet();
-                    write(frame);
+                    write(message);
                 });
             } catch (java.util.concurrent.RejectedExecutionException e) {
                 queued.decrementAndGet();
@@ -126,12 +155,47 @@ public final class MeshRuntime implements AutoCloseable {
             if (l != null && l.isOpen()) {
                 return;
             }
-            link = transport.connect(endpoint);
+            link = open();
             pausedUntil = 0;
         }
 
+        /** Tries the peer's endpoint on every transport that understands it, then a relay. */
+        private Link open() {
+            if (closed) {
+                throw new IllegalStateException("the mesh runtime is closed");
+            }
+            CallFailedException last = null;
+            for (Transport t : transports) {
+                if (t.accepts(endpoint)) {
+                    try {
+                        return t.connect(endpoint);
+                    } catch (CallFailedException e) {
+                        last = e;
+                    }
+                }
+            }
+            String viaRelay = RELAY_SCHEME + member;
+            if (!endpoint.equals(viaRelay)) {
+                for (Transport t : transports) {
+                    if (t.accepts(viaRelay)) {
+                        try {
+                            Link l = t.connect(viaRelay);
+                            directRetryAt = clock.millis() + DIRECT_RETRY.toMillis();
+                            LOG.log(System.Logger.Level.DEBUG, "reaching " + member + " through a relay: " + endpoint + " did not answer"
+                                    + (last == null ? "" : " (" + last.getMessage() + ")"));
+                            return l;
+                        } catch (CallFailedException e) {
+                            last = last == null ? e : last;
+                        }
+                    }
+                }
+            }
+            throw last != null ? last : new CallFailedException(farm.llama.atmosphere.spi.FailureKind.UNREACHABLE,
+                    "no transport of this node reaches " + endpoint);
+        }
+
         /** Like {@link #send} but waits (up to 30 s) while the queue is full instead of dropping: for streams. */
-        void sendWaiting(byte[] frame) {
+        void sendWaiting(Outbound message) {
             long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (queued.get() >= MAX_QUEUE && System.nanoTime() < end && !closed) {
                 try {
@@ -141,27 +205,56 @@ public final class MeshRuntime implements AutoCloseable {
                     return;
                 }
             }
-            send(frame);
+            send(message);
         }
 
-        private void write(byte[] frame) {
+        private void write(Outbound message) {
             Link l = link;
             if (l == null || !l.isOpen()) {
                 if (clock.millis() < pausedUntil || closed) {
                     return;
                 }
                 try {
-                    l = transport.connect(endpoint);
+                    l = open();
                     link = l;
                 } catch (CallFailedException | IllegalStateException e) {
                     pausedUntil = clock.millis() + retryPause.toMillis();
                     LOG.log(System.Logger.Level.DEBUG, "cannot reach " + endpoint + ": " + e.getMessage());
                     return;
                 }
+            } else if (l.needsSealing() && !endpoint.startsWith(RELAY_SCHEME) && clock.millis() >= directRetryAt) {
+                retryDirect(l);
+            }
+            byte[] frame;
+            try {
+                frame = frame(l, message);
+            } catch (MeshSecurityException e) {
+                count("no_key");
+                LOG.log(System.Logger.Level.DEBUG, "cannot seal a '" + message.type() + "' message for " + message.to() + ": " + e.getMessage());
+                return;
             }
             l.send(frame).exceptionally(t -> {
                 link = null;
                 return null;
+            });
+        }
+
+        /** While on a relay, tries the direct endpoint now and then, off the queue's thread; switches when it answers. */
+        private void retryDirect(Link relayed) {
+            directRetryAt = clock.millis() + DIRECT_RETRY.toMillis();
+            Thread.ofVirtual().name("atmosphere-mesh-direct").start(() -> {
+                for (Transport t : transports) {
+                    if (t.accepts(endpoint) && !closed) {
+                        try {
+                            link = t.connect(endpoint);
+                            relayed.close();
+                            LOG.log(System.Logger.Level.DEBUG, "reaching " + member + " directly again at " + endpoint);
+                            return;
+                        } catch (CallFailedException | IllegalStateException e) {
+                            // stays on the relay
+                        }
+                    }
+                }
             });
         }
 
@@ -189,7 +282,7 @@ public final class MeshRuntime implements AutoCloseable {
      */
     public MeshRuntime(Identity identity, List<X509Certificate> chain, X509Certificate root, Revocations revocations,
                        Transport transport, String listenHost, int listenPort, SwimConfig config, Clock clock) {
-        this(identity, chain, root, revocations, transport, new TransportOptions(listenHost, listenPort, Optional.empty()),
+        this(identity, chain, root, revocations, List.of(transport), new TransportOptions(listenHost, listenPort, Optional.empty()),
                 "", 0, config, clock, new Extension() { });
     }
 
@@ -198,8 +291,8 @@ public final class MeshRuntime implements AutoCloseable {
      * @param chain this node's membership chain, leaf first
      * @param root the pinned mesh root
      * @param revocations this node's revocations (checked on every message, extended by gossip)
-     * @param transport the transport to use (not started)
-     * @param listen where and with which TLS context it listens
+     * @param transports the transports to use (not started), in order of preference; a relay last
+     * @param listen where and with which TLS context they listen, and this node's credentials
      * @param advertise this node's endpoint, announced to the mesh ("" if the members already know it)
      * @param incarnation this node's first incarnation; above any it had before (a start time works)
      * @param config protocol timers
@@ -207,10 +300,13 @@ public final class MeshRuntime implements AutoCloseable {
      * @param extension joins, profiles and events
      */
     public MeshRuntime(Identity identity, List<X509Certificate> chain, X509Certificate root, Revocations revocations,
-                       Transport transport, TransportOptions listen, String advertise, long incarnation,
+                       List<Transport> transports, TransportOptions listen, String advertise, long incarnation,
                        SwimConfig config, Clock clock, Extension extension) {
+        if (transports.isEmpty()) {
+            throw new IllegalArgumentException("a mesh runtime needs at least one transport");
+        }
         this.identity = identity;
-        this.transport = transport;
+        this.transports = List.copyOf(transports);
         this.listen = listen;
         this.advertise = advertise;
         this.incarnation = incarnation;
@@ -243,14 +339,32 @@ public final class MeshRuntime implements AutoCloseable {
         });
     }
 
-    /** @return the endpoints where this node can be reached */
+    /** @return the endpoints where this node can be reached, over every transport */
     public List<String> endpoints() {
-        return transport.endpoints();
+        List<String> all = new ArrayList<>();
+        transports.forEach(t -> all.addAll(t.endpoints()));
+        return all;
     }
 
-    /** @return the transport's type */
-    public String transportType() {
-        return transport.type();
+    /** @return the types of the transports this node runs, in order of preference */
+    public List<String> transportTypes() {
+        return transports.stream().map(Transport::type).toList();
+    }
+
+    /** @return the transports this node runs, for diagnostics */
+    public List<Transport> transports() {
+        return transports;
+    }
+
+    /**
+     * @param member a member
+     * @return the transport of the link this node last used to reach it, or "" when it has none open
+     */
+    public String transportOf(String member) {
+        String endpoint = addressOf(member);
+        Peer p = endpoint.isEmpty() ? null : peers.get(endpoint);
+        Link l = p == null ? null : p.link;
+        return l != null && l.isOpen() ? l.transport() : "";
     }
 
     /**
@@ -260,14 +374,24 @@ public final class MeshRuntime implements AutoCloseable {
      */
     public void start(Map<String, String> members) {
         seeds.putAll(members);
-        transport.start(listen, new TransportListener() {
+        TransportListener listener = new TransportListener() {
             @Override
             public void frame(Link link, byte[] frame) {
                 receive(link, frame);
             }
-        });
+
+            @Override
+            public void reachable(String endpoint) {
+                if (endpoint.startsWith(RELAY_SCHEME) && !closed) {
+                    extension.reachable(endpoint.substring(RELAY_SCHEME.length()), endpoint);
+                }
+            }
+        };
+        for (Transport t : transports) {
+            t.start(listen, listener);
+        }
         long now = clock.millis();
-        List<String> own = transport.endpoints();
+        List<String> own = endpoints();
         String address = advertise.isEmpty() && !own.isEmpty() ? own.get(0) : advertise;
         synchronized (swim) {
             swim.start(new ArrayList<>(members.keySet()), now, incarnation, address);
@@ -326,9 +450,9 @@ public final class MeshRuntime implements AutoCloseable {
         if (endpoint.isEmpty() || closed) {
             throw new CallFailedException(farm.llama.atmosphere.spi.FailureKind.UNREACHABLE, "no address known for member " + to);
         }
-        Peer p = peers.computeIfAbsent(endpoint, Peer::new);
+        Peer p = peers.computeIfAbsent(endpoint, e -> new Peer(e, to));
         p.ensureLink();
-        p.sendWaiting(codec.seal(to, type, payload));
+        p.sendWaiting(new Outbound(to, type, payload));
     }
 
     /**
@@ -351,8 +475,77 @@ public final class MeshRuntime implements AutoCloseable {
         if (endpoint.isEmpty()) {
             return;
         }
-        byte[] sealed = codec.seal(to, type, payload);
-        peers.computeIfAbsent(endpoint, Peer::new).send(sealed);
+        peers.computeIfAbsent(endpoint, e -> new Peer(e, to)).send(new Outbound(to, type, payload));
+    }
+
+    /** Signs a message for a link; sealed end-to-end first when the link passes through a relay. */
+    private byte[] frame(Link link, Outbound m) {
+        if (!link.needsSealing()) {
+            return codec.seal(m.to(), m.type(), m.payload());
+        }
+        byte[] sealed = codec.seal(m.to(), m.type(), m.payload(), sharedWith(m.to(), recipientLeaf(m.to(), link)));
+        count("sealed");
+        return sealed;
+    }
+
+    /** The recipient's leaf certificate: from a message it signed, else the chain the relay vouched for, checked here against the mesh root. */
+    private byte[] recipientLeaf(String member, Link link) {
+        byte[] der = leaves.get(member);
+        if (der != null) {
+            return der;
+        }
+        List<X509Certificate> presented = new ArrayList<>(link.peerCertificates());
+        presented.removeIf(c -> MeshCertificates.same(c, root));
+        if (presented.isEmpty()) {
+            throw new MeshSecurityException(MeshSecurityException.Reason.FORGED, "no certificate of " + member + " is known yet");
+        }
+        String verified = MeshCertificates.verify(presented, root, revocations.revoked(), java.time.Instant.ofEpochMilli(clock.millis()));
+        if (!verified.equals(member)) {
+            throw new MeshSecurityException(MeshSecurityException.Reason.FORGED, "the relay vouched for " + verified + ", not " + member);
+        }
+        try {
+            der = presented.get(0).getEncoded();
+        } catch (java.security.cert.CertificateEncodingException e) {
+            throw new MeshSecurityException(MeshSecurityException.Reason.MALFORMED, "unreadable certificate of " + member);
+        }
+        leaves.putIfAbsent(member, der);
+        return der;
+    }
+
+    /** The X25519 secret shared with a member, derived once per leaf certificate. */
+    private byte[] sharedWith(String member, byte[] leafDer) {
+        SharedKey k = sharedKeys.get(member);
+        if (k != null && Arrays.equals(k.leaf(), leafDer)) {
+            return k.secret();
+        }
+        X509Certificate leaf;
+        try {
+            leaf = (X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
+                    .generateCertificate(new java.io.ByteArrayInputStream(leafDer));
+        } catch (java.security.GeneralSecurityException e) {
+            throw new MeshSecurityException(MeshSecurityException.Reason.MALFORMED, "unreadable certificate of " + member);
+        }
+        byte[] secret;
+        try {
+            secret = identity.agree(leaf.getPublicKey());
+        } catch (IllegalArgumentException e) {
+            throw new MeshSecurityException(MeshSecurityException.Reason.FORGED, member + ": " + e.getMessage());
+        }
+        sharedKeys.put(member, new SharedKey(leafDer, secret));
+        return secret;
+    }
+
+    private void count(String what) {
+        sealing.computeIfAbsent(what, k -> new AtomicLong()).incrementAndGet();
+    }
+
+    /** @return sealed messages sent, opened and refused, and messages not sent for want of the recipient's key */
+    public Map<String, Long> sealingStats() {
+        Map<String, Long> out = new TreeMap<>();
+        for (String k : List.of("sealed", "opened", "refused", "no_key")) {
+            out.put(k, sealing.containsKey(k) ? sealing.get(k).get() : 0L);
+        }
+        return out;
     }
 
     private void receive(Link link, byte[] frame) {
@@ -366,6 +559,17 @@ public final class MeshRuntime implements AutoCloseable {
         } catch (MeshSecurityException e) {
             LOG.log(System.Logger.Level.DEBUG, "dropped a mesh message from " + link.remote() + ": " + e.reason() + ": " + e.getMessage());
             return;
+        }
+        if (v.envelope().type().equals(EnvelopeCodec.SEALED)) {
+            try {
+                v = new EnvelopeVerifier.Verified(EnvelopeCodec.open(v.envelope(), sharedWith(v.sender(), v.envelope().chain().get(0))),
+                        v.sender());
+                count("opened");
+            } catch (MeshSecurityException e) {
+                count("refused");
+                LOG.log(System.Logger.Level.DEBUG, "dropped a sealed message from " + v.sender() + " via " + link.remote() + ": " + e.getMessage());
+                return;
+            }
         }
         lastHeard.put(v.sender(), clock.millis());
         leaves.put(v.sender(), v.envelope().chain().get(0));
@@ -576,6 +780,6 @@ public final class MeshRuntime implements AutoCloseable {
         }
         peers.values().forEach(Peer::close);
         peers.clear();
-        transport.close();
+        transports.forEach(Transport::close);
     }
 }

@@ -82,7 +82,7 @@ public final class MeshService implements AutoCloseable {
     private final Identity identity;
     private final String nodeName;
     private final MeshSettings settings;
-    private final Supplier<Optional<Transport>> transports;
+    private final java.util.function.Function<String, Optional<Transport>> transports;
     private final Supplier<List<Capability>> localCapabilities;
     private final Supplier<Map<String, Object>> localCost;
     private volatile String costDigest = "";
@@ -130,14 +130,14 @@ public final class MeshService implements AutoCloseable {
      * @param identity the node
      * @param nodeName its display name
      * @param settings {@code mesh.*}
-     * @param transports makes the configured transport, if its plugin is installed
+     * @param transports makes a transport of a type, if its plugin is installed
      * @param localCapabilities this node's capabilities, shared with the mesh
      * @param localCost this node's cost factors, shared with the mesh (coarsened)
      * @param events where mesh events go
      * @param clock the clock
      */
     public MeshService(DataDir dataDir, Identity identity, String nodeName, MeshSettings settings,
-                       Supplier<Optional<Transport>> transports, Supplier<List<Capability>> localCapabilities,
+                       java.util.function.Function<String, Optional<Transport>> transports, Supplier<List<Capability>> localCapabilities,
                        Supplier<Map<String, Object>> localCost, Consumer<NodeEvent> events, Clock clock) {
         this.dataDir = dataDir;
         this.identity = identity;
@@ -178,11 +178,20 @@ public final class MeshService implements AutoCloseable {
             problem = "";
             return;
         }
-        Optional<Transport> transport = transports.get();
-        if (transport.isEmpty()) {
-            problem = "no '" + settings.transport() + "' transport plugin is installed; the mesh is offline";
+        List<String> relays = relays();
+        List<Transport> running = new ArrayList<>();
+        List<String> missing = new ArrayList<>();
+        for (String type : settings.transportsToRun(relays)) {
+            transports.apply(type).ifPresentOrElse(running::add, () -> missing.add(type));
+        }
+        if (running.isEmpty()) {
+            problem = "no transport plugin for " + String.join(", ", missing) + " is installed; the mesh is offline";
             LOG.log(System.Logger.Level.WARNING, problem);
             return;
+        }
+        if (!missing.isEmpty()) {
+            LOG.log(System.Logger.Level.WARNING, "no transport plugin for " + String.join(", ", missing) + " is installed; the mesh runs over "
+                    + running.stream().map(Transport::type).toList());
         }
         revocations = new Revocations(store.dir());
         invites = new Invites(store.dir());
@@ -198,8 +207,9 @@ public final class MeshService implements AutoCloseable {
             }
         });
         String advertise = settings.advertise().isEmpty() ? "" : settings.advertise().get(0);
-        MeshRuntime rt = new MeshRuntime(identity, chain, root, rev, transport.get(),
-                new TransportOptions(settings.bind(), settings.port(), Optional.of(() -> tls)), advertise, clock.millis(),
+        MeshRuntime rt = new MeshRuntime(identity, chain, root, rev, running,
+                new TransportOptions(settings.bind(), settings.port(), Optional.of(() -> tls),
+                        Optional.of(credentials(info.get().meshId(), chain, root, rev, relays))), advertise, clock.millis(),
                 settings.swim(), clock, new Extension());
         self[0] = rt;
         Map<String, String> seeds = new LinkedHashMap<>();
@@ -271,6 +281,11 @@ public final class MeshService implements AutoCloseable {
      * @param endpoint its mesh endpoint as advertised
      */
     public void heardOnLan(String nodeId, String endpoint) {
+        heard(nodeId, endpoint, "on the LAN");
+    }
+
+    /** A member this node wrote off is reachable again (heard on the LAN, or connected to a relay): probe it there. */
+    private void heard(String nodeId, String endpoint, String where) {
         MeshRuntime rt = runtime;
         KnownMember k = known.get(nodeId);
         if (rt == null || k == null || nodeId.equals(identity.nodeId()) || k.state().equals("left") || revocations.revoked().contains(nodeId)) {
@@ -286,7 +301,7 @@ public final class MeshService implements AutoCloseable {
             return;
         }
         lanTried.put(nodeId, now);
-        LOG.log(System.Logger.Level.INFO, "member " + nodeId + " ('" + k.name() + "') heard on the LAN at " + endpoint + "; probing it there");
+        LOG.log(System.Logger.Level.INFO, "member " + nodeId + " ('" + k.name() + "') heard " + where + " at " + endpoint + "; probing it there");
         rt.admit(nodeId, endpoint);
     }
 
@@ -295,10 +310,10 @@ public final class MeshService implements AutoCloseable {
     /** @return the port the mesh listens on, 0 when it does not run */
     public int listeningPort() {
         MeshRuntime rt = runtime;
-        if (rt == null || rt.endpoints().isEmpty()) {
-            return 0;
+        String e = rt == null ? "" : rt.endpoints().stream().filter(x -> !x.startsWith(MeshRuntime.RELAY_SCHEME)).findFirst().orElse("");
+        if (e.isEmpty()) {
+            return 0; // not running, or reached through relays only
         }
-        String e = rt.endpoints().get(0);
         return Integer.parseInt(e.substring(e.lastIndexOf(':') + 1).replaceAll("/.*", ""));
     }
 
@@ -491,6 +506,14 @@ public final class MeshService implements AutoCloseable {
         @Override
         public void unauthenticated(Link link, byte[] frame) {
             handleJoin(link, frame);
+        }
+
+        @Override
+        public void reachable(String member, String endpoint) {
+            MeshRuntime rt = runtime;
+            String known = rt == null ? "" : rt.addressOf(member);
+            // a member with a direct address keeps it: the runtime falls back to the relay when it does not answer
+            heard(member, known.isEmpty() ? endpoint : known, "on a relay");
         }
 
         @Override
@@ -1055,7 +1078,7 @@ public final class MeshService implements AutoCloseable {
         me.put("role", role());
         me.put("self", true);
         me.put("address", endpoint());
-        me.put("transport", rt == null ? "" : rt.transportType());
+        me.put("transport", rt == null ? "" : String.join("+", rt.transportTypes()));
         me.put("lastSeen", Instant.ofEpochMilli(clock.millis()).toString());
         me.put("capabilityCount", localCapabilities.get().size());
         me.put("cost", coarse(localCost.get()));
@@ -1076,7 +1099,7 @@ public final class MeshService implements AutoCloseable {
             m.put("role", roles.getOrDefault(k.nodeId(), ""));
             m.put("self", false);
             m.put("address", rt != null && !rt.addressOf(k.nodeId()).isEmpty() ? rt.addressOf(k.nodeId()) : k.endpoint());
-            m.put("transport", rt == null ? "" : rt.transportType());
+            m.put("transport", rt == null ? "" : rt.transportOf(k.nodeId()));
             long seen = Math.max(heard, k.lastSeen());
             m.put("lastSeen", seen == 0 ? null : Instant.ofEpochMilli(seen).toString());
             m.put("capabilityCount", k.capabilities().size());
@@ -1098,6 +1121,7 @@ public final class MeshService implements AutoCloseable {
         Map<String, Map<String, Long>> out = new LinkedHashMap<>();
         out.put("messages", rt == null ? Map.of() : rt.stats());
         out.put("links", rt == null ? Map.of() : rt.linkStats());
+        out.put("sealed", rt == null ? Map.of() : rt.sealingStats());
         Map<String, Long> joins = new java.util.TreeMap<>(joinCounts);
         joins.put("pending", (long) pending.size());
         out.put("joins", joins);
@@ -1120,7 +1144,8 @@ public final class MeshService implements AutoCloseable {
         if (eps.isEmpty()) {
             eps.add(endpoint());
         }
-        return new Invites(store.dir()).create(identity, store, ttl, uses, eps);
+        eps.removeIf(e -> e.startsWith(MeshRuntime.RELAY_SCHEME));
+        return new Invites(store.dir()).create(identity, store, ttl, uses, eps, relays());
     }
 
     /**
@@ -1197,11 +1222,91 @@ public final class MeshService implements AutoCloseable {
             target = redeem(code.get(), progress);
         }
         MeshJoiner.Joined j = MeshJoiner.join(target, identity, nodeName, store,
-                () -> transports.get().orElseThrow(() -> new AtmosphereException("No '" + settings.transport()
-                        + "' transport plugin is installed; cannot join.")),
+                this::directTransport,
                 endpoint(), settings.joinWait(), clock, progress);
         start();
         return j;
+    }
+
+    private Transport directTransport() {
+        return transports.apply(settings.transport()).orElseThrow(() -> new AtmosphereException("No '" + settings.transport()
+                + "' transport plugin is installed; cannot join."));
+    }
+
+    /** @return each transport the mesh runs over, with what it reports (a relay: its connections and round trips) */
+    public List<Map<String, Object>> transportStatus() {
+        MeshRuntime rt = runtime;
+        List<Map<String, Object>> out = new ArrayList<>();
+        if (rt == null) {
+            return out;
+        }
+        for (Transport t : rt.transports()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("type", t.type());
+            try {
+                m.putAll(t.status());
+            } catch (RuntimeException e) {
+                m.put("error", e.toString());
+            }
+            out.add(m);
+        }
+        return out;
+    }
+
+    /** @return the relays this node keeps a connection to: {@code mesh.relays}, then those its invite named */
+    public List<String> relays() {
+        java.util.LinkedHashSet<String> all = new java.util.LinkedHashSet<>(settings.relays());
+        if (store.info().isPresent()) {
+            all.addAll(store.relays());
+        }
+        return List.copyOf(all);
+    }
+
+    /** This node's membership as a relay transport may use it: the chain with the root, signatures, revocations. */
+    private farm.llama.atmosphere.spi.transport.MeshCredentials credentials(String meshId, List<java.security.cert.X509Certificate> chain,
+                                                                               java.security.cert.X509Certificate root, Revocations rev,
+                                                                               List<String> relays) {
+        List<byte[]> der = new ArrayList<>();
+        try {
+            for (java.security.cert.X509Certificate c : chain) {
+                der.add(c.getEncoded());
+            }
+            der.add(root.getEncoded());
+        } catch (java.security.cert.CertificateEncodingException e) {
+            throw new IllegalStateException(e);
+        }
+        List<byte[]> chainDer = List.copyOf(der);
+        return new farm.llama.atmosphere.spi.transport.MeshCredentials() {
+            @Override
+            public String meshId() {
+                return meshId;
+            }
+
+            @Override
+            public String nodeId() {
+                return identity.nodeId();
+            }
+
+            @Override
+            public List<byte[]> chain() {
+                return chainDer;
+            }
+
+            @Override
+            public byte[] sign(byte[] data) {
+                return identity.sign(data);
+            }
+
+            @Override
+            public List<String> revocations() {
+                return rev.all().stream().map(Json::write).toList();
+            }
+
+            @Override
+            public List<String> relays() {
+                return relays;
+            }
+        };
     }
 
     /** Finds the issuer of a short code on the LAN and trades the code for its invite token. */
@@ -1220,8 +1325,7 @@ public final class MeshService implements AutoCloseable {
                         + " 'atmosphere mesh invite' works across networks.");
             }
             return MeshJoiner.redeemCode(code, nodes.stream().map(LanPresence.Nearby::endpoint).toList(),
-                    () -> transports.get().orElseThrow(() -> new AtmosphereException("No '" + settings.transport()
-                            + "' transport plugin is installed; cannot join.")), progress);
+                    this::directTransport, progress);
         } catch (java.io.IOException e) {
             throw new AtmosphereException("mDNS cannot start on " + lanAddress() + " (" + e.getMessage()
                     + "); set mesh.mdns-address, or join with the invite token instead.", e);

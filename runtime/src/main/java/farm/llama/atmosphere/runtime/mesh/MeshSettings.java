@@ -18,9 +18,46 @@ import java.util.Locale;
  * @param joinWait how long {@code mesh join} waits for an owner's approval
  * @param mdns whether this node advertises itself and listens on the LAN over mDNS
  * @param mdnsAddress the address mDNS uses, when set
+ * @param transports the transports the node runs, in order of preference ({@code mesh.transports});
+ *                   empty: the direct transport, and the relay when any relay is known
+ * @param relays relays to keep a connection to ({@code mesh.relays}), besides those an invite named
  */
 public record MeshSettings(String bind, int port, List<String> advertise, String approval, String transport,
-                           SwimConfig swim, Duration joinWait, boolean mdns, java.util.Optional<String> mdnsAddress) {
+                           SwimConfig swim, Duration joinWait, boolean mdns, java.util.Optional<String> mdnsAddress,
+                           List<String> transports, List<String> relays) {
+
+    /** Validates. */
+    public MeshSettings {
+        transports = List.copyOf(transports);
+        relays = List.copyOf(relays);
+        for (String r : relays) {
+            java.net.URI uri;
+            try {
+                uri = new java.net.URI(r);
+            } catch (java.net.URISyntaxException e) {
+                throw new AtmosphereException("mesh.relays: '" + r + "' is not a URL (" + e.getReason() + "). Write ws://host:8765 or wss://host.");
+            }
+            if (!"ws".equals(uri.getScheme()) && !"wss".equals(uri.getScheme()) || uri.getHost() == null) {
+                throw new AtmosphereException("mesh.relays: '" + r + "' is not a relay URL. Write ws://host:8765 or wss://host.");
+            }
+        }
+        for (String t : transports) {
+            if (!t.matches("[a-z][a-z0-9-]*")) {
+                throw new AtmosphereException("mesh.transports: '" + t + "' is not a transport type (websocket, relay).");
+            }
+        }
+    }
+
+    /**
+     * @param knownRelays the relays this node knows (config and invite)
+     * @return the transport types to run, in order of preference
+     */
+    public List<String> transportsToRun(List<String> knownRelays) {
+        if (!transports.isEmpty()) {
+            return transports;
+        }
+        return knownRelays.isEmpty() ? List.of(transport) : List.of(transport, "relay");
+    }
 
     /** The default mesh port. */
     public static final int DEFAULT_PORT = 11452;
@@ -51,6 +88,6 @@ public record MeshSettings(String bind, int port, List<String> advertise, String
         long port = mesh.number("port").orElse((long) DEFAULT_PORT);
         return new MeshSettings(mesh.string("bind").orElse("0.0.0.0"), (int) port, mesh.list("advertise"), approval,
                 mesh.string("transport").orElse("websocket"), swim, mesh.duration("join-wait").orElse(Duration.ofMinutes(10)),
-                mesh.bool("mdns").orElse(true), mesh.string("mdns-address"));
+                mesh.bool("mdns").orElse(true), mesh.string("mdns-address"), mesh.list("transports"), mesh.list("relays"));
     }
 }

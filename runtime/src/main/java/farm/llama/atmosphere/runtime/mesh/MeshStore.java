@@ -230,6 +230,37 @@ public final class MeshStore {
         }
     }
 
+    /**
+     * Remembers the relays an invite named ({@code mesh/relays.json}, written atomically).
+     *
+     * @param relays relay URLs
+     */
+    public synchronized void saveRelays(List<String> relays) {
+        com.fasterxml.jackson.databind.node.ObjectNode doc = Json.MAPPER.createObjectNode();
+        doc.put("format", FORMAT);
+        relays.forEach(doc.putArray("relays")::add);
+        try {
+            AtomicFiles.writeString(dir.resolve("relays.json"), Json.pretty(doc) + "\n", AtomicFiles.SHARED);
+        } catch (IOException e) {
+            throw new AtmosphereException("Cannot store the mesh's relays under " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** @return the relays an invite named, or none */
+    public List<String> relays() {
+        Path file = dir.resolve("relays.json");
+        if (!Files.exists(file)) {
+            return List.of();
+        }
+        try {
+            List<String> out = new java.util.ArrayList<>();
+            Json.parse(Files.readString(file)).path("relays").forEach(r -> out.add(r.asText()));
+            return out;
+        } catch (IOException | IllegalArgumentException e) {
+            throw new AtmosphereException(file + " is unreadable: " + e.getMessage() + ". Delete it, or list the relays in mesh.relays.", e);
+        }
+    }
+
     /** @return the mesh private key, if this node is the founder */
     public Optional<PrivateKey> meshKey() {
         Path file = dir.resolve("mesh-key.json");

@@ -116,6 +116,20 @@ public final class Revocations {
      * @throws MeshSecurityException FORGED or NOT_AUTHORIZED when its signer may not revoke
      */
     public synchronized void accept(Revocation r, X509Certificate root) {
+        check(r, root, revoked());
+        entries.putIfAbsent(r.node(), r);
+        save();
+    }
+
+    /**
+     * Checks a revocation without storing it (a relay checks what members tell it).
+     *
+     * @param r the revocation
+     * @param root the mesh root
+     * @param revoked node ids already revoked (an admin revoked since cannot sign)
+     * @throws MeshSecurityException FORGED or NOT_AUTHORIZED when its signer may not revoke
+     */
+    public static void check(Revocation r, X509Certificate root, Set<String> revoked) {
         PublicKey signer;
         if (r.by().equals("mesh")) {
             signer = root.getPublicKey();
@@ -130,7 +144,7 @@ public final class Revocations {
             if (admin.getBasicConstraints() < 0) {
                 throw new MeshSecurityException(MeshSecurityException.Reason.NOT_AUTHORIZED, "only the founder or an admin can revoke");
             }
-            MeshCertificates.verify(List.of(admin), root, revoked(), Instant.now());
+            MeshCertificates.verify(List.of(admin), root, revoked, Instant.now());
             signer = admin.getPublicKey();
         }
         try {
@@ -143,8 +157,11 @@ public final class Revocations {
         } catch (GeneralSecurityException | IllegalArgumentException e) {
             throw new MeshSecurityException(MeshSecurityException.Reason.FORGED, "a revocation of " + r.node() + " does not verify");
         }
-        entries.putIfAbsent(r.node(), r);
-        save();
+    }
+
+    /** @return every revocation, as stored */
+    public synchronized List<Revocation> all() {
+        return List.copyOf(entries.values());
     }
 
     /** @return the revoked node ids */

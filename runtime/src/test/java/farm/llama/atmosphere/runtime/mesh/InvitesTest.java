@@ -37,7 +37,8 @@ class InvitesTest {
     @Test
     void aTokenPinsTheMeshAndIsRedeemedAsOftenAsAllowed() {
         Founder f = founder("a");
-        Invites.Invite invite = f.invites().create(f.identity(), f.store(), Duration.ofHours(1), 2, List.of("wss://10.0.0.5:11452"));
+        Invites.Invite invite = f.invites().create(f.identity(), f.store(), Duration.ofHours(1), 2, List.of("wss://10.0.0.5:11452"),
+                List.of("wss://relay.example.net"));
         assertTrue(invite.code().matches("[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}"), invite.code());
         // the issuer finds the invite by the code's lookup value, and its answer proves the code
         Invites.ByCode byCode = f.invites().byLookup(ShortCodes.lookup(invite.code()), Instant.now()).orElseThrow();
@@ -57,6 +58,7 @@ class InvitesTest {
         assertEquals(f.store().info().orElseThrow().meshId(), t.meshId());
         assertEquals(f.identity().nodeId(), t.issuer());
         assertEquals(List.of("wss://10.0.0.5:11452"), t.endpoints());
+        assertEquals(List.of("wss://relay.example.net"), t.relays(), "the joiner learns the mesh's relays");
         f.invites().redeem(t.id(), Instant.now());
         f.invites().redeem(t.id(), Instant.now());
         assertEquals(MeshSecurityException.Reason.REPLAYED, assertThrows(MeshSecurityException.class,
@@ -66,7 +68,7 @@ class InvitesTest {
     @Test
     void expiredTamperedForgedAndUnknownInvitesAreRefused() {
         Founder f = founder("b");
-        Invites.Invite invite = f.invites().create(f.identity(), f.store(), Duration.ofMinutes(5), 1, List.of());
+        Invites.Invite invite = f.invites().create(f.identity(), f.store(), Duration.ofMinutes(5), 1, List.of(), List.of());
         assertEquals(MeshSecurityException.Reason.EXPIRED, assertThrows(MeshSecurityException.class,
                 () -> Invites.verify(invite.token(), Instant.now().plus(Duration.ofMinutes(6)))).reason());
 
@@ -79,7 +81,7 @@ class InvitesTest {
 
         // a token of another mesh with this mesh's id written in: the pinned key does not hash to it
         Founder g = founder("c");
-        Invites.Invite other = g.invites().create(g.identity(), g.store(), Duration.ofHours(1), 1, List.of());
+        Invites.Invite other = g.invites().create(g.identity(), g.store(), Duration.ofHours(1), 1, List.of(), List.of());
         String[] op = other.token().split("\\.");
         String ojson = new String(Base64.getUrlDecoder().decode(op[0]), StandardCharsets.UTF_8)
                 .replace(g.store().info().orElseThrow().meshId(), f.store().info().orElseThrow().meshId());

@@ -37,7 +37,7 @@ class JoinsTest {
     }
 
     private static String invite(Invites invites, Node issuer, int uses) {
-        return invites.create(issuer.identity(), issuer.store(), Duration.ofHours(1), uses, List.of()).token();
+        return invites.create(issuer.identity(), issuer.store(), Duration.ofHours(1), uses, List.of(), List.of()).token();
     }
 
     private static MeshSecurityException.Reason refusal(Runnable r) {

@@ -32,6 +32,14 @@ public interface Link extends AutoCloseable {
      */
     CompletableFuture<Void> send(byte[] frame);
 
+    /**
+     * @return whether frames on this link pass through a third party (a relay) that must not read
+     *         them, so the node seals payloads end-to-end before sending them here
+     */
+    default boolean needsSealing() {
+        return false;
+    }
+
     /** @return whether the link is still open */
     boolean isOpen();
 

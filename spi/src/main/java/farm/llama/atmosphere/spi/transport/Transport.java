@@ -44,6 +44,14 @@ public interface Transport extends AutoCloseable {
     /** @return the endpoints at which peers can reach this node through this transport; empty if it does not listen */
     List<String> endpoints();
 
+    /**
+     * @return what this transport reports for diagnostics ({@code atmosphere network}): for a relay,
+     *         each relay connection, its state and round trip; plain values, lists and maps only
+     */
+    default java.util.Map<String, Object> status() {
+        return java.util.Map.of();
+    }
+
     /** Closes every link and stops listening. Idempotent. */
     @Override
     void close();

@@ -23,6 +23,16 @@ public interface TransportListener {
     void frame(Link link, byte[] frame);
 
     /**
+     * The transport learned that a peer can be reached at an endpoint without having exchanged a
+     * frame with it yet — a member that just connected to the same relay — so the node can try a
+     * member it had written off.
+     *
+     * @param endpoint for example {@code relay:<node id>}
+     */
+    default void reachable(String endpoint) {
+    }
+
+    /**
      * A link closed, by either side or by failure.
      *
      * @param link the link

@@ -13,8 +13,10 @@ import javax.net.ssl.SSLContext;
  *             for a transport that only connects out (a joiner before it has a certificate)
  * @param tls supplies the current TLS context built from the node's mesh certificate; consulted
  *            for each new link so renewed certificates take effect; empty before the node has one
+ * @param credentials this node's membership, for a transport that proves it to a third party
+ *                    (a relay); empty before the node is a member
  */
-public record TransportOptions(String host, int port, Optional<Supplier<SSLContext>> tls) {
+public record TransportOptions(String host, int port, Optional<Supplier<SSLContext>> tls, Optional<MeshCredentials> credentials) {
 
     /** The port value of a transport that does not listen. */
     public static final int NO_LISTEN = -1;
@@ -23,9 +25,21 @@ public record TransportOptions(String host, int port, Optional<Supplier<SSLConte
     public TransportOptions {
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(tls, "tls");
+        Objects.requireNonNull(credentials, "credentials");
         if (port < NO_LISTEN || port > 65535) {
             throw new IllegalArgumentException("port out of range: " + port);
         }
+    }
+
+    /**
+     * Options without membership credentials.
+     *
+     * @param host the address to bind
+     * @param port the port to bind
+     * @param tls supplies the TLS context
+     */
+    public TransportOptions(String host, int port, Optional<Supplier<SSLContext>> tls) {
+        this(host, port, tls, Optional.empty());
     }
 
     /** @return whether the transport should listen */

@@ -1,0 +1,472 @@
+package farm.llama.atmosphere.plugin.transport.relay;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import farm.llama.atmosphere.spi.CallFailedException;
+import farm.llama.atmosphere.spi.FailureKind;
+import farm.llama.atmosphere.spi.transport.Link;
+import farm.llama.atmosphere.spi.transport.MeshCredentials;
+import farm.llama.atmosphere.spi.transport.TransportListener;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One relay, as this node sees it: a WebSocket kept open (re-opened after a pause that doubles
+ * from {@code reconnect-min} to {@code reconnect-max} while the relay is away, and resets once it
+ * admits this node again), the admission handshake, the members the relay says are connected, and
+ * one {@link Link} per member this node exchanges envelopes with. Thread-safe.
+ */
+final class RelayConnection {
+
+    private static final System.Logger LOG = System.getLogger(RelayConnection.class.getName());
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String ADMISSION_CONTEXT = "atmosphere-relay-admission-v1|";
+    private static final byte ENVELOPE = 1;
+    private static final int MAX_MESSAGE = 32 * 1024 * 1024;
+
+    private final String url;
+    private final MeshCredentials credentials;
+    private final RelayTransport.Timers timers;
+    private final TransportListener listener;
+    private final HttpClient http;
+    private final Map<String, List<X509Certificate>> members = new ConcurrentHashMap<>();
+    private final Map<String, RelayLink> links = new ConcurrentHashMap<>();
+    private final Object sendLock = new Object();
+    private volatile WebSocket socket;
+    private volatile CompletableFuture<?> sending = CompletableFuture.completedFuture(null);
+    private volatile String state = "connecting";
+    private volatile String lastError = "";
+    private volatile boolean admitted;
+    private volatile Instant since = Instant.now();
+    private volatile double rttMs = -1;
+    private volatile int revocationsSent;
+    private volatile long reconnects;
+    private volatile boolean closed;
+    private volatile Thread loop;
+
+    RelayConnection(String url, MeshCredentials credentials, RelayTransport.Timers timers, TransportListener listener) {
+        this.url = url;
+        this.credentials = credentials;
+        this.timers = timers;
+        this.listener = listener;
+        this.http = HttpClient.newBuilder().connectTimeout(timers.connectTimeout()).build();
+    }
+
+    String url() {
+        return url;
+    }
+
+    String state() {
+        return state + (lastError.isEmpty() ? "" : " (" + lastError + ")");
+    }
+
+    void start() {
+        loop = Thread.ofVirtual().name("atmosphere-relay-" + url).start(this::run);
+    }
+
+    /** Connects, serves until the socket closes, pauses, and again, until closed. */
+    private void run() {
+        long pause = timers.reconnectMin().toMillis();
+        while (!closed) {
+            CompletableFuture<String> ended = new CompletableFuture<>();
+            try {
+                state = "connecting";
+                URI uri = URI.create(url.endsWith("/") ? url + "relay" : url + "/relay");
+                socket = http.newWebSocketBuilder().connectTimeout(timers.connectTimeout())
+                        .buildAsync(uri, new Listener(ended)).get(timers.connectTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
+                long nextPing = System.nanoTime() + timers.pingInterval().toNanos();
+                while (!closed && !ended.isDone()) {
+                    try {
+                        ended.get(Math.min(200, timers.pingInterval().toMillis()), TimeUnit.MILLISECONDS);
+                    } catch (java.util.concurrent.TimeoutException e) {
+                        if (admitted && System.nanoTime() >= nextPing) {
+                            nextPing = System.nanoTime() + timers.pingInterval().toNanos();
+                            ping();
+                        }
+                    }
+                }
+                if (admitted) {
+                    pause = timers.reconnectMin().toMillis(); // it worked: the next drop starts over
+                }
+                lastError = ended.isDone() ? ended.getNow("") : "";
+            } catch (InterruptedException e) {
+                return;
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException | IllegalArgumentException e) {
+                Throwable cause = e.getCause() == null ? e : e.getCause();
+                lastError = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+            } finally {
+                down();
+            }
+            if (closed) {
+                return;
+            }
+            state = "waiting";
+            LOG.log(System.Logger.Level.DEBUG, "relay " + url + " is away (" + lastError + "); trying again in " + pause + " ms");
+            try {
+                Thread.sleep(pause);
+            } catch (InterruptedException e) {
+                return;
+            }
+            reconnects++;
+            pause = Math.min(pause * 2, timers.reconnectMax().toMillis());
+        }
+    }
+
+    /** The socket is gone: every link through it closes, so the node finds another way. */
+    private void down() {
+        boolean was = admitted;
+        admitted = false;
+        WebSocket s = socket;
+        socket = null;
+        if (s != null) {
+            s.abort();
+        }
+        members.clear();
+        for (RelayLink l : links.values()) {
+            l.gone("the connection to relay " + url + " closed");
+        }
+        links.clear();
+        if (was) {
+            since = Instant.now();
+        }
+    }
+
+    private void ping() {
+        ObjectNode p = JSON.createObjectNode();
+        p.put("type", "ping");
+        p.put("t", System.nanoTime());
+        sendText(p);
+        List<String> revocations = credentials.revocations();
+        if (revocations.size() != revocationsSent) {
+            sendRevocations(revocations);
+        }
+    }
+
+    private void sendRevocations(List<String> revocations) {
+        ObjectNode r = JSON.createObjectNode();
+        r.put("type", "revocation");
+        ArrayNode list = r.putArray("revocations");
+        for (String json : revocations) {
+            try {
+                list.add(JSON.readTree(json));
+            } catch (java.io.IOException e) {
+                LOG.log(System.Logger.Level.DEBUG, "skipped an unreadable revocation");
+            }
+        }
+        revocationsSent = revocations.size();
+        sendText(r);
+    }
+
+    private void sendText(ObjectNode message) {
+        enqueue(s -> s.sendText(message.toString(), true));
+    }
+
+    /** Sends one message after the previous one finished: the JDK's WebSocket takes one at a time. */
+    private CompletableFuture<Void> enqueue(java.util.function.Function<WebSocket, CompletableFuture<WebSocket>> op) {
+        WebSocket s = socket;
+        if (s == null) {
+            return CompletableFuture.failedFuture(new CallFailedException(FailureKind.UNREACHABLE, "relay " + url + " is not connected"));
+        }
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        synchronized (sendLock) {
+            sending = sending.handle((x, t) -> null).thenCompose(x -> op.apply(s)).whenComplete((x, t) -> {
+                if (t == null) {
+                    done.complete(null);
+                } else {
+                    done.completeExceptionally(new CallFailedException(FailureKind.UNREACHABLE,
+                            "sending through relay " + url + " failed: " + t.getMessage()));
+                }
+            });
+        }
+        return done;
+    }
+
+    private void handle(JsonNode m) {
+        switch (m.path("type").asText()) {
+            case "challenge" -> hello(m.path("nonce").asText());
+            case "admitted" -> {
+                for (JsonNode member : m.path("members")) {
+                    members.put(member.path("node").asText(), chain(member.path("chain")));
+                }
+                admitted = true;
+                state = "admitted";
+                lastError = "";
+                since = Instant.now();
+                revocationsSent = credentials.revocations().size();
+                LOG.log(System.Logger.Level.INFO, "relay " + url + " admitted this node; " + members.size() + " other member"
+                        + (members.size() == 1 ? "" : "s") + " connected there");
+                ping();
+                members.keySet().forEach(n -> listener.reachable(RelayTransport.SCHEME + n));
+            }
+            case "online" -> {
+                String node = m.path("node").asText();
+                members.put(node, chain(m.path("chain")));
+                listener.reachable(RelayTransport.SCHEME + node);
+            }
+            case "gone" -> {
+                String node = m.path("node").asText();
+                members.remove(node);
+                RelayLink l = links.remove(node);
+                if (l != null) {
+                    l.gone(node + " left relay " + url);
+                }
+            }
+            case "pong" -> {
+                long sent = m.path("t").asLong();
+                double sample = (System.nanoTime() - sent) / 1e6;
+                rttMs = rttMs < 0 ? sample : rttMs * 0.7 + sample * 0.3;
+            }
+            case "refused" -> {
+                lastError = "refused: " + m.path("reason").asText() + ": " + m.path("message").asText();
+                state = "refused";
+                LOG.log(System.Logger.Level.WARNING, "relay " + url + " refused this node: " + m.path("message").asText());
+            }
+            default -> LOG.log(System.Logger.Level.DEBUG, "ignored a '" + m.path("type").asText() + "' message from relay " + url);
+        }
+    }
+
+    /** Answers the relay's challenge: mesh, node, chain up to the root, revocations, and a signature. */
+    private void hello(String challenge) {
+        ObjectNode h = JSON.createObjectNode();
+        h.put("type", "hello");
+        h.put("v", 1);
+        h.put("mesh", credentials.meshId());
+        h.put("node", credentials.nodeId());
+        h.put("nonce", challenge);
+        ArrayNode c = h.putArray("chain");
+        credentials.chain().forEach(der -> c.add(Base64.getEncoder().encodeToString(der)));
+        ArrayNode revocations = h.putArray("revocations");
+        for (String json : credentials.revocations()) {
+            try {
+                revocations.add(JSON.readTree(json));
+            } catch (java.io.IOException e) {
+                LOG.log(System.Logger.Level.DEBUG, "skipped an unreadable revocation");
+            }
+        }
+        byte[] statement = (ADMISSION_CONTEXT + challenge + "|" + credentials.meshId() + "|" + credentials.nodeId())
+                .getBytes(StandardCharsets.UTF_8);
+        h.put("sig", Base64.getEncoder().encodeToString(credentials.sign(statement)));
+        state = "admitting";
+        sendText(h);
+    }
+
+    private void frame(byte[] frame) {
+        if (frame.length < 3 || frame[0] != ENVELOPE) {
+            return;
+        }
+        int len = ((frame[1] & 0xff) << 8) | (frame[2] & 0xff);
+        if (3 + len > frame.length) {
+            return;
+        }
+        String from = new String(frame, 3, len, StandardCharsets.UTF_8);
+        byte[] envelope = java.util.Arrays.copyOfRange(frame, 3 + len, frame.length);
+        boolean[] created = new boolean[1];
+        RelayLink l = links.computeIfAbsent(from, n -> {
+            created[0] = true;
+            return new RelayLink(n);
+        });
+        if (created[0]) {
+            listener.opened(l);
+        }
+        listener.frame(l, envelope);
+    }
+
+    /** @return a link to a member connected to this relay, or null */
+    Link linkTo(String node) {
+        if (!admitted || !members.containsKey(node)) {
+            return null;
+        }
+        return links.computeIfAbsent(node, RelayLink::new);
+    }
+
+    Map<String, Object> status() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("url", url);
+        m.put("state", state);
+        m.put("rttMs", rttMs < 0 ? null : Math.round(rttMs * 100) / 100.0);
+        m.put("members", members.size());
+        m.put("since", since.toString());
+        m.put("reconnects", reconnects);
+        m.put("error", lastError);
+        return m;
+    }
+
+    void close() {
+        closed = true;
+        Thread t = loop;
+        if (t != null) {
+            t.interrupt();
+        }
+        WebSocket s = socket;
+        if (s != null) {
+            s.sendClose(WebSocket.NORMAL_CLOSURE, "closing").orTimeout(1, TimeUnit.SECONDS).whenComplete((x, e) -> s.abort());
+        }
+        down();
+    }
+
+    private static List<X509Certificate> chain(JsonNode list) {
+        List<X509Certificate> out = new ArrayList<>();
+        try {
+            CertificateFactory cf = CertificateFactory.getInstance("X.509");
+            for (JsonNode c : list) {
+                out.add((X509Certificate) cf.generateCertificate(new ByteArrayInputStream(Base64.getDecoder().decode(c.asText()))));
+            }
+        } catch (GeneralSecurityException | IllegalArgumentException e) {
+            return List.of(); // the node then cannot seal for that member until it hears from it
+        }
+        return List.copyOf(out);
+    }
+
+    /** The JDK WebSocket's callbacks: reassembles messages and asks for the next one. */
+    private final class Listener implements WebSocket.Listener {
+        private final CompletableFuture<String> ended;
+        private final StringBuilder text = new StringBuilder();
+        private final ByteArrayOutputStream binary = new ByteArrayOutputStream();
+
+        Listener(CompletableFuture<String> ended) {
+            this.ended = ended;
+        }
+
+        @Override
+        public void onOpen(WebSocket ws) {
+            socket = ws; // before the first message: the challenge may arrive before buildAsync returns
+            ws.request(1);
+        }
+
+        @Override
+        public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
+            text.append(data);
+            if (last) {
+                String whole = text.toString();
+                text.setLength(0);
+                try {
+                    handle(JSON.readTree(whole));
+                } catch (java.io.IOException | RuntimeException e) {
+                    LOG.log(System.Logger.Level.DEBUG, "relay " + url + " sent an unreadable control message: " + e);
+                }
+            }
+            ws.request(1);
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onBinary(WebSocket ws, ByteBuffer data, boolean last) {
+            byte[] bytes = new byte[data.remaining()];
+            data.get(bytes);
+            binary.write(bytes, 0, bytes.length);
+            if (binary.size() > MAX_MESSAGE) {
+                ended.complete("the relay sent a message over " + MAX_MESSAGE + " bytes");
+                ws.abort();
+                return null;
+            }
+            if (last) {
+                byte[] whole = binary.toByteArray();
+                binary.reset();
+                try {
+                    frame(whole);
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.WARNING, "handling a frame from relay " + url + " failed: " + e);
+                }
+            }
+            ws.request(1);
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onClose(WebSocket ws, int status, String reason) {
+            ended.complete(state.equals("refused") ? lastError : "closed by the relay (" + status + (reason.isEmpty() ? "" : " " + reason) + ")");
+            return null;
+        }
+
+        @Override
+        public void onError(WebSocket ws, Throwable error) {
+            ended.complete(error.getMessage() == null ? error.getClass().getSimpleName() : error.getMessage());
+        }
+    }
+
+    /** A member reached through this relay. Frames to it are sealed by the node; this only addresses them. */
+    private final class RelayLink implements Link {
+        private final String node;
+        private final byte[] prefix;
+        private volatile boolean open = true;
+
+        RelayLink(String node) {
+            this.node = node;
+            byte[] id = node.getBytes(StandardCharsets.UTF_8);
+            this.prefix = new byte[3 + id.length];
+            prefix[0] = ENVELOPE;
+            prefix[1] = (byte) (id.length >> 8);
+            prefix[2] = (byte) id.length;
+            System.arraycopy(id, 0, prefix, 3, id.length);
+        }
+
+        @Override
+        public String transport() {
+            return RelayTransport.TYPE;
+        }
+
+        @Override
+        public String remote() {
+            return RelayTransport.SCHEME + node + " via " + url;
+        }
+
+        @Override
+        public List<X509Certificate> peerCertificates() {
+            return members.getOrDefault(node, List.of());
+        }
+
+        @Override
+        public boolean needsSealing() {
+            return true;
+        }
+
+        @Override
+        public CompletableFuture<Void> send(byte[] frame) {
+            if (!isOpen()) {
+                return CompletableFuture.failedFuture(new CallFailedException(FailureKind.UNREACHABLE,
+                        node + " is not connected to relay " + url));
+            }
+            ByteBuffer b = ByteBuffer.allocate(prefix.length + frame.length);
+            b.put(prefix).put(frame).flip();
+            return enqueue(s -> s.sendBinary(b, true));
+        }
+
+        @Override
+        public boolean isOpen() {
+            return open && admitted && !closed;
+        }
+
+        void gone(String why) {
+            if (open) {
+                open = false;
+                listener.closed(this, why);
+            }
+        }
+
+        @Override
+        public void close() {
+            open = false;
+            links.remove(node, this);
+        }
+    }
+}

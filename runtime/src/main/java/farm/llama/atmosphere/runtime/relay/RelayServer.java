@@ -1,0 +1,536 @@
+package farm.llama.atmosphere.runtime.relay;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import farm.llama.atmosphere.runtime.Identity;
+import farm.llama.atmosphere.runtime.mesh.MeshCertificates;
+import farm.llama.atmosphere.runtime.mesh.MeshSecurityException;
+import farm.llama.atmosphere.runtime.mesh.Revocations;
+import farm.llama.atmosphere.runtime.util.Json;
+import farm.llama.atmosphere.spi.AtmosphereException;
+import io.helidon.common.buffers.BufferData;
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.websocket.WsConfig;
+import io.helidon.webserver.websocket.WsRouting;
+import io.helidon.websocket.WsListener;
+import io.helidon.websocket.WsSession;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.UnaryOperator;
+
+/**
+ * A relay ({@code atmosphere relay serve}): members of a mesh that cannot reach each other
+ * directly each keep one outbound WebSocket here, and the relay passes envelopes between members
+ * of the same mesh.
+ *
+ * <p>Admission: the relay sends a fresh random challenge; the node answers with its mesh id, its
+ * membership chain up to the mesh root, the signed revocations it knows, and its Ed25519
+ * signature over the challenge. The relay checks that the root hashes to the named mesh, the chain
+ * leads to it and names the node, nobody in it is revoked, and the signature — so a non-member, a
+ * member of another mesh, a revoked member and a replayed admission are refused (and counted).
+ *
+ * <p>The relay holds no secret and nothing on disk: what it knows (who is connected, the
+ * revocations members told it) is rebuilt as members reconnect after a restart. Payloads are
+ * sealed end-to-end by the members; the relay sees who talks to whom, when and how much.
+ *
+ * <p>Wire: text frames carry JSON control messages ({@code challenge}, {@code hello},
+ * {@code admitted}, {@code refused}, {@code online}, {@code gone}, {@code revocation},
+ * {@code ping}/{@code pong}); binary frames carry one envelope each, prefixed with a kind byte
+ * (1), the length of a node id (2 bytes) and the node id: the recipient on the way in, the
+ * admitted sender on the way out. Thread-safe.
+ */
+public final class RelayServer implements AutoCloseable {
+
+    /** The relay's default port. */
+    public static final int DEFAULT_PORT = 8765;
+    /** The relay protocol version. */
+    public static final int VERSION = 1;
+    /** The path of the WebSocket endpoint. */
+    public static final String PATH = "/relay";
+    /** What a node signs to be admitted: this context, then the challenge, the mesh id and the node id. */
+    public static final String ADMISSION_CONTEXT = "atmosphere-relay-admission-v1|";
+    /** The kind byte of a binary frame that carries an envelope. */
+    public static final byte ENVELOPE = 1;
+
+    private static final System.Logger LOG = System.getLogger(RelayServer.class.getName());
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final int MAX_MESSAGE = 32 * 1024 * 1024;
+
+    private final WebServer server;
+    private final Duration admissionTimeout;
+    private final Duration idleTimeout;
+    private final UnaryOperator<byte[]> forwarded;
+    private final Instant started = Instant.now();
+    private final Map<String, Map<String, Connection>> meshes = new ConcurrentHashMap<>();
+    private final Map<String, Set<String>> revoked = new ConcurrentHashMap<>();
+    private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
+    private final Map<String, AtomicLong> refused = new ConcurrentHashMap<>();
+    private final AtomicLong admitted = new AtomicLong();
+    private final AtomicLong forwardedMessages = new AtomicLong();
+    private final AtomicLong forwardedBytes = new AtomicLong();
+    private final AtomicLong unreachable = new AtomicLong();
+    private final Thread sweeper;
+    private volatile boolean closed;
+
+    /**
+     * Starts a relay.
+     *
+     * @param host the address to bind
+     * @param port the port; 0 picks a free one
+     * @throws AtmosphereException if it cannot listen
+     */
+    public RelayServer(String host, int port) {
+        this(host, port, Duration.ofSeconds(10), Duration.ofSeconds(90), UnaryOperator.identity());
+    }
+
+    /**
+     * Starts a relay.
+     *
+     * @param host the address to bind
+     * @param port the port; 0 picks a free one
+     * @param admissionTimeout how long a connection may take to be admitted
+     * @param idleTimeout how long an admitted connection may stay silent (members ping every 15 s)
+     * @param forwarded applied to each envelope the relay passes on; identity in service, and a
+     *                  way for tests to play a relay that alters what it forwards
+     * @throws AtmosphereException if it cannot listen
+     */
+    public RelayServer(String host, int port, Duration admissionTimeout, Duration idleTimeout, UnaryOperator<byte[]> forwarded) {
+        this.admissionTimeout = admissionTimeout;
+        this.idleTimeout = idleTimeout;
+        this.forwarded = forwarded;
+        HttpRouting.Builder http = HttpRouting.builder()
+                .get("/health", (req, res) -> {
+                    res.header(HeaderNames.CONTENT_TYPE, "application/json");
+                    res.send(Json.write(Map.of("status", "ok", "version", VERSION)));
+                })
+                .get("/stats", (req, res) -> {
+                    res.header(HeaderNames.CONTENT_TYPE, "application/json");
+                    res.send(Json.write(stats()));
+                });
+        try {
+            this.server = WebServer.builder()
+                    .host(host)
+                    .port(port)
+                    .shutdownHook(false)
+                    .connectionOptions(o -> o.tcpNoDelay(true))
+                    .addProtocol(WsConfig.builder().maxFrameLength(MAX_MESSAGE).build())
+                    .addRouting(http)
+                    .addRouting(WsRouting.builder().endpoint(PATH, Connection::new))
+                    .build()
+                    .start();
+        } catch (RuntimeException e) {
+            throw new AtmosphereException("The relay cannot listen on " + host + ":" + port + " (" + e.getMessage()
+                    + "). Is another program using the port? Choose another with --port.", e);
+        }
+        this.sweeper = Thread.ofVirtual().name("atmosphere-relay-sweeper").start(this::sweep);
+    }
+
+    /** @return the port the relay listens on */
+    public int port() {
+        return server.port();
+    }
+
+    /** @return what the relay has done: connections, admissions, refusals by reason, forwarded messages and bytes */
+    public Map<String, Object> stats() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("version", VERSION);
+        m.put("uptimeSeconds", Duration.between(started, Instant.now()).toSeconds());
+        m.put("connections", connections.size());
+        m.put("members", meshes.values().stream().mapToInt(Map::size).sum());
+        m.put("meshes", (int) meshes.values().stream().filter(r -> !r.isEmpty()).count());
+        m.put("admitted", admitted.get());
+        Map<String, Long> r = new TreeMap<>();
+        for (String reason : List.of("malformed", "forged", "wrong_mesh", "revoked", "expired", "not_authorized", "replayed", "timeout")) {
+            r.put(reason, 0L);
+        }
+        refused.forEach((k, v) -> r.put(k, v.get()));
+        m.put("refused", r);
+        m.put("forwarded", forwardedMessages.get());
+        m.put("forwardedBytes", forwardedBytes.get());
+        m.put("unreachable", unreachable.get());
+        return m;
+    }
+
+    private void sweep() {
+        while (!closed) {
+            try {
+                Thread.sleep(Math.max(100, Math.min(admissionTimeout.toMillis(), idleTimeout.toMillis()) / 4));
+            } catch (InterruptedException e) {
+                return;
+            }
+            long now = System.nanoTime();
+            for (Connection c : connections) {
+                if (c.node == null && now - c.openedAt > admissionTimeout.toNanos()) {
+                    c.refuse("timeout", "no admission within " + admissionTimeout.toSeconds() + " s");
+                } else if (c.node != null && now - c.lastHeard > idleTimeout.toNanos()) {
+                    c.closeWith(1001, "silent for " + idleTimeout.toSeconds() + " s");
+                }
+            }
+        }
+    }
+
+    /** One WebSocket connection: a node being admitted, then an admitted member. */
+    private final class Connection implements WsListener {
+        private final String challenge;
+        private final long openedAt = System.nanoTime();
+        private final ByteArrayOutputStream partial = new ByteArrayOutputStream();
+        private final StringBuilder partialText = new StringBuilder();
+        private volatile WsSession session;
+        private volatile long lastHeard = System.nanoTime();
+        private volatile String mesh;
+        private volatile String node;
+        private volatile List<String> chain = List.of();
+
+        Connection() {
+            byte[] nonce = new byte[32];
+            RANDOM.nextBytes(nonce);
+            this.challenge = Base64.getEncoder().encodeToString(nonce);
+        }
+
+        @Override
+        public void onOpen(WsSession s) {
+            session = s;
+            connections.add(this);
+            ObjectNode c = Json.MAPPER.createObjectNode();
+            c.put("type", "challenge");
+            c.put("v", VERSION);
+            c.put("nonce", challenge);
+            sendText(c);
+        }
+
+        @Override
+        public void onMessage(WsSession s, String text, boolean last) {
+            lastHeard = System.nanoTime();
+            partialText.append(text);
+            if (partialText.length() > 1024 * 1024) {
+                refuse("malformed", "control message too large");
+                return;
+            }
+            if (!last) {
+                return;
+            }
+            String whole = partialText.toString();
+            partialText.setLength(0);
+            JsonNode j;
+            try {
+                j = Json.parse(whole);
+            } catch (RuntimeException e) {
+                refuse("malformed", "a control message is not JSON");
+                return;
+            }
+            String type = j.path("type").asText();
+            if (node == null) {
+                if (type.equals("hello")) {
+                    hello(j);
+                } else {
+                    refuse("malformed", "expected a hello answering the challenge, got '" + type + "'");
+                }
+                return;
+            }
+            switch (type) {
+                case "ping" -> {
+                    ObjectNode pong = Json.MAPPER.createObjectNode();
+                    pong.put("type", "pong");
+                    pong.set("t", j.path("t"));
+                    sendText(pong);
+                }
+                case "revocation" -> learnRevocations(mesh, root(), j.path("revocations"));
+                default -> LOG.log(System.Logger.Level.DEBUG, "ignored a '" + type + "' message from " + node);
+            }
+        }
+
+        @Override
+        public void onMessage(WsSession s, BufferData buffer, boolean last) {
+            lastHeard = System.nanoTime();
+            byte[] bytes = new byte[buffer.available()];
+            buffer.read(bytes);
+            partial.write(bytes, 0, bytes.length);
+            if (partial.size() > MAX_MESSAGE) {
+                closeWith(1009, "message too large");
+                return;
+            }
+            if (!last) {
+                return;
+            }
+            byte[] frame = partial.toByteArray();
+            partial.reset();
+            if (node == null) {
+                refuse("malformed", "an envelope before admission");
+                return;
+            }
+            forward(frame);
+        }
+
+        @Override
+        public void onClose(WsSession s, int status, String reason) {
+            gone();
+        }
+
+        @Override
+        public void onError(WsSession s, Throwable t) {
+            LOG.log(System.Logger.Level.DEBUG, "relay connection failed: " + t);
+            gone();
+        }
+
+        private void gone() {
+            connections.remove(this);
+            String m = mesh;
+            String n = node;
+            if (m == null || n == null) {
+                return;
+            }
+            Map<String, Connection> room = meshes.get(m);
+            if (room != null && room.remove(n, this)) {
+                ObjectNode g = Json.MAPPER.createObjectNode();
+                g.put("type", "gone");
+                g.put("node", n);
+                room.values().forEach(c -> c.sendText(g));
+            }
+        }
+
+        private X509Certificate root() {
+            return certificate(chain.get(chain.size() - 1));
+        }
+
+        private void hello(JsonNode j) {
+            if (!challenge.equals(j.path("nonce").asText())) {
+                refuse("replayed", "the admission does not answer this connection's challenge");
+                return;
+            }
+            String meshId = j.path("mesh").asText();
+            String nodeId = j.path("node").asText();
+            List<String> presented = new ArrayList<>();
+            j.path("chain").forEach(c -> presented.add(c.asText()));
+            List<X509Certificate> certs = new ArrayList<>();
+            try {
+                for (String c : presented) {
+                    certs.add(certificate(c));
+                }
+                if (certs.size() < 2 || certs.size() > 4) {
+                    throw new MeshSecurityException(MeshSecurityException.Reason.MALFORMED,
+                            "the chain must run from the member's certificate to the mesh root");
+                }
+                X509Certificate root = certs.remove(certs.size() - 1);
+                if (!MeshCertificates.meshId(root.getPublicKey()).equals(meshId)) {
+                    throw new MeshSecurityException(MeshSecurityException.Reason.WRONG_MESH,
+                            "the presented root is mesh " + MeshCertificates.meshId(root.getPublicKey()) + ", not " + meshId);
+                }
+                try {
+                    root.verify(root.getPublicKey());
+                } catch (GeneralSecurityException e) {
+                    throw new MeshSecurityException(MeshSecurityException.Reason.FORGED, "the mesh root is not self-signed");
+                }
+                learnRevocations(meshId, root, j.path("revocations"));
+                String verified = MeshCertificates.verify(certs, root, revoked.getOrDefault(meshId, Set.of()), Instant.now());
+                if (!verified.equals(nodeId)) {
+                    throw new MeshSecurityException(MeshSecurityException.Reason.FORGED, "the certificate is " + verified + "'s, not " + nodeId + "'s");
+                }
+                byte[] sig = Base64.getDecoder().decode(j.path("sig").asText());
+                if (!Identity.verify(certs.get(0).getPublicKey(), statement(challenge, meshId, nodeId), sig)) {
+                    throw new MeshSecurityException(MeshSecurityException.Reason.FORGED, "the admission signature does not verify");
+                }
+            } catch (MeshSecurityException e) {
+                refuse(e.reason().name().toLowerCase(Locale.ROOT), e.getMessage());
+                return;
+            } catch (IllegalArgumentException e) {
+                refuse("malformed", "unreadable admission: " + e.getMessage());
+                return;
+            }
+            chain = List.copyOf(presented);
+            mesh = meshId;
+            node = nodeId;
+            admitted.incrementAndGet();
+            Map<String, Connection> room = meshes.computeIfAbsent(meshId, k -> new ConcurrentHashMap<>());
+            Connection before = room.put(nodeId, this);
+            if (before != null && before != this) {
+                before.node = null; // its close must not announce that the member is gone
+                before.closeWith(1000, "replaced by a newer connection of the same member");
+            }
+            ObjectNode ok = Json.MAPPER.createObjectNode();
+            ok.put("type", "admitted");
+            ok.put("v", VERSION);
+            ArrayNode members = ok.putArray("members");
+            ObjectNode online = Json.MAPPER.createObjectNode();
+            online.put("type", "online");
+            describe(online);
+            for (Connection c : room.values()) {
+                if (c != this) {
+                    c.describe(members.addObject());
+                    c.sendText(online);
+                }
+            }
+            sendText(ok);
+            LOG.log(System.Logger.Level.INFO, "admitted " + nodeId + " of mesh " + meshId + " (" + room.size() + " connected)");
+        }
+
+        private void describe(ObjectNode o) {
+            o.put("node", node);
+            ArrayNode c = o.putArray("chain");
+            chain.forEach(c::add);
+        }
+
+        private void forward(byte[] frame) {
+            if (frame.length < 3 || frame[0] != ENVELOPE) {
+                closeWith(1003, "unknown frame kind");
+                return;
+            }
+            int len = ((frame[1] & 0xff) << 8) | (frame[2] & 0xff);
+            if (3 + len > frame.length) {
+                closeWith(1003, "truncated frame");
+                return;
+            }
+            String to = new String(frame, 3, len, StandardCharsets.UTF_8);
+            Map<String, Connection> room = meshes.getOrDefault(mesh, Map.of());
+            Connection target = room.get(to);
+            if (target == null) {
+                unreachable.incrementAndGet();
+                ObjectNode g = Json.MAPPER.createObjectNode();
+                g.put("type", "gone");
+                g.put("node", to);
+                sendText(g);
+                return;
+            }
+            byte[] envelope = forwarded.apply(java.util.Arrays.copyOfRange(frame, 3 + len, frame.length));
+            byte[] from = node.getBytes(StandardCharsets.UTF_8);
+            byte[] out = new byte[3 + from.length + envelope.length];
+            out[0] = ENVELOPE;
+            out[1] = (byte) (from.length >> 8);
+            out[2] = (byte) from.length;
+            System.arraycopy(from, 0, out, 3, from.length);
+            System.arraycopy(envelope, 0, out, 3 + from.length, envelope.length);
+            if (target.sendBinary(out)) {
+                forwardedMessages.incrementAndGet();
+                forwardedBytes.addAndGet(envelope.length);
+            }
+        }
+
+        void sendText(JsonNode message) {
+            WsSession s = session;
+            if (s == null) {
+                return;
+            }
+            synchronized (this) {
+                try {
+                    s.send(message.toString(), true);
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.DEBUG, "relay send failed: " + e);
+                }
+            }
+        }
+
+        boolean sendBinary(byte[] bytes) {
+            WsSession s = session;
+            if (s == null) {
+                return false;
+            }
+            synchronized (this) {
+                try {
+                    s.send(BufferData.create(bytes), true);
+                    return true;
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.DEBUG, "relay send failed: " + e);
+                    return false;
+                }
+            }
+        }
+
+        void refuse(String reason, String message) {
+            refused.computeIfAbsent(reason, k -> new AtomicLong()).incrementAndGet();
+            LOG.log(System.Logger.Level.INFO, "refused a relay connection: " + reason + ": " + message);
+            ObjectNode r = Json.MAPPER.createObjectNode();
+            r.put("type", "refused");
+            r.put("reason", reason);
+            r.put("message", message);
+            sendText(r);
+            closeWith(1008, reason);
+        }
+
+        void closeWith(int code, String reason) {
+            WsSession s = session;
+            connections.remove(this);
+            if (s != null) {
+                synchronized (this) {
+                    try {
+                        s.close(code, reason);
+                    } catch (RuntimeException e) {
+                        // already closing; Helidon's terminate() unwinds the connection's own thread and is not for this one
+                        LOG.log(System.Logger.Level.DEBUG, "closing a relay connection: " + e);
+                    }
+                }
+            }
+            gone();
+        }
+    }
+
+    /** Checks revocations a member passes on and applies them: a revoked member still connected is cut off. */
+    private void learnRevocations(String meshId, X509Certificate root, JsonNode list) {
+        if (!list.isArray()) {
+            return;
+        }
+        for (JsonNode r : list) {
+            Revocations.Revocation rev;
+            try {
+                rev = Json.MAPPER.treeToValue(r, Revocations.Revocation.class);
+                Revocations.check(rev, root, revoked.getOrDefault(meshId, Set.of()));
+            } catch (RuntimeException | com.fasterxml.jackson.core.JsonProcessingException e) {
+                LOG.log(System.Logger.Level.DEBUG, "ignored a revocation that does not verify: " + e.getMessage());
+                continue;
+            }
+            if (revoked.computeIfAbsent(meshId, k -> ConcurrentHashMap.newKeySet()).add(rev.node())) {
+                Connection c = meshes.getOrDefault(meshId, Map.of()).get(rev.node());
+                if (c != null) {
+                    c.refuse("revoked", "node " + rev.node() + " was revoked");
+                }
+            }
+        }
+    }
+
+    /**
+     * @param challenge the relay's challenge (base64)
+     * @param meshId the mesh the node names
+     * @param nodeId the node
+     * @return the bytes a node signs to be admitted
+     */
+    public static byte[] statement(String challenge, String meshId, String nodeId) {
+        return (ADMISSION_CONTEXT + challenge + "|" + meshId + "|" + nodeId).getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static X509Certificate certificate(String base64) {
+        try {
+            return (X509Certificate) CertificateFactory.getInstance("X.509")
+                    .generateCertificate(new ByteArrayInputStream(Base64.getDecoder().decode(base64)));
+        } catch (GeneralSecurityException | IllegalArgumentException e) {
+            throw new MeshSecurityException(MeshSecurityException.Reason.MALFORMED, "an unreadable certificate");
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        sweeper.interrupt();
+        for (Connection c : connections) {
+            c.closeWith(1001, "the relay is stopping");
+        }
+        server.stop();
+    }
+}

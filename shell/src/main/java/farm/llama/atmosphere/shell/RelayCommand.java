@@ -1,0 +1,63 @@
+package farm.llama.atmosphere.shell;
+
+import farm.llama.atmosphere.runtime.relay.RelayServer;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code atmosphere relay}: run a relay for members that cannot reach each other directly. */
+@Command(name = "relay", mixinStandardHelpOptions = true, subcommands = RelayCommand.Serve.class,
+        description = {"A relay passes mesh messages between members that cannot reach each other directly (NAT, firewalls).",
+                "It admits only members of the mesh they name, holds no secret and no state, and sees only who talks to whom:",
+                "payloads are sealed end-to-end."})
+final class RelayCommand implements Runnable {
+
+    @ParentCommand
+    RootCommand root;
+
+    @Override
+    public void run() {
+        new picocli.CommandLine(this).usage(root.session.out);
+    }
+
+    /** {@code atmosphere relay serve}: runs a relay in the foreground until stopped. */
+    @Command(name = "serve", mixinStandardHelpOptions = true,
+            description = {"Run a relay in the foreground until Ctrl-C. Members list it in config.yaml:",
+                    "  mesh:", "    relays: [ws://THIS-HOST:8765]",
+                    "(behind a TLS proxy: wss://...). GET /health and GET /stats answer on the same port."})
+    static final class Serve implements Callable<Integer> {
+
+        @ParentCommand
+        RelayCommand parent;
+
+        @Option(names = "--port", paramLabel = "PORT", defaultValue = "" + RelayServer.DEFAULT_PORT,
+                description = "Port (default ${DEFAULT-VALUE}; 0 picks a free one).")
+        int port;
+
+        @Option(names = "--host", paramLabel = "ADDRESS", defaultValue = "0.0.0.0",
+                description = "Address to bind (default ${DEFAULT-VALUE}: a relay exists to be reached from other networks).")
+        String host;
+
+        @Override
+        public Integer call() throws InterruptedException {
+            if (port < 0 || port > 65535) {
+                throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--port must be 0-65535, got " + port);
+            }
+            var out = parent.root.session.out;
+            RelayServer relay = new RelayServer(host, port);
+            CountDownLatch stopped = new CountDownLatch(1);
+            Thread hook = new Thread(() -> {
+                relay.close();
+                stopped.countDown();
+            }, "atmosphere-relay-stop");
+            Runtime.getRuntime().addShutdownHook(hook);
+            out.println("Relay listening on ws://" + host + ":" + relay.port() + RelayServer.PATH + " (protocol " + RelayServer.VERSION
+                    + "). Members add it to mesh.relays. Ctrl-C stops it.");
+            out.flush();
+            stopped.await();
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,382 @@
+package farm.llama.atmosphere.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import farm.llama.atmosphere.runtime.DataDir;
+import farm.llama.atmosphere.runtime.Identity;
+import farm.llama.atmosphere.runtime.mesh.MeshStore;
+import farm.llama.atmosphere.runtime.relay.RelayServer;
+import farm.llama.atmosphere.runtime.util.Json;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpResponse;
+import java.net.http.WebSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Members that cannot reach each other directly meet through a relay: a real relay server and
+ * real nodes in this JVM, over loopback sockets. Node B runs only the relay transport (it does
+ * not listen), so everything between A and B crosses the relay — sealed: the test reads every
+ * envelope the relay received and finds none of the text the two nodes exchanged. A relay that
+ * alters a byte gets the message refused by the receiver; non-members, members of another mesh,
+ * revoked members and replayed admissions are refused by the relay; a relay restart heals by
+ * itself.
+ */
+class RelayTest {
+
+    private static final String MARKER = "ultramarine-7f3a-sealed-marker";
+
+    @TempDir
+    Path dir;
+
+    private final List<AutoCloseable> open = new ArrayList<>();
+    private final List<byte[]> received = new CopyOnWriteArrayList<>();
+    private final java.util.concurrent.atomic.AtomicInteger flip = new java.util.concurrent.atomic.AtomicInteger();
+    private volatile RelayServer relay;
+
+    @AfterEach
+    void stop() throws Exception {
+        for (AutoCloseable c : open.reversed()) {
+            c.close();
+        }
+        if (relay != null) {
+            relay.close();
+        }
+    }
+
+    /** A relay that records every envelope it receives and alters one byte of the next {@link #flip} envelopes it forwards. */
+    private RelayServer relay(int port) {
+        return new RelayServer("127.0.0.1", port, Duration.ofSeconds(5), Duration.ofSeconds(30), envelope -> {
+            received.add(envelope.clone());
+            if (flip.getAndUpdate(n -> Math.max(0, n - 1)) == 0) {
+                return envelope;
+            }
+            byte[] altered = envelope.clone();
+            altered[altered.length - 64 - 8] ^= 0x20; // inside the sealed payload, before the 64-byte signature
+            return altered;
+        });
+    }
+
+    private static String config(String transports, int relayPort, FakeOllama backend) throws java.io.IOException {
+        return """
+                discovery:
+                  probe-default-ports: false
+                  interval: PT60S
+                mesh:
+                  bind: 127.0.0.1
+                  port: %d
+                  mdns: false
+                  probe:
+                    interval: PT0.2S
+                  gossip:
+                    interval: PT0.05S
+                  transports: %s
+                  relays: [ws://127.0.0.1:%d]
+                transport:
+                  relay:
+                    reconnect-min: PT0.1S
+                    reconnect-max: PT1S
+                    ping-interval: PT0.2S
+                routing:
+                  timeout: PT5S
+                  queue-timeout: PT0.3S
+                """.formatted(MeshTest.freePort(), transports, relayPort)
+                + (backend == null ? "" : "backends:\n  - type: ollama\n    url: " + backend.url() + "\n");
+    }
+
+    private NodeHarness node(String name, String config) throws Exception {
+        NodeHarness n = new NodeHarness(dir.resolve(name), config);
+        open.add(n);
+        return n;
+    }
+
+    /** A (websocket and relay) founds the mesh, B (relay only, with a backend) joins it; both meet through the relay. */
+    private NodeHarness[] mesh(int relayPort, FakeOllama atB) throws Exception {
+        NodeHarness a = node("a", config("[websocket, relay]", relayPort, null));
+        NodeHarness b = node("b", config("[relay]", relayPort, atB));
+        a.node.meshCreate("across-nat");
+        NodeHarness.awaitTrue(() -> Boolean.TRUE.equals(a.node.mesh().get("running")), "A's mesh");
+        b.node.meshJoin(String.valueOf(a.node.meshInvite(Duration.ofMinutes(5), 1).get("token")));
+        NodeHarness.awaitTrue(() -> "joined".equals(b.node.meshJoinStatus().get("state")), "B joined");
+        return new NodeHarness[] {a, b};
+    }
+
+    private static Map<String, Object> member(NodeHarness at, String nodeId) {
+        return at.node.meshMembers().stream().filter(m -> nodeId.equals(m.get("nodeId"))).findFirst().orElse(Map.of());
+    }
+
+    private static boolean servedBy(NodeHarness at, String nodeId) {
+        Map<String, Object> m = member(at, nodeId);
+        return "alive".equals(m.get("state")) && MeshTest.backendCapabilities(FakeBackend.JSON.valueToTree(m)) > 0;
+    }
+
+    private static String chat(String text) {
+        return "{\"model\":\"llama3.2\",\"messages\":[{\"role\":\"user\",\"content\":\"" + text + "\"}]}";
+    }
+
+    private static long counter(NodeHarness n, String group, String name) {
+        return n.node.meshStats().getOrDefault(group, Map.of()).getOrDefault(name, 0L);
+    }
+
+    @Test
+    void membersMeetThroughARelayThatSeesNoPlaintextAndCannotAlterAMessage() throws Exception {
+        int port = MeshTest.freePort();
+        relay = relay(port);
+        FakeOllama ollama = new FakeOllama();
+        open.add(ollama);
+        NodeHarness[] ab = mesh(port, ollama);
+        NodeHarness a = ab[0];
+        NodeHarness b = ab[1];
+        String aId = a.node.status().nodeId();
+        String bId = b.node.status().nodeId();
+        NodeHarness.awaitTrue(() -> servedBy(a, bId), "B alive at A, with its backend");
+        NodeHarness.awaitTrue(() -> "alive".equals(member(b, aId).get("state")), "A alive at B");
+        assertEquals(List.of("relay:" + bId), b.node.mesh().get("endpoints"), "B does not listen; it is reached through the relay");
+
+        // a request at A runs on B's backend, across the relay
+        HttpResponse<String> r = a.post("/v1/chat/completions", chat("the password is " + MARKER));
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals(bId, r.headers().firstValue("x-atmosphere-node").orElseThrow());
+        assertTrue(ollama.chatBodies.stream().anyMatch(body -> body.toString().contains(MARKER)), "B's backend got the prompt");
+        NodeHarness.awaitTrue(() -> "relay".equals(member(a, bId).get("transport")) && "relay".equals(member(b, aId).get("transport")),
+                "both show relay as the other's transport");
+        JsonNode members = NodeHarness.json(a.get("/api/v1/mesh/members").body()).path("members");
+        assertTrue(members.toString().contains("\"transport\":\"relay\""), members.toString());
+        long forwarded = ((Number) relay.stats().get("forwarded")).longValue();
+        assertTrue(forwarded > 0, relay.stats().toString());
+
+        // every byte the relay received: the envelopes carry the members' ids (routing metadata), never the text
+        byte[] marker = MARKER.getBytes(StandardCharsets.UTF_8);
+        byte[] reply = "Rayleigh".getBytes(StandardCharsets.UTF_8);
+        byte[] sender = aId.getBytes(StandardCharsets.UTF_8);
+        assertTrue(received.size() >= forwarded, received.size() + " envelopes recorded");
+        assertTrue(received.stream().anyMatch(e -> contains(e, sender)), "the inspection sees the envelopes' headers");
+        for (byte[] e : received) {
+            assertFalse(contains(e, marker), "the relay saw the prompt in plaintext");
+            assertFalse(contains(e, reply), "the relay saw the answer in plaintext");
+        }
+        assertTrue(counter(b, "sealed", "opened") > 0 && counter(a, "sealed", "opened") > 0, a.node.meshStats().toString());
+
+        // the relay alters a byte in the sealed payload of the next 4 envelopes it forwards: the receivers refuse them, and count them
+        long forgedBefore = counter(a, "messages", "forged") + counter(b, "messages", "forged");
+        flip.set(4);
+        NodeHarness.awaitTrue(() -> flip.get() == 0, "four envelopes altered");
+        NodeHarness.awaitTrue(() -> counter(a, "messages", "forged") + counter(b, "messages", "forged") >= forgedBefore + 4,
+                "every altered envelope refused and counted by its receiver");
+        NodeHarness.awaitTrue(() -> servedBy(a, bId), "B alive at A; a few lost messages do not break the mesh");
+        HttpResponse<String> again = a.post("/v1/chat/completions", chat("and again"));
+        assertEquals(200, again.statusCode(), again.body());
+
+        // the relay connection, its round trip and the members there, in 'atmosphere network'
+        Map<String, Object> network = b.node.network();
+        List<?> relays = (List<?>) network.get("relays");
+        assertEquals(1, relays.size(), network.toString());
+        Map<?, ?> row = (Map<?, ?>) relays.get(0);
+        assertEquals("ws://127.0.0.1:" + port, row.get("url"));
+        assertEquals("admitted", row.get("state"));
+        NodeHarness.awaitTrue(() -> ((Map<?, ?>) ((List<?>) b.node.network().get("relays")).get(0)).get("rttMs") != null, "relay rtt");
+    }
+
+    @Test
+    void aRelayRestartHealsWithoutOperatorAction() throws Exception {
+        int port = MeshTest.freePort();
+        relay = relay(port);
+        FakeOllama ollama = new FakeOllama();
+        open.add(ollama);
+        NodeHarness[] ab = mesh(port, ollama);
+        NodeHarness a = ab[0];
+        String bId = ab[1].node.status().nodeId();
+        NodeHarness.awaitTrue(() -> servedBy(a, bId), "B alive at A through the relay");
+        assertEquals(200, a.post("/v1/chat/completions", chat("before")).statusCode());
+
+        relay.close();
+        NodeHarness.awaitTrue(() -> !"alive".equals(member(a, bId).get("state")), "B unreachable while the relay is down");
+        relay = relay(port); // a fresh process would know nothing either: the relay keeps no state
+        NodeHarness.awaitTrue(() -> servedBy(a, bId), "B alive at A again after the relay came back");
+        HttpResponse<String> r = a.post("/v1/chat/completions", chat("after"));
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals(bId, r.headers().firstValue("x-atmosphere-node").orElseThrow());
+        assertTrue(((Number) relay.stats().get("admitted")).longValue() >= 2, relay.stats().toString());
+    }
+
+    @Test
+    void theRelayAdmitsOnlyMembersOfTheMeshTheyNameAndNoReplayedAdmission() throws Exception {
+        int port = MeshTest.freePort();
+        relay = relay(port);
+        NodeHarness a = node("a", config("[websocket, relay]", port, null));
+        NodeHarness c = node("c", config("[websocket]", port, null));
+        NodeHarness other = node("other", config("[websocket]", port, null));
+        a.node.meshCreate("guarded");
+        other.node.meshCreate("elsewhere");
+        NodeHarness.awaitTrue(() -> Boolean.TRUE.equals(a.node.mesh().get("running")), "A's mesh");
+        c.node.meshJoin(String.valueOf(a.node.meshInvite(Duration.ofMinutes(5), 1).get("token")));
+        NodeHarness.awaitTrue(() -> "joined".equals(c.node.meshJoinStatus().get("state")), "C joined");
+        String meshId = String.valueOf(a.node.mesh().get("meshId"));
+        Credentials member = credentials(c);
+
+        // a member is admitted; the very same admission, replayed on another connection, is not
+        RawClient first = new RawClient(port);
+        String challenge = first.next().path("nonce").asText();
+        ObjectNode hello = member.hello(meshId, challenge);
+        first.send(hello);
+        assertEquals("admitted", first.next().path("type").asText());
+        RawClient replay = new RawClient(port);
+        replay.next(); // its own challenge
+        replay.send(hello);
+        assertRefused(replay, "replayed");
+        first.close();
+
+        // a node with no membership: its own certificate, presented as a member of this mesh
+        Identity stranger = Identity.generate("stranger");
+        RawClient forged = new RawClient(port);
+        X509Certificate self = farm.llama.atmosphere.runtime.mesh.MeshCertificates.member(member.root(),
+                java.security.KeyPairGenerator.getInstance("Ed25519").generateKeyPair().getPrivate(), stranger.publicKey(), Duration.ofDays(1));
+        forged.send(new Credentials(stranger, List.of(self), member.root()).hello(meshId, forged.next().path("nonce").asText()));
+        assertRefused(forged, "forged");
+
+        // a member of another mesh, naming this one
+        RawClient foreign = new RawClient(port);
+        foreign.send(credentials(other).hello(meshId, foreign.next().path("nonce").asText()));
+        assertRefused(foreign, "wrong_mesh");
+
+        // a revoked member: A tells the relay (it is connected there), and the relay refuses C from then on
+        NodeHarness.awaitTrue(() -> ((List<?>) a.node.network().get("relays")).toString().contains("state=admitted"), "A admitted at the relay");
+        a.node.meshRevoke(c.node.status().nodeId());
+        NodeHarness.awaitTrue(() -> {
+            try {
+                RawClient revoked = new RawClient(port);
+                revoked.send(member.hello(meshId, revoked.next().path("nonce").asText()));
+                JsonNode answer = revoked.next();
+                revoked.close();
+                return "refused".equals(answer.path("type").asText()) && "revoked".equals(answer.path("reason").asText());
+            } catch (Exception | AssertionError e) {
+                return false;
+            }
+        }, "the relay refuses the revoked member");
+
+        Map<?, ?> refused = (Map<?, ?>) relay.stats().get("refused");
+        for (String reason : List.of("replayed", "forged", "wrong_mesh", "revoked")) {
+            assertTrue(((Number) refused.get(reason)).longValue() >= 1, reason + " counted: " + refused);
+        }
+        HttpResponse<String> stats = HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + port + "/stats")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, stats.statusCode());
+        assertTrue(NodeHarness.json(stats.body()).path("refused").path("replayed").asLong() >= 1, stats.body());
+    }
+
+    private static void assertRefused(RawClient client, String reason) throws Exception {
+        JsonNode answer = client.next();
+        assertEquals("refused", answer.path("type").asText(), answer.toString());
+        assertEquals(reason, answer.path("reason").asText(), answer.toString());
+        assertTrue(client.closed.await(10, TimeUnit.SECONDS), "the relay closes a refused connection");
+        client.close();
+    }
+
+    private static Credentials credentials(NodeHarness n) {
+        DataDir data = n.data;
+        MeshStore store = new MeshStore(data);
+        return new Credentials(Identity.load(data.identityFile()), store.chain(), store.root());
+    }
+
+    /** A node's membership as a raw client presents it. */
+    private record Credentials(Identity identity, List<X509Certificate> chain, X509Certificate root) {
+        ObjectNode hello(String meshId, String challenge) throws Exception {
+            ObjectNode h = Json.MAPPER.createObjectNode();
+            h.put("type", "hello");
+            h.put("v", 1);
+            h.put("mesh", meshId);
+            h.put("node", identity.nodeId());
+            h.put("nonce", challenge);
+            var c = h.putArray("chain");
+            for (X509Certificate cert : chain) {
+                c.add(Base64.getEncoder().encodeToString(cert.getEncoded()));
+            }
+            c.add(Base64.getEncoder().encodeToString(root.getEncoded()));
+            h.put("sig", Base64.getEncoder().encodeToString(identity.sign(RelayServer.statement(challenge, meshId, identity.nodeId()))));
+            return h;
+        }
+    }
+
+    /** The JDK's WebSocket client speaking the relay protocol by hand. */
+    private static final class RawClient implements WebSocket.Listener, AutoCloseable {
+        final LinkedBlockingQueue<JsonNode> messages = new LinkedBlockingQueue<>();
+        final java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
+        final StringBuilder text = new StringBuilder();
+        final WebSocket socket;
+
+        RawClient(int port) throws Exception {
+            socket = HttpClient.newHttpClient().newWebSocketBuilder()
+                    .buildAsync(URI.create("ws://127.0.0.1:" + port + RelayServer.PATH), this).get(10, TimeUnit.SECONDS);
+        }
+
+        JsonNode next() throws InterruptedException {
+            JsonNode m = messages.poll(10, TimeUnit.SECONDS);
+            if (m == null) {
+                throw new AssertionError("the relay did not answer within 10 s");
+            }
+            return m;
+        }
+
+        void send(JsonNode message) {
+            socket.sendText(message.toString(), true).join();
+        }
+
+        @Override
+        public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
+            text.append(data);
+            if (last) {
+                messages.add(Json.parse(text.toString()));
+                text.setLength(0);
+            }
+            ws.request(1);
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onClose(WebSocket ws, int status, String reason) {
+            closed.countDown();
+            return null;
+        }
+
+        @Override
+        public void onError(WebSocket ws, Throwable error) {
+            closed.countDown();
+        }
+
+        @Override
+        public void close() {
+            socket.abort();
+        }
+    }
+
+    private static boolean contains(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return true;
+        }
+        return false;
+    }
+}
