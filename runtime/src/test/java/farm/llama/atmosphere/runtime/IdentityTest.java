@@ -117,4 +117,22 @@ class IdentityTest {
         org.junit.jupiter.api.Assertions.assertFalse(Identity.verify(other.getPublic(), data, sig));
         org.junit.jupiter.api.Assertions.assertFalse(Identity.verify(other.getPublic(), data, new byte[3]));
     }
+
+    @Test
+    void twoNodesDeriveTheSameX25519SecretFromTheirEd25519KeysAndNobodyElseDoes() {
+        Identity a = Identity.generate("a");
+        Identity b = Identity.generate("b");
+        Identity c = Identity.generate("c");
+        byte[] ab = a.agree(b.publicKey());
+        org.junit.jupiter.api.Assertions.assertEquals(32, ab.length);
+        // holds only if each side's Montgomery public key matches the other's private scalar
+        org.junit.jupiter.api.Assertions.assertArrayEquals(ab, b.agree(a.publicKey()));
+        org.junit.jupiter.api.Assertions.assertFalse(java.util.Arrays.equals(ab, c.agree(b.publicKey())));
+        org.junit.jupiter.api.Assertions.assertFalse(java.util.Arrays.equals(ab, a.agree(c.publicKey())));
+        // the identity point (y = 1) has no Montgomery form: refused, not a zero secret
+        byte[] identityPoint = new byte[32];
+        identityPoint[0] = 1;
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> a.agree(Identity.publicKeyOf(identityPoint)));
+    }
 }

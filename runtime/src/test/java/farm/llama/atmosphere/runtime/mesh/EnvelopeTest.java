@@ -120,4 +120,35 @@ class EnvelopeTest {
         assertEquals(1L, stats.get("revoked"));
         assertEquals(2L, stats.get("malformed"));
     }
+
+    @Test
+    void aSealedEnvelopeOpensOnlyForItsRecipientAndHidesTypeAndPayload() {
+        Identity bob = Identity.generate("bob");
+        Identity eve = Identity.generate("eve");
+        byte[] secret = "the sky is ultramarine".getBytes(StandardCharsets.UTF_8);
+        byte[] sealed = aliceCodec.seal(bob.nodeId(), "mesh.chat", secret, alice.agree(bob.publicKey()));
+        String wire = new String(sealed, StandardCharsets.ISO_8859_1);
+        org.junit.jupiter.api.Assertions.assertFalse(wire.contains("ultramarine") || wire.contains("mesh.chat"), "neither payload nor type in clear");
+        EnvelopeVerifier.Verified v = verifier.verify(sealed);
+        assertEquals(EnvelopeCodec.SEALED, v.envelope().type());
+        Envelope opened = EnvelopeCodec.open(v.envelope(), bob.agree(alice.publicKey()));
+        assertEquals("mesh.chat", opened.type());
+        assertArrayEquals(secret, opened.payload());
+        assertEquals(bob.nodeId(), opened.to());
+        // another member's secret does not open it
+        assertEquals(MeshSecurityException.Reason.FORGED, assertThrows(MeshSecurityException.class,
+                () -> EnvelopeCodec.open(v.envelope(), eve.agree(alice.publicKey()))).reason());
+        // a changed header (the associated data) or ciphertext does not open either, even past the signature
+        Envelope e = v.envelope();
+        Envelope otherType = new Envelope(e.version(), e.meshId(), e.from(), e.to(), "sealed2", e.timestamp(), e.nonce(), e.chain(), e.payload());
+        assertThrows(MeshSecurityException.class, () -> EnvelopeCodec.open(otherType, bob.agree(alice.publicKey())));
+        byte[] flipped = e.payload().clone();
+        flipped[3] ^= 1;
+        Envelope altered = new Envelope(e.version(), e.meshId(), e.from(), e.to(), e.type(), e.timestamp(), e.nonce(), e.chain(), flipped);
+        assertThrows(MeshSecurityException.class, () -> EnvelopeCodec.open(altered, bob.agree(alice.publicKey())));
+        // and on the wire, any flipped byte is refused by the signature first
+        byte[] wireFlip = sealed.clone();
+        wireFlip[wireFlip.length - 64 - 5] ^= 1;
+        assertEquals(MeshSecurityException.Reason.FORGED, refusal(wireFlip));
+    }
 }

@@ -58,5 +58,19 @@ class MeshSettingsTest {
         AtmosphereException timeout = assertThrows(AtmosphereException.class,
                 () -> load("mesh:\n  probe:\n    interval: 1s\n    timeout: 2s\n", Map.of()));
         assertTrue(timeout.getMessage().contains("mesh.probe.timeout"), timeout.getMessage());
+        AtmosphereException relay = assertThrows(AtmosphereException.class, () -> load("mesh:\n  relays: [relay.example.net:8765]\n", Map.of()));
+        assertTrue(relay.getMessage().contains("mesh.relays") && relay.getMessage().contains("ws://"), relay.getMessage());
+        AtmosphereException transport = assertThrows(AtmosphereException.class, () -> load("mesh:\n  transports: [Relay!]\n", Map.of()));
+        assertTrue(transport.getMessage().contains("mesh.transports"), transport.getMessage());
+    }
+
+    @Test
+    void theRelayRunsWhenARelayIsKnownAndMeshTransportsRestrictTheChoice() throws Exception {
+        MeshSettings plain = load("", Map.of());
+        assertEquals(List.of("websocket"), plain.transportsToRun(List.of()));
+        assertEquals(List.of("websocket", "relay"), plain.transportsToRun(List.of("wss://relay.example.net")));
+        MeshSettings only = load("mesh:\n  transports: [relay]\n  relays: [ws://10.0.0.9:8765]\n", Map.of());
+        assertEquals(List.of("relay"), only.transportsToRun(only.relays()));
+        assertEquals(List.of("ws://10.0.0.9:8765"), only.relays());
     }
 }
