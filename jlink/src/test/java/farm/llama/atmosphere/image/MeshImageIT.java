@@ -440,6 +440,69 @@ class MeshImageIT {
         assertTrue(why.contains(dying.nodeId), why);
     }
 
+    /** {@code atmosphere relay serve} as its own process. */
+    private Process relay(int port) throws Exception {
+        Process p = new ProcessBuilder(launcher.toString(), "relay", "serve", "--host", "127.0.0.1", "--port", String.valueOf(port))
+                .directory(work.toFile()).redirectErrorStream(true).start();
+        processes.add(p);
+        ProcessOutput out = new ProcessOutput(p.getInputStream());
+        logs.add(() -> "relay:\n" + out.text());
+        out.await(t -> t.contains("Relay listening on ws://127.0.0.1:" + port), "the relay listening");
+        return p;
+    }
+
+    private static String overRelay(String transports, int relayPort) {
+        return """
+                  mdns: false
+                  transports: [%s]
+                  relays: [ws://127.0.0.1:%d]
+                transport:
+                  relay:
+                    reconnect-min: PT0.1S
+                    reconnect-max: PT1S
+                    ping-interval: PT0.5S
+                """.formatted(transports, relayPort);
+    }
+
+    @Test
+    void aNodeThatDoesNotListenIsServedThroughARelayProcessAndARelayRestartHeals() throws Exception {
+        farm.llama.atmosphere.tests.FakeOllama ob = new farm.llama.atmosphere.tests.FakeOllama();
+        closing.add(ob);
+        int relayPort = freePort();
+        Process relay = relay(relayPort);
+        NodeDir a = new NodeDir("alpha", overRelay("websocket, relay", relayPort));
+        NodeDir b = new NodeDir("bravo", overRelay("relay", relayPort) + backend(ob));
+        a.serve();
+        b.serve();
+        a.ok("mesh", "create", "-n", "split");
+        String token = JSON.readTree(a.ok("mesh", "invite", "--json").out()).path("token").asText();
+        b.ok("mesh", "join", token);
+        a.awaitMember(b.nodeId, m -> backendCapabilities(m) > 0 && m.path("state").asText().equals("alive"), "bravo's backend");
+        String chat = "{\"model\":\"llama3.2\",\"messages\":[{\"role\":\"user\",\"content\":\"why is the sky blue?\"}]}";
+        HttpResponse<String> r = post(a, "/v1/chat/completions", chat);
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals(b.nodeId, r.headers().firstValue("x-atmosphere-node").orElseThrow());
+        a.awaitMember(b.nodeId, m -> m.path("transport").asText().equals("relay"), "bravo reached through the relay");
+        b.awaitMember(a.nodeId, m -> m.path("transport").asText().equals("relay"), "alpha reached through the relay");
+        String members = b.ok("mesh", "members").out();
+        assertTrue(members.contains("relay"), members);
+        String network = b.ok("network").out();
+        assertTrue(network.contains("ws://127.0.0.1:" + relayPort) && network.contains("admitted"), network);
+        JsonNode stats = JSON.readTree(HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + relayPort + "/stats")).build(), HttpResponse.BodyHandlers.ofString()).body());
+        assertTrue(stats.path("forwarded").asLong() > 0 && stats.path("members").asInt() == 2, stats.toString());
+
+        // the relay process dies and comes back: the members reconnect and serve again, untouched
+        relay.destroyForcibly();
+        relay.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS);
+        a.awaitMember(b.nodeId, m -> !m.path("state").asText().equals("alive"), "bravo unreachable without the relay");
+        relay(relayPort);
+        a.awaitMember(b.nodeId, m -> backendCapabilities(m) > 0 && m.path("state").asText().equals("alive"), "bravo back through the new relay");
+        HttpResponse<String> again = post(a, "/v1/chat/completions", chat);
+        assertEquals(200, again.statusCode(), again.body());
+        assertEquals(b.nodeId, again.headers().firstValue("x-atmosphere-node").orElseThrow());
+    }
+
     private static final int CHUNK = 1 << 20;
 
     @Test
