@@ -14,7 +14,7 @@ public final class Bench {
     }
 
     /**
-     * @param args {@code routing}, {@code proxy}, {@code hop}, {@code mesh}, {@code workload}, {@code lan} or {@code all}
+     * @param args {@code routing}, {@code proxy}, {@code hop}, {@code mesh}, {@code workload}, {@code lan}, {@code relay} or {@code all}
      * @throws Exception on failure
      */
     public static void main(String[] args) throws Exception {
@@ -37,6 +37,9 @@ public final class Bench {
         }
         if (which.equals("lan") || which.equals("all")) {
             LanBench.run(Integer.getInteger("bench.trials", 3));
+        }
+        if (which.equals("relay") || which.equals("all")) {
+            RelayBench.run();
         }
     }
 

@@ -24,7 +24,7 @@ final class HopBench {
     private HopBench() {
     }
 
-    private static Node node(Path dir, String name, String extra) throws Exception {
+    static Node node(Path dir, String name, String extra) throws Exception {
         DataDir data = new DataDir(dir.resolve(name));
         NodeSetup.init(data, Optional.of(name), false);
         int port;
@@ -37,7 +37,7 @@ final class HopBench {
         return Node.open(data, NodeConfig.load(data.configFile(), Map.of()), Optional.of(plugins));
     }
 
-    private static void await(java.util.function.BooleanSupplier c, String what) throws InterruptedException {
+    static void await(java.util.function.BooleanSupplier c, String what) throws InterruptedException {
         long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (!c.getAsBoolean()) {
             if (System.nanoTime() > end) {

@@ -108,8 +108,15 @@ public final class MeshRuntime implements AutoCloseable {
     private volatile Thread ticker;
     private volatile boolean closed;
 
-    /** A message waiting in a peer's queue: it is signed (and sealed, for a relay) when its link is known. */
-    private record Outbound(String to, String type, byte[] payload) {
+    /**
+     * A message waiting in a peer's queue: it is signed (and sealed, for a relay) when its link is
+     * known, unless the sender signed it already for a direct link (large chunks are signed on the
+     * sending threads, in parallel, rather than one after another on the peer's queue).
+     */
+    private record Outbound(String to, String type, byte[] payload, byte[] signed) {
+        Outbound(String to, String type, byte[] payload) {
+            this(to, type, payload, null);
+        }
     }
 
     /** The X25519 secret shared with a member, for the leaf certificate it was derived from. */
@@ -227,7 +234,7 @@ public final class MeshRuntime implements AutoCloseable {
             }
             byte[] frame;
             try {
-                frame = frame(l, message);
+                frame = message.signed() != null && !l.needsSealing() ? message.signed() : frame(l, message);
             } catch (MeshSecurityException e) {
                 count("no_key");
                 LOG.log(System.Logger.Level.DEBUG, "cannot seal a '" + message.type() + "' message for " + message.to() + ": " + e.getMessage());
@@ -452,7 +459,8 @@ public final class MeshRuntime implements AutoCloseable {
         }
         Peer p = peers.computeIfAbsent(endpoint, e -> new Peer(e, to));
         p.ensureLink();
-        p.sendWaiting(new Outbound(to, type, payload));
+        Link l = p.link;
+        p.sendWaiting(new Outbound(to, type, payload, l != null && !l.needsSealing() ? codec.seal(to, type, payload) : null));
     }
 
     /**

@@ -1,0 +1,91 @@
+package farm.llama.atmosphere.bench;
+
+import com.sun.net.httpserver.HttpServer;
+import farm.llama.atmosphere.runtime.Node;
+import farm.llama.atmosphere.runtime.relay.RelayServer;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * What a relay costs against a direct link: node A serves an instant test backend; node B reaches
+ * it directly (WebSocket, mutual TLS), node C only through a relay (sealed end-to-end: X25519,
+ * HKDF, AES-256-GCM, on top of the signed envelope). The same chat requests asked at B and at C,
+ * interleaved; all in this JVM, on loopback, so the difference is the relay's processing and
+ * the sealing, not distance.
+ */
+final class RelayBench {
+
+    private RelayBench() {
+    }
+
+    static void run() throws Exception {
+        HttpServer backend = ProxyBench.backend();
+        Path dir = Files.createTempDirectory("atmosphere-relay-bench");
+        String backends = "backends:\n  - type: openai\n    url: http://127.0.0.1:" + backend.getAddress().getPort() + "/v1\n";
+        try (RelayServer relay = new RelayServer("127.0.0.1", 0)) {
+            String relays = "  mdns: false\n  relays: [ws://127.0.0.1:" + relay.port() + "]\n";
+            try (Node a = HopBench.node(dir, "a", relays + "  transports: [websocket, relay]\n" + backends
+                    + "policy:\n  rate: 100000/s\n  concurrency: 64\n");
+                 Node b = HopBench.node(dir, "b", "  mdns: false\n");
+                 Node c = HopBench.node(dir, "c", relays + "  transports: [relay]\n")) {
+                a.serve("127.0.0.1", 0);
+                URI viaB = b.serve("127.0.0.1", 0);
+                URI viaC = c.serve("127.0.0.1", 0);
+                a.scan();
+                a.meshCreate("bench");
+                HopBench.await(() -> Boolean.TRUE.equals(a.mesh().get("running")), "A's mesh");
+                for (Node n : new Node[] {b, c}) {
+                    n.meshJoin(String.valueOf(a.meshInvite(Duration.ofMinutes(5), 1).get("token")));
+                    HopBench.await(() -> "joined".equals(n.meshJoinStatus().get("state")), "joined");
+                }
+                String aId = a.status().nodeId();
+                for (Node n : new Node[] {b, c}) {
+                    HopBench.await(() -> n.meshMembers().stream().anyMatch(m -> aId.equals(m.get("nodeId"))
+                            && "alive".equals(m.get("state")) && ((Number) m.get("capabilityCount")).intValue() > 0), "A's capabilities");
+                }
+                HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+                String body = "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+                String stream = "{\"model\":\"m\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+                for (int i = 0; i < 1_000; i++) {
+                    ProxyBench.call(http, viaB, body);
+                    ProxyBench.call(http, viaC, body);
+                    ProxyBench.firstToken(http, viaC, stream);
+                }
+                // B learned the relay from its invite and runs the relay transport too, but reaches A directly
+                for (Object[] expect : new Object[][] {{b, "websocket"}, {c, "relay"}}) {
+                    String transport = ((Node) expect[0]).meshMembers().stream().filter(m -> aId.equals(m.get("nodeId")))
+                            .map(m -> String.valueOf(m.get("transport"))).findFirst().orElse("?");
+                    if (!transport.equals(expect[1])) {
+                        throw new IllegalStateException("A is reached over '" + transport + "', expected " + expect[1]);
+                    }
+                }
+                int n = 2_000;
+                long[] direct = new long[n];
+                long[] relayed = new long[n];
+                long[] directFirst = new long[n];
+                long[] relayedFirst = new long[n];
+                for (int i = 0; i < n; i++) {
+                    direct[i] = ProxyBench.call(http, viaB, body);
+                    relayed[i] = ProxyBench.call(http, viaC, body);
+                    directFirst[i] = ProxyBench.firstToken(http, viaB, stream);
+                    relayedFirst[i] = ProxyBench.firstToken(http, viaC, stream);
+                }
+                System.out.println();
+                System.out.println("## A hop through a relay against a direct hop (instant test backend, loopback, " + n
+                        + " interleaved requests each)");
+                System.out.println();
+                System.out.println("| request | direct hop p50 | relay hop p50 | added p50 | direct p99 | relay p99 | added p99 |");
+                System.out.println("|---|---|---|---|---|---|---|");
+                ProxyBench.row("chat, non-streaming", direct, relayed);
+                ProxyBench.row("chat, streaming: time to first token", directFirst, relayedFirst);
+                System.out.println();
+                System.out.println("relay: " + relay.stats());
+            }
+        } finally {
+            backend.stop(0);
+        }
+    }
+}
