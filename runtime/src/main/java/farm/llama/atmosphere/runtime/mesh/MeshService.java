@@ -1114,7 +1114,8 @@ public final class MeshService implements AutoCloseable {
     /**
      * @return counters for the dashboard and for audits: {@code messages} (envelopes accepted and
      *         refused by reason), {@code links} (peers refused at the TLS handshake, by reason),
-     *         {@code joins} (granted, pending, denied, refused by reason)
+     *         {@code joins} (granted, pending, denied, refused by reason), {@code files}, {@code sealed} (envelopes sealed
+     *         for relays, opened, refused, not sent for want of a key)
      */
     public Map<String, Map<String, Long>> stats() {
         MeshRuntime rt = runtime;
