@@ -150,6 +150,10 @@ class RelayTest {
         NodeHarness.awaitTrue(() -> servedBy(a, bId), "B alive at A, with its backend");
         NodeHarness.awaitTrue(() -> "alive".equals(member(b, aId).get("state")), "A alive at B");
         assertEquals(List.of("relay:" + bId), b.node.mesh().get("endpoints"), "B does not listen; it is reached through the relay");
+        assertEquals("relay:" + bId, member(a, bId).get("address"));
+        farm.llama.atmosphere.spi.AtmosphereException noInvite = org.junit.jupiter.api.Assertions.assertThrows(
+                farm.llama.atmosphere.spi.AtmosphereException.class, () -> b.node.meshInvite(Duration.ofMinutes(5), 1));
+        assertTrue(noInvite.getMessage().contains("does not listen"), noInvite.getMessage());
 
         // a request at A runs on B's backend, across the relay
         HttpResponse<String> r = a.post("/v1/chat/completions", chat("the password is " + MARKER));

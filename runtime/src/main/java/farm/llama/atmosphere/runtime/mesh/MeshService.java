@@ -243,6 +243,9 @@ public final class MeshService implements AutoCloseable {
         if (!settings.advertise().isEmpty()) {
             return settings.advertise().get(0);
         }
+        if (!settings.transportsToRun(relays()).contains(settings.transport())) {
+            return MeshRuntime.RELAY_SCHEME + identity.nodeId(); // this node does not listen: members reach it through relays
+        }
         MeshRuntime rt = runtime;
         if (rt != null && !rt.endpoints().isEmpty()) {
             return rt.endpoints().get(0);
@@ -906,8 +909,9 @@ public final class MeshService implements AutoCloseable {
             refuse(link, "malformed", "not a join request");
             return;
         }
-        if (!endpoint.isEmpty() && !endpoint.matches("wss://[A-Za-z0-9.\\-\\[\\]:]+(/.*)?")) {
-            refuse(link, "malformed", "the joiner's endpoint is not wss://host:port");
+        if (!endpoint.isEmpty() && !endpoint.matches("wss://[A-Za-z0-9.\\-\\[\\]:]+(/.*)?")
+                && !endpoint.equals(MeshRuntime.RELAY_SCHEME + request.nodeId())) {
+            refuse(link, "malformed", "the joiner's endpoint is neither wss://host:port nor relay:<its node id>");
             return;
         }
         Joins.Checked checked;
@@ -1146,6 +1150,10 @@ public final class MeshService implements AutoCloseable {
             eps.add(endpoint());
         }
         eps.removeIf(e -> e.startsWith(MeshRuntime.RELAY_SCHEME));
+        if (eps.isEmpty()) {
+            throw new AtmosphereException("This node does not listen (mesh.transports: " + settings.transportsToRun(relays())
+                    + "), so nobody could join through it. Create the invite on a member that listens, or add websocket to mesh.transports.");
+        }
         return new Invites(store.dir()).create(identity, store, ttl, uses, eps, relays());
     }
 
@@ -1257,8 +1265,12 @@ public final class MeshService implements AutoCloseable {
     /** @return the relays this node keeps a connection to: {@code mesh.relays}, then those its invite named */
     public List<String> relays() {
         java.util.LinkedHashSet<String> all = new java.util.LinkedHashSet<>(settings.relays());
-        if (store.info().isPresent()) {
-            all.addAll(store.relays());
+        try {
+            if (store.info().isPresent()) {
+                all.addAll(store.relays());
+            }
+        } catch (AtmosphereException e) {
+            LOG.log(System.Logger.Level.WARNING, e.getMessage() + " Using the relays in mesh.relays only.");
         }
         return List.copyOf(all);
     }
