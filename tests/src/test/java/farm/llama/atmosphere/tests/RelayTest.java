@@ -108,15 +108,25 @@ class RelayTest {
         return n;
     }
 
-    /** A (websocket and relay) founds the mesh, B (relay only, with a backend) joins it; both meet through the relay. */
-    private NodeHarness[] mesh(int relayPort, FakeOllama atB) throws Exception {
-        NodeHarness a = node("a", config("[websocket, relay]", relayPort, null));
-        NodeHarness b = node("b", config("[relay]", relayPort, atB));
+    /** Two members that meet through a relay, and the backend of the one that does not listen. */
+    private record Mesh(int port, FakeOllama ollama, NodeHarness a, NodeHarness b, String aId, String bId) {
+    }
+
+    /** A (websocket and relay) founds the mesh, B (relay only, with a backend) joins it; both meet through a new relay. */
+    private Mesh meshOverRelay() throws Exception {
+        int port = MeshTest.freePort();
+        relay = relay(port);
+        FakeOllama ollama = new FakeOllama();
+        open.add(ollama);
+        NodeHarness a = node("a", config("[websocket, relay]", port, null));
+        NodeHarness b = node("b", config("[relay]", port, ollama));
         a.node.meshCreate("across-nat");
         NodeHarness.awaitTrue(() -> Boolean.TRUE.equals(a.node.mesh().get("running")), "A's mesh");
         b.node.meshJoin(String.valueOf(a.node.meshInvite(Duration.ofMinutes(5), 1).get("token")));
         NodeHarness.awaitTrue(() -> "joined".equals(b.node.meshJoinStatus().get("state")), "B joined");
-        return new NodeHarness[] {a, b};
+        String bId = b.node.status().nodeId();
+        NodeHarness.awaitTrue(() -> servedBy(a, bId), "B alive at A, with its backend");
+        return new Mesh(port, ollama, a, b, a.node.status().nodeId(), bId);
     }
 
     private static Map<String, Object> member(NodeHarness at, String nodeId) {
@@ -138,16 +148,13 @@ class RelayTest {
 
     @Test
     void membersMeetThroughARelayThatSeesNoPlaintextAndCannotAlterAMessage() throws Exception {
-        int port = MeshTest.freePort();
-        relay = relay(port);
-        FakeOllama ollama = new FakeOllama();
-        open.add(ollama);
-        NodeHarness[] ab = mesh(port, ollama);
-        NodeHarness a = ab[0];
-        NodeHarness b = ab[1];
-        String aId = a.node.status().nodeId();
-        String bId = b.node.status().nodeId();
-        NodeHarness.awaitTrue(() -> servedBy(a, bId), "B alive at A, with its backend");
+        Mesh m = meshOverRelay();
+        int port = m.port();
+        FakeOllama ollama = m.ollama();
+        NodeHarness a = m.a();
+        NodeHarness b = m.b();
+        String aId = m.aId();
+        String bId = m.bId();
         NodeHarness.awaitTrue(() -> "alive".equals(member(b, aId).get("state")), "A alive at B");
         assertEquals(List.of("relay:" + bId), b.node.mesh().get("endpoints"), "B does not listen; it is reached through the relay");
         assertEquals("relay:" + bId, member(a, bId).get("address"));
@@ -201,14 +208,10 @@ class RelayTest {
 
     @Test
     void aRelayRestartHealsWithoutOperatorAction() throws Exception {
-        int port = MeshTest.freePort();
-        relay = relay(port);
-        FakeOllama ollama = new FakeOllama();
-        open.add(ollama);
-        NodeHarness[] ab = mesh(port, ollama);
-        NodeHarness a = ab[0];
-        String bId = ab[1].node.status().nodeId();
-        NodeHarness.awaitTrue(() -> servedBy(a, bId), "B alive at A through the relay");
+        Mesh m = meshOverRelay();
+        int port = m.port();
+        NodeHarness a = m.a();
+        String bId = m.bId();
         assertEquals(200, a.post("/v1/chat/completions", chat("before")).statusCode());
 
         relay.close();
