@@ -222,6 +222,31 @@ class RelayTest {
         assertEquals(200, r.statusCode(), r.body());
         assertEquals(bId, r.headers().firstValue("x-atmosphere-node").orElseThrow());
         assertTrue(((Number) relay.stats().get("admitted")).longValue() >= 2, relay.stats().toString());
+        // what a dashboard shows live: the relay lost, then admitted again
+        String events = awaitEvents(a, "relay.lost", "relay.admitted");
+        assertTrue(events.indexOf("relay.lost") < events.lastIndexOf("relay.admitted"), events);
+    }
+
+    /** Reads a node's kept events (server-sent) until each of the types appeared; returns what was read. */
+    private static String awaitEvents(NodeHarness n, String... types) throws Exception {
+        HttpResponse<java.io.InputStream> r = n.http.send(java.net.http.HttpRequest.newBuilder(n.base.resolve("/api/v1/events?after=1")).build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        StringBuffer seen = new StringBuffer();
+        try (java.io.InputStream in = r.body()) {
+            Thread reader = Thread.ofVirtual().start(() -> {
+                byte[] buf = new byte[8192];
+                try {
+                    for (int k; (k = in.read(buf)) > 0; ) {
+                        seen.append(new String(buf, 0, k, StandardCharsets.UTF_8));
+                    }
+                } catch (java.io.IOException e) {
+                    // closed below
+                }
+            });
+            NodeHarness.awaitTrue(() -> java.util.Arrays.stream(types).allMatch(t -> seen.indexOf(t) >= 0), String.join(", ", types) + " events");
+            reader.interrupt();
+        }
+        return seen.toString();
     }
 
     @Test

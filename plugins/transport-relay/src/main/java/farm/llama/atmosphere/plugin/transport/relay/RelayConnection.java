@@ -48,6 +48,7 @@ final class RelayConnection {
     private final MeshCredentials credentials;
     private final RelayTransport.Timers timers;
     private final TransportListener listener;
+    private final java.util.function.Consumer<farm.llama.atmosphere.spi.NodeEvent> events;
     private final HttpClient http;
     private final Map<String, List<X509Certificate>> members = new ConcurrentHashMap<>();
     private final Map<String, RelayLink> links = new ConcurrentHashMap<>();
@@ -64,8 +65,10 @@ final class RelayConnection {
     private volatile boolean closed;
     private volatile Thread loop;
 
-    RelayConnection(String url, MeshCredentials credentials, RelayTransport.Timers timers, TransportListener listener) {
+    RelayConnection(String url, MeshCredentials credentials, RelayTransport.Timers timers, TransportListener listener,
+                    java.util.function.Consumer<farm.llama.atmosphere.spi.NodeEvent> events) {
         this.url = url;
+        this.events = events;
         this.credentials = credentials;
         this.timers = timers;
         this.listener = listener;
@@ -148,6 +151,15 @@ final class RelayConnection {
         links.clear();
         if (was) {
             since = Instant.now();
+            event("relay.lost", Map.of("url", url, "reason", lastError.isEmpty() ? "the connection closed" : lastError));
+        }
+    }
+
+    private void event(String type, Map<String, Object> data) {
+        try {
+            events.accept(new farm.llama.atmosphere.spi.NodeEvent(type, Instant.now(), data));
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.DEBUG, "could not publish " + type + ": " + e);
         }
     }
 
@@ -215,6 +227,7 @@ final class RelayConnection {
                 revocationsSent = credentials.revocations().size();
                 LOG.log(System.Logger.Level.INFO, "relay " + url + " admitted this node; " + members.size() + " other member"
                         + (members.size() == 1 ? "" : "s") + " connected there");
+                event("relay.admitted", Map.of("url", url, "members", members.size()));
                 ping();
                 members.keySet().forEach(n -> listener.reachable(RelayTransport.SCHEME + n));
             }
@@ -240,6 +253,7 @@ final class RelayConnection {
                 lastError = "refused: " + m.path("reason").asText() + ": " + m.path("message").asText();
                 state = "refused";
                 LOG.log(System.Logger.Level.WARNING, "relay " + url + " refused this node: " + m.path("message").asText());
+                event("relay.refused", Map.of("url", url, "reason", m.path("reason").asText()));
             }
             default -> LOG.log(System.Logger.Level.DEBUG, "ignored a '" + m.path("type").asText() + "' message from relay " + url);
         }

@@ -38,12 +38,14 @@ final class RelayTransport implements Transport {
     }
 
     private final Timers timers;
+    private final java.util.function.Consumer<farm.llama.atmosphere.spi.NodeEvent> events;
     private final List<RelayConnection> connections = new CopyOnWriteArrayList<>();
     private volatile MeshCredentials credentials;
     private volatile boolean closed;
 
-    RelayTransport(Timers timers) {
+    RelayTransport(Timers timers, java.util.function.Consumer<farm.llama.atmosphere.spi.NodeEvent> events) {
         this.timers = timers;
+        this.events = events;
     }
 
     @Override
@@ -61,7 +63,7 @@ final class RelayTransport implements Transport {
             return; // not a member yet: nothing to prove to a relay
         }
         for (String url : credentials.relays()) {
-            RelayConnection c = new RelayConnection(url, credentials, timers, listener);
+            RelayConnection c = new RelayConnection(url, credentials, timers, listener, events);
             connections.add(c);
             c.start();
         }

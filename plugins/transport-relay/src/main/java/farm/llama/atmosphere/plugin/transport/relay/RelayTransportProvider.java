@@ -10,6 +10,8 @@ import java.time.Duration;
  * ({@code transport.relay}): {@code reconnect-min} (default 250ms) and {@code reconnect-max}
  * (default 30s) bound the backoff between reconnection attempts, {@code ping-interval} (default
  * 15s) keeps the connection alive and measures its round trip, {@code connect-timeout} (default 10s).
+ * Events: {@code relay.admitted} (url, members there), {@code relay.lost} (url, why),
+ * {@code relay.refused} (url, reason).
  */
 public final class RelayTransportProvider implements TransportProvider {
 
@@ -31,6 +33,6 @@ public final class RelayTransportProvider implements TransportProvider {
             throw new IllegalArgumentException("transport.relay.reconnect-min must be positive and at most reconnect-max");
         }
         return new RelayTransport(new RelayTransport.Timers(min, max, c.duration("ping-interval").orElse(Duration.ofSeconds(15)),
-                c.duration("connect-timeout").orElse(Duration.ofSeconds(10))));
+                c.duration("connect-timeout").orElse(Duration.ofSeconds(10))), context::publishEvent);
     }
 }
