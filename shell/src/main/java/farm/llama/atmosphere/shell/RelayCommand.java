@@ -40,13 +40,20 @@ final class RelayCommand implements Runnable {
                 description = "Address to bind (default ${DEFAULT-VALUE}: a relay exists to be reached from other networks).")
         String host;
 
+        @Option(names = "--max-connections", paramLabel = "N", defaultValue = "" + RelayServer.DEFAULT_MAX_CONNECTIONS,
+                description = "Connections served at once; more are refused until some close (default ${DEFAULT-VALUE}).")
+        int maxConnections;
+
         @Override
         public Integer call() throws InterruptedException {
             if (port < 0 || port > 65535) {
                 throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--port must be 0-65535, got " + port);
             }
             var out = parent.root.session.out;
-            RelayServer relay = new RelayServer(host, port);
+            if (maxConnections < 1) {
+                throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--max-connections must be at least 1");
+            }
+            RelayServer relay = new RelayServer(host, port, maxConnections);
             CountDownLatch stopped = new CountDownLatch(1);
             Thread hook = new Thread(() -> {
                 relay.close();

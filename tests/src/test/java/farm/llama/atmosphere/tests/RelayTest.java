@@ -314,6 +314,22 @@ class RelayTest {
         assertTrue(NodeHarness.json(stats.body()).path("refused").path("replayed").asLong() >= 1, stats.body());
     }
 
+    @Test
+    void aFullRelayRefusesMoreConnectionsAndSaysSo() throws Exception {
+        try (RelayServer small = new RelayServer("127.0.0.1", 0, 1)) {
+            RawClient first = new RawClient(small.port());
+            assertEquals("challenge", first.next().path("type").asText());
+            RawClient second = new RawClient(small.port());
+            assertRefused(second, "busy");
+            first.close();
+            NodeHarness.awaitTrue(() -> ((Number) small.stats().get("connections")).intValue() == 0, "the first connection gone");
+            RawClient third = new RawClient(small.port());
+            assertEquals("challenge", third.next().path("type").asText(), "room again once a connection closed");
+            third.close();
+            assertEquals(1L, ((Map<?, ?>) small.stats().get("refused")).get("busy"));
+        }
+    }
+
     private static void assertRefused(RawClient client, String reason) throws Exception {
         JsonNode answer = client.next();
         assertEquals("refused", answer.path("type").asText(), answer.toString());

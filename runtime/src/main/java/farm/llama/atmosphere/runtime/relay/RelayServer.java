@@ -63,6 +63,8 @@ public final class RelayServer implements AutoCloseable {
 
     /** The relay's default port. */
     public static final int DEFAULT_PORT = 8765;
+    /** Connections a relay serves at once unless told otherwise. */
+    public static final int DEFAULT_MAX_CONNECTIONS = 1000;
     /** The relay protocol version. */
     public static final int VERSION = 1;
     /** The path of the WebSocket endpoint. */
@@ -80,6 +82,7 @@ public final class RelayServer implements AutoCloseable {
     private final Duration admissionTimeout;
     private final Duration idleTimeout;
     private final UnaryOperator<byte[]> forwarded;
+    private final int maxConnections;
     private final Instant started = Instant.now();
     private final Map<String, Map<String, Connection>> meshes = new ConcurrentHashMap<>();
     private final Map<String, Set<String>> revoked = new ConcurrentHashMap<>();
@@ -100,8 +103,21 @@ public final class RelayServer implements AutoCloseable {
      * @throws AtmosphereException if it cannot listen
      */
     public RelayServer(String host, int port) {
-        this(host, port, Duration.ofSeconds(10), Duration.ofSeconds(90), UnaryOperator.identity());
+        this(host, port, DEFAULT_MAX_CONNECTIONS);
     }
+
+    /**
+     * Starts a relay.
+     *
+     * @param host the address to bind
+     * @param port the port; 0 picks a free one
+     * @param maxConnections connections served at once; more are refused as {@code busy}
+     * @throws AtmosphereException if it cannot listen
+     */
+    public RelayServer(String host, int port, int maxConnections) {
+        this(host, port, Duration.ofSeconds(10), Duration.ofSeconds(90), UnaryOperator.identity(), maxConnections);
+    }
+
 
     /**
      * Starts a relay.
@@ -115,6 +131,15 @@ public final class RelayServer implements AutoCloseable {
      * @throws AtmosphereException if it cannot listen
      */
     public RelayServer(String host, int port, Duration admissionTimeout, Duration idleTimeout, UnaryOperator<byte[]> forwarded) {
+        this(host, port, admissionTimeout, idleTimeout, forwarded, DEFAULT_MAX_CONNECTIONS);
+    }
+
+    private RelayServer(String host, int port, Duration admissionTimeout, Duration idleTimeout, UnaryOperator<byte[]> forwarded,
+                        int maxConnections) {
+        if (maxConnections < 1) {
+            throw new AtmosphereException("A relay must serve at least one connection; got " + maxConnections + ".");
+        }
+        this.maxConnections = maxConnections;
         this.admissionTimeout = admissionTimeout;
         this.idleTimeout = idleTimeout;
         this.forwarded = forwarded;
@@ -160,7 +185,8 @@ public final class RelayServer implements AutoCloseable {
         m.put("meshes", (int) meshes.values().stream().filter(r -> !r.isEmpty()).count());
         m.put("admitted", admitted.get());
         Map<String, Long> r = new TreeMap<>();
-        for (String reason : List.of("malformed", "forged", "wrong_mesh", "revoked", "expired", "not_authorized", "replayed", "timeout")) {
+        for (String reason : List.of("malformed", "forged", "wrong_mesh", "revoked", "expired", "not_authorized", "replayed", "timeout",
+                "busy")) {
             r.put(reason, 0L);
         }
         refused.forEach((k, v) -> r.put(k, v.get()));
@@ -210,6 +236,10 @@ public final class RelayServer implements AutoCloseable {
         @Override
         public void onOpen(WsSession s) {
             session = s;
+            if (connections.size() >= maxConnections) {
+                refuse("busy", "the relay serves " + maxConnections + " connections already; try again later");
+                return;
+            }
             connections.add(this);
             ObjectNode c = Json.MAPPER.createObjectNode();
             c.put("type", "challenge");
