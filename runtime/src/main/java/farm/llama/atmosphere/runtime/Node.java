@@ -1440,7 +1440,7 @@ public final class Node implements NodeApi, AutoCloseable {
         List<Map<String, Object>> relays = new java.util.ArrayList<>();
         for (Map<String, Object> t : transports) {
             if (t.get("relays") instanceof List<?> list) {
-                list.forEach(r -> relays.add(Map.copyOf((Map<String, Object>) r)));
+                list.forEach(r -> relays.add(new LinkedHashMap<>((Map<String, Object>) r))); // values may be null (no round trip yet)
             }
         }
         if (relays.isEmpty() && mesh.store().info().isPresent()) {

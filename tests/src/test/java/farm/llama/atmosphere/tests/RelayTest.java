@@ -204,6 +204,15 @@ class RelayTest {
         assertEquals("ws://127.0.0.1:" + port, row.get("url"));
         assertEquals("admitted", row.get("state"));
         NodeHarness.awaitTrue(() -> ((Map<?, ?>) ((List<?>) b.node.network().get("relays")).get(0)).get("rttMs") != null, "relay rtt");
+
+        // a node configured with no relay learns A's from its invite, and keeps a connection there too
+        NodeHarness c = node("c", MeshTest.meshConfig(MeshTest.freePort(), ""));
+        c.node.meshJoin(String.valueOf(a.node.meshInvite(Duration.ofMinutes(5), 1).get("token")));
+        NodeHarness.awaitTrue(() -> "joined".equals(c.node.meshJoinStatus().get("state")), "C joined");
+        NodeHarness.awaitTrue(() -> ((List<?>) c.node.network().get("relays")).toString().contains("url=ws://127.0.0.1:" + port)
+                && ((List<?>) c.node.network().get("relays")).toString().contains("state=admitted"), "C admitted at the invite's relay");
+        String cId = c.node.status().nodeId();
+        NodeHarness.awaitTrue(() -> "alive".equals(member(b, cId).get("state")), "B, which does not listen, reaches C through the relay");
     }
 
     @Test
