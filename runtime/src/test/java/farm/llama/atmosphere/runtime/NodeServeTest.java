@@ -240,6 +240,19 @@ class NodeServeTest {
     }
 
     @Test
+    void aPortInUseFailsTheServeClearlyInsteadOfServingNowhere() throws Exception {
+        DataDir other = new DataDir(dir.resolve("other"));
+        NodeSetup.init(other, Optional.of("other"), false);
+        try (Node second = Node.open(other, NodeConfig.load(other.configFile(), Map.of()), Optional.empty())) {
+            AtmosphereException e = assertThrows(AtmosphereException.class, () -> second.serve("127.0.0.1", base.getPort()));
+            assertTrue(e.getMessage().contains("Cannot listen on 127.0.0.1:" + base.getPort()) && e.getMessage().contains("--port"),
+                    e.getMessage());
+            assertFalse(Files.exists(other.nodeFile()), "no node.json pointing at a server that is not there");
+        }
+        assertEquals(200, get("/health").statusCode(), "the node holding the port is unaffected");
+    }
+
+    @Test
     void clientTalksToTheServingNode() {
         NodeClient client = NodeClient.connect(data).orElseThrow();
         assertTrue(client.status().serving());

@@ -219,4 +219,16 @@ class MainTest {
         assertEquals(20, Output.parse(a.out()).path("capabilityUpdate").path("reached").asInt());
         assertEquals(2, run("sim", "-n", "1").code(), "bad options are usage errors");
     }
+
+    @Test
+    void relayServeRefusesBadOptionsAndAPortInUse() throws Exception {
+        assertEquals(2, run("relay", "serve", "--port", "70000").code(), "an out-of-range port is a usage error");
+        assertEquals(2, run("relay", "serve", "--max-connections", "0").code());
+        assertTrue(run("relay").out().contains("serve"), "relay alone shows its subcommands");
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            Run busy = run("relay", "serve", "--host", "127.0.0.1", "--port", String.valueOf(taken.getLocalPort()));
+            assertEquals(1, busy.code(), busy.out() + busy.err());
+            assertTrue(busy.err().contains("--port"), "names what to change: " + busy.err());
+        }
+    }
 }

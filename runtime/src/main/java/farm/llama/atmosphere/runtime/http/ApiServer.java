@@ -211,6 +211,11 @@ public final class ApiServer implements AutoCloseable {
             throw new AtmosphereException("Cannot listen on " + host + ":" + port + " (" + rootMessage(e)
                     + "). Is another program using the port? Choose another with --port, api.port or ATMOSPHERE_PORT.", e);
         }
+        if (!server.isRunning() || server.port() < 0) { // Helidon logs a failed bind and returns a stopped server
+            server.stop();
+            throw new AtmosphereException("Cannot listen on " + host + ":" + port
+                    + ". Is another program using the port? Choose another with --port, api.port or ATMOSPHERE_PORT.");
+        }
     }
 
     private static Tls tls(NodeConfig config) {

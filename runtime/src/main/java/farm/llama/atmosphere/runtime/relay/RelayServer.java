@@ -167,6 +167,11 @@ public final class RelayServer implements AutoCloseable {
             throw new AtmosphereException("The relay cannot listen on " + host + ":" + port + " (" + e.getMessage()
                     + "). Is another program using the port? Choose another with --port.", e);
         }
+        if (!server.isRunning() || server.port() < 0) { // Helidon logs a failed bind and returns a stopped server
+            server.stop();
+            throw new AtmosphereException("The relay cannot listen on " + host + ":" + port
+                    + ". Is another program using the port? Choose another with --port.");
+        }
         this.sweeper = Thread.ofVirtual().name("atmosphere-relay-sweeper").start(this::sweep);
     }
 
