@@ -26,7 +26,8 @@ final class RelayCommand implements Runnable {
     @Command(name = "serve", mixinStandardHelpOptions = true,
             description = {"Run a relay in the foreground until Ctrl-C. Members list it in config.yaml:",
                     "  mesh:", "    relays: [ws://THIS-HOST:8765]",
-                    "(behind a TLS proxy: wss://...). GET /health and GET /stats answer on the same port."})
+                    "With --tls-keystore it serves wss:// (members trust its certificate through the system trust store, or pin it",
+                    "with transport.relay.trust). GET /health and GET /stats answer on the same port."})
     static final class Serve implements Callable<Integer> {
 
         @ParentCommand
@@ -44,6 +45,11 @@ final class RelayCommand implements Runnable {
                 description = "Connections served at once; more are refused until some close (default ${DEFAULT-VALUE}).")
         int maxConnections;
 
+        @Option(names = "--tls-keystore", paramLabel = "FILE.p12",
+                description = "Serve wss:// with this PKCS#12 key and certificate chain; its password comes from the"
+                        + " ATMOSPHERE_RELAY_TLS_PASSWORD environment variable (never the command line, where other users could read it).")
+        java.nio.file.Path tlsKeystore;
+
         @Override
         public Integer call() throws InterruptedException {
             if (port < 0 || port > 65535) {
@@ -53,14 +59,19 @@ final class RelayCommand implements Runnable {
             if (maxConnections < 1) {
                 throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--max-connections must be at least 1");
             }
-            RelayServer relay = new RelayServer(host, port, maxConnections);
+            RelayServer.Options options = RelayServer.Options.of(host, port).maxConnections(maxConnections);
+            if (tlsKeystore != null) {
+                options = options.tlsKeystore(tlsKeystore,
+                        java.util.Objects.requireNonNullElse(System.getenv("ATMOSPHERE_RELAY_TLS_PASSWORD"), ""));
+            }
+            RelayServer relay = new RelayServer(options);
             CountDownLatch stopped = new CountDownLatch(1);
             Thread hook = new Thread(() -> {
                 relay.close();
                 stopped.countDown();
             }, "atmosphere-relay-stop");
             Runtime.getRuntime().addShutdownHook(hook);
-            out.println("Relay listening on ws://" + host + ":" + relay.port() + RelayServer.PATH + " (protocol " + RelayServer.VERSION
+            out.println("Relay listening on " + relay.url(host) + RelayServer.PATH + " (protocol " + RelayServer.VERSION
                     + "). Members add it to mesh.relays. Ctrl-C stops it.");
             out.flush();
             stopped.await();

@@ -64,7 +64,8 @@ class RelayTest {
 
     /** A relay that records every envelope it receives and alters one byte of the next {@link #flip} envelopes it forwards. */
     private RelayServer relay(int port) {
-        return new RelayServer("127.0.0.1", port, Duration.ofSeconds(5), Duration.ofSeconds(30), envelope -> {
+        return new RelayServer(RelayServer.Options.of("127.0.0.1", port).timeouts(Duration.ofSeconds(5), Duration.ofSeconds(30))
+                .forwarding(envelope -> {
             received.add(envelope.clone());
             if (flip.getAndUpdate(n -> Math.max(0, n - 1)) == 0) {
                 return envelope;
@@ -72,10 +73,14 @@ class RelayTest {
             byte[] altered = envelope.clone();
             altered[altered.length - 64 - 8] ^= 0x20; // inside the sealed payload, before the 64-byte signature
             return altered;
-        });
+        }));
     }
 
     private static String config(String transports, int relayPort, FakeOllama backend) throws java.io.IOException {
+        return config(transports, "ws://127.0.0.1:" + relayPort, backend, "");
+    }
+
+    private static String config(String transports, String relayUrl, FakeOllama backend, String relayConfig) throws java.io.IOException {
         return """
                 discovery:
                   probe-default-ports: false
@@ -89,16 +94,16 @@ class RelayTest {
                   gossip:
                     interval: PT0.05S
                   transports: %s
-                  relays: [ws://127.0.0.1:%d]
+                  relays: [%s]
                 transport:
                   relay:
                     reconnect-min: PT0.1S
                     reconnect-max: PT1S
                     ping-interval: PT0.2S
-                routing:
+                %srouting:
                   timeout: PT5S
                   queue-timeout: PT0.3S
-                """.formatted(MeshTest.freePort(), transports, relayPort)
+                """.formatted(MeshTest.freePort(), transports, relayUrl, relayConfig)
                 + (backend == null ? "" : "backends:\n  - type: ollama\n    url: " + backend.url() + "\n");
     }
 
@@ -324,8 +329,61 @@ class RelayTest {
     }
 
     @Test
+    void aRelayServingWssIsReachedByMembersThatPinItsCertificateAndByNobodyElse() throws Exception {
+        java.security.KeyPair key = java.security.KeyPairGenerator.getInstance("EC").generateKeyPair();
+        org.bouncycastle.asn1.x500.X500Name name = new org.bouncycastle.asn1.x500.X500Name("CN=relay.test");
+        java.util.Date now = new java.util.Date();
+        var builder = new org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder(name, java.math.BigInteger.valueOf(now.getTime()),
+                now, new java.util.Date(now.getTime() + Duration.ofDays(1).toMillis()), name, key.getPublic());
+        builder.addExtension(org.bouncycastle.asn1.x509.Extension.subjectAlternativeName, false,
+                new org.bouncycastle.asn1.x509.GeneralNames(new org.bouncycastle.asn1.x509.GeneralName(
+                        org.bouncycastle.asn1.x509.GeneralName.iPAddress, "127.0.0.1")));
+        X509Certificate cert = new org.bouncycastle.cert.jcajce.JcaX509CertificateConverter().getCertificate(
+                builder.build(new org.bouncycastle.operator.jcajce.JcaContentSignerBuilder("SHA256withECDSA").build(key.getPrivate())));
+        Path p12 = dir.resolve("relay.p12");
+        java.security.KeyStore store = java.security.KeyStore.getInstance("PKCS12");
+        store.load(null, null);
+        store.setKeyEntry("relay", key.getPrivate(), "relay-pass".toCharArray(), new java.security.cert.Certificate[] {cert});
+        try (var out = java.nio.file.Files.newOutputStream(p12)) {
+            store.store(out, "relay-pass".toCharArray());
+        }
+        Path pem = dir.resolve("relay.pem");
+        java.nio.file.Files.writeString(pem, "-----BEGIN CERTIFICATE-----\n"
+                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(cert.getEncoded())
+                + "\n-----END CERTIFICATE-----\n");
+
+        relay = new RelayServer(RelayServer.Options.of("127.0.0.1", 0).tlsKeystore(p12, "relay-pass"));
+        String url = relay.url("127.0.0.1");
+        assertTrue(url.startsWith("wss://"), url);
+        String pinned = "    trust: " + pem + "\n";
+        FakeOllama ollama = new FakeOllama();
+        open.add(ollama);
+        NodeHarness a = node("a", config("[websocket, relay]", url, null, pinned));
+        NodeHarness b = node("b", config("[relay]", url, ollama, pinned));
+        a.node.meshCreate("tls-relay");
+        NodeHarness.awaitTrue(() -> Boolean.TRUE.equals(a.node.mesh().get("running")), "A's mesh");
+        b.node.meshJoin(String.valueOf(a.node.meshInvite(Duration.ofMinutes(5), 1).get("token")));
+        NodeHarness.awaitTrue(() -> "joined".equals(b.node.meshJoinStatus().get("state")), "B joined");
+        String bId = b.node.status().nodeId();
+        NodeHarness.awaitTrue(() -> servedBy(a, bId), "B alive at A through the wss relay");
+        HttpResponse<String> r = a.post("/v1/chat/completions", chat("over TLS"));
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals(bId, r.headers().firstValue("x-atmosphere-node").orElseThrow());
+
+        // a member that does not trust the relay's certificate never talks to it, and network says why
+        NodeHarness c = node("c", config("[websocket, relay]", url, null, ""));
+        c.node.meshJoin(String.valueOf(a.node.meshInvite(Duration.ofMinutes(5), 1).get("token")));
+        NodeHarness.awaitTrue(() -> "joined".equals(c.node.meshJoinStatus().get("state")), "C joined");
+        NodeHarness.awaitTrue(() -> {
+            Map<?, ?> row = (Map<?, ?>) ((List<?>) c.node.network().get("relays")).get(0);
+            return !"admitted".equals(row.get("state")) && !String.valueOf(row.get("error")).isEmpty() && ((Number) row.get("reconnects")).longValue() > 0;
+        }, "C's relay connection failing with a reason");
+        assertEquals(2L, ((Number) relay.stats().get("admitted")).longValue(), "only A and B were admitted: " + relay.stats());
+    }
+
+    @Test
     void aFullRelayRefusesMoreConnectionsAndSaysSo() throws Exception {
-        try (RelayServer small = new RelayServer("127.0.0.1", 0, 1)) {
+        try (RelayServer small = new RelayServer(RelayServer.Options.of("127.0.0.1", 0).maxConnections(1))) {
             RawClient first = new RawClient(small.port());
             assertEquals("challenge", first.next().path("type").asText());
             RawClient second = new RawClient(small.port());

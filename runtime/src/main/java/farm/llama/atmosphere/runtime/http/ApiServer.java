@@ -219,12 +219,25 @@ public final class ApiServer implements AutoCloseable {
     }
 
     private static Tls tls(NodeConfig config) {
-        try (InputStream in = Files.newInputStream(config.tlsKeystore().get())) {
-            char[] password = config.tlsKeystorePassword().orElse("").toCharArray();
+        return tls(config.tlsKeystore().get(), config.tlsKeystorePassword().orElse(""), "api.tls.keystore");
+    }
+
+    /**
+     * Reads a PKCS#12 key store into a server TLS configuration.
+     *
+     * @param keystore the file: one key and its certificate chain
+     * @param password its password
+     * @param setting the setting or option that named the file, for the error message
+     * @return the TLS configuration
+     * @throws AtmosphereException naming the file and the setting when it cannot be used
+     */
+    public static Tls tls(java.nio.file.Path keystore, String password, String setting) {
+        try (InputStream in = Files.newInputStream(keystore)) {
+            char[] secret = password.toCharArray();
             KeyStore ks = KeyStore.getInstance("PKCS12");
-            ks.load(in, password);
+            ks.load(in, secret);
             String alias = ks.aliases().nextElement();
-            var key = (java.security.PrivateKey) ks.getKey(alias, password);
+            var key = (java.security.PrivateKey) ks.getKey(alias, secret);
             var chain = ks.getCertificateChain(alias);
             java.util.List<java.security.cert.X509Certificate> certs = new java.util.ArrayList<>();
             for (var c : chain) {
@@ -232,7 +245,7 @@ public final class ApiServer implements AutoCloseable {
             }
             return Tls.builder().privateKey(key).privateKeyCertChain(certs).build();
         } catch (IOException | java.security.GeneralSecurityException | RuntimeException e) {
-            throw new AtmosphereException("Cannot use api.tls.keystore " + config.tlsKeystore().get() + ": "
+            throw new AtmosphereException("Cannot use " + setting + " " + keystore + ": "
                     + rootMessage(e) + ". It must be a PKCS#12 file with one key and its certificate chain.", e);
         }
     }

@@ -83,6 +83,7 @@ public final class RelayServer implements AutoCloseable {
     private final Duration idleTimeout;
     private final UnaryOperator<byte[]> forwarded;
     private final int maxConnections;
+    private final boolean tls;
     private final Instant started = Instant.now();
     private final Map<String, Map<String, Connection>> meshes = new ConcurrentHashMap<>();
     private final Map<String, Set<String>> revoked = new ConcurrentHashMap<>();
@@ -96,53 +97,93 @@ public final class RelayServer implements AutoCloseable {
     private volatile boolean closed;
 
     /**
-     * Starts a relay.
+     * How a relay runs.
+     *
+     * @param host the address to bind
+     * @param port the port; 0 picks a free one
+     * @param maxConnections connections served at once; more are refused as {@code busy}
+     * @param tls the server's TLS configuration ({@code wss://}), or empty for plain {@code ws://}
+     * @param admissionTimeout how long a connection may take to be admitted
+     * @param idleTimeout how long an admitted connection may stay silent (members ping every 15 s)
+     * @param forwarded applied to each envelope the relay passes on; identity in service, and a
+     *                  way for tests to play a relay that alters what it forwards
+     */
+    public record Options(String host, int port, int maxConnections, java.util.Optional<io.helidon.common.tls.Tls> tls,
+                          Duration admissionTimeout, Duration idleTimeout, UnaryOperator<byte[]> forwarded) {
+
+        /** Validates. */
+        public Options {
+            if (maxConnections < 1) {
+                throw new AtmosphereException("A relay must serve at least one connection; got " + maxConnections + ".");
+            }
+        }
+
+        /**
+         * @param host the address to bind
+         * @param port the port
+         * @return the defaults: 1000 connections, plain WebSocket, 10 s to be admitted, 90 s of silence
+         */
+        public static Options of(String host, int port) {
+            return new Options(host, port, DEFAULT_MAX_CONNECTIONS, java.util.Optional.empty(), Duration.ofSeconds(10),
+                    Duration.ofSeconds(90), UnaryOperator.identity());
+        }
+
+        /** @param max connections served at once @return these options with that limit */
+        public Options maxConnections(int max) {
+            return new Options(host, port, max, tls, admissionTimeout, idleTimeout, forwarded);
+        }
+
+        /** @param serverTls the server's TLS configuration @return these options serving {@code wss://} */
+        public Options tls(io.helidon.common.tls.Tls serverTls) {
+            return new Options(host, port, maxConnections, java.util.Optional.of(serverTls), admissionTimeout, idleTimeout, forwarded);
+        }
+
+        /**
+         * @param keystore a PKCS#12 file with the relay's key and certificate chain
+         * @param password its password
+         * @return these options serving {@code wss://}
+         * @throws AtmosphereException naming the file when it cannot be used
+         */
+        public Options tlsKeystore(java.nio.file.Path keystore, String password) {
+            return tls(farm.llama.atmosphere.runtime.http.ApiServer.tls(keystore, password, "--tls-keystore"));
+        }
+
+        /** @param admission time to be admitted @param idle silence allowed @return these options with those timers */
+        public Options timeouts(Duration admission, Duration idle) {
+            return new Options(host, port, maxConnections, tls, admission, idle, forwarded);
+        }
+
+        /** @param filter applied to what the relay forwards (tests) @return these options with it */
+        public Options forwarding(UnaryOperator<byte[]> filter) {
+            return new Options(host, port, maxConnections, tls, admissionTimeout, idleTimeout, filter);
+        }
+    }
+
+    /**
+     * Starts a relay with the defaults.
      *
      * @param host the address to bind
      * @param port the port; 0 picks a free one
      * @throws AtmosphereException if it cannot listen
      */
     public RelayServer(String host, int port) {
-        this(host, port, DEFAULT_MAX_CONNECTIONS);
+        this(Options.of(host, port));
     }
 
     /**
      * Starts a relay.
      *
-     * @param host the address to bind
-     * @param port the port; 0 picks a free one
-     * @param maxConnections connections served at once; more are refused as {@code busy}
+     * @param options how
      * @throws AtmosphereException if it cannot listen
      */
-    public RelayServer(String host, int port, int maxConnections) {
-        this(host, port, Duration.ofSeconds(10), Duration.ofSeconds(90), UnaryOperator.identity(), maxConnections);
-    }
-
-
-    /**
-     * Starts a relay.
-     *
-     * @param host the address to bind
-     * @param port the port; 0 picks a free one
-     * @param admissionTimeout how long a connection may take to be admitted
-     * @param idleTimeout how long an admitted connection may stay silent (members ping every 15 s)
-     * @param forwarded applied to each envelope the relay passes on; identity in service, and a
-     *                  way for tests to play a relay that alters what it forwards
-     * @throws AtmosphereException if it cannot listen
-     */
-    public RelayServer(String host, int port, Duration admissionTimeout, Duration idleTimeout, UnaryOperator<byte[]> forwarded) {
-        this(host, port, admissionTimeout, idleTimeout, forwarded, DEFAULT_MAX_CONNECTIONS);
-    }
-
-    private RelayServer(String host, int port, Duration admissionTimeout, Duration idleTimeout, UnaryOperator<byte[]> forwarded,
-                        int maxConnections) {
-        if (maxConnections < 1) {
-            throw new AtmosphereException("A relay must serve at least one connection; got " + maxConnections + ".");
-        }
-        this.maxConnections = maxConnections;
-        this.admissionTimeout = admissionTimeout;
-        this.idleTimeout = idleTimeout;
-        this.forwarded = forwarded;
+    public RelayServer(Options options) {
+        String host = options.host();
+        int port = options.port();
+        this.maxConnections = options.maxConnections();
+        this.admissionTimeout = options.admissionTimeout();
+        this.idleTimeout = options.idleTimeout();
+        this.forwarded = options.forwarded();
+        this.tls = options.tls().isPresent();
         HttpRouting.Builder http = HttpRouting.builder()
                 .get("/health", (req, res) -> {
                     res.header(HeaderNames.CONTENT_TYPE, "application/json");
@@ -153,16 +194,16 @@ public final class RelayServer implements AutoCloseable {
                     res.send(Json.write(stats()));
                 });
         try {
-            this.server = WebServer.builder()
+            var builder = WebServer.builder()
                     .host(host)
                     .port(port)
                     .shutdownHook(false)
                     .connectionOptions(o -> o.tcpNoDelay(true))
                     .addProtocol(WsConfig.builder().maxFrameLength(MAX_MESSAGE).build())
                     .addRouting(http)
-                    .addRouting(WsRouting.builder().endpoint(PATH, Connection::new))
-                    .build()
-                    .start();
+                    .addRouting(WsRouting.builder().endpoint(PATH, Connection::new));
+            options.tls().ifPresent(builder::tls);
+            this.server = builder.build().start();
         } catch (RuntimeException e) {
             throw new AtmosphereException("The relay cannot listen on " + host + ":" + port + " (" + e.getMessage()
                     + "). Is another program using the port? Choose another with --port.", e);
@@ -178,6 +219,11 @@ public final class RelayServer implements AutoCloseable {
     /** @return the port the relay listens on */
     public int port() {
         return server.port();
+    }
+
+    /** @return the URL members put in {@code mesh.relays} when they reach this relay at the given host */
+    public String url(String host) {
+        return (tls ? "wss://" : "ws://") + host + ":" + port();
     }
 
     /** @return what the relay has done: connections, admissions, refusals by reason, forwarded messages and bytes */

@@ -65,14 +65,16 @@ final class RelayConnection {
     private volatile boolean closed;
     private volatile Thread loop;
 
-    RelayConnection(String url, MeshCredentials credentials, RelayTransport.Timers timers, TransportListener listener,
-                    java.util.function.Consumer<farm.llama.atmosphere.spi.NodeEvent> events) {
+    RelayConnection(String url, MeshCredentials credentials, RelayTransport.Timers timers, java.util.Optional<javax.net.ssl.SSLContext> trust,
+                    TransportListener listener, java.util.function.Consumer<farm.llama.atmosphere.spi.NodeEvent> events) {
         this.url = url;
         this.events = events;
         this.credentials = credentials;
         this.timers = timers;
         this.listener = listener;
-        this.http = HttpClient.newBuilder().connectTimeout(timers.connectTimeout()).build();
+        HttpClient.Builder client = HttpClient.newBuilder().connectTimeout(timers.connectTimeout());
+        trust.ifPresent(client::sslContext);
+        this.http = client.build();
     }
 
     String url() {

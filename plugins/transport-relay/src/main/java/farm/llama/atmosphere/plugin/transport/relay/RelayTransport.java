@@ -38,13 +38,16 @@ final class RelayTransport implements Transport {
     }
 
     private final Timers timers;
+    private final java.util.Optional<javax.net.ssl.SSLContext> trust;
     private final java.util.function.Consumer<farm.llama.atmosphere.spi.NodeEvent> events;
     private final List<RelayConnection> connections = new CopyOnWriteArrayList<>();
     private volatile MeshCredentials credentials;
     private volatile boolean closed;
 
-    RelayTransport(Timers timers, java.util.function.Consumer<farm.llama.atmosphere.spi.NodeEvent> events) {
+    RelayTransport(Timers timers, java.util.Optional<javax.net.ssl.SSLContext> trust,
+                   java.util.function.Consumer<farm.llama.atmosphere.spi.NodeEvent> events) {
         this.timers = timers;
+        this.trust = trust;
         this.events = events;
     }
 
@@ -63,7 +66,7 @@ final class RelayTransport implements Transport {
             return; // not a member yet: nothing to prove to a relay
         }
         for (String url : credentials.relays()) {
-            RelayConnection c = new RelayConnection(url, credentials, timers, listener, events);
+            RelayConnection c = new RelayConnection(url, credentials, timers, trust, listener, events);
             connections.add(c);
             c.start();
         }

@@ -10,7 +10,8 @@ import java.time.Duration;
  * ({@code transport.relay}): {@code reconnect-min} (default 250ms) and {@code reconnect-max}
  * (default 30s) bound the backoff between reconnection attempts, {@code ping-interval} (default
  * 15s) keeps the connection alive and measures its round trip, {@code connect-timeout} (default 10s).
- * Events: {@code relay.admitted} (url, members there), {@code relay.lost} (url, why),
+ * {@code trust}: a PEM file of certificates that {@code wss://} relays are checked against instead of
+ * the system trust store (a self-hosted relay's own certificate). Events: {@code relay.admitted} (url, members there), {@code relay.lost} (url, why),
  * {@code relay.refused} (url, reason).
  */
 public final class RelayTransportProvider implements TransportProvider {
@@ -33,6 +34,35 @@ public final class RelayTransportProvider implements TransportProvider {
             throw new IllegalArgumentException("transport.relay.reconnect-min must be positive and at most reconnect-max");
         }
         return new RelayTransport(new RelayTransport.Timers(min, max, c.duration("ping-interval").orElse(Duration.ofSeconds(15)),
-                c.duration("connect-timeout").orElse(Duration.ofSeconds(10))), context::publishEvent);
+                c.duration("connect-timeout").orElse(Duration.ofSeconds(10))),
+                c.string("trust").map(RelayTransportProvider::pinned), context::publishEvent);
+    }
+
+    /**
+     * @param file PEM certificates (a self-hosted relay's own, or the CA that signed it)
+     * @return a TLS context that trusts exactly those for {@code wss://} relays
+     */
+    static javax.net.ssl.SSLContext pinned(String file) {
+        java.nio.file.Path path = java.nio.file.Path.of(file.startsWith("~/") ? System.getProperty("user.home") + file.substring(1) : file);
+        try (java.io.InputStream in = java.nio.file.Files.newInputStream(path)) {
+            java.security.KeyStore trust = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
+            trust.load(null, null);
+            int i = 0;
+            for (java.security.cert.Certificate cert : java.security.cert.CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                trust.setCertificateEntry("relay-" + i++, cert);
+            }
+            if (i == 0) {
+                throw new IllegalArgumentException("no certificate in it");
+            }
+            javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(
+                    javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(trust);
+            javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+            ctx.init(null, tmf.getTrustManagers(), null);
+            return ctx;
+        } catch (java.io.IOException | java.security.GeneralSecurityException | IllegalArgumentException e) {
+            throw new IllegalArgumentException("transport.relay.trust: cannot use " + path + " (" + e.getMessage()
+                    + "). It must be a PEM file with the relay's certificate or the CA that signed it.", e);
+        }
     }
 }
