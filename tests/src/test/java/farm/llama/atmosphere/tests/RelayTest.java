@@ -121,10 +121,15 @@ class RelayTest {
     private Mesh meshOverRelay() throws Exception {
         int port = MeshTest.freePort();
         relay = relay(port);
+        return meshOver(port, "ws://127.0.0.1:" + port, "");
+    }
+
+    /** A and B as above, over the relay already running at a URL. */
+    private Mesh meshOver(int port, String url, String relayConfig) throws Exception {
         FakeOllama ollama = new FakeOllama();
         open.add(ollama);
-        NodeHarness a = node("a", config("[websocket, relay]", port, null));
-        NodeHarness b = node("b", config("[relay]", port, ollama));
+        NodeHarness a = node("a", config("[websocket, relay]", url, null, relayConfig));
+        NodeHarness b = node("b", config("[relay]", url, ollama, relayConfig));
         a.node.meshCreate("across-nat");
         NodeHarness.awaitTrue(() -> Boolean.TRUE.equals(a.node.mesh().get("running")), "A's mesh");
         b.node.meshJoin(String.valueOf(a.node.meshInvite(Duration.ofMinutes(5), 1).get("token")));
@@ -355,17 +360,9 @@ class RelayTest {
         relay = new RelayServer(RelayServer.Options.of("127.0.0.1", 0).tlsKeystore(p12, "relay-pass"));
         String url = relay.url("127.0.0.1");
         assertTrue(url.startsWith("wss://"), url);
-        String pinned = "    trust: " + pem + "\n";
-        FakeOllama ollama = new FakeOllama();
-        open.add(ollama);
-        NodeHarness a = node("a", config("[websocket, relay]", url, null, pinned));
-        NodeHarness b = node("b", config("[relay]", url, ollama, pinned));
-        a.node.meshCreate("tls-relay");
-        NodeHarness.awaitTrue(() -> Boolean.TRUE.equals(a.node.mesh().get("running")), "A's mesh");
-        b.node.meshJoin(String.valueOf(a.node.meshInvite(Duration.ofMinutes(5), 1).get("token")));
-        NodeHarness.awaitTrue(() -> "joined".equals(b.node.meshJoinStatus().get("state")), "B joined");
-        String bId = b.node.status().nodeId();
-        NodeHarness.awaitTrue(() -> servedBy(a, bId), "B alive at A through the wss relay");
+        Mesh m = meshOver(relay.port(), url, "    trust: " + pem + "\n");
+        NodeHarness a = m.a();
+        String bId = m.bId();
         HttpResponse<String> r = a.post("/v1/chat/completions", chat("over TLS"));
         assertEquals(200, r.statusCode(), r.body());
         assertEquals(bId, r.headers().firstValue("x-atmosphere-node").orElseThrow());
