@@ -121,15 +121,15 @@ class RelayTest {
     private Mesh meshOverRelay() throws Exception {
         int port = MeshTest.freePort();
         relay = relay(port);
-        return meshOver(port, "ws://127.0.0.1:" + port, "");
+        return meshOver(port, "ws://127.0.0.1:" + port, "", "", "");
     }
 
-    /** A and B as above, over the relay already running at a URL. */
-    private Mesh meshOver(int port, String url, String relayConfig) throws Exception {
+    /** A and B as above, over the relay already running at a URL, each with more config (top-level sections). */
+    private Mesh meshOver(int port, String url, String relayConfig, String moreA, String moreB) throws Exception {
         FakeOllama ollama = new FakeOllama();
         open.add(ollama);
-        NodeHarness a = node("a", config("[websocket, relay]", url, null, relayConfig));
-        NodeHarness b = node("b", config("[relay]", url, ollama, relayConfig));
+        NodeHarness a = node("a", config("[websocket, relay]", url, null, relayConfig) + moreA);
+        NodeHarness b = node("b", config("[relay]", url, ollama, relayConfig) + moreB);
         a.node.meshCreate("across-nat");
         NodeHarness.awaitTrue(() -> Boolean.TRUE.equals(a.node.mesh().get("running")), "A's mesh");
         b.node.meshJoin(String.valueOf(a.node.meshInvite(Duration.ofMinutes(5), 1).get("token")));
@@ -360,7 +360,7 @@ class RelayTest {
         relay = new RelayServer(RelayServer.Options.of("127.0.0.1", 0).tlsKeystore(p12, "relay-pass"));
         String url = relay.url("127.0.0.1");
         assertTrue(url.startsWith("wss://"), url);
-        Mesh m = meshOver(relay.port(), url, "    trust: " + pem + "\n");
+        Mesh m = meshOver(relay.port(), url, "    trust: " + pem + "\n", "", "");
         NodeHarness a = m.a();
         String bId = m.bId();
         HttpResponse<String> r = a.post("/v1/chat/completions", chat("over TLS"));
@@ -376,6 +376,24 @@ class RelayTest {
             return !"admitted".equals(row.get("state")) && !String.valueOf(row.get("error")).isEmpty() && ((Number) row.get("reconnects")).longValue() > 0;
         }, "C's relay connection failing with a reason");
         assertEquals(2L, ((Number) relay.stats().get("admitted")).longValue(), "only A and B were admitted: " + relay.stats());
+    }
+
+    @Test
+    void aModelFileCopiesThroughTheRelaySealedChunkByChunk() throws Exception {
+        Path shared = java.nio.file.Files.createDirectories(dir.resolve("shared"));
+        byte[] content = new byte[3 * (1 << 20) + 12345];
+        new java.util.Random(11).nextBytes(content);
+        java.nio.file.Files.write(shared.resolve("tiny.gguf"), content);
+        int port = MeshTest.freePort();
+        relay = relay(port);
+        Mesh m = meshOver(port, "ws://127.0.0.1:" + port, "", "models:\n  dir: \"" + dir.resolve("models") + "\"\n",
+                "models:\n  shared-dirs: [\"" + shared + "\"]\n");
+        m.a().node.modelPull("tiny.gguf", m.bId(), java.util.Optional.empty());
+        NodeHarness.awaitTrue(() -> !"running".equals(m.a().node.modelPullStatus().get("state")), "the pull to end");
+        assertEquals("done", m.a().node.modelPullStatus().get("state"), String.valueOf(m.a().node.modelPullStatus()));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(content, java.nio.file.Files.readAllBytes(dir.resolve("models").resolve("tiny.gguf")));
+        assertTrue(((Number) relay.stats().get("forwardedBytes")).longValue() > content.length, relay.stats().toString());
+        assertTrue(counter(m.a(), "sealed", "opened") >= 4, "every chunk arrived sealed: " + m.a().node.meshStats());
     }
 
     @Test
