@@ -21,16 +21,34 @@ final class RelayBench {
     private RelayBench() {
     }
 
+    /** @return how long pulling the bench file from a member took, ns; the copy is deleted after */
+    private static long pull(Node at, String from, Path models) throws Exception {
+        long t0 = System.nanoTime();
+        at.modelPull("bench.gguf", from, java.util.Optional.empty());
+        HopBench.await(() -> !"running".equals(at.modelPullStatus().get("state")), "the pull");
+        long took = System.nanoTime() - t0;
+        if (!"done".equals(at.modelPullStatus().get("state"))) {
+            throw new IllegalStateException("the pull failed: " + at.modelPullStatus());
+        }
+        Files.delete(models.resolve("bench.gguf"));
+        return took;
+    }
+
     static void run() throws Exception {
         HttpServer backend = ProxyBench.backend();
         Path dir = Files.createTempDirectory("atmosphere-relay-bench");
-        String backends = "backends:\n  - type: openai\n    url: http://127.0.0.1:" + backend.getAddress().getPort() + "/v1\n";
+        Path shared = Files.createDirectories(dir.resolve("shared"));
+        byte[] model = new byte[64 << 20];
+        new java.util.Random(3).nextBytes(model);
+        Files.write(shared.resolve("bench.gguf"), model);
+        String backends = "backends:\n  - type: openai\n    url: http://127.0.0.1:" + backend.getAddress().getPort() + "/v1\n"
+                + "models:\n  shared-dirs: [\"" + shared + "\"]\n";
         try (RelayServer relay = new RelayServer("127.0.0.1", 0)) {
             String relays = "  mdns: false\n  relays: [ws://127.0.0.1:" + relay.port() + "]\n";
             try (Node a = HopBench.node(dir, "a", relays + "  transports: [websocket, relay]\n" + backends
                     + "policy:\n  rate: 100000/s\n  concurrency: 64\n");
-                 Node b = HopBench.node(dir, "b", "  mdns: false\n");
-                 Node c = HopBench.node(dir, "c", relays + "  transports: [relay]\n")) {
+                 Node b = HopBench.node(dir, "b", "  mdns: false\nmodels:\n  dir: \"" + dir.resolve("b-models") + "\"\n");
+                 Node c = HopBench.node(dir, "c", relays + "  transports: [relay]\nmodels:\n  dir: \"" + dir.resolve("c-models") + "\"\n")) {
                 a.serve("127.0.0.1", 0);
                 URI viaB = b.serve("127.0.0.1", 0);
                 URI viaC = c.serve("127.0.0.1", 0);
@@ -81,6 +99,18 @@ final class RelayBench {
                 System.out.println("|---|---|---|---|---|---|---|");
                 ProxyBench.row("chat, non-streaming", direct, relayed);
                 ProxyBench.row("chat, streaming: time to first token", directFirst, relayedFirst);
+                // a 64 MiB model file pulled from A, directly and through the relay, interleaved
+                int trials = 3;
+                long[] directPull = new long[trials];
+                long[] relayPull = new long[trials];
+                for (int t = 0; t < trials; t++) {
+                    directPull[t] = pull(b, aId, dir.resolve("b-models"));
+                    relayPull[t] = pull(c, aId, dir.resolve("c-models"));
+                }
+                System.out.println();
+                System.out.printf("| model file, 64 MiB, `model pull` (median of %d) | direct %.0f MiB/s | relay %.0f MiB/s | %.2fx the time |%n",
+                        trials, 64 / (Bench.percentile(directPull, 50) / 1000), 64 / (Bench.percentile(relayPull, 50) / 1000),
+                        Bench.percentile(relayPull, 50) / Bench.percentile(directPull, 50));
                 System.out.println();
                 System.out.println("relay: " + relay.stats());
             }
