@@ -205,6 +205,7 @@ public final class ApiServer implements AutoCloseable {
                     + " WITHOUT TLS: tokens and prompts cross the network in clear text.\n"
                     + "!! Set api.tls.keystore in config.yaml, or bind to 127.0.0.1.\n" + bar);
         }
+        requirePortFree(host, port, "Choose another with --port, api.port or ATMOSPHERE_PORT.");
         try {
             this.server = builder.build().start();
         } catch (RuntimeException e) {
@@ -215,6 +216,27 @@ public final class ApiServer implements AutoCloseable {
             server.stop();
             throw new AtmosphereException("Cannot listen on " + host + ":" + port
                     + ". Is another program using the port? Choose another with --port, api.port or ATMOSPHERE_PORT.");
+        }
+    }
+
+    /**
+     * Fails early, with one clear line, when the port is taken (Helidon would log a stack trace and
+     * return a stopped server; callers check for that too, as the port can be taken in between).
+     *
+     * @param host the address to bind
+     * @param port the port; 0 is always free
+     * @param hint what the user can change
+     * @throws AtmosphereException if something already listens there
+     */
+    public static void requirePortFree(String host, int port, String hint) {
+        if (port == 0) {
+            return;
+        }
+        try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+            probe.bind(new java.net.InetSocketAddress(host, port), 1);
+        } catch (IOException e) {
+            throw new AtmosphereException("Cannot listen on " + host + ":" + port + " (" + e.getMessage() + "). Is another program using the port? "
+                    + hint);
         }
     }
 

@@ -193,6 +193,7 @@ public final class RelayServer implements AutoCloseable {
                     res.header(HeaderNames.CONTENT_TYPE, "application/json");
                     res.send(Json.write(stats()));
                 });
+        farm.llama.atmosphere.runtime.http.ApiServer.requirePortFree(host, port, "Choose another with --port.");
         try {
             var builder = WebServer.builder()
                     .host(host)
