@@ -10,9 +10,6 @@ module farm.llama.atmosphere.runtime {
     requires java.logging;
     requires java.management;
     requires io.helidon.webserver;
-    requires io.helidon.webserver.websocket;
-    requires io.helidon.websocket;
-    requires io.helidon.common.buffers;
     requires io.helidon.http;
     requires io.helidon.common.tls;
     requires io.helidon.logging.jul;

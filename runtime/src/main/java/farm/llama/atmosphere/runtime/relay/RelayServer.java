@@ -9,16 +9,7 @@ import farm.llama.atmosphere.runtime.mesh.MeshSecurityException;
 import farm.llama.atmosphere.runtime.mesh.Revocations;
 import farm.llama.atmosphere.runtime.util.Json;
 import farm.llama.atmosphere.spi.AtmosphereException;
-import io.helidon.common.buffers.BufferData;
-import io.helidon.http.HeaderNames;
-import io.helidon.webserver.WebServer;
-import io.helidon.webserver.http.HttpRouting;
-import io.helidon.webserver.websocket.WsConfig;
-import io.helidon.webserver.websocket.WsRouting;
-import io.helidon.websocket.WsListener;
-import io.helidon.websocket.WsSession;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
@@ -78,7 +69,7 @@ public final class RelayServer implements AutoCloseable {
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final int MAX_MESSAGE = 32 * 1024 * 1024;
 
-    private final WebServer server;
+    private final RelayWebSocket server;
     private final Duration admissionTimeout;
     private final Duration idleTimeout;
     private final UnaryOperator<byte[]> forwarded;
@@ -184,35 +175,16 @@ public final class RelayServer implements AutoCloseable {
         this.idleTimeout = options.idleTimeout();
         this.forwarded = options.forwarded();
         this.tls = options.tls().isPresent();
-        HttpRouting.Builder http = HttpRouting.builder()
-                .get("/health", (req, res) -> {
-                    res.header(HeaderNames.CONTENT_TYPE, "application/json");
-                    res.send(Json.write(Map.of("status", "ok", "version", VERSION)));
-                })
-                .get("/stats", (req, res) -> {
-                    res.header(HeaderNames.CONTENT_TYPE, "application/json");
-                    res.send(Json.write(stats()));
-                });
-        farm.llama.atmosphere.runtime.http.ApiServer.requirePortFree(host, port, "Choose another with --port.");
         try {
-            var builder = WebServer.builder()
-                    .host(host)
-                    .port(port)
-                    .shutdownHook(false)
-                    .connectionOptions(o -> o.tcpNoDelay(true))
-                    .addProtocol(WsConfig.builder().maxFrameLength(MAX_MESSAGE).build())
-                    .addRouting(http)
-                    .addRouting(WsRouting.builder().endpoint(PATH, Connection::new));
-            options.tls().ifPresent(builder::tls);
-            this.server = builder.build().start();
-        } catch (RuntimeException e) {
+            this.server = new RelayWebSocket(host, port, options.tls().map(io.helidon.common.tls.Tls::sslContext), PATH, MAX_MESSAGE,
+                    Connection::new, page -> switch (page) {
+                        case "/health" -> java.util.Optional.of(Json.write(Map.of("status", "ok", "version", VERSION)));
+                        case "/stats" -> java.util.Optional.of(Json.write(stats()));
+                        default -> java.util.Optional.empty();
+                    });
+        } catch (java.io.IOException e) {
             throw new AtmosphereException("The relay cannot listen on " + host + ":" + port + " (" + e.getMessage()
                     + "). Is another program using the port? Choose another with --port.", e);
-        }
-        if (!server.isRunning() || server.port() < 0) { // Helidon logs a failed bind and returns a stopped server
-            server.stop();
-            throw new AtmosphereException("The relay cannot listen on " + host + ":" + port
-                    + ". Is another program using the port? Choose another with --port.");
         }
         this.sweeper = Thread.ofVirtual().name("atmosphere-relay-sweeper").start(this::sweep);
     }
@@ -268,12 +240,10 @@ public final class RelayServer implements AutoCloseable {
     }
 
     /** One WebSocket connection: a node being admitted, then an admitted member. */
-    private final class Connection implements WsListener {
+    private final class Connection implements RelayWebSocket.Handler {
         private final String challenge;
         private final long openedAt = System.nanoTime();
-        private final ByteArrayOutputStream partial = new ByteArrayOutputStream();
-        private final StringBuilder partialText = new StringBuilder();
-        private volatile WsSession session;
+        private volatile RelayWebSocket.Session session;
         private volatile long lastHeard = System.nanoTime();
         private volatile String mesh;
         private volatile String node;
@@ -286,7 +256,7 @@ public final class RelayServer implements AutoCloseable {
         }
 
         @Override
-        public void onOpen(WsSession s) {
+        public void opened(RelayWebSocket.Session s) {
             session = s;
             if (connections.size() >= maxConnections) {
                 refuse("busy", "the relay serves " + maxConnections + " connections already; try again later");
@@ -301,18 +271,12 @@ public final class RelayServer implements AutoCloseable {
         }
 
         @Override
-        public void onMessage(WsSession s, String text, boolean last) {
+        public void text(String whole) {
             lastHeard = System.nanoTime();
-            partialText.append(text);
-            if (partialText.length() > 1024 * 1024) {
+            if (whole.length() > 1024 * 1024) {
                 refuse("malformed", "control message too large");
                 return;
             }
-            if (!last) {
-                return;
-            }
-            String whole = partialText.toString();
-            partialText.setLength(0);
             JsonNode j;
             try {
                 j = Json.parse(whole);
@@ -342,20 +306,8 @@ public final class RelayServer implements AutoCloseable {
         }
 
         @Override
-        public void onMessage(WsSession s, BufferData buffer, boolean last) {
+        public void binary(byte[] frame) {
             lastHeard = System.nanoTime();
-            byte[] bytes = new byte[buffer.available()];
-            buffer.read(bytes);
-            partial.write(bytes, 0, bytes.length);
-            if (partial.size() > MAX_MESSAGE) {
-                closeWith(1009, "message too large");
-                return;
-            }
-            if (!last) {
-                return;
-            }
-            byte[] frame = partial.toByteArray();
-            partial.reset();
             if (node == null) {
                 refuse("malformed", "an envelope before admission");
                 return;
@@ -364,13 +316,7 @@ public final class RelayServer implements AutoCloseable {
         }
 
         @Override
-        public void onClose(WsSession s, int status, String reason) {
-            gone();
-        }
-
-        @Override
-        public void onError(WsSession s, Throwable t) {
-            LOG.log(System.Logger.Level.DEBUG, "relay connection failed: " + t);
+        public void closed() {
             gone();
         }
 
@@ -507,33 +453,15 @@ public final class RelayServer implements AutoCloseable {
         }
 
         void sendText(JsonNode message) {
-            WsSession s = session;
-            if (s == null) {
-                return;
-            }
-            synchronized (this) {
-                try {
-                    s.send(message.toString(), true);
-                } catch (RuntimeException e) {
-                    LOG.log(System.Logger.Level.DEBUG, "relay send failed: " + e);
-                }
+            RelayWebSocket.Session s = session;
+            if (s != null) {
+                s.sendText(message.toString());
             }
         }
 
         boolean sendBinary(byte[] bytes) {
-            WsSession s = session;
-            if (s == null) {
-                return false;
-            }
-            synchronized (this) {
-                try {
-                    s.send(BufferData.create(bytes), true);
-                    return true;
-                } catch (RuntimeException e) {
-                    LOG.log(System.Logger.Level.DEBUG, "relay send failed: " + e);
-                    return false;
-                }
-            }
+            RelayWebSocket.Session s = session;
+            return s != null && s.sendBinary(bytes);
         }
 
         void refuse(String reason, String message) {
@@ -548,17 +476,10 @@ public final class RelayServer implements AutoCloseable {
         }
 
         void closeWith(int code, String reason) {
-            WsSession s = session;
+            RelayWebSocket.Session s = session;
             connections.remove(this);
             if (s != null) {
-                synchronized (this) {
-                    try {
-                        s.close(code, reason);
-                    } catch (RuntimeException e) {
-                        // already closing; Helidon's terminate() unwinds the connection's own thread and is not for this one
-                        LOG.log(System.Logger.Level.DEBUG, "closing a relay connection: " + e);
-                    }
-                }
+                s.close(code, reason);
             }
             gone();
         }
@@ -613,6 +534,6 @@ public final class RelayServer implements AutoCloseable {
         for (Connection c : connections) {
             c.closeWith(1001, "the relay is stopping");
         }
-        server.stop();
+        server.close();
     }
 }

@@ -1,0 +1,388 @@
+package farm.llama.atmosphere.runtime.relay;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+import javax.net.ssl.SSLContext;
+
+/**
+ * The relay's network side: one listening socket (TLS when configured) serving two plain HTTP/1.1
+ * GETs and the WebSocket endpoint (RFC 6455, server side). A connection is one virtual thread that
+ * reads frames, unmasks them in bulk and hands whole messages to its {@link Handler}; writes are
+ * serialized per connection. Written for the relay's hot path: Helidon's WebSocket server unmasked
+ * client frames one byte at a time through its buffer abstraction, which capped a relayed model
+ * transfer at about 20 MiB/s on two cores.
+ */
+final class RelayWebSocket implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(RelayWebSocket.class.getName());
+    private static final String GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+    private static final int MAX_HEAD = 16 * 1024;
+    private static final int OP_CONTINUATION = 0x0;
+    private static final int OP_TEXT = 0x1;
+    private static final int OP_BINARY = 0x2;
+    private static final int OP_CLOSE = 0x8;
+    private static final int OP_PING = 0x9;
+    private static final int OP_PONG = 0xA;
+
+    /** Receives one WebSocket connection's events, on that connection's thread. */
+    interface Handler {
+        /** @param session the connection, open */
+        void opened(Session session);
+
+        /** @param text a whole text message */
+        void text(String text);
+
+        /** @param bytes a whole binary message */
+        void binary(byte[] bytes);
+
+        /** The connection ended, by either side. */
+        void closed();
+    }
+
+    /** What answers a plain HTTP GET: path → JSON body. */
+    interface Pages {
+        /** @param path the request path @return the JSON body, or empty for 404 */
+        Optional<String> get(String path);
+    }
+
+    private final ServerSocket server;
+    private final String path;
+    private final int maxMessage;
+    private final Supplier<Handler> handlers;
+    private final Pages pages;
+    private final Thread acceptor;
+    private volatile boolean closed;
+
+    /**
+     * Binds and starts accepting.
+     *
+     * @param host the address to bind
+     * @param port the port; 0 picks one
+     * @param tls the server TLS context, when it serves {@code wss://}
+     * @param path the WebSocket endpoint's path
+     * @param maxMessage the largest message accepted; larger ones close the connection (1009)
+     * @param handlers makes a handler per connection
+     * @param pages answers plain GETs
+     * @throws IOException if it cannot bind
+     */
+    RelayWebSocket(String host, int port, Optional<SSLContext> tls, String path, int maxMessage, Supplier<Handler> handlers, Pages pages)
+            throws IOException {
+        this.server = tls.isPresent() ? tls.get().getServerSocketFactory().createServerSocket() : new ServerSocket();
+        server.setReuseAddress(true);
+        server.bind(new InetSocketAddress(host, port), 256);
+        this.path = path;
+        this.maxMessage = maxMessage;
+        this.handlers = handlers;
+        this.pages = pages;
+        this.acceptor = Thread.ofPlatform().daemon().name("atmosphere-relay-accept").start(this::accept);
+    }
+
+    /** @return the bound port */
+    int port() {
+        return server.getLocalPort();
+    }
+
+    private void accept() {
+        while (!closed) {
+            Socket s;
+            try {
+                s = server.accept();
+            } catch (IOException e) {
+                if (!closed) {
+                    LOG.log(System.Logger.Level.WARNING, "the relay stopped accepting connections: " + e.getMessage());
+                }
+                return;
+            }
+            if (closed) {
+                close(s);
+                return;
+            }
+            Thread.ofVirtual().name("atmosphere-relay-conn").start(() -> serve(s));
+        }
+    }
+
+    private void serve(Socket socket) {
+        try {
+            socket.setTcpNoDelay(true);
+            socket.setSoTimeout(10_000); // the request head must arrive soon; frames then wait as long as they need
+            InputStream in = new BufferedInputStream(socket.getInputStream(), 64 * 1024);
+            OutputStream out = new BufferedOutputStream(socket.getOutputStream(), 64 * 1024);
+            Map<String, String> head = readHead(in);
+            String[] line = head.getOrDefault("", "").split(" ");
+            if (line.length < 3 || !line[0].equals("GET")) {
+                respond(out, "405 Method Not Allowed", "{\"error\":\"only GET\"}");
+                return;
+            }
+            String target = line[1].replaceAll("\\?.*", "");
+            if (!target.equals(path)) {
+                Optional<String> page = pages.get(target);
+                respond(out, page.isPresent() ? "200 OK" : "404 Not Found", page.orElse("{\"error\":\"not found\"}"));
+                return;
+            }
+            String key = head.get("sec-websocket-key");
+            if (!"websocket".equalsIgnoreCase(head.getOrDefault("upgrade", "")) || key == null
+                    || !"13".equals(head.getOrDefault("sec-websocket-version", ""))) {
+                respond(out, "426 Upgrade Required", "{\"error\":\"a WebSocket (RFC 6455, version 13) upgrade is expected here\"}");
+                return;
+            }
+            out.write(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: "
+                    + accept(key) + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            socket.setSoTimeout(0);
+            Session session = new Session(socket, out);
+            Handler handler = handlers.get();
+            try {
+                handler.opened(session);
+                frames(new DataInputStream(in), session, handler);
+            } finally {
+                session.terminate();
+                handler.closed();
+            }
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.DEBUG, "relay connection ended: " + e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "relay connection failed: " + e);
+        } finally {
+            close(socket);
+        }
+    }
+
+    /** Reads frames until the connection closes, and hands each whole message to the handler. */
+    private void frames(DataInputStream in, Session session, Handler handler) throws IOException {
+        ByteArrayOutputStream message = new ByteArrayOutputStream();
+        int messageOp = -1;
+        byte[] mask = new byte[4];
+        while (session.open) {
+            int b0;
+            try {
+                b0 = in.readUnsignedByte();
+            } catch (EOFException | SocketException e) {
+                return;
+            }
+            int b1 = in.readUnsignedByte();
+            boolean fin = (b0 & 0x80) != 0;
+            int op = b0 & 0x0F;
+            long len = b1 & 0x7F;
+            if (len == 126) {
+                len = in.readUnsignedShort();
+            } else if (len == 127) {
+                len = in.readLong();
+            }
+            if ((b1 & 0x80) == 0) {
+                session.close(1002, "client frames must be masked");
+                return;
+            }
+            if (len < 0 || len > maxMessage || message.size() + len > maxMessage) {
+                session.close(1009, "message too large");
+                return;
+            }
+            in.readFully(mask);
+            byte[] payload = new byte[(int) len];
+            in.readFully(payload);
+            for (int i = 0; i < payload.length; i++) {
+                payload[i] ^= mask[i & 3];
+            }
+            switch (op) {
+                case OP_PING -> session.frame(OP_PONG, payload);
+                case OP_PONG -> {
+                    // keep-alive answers carry nothing for the relay
+                }
+                case OP_CLOSE -> {
+                    session.close(1000, "");
+                    return;
+                }
+                case OP_TEXT, OP_BINARY, OP_CONTINUATION -> {
+                    if (op != OP_CONTINUATION) {
+                        messageOp = op;
+                        message.reset();
+                    } else if (messageOp < 0) {
+                        session.close(1002, "continuation without a message");
+                        return;
+                    }
+                    if (fin && message.size() == 0) {
+                        deliver(handler, messageOp, payload); // the common case: one frame, no copy
+                    } else {
+                        message.write(payload, 0, payload.length);
+                        if (fin) {
+                            deliver(handler, messageOp, message.toByteArray());
+                            message.reset();
+                        }
+                    }
+                    if (fin) {
+                        messageOp = -1;
+                    }
+                }
+                default -> {
+                    session.close(1002, "unknown opcode " + op);
+                    return;
+                }
+            }
+        }
+    }
+
+    private static void deliver(Handler handler, int op, byte[] bytes) {
+        if (op == OP_TEXT) {
+            handler.text(new String(bytes, StandardCharsets.UTF_8));
+        } else {
+            handler.binary(bytes);
+        }
+    }
+
+    /** Reads the request head: the request line under "" and the headers, names lower-cased. */
+    private static Map<String, String> readHead(InputStream in) throws IOException {
+        ByteArrayOutputStream head = new ByteArrayOutputStream(512);
+        int state = 0;
+        while (state < 4) {
+            int c = in.read();
+            if (c < 0) {
+                throw new EOFException("the connection closed before the request head ended");
+            }
+            head.write(c);
+            if (head.size() > MAX_HEAD) {
+                throw new IOException("request head over " + MAX_HEAD + " bytes");
+            }
+            state = (c == '\r' && (state == 0 || state == 2)) || (c == '\n' && (state == 1 || state == 3)) ? state + 1 : c == '\r' ? 1 : 0;
+        }
+        Map<String, String> headers = new LinkedHashMap<>();
+        String[] lines = head.toString(StandardCharsets.ISO_8859_1).split("\r\n");
+        headers.put("", lines[0]);
+        for (int i = 1; i < lines.length; i++) {
+            int colon = lines[i].indexOf(':');
+            if (colon > 0) {
+                headers.put(lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT), lines[i].substring(colon + 1).trim());
+            }
+        }
+        return headers;
+    }
+
+    private static void respond(OutputStream out, String status, String json) throws IOException {
+        byte[] body = json.getBytes(StandardCharsets.UTF_8);
+        out.write(("HTTP/1.1 " + status + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length
+                + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        out.write(body);
+        out.flush();
+    }
+
+    private static String accept(String key) {
+        try {
+            return Base64.getEncoder().encodeToString(MessageDigest.getInstance("SHA-1")
+                    .digest((key.trim() + GUID).getBytes(StandardCharsets.US_ASCII)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void close(Socket s) {
+        try {
+            s.close();
+        } catch (IOException e) {
+            // closing anyway
+        }
+    }
+
+    /** One WebSocket connection's sending side. Thread-safe: frames are never interleaved. */
+    static final class Session {
+        private final Socket socket;
+        private final OutputStream out;
+        private volatile boolean open = true;
+
+        Session(Socket socket, OutputStream out) {
+            this.socket = socket;
+            this.out = out;
+        }
+
+        /** @param text a whole text message @return whether it was written */
+        boolean sendText(String text) {
+            return frame(OP_TEXT, text.getBytes(StandardCharsets.UTF_8));
+        }
+
+        /** @param bytes a whole binary message @return whether it was written */
+        boolean sendBinary(byte[] bytes) {
+            return frame(OP_BINARY, bytes);
+        }
+
+        synchronized boolean frame(int op, byte[] payload) {
+            if (!open) {
+                return false;
+            }
+            try {
+                out.write(0x80 | op);
+                if (payload.length < 126) {
+                    out.write(payload.length);
+                } else if (payload.length < 65536) {
+                    out.write(126);
+                    out.write(payload.length >>> 8);
+                    out.write(payload.length);
+                } else {
+                    out.write(127);
+                    long n = payload.length;
+                    for (int shift = 56; shift >= 0; shift -= 8) {
+                        out.write((int) (n >>> shift));
+                    }
+                }
+                out.write(payload);
+                out.flush();
+                return true;
+            } catch (IOException e) {
+                terminate();
+                return false;
+            }
+        }
+
+        /**
+         * Sends a close frame and closes the connection.
+         *
+         * @param code the status
+         * @param reason why (short)
+         */
+        void close(int code, String reason) {
+            byte[] why = reason.getBytes(StandardCharsets.UTF_8);
+            byte[] payload = new byte[2 + Math.min(why.length, 123)];
+            payload[0] = (byte) (code >>> 8);
+            payload[1] = (byte) code;
+            System.arraycopy(why, 0, payload, 2, payload.length - 2);
+            frame(OP_CLOSE, payload);
+            terminate();
+        }
+
+        /** Closes the socket without a close frame; the reading thread then ends. */
+        void terminate() {
+            open = false;
+            try {
+                socket.close();
+            } catch (IOException e) {
+                // closed anyway
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        try {
+            server.close();
+        } catch (IOException e) {
+            // closed anyway
+        }
+        acceptor.interrupt();
+    }
+}
