@@ -407,8 +407,14 @@ class RelayTest {
             NodeHarness.awaitTrue(() -> ((Number) small.stats().get("connections")).intValue() == 0, "the first connection gone");
             RawClient third = new RawClient(small.port());
             assertEquals("challenge", third.next().path("type").asText(), "room again once a connection closed");
+            // before admission a connection may not make the relay hold a large message
+            third.socket.sendBinary(java.nio.ByteBuffer.wrap(new byte[1 << 20]), true);
+            assertTrue(third.closed.await(10, TimeUnit.SECONDS), "an oversized message before admission closes the connection");
             third.close();
-            assertEquals(1L, ((Map<?, ?>) small.stats().get("refused")).get("busy"));
+            Map<?, ?> refused = (Map<?, ?>) small.stats().get("refused");
+            assertEquals(1L, refused.get("busy"));
+            assertEquals(1L, refused.get("too_large"), "closed for its size, before the relay held it: " + refused);
+            assertEquals(0L, refused.get("malformed"), refused.toString());
         }
     }
 

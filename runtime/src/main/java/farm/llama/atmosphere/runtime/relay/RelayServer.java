@@ -68,6 +68,7 @@ public final class RelayServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(RelayServer.class.getName());
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final int MAX_MESSAGE = 32 * 1024 * 1024;
+    private static final int ADMISSION_LIMIT = 256 * 1024;
 
     private final RelayWebSocket server;
     private final Duration admissionTimeout;
@@ -210,7 +211,7 @@ public final class RelayServer implements AutoCloseable {
         m.put("admitted", admitted.get());
         Map<String, Long> r = new TreeMap<>();
         for (String reason : List.of("malformed", "forged", "wrong_mesh", "revoked", "expired", "not_authorized", "replayed", "timeout",
-                "busy")) {
+                "busy", "too_large")) {
             r.put(reason, 0L);
         }
         refused.forEach((k, v) -> r.put(k, v.get()));
@@ -318,6 +319,18 @@ public final class RelayServer implements AutoCloseable {
         @Override
         public void closed() {
             gone();
+        }
+
+        @Override
+        public void oversized(long length) {
+            refused.computeIfAbsent("too_large", k -> new AtomicLong()).incrementAndGet();
+            LOG.log(System.Logger.Level.INFO, "closed a relay connection" + (node == null ? " before admission" : " of " + node)
+                    + ": a message of " + length + " bytes, over " + limit());
+        }
+
+        @Override
+        public int limit() {
+            return node == null ? ADMISSION_LIMIT : MAX_MESSAGE; // a stranger cannot make the relay hold 32 MiB
         }
 
         private void gone() {

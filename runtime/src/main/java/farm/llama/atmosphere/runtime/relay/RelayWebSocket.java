@@ -56,6 +56,12 @@ final class RelayWebSocket implements AutoCloseable {
 
         /** The connection ended, by either side. */
         void closed();
+
+        /** @return the largest message accepted now (a connection not yet admitted gets less) */
+        int limit();
+
+        /** @param length a message over {@link #limit()} arrived; the connection is closed (1009) */
+        void oversized(long length);
     }
 
     /** What answers a plain HTTP GET: path → JSON body. */
@@ -191,7 +197,9 @@ final class RelayWebSocket implements AutoCloseable {
                 session.close(1002, "client frames must be masked");
                 return;
             }
-            if (len < 0 || len > maxMessage || message.size() + len > maxMessage) {
+            int limit = Math.min(maxMessage, handler.limit());
+            if (len < 0 || len > limit || message.size() + len > limit) {
+                handler.oversized(message.size() + len);
                 session.close(1009, "message too large");
                 return;
             }
