@@ -45,6 +45,11 @@ final class RelayCommand implements Runnable {
                 description = "Connections served at once; more are refused until some close (default ${DEFAULT-VALUE}).")
         int maxConnections;
 
+        @Option(names = "--failed-admissions", paramLabel = "N", defaultValue = "30",
+                description = "Failed admissions one address may cause within a minute before its connections are refused"
+                        + " (default ${DEFAULT-VALUE}).")
+        int failedAdmissions;
+
         @Option(names = "--tls-keystore", paramLabel = "FILE.p12",
                 description = "Serve wss:// with this PKCS#12 key and certificate chain; its password comes from the"
                         + " ATMOSPHERE_RELAY_TLS_PASSWORD environment variable (never the command line, where other users could read it).")
@@ -56,10 +61,11 @@ final class RelayCommand implements Runnable {
                 throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--port must be 0-65535, got " + port);
             }
             var out = parent.root.session.out;
-            if (maxConnections < 1) {
-                throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--max-connections must be at least 1");
+            if (maxConnections < 1 || failedAdmissions < 1) {
+                throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                        "--max-connections and --failed-admissions must be at least 1");
             }
-            RelayServer.Options options = RelayServer.Options.of(host, port).maxConnections(maxConnections);
+            RelayServer.Options options = RelayServer.Options.of(host, port).maxConnections(maxConnections).failedAdmissions(failedAdmissions);
             if (tlsKeystore != null) {
                 options = options.tlsKeystore(tlsKeystore,
                         java.util.Objects.requireNonNullElse(System.getenv("ATMOSPHERE_RELAY_TLS_PASSWORD"), ""));

@@ -418,6 +418,23 @@ class RelayTest {
         }
     }
 
+    @Test
+    void anAddressThatKeepsFailingAdmissionIsRefusedForTheRestOfTheMinute() throws Exception {
+        try (RelayServer strict = new RelayServer(RelayServer.Options.of("127.0.0.1", 0).failedAdmissions(2))) {
+            for (int i = 0; i < 2; i++) {
+                RawClient guess = new RawClient(strict.port());
+                guess.next(); // challenge
+                guess.send(Json.parse("{\"type\":\"hello\",\"nonce\":\"not the challenge\"}"));
+                assertRefused(guess, "replayed");
+            }
+            RawClient third = new RawClient(strict.port());
+            assertRefused(third, "rate_limited");
+            Map<?, ?> refused = (Map<?, ?>) strict.stats().get("refused");
+            assertEquals(2L, refused.get("replayed"));
+            assertEquals(1L, refused.get("rate_limited"), refused.toString());
+        }
+    }
+
     private static void assertRefused(RawClient client, String reason) throws Exception {
         JsonNode answer = client.next();
         assertEquals("refused", answer.path("type").asText(), answer.toString());

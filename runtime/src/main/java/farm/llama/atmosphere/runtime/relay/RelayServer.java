@@ -75,6 +75,9 @@ public final class RelayServer implements AutoCloseable {
     private final Duration idleTimeout;
     private final UnaryOperator<byte[]> forwarded;
     private final int maxConnections;
+    private final int failedAdmissionsPerMinute;
+    /** Per source address: when its latest failed admissions happened (ms), at most the limit of them, oldest first. */
+    private final Map<String, java.util.ArrayDeque<Long>> failures = new ConcurrentHashMap<>();
     private final boolean tls;
     private final Instant started = Instant.now();
     private final Map<String, Map<String, Connection>> meshes = new ConcurrentHashMap<>();
@@ -99,35 +102,42 @@ public final class RelayServer implements AutoCloseable {
      * @param idleTimeout how long an admitted connection may stay silent (members ping every 15 s)
      * @param forwarded applied to each envelope the relay passes on; identity in service, and a
      *                  way for tests to play a relay that alters what it forwards
+     * @param failedAdmissions failed admissions a source address may cause per minute; after that its
+     *                         connections are refused as {@code rate_limited} until the minute ends
      */
     public record Options(String host, int port, int maxConnections, java.util.Optional<io.helidon.common.tls.Tls> tls,
-                          Duration admissionTimeout, Duration idleTimeout, UnaryOperator<byte[]> forwarded) {
+                          Duration admissionTimeout, Duration idleTimeout, UnaryOperator<byte[]> forwarded, int failedAdmissions) {
 
         /** Validates. */
         public Options {
             if (maxConnections < 1) {
                 throw new AtmosphereException("A relay must serve at least one connection; got " + maxConnections + ".");
             }
+            if (failedAdmissions < 1) {
+                throw new AtmosphereException("A relay must allow at least one failed admission a minute; got " + failedAdmissions + ".");
+            }
         }
 
         /**
          * @param host the address to bind
          * @param port the port
-         * @return the defaults: 1000 connections, plain WebSocket, 10 s to be admitted, 90 s of silence
+         * @return the defaults: 1000 connections, plain WebSocket, 10 s to be admitted, 90 s of silence,
+         *         30 failed admissions per source address and minute
          */
         public static Options of(String host, int port) {
             return new Options(host, port, DEFAULT_MAX_CONNECTIONS, java.util.Optional.empty(), Duration.ofSeconds(10),
-                    Duration.ofSeconds(90), UnaryOperator.identity());
+                    Duration.ofSeconds(90), UnaryOperator.identity(), 30);
         }
 
         /** @param max connections served at once @return these options with that limit */
         public Options maxConnections(int max) {
-            return new Options(host, port, max, tls, admissionTimeout, idleTimeout, forwarded);
+            return new Options(host, port, max, tls, admissionTimeout, idleTimeout, forwarded, failedAdmissions);
         }
 
         /** @param serverTls the server's TLS configuration @return these options serving {@code wss://} */
         public Options tls(io.helidon.common.tls.Tls serverTls) {
-            return new Options(host, port, maxConnections, java.util.Optional.of(serverTls), admissionTimeout, idleTimeout, forwarded);
+            return new Options(host, port, maxConnections, java.util.Optional.of(serverTls), admissionTimeout, idleTimeout, forwarded,
+                    failedAdmissions);
         }
 
         /**
@@ -142,12 +152,17 @@ public final class RelayServer implements AutoCloseable {
 
         /** @param admission time to be admitted @param idle silence allowed @return these options with those timers */
         public Options timeouts(Duration admission, Duration idle) {
-            return new Options(host, port, maxConnections, tls, admission, idle, forwarded);
+            return new Options(host, port, maxConnections, tls, admission, idle, forwarded, failedAdmissions);
         }
 
         /** @param filter applied to what the relay forwards (tests) @return these options with it */
         public Options forwarding(UnaryOperator<byte[]> filter) {
-            return new Options(host, port, maxConnections, tls, admissionTimeout, idleTimeout, filter);
+            return new Options(host, port, maxConnections, tls, admissionTimeout, idleTimeout, filter, failedAdmissions);
+        }
+
+        /** @param perMinute failed admissions allowed per source address and minute @return these options with that limit */
+        public Options failedAdmissions(int perMinute) {
+            return new Options(host, port, maxConnections, tls, admissionTimeout, idleTimeout, forwarded, perMinute);
         }
     }
 
@@ -172,6 +187,7 @@ public final class RelayServer implements AutoCloseable {
         String host = options.host();
         int port = options.port();
         this.maxConnections = options.maxConnections();
+        this.failedAdmissionsPerMinute = options.failedAdmissions();
         this.admissionTimeout = options.admissionTimeout();
         this.idleTimeout = options.idleTimeout();
         this.forwarded = options.forwarded();
@@ -211,7 +227,7 @@ public final class RelayServer implements AutoCloseable {
         m.put("admitted", admitted.get());
         Map<String, Long> r = new TreeMap<>();
         for (String reason : List.of("malformed", "forged", "wrong_mesh", "revoked", "expired", "not_authorized", "replayed", "timeout",
-                "busy", "too_large")) {
+                "busy", "too_large", "rate_limited")) {
             r.put(reason, 0L);
         }
         refused.forEach((k, v) -> r.put(k, v.get()));
@@ -261,6 +277,11 @@ public final class RelayServer implements AutoCloseable {
             session = s;
             if (connections.size() >= maxConnections) {
                 refuse("busy", "the relay serves " + maxConnections + " connections already; try again later");
+                return;
+            }
+            if (rateLimited(s.remoteAddress())) {
+                refuse("rate_limited", failedAdmissionsPerMinute + " failed admissions from " + s.remoteAddress()
+                        + " within a minute; try again later");
                 return;
             }
             connections.add(this);
@@ -479,6 +500,10 @@ public final class RelayServer implements AutoCloseable {
 
         void refuse(String reason, String message) {
             refused.computeIfAbsent(reason, k -> new AtomicLong()).incrementAndGet();
+            RelayWebSocket.Session s = session;
+            if (s != null && !reason.equals("busy") && !reason.equals("rate_limited")) {
+                failed(s.remoteAddress());
+            }
             LOG.log(System.Logger.Level.INFO, "refused a relay connection: " + reason + ": " + message);
             ObjectNode r = Json.MAPPER.createObjectNode();
             r.put("type", "refused");
@@ -518,6 +543,32 @@ public final class RelayServer implements AutoCloseable {
                     c.refuse("revoked", "node " + rev.node() + " was revoked");
                 }
             }
+        }
+    }
+
+    /** Remembers a failed admission from an address (the latest ones only, as many as the limit). */
+    private void failed(String address) {
+        long now = System.currentTimeMillis();
+        java.util.ArrayDeque<Long> times = failures.computeIfAbsent(address, k -> new java.util.ArrayDeque<>());
+        synchronized (times) {
+            times.addLast(now);
+            while (times.size() > failedAdmissionsPerMinute) {
+                times.removeFirst();
+            }
+        }
+        if (failures.size() > 100_000) {
+            failures.entrySet().removeIf(e -> !rateLimited(e.getKey()));
+        }
+    }
+
+    /** @return whether an address failed admission as often as the limit within the last minute */
+    private boolean rateLimited(String address) {
+        java.util.ArrayDeque<Long> times = failures.get(address);
+        if (times == null) {
+            return false;
+        }
+        synchronized (times) {
+            return times.size() >= failedAdmissionsPerMinute && System.currentTimeMillis() - times.peekFirst() < 60_000;
         }
     }
 

@@ -318,6 +318,11 @@ final class RelayWebSocket implements AutoCloseable {
             this.out = out;
         }
 
+        /** @return the peer's IP address, as text */
+        String remoteAddress() {
+            return socket.getInetAddress().getHostAddress();
+        }
+
         /** @param text a whole text message @return whether it was written */
         boolean sendText(String text) {
             return frame(OP_TEXT, text.getBytes(StandardCharsets.UTF_8));
