@@ -1474,8 +1474,11 @@ public final class Node implements NodeApi, AutoCloseable {
         return out;
     }
 
-    /** @return whether a {@code wss://host:port} endpoint accepts a TCP connection within a second: open, refused, timeout or unknown */
+    /** @return whether a {@code wss://host:port} endpoint accepts a TCP connection within a second: open, refused, timeout, unknown, or none for a {@code relay:} endpoint */
     private static String probe(String endpoint) {
+        if (endpoint.startsWith(farm.llama.atmosphere.runtime.mesh.MeshRuntime.RELAY_SCHEME)) {
+            return "none (through relays)";
+        }
         var m = java.util.regex.Pattern.compile("wss?://\\[?([^\\]/]+?)]?:(\\d+).*").matcher(endpoint);
         if (!m.matches()) {
             return "unknown";

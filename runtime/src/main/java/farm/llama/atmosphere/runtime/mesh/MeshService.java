@@ -243,10 +243,12 @@ public final class MeshService implements AutoCloseable {
         if (!settings.advertise().isEmpty()) {
             return settings.advertise().get(0);
         }
-        if (!settings.transportsToRun(relays()).contains(settings.transport())) {
+        MeshRuntime rt = runtime;
+        // the running transports when the mesh runs (no file read per call); what would run, when it does not
+        List<String> transports = rt != null ? rt.transportTypes() : settings.transportsToRun(relays());
+        if (!transports.contains(settings.transport())) {
             return MeshRuntime.RELAY_SCHEME + identity.nodeId(); // this node does not listen: members reach it through relays
         }
-        MeshRuntime rt = runtime;
         if (rt != null && !rt.endpoints().isEmpty()) {
             return rt.endpoints().get(0);
         }
@@ -1150,11 +1152,12 @@ public final class MeshService implements AutoCloseable {
             eps.add(endpoint());
         }
         eps.removeIf(e -> e.startsWith(MeshRuntime.RELAY_SCHEME));
+        List<String> relays = relays();
         if (eps.isEmpty()) {
-            throw new AtmosphereException("This node does not listen (mesh.transports: " + settings.transportsToRun(relays())
+            throw new AtmosphereException("This node does not listen (mesh.transports: " + settings.transportsToRun(relays)
                     + "), so nobody could join through it. Create the invite on a member that listens, or add websocket to mesh.transports.");
         }
-        return new Invites(store.dir()).create(identity, store, ttl, uses, eps, relays());
+        return new Invites(store.dir()).create(identity, store, ttl, uses, eps, relays);
     }
 
     /**
