@@ -47,6 +47,40 @@ final class HopBench {
         }
     }
 
+    /**
+     * The same chat requests asked at two nodes, interleaved (2,000 warm-up rounds, then 2,000
+     * each), printed as a table: non-streaming time and streaming time to first token.
+     *
+     * @param first the baseline node
+     * @param second the node measured against it
+     * @param heading the table's heading
+     * @param firstName what the first column is, @param secondName what the second is
+     * @throws Exception if a request fails
+     */
+    static void compare(URI first, URI second, String heading, String firstName, String secondName) throws Exception {
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        String body = "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+        String stream = "{\"model\":\"m\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+        int n = 2_000;
+        long[][] t = new long[4][n];
+        for (int round = 0; round < 2; round++) { // the first round warms up, the second is measured
+            for (int i = 0; i < n; i++) {
+                t[0][i] = ProxyBench.call(http, first, body);
+                t[1][i] = ProxyBench.call(http, second, body);
+                t[2][i] = ProxyBench.firstToken(http, first, stream);
+                t[3][i] = ProxyBench.firstToken(http, second, stream);
+            }
+        }
+        System.out.println();
+        System.out.println("## " + heading + " (instant test backend, loopback, " + n + " interleaved requests each)");
+        System.out.println();
+        System.out.println("| request | " + firstName + " p50 | " + secondName + " p50 | added p50 | " + firstName + " p99 | " + secondName
+                + " p99 | added p99 |");
+        System.out.println("|---|---|---|---|---|---|---|");
+        ProxyBench.row("chat, non-streaming", t[0], t[1]);
+        ProxyBench.row("chat, streaming: time to first token", t[2], t[3]);
+    }
+
     static void run() throws Exception {
         HttpServer backend = ProxyBench.backend();
         Path dir = Files.createTempDirectory("atmosphere-hop-bench");
@@ -62,32 +96,7 @@ final class HopBench {
             String aId = a.status().nodeId();
             await(() -> b.meshMembers().stream().anyMatch(m -> aId.equals(m.get("nodeId"))
                     && ((Number) m.get("capabilityCount")).intValue() > 0), "A's capabilities at B");
-            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-            String body = "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
-            String stream = "{\"model\":\"m\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
-            for (int i = 0; i < 2_000; i++) {
-                ProxyBench.call(http, viaA, body);
-                ProxyBench.call(http, viaB, body);
-                ProxyBench.firstToken(http, viaB, stream);
-            }
-            int n = 2_000;
-            long[] local = new long[n];
-            long[] hop = new long[n];
-            long[] localFirst = new long[n];
-            long[] hopFirst = new long[n];
-            for (int i = 0; i < n; i++) {
-                local[i] = ProxyBench.call(http, viaA, body);
-                hop[i] = ProxyBench.call(http, viaB, body);
-                localFirst[i] = ProxyBench.firstToken(http, viaA, stream);
-                hopFirst[i] = ProxyBench.firstToken(http, viaB, stream);
-            }
-            System.out.println();
-            System.out.println("## One hop across the mesh (instant test backend, loopback, " + n + " interleaved requests each)");
-            System.out.println();
-            System.out.println("| request | served locally p50 | one hop away p50 | added p50 | locally p99 | one hop p99 | added p99 |");
-            System.out.println("|---|---|---|---|---|---|---|");
-            ProxyBench.row("chat, non-streaming", local, hop);
-            ProxyBench.row("chat, streaming: time to first token", localFirst, hopFirst);
+            compare(viaA, viaB, "One hop across the mesh", "served locally", "one hop away");
         } finally {
             backend.stop(0);
         }

@@ -66,12 +66,8 @@ final class RelayBench {
                 }
                 HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
                 String body = "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
-                String stream = "{\"model\":\"m\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
-                for (int i = 0; i < 1_000; i++) {
-                    ProxyBench.call(http, viaB, body);
-                    ProxyBench.call(http, viaC, body);
-                    ProxyBench.firstToken(http, viaC, stream);
-                }
+                ProxyBench.call(http, viaB, body); // opens the links whose transports are checked next
+                ProxyBench.call(http, viaC, body);
                 // B learned the relay from its invite and runs the relay transport too, but reaches A directly
                 for (Object[] expect : new Object[][] {{b, "websocket"}, {c, "relay"}}) {
                     String transport = ((Node) expect[0]).meshMembers().stream().filter(m -> aId.equals(m.get("nodeId")))
@@ -80,25 +76,7 @@ final class RelayBench {
                         throw new IllegalStateException("A is reached over '" + transport + "', expected " + expect[1]);
                     }
                 }
-                int n = 2_000;
-                long[] direct = new long[n];
-                long[] relayed = new long[n];
-                long[] directFirst = new long[n];
-                long[] relayedFirst = new long[n];
-                for (int i = 0; i < n; i++) {
-                    direct[i] = ProxyBench.call(http, viaB, body);
-                    relayed[i] = ProxyBench.call(http, viaC, body);
-                    directFirst[i] = ProxyBench.firstToken(http, viaB, stream);
-                    relayedFirst[i] = ProxyBench.firstToken(http, viaC, stream);
-                }
-                System.out.println();
-                System.out.println("## A hop through a relay against a direct hop (instant test backend, loopback, " + n
-                        + " interleaved requests each)");
-                System.out.println();
-                System.out.println("| request | direct hop p50 | relay hop p50 | added p50 | direct p99 | relay p99 | added p99 |");
-                System.out.println("|---|---|---|---|---|---|---|");
-                ProxyBench.row("chat, non-streaming", direct, relayed);
-                ProxyBench.row("chat, streaming: time to first token", directFirst, relayedFirst);
+                HopBench.compare(viaB, viaC, "A hop through a relay against a direct hop", "direct hop", "relay hop");
                 // a 64 MiB model file pulled from A, directly and through the relay, interleaved
                 int trials = 3;
                 long[] directPull = new long[trials];
