@@ -329,13 +329,19 @@ final class RelayConnection {
 
     void close() {
         closed = true;
+        WebSocket s = socket;
+        if (s != null) {
+            try { // a close frame first, so the relay tells the others at once; the socket is aborted below either way
+                s.sendClose(WebSocket.NORMAL_CLOSURE, "closing").get(500, TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                LOG.log(System.Logger.Level.DEBUG, "relay " + url + " did not take the close frame: " + e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         Thread t = loop;
         if (t != null) {
             t.interrupt();
-        }
-        WebSocket s = socket;
-        if (s != null) {
-            s.sendClose(WebSocket.NORMAL_CLOSURE, "closing").orTimeout(1, TimeUnit.SECONDS).whenComplete((x, e) -> s.abort());
         }
         down();
     }
