@@ -317,15 +317,7 @@ public final class NodeClient implements NodeApi {
         body.put("stream", true);
         HttpRequest req = request("/v1/chat/completions").header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build();
-        HttpResponse<java.util.stream.Stream<String>> r;
-        try {
-            r = http.send(req, HttpResponse.BodyHandlers.ofLines());
-        } catch (IOException e) {
-            throw new CallFailedException(FailureKind.UNREACHABLE, "Cannot talk to the node at " + base + ": " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CallFailedException(FailureKind.CANCELLED, "Interrupted");
-        }
+        HttpResponse<java.util.stream.Stream<String>> r = sendForLines(req);
         try (java.util.stream.Stream<String> lines = r.body()) {
             if (r.statusCode() >= 400) {
                 JsonNode err = Json.parse(String.join("\n", lines.toList())).path("error");
@@ -420,6 +412,18 @@ public final class NodeClient implements NodeApi {
         return as(call("GET", "/api/v1/models/pull", ""), new TypeReference<>() { });
     }
 
+    /** Sends a request whose answer is read line by line (server-sent events). */
+    private HttpResponse<java.util.stream.Stream<String>> sendForLines(HttpRequest req) {
+        try {
+            return http.send(req, HttpResponse.BodyHandlers.ofLines());
+        } catch (IOException e) {
+            throw new CallFailedException(FailureKind.UNREACHABLE, "Cannot talk to the node at " + base + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CallFailedException(FailureKind.CANCELLED, "Interrupted");
+        }
+    }
+
     /**
      * Follows the node's live event stream until the handler says stop or the node goes away.
      *
@@ -431,15 +435,7 @@ public final class NodeClient implements NodeApi {
         HttpRequest req = HttpRequest.newBuilder(base.resolve("/api/v1/events?after=" + after)).timeout(Duration.ofSeconds(10))
                 .headers(token.map(t -> new String[] {"Authorization", "Bearer " + t.secret()}).orElse(new String[] {"Accept", "text/event-stream"}))
                 .GET().build();
-        HttpResponse<java.util.stream.Stream<String>> r;
-        try {
-            r = http.send(req, HttpResponse.BodyHandlers.ofLines());
-        } catch (IOException e) {
-            throw new CallFailedException(FailureKind.UNREACHABLE, "Cannot talk to the node at " + base + ": " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CallFailedException(FailureKind.CANCELLED, "Interrupted");
-        }
+        HttpResponse<java.util.stream.Stream<String>> r = sendForLines(req);
         try (java.util.stream.Stream<String> lines = r.body()) {
             for (String line : (Iterable<String>) lines::iterator) {
                 if (line.startsWith("data:") && !onEvent.test(Json.parse(line.substring(5).trim()))) {
