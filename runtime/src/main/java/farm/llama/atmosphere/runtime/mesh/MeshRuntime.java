@@ -779,6 +779,18 @@ public final class MeshRuntime implements AutoCloseable {
         return out;
     }
 
+    /** @return each transport's own counters (connections refused or closed, bytes held for strangers), by transport type */
+    public Map<String, Map<String, Long>> transportStats() {
+        Map<String, Map<String, Long>> out = new LinkedHashMap<>();
+        for (Transport t : transports) {
+            Map<String, Long> c = t.counters();
+            if (!c.isEmpty()) {
+                out.put(t.type(), new TreeMap<>(c));
+            }
+        }
+        return out;
+    }
+
     @Override
     public void close() {
         closed = true;

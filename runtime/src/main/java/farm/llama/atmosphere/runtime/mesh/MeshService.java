@@ -1121,7 +1121,10 @@ public final class MeshService implements AutoCloseable {
      * @return counters for the dashboard and for audits: {@code messages} (envelopes accepted and
      *         refused by reason), {@code links} (peers refused at the TLS handshake, by reason),
      *         {@code joins} (granted, pending, denied, refused by reason), {@code files}, {@code sealed} (envelopes sealed
-     *         for relays, opened, refused, not sent for want of a key)
+     *         for relays, opened, refused, not sent for want of a key), and one section per transport
+     *         that keeps counters ({@code websocket}: connections open and unauthenticated, bytes held
+     *         for unauthenticated peers now and at most, connections refused as {@code busy} or closed
+     *         as {@code too_large}, {@code timeout}, {@code idle})
      */
     public Map<String, Map<String, Long>> stats() {
         MeshRuntime rt = runtime;
@@ -1133,6 +1136,9 @@ public final class MeshService implements AutoCloseable {
         joins.put("pending", (long) pending.size());
         out.put("joins", joins);
         out.put("files", files.stats());
+        if (rt != null) {
+            out.putAll(rt.transportStats());
+        }
         return out;
     }
 

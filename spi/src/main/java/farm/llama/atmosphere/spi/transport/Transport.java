@@ -52,6 +52,17 @@ public interface Transport extends AutoCloseable {
         return java.util.Map.of();
     }
 
+    /**
+     * @return counters an operator watches for abuse ({@code GET /api/v1/mesh/stats}, under the
+     *         transport's type): for example connections refused as {@code busy}, closed as
+     *         {@code too_large} or {@code timeout}, and bytes held for peers not yet authenticated;
+     *         empty when the transport keeps none. Names are snake_case; values never decrease
+     *         unless they are levels (open connections, bytes held now)
+     */
+    default java.util.Map<String, Long> counters() {
+        return java.util.Map.of();
+    }
+
     /** Closes every link and stops listening. Idempotent. */
     @Override
     void close();

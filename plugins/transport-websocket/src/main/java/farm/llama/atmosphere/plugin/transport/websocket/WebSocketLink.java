@@ -15,8 +15,10 @@ import java.security.SecureRandom;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import javax.net.ssl.SSLPeerUnverifiedException;
@@ -25,9 +27,13 @@ import javax.net.ssl.SSLSocket;
 /**
  * One WebSocket over one TLS socket (RFC 6455 §5): binary data frames, fragmented frames
  * reassembled, ping answered with pong, close answered with close. A client masks what it sends,
- * as the RFC requires. Frames larger than the limit close the link with status 1009.
+ * as the RFC requires. A message larger than the limit closes the link with status 1009 — the
+ * small limit while the peer has not presented a membership certificate — and a payload is read
+ * in pieces into a buffer that grows with what arrived, never allocated from the length a header
+ * claims. A message must arrive whole within the frame deadline; a link that hears nothing for the
+ * idle time is closed, and each side pings when it has sent nothing for a third of that.
  */
-final class WebSocketLink implements Link {
+final class WebSocketLink implements Link, Watchdog.Watched {
 
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final int OP_CONTINUATION = 0x0;
@@ -36,24 +42,38 @@ final class WebSocketLink implements Link {
     private static final int OP_CLOSE = 0x8;
     private static final int OP_PING = 0x9;
     private static final int OP_PONG = 0xA;
+    /** The first piece a payload is read into; it doubles as bytes arrive. */
+    private static final int PIECE = 64 * 1024;
 
     private final SSLSocket socket;
     private final boolean client;
     private final String remote;
-    private final int maxFrame;
+    private final WebSocketSettings settings;
+    private final Inbound counters;
+    private final Inbound.Slot slot;
     private final TransportListener listener;
     private final Consumer<WebSocketLink> onClose;
     private final OutputStream out;
     private final ReentrantLock writeLock = new ReentrantLock();
     private final List<X509Certificate> peer;
+    private final AtomicBoolean finished = new AtomicBoolean();
+    private final AtomicBoolean pinging = new AtomicBoolean();
     private volatile boolean open = true;
+    /** When the message being read must be whole ({@link System#nanoTime()}), or 0 between messages. */
+    private volatile long messageDeadline;
+    private volatile long lastReceived = System.nanoTime();
+    private volatile long lastSent = System.nanoTime();
+    /** Bytes of the message being read, held until it is delivered (read thread only). */
+    private long holding;
 
-    WebSocketLink(SSLSocket socket, boolean client, String remote, int maxFrame, TransportListener listener,
-                  Consumer<WebSocketLink> onClose) {
+    WebSocketLink(SSLSocket socket, boolean client, String remote, WebSocketSettings settings, Inbound counters, Inbound.Slot slot,
+                  TransportListener listener, Consumer<WebSocketLink> onClose) {
         this.socket = socket;
         this.client = client;
         this.remote = remote;
-        this.maxFrame = maxFrame;
+        this.settings = settings;
+        this.counters = counters;
+        this.slot = slot;
         this.listener = listener;
         this.onClose = onClose;
         OutputStream o;
@@ -64,6 +84,11 @@ final class WebSocketLink implements Link {
             open = false;
         }
         this.out = o;
+        this.peer = peerChain(socket);
+    }
+
+    /** @return the chain the peer authenticated with at the TLS handshake, leaf first; empty for a joiner */
+    static List<X509Certificate> peerChain(SSLSocket socket) {
         List<X509Certificate> certs = new ArrayList<>();
         try {
             for (Certificate c : socket.getSession().getPeerCertificates()) {
@@ -74,11 +99,50 @@ final class WebSocketLink implements Link {
         } catch (SSLPeerUnverifiedException e) {
             // a joiner without a certificate yet
         }
-        this.peer = List.copyOf(certs);
+        return List.copyOf(certs);
+    }
+
+    /** @return this link's place among inbound connections */
+    Inbound.Slot slot() {
+        return slot;
     }
 
     void startReading() {
         Thread.ofVirtual().name("atmosphere-ws-read " + remote).start(this::readLoop);
+    }
+
+    /** @return the largest message accepted now */
+    private int limit() {
+        return slot.isAuthenticated() ? settings.maxFrame() : settings.maxFrameUnauthenticated();
+    }
+
+    @Override
+    public void check(long now) {
+        if (!open) {
+            return;
+        }
+        long deadline = messageDeadline;
+        if (deadline != 0 && now - deadline > 0) {
+            expire(Inbound.TIMEOUT, "a message did not arrive whole within " + settings.frameTimeout().toMillis() + " ms");
+            return;
+        }
+        long idle = settings.idleTimeout().toNanos();
+        if (now - lastReceived > idle) {
+            expire(Inbound.IDLE, "silent for " + settings.idleTimeout().toMillis() + " ms");
+            return;
+        }
+        if (now - lastSent > idle / 3 && pinging.compareAndSet(false, true)) {
+            // off the watchdog's thread: a write can wait on a peer that reads slowly
+            Thread.ofVirtual().name("atmosphere-ws-ping").start(() -> {
+                try {
+                    write(OP_PING, new byte[0]);
+                } catch (IOException e) {
+                    finish("ping failed: " + e.getMessage());
+                } finally {
+                    pinging.set(false);
+                }
+            });
+        }
     }
 
     private void readLoop() {
@@ -87,7 +151,14 @@ final class WebSocketLink implements Link {
             DataInputStream in = new DataInputStream(new BufferedInputStream(socket.getInputStream(), 16 * 1024));
             ByteArrayOutputStream message = null;
             while (open) {
-                int b0 = in.readUnsignedByte();
+                int b0 = in.read();
+                if (b0 < 0) {
+                    throw new EOFException();
+                }
+                lastReceived = System.nanoTime();
+                if (messageDeadline == 0) {
+                    messageDeadline = lastReceived + settings.frameTimeout().toNanos();
+                }
                 int b1 = in.readUnsignedByte();
                 boolean fin = (b0 & 0x80) != 0;
                 int op = b0 & 0x0F;
@@ -109,8 +180,10 @@ final class WebSocketLink implements Link {
                     break;
                 }
                 long pending = message == null ? 0 : message.size();
-                if (len < 0 || len + pending > maxFrame) {
-                    reason = "frame larger than " + maxFrame + " bytes";
+                int limit = limit();
+                if (len < 0 || len + pending > limit) {
+                    counters.count(Inbound.TOO_LARGE);
+                    reason = "message larger than " + limit + " bytes" + (slot.isAuthenticated() ? "" : " (no membership certificate)");
                     sendClose(1009);
                     break;
                 }
@@ -118,17 +191,20 @@ final class WebSocketLink implements Link {
                 if (masked) {
                     in.readFully(mask);
                 }
-                byte[] payload = new byte[(int) len];
-                in.readFully(payload);
+                byte[] payload = readPayload(in, (int) len);
                 if (masked) {
                     for (int i = 0; i < payload.length; i++) {
                         payload[i] ^= mask[i & 3];
                     }
                 }
+                lastReceived = System.nanoTime();
+                if (message == null && (fin || op >= OP_CLOSE)) {
+                    messageDeadline = 0; // a whole message or a control frame between messages
+                }
                 switch (op) {
                     case OP_BINARY, OP_TEXT -> {
                         if (fin) {
-                            listener.frame(this, payload);
+                            deliver(payload);
                         } else {
                             message = new ByteArrayOutputStream();
                             message.write(payload);
@@ -142,8 +218,10 @@ final class WebSocketLink implements Link {
                         } else {
                             message.write(payload);
                             if (fin) {
-                                listener.frame(this, message.toByteArray());
+                                messageDeadline = 0;
+                                byte[] whole = message.toByteArray();
                                 message = null;
+                                deliver(whole);
                             }
                         }
                     }
@@ -170,6 +248,32 @@ final class WebSocketLink implements Link {
             reason = "listener failed: " + e;
         }
         finish(reason);
+    }
+
+    /** Reads a payload in pieces, growing the buffer only as bytes arrive. */
+    private byte[] readPayload(DataInputStream in, int len) throws IOException {
+        byte[] buf = new byte[Math.min(len, PIECE)];
+        int n = 0;
+        while (n < len) {
+            if (n == buf.length) {
+                buf = Arrays.copyOf(buf, (int) Math.min(len, 2L * buf.length));
+            }
+            int r = in.read(buf, n, buf.length - n);
+            if (r < 0) {
+                throw new EOFException("the connection closed in the middle of a frame");
+            }
+            n += r;
+            holding += r;
+            slot.hold(r);
+            lastReceived = System.nanoTime();
+        }
+        return buf;
+    }
+
+    private void deliver(byte[] whole) {
+        slot.hold(-holding);
+        holding = 0;
+        listener.frame(this, whole);
     }
 
     private void sendClose(int status) {
@@ -211,6 +315,7 @@ final class WebSocketLink implements Link {
                 out.write(payload);
             }
             out.flush();
+            lastSent = System.nanoTime();
         } finally {
             writeLock.unlock();
         }
@@ -236,9 +341,9 @@ final class WebSocketLink implements Link {
         if (!open) {
             return CompletableFuture.failedFuture(new CallFailedException(FailureKind.UNREACHABLE, "link to " + remote + " is closed"));
         }
-        if (frame.length > maxFrame) {
+        if (frame.length > settings.maxFrame()) {
             return CompletableFuture.failedFuture(new CallFailedException(FailureKind.INVALID_REQUEST,
-                    "frame of " + frame.length + " bytes is larger than the limit of " + maxFrame));
+                    "frame of " + frame.length + " bytes is larger than the limit of " + settings.maxFrame()));
         }
         try {
             write(OP_BINARY, frame);
@@ -263,22 +368,41 @@ final class WebSocketLink implements Link {
         finish("closed");
     }
 
-    private final java.util.concurrent.atomic.AtomicBoolean finished = new java.util.concurrent.atomic.AtomicBoolean();
+    /** Closes the link for a deadline it missed, counted once, off the watchdog's thread (closing TLS may write). */
+    private void expire(String counter, String reason) {
+        if (!finished.compareAndSet(false, true)) {
+            return;
+        }
+        open = false;
+        counters.count(counter);
+        Thread.ofVirtual().name("atmosphere-ws-expire").start(() -> closeAndTell(reason));
+    }
 
     private void finish(String reason) {
-        open = false;
+        if (finished.compareAndSet(false, true)) {
+            open = false;
+            closeAndTell(reason);
+        } else {
+            open = false;
+            closeSocket();
+        }
+    }
+
+    private void closeSocket() {
         try {
             socket.close();
         } catch (IOException ignored) {
             // closed anyway
         }
-        if (finished.compareAndSet(false, true)) {
-            onClose.accept(this);
-            try {
-                listener.closed(this, reason);
-            } catch (RuntimeException ignored) {
-                // a listener's failure must not stop the transport
-            }
+    }
+
+    private void closeAndTell(String reason) {
+        closeSocket();
+        onClose.accept(this);
+        try {
+            listener.closed(this, reason);
+        } catch (RuntimeException ignored) {
+            // a listener's failure must not stop the transport
         }
     }
 }

@@ -21,7 +21,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -35,7 +37,10 @@ import javax.net.ssl.SSLSocket;
 /**
  * Links over WebSocket (RFC 6455, binary frames) inside TLS 1.3. The server asks for a client
  * certificate but does not require one: a node that is joining has none yet, and the node decides
- * what an unauthenticated link may say. Which certificates are acceptable is the TLS context's
+ * what an unauthenticated link may say. What a stranger can cost is bounded ({@link WebSocketSettings}):
+ * inbound connections are capped in total and per address before any TLS work, the handshake and
+ * every message have total deadlines, silent links are closed, and a peer without a membership
+ * certificate may send only small messages. Which certificates are acceptable is the TLS context's
  * business (its trust manager checks the mesh chain), so this class never sees a key. Endpoints
  * look like {@code wss://10.0.0.5:11452}. Each link reads on its own virtual thread and writes
  * through a lock, so frames are whole and in order. Thread-safe.
@@ -44,15 +49,13 @@ public final class WebSocketTransport implements Transport {
 
     private static final System.Logger LOG = System.getLogger(WebSocketTransport.class.getName());
 
-    /** Largest frame accepted by default, bytes. */
-    static final long DEFAULT_MAX_FRAME = 16L * 1024 * 1024;
-    /** How long the TLS and HTTP handshakes may take by default. */
-    static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
     /** The request path of mesh links. */
     static final String PATH = "/atmosphere/mesh/v1";
 
-    private final int maxFrame;
+    private final WebSocketSettings settings;
     private final Duration handshakeTimeout;
+    private final Inbound inbound;
+    private final Watchdog watchdog;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Set<WebSocketLink> links = ConcurrentHashMap.newKeySet();
     private volatile TransportOptions options;
@@ -60,12 +63,29 @@ public final class WebSocketTransport implements Transport {
     private volatile SSLServerSocket server;
 
     /**
-     * @param maxFrame largest frame accepted, bytes
+     * @param maxFrame largest frame accepted from a member, bytes
      * @param handshakeTimeout how long TLS + upgrade may take
      */
     public WebSocketTransport(int maxFrame, Duration handshakeTimeout) {
-        this.maxFrame = maxFrame;
-        this.handshakeTimeout = Objects.requireNonNull(handshakeTimeout);
+        this(WebSocketSettings.defaults().withMaxFrame(maxFrame).withTimeouts(handshakeTimeout, WebSocketSettings.defaults().frameTimeout(),
+                WebSocketSettings.defaults().idleTimeout()));
+    }
+
+    /** @param settings the limits and deadlines */
+    WebSocketTransport(WebSocketSettings settings) {
+        this.settings = Objects.requireNonNull(settings);
+        this.handshakeTimeout = settings.handshakeTimeout();
+        this.inbound = new Inbound(settings.maxConnections(), settings.maxUnauthenticatedPerAddress());
+        Duration shortest = settings.handshakeTimeout();
+        for (Duration d : List.of(settings.frameTimeout(), settings.idleTimeout().dividedBy(3))) {
+            shortest = d.compareTo(shortest) < 0 ? d : shortest;
+        }
+        this.watchdog = new Watchdog(shortest);
+    }
+
+    @Override
+    public Map<String, Long> counters() {
+        return inbound.counters();
     }
 
     @Override
@@ -115,24 +135,42 @@ public final class WebSocketTransport implements Transport {
                 closeQuietly(socket);
                 break;
             }
-            Thread.ofVirtual().name("atmosphere-ws-in").start(() -> accept((SSLSocket) socket));
+            Optional<Inbound.Slot> slot = inbound.admit(socket.getInetAddress());
+            if (slot.isEmpty()) {
+                // over a cap: refused before any TLS work
+                LOG.log(System.Logger.Level.DEBUG, "mesh port: refused a connection from " + socket.getInetAddress().getHostAddress()
+                        + ": busy (max-connections " + settings.maxConnections() + ", max-unauthenticated-per-address "
+                        + settings.maxUnauthenticatedPerAddress() + ")");
+                closeQuietly(socket);
+                continue;
+            }
+            Thread.ofVirtual().name("atmosphere-ws-in").start(() -> accept((SSLSocket) socket, slot.get()));
         }
     }
 
-    private void accept(SSLSocket socket) {
+    private void accept(SSLSocket socket, Inbound.Slot slot) {
         String remote = String.valueOf(socket.getRemoteSocketAddress());
+        Deadline handshake = new Deadline(socket);
         try {
             socket.setTcpNoDelay(true);
             socket.setSoTimeout((int) handshakeTimeout.toMillis());
             socket.startHandshake();
+            if (!WebSocketLink.peerChain(socket).isEmpty()) {
+                slot.authenticated(); // the trust manager checked the membership chain
+            }
             Handshake.serve(socket.getInputStream(), socket.getOutputStream(), PATH);
             socket.setSoTimeout(0);
         } catch (IOException | RuntimeException e) {
-            LOG.log(System.Logger.Level.DEBUG, "mesh port: refused a link from " + remote + ": " + e.getMessage());
+            LOG.log(System.Logger.Level.DEBUG, "mesh port: refused a link from " + remote + ": "
+                    + (handshake.expired ? "no handshake within " + handshakeTimeout.toMillis() + " ms" : e.getMessage()));
             closeQuietly(socket);
+            slot.release();
             return;
+        } finally {
+            watchdog.unwatch(handshake);
         }
-        WebSocketLink link = new WebSocketLink(socket, false, "wss://" + hostPort(socket), maxFrame, listener, links::remove);
+        WebSocketLink link = new WebSocketLink(socket, false, "wss://" + hostPort(socket), settings, inbound, slot, listener,
+                this::forget);
         if (!register(link)) {
             return;
         }
@@ -140,13 +178,42 @@ public final class WebSocketTransport implements Transport {
         link.startReading();
     }
 
+    /** The handshake's total deadline: a peer that trickles its handshake is cut off when it passes. */
+    private final class Deadline implements Watchdog.Watched {
+        private final Socket socket;
+        private final long at = System.nanoTime() + handshakeTimeout.toNanos();
+        private volatile boolean expired;
+
+        Deadline(Socket socket) {
+            this.socket = socket;
+            watchdog.watch(this);
+        }
+
+        @Override
+        public void check(long now) {
+            if (!expired && now - at > 0) {
+                expired = true;
+                watchdog.unwatch(this);
+                inbound.count(Inbound.TIMEOUT);
+                Thread.ofVirtual().name("atmosphere-ws-expire").start(() -> closeQuietly(socket));
+            }
+        }
+    }
+
     private boolean register(WebSocketLink link) {
         links.add(link);
+        watchdog.watch(link);
         if (closed.get()) {
             link.close();
             return false;
         }
         return true;
+    }
+
+    private void forget(WebSocketLink link) {
+        links.remove(link);
+        watchdog.unwatch(link);
+        link.slot().release();
     }
 
     private static String hostPort(Socket s) {
@@ -168,8 +235,10 @@ public final class WebSocketTransport implements Transport {
                 new CallFailedException(FailureKind.INVALID_REQUEST, "no TLS context to connect with")).get();
         int port = uri.getPort() < 0 ? 11452 : uri.getPort();
         SSLSocket socket = null;
+        Deadline handshake = null;
         try {
             socket = (SSLSocket) tls.getSocketFactory().createSocket();
+            handshake = new Deadline(socket);
             socket.setTcpNoDelay(true);
             socket.connect(new InetSocketAddress(uri.getHost(), port), (int) handshakeTimeout.toMillis());
             SSLParameters p = socket.getSSLParameters();
@@ -190,9 +259,18 @@ public final class WebSocketTransport implements Transport {
             throw new CallFailedException(FailureKind.REFUSED, endpoint + " refused the link: " + e.getMessage(), e);
         } catch (IOException e) {
             closeQuietly(socket);
+            if (handshake != null && handshake.expired) {
+                throw new CallFailedException(FailureKind.TIMEOUT, "no handshake with " + endpoint + " within "
+                        + handshakeTimeout.toMillis() + " ms", e);
+            }
             throw new CallFailedException(FailureKind.UNREACHABLE, "cannot reach " + endpoint + ": " + e.getMessage(), e);
+        } finally {
+            if (handshake != null) {
+                watchdog.unwatch(handshake);
+            }
         }
-        WebSocketLink link = new WebSocketLink(socket, true, "wss://" + uri.getHost() + ":" + port, maxFrame, listener, links::remove);
+        WebSocketLink link = new WebSocketLink(socket, true, "wss://" + uri.getHost() + ":" + port, settings, inbound, inbound.outbound(),
+                listener, this::forget);
         if (!register(link)) {
             throw new IllegalStateException("transport closed");
         }
@@ -261,6 +339,7 @@ public final class WebSocketTransport implements Transport {
         for (WebSocketLink l : List.copyOf(links)) {
             l.close();
         }
+        watchdog.close();
     }
 
     private static void closeQuietly(AutoCloseable c) {

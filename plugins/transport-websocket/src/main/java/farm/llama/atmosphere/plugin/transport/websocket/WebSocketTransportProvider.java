@@ -4,10 +4,7 @@ import farm.llama.atmosphere.spi.NodeContext;
 import farm.llama.atmosphere.spi.transport.Transport;
 import farm.llama.atmosphere.spi.transport.TransportProvider;
 
-/**
- * The WebSocket transport. Config ({@code transport.websocket}): {@code max-frame} (bytes, default
- * 16 MiB), {@code handshake-timeout} (default 10s).
- */
+/** The WebSocket transport, configured by {@code transport.websocket} ({@link WebSocketSettings}). */
 public final class WebSocketTransportProvider implements TransportProvider {
 
     /** Found by ServiceLoader. */
@@ -21,8 +18,6 @@ public final class WebSocketTransportProvider implements TransportProvider {
 
     @Override
     public Transport create(NodeContext context) {
-        long maxFrame = context.config().number("max-frame").orElse(WebSocketTransport.DEFAULT_MAX_FRAME);
-        var handshake = context.config().duration("handshake-timeout").orElse(WebSocketTransport.DEFAULT_HANDSHAKE_TIMEOUT);
-        return new WebSocketTransport((int) Math.min(Integer.MAX_VALUE - 16, maxFrame), handshake);
+        return new WebSocketTransport(WebSocketSettings.from(context.config()));
     }
 }
