@@ -45,6 +45,16 @@ final class RelayCommand implements Runnable {
                 description = "Connections served at once; more are refused until some close (default ${DEFAULT-VALUE}).")
         int maxConnections;
 
+        @Option(names = "--max-connections-per-address", paramLabel = "N",
+                defaultValue = "" + RelayServer.DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
+                description = "Connections one address may hold at once; more are refused at once (default ${DEFAULT-VALUE}).")
+        int maxConnectionsPerAddress;
+
+        @Option(names = "--allow-mesh", paramLabel = "MESH-ID",
+                description = "Serve only this mesh (repeatable; its id as 'atmosphere mesh' shows it). Without it, any mesh"
+                        + " whose members prove their membership is served.")
+        java.util.List<String> allowMeshes = new java.util.ArrayList<>();
+
         @Option(names = "--failed-admissions", paramLabel = "N", defaultValue = "30",
                 description = "Failed admissions one address may cause within a minute before its connections are refused"
                         + " (default ${DEFAULT-VALUE}).")
@@ -61,11 +71,19 @@ final class RelayCommand implements Runnable {
                 throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--port must be 0-65535, got " + port);
             }
             var out = parent.root.session.out;
-            if (maxConnections < 1 || failedAdmissions < 1) {
+            if (maxConnections < 1 || maxConnectionsPerAddress < 1 || failedAdmissions < 1) {
                 throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
-                        "--max-connections and --failed-admissions must be at least 1");
+                        "--max-connections, --max-connections-per-address and --failed-admissions must be at least 1");
             }
-            RelayServer.Options options = RelayServer.Options.of(host, port).maxConnections(maxConnections).failedAdmissions(failedAdmissions);
+            for (String m : allowMeshes) {
+                if (!m.matches("[0-9a-f]{16}")) {
+                    throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                            "--allow-mesh takes a mesh id (16 hex digits, as 'atmosphere mesh' shows it); got '" + m + "'");
+                }
+            }
+            RelayServer.Options options = RelayServer.Options.of(host, port).maxConnections(maxConnections)
+                    .maxConnectionsPerAddress(maxConnectionsPerAddress).failedAdmissions(failedAdmissions)
+                    .allowMeshes(java.util.Set.copyOf(allowMeshes));
             if (tlsKeystore != null) {
                 options = options.tlsKeystore(tlsKeystore,
                         java.util.Objects.requireNonNullElse(System.getenv("ATMOSPHERE_RELAY_TLS_PASSWORD"), ""));
@@ -79,6 +97,9 @@ final class RelayCommand implements Runnable {
             Runtime.getRuntime().addShutdownHook(hook);
             out.println("Relay listening on " + relay.url(host) + RelayServer.PATH + " (protocol " + RelayServer.VERSION
                     + "). Members add it to mesh.relays. Ctrl-C stops it.");
+            if (!allowMeshes.isEmpty()) {
+                out.println("Serving only mesh" + (allowMeshes.size() > 1 ? "es " : " ") + String.join(", ", allowMeshes) + ".");
+            }
             out.flush();
             stopped.await();
             return 0;

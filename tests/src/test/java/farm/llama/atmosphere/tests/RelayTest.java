@@ -401,8 +401,9 @@ class RelayTest {
         try (RelayServer small = new RelayServer(RelayServer.Options.of("127.0.0.1", 0).maxConnections(1))) {
             RawClient first = new RawClient(small.port());
             assertEquals("challenge", first.next().path("type").asText());
-            RawClient second = new RawClient(small.port());
-            assertRefused(second, "busy");
+            try (RawWebSocket second = RawWebSocket.plain(small.port())) {
+                assertTrue(second.upgrade(RelayServer.PATH).startsWith("HTTP/1.1 503"), "refused at once, before the upgrade");
+            }
             first.close();
             NodeHarness.awaitTrue(() -> ((Number) small.stats().get("connections")).intValue() == 0, "the first connection gone");
             RawClient third = new RawClient(small.port());
@@ -432,6 +433,133 @@ class RelayTest {
             Map<?, ?> refused = (Map<?, ?>) strict.stats().get("refused");
             assertEquals(2L, refused.get("replayed"));
             assertEquals(1L, refused.get("rate_limited"), refused.toString());
+        }
+    }
+
+    /** A member of a mesh anyone can make in milliseconds: a fresh mesh key and a certificate it signed itself. */
+    private static Credentials selfMade(java.security.KeyPair meshKey, X509Certificate root) {
+        Identity id = Identity.generate("stranger");
+        X509Certificate cert = farm.llama.atmosphere.runtime.mesh.MeshCertificates.member(root, meshKey.getPrivate(), id.publicKey(),
+                Duration.ofDays(1));
+        return new Credentials(id, List.of(cert), root);
+    }
+
+    private static java.security.KeyPair meshKey() throws Exception {
+        return java.security.KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+    }
+
+    /** Admits a member over a raw socket, as the relay protocol says. @return the relay's answer to the hello */
+    private static JsonNode admit(RawWebSocket s, Credentials c) throws Exception {
+        assertTrue(s.upgrade(RelayServer.PATH).startsWith("HTTP/1.1 101"));
+        JsonNode challenge = Json.parse(new String(s.readFrame(), StandardCharsets.UTF_8));
+        String meshId = farm.llama.atmosphere.runtime.mesh.MeshCertificates.meshId(c.root().getPublicKey());
+        s.frame(1, c.hello(meshId, challenge.path("nonce").asText()).toString().getBytes(StandardCharsets.UTF_8));
+        return Json.parse(new String(s.readFrame(), StandardCharsets.UTF_8));
+    }
+
+    private static long stat(RelayServer r, String name) {
+        return ((Number) r.stats().get(name)).longValue();
+    }
+
+    private static long refusedFor(RelayServer r, String reason) {
+        return ((Number) ((Map<?, ?>) r.stats().get("refused")).get(reason)).longValue();
+    }
+
+    @Test
+    void membersOfASelfMadeMeshClaimingHugeFramesCostTheRelayOnlyWhatArrived() throws Exception {
+        Mesh m = meshOverRelay();
+        java.security.KeyPair key = meshKey();
+        X509Certificate root = farm.llama.atmosphere.runtime.mesh.MeshCertificates.root(key.getPublic(), key.getPrivate(), "mine");
+        byte[] part = new byte[1024];
+        List<RawWebSocket> attackers = new ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+            RawWebSocket s = RawWebSocket.plain(m.port());
+            attackers.add(s);
+            assertEquals("admitted", admit(s, selfMade(key, root)).path("type").asText(), "anyone can make a mesh and be admitted");
+            s.header(2, 16L * 1024 * 1024); // under the relay's limit for admitted members, but it never comes
+            s.send(part);
+        }
+        NodeHarness.awaitTrue(() -> stat(relay, "heldBytes") >= 60L * part.length, "the partial frames held: " + relay.stats());
+        HttpResponse<String> health = HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + m.port() + "/health")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, health.statusCode());
+        HttpResponse<String> r = m.a().post("/v1/chat/completions", chat("still relayed"));
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals(m.bId(), r.headers().firstValue("x-atmosphere-node").orElseThrow(), "the real members are still served");
+        long peak = stat(relay, "heldBytesPeak");
+        assertTrue(peak < 2L * 1024 * 1024, "held only what arrived (60 x 1 KiB, and the members' own messages), not 60 x 16 MiB: " + peak);
+        for (RawWebSocket s : attackers) {
+            s.close();
+        }
+        NodeHarness.awaitTrue(() -> stat(relay, "heldBytes") < part.length, "nothing held once they are gone: " + relay.stats());
+    }
+
+    @Test
+    void aRelayForItsOwnMeshesRefusesOthersAndCutsOffSlowAndCrowdingConnections() throws Exception {
+        java.security.KeyPair mine = meshKey();
+        X509Certificate myRoot = farm.llama.atmosphere.runtime.mesh.MeshCertificates.root(mine.getPublic(), mine.getPrivate(), "mine");
+        java.security.KeyPair theirs = meshKey();
+        X509Certificate theirRoot = farm.llama.atmosphere.runtime.mesh.MeshCertificates.root(theirs.getPublic(), theirs.getPrivate(), "theirs");
+        String myMesh = farm.llama.atmosphere.runtime.mesh.MeshCertificates.meshId(myRoot.getPublicKey());
+        try (RelayServer own = new RelayServer(RelayServer.Options.of("127.0.0.1", 0).allowMeshes(java.util.Set.of(myMesh))
+                .maxConnectionsPerAddress(3).timeouts(Duration.ofSeconds(2), Duration.ofSeconds(30)).frameTimeout(Duration.ofSeconds(2)))) {
+            try (RawWebSocket member = RawWebSocket.plain(own.port()); RawWebSocket other = RawWebSocket.plain(own.port())) {
+                assertEquals("admitted", admit(member, selfMade(mine, myRoot)).path("type").asText());
+                JsonNode refused = admit(other, selfMade(theirs, theirRoot));
+                assertEquals("not_allowed", refused.path("reason").asText(), refused.toString());
+                assertTrue(other.closedByPeer());
+            }
+            assertEquals(1, refusedFor(own, "not_allowed"));
+
+            // the request head, one byte every 200 ms: cut off at the deadline, not at a read timeout
+            try (RawWebSocket slow = RawWebSocket.plain(own.port())) {
+                Thread writer = Thread.ofVirtual().start(() -> {
+                    try {
+                        slow.trickle(("GET " + RelayServer.PATH + " HTTP/1.1\r\nHost: 127.0.0.1\r\n".repeat(4))
+                                .getBytes(StandardCharsets.US_ASCII), 200);
+                    } catch (java.io.IOException | InterruptedException e) {
+                        // cut off, as expected
+                    }
+                });
+                assertTrue(slow.closedByPeer(), "a trickled request head is cut off");
+                writer.join();
+            }
+            // an admitted member trickling a frame
+            try (RawWebSocket slow = RawWebSocket.plain(own.port())) {
+                assertEquals("admitted", admit(slow, selfMade(mine, myRoot)).path("type").asText());
+                slow.header(2, 100);
+                Thread writer = Thread.ofVirtual().start(() -> {
+                    try {
+                        slow.trickle(new byte[100], 200);
+                    } catch (java.io.IOException | InterruptedException e) {
+                        // cut off, as expected
+                    }
+                });
+                assertTrue(slow.closedByPeer(), "a trickled frame is cut off");
+                writer.join();
+            }
+            assertTrue(refusedFor(own, "timeout") >= 2, own.stats().toString());
+
+            // three connections from one address at most; the fourth hears 503 at once
+            NodeHarness.awaitTrue(() -> stat(own, "connections") == 0, "earlier connections gone");
+            List<RawWebSocket> held = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                RawWebSocket s = RawWebSocket.plain(own.port());
+                held.add(s);
+                assertTrue(s.upgrade(RelayServer.PATH).startsWith("HTTP/1.1 101"));
+            }
+            try (RawWebSocket fourth = RawWebSocket.plain(own.port())) {
+                assertTrue(fourth.upgrade(RelayServer.PATH).startsWith("HTTP/1.1 503"));
+            }
+            assertEquals(1, refusedFor(own, "busy"));
+            held.forEach(RawWebSocket::close);
+            NodeHarness.awaitTrue(() -> {
+                try (RawWebSocket again = RawWebSocket.plain(own.port())) {
+                    return again.upgrade(RelayServer.PATH).startsWith("HTTP/1.1 101");
+                } catch (java.io.IOException e) {
+                    return false;
+                }
+            }, "room again once they went");
         }
     }
 

@@ -56,6 +56,8 @@ public final class RelayServer implements AutoCloseable {
     public static final int DEFAULT_PORT = 8765;
     /** Connections a relay serves at once unless told otherwise. */
     public static final int DEFAULT_MAX_CONNECTIONS = 1000;
+    /** Connections from one address a relay serves at once unless told otherwise (a household behind one NAT). */
+    public static final int DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 64;
     /** The relay protocol version. */
     public static final int VERSION = 1;
     /** The path of the WebSocket endpoint. */
@@ -74,8 +76,8 @@ public final class RelayServer implements AutoCloseable {
     private final Duration admissionTimeout;
     private final Duration idleTimeout;
     private final UnaryOperator<byte[]> forwarded;
-    private final int maxConnections;
     private final int failedAdmissionsPerMinute;
+    private final Set<String> allowMeshes;
     /** Per source address: when its latest failed admissions happened (ms), at most the limit of them, oldest first. */
     private final Map<String, java.util.ArrayDeque<Long>> failures = new ConcurrentHashMap<>();
     private final boolean tls;
@@ -97,47 +99,68 @@ public final class RelayServer implements AutoCloseable {
      * @param host the address to bind
      * @param port the port; 0 picks a free one
      * @param maxConnections connections served at once; more are refused as {@code busy}
+     * @param maxConnectionsPerAddress connections from one address at once; more are refused as {@code busy}
      * @param tls the server's TLS configuration ({@code wss://}), or empty for plain {@code ws://}
-     * @param admissionTimeout how long a connection may take to be admitted
+     * @param admissionTimeout how long a connection may take to send its request head, and then to be admitted
+     * @param frameTimeout how long a message may take to arrive whole once its first byte arrived
      * @param idleTimeout how long an admitted connection may stay silent (members ping every 15 s)
      * @param forwarded applied to each envelope the relay passes on; identity in service, and a
      *                  way for tests to play a relay that alters what it forwards
      * @param failedAdmissions failed admissions a source address may cause per minute; after that its
      *                         connections are refused as {@code rate_limited} until the minute ends
+     * @param allowMeshes the meshes this relay serves; empty serves any mesh whose members prove membership
      */
-    public record Options(String host, int port, int maxConnections, java.util.Optional<io.helidon.common.tls.Tls> tls,
-                          Duration admissionTimeout, Duration idleTimeout, UnaryOperator<byte[]> forwarded, int failedAdmissions) {
+    public record Options(String host, int port, int maxConnections, int maxConnectionsPerAddress,
+                          java.util.Optional<io.helidon.common.tls.Tls> tls, Duration admissionTimeout, Duration frameTimeout,
+                          Duration idleTimeout, UnaryOperator<byte[]> forwarded, int failedAdmissions, Set<String> allowMeshes) {
 
         /** Validates. */
         public Options {
             if (maxConnections < 1) {
                 throw new AtmosphereException("A relay must serve at least one connection; got " + maxConnections + ".");
             }
+            if (maxConnectionsPerAddress < 1) {
+                throw new AtmosphereException("A relay must serve at least one connection per address; got " + maxConnectionsPerAddress + ".");
+            }
             if (failedAdmissions < 1) {
                 throw new AtmosphereException("A relay must allow at least one failed admission a minute; got " + failedAdmissions + ".");
             }
+            for (String m : allowMeshes) {
+                if (!m.matches("[0-9a-f]{16}")) {
+                    throw new AtmosphereException("'" + m + "' is not a mesh id (16 hex digits, as 'atmosphere mesh' shows).");
+                }
+            }
+            allowMeshes = Set.copyOf(allowMeshes);
         }
 
         /**
          * @param host the address to bind
          * @param port the port
-         * @return the defaults: 1000 connections, plain WebSocket, 10 s to be admitted, 90 s of silence,
-         *         30 failed admissions per source address and minute
+         * @return the defaults: 1000 connections, 64 per address, plain WebSocket, 10 s to send the request head
+         *         and 10 s more to be admitted, 60 s per message, 90 s of silence, 30 failed admissions per source
+         *         address and minute, any mesh
          */
         public static Options of(String host, int port) {
-            return new Options(host, port, DEFAULT_MAX_CONNECTIONS, java.util.Optional.empty(), Duration.ofSeconds(10),
-                    Duration.ofSeconds(90), UnaryOperator.identity(), 30);
+            return new Options(host, port, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, java.util.Optional.empty(),
+                    Duration.ofSeconds(10), Duration.ofSeconds(60), Duration.ofSeconds(90), UnaryOperator.identity(), 30, Set.of());
         }
 
         /** @param max connections served at once @return these options with that limit */
         public Options maxConnections(int max) {
-            return new Options(host, port, max, tls, admissionTimeout, idleTimeout, forwarded, failedAdmissions);
+            return new Options(host, port, max, maxConnectionsPerAddress, tls, admissionTimeout, frameTimeout, idleTimeout, forwarded,
+                    failedAdmissions, allowMeshes);
+        }
+
+        /** @param max connections from one address at once @return these options with that limit */
+        public Options maxConnectionsPerAddress(int max) {
+            return new Options(host, port, maxConnections, max, tls, admissionTimeout, frameTimeout, idleTimeout, forwarded,
+                    failedAdmissions, allowMeshes);
         }
 
         /** @param serverTls the server's TLS configuration @return these options serving {@code wss://} */
         public Options tls(io.helidon.common.tls.Tls serverTls) {
-            return new Options(host, port, maxConnections, java.util.Optional.of(serverTls), admissionTimeout, idleTimeout, forwarded,
-                    failedAdmissions);
+            return new Options(host, port, maxConnections, maxConnectionsPerAddress, java.util.Optional.of(serverTls), admissionTimeout,
+                    frameTimeout, idleTimeout, forwarded, failedAdmissions, allowMeshes);
         }
 
         /**
@@ -152,17 +175,32 @@ public final class RelayServer implements AutoCloseable {
 
         /** @param admission time to be admitted @param idle silence allowed @return these options with those timers */
         public Options timeouts(Duration admission, Duration idle) {
-            return new Options(host, port, maxConnections, tls, admission, idle, forwarded, failedAdmissions);
+            return new Options(host, port, maxConnections, maxConnectionsPerAddress, tls, admission, frameTimeout, idle, forwarded,
+                    failedAdmissions, allowMeshes);
+        }
+
+        /** @param frame time a message may take to arrive whole @return these options with that deadline */
+        public Options frameTimeout(Duration frame) {
+            return new Options(host, port, maxConnections, maxConnectionsPerAddress, tls, admissionTimeout, frame, idleTimeout, forwarded,
+                    failedAdmissions, allowMeshes);
         }
 
         /** @param filter applied to what the relay forwards (tests) @return these options with it */
         public Options forwarding(UnaryOperator<byte[]> filter) {
-            return new Options(host, port, maxConnections, tls, admissionTimeout, idleTimeout, filter, failedAdmissions);
+            return new Options(host, port, maxConnections, maxConnectionsPerAddress, tls, admissionTimeout, frameTimeout, idleTimeout, filter,
+                    failedAdmissions, allowMeshes);
         }
 
         /** @param perMinute failed admissions allowed per source address and minute @return these options with that limit */
         public Options failedAdmissions(int perMinute) {
-            return new Options(host, port, maxConnections, tls, admissionTimeout, idleTimeout, forwarded, perMinute);
+            return new Options(host, port, maxConnections, maxConnectionsPerAddress, tls, admissionTimeout, frameTimeout, idleTimeout,
+                    forwarded, perMinute, allowMeshes);
+        }
+
+        /** @param meshes the only meshes served (empty: any) @return these options serving only those */
+        public Options allowMeshes(Set<String> meshes) {
+            return new Options(host, port, maxConnections, maxConnectionsPerAddress, tls, admissionTimeout, frameTimeout, idleTimeout,
+                    forwarded, failedAdmissions, meshes);
         }
     }
 
@@ -186,7 +224,7 @@ public final class RelayServer implements AutoCloseable {
     public RelayServer(Options options) {
         String host = options.host();
         int port = options.port();
-        this.maxConnections = options.maxConnections();
+        this.allowMeshes = options.allowMeshes();
         this.failedAdmissionsPerMinute = options.failedAdmissions();
         this.admissionTimeout = options.admissionTimeout();
         this.idleTimeout = options.idleTimeout();
@@ -194,6 +232,9 @@ public final class RelayServer implements AutoCloseable {
         this.tls = options.tls().isPresent();
         try {
             this.server = new RelayWebSocket(host, port, options.tls().map(io.helidon.common.tls.Tls::sslContext), PATH, MAX_MESSAGE,
+                    new RelayWebSocket.Limits(options.maxConnections(), options.maxConnectionsPerAddress(), options.admissionTimeout(),
+                            options.frameTimeout()),
+                    reason -> refused.computeIfAbsent(reason, k -> new AtomicLong()).incrementAndGet(),
                     Connection::new, page -> switch (page) {
                         case "/health" -> java.util.Optional.of(Json.write(Map.of("status", "ok", "version", VERSION)));
                         case "/stats" -> java.util.Optional.of(Json.write(stats()));
@@ -216,7 +257,10 @@ public final class RelayServer implements AutoCloseable {
         return (tls ? "wss://" : "ws://") + host + ":" + port();
     }
 
-    /** @return what the relay has done: connections, admissions, refusals by reason, forwarded messages and bytes */
+    /**
+     * @return what the relay has done: connections, admissions, refusals by reason, forwarded messages and
+     *         bytes, and the bytes it holds in partial messages now and at most (for connections not yet admitted apart)
+     */
     public Map<String, Object> stats() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("version", VERSION);
@@ -227,7 +271,7 @@ public final class RelayServer implements AutoCloseable {
         m.put("admitted", admitted.get());
         Map<String, Long> r = new TreeMap<>();
         for (String reason : List.of("malformed", "forged", "wrong_mesh", "revoked", "expired", "not_authorized", "replayed", "timeout",
-                "busy", "too_large", "rate_limited")) {
+                "busy", "too_large", "rate_limited", "not_allowed")) {
             r.put(reason, 0L);
         }
         refused.forEach((k, v) -> r.put(k, v.get()));
@@ -235,6 +279,7 @@ public final class RelayServer implements AutoCloseable {
         m.put("forwarded", forwardedMessages.get());
         m.put("forwardedBytes", forwardedBytes.get());
         m.put("unreachable", unreachable.get());
+        m.putAll(server.held());
         return m;
     }
 
@@ -275,10 +320,6 @@ public final class RelayServer implements AutoCloseable {
         @Override
         public void opened(RelayWebSocket.Session s) {
             session = s;
-            if (connections.size() >= maxConnections) {
-                refuse("busy", "the relay serves " + maxConnections + " connections already; try again later");
-                return;
-            }
             if (rateLimited(s.remoteAddress())) {
                 refuse("rate_limited", failedAdmissionsPerMinute + " failed admissions from " + s.remoteAddress()
                         + " within a minute; try again later");
@@ -350,6 +391,11 @@ public final class RelayServer implements AutoCloseable {
         }
 
         @Override
+        public boolean admitted() {
+            return node != null;
+        }
+
+        @Override
         public int limit() {
             return node == null ? ADMISSION_LIMIT : MAX_MESSAGE; // a stranger cannot make the relay hold 32 MiB
         }
@@ -381,6 +427,10 @@ public final class RelayServer implements AutoCloseable {
             }
             String meshId = j.path("mesh").asText();
             String nodeId = j.path("node").asText();
+            if (!allowMeshes.isEmpty() && !allowMeshes.contains(meshId)) {
+                refuse("not_allowed", "this relay does not serve mesh " + meshId);
+                return;
+            }
             List<String> presented = new ArrayList<>();
             j.path("chain").forEach(c -> presented.add(c.asText()));
             List<X509Certificate> certs = new ArrayList<>();

@@ -27,7 +27,14 @@ import javax.net.ssl.SSLContext;
  * The relay's network side: one listening socket (TLS when configured) serving two plain HTTP/1.1
  * GETs and the WebSocket endpoint (RFC 6455, server side). A connection is one virtual thread that
  * reads frames, unmasks them in bulk and hands whole messages to its {@link Handler}; writes are
- * serialized per connection. Written for the relay's hot path: Helidon's WebSocket server unmasked
+ * serialized per connection.
+ *
+ * <p>What a stranger can cost is bounded here: connections are capped in total and per address
+ * when they are accepted (over a cap: refused at once, before TLS or HTTP); the request head must
+ * arrive whole within the handshake deadline and every message within the frame deadline (a peer
+ * trickling a byte at a time is cut off); a payload is read in pieces into a buffer that grows with
+ * what arrived, never allocated from the length a header claims; bytes held in partial messages are
+ * counted, for connections not yet admitted apart. Written for the relay's hot path: Helidon's WebSocket server unmasked
  * client frames one byte at a time through its buffer abstraction, which capped a relayed model
  * transfer at about 20 MiB/s on two cores.
  */
@@ -62,6 +69,19 @@ final class RelayWebSocket implements AutoCloseable {
 
         /** @param length a message over {@link #limit()} arrived; the connection is closed (1009) */
         void oversized(long length);
+
+        /** @return whether the peer was admitted (its partial messages no longer count as a stranger's) */
+        boolean admitted();
+    }
+
+    /** The bounds of the network side. */
+    record Limits(int maxConnections, int maxConnectionsPerAddress, java.time.Duration handshakeTimeout, java.time.Duration frameTimeout) {
+    }
+
+    /** Told why a connection was refused or cut off by the network side: {@code busy}, {@code timeout}. */
+    interface Refusals {
+        /** @param reason what was refused */
+        void refused(String reason);
     }
 
     /** What answers a plain HTTP GET: path → JSON body. */
@@ -71,11 +91,21 @@ final class RelayWebSocket implements AutoCloseable {
     }
 
     private final ServerSocket server;
+    private final boolean tls;
     private final String path;
     private final int maxMessage;
+    private final Limits limits;
+    private final Refusals refusals;
     private final Supplier<Handler> handlers;
     private final Pages pages;
     private final Thread acceptor;
+    private final java.util.concurrent.ScheduledExecutorService watchdog;
+    private final java.util.Set<Conn> conns = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Map<java.net.InetAddress, Integer> perAddress = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong held = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong heldPeak = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong strangers = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong strangersPeak = new java.util.concurrent.atomic.AtomicLong();
     private volatile boolean closed;
 
     /**
@@ -86,20 +116,121 @@ final class RelayWebSocket implements AutoCloseable {
      * @param tls the server TLS context, when it serves {@code wss://}
      * @param path the WebSocket endpoint's path
      * @param maxMessage the largest message accepted; larger ones close the connection (1009)
+     * @param limits connection caps and deadlines
+     * @param refusals told of each connection refused or cut off here
      * @param handlers makes a handler per connection
      * @param pages answers plain GETs
      * @throws IOException if it cannot bind
      */
-    RelayWebSocket(String host, int port, Optional<SSLContext> tls, String path, int maxMessage, Supplier<Handler> handlers, Pages pages)
-            throws IOException {
+    RelayWebSocket(String host, int port, Optional<SSLContext> tls, String path, int maxMessage, Limits limits, Refusals refusals,
+                   Supplier<Handler> handlers, Pages pages) throws IOException {
         this.server = tls.isPresent() ? tls.get().getServerSocketFactory().createServerSocket() : new ServerSocket();
         server.setReuseAddress(true);
         server.bind(new InetSocketAddress(host, port), 256);
+        this.tls = tls.isPresent();
         this.path = path;
         this.maxMessage = maxMessage;
+        this.limits = limits;
+        this.refusals = refusals;
         this.handlers = handlers;
         this.pages = pages;
+        long period = Math.clamp(Math.min(limits.handshakeTimeout().toMillis(), limits.frameTimeout().toMillis()) / 4, 50, 1000);
+        this.watchdog = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().daemon().name("atmosphere-relay-watchdog").factory());
+        watchdog.scheduleAtFixedRate(this::checkDeadlines, period, period, java.util.concurrent.TimeUnit.MILLISECONDS);
         this.acceptor = Thread.ofPlatform().daemon().name("atmosphere-relay-accept").start(this::accept);
+    }
+
+    /** @return bytes held now in partial messages, their peak, and the same for connections not yet admitted */
+    Map<String, Long> held() {
+        Map<String, Long> m = new LinkedHashMap<>();
+        m.put("heldBytes", held.get());
+        m.put("heldBytesPeak", heldPeak.get());
+        m.put("unadmittedHeldBytes", strangers.get());
+        m.put("unadmittedHeldBytesPeak", strangersPeak.get());
+        return m;
+    }
+
+    /** One accepted socket: its deadline (0 = none) and the bytes its partial message holds (its reading thread only). */
+    private final class Conn {
+        final Socket socket;
+        volatile long deadline;
+        volatile String phase = "request head";
+        long holding;
+        long holdingUnadmitted;
+
+        Conn(Socket socket) {
+            this.socket = socket;
+            this.deadline = System.nanoTime() + limits.handshakeTimeout().toNanos();
+        }
+
+        void hold(long delta, boolean admitted) {
+            holding += delta;
+            heldPeak.accumulateAndGet(held.addAndGet(delta), Math::max);
+            if (!admitted) {
+                holdingUnadmitted += delta;
+                strangersPeak.accumulateAndGet(strangers.addAndGet(delta), Math::max);
+            }
+        }
+
+        void release() {
+            held.addAndGet(-holding);
+            strangers.addAndGet(-holdingUnadmitted);
+            holding = 0;
+            holdingUnadmitted = 0;
+        }
+    }
+
+    private void checkDeadlines() {
+        long now = System.nanoTime();
+        for (Conn c : conns) {
+            long d = c.deadline;
+            if (d != 0 && now - d > 0) {
+                c.deadline = 0;
+                conns.remove(c);
+                refusals.refused("timeout");
+                LOG.log(System.Logger.Level.DEBUG, "cut off a relay connection from " + c.socket.getInetAddress().getHostAddress()
+                        + ": its " + c.phase + " did not arrive whole in time");
+                Thread.ofVirtual().name("atmosphere-relay-expire").start(() -> close(c.socket)); // closing TLS may write
+            }
+        }
+    }
+
+    /** @return whether the connection fits under both caps (and then counts against them) */
+    private boolean admit(java.net.InetAddress address) {
+        boolean[] room = {false};
+        perAddress.compute(address, (a, n) -> {
+            int now = n == null ? 0 : n;
+            room[0] = now < limits.maxConnectionsPerAddress() && conns.size() < limits.maxConnections();
+            return room[0] ? now + 1 : n;
+        });
+        return room[0];
+    }
+
+    private void leave(java.net.InetAddress address) {
+        perAddress.computeIfPresent(address, (a, n) -> n <= 1 ? null : n - 1);
+    }
+
+    /** Refuses a connection over a cap at once: a plain socket hears why in one HTTP answer, a TLS one is closed before its handshake. */
+    private void refuseBusy(Socket s) {
+        refusals.refused("busy");
+        Thread.ofVirtual().name("atmosphere-relay-busy").start(() -> {
+            try {
+                if (!tls) {
+                    s.setSoTimeout(1000);
+                    respond(new BufferedOutputStream(s.getOutputStream()), "503 Service Unavailable",
+                            "{\"type\":\"refused\",\"reason\":\"busy\",\"message\":\"the relay serves as many connections as it may"
+                                    + " (in total or from this address); try again later\"}");
+                    // read what the client sent before closing, or the close resets the connection before it reads the answer
+                    s.shutdownOutput();
+                    s.getInputStream().readNBytes(MAX_HEAD);
+                }
+            } catch (IOException e) {
+                // closing anyway
+            } finally {
+                close(s);
+            }
+        });
     }
 
     /** @return the bound port */
@@ -122,14 +253,29 @@ final class RelayWebSocket implements AutoCloseable {
                 close(s);
                 return;
             }
-            Thread.ofVirtual().name("atmosphere-relay-conn").start(() -> serve(s));
+            if (!admit(s.getInetAddress())) {
+                refuseBusy(s);
+                continue;
+            }
+            Conn c = new Conn(s);
+            conns.add(c);
+            Thread.ofVirtual().name("atmosphere-relay-conn").start(() -> {
+                try {
+                    serve(c);
+                } finally {
+                    conns.remove(c);
+                    c.release();
+                    leave(s.getInetAddress());
+                }
+            });
         }
     }
 
-    private void serve(Socket socket) {
+    private void serve(Conn conn) {
+        Socket socket = conn.socket;
         try {
             socket.setTcpNoDelay(true);
-            socket.setSoTimeout(10_000); // the request head must arrive soon; frames then wait as long as they need
+            socket.setSoTimeout((int) limits.handshakeTimeout().toMillis()); // and the watchdog holds the whole head to the same deadline
             InputStream in = new BufferedInputStream(socket.getInputStream(), 64 * 1024);
             OutputStream out = new BufferedOutputStream(socket.getOutputStream(), 64 * 1024);
             Map<String, String> head = readHead(in);
@@ -154,11 +300,13 @@ final class RelayWebSocket implements AutoCloseable {
                     + accept(key) + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             out.flush();
             socket.setSoTimeout(0);
+            conn.deadline = 0;
+            conn.phase = "message";
             Session session = new Session(socket, out);
             Handler handler = handlers.get();
             try {
                 handler.opened(session);
-                frames(new DataInputStream(in), session, handler);
+                frames(new DataInputStream(in), conn, session, handler);
             } finally {
                 session.terminate();
                 handler.closed();
@@ -173,7 +321,7 @@ final class RelayWebSocket implements AutoCloseable {
     }
 
     /** Reads frames until the connection closes, and hands each whole message to the handler. */
-    private void frames(DataInputStream in, Session session, Handler handler) throws IOException {
+    private void frames(DataInputStream in, Conn conn, Session session, Handler handler) throws IOException {
         ByteArrayOutputStream message = new ByteArrayOutputStream();
         int messageOp = -1;
         byte[] mask = new byte[4];
@@ -183,6 +331,9 @@ final class RelayWebSocket implements AutoCloseable {
                 b0 = in.readUnsignedByte();
             } catch (EOFException | SocketException e) {
                 return;
+            }
+            if (conn.deadline == 0) {
+                conn.deadline = System.nanoTime() + limits.frameTimeout().toNanos();
             }
             int b1 = in.readUnsignedByte();
             boolean fin = (b0 & 0x80) != 0;
@@ -204,10 +355,16 @@ final class RelayWebSocket implements AutoCloseable {
                 return;
             }
             in.readFully(mask);
-            byte[] payload = new byte[(int) len];
-            in.readFully(payload);
+            byte[] payload = readPayload(in, (int) len, conn, handler.admitted());
             for (int i = 0; i < payload.length; i++) {
                 payload[i] ^= mask[i & 3];
+            }
+            boolean control = op >= OP_CLOSE;
+            if (control ? messageOp < 0 : fin) {
+                conn.deadline = 0; // a whole message, or a control frame between messages
+            }
+            if (!control && fin) {
+                conn.release(); // handed on below, no longer held here
             }
             switch (op) {
                 case OP_PING -> session.frame(OP_PONG, payload);
@@ -245,6 +402,24 @@ final class RelayWebSocket implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /** Reads a payload in pieces, growing the buffer only as bytes arrive. */
+    private static byte[] readPayload(InputStream in, int len, Conn conn, boolean admitted) throws IOException {
+        byte[] buf = new byte[Math.min(len, 64 * 1024)];
+        int n = 0;
+        while (n < len) {
+            if (n == buf.length) {
+                buf = java.util.Arrays.copyOf(buf, (int) Math.min(len, 2L * buf.length));
+            }
+            int r = in.read(buf, n, buf.length - n);
+            if (r < 0) {
+                throw new EOFException("the connection closed in the middle of a frame");
+            }
+            n += r;
+            conn.hold(r, admitted);
+        }
+        return buf;
     }
 
     private static void deliver(Handler handler, int op, byte[] bytes) {
@@ -397,5 +572,6 @@ final class RelayWebSocket implements AutoCloseable {
             // closed anyway
         }
         acceptor.interrupt();
+        watchdog.shutdownNow();
     }
 }
