@@ -155,6 +155,17 @@ class NodeServeTest {
     }
 
     @Test
+    void unknownPathsAnswer404InTheOpenAiErrorShape() throws Exception {
+        for (String path : new String[] {"/nonexistent", "/ui/", "/api/v1/nothing-here"}) {
+            HttpResponse<String> r = get(path);
+            assertEquals(404, r.statusCode(), path + ": " + r.body());
+            JsonNode error = Json.parse(r.body()).path("error");
+            assertEquals("invalid_request_error", error.path("type").asText(), r.body());
+            assertTrue(error.path("message").asText().contains("GET " + path), "names what was asked: " + r.body());
+        }
+    }
+
+    @Test
     void healthNamesTheNode() throws Exception {
         HttpResponse<String> r = get("/health");
         assertEquals(200, r.statusCode());

@@ -181,6 +181,18 @@ public final class ApiServer implements AutoCloseable {
                     error(res, e.status, e.type, e.code, e.param, e.getMessage());
                 })
                 .error(CallFailedException.class, (req, res, e) -> failure(res, e))
+                .error(io.helidon.http.HttpException.class, (req, res, e) -> {
+                    // Helidon's own answers (no route: 404, wrong method: 405), in the OpenAI error shape
+                    Status status = e.status();
+                    String what = req.prologue().method().text() + " " + req.path().path();
+                    String message = switch (status.code()) {
+                        case 404 -> "No such endpoint: " + what + ". The API is under /v1/ (OpenAI-compatible) and /api/v1/; see the README.";
+                        case 405 -> "Method not allowed: " + what + ".";
+                        default -> e.getMessage();
+                    };
+                    error(res, status, status.code() >= 500 ? "server_error" : "invalid_request_error",
+                            status.reasonPhrase().toLowerCase(java.util.Locale.ROOT).replace(' ', '_'), message);
+                })
                 .error(AtmosphereException.class, (req, res, e) ->
                         error(res, Status.BAD_REQUEST_400, "invalid_request_error", "bad_request", e.getMessage()))
                 .error(RuntimeException.class, (req, res, e) -> {
