@@ -573,6 +573,8 @@ class MeshImageIT {
         farm.llama.atmosphere.tests.FakeOpenAi slow = new farm.llama.atmosphere.tests.FakeOpenAi();
         closing.add(slow);
         slow.firstByteDelayMs = 8000;
+        // a model only alpha's slow backend serves: the llm tool cannot be routed to bravo's fast one
+        slow.models = List.of("slow-only-at-alpha");
         // alpha offers system_info and llm to members, with llm cut short; bravo runs the agent
         NodeDir a = new NodeDir("alpha", """
                 backends:
@@ -604,7 +606,7 @@ class MeshImageIT {
         b.awaitMember(a.nodeId, m -> m.path("capabilities").toString().contains("tool/system_info"), "alpha's tools");
 
         // a member's tool: allowed for llm, which then times out; denied where no grant covers it
-        Result timedOut = b.run("tool", "run", "llm", "--node", a.nodeId, "--param", "prompt=hello");
+        Result timedOut = b.run("tool", "run", "llm", "--node", a.nodeId, "--param", "prompt=hello", "--param", "model=slow-only-at-alpha");
         assertTrue(timedOut.code() != 0, timedOut.out());
         assertTrue(timedOut.err().contains("did not finish within PT1S"), timedOut.err());
         Result denied = b.run("tool", "run", "notify", "--node", a.nodeId, "--param", "message=hi");
