@@ -6,7 +6,8 @@ package farm.llama.atmosphere.bench;
  * side by side), {@code hop} (a request served one hop away against the same served locally), {@code mesh} (join and
  * failure detection between image processes), {@code workload} (model file copy against cp, remote
  * tool call against local, between image processes), {@code lan} (join by token against join by
- * short code found over mDNS), or {@code all}. Results print as Markdown tables for BENCHMARKS.md.
+ * short code found over mDNS), {@code relay}, {@code flood} (a stranger's connections to the
+ * mesh port: resident memory of the node, before and after), or {@code all}. Results print as Markdown tables for BENCHMARKS.md.
  */
 public final class Bench {
 
@@ -14,7 +15,7 @@ public final class Bench {
     }
 
     /**
-     * @param args {@code routing}, {@code proxy}, {@code hop}, {@code mesh}, {@code workload}, {@code lan}, {@code relay} or {@code all}
+     * @param args {@code routing}, {@code proxy}, {@code hop}, {@code mesh}, {@code workload}, {@code lan}, {@code relay}, {@code flood} or {@code all}
      * @throws Exception on failure
      */
     public static void main(String[] args) throws Exception {
@@ -40,6 +41,9 @@ public final class Bench {
         }
         if (which.equals("relay") || which.equals("all")) {
             RelayBench.run();
+        }
+        if (which.equals("flood") || which.equals("all")) {
+            FloodBench.run();
         }
     }
 

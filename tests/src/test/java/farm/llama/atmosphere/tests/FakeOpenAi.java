@@ -14,7 +14,8 @@ import java.util.Optional;
  */
 public final class FakeOpenAi extends FakeBackend {
 
-    volatile List<String> models = List.of("llama3.2", "text-embedding-3-small");
+    /** The models it lists and serves. */
+    public volatile List<String> models = List.of("llama3.2", "text-embedding-3-small");
     /** If set, requests must carry this bearer key. */
     volatile Optional<String> apiKey = Optional.empty();
 
