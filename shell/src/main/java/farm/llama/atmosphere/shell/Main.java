@@ -92,6 +92,12 @@ public final class Main {
         cl.setOut(session.out);
         cl.setErr(session.err);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
+        // a usage error a command finds itself is thrown with a CommandLine of its own, whose err is System.err: say it here
+        cl.setParameterExceptionHandler((ex, args) -> {
+            session.err.println(ex.getMessage());
+            CommandLine.UnmatchedArgumentException.printSuggestions(ex, session.err);
+            return 2;
+        });
         cl.setExecutionExceptionHandler((ex, cmd, parse) -> {
             if (ex instanceof ConfigException ce) {
                 session.err.println("Configuration error; the node did not start and nothing was changed:");

@@ -224,6 +224,10 @@ class MainTest {
     void relayServeRefusesBadOptionsAndAPortInUse() throws Exception {
         assertEquals(2, run("relay", "serve", "--port", "70000").code(), "an out-of-range port is a usage error");
         assertEquals(2, run("relay", "serve", "--max-connections", "0").code());
+        assertEquals(2, run("relay", "serve", "--max-connections-per-address", "0").code());
+        Run notAMesh = run("relay", "serve", "--allow-mesh", "my-mesh");
+        assertEquals(2, notAMesh.code());
+        assertTrue((notAMesh.out() + notAMesh.err()).contains("--allow-mesh takes a mesh id"), notAMesh.out() + "|" + notAMesh.err());
         assertTrue(run("relay").out().contains("serve"), "relay alone shows its subcommands");
         try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             Run busy = run("relay", "serve", "--host", "127.0.0.1", "--port", String.valueOf(taken.getLocalPort()));
