@@ -511,9 +511,11 @@ class MeshImageIT {
         byte[] content = new byte[64 * CHUNK + 4321];
         new java.util.Random(11).nextBytes(content);
         Files.write(shared.resolve("big.gguf"), content);
-        NodeDir a = new NodeDir("alpha", "models:\n  shared-dirs: [\"" + shared + "\"]\n");
+        // probes at the default pace: with two members there is nobody to probe indirectly, and 0.2 s probes let a
+        // busy moment of the copy (two cores, both ends hashing) pass for a death
+        NodeDir a = new NodeDir("alpha", "models:\n  shared-dirs: [\"" + shared + "\"]\n", "PT1S");
         // paced so that the copy is still running when it is interrupted
-        NodeDir b = new NodeDir("bravo", "models:\n  max-transfer-rate: 16MB\n");
+        NodeDir b = new NodeDir("bravo", "models:\n  max-transfer-rate: 16MB\n", "PT1S");
         a.serve();
         b.serve();
         a.ok("mesh", "create", "-n", "home");
