@@ -1468,6 +1468,9 @@ public final class Node implements NodeApi, AutoCloseable {
             p.put("address", member.get("address"));
             p.put("rttMs", member.get("rttMs"));
             p.put("meshPort", probe(String.valueOf(member.get("address"))));
+            if (member.get("error") != null) {
+                p.put("error", member.get("error"));
+            }
             peers.add(p);
         }
         out.put("peers", peers);

@@ -146,6 +146,11 @@ final class MeshCommand {
         }
         Output.table(out(), List.of("NODE", "NAME", "STATE", "ROLE", "ADDRESS", "TRANSPORT", "LAST SEEN", "CAPABILITIES"), rows);
         out().println("* this node");
+        for (Map<String, Object> m : members) {
+            if (m.get("error") != null) {
+                out().println("! " + m.get("nodeId") + ": " + m.get("error"));
+            }
+        }
         return 0;
     }
 

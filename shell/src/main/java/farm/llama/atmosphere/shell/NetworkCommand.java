@@ -72,6 +72,12 @@ final class NetworkCommand implements Callable<Integer> {
                         p.get("rttMs") == null ? "-" : p.get("rttMs") + " ms"));
             }
             Output.table(out, List.of("PEER", "NAME", "STATE", "TRANSPORT", "ADDRESS", "PORT", "RTT"), rows);
+            for (Object o : peers) {
+                Map<?, ?> p = (Map<?, ?>) o;
+                if (p.get("error") != null) {
+                    out.println("! " + p.get("nodeId") + ": " + p.get("error"));
+                }
+            }
         }
         return 0;
     }

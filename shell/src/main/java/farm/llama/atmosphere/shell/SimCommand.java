@@ -33,6 +33,9 @@ final class SimCommand implements Callable<Integer> {
     @Option(names = "--crypto", description = "Seal every message in a signed envelope and verify it (at most 100 nodes).")
     boolean crypto;
 
+    @Option(names = "--unsigned-statements", description = "Membership statements travel without a signature's bytes (to measure what signing costs).")
+    boolean unsigned;
+
     @Option(names = "--json", description = "Print one JSON document.")
     boolean json;
 
@@ -44,7 +47,7 @@ final class SimCommand implements Callable<Integer> {
     public Integer call() {
         Simulator.Options options;
         try {
-            options = new Simulator.Options(nodes, loss, latency, seed, Math.min(kills, nodes - 1), SwimConfig.lan(), crypto);
+            options = new Simulator.Options(nodes, loss, latency, seed, Math.min(kills, nodes - 1), SwimConfig.lan(), crypto, !unsigned);
         } catch (IllegalArgumentException e) {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), e.getMessage());
         }
@@ -62,7 +65,8 @@ final class SimCommand implements Callable<Integer> {
             out.println("  killed " + k.get("node") + ": first suspected after " + ms(k.get("firstSuspicionMs"))
                     + ", dead at every node after " + ms(k.get("deadEverywhereMs")));
         }
-        out.println("  false deaths: " + r.get("falseDeaths") + "; messages per node per second: " + r.get("messagesPerNodePerSecond"));
+        out.println("  false deaths: " + r.get("falseDeaths") + "; messages per node per second: " + r.get("messagesPerNodePerSecond")
+                + ", " + r.get("payloadBytesPerMessage") + " bytes of payload each");
         out.println("  " + r.get("signer"));
         return 0;
     }

@@ -20,8 +20,11 @@ import java.util.Objects;
 public record Envelope(int version, String meshId, String from, String to, String type, long timestamp, byte[] nonce,
                        List<byte[]> chain, byte[] payload) {
 
-    /** The wire format this node writes. */
-    public static final int VERSION = 2;
+    /**
+     * The protocol version this node speaks, in every envelope: 3 since membership statements are
+     * signed by their members (2: envelopes sealed for relays). A peer of another version is refused.
+     */
+    public static final int VERSION = 3;
 
     /** Validates and copies the chain list. */
     public Envelope {

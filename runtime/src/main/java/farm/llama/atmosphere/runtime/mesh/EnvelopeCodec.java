@@ -239,8 +239,9 @@ public final class EnvelopeCodec {
             }
             int version = in.readUnsignedByte();
             if (version != Envelope.VERSION) {
-                throw new MeshSecurityException(MeshSecurityException.Reason.MALFORMED,
-                        "envelope version " + version + ", this node reads version " + Envelope.VERSION);
+                throw new MeshSecurityException(MeshSecurityException.Reason.VERSION,
+                        "the peer speaks protocol version " + version + ", this node speaks version " + Envelope.VERSION
+                                + "; members of a mesh must run the same version of Atmosphere (upgrade the older one)");
             }
             String meshId = in.readUTF();
             String from = in.readUTF();

@@ -22,9 +22,11 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /**
- * Checks every envelope before its content may be used: the version, the mesh, the sender's
- * certificate chain against the pinned mesh root, revocation, the timestamp window, the nonce
- * (replay), and the signature over every byte. Refusals are counted by reason. Verified
+ * Checks every envelope before its content may be used: the version, the mesh, the recipient
+ * (an envelope names one, and is refused elsewhere: a member cannot replay another's request to a
+ * third), the sender's certificate chain against the pinned mesh root, revocation, the timestamp
+ * window, the nonce (replay; an envelope stamped before this node started is refused too, since its
+ * nonce may have been seen by the node before it restarted), and the signature over every byte. Refusals are counted by reason. Verified
  * certificate chains are cached by fingerprint; revocation is checked on every message.
  * Thread-safe.
  */
@@ -44,19 +46,39 @@ public final class EnvelopeVerifier {
     private final Supplier<Set<String>> revoked;
     private final Clock clock;
     private final Duration window;
+    private final java.util.Optional<String> recipient;
+    private final long notBefore;
     private final Map<String, KnownChain> verifiedChains = new ConcurrentHashMap<>();
     private final Map<String, Long> nonces = new ConcurrentHashMap<>();
     private final Map<MeshSecurityException.Reason, AtomicLong> refused = new EnumMap<>(MeshSecurityException.Reason.class);
     private final AtomicLong accepted = new AtomicLong();
 
     /**
+     * A verifier for any recipient, with no start time (the simulator, tests of the envelope format).
+     *
      * @param root the pinned mesh root
      * @param revoked the current revocations (node ids)
      * @param clock the clock
      * @param window how far a timestamp may be from now, either way; nonces are remembered this long
      */
     public EnvelopeVerifier(X509Certificate root, Supplier<Set<String>> revoked, Clock clock, Duration window) {
+        this(root, revoked, clock, window, java.util.Optional.empty(), Instant.EPOCH);
+    }
+
+    /**
+     * @param root the pinned mesh root
+     * @param revoked the current revocations (node ids)
+     * @param clock the clock
+     * @param window how far a timestamp may be from now, either way; nonces are remembered this long
+     * @param recipient this node: envelopes for any other are refused ({@code misaddressed})
+     * @param started when this node started: envelopes stamped earlier are refused as replays (the
+     *                nonces seen before a restart are gone)
+     */
+    public EnvelopeVerifier(X509Certificate root, Supplier<Set<String>> revoked, Clock clock, Duration window,
+                            java.util.Optional<String> recipient, Instant started) {
         this.root = root;
+        this.recipient = recipient;
+        this.notBefore = started.toEpochMilli();
         this.meshId = MeshCertificates.meshIdOf(root);
         this.revoked = revoked;
         this.clock = clock;
@@ -88,7 +110,15 @@ public final class EnvelopeVerifier {
         if (!e.meshId().equals(meshId)) {
             throw new MeshSecurityException(MeshSecurityException.Reason.WRONG_MESH, "envelope for mesh " + e.meshId());
         }
+        if (recipient.isPresent() && !recipient.get().equals(e.to())) {
+            throw new MeshSecurityException(MeshSecurityException.Reason.MISADDRESSED, "envelope from " + e.from() + " is addressed to "
+                    + (e.to().isEmpty() ? "nobody" : e.to()) + ", not this node");
+        }
         long now = clock.millis();
+        if (e.timestamp() < notBefore) {
+            throw new MeshSecurityException(MeshSecurityException.Reason.REPLAYED, "envelope from " + e.from()
+                    + " was stamped before this node started");
+        }
         if (Math.abs(now - e.timestamp()) > window.toMillis()) {
             throw new MeshSecurityException(MeshSecurityException.Reason.EXPIRED,
                     "envelope from " + e.from() + " is " + (now - e.timestamp()) / 1000 + " s off this node's clock");

@@ -110,6 +110,20 @@ public final class MeshCertificates {
                 null, KeyUsage.digitalSignature, true);
     }
 
+    /**
+     * @param der a certificate's DER bytes
+     * @return the certificate
+     * @throws MeshSecurityException (malformed) when the bytes are not a certificate
+     */
+    public static X509Certificate parse(byte[] der) {
+        try {
+            return (X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
+                    .generateCertificate(new java.io.ByteArrayInputStream(der));
+        } catch (java.security.GeneralSecurityException | RuntimeException e) {
+            throw new MeshSecurityException(MeshSecurityException.Reason.MALFORMED, "an unreadable certificate");
+        }
+    }
+
     private static X500Name subjectOf(X509Certificate c) {
         return X500Name.getInstance(c.getSubjectX500Principal().getEncoded());
     }

@@ -105,6 +105,16 @@ public final class MeshRuntime implements AutoCloseable {
     private final Map<String, AtomicLong> linkRefusals = new ConcurrentHashMap<>();
     private final Map<String, SharedKey> sharedKeys = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> sealing = new ConcurrentHashMap<>();
+    /** Members' verified node keys (from their envelopes' chains, or chains asked of a member), to check their statements. */
+    private final Map<String, java.security.PublicKey> keys = new ConcurrentHashMap<>();
+    /** Members' chains as they sent them (DER, leaf first), to pass on to a member that asks. */
+    private final Map<String, List<byte[]>> chains = new ConcurrentHashMap<>();
+    /** The latest statement verified per member: the same one passed on again is not verified again. */
+    private final Map<String, SwimMessage.Update> verifiedStatements = new ConcurrentHashMap<>();
+    private final Map<String, Long> chainAsked = new ConcurrentHashMap<>();
+    private final Map<String, AtomicLong> statementRefusals = new ConcurrentHashMap<>();
+    /** Peers refused for speaking another protocol version: node id (or address) → what they speak. */
+    private final Map<String, String> versionMismatch = new ConcurrentHashMap<>();
     private volatile Thread ticker;
     private volatile boolean closed;
 
@@ -175,7 +185,7 @@ public final class MeshRuntime implements AutoCloseable {
             for (Transport t : transports) {
                 if (t.accepts(endpoint)) {
                     try {
-                        return t.connect(endpoint);
+                        return verified(t.connect(endpoint));
                     } catch (CallFailedException e) {
                         last = e;
                     }
@@ -186,7 +196,7 @@ public final class MeshRuntime implements AutoCloseable {
                 for (Transport t : transports) {
                     if (t.accepts(viaRelay)) {
                         try {
-                            Link l = t.connect(viaRelay);
+                            Link l = verified(t.connect(viaRelay));
                             directRetryAt = clock.millis() + DIRECT_RETRY.toMillis();
                             LOG.log(System.Logger.Level.DEBUG, "reaching " + member + " through a relay: " + endpoint + " did not answer"
                                     + (last == null ? "" : " (" + last.getMessage() + ")"));
@@ -199,6 +209,26 @@ public final class MeshRuntime implements AutoCloseable {
             }
             throw last != null ? last : new CallFailedException(farm.llama.atmosphere.spi.FailureKind.UNREACHABLE,
                     "no transport of this node reaches " + endpoint);
+        }
+
+        /**
+         * A link is to this member only if the peer authenticated as this member: whoever else
+         * answers at its address (an address a liar gossiped, a machine that took over the IP) is
+         * closed and counted, and never receives what was meant for the member.
+         */
+        private Link verified(Link l) {
+            List<X509Certificate> peer = l.peerCertificates();
+            if (!peer.isEmpty()) {
+                String named = MeshCertificates.nodeIdOf(peer.get(0));
+                if (!named.equals(member)) {
+                    l.close();
+                    refusedLink(new MeshSecurityException(MeshSecurityException.Reason.IMPERSONATION, "impersonation"));
+                    LOG.log(System.Logger.Level.WARNING, endpoint + " answered as member " + named + ", not " + member + ": link closed");
+                    throw new CallFailedException(farm.llama.atmosphere.spi.FailureKind.REFUSED, endpoint + " answered as member " + named
+                            + ", not " + member);
+                }
+            }
+            return l;
         }
 
         /** Like {@link #send} but waits (up to 30 s) while the queue is full instead of dropping: for streams. */
@@ -253,7 +283,7 @@ public final class MeshRuntime implements AutoCloseable {
                 for (Transport t : transports) {
                     if (t.accepts(endpoint) && !closed) {
                         try {
-                            link = t.connect(endpoint);
+                            link = verified(t.connect(endpoint));
                             relayed.close();
                             LOG.log(System.Logger.Level.DEBUG, "reaching " + member + " directly again at " + endpoint);
                             return;
@@ -323,7 +353,8 @@ public final class MeshRuntime implements AutoCloseable {
         this.root = root;
         this.revocations = revocations;
         this.retryPause = config.probeInterval().compareTo(Duration.ofSeconds(1)) < 0 ? config.probeInterval() : Duration.ofSeconds(1);
-        this.verifier = new EnvelopeVerifier(root, revocations::revoked, clock, Duration.ofMinutes(2));
+        this.verifier = new EnvelopeVerifier(root, revocations::revoked, clock, Duration.ofMinutes(2), Optional.of(identity.nodeId()),
+                clock.instant());
         this.swim = new SwimNode(identity.nodeId(), config, new Random(), this::send, new SwimNode.Observer() {
             @Override
             public void stateChanged(String observer, String member, MemberState state, long now) {
@@ -343,7 +374,113 @@ public final class MeshRuntime implements AutoCloseable {
                 capabilities.merge(member, version, Math::max);
                 extension.capabilitiesLearned(member, version);
             }
-        });
+
+            @Override
+            public void refused(String from, SwimMessage.Update update, Statements.Check why) {
+                statementRefusals.computeIfAbsent(why.name().toLowerCase(java.util.Locale.ROOT), k -> new AtomicLong()).incrementAndGet();
+                if (why == Statements.Check.FORGED) {
+                    LOG.log(System.Logger.Level.WARNING, "member " + from + " passed on a statement about " + update.node()
+                            + " that " + update.node() + " did not sign: " + update);
+                }
+            }
+        }, new MemberStatements());
+        keys.put(identity.nodeId(), identity.publicKey());
+    }
+
+    /** Signs this node's statements; checks others' against the keys their certificates vouch for. */
+    private final class MemberStatements implements Statements {
+        @Override
+        public byte[] sign(SwimMessage.Update own) {
+            return identity.sign(Statements.signedBytes(own));
+        }
+
+        @Override
+        public Check check(SwimMessage.Update u, String from) {
+            if (u.sig().length == 0) {
+                return Check.UNSIGNED;
+            }
+            if (u.equals(verifiedStatements.get(u.node()))) {
+                return Check.VALID;
+            }
+            java.security.PublicKey key = keys.get(u.node());
+            if (key == null) {
+                askForChain(u.node(), from);
+                return Check.UNKNOWN_SIGNER;
+            }
+            if (!Identity.verify(key, Statements.signedBytes(u), u.sig())) {
+                return Check.FORGED;
+            }
+            verifiedStatements.put(u.node(), u);
+            return Check.VALID;
+        }
+    }
+
+    /** Asks the member that passed on a statement for the signer's certificate chain (at most every 2 s per signer). */
+    private void askForChain(String node, String from) {
+        long now = clock.millis();
+        Long last = chainAsked.get(node);
+        if (last != null && now - last < 2000 || chainAsked.size() > 10_000 || from.equals(identity.nodeId())) {
+            return;
+        }
+        chainAsked.put(node, now);
+        deliver(from, "chains.request", Json.write(Map.of("nodes", List.of(node))).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Remembers a member's chain from a verified envelope (parsed only when its leaf changes). */
+    private void learnChain(String member, List<byte[]> chain) {
+        List<byte[]> known = chains.get(member);
+        if (known != null && Arrays.equals(known.get(0), chain.get(0))) {
+            return;
+        }
+        try {
+            keys.put(member, MeshCertificates.parse(chain.get(0)).getPublicKey());
+            chains.put(member, List.copyOf(chain));
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.DEBUG, "cannot read the certificate of " + member + ": " + e.getMessage());
+        }
+    }
+
+    /** Answers a member that asks for chains this node knows (at most 32). */
+    private void answerChains(String to, byte[] payload) throws IOException {
+        Map<String, List<String>> out = new LinkedHashMap<>();
+        for (var n : Json.MAPPER.readTree(payload).path("nodes")) {
+            List<byte[]> c = chains.get(n.asText());
+            if (c != null && out.size() < 32) {
+                out.put(n.asText(), c.stream().map(java.util.Base64.getEncoder()::encodeToString).toList());
+            }
+        }
+        if (!out.isEmpty()) {
+            deliver(to, "chains", Json.write(Map.of("chains", out)).getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    /** Takes chains a member sent after checking each against the mesh root and the revocations. */
+    private void takeChains(String from, byte[] payload) throws IOException {
+        var all = Json.MAPPER.readTree(payload).path("chains");
+        for (var it = all.fields(); it.hasNext(); ) {
+            var e = it.next();
+            String node = e.getKey();
+            if (keys.containsKey(node)) {
+                continue;
+            }
+            try {
+                List<byte[]> der = new ArrayList<>();
+                List<X509Certificate> certs = new ArrayList<>();
+                for (var c : e.getValue()) {
+                    byte[] bytes = java.util.Base64.getDecoder().decode(c.asText());
+                    der.add(bytes);
+                    certs.add(MeshCertificates.parse(bytes));
+                }
+                String verified = MeshCertificates.verify(certs, root, revocations.revoked(), clock.instant());
+                if (!verified.equals(node)) {
+                    throw new MeshSecurityException(MeshSecurityException.Reason.FORGED, "the chain is " + verified + "'s");
+                }
+                keys.put(node, certs.get(0).getPublicKey());
+                chains.put(node, List.copyOf(der));
+            } catch (RuntimeException ex) {
+                LOG.log(System.Logger.Level.WARNING, "member " + from + " sent a chain for " + node + " that does not verify: " + ex.getMessage());
+            }
+        }
     }
 
     /** @return the endpoints where this node can be reached, over every transport */
@@ -369,7 +506,7 @@ public final class MeshRuntime implements AutoCloseable {
      */
     public String transportOf(String member) {
         String endpoint = addressOf(member);
-        Peer p = endpoint.isEmpty() ? null : peers.get(endpoint);
+        Peer p = endpoint.isEmpty() ? null : peers.get(peerKey(member, endpoint));
         Link l = p == null ? null : p.link;
         return l != null && l.isOpen() ? l.transport() : "";
     }
@@ -457,7 +594,7 @@ public final class MeshRuntime implements AutoCloseable {
         if (endpoint.isEmpty() || closed) {
             throw new CallFailedException(farm.llama.atmosphere.spi.FailureKind.UNREACHABLE, "no address known for member " + to);
         }
-        Peer p = peers.computeIfAbsent(endpoint, e -> new Peer(e, to));
+        Peer p = peers.computeIfAbsent(peerKey(to, endpoint), k -> new Peer(endpoint, to));
         p.ensureLink();
         Link l = p.link;
         p.sendWaiting(new Outbound(to, type, payload, l != null && !l.needsSealing() ? codec.seal(to, type, payload) : null));
@@ -483,7 +620,7 @@ public final class MeshRuntime implements AutoCloseable {
         if (endpoint.isEmpty()) {
             return;
         }
-        peers.computeIfAbsent(endpoint, e -> new Peer(e, to)).send(new Outbound(to, type, payload));
+        peers.computeIfAbsent(peerKey(to, endpoint), k -> new Peer(endpoint, to)).send(new Outbound(to, type, payload));
     }
 
     /** Signs a message for a link; sealed end-to-end first when the link passes through a relay. */
@@ -526,13 +663,7 @@ public final class MeshRuntime implements AutoCloseable {
         if (k != null && Arrays.equals(k.leaf(), leafDer)) {
             return k.secret();
         }
-        X509Certificate leaf;
-        try {
-            leaf = (X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
-                    .generateCertificate(new java.io.ByteArrayInputStream(leafDer));
-        } catch (java.security.GeneralSecurityException e) {
-            throw new MeshSecurityException(MeshSecurityException.Reason.MALFORMED, "unreadable certificate of " + member);
-        }
+        X509Certificate leaf = MeshCertificates.parse(leafDer);
         byte[] secret;
         try {
             secret = identity.agree(leaf.getPublicKey());
@@ -565,6 +696,13 @@ public final class MeshRuntime implements AutoCloseable {
         try {
             v = verifier.verify(frame);
         } catch (MeshSecurityException e) {
+            if (e.reason() == MeshSecurityException.Reason.VERSION) {
+                List<X509Certificate> peer = link.peerCertificates();
+                String who = peer.isEmpty() ? link.remote() : MeshCertificates.nodeIdOf(peer.get(0));
+                if (versionMismatch.put(who, e.getMessage()) == null) {
+                    LOG.log(System.Logger.Level.WARNING, "refused " + who + ": " + e.getMessage());
+                }
+            }
             LOG.log(System.Logger.Level.DEBUG, "dropped a mesh message from " + link.remote() + ": " + e.reason() + ": " + e.getMessage());
             return;
         }
@@ -581,12 +719,28 @@ public final class MeshRuntime implements AutoCloseable {
         }
         lastHeard.put(v.sender(), clock.millis());
         leaves.put(v.sender(), v.envelope().chain().get(0));
+        learnChain(v.sender(), v.envelope().chain());
+        versionMismatch.remove(v.sender());
         switch (v.envelope().type()) {
             case "revocation" -> {
                 try {
                     learn(Json.MAPPER.readValue(v.envelope().payload(), Revocations.Revocation.class), v.sender());
                 } catch (IOException | MeshSecurityException e) {
                     LOG.log(System.Logger.Level.WARNING, "refused a revocation from " + v.sender() + ": " + e.getMessage());
+                }
+            }
+            case "chains.request" -> {
+                try {
+                    answerChains(v.sender(), v.envelope().payload());
+                } catch (IOException | RuntimeException e) {
+                    LOG.log(System.Logger.Level.DEBUG, "ignored a malformed chains request from " + v.sender());
+                }
+            }
+            case "chains" -> {
+                try {
+                    takeChains(v.sender(), v.envelope().payload());
+                } catch (IOException | RuntimeException e) {
+                    LOG.log(System.Logger.Level.DEBUG, "ignored malformed chains from " + v.sender());
                 }
             }
             case "swim" -> {
@@ -699,10 +853,18 @@ public final class MeshRuntime implements AutoCloseable {
         }
         states.put(member, MemberState.LEFT);
         seeds.remove(member);
-        Peer p = peers.remove(endpoint);
+        keys.remove(member);
+        chains.remove(member);
+        verifiedStatements.remove(member);
+        Peer p = peers.remove(peerKey(member, endpoint));
         if (p != null) {
             p.close();
         }
+    }
+
+    /** Outbound queues are per member and endpoint: two members never share a link, whatever address is claimed for them. */
+    private static String peerKey(String member, String endpoint) {
+        return member + " " + endpoint;
     }
 
     /**
@@ -742,9 +904,8 @@ public final class MeshRuntime implements AutoCloseable {
             return Optional.empty();
         }
         try {
-            return Optional.of((X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
-                    .generateCertificate(new java.io.ByteArrayInputStream(der)));
-        } catch (java.security.GeneralSecurityException e) {
+            return Optional.of(MeshCertificates.parse(der));
+        } catch (MeshSecurityException e) {
             return Optional.empty();
         }
     }
@@ -767,6 +928,24 @@ public final class MeshRuntime implements AutoCloseable {
     /** @return envelopes accepted and refused, by reason */
     public Map<String, Long> stats() {
         return verifier.stats();
+    }
+
+    /** @return statements passed on by members that were not taken, by why: forged, unsigned, unknown_signer */
+    public Map<String, Long> statementStats() {
+        Map<String, Long> out = new TreeMap<>();
+        for (Statements.Check c : List.of(Statements.Check.FORGED, Statements.Check.UNSIGNED, Statements.Check.UNKNOWN_SIGNER)) {
+            String k = c.name().toLowerCase(java.util.Locale.ROOT);
+            out.put(k, statementRefusals.containsKey(k) ? statementRefusals.get(k).get() : 0L);
+        }
+        return out;
+    }
+
+    /**
+     * @param member a member (or an address, for a peer that never authenticated)
+     * @return why it is refused for speaking another protocol version, naming both; empty if it is not
+     */
+    public Optional<String> versionMismatch(String member) {
+        return Optional.ofNullable(versionMismatch.get(member));
     }
 
     /** @return links refused at the TLS handshake, by reason */

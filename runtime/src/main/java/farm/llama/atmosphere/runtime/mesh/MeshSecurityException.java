@@ -22,7 +22,13 @@ public final class MeshSecurityException extends AtmosphereException {
         /** A message seen before (same nonce within the time window). */
         REPLAYED,
         /** Not an envelope of a version this node reads. */
-        MALFORMED
+        MALFORMED,
+        /** An envelope addressed to another node (a replay of a message meant for someone else). */
+        MISADDRESSED,
+        /** A link whose peer authenticated as another member than the one it was opened for. */
+        IMPERSONATION,
+        /** An envelope of another protocol version (no mixed-version meshes in 0.x). */
+        VERSION
     }
 
     private final Reason reason;

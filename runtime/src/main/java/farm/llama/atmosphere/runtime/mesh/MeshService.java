@@ -1112,6 +1112,9 @@ public final class MeshService implements AutoCloseable {
             m.put("rttMs", rt == null || s == null ? null : Math.round(rt.roundTrip(k.nodeId()) * 100) / 100.0);
             m.put("cost", costs.getOrDefault(k.nodeId(), Map.of()));
             m.put("capabilities", k.capabilities());
+            if (rt != null) {
+                rt.versionMismatch(k.nodeId()).ifPresent(e -> m.put("error", e));
+            }
             out.add(m);
         }
         return out;
@@ -1121,7 +1124,8 @@ public final class MeshService implements AutoCloseable {
      * @return counters for the dashboard and for audits: {@code messages} (envelopes accepted and
      *         refused by reason), {@code links} (peers refused at the TLS handshake, by reason),
      *         {@code joins} (granted, pending, denied, refused by reason), {@code files}, {@code sealed} (envelopes sealed
-     *         for relays, opened, refused, not sent for want of a key), and one section per transport
+     *         for relays, opened, refused, not sent for want of a key), {@code statements} (membership
+     *         statements members passed on that were not taken: forged, unsigned, unknown_signer), and one section per transport
      *         that keeps counters ({@code websocket}: connections open and unauthenticated, bytes held
      *         for unauthenticated peers now and at most, connections refused as {@code busy} or closed
      *         as {@code too_large}, {@code timeout}, {@code idle})
@@ -1132,6 +1136,7 @@ public final class MeshService implements AutoCloseable {
         out.put("messages", rt == null ? Map.of() : rt.stats());
         out.put("links", rt == null ? Map.of() : rt.linkStats());
         out.put("sealed", rt == null ? Map.of() : rt.sealingStats());
+        out.put("statements", rt == null ? Map.of() : rt.statementStats());
         Map<String, Long> joins = new java.util.TreeMap<>(joinCounts);
         joins.put("pending", (long) pending.size());
         out.put("joins", joins);

@@ -80,7 +80,7 @@ public record MeshSettings(String bind, int port, List<String> advertise, String
         }
         SwimConfig swim = new SwimConfig(probe, probeTimeout, lan.indirectChecks(), (int) mult, lan.suspicionMaxMult(),
                 mesh.duration("gossip.interval").orElse(lan.gossipInterval()), lan.gossipFanout(), lan.retransmitMult(),
-                mesh.duration("push-pull.interval").orElse(lan.pushPullInterval()), lan.maxPiggyback());
+                mesh.duration("push-pull.interval").orElse(lan.pushPullInterval()), lan.maxPiggybackBytes());
         String approval = mesh.string("approval").orElse("auto").toLowerCase(Locale.ROOT);
         if (!approval.equals("auto") && !approval.equals("manual")) {
             throw new AtmosphereException("mesh.approval must be 'auto' or 'manual', got '" + approval + "'.");

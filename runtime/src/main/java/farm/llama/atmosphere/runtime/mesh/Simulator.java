@@ -33,14 +33,23 @@ public final class Simulator {
      * @param config protocol timers
      * @param crypto whether every message is sealed in a signed envelope and verified (N ≤ 100)
      */
-    public record Options(int nodes, double loss, int latencyMs, long seed, int kills, SwimConfig config, boolean crypto) {
-        /** Without real signatures. */
+    public record Options(int nodes, double loss, int latencyMs, long seed, int kills, SwimConfig config, boolean crypto,
+                          boolean signedStatements) {
+        /** Without real signatures; statements carry a signature's bytes. */
         public Options(int nodes, double loss, int latencyMs, long seed, int kills, SwimConfig config) {
-            this(nodes, loss, latencyMs, seed, kills, config, false);
+            this(nodes, loss, latencyMs, seed, kills, config, false, true);
+        }
+
+        /** Statements carry a signature's bytes (real ones with {@code crypto}). */
+        public Options(int nodes, double loss, int latencyMs, long seed, int kills, SwimConfig config, boolean crypto) {
+            this(nodes, loss, latencyMs, seed, kills, config, crypto, true);
         }
 
         /** Validates. */
         public Options {
+            if (crypto && !signedStatements) {
+                throw new IllegalArgumentException("--crypto signs statements; it cannot be combined with unsigned statements");
+            }
             if (crypto && nodes > 100) {
                 throw new IllegalArgumentException("--crypto signs and verifies every message: use it with at most 100 nodes");
             }
@@ -95,6 +104,9 @@ public final class Simulator {
     private long signed;
     private long verified;
     private long refusedEnvelopes;
+    private long bytesSent;
+    private final Map<String, java.security.PublicKey> statementKeys = new HashMap<>();
+    private final List<farm.llama.atmosphere.runtime.Identity> identities = new ArrayList<>();
 
     /**
      * @param options what to simulate
@@ -154,16 +166,17 @@ public final class Simulator {
                 }
             }
         };
+        if (options.crypto()) {
+            setUpCrypto(ids);
+        }
         for (int i = 0; i < n; i++) {
-            int self = i;
             nodes.add(new SwimNode(ids.get(i), options.config(), new Random(random.nextLong()),
-                    msg -> deliver(msg), observer));
+                    msg -> deliver(msg), observer, statements(i)));
         }
         for (SwimNode node : nodes) {
-            node.start(ids, 0);
-        }
-        if (options.crypto()) {
-            setUpCrypto(n);
+            // as a real node starts: announcing its own signed statement, which the others need before
+            // they can pass on anything about it
+            node.start(ids, 0, 1, "");
         }
         List<Integer> victims = new ArrayList<>();
         for (int k = 0; k < options.kills(); k++) {
@@ -209,7 +222,36 @@ public final class Simulator {
         return report(ids, learned, updateAt, killTime, firstSuspicion, allDead, falseDeaths, end);
     }
 
+    /**
+     * With --crypto each node signs its statements with its own key and checks the others'; otherwise
+     * statements carry a signature's 64 bytes unchecked (or none, to measure what signing costs).
+     */
+    private Statements statements(int node) {
+        if (!options.crypto()) {
+            return Statements.unchecked(options.signedStatements() ? 64 : 0);
+        }
+        farm.llama.atmosphere.runtime.Identity me = identities.get(node);
+        return new Statements() {
+            @Override
+            public byte[] sign(SwimMessage.Update own) {
+                return me.sign(Statements.signedBytes(own));
+            }
+
+            @Override
+            public Check check(SwimMessage.Update u, String from) {
+                java.security.PublicKey key = statementKeys.get(u.node());
+                if (u.sig().length == 0) {
+                    return Check.UNSIGNED;
+                }
+                return key == null ? Check.UNKNOWN_SIGNER
+                        : farm.llama.atmosphere.runtime.Identity.verify(key, Statements.signedBytes(u), u.sig()) ? Check.VALID : Check.FORGED;
+            }
+        };
+    }
+
     private void deliver(SwimMessage msg) {
+        bytesSent += 80 + msg.from().length() + msg.to().length() + msg.target().length()
+                + msg.updates().stream().mapToInt(SwimMessage.Update::wireSize).sum();
         if (random.nextDouble() < options.loss()) {
             return;
         }
@@ -229,12 +271,14 @@ public final class Simulator {
     }
 
     /** Every node gets an identity and a membership certificate from one mesh key. */
-    private void setUpCrypto(int n) {
+    private void setUpCrypto(List<String> ids) {
         try {
             java.security.KeyPair mesh = java.security.KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
             java.security.cert.X509Certificate root = MeshCertificates.root(mesh.getPublic(), mesh.getPrivate(), "sim");
-            for (int i = 0; i < n; i++) {
+            for (int i = 0; i < ids.size(); i++) {
                 farm.llama.atmosphere.runtime.Identity id = farm.llama.atmosphere.runtime.Identity.generate("sim-" + i);
+                identities.add(id);
+                statementKeys.put(ids.get(i), id.publicKey());
                 java.security.cert.X509Certificate cert = MeshCertificates.member(root, mesh.getPrivate(), id.publicKey(),
                         java.time.Duration.ofDays(1));
                 codecs.add(new EnvelopeCodec(id, List.of(cert), clock));
@@ -273,7 +317,10 @@ public final class Simulator {
         if (options.crypto()) {
             r.put("signer", "Ed25519 envelopes: " + signed + " signed, " + verified + " verified, " + refusedEnvelopes + " refused");
         } else {
-            r.put("signer", "none (messages are not signed in the simulator; a real node signs and checks each one; --crypto signs)");
+            r.put("signer", options.signedStatements()
+                    ? "none (envelopes and statements are not signed in the simulator, but statements carry a signature's 64 bytes;"
+                            + " a real node signs and checks each one; --crypto signs)"
+                    : "none, and statements carry no signature (--unsigned-statements: what signing costs)");
         }
         Map<String, Object> update = new LinkedHashMap<>();
         update.put("reached", reach.length);
@@ -295,6 +342,7 @@ public final class Simulator {
             total += node.sent();
         }
         r.put("messagesPerNodePerSecond", Math.round(total * 1000.0 / n / end * 100) / 100.0);
+        r.put("payloadBytesPerMessage", total == 0 ? 0 : Math.round((double) bytesSent / total));
         r.put("virtualSeconds", end / 1000);
         return r;
     }

@@ -16,11 +16,12 @@ import java.util.Objects;
  * @param gossipFanout to how many members
  * @param retransmitMult each update is sent retransmitMult × log10(n+1) times
  * @param pushPullInterval how often a full state exchange (anti-entropy) runs with one member
- * @param maxPiggyback how many updates ride on one message
+ * @param maxPiggybackBytes how many bytes of updates ride on one message (each counted at its size on the wire,
+ *                          signature included): 1400, memberlist's budget
  */
 public record SwimConfig(Duration probeInterval, Duration probeTimeout, int indirectChecks, int suspicionMult,
                          int suspicionMaxMult, Duration gossipInterval, int gossipFanout, int retransmitMult,
-                         Duration pushPullInterval, int maxPiggyback) {
+                         Duration pushPullInterval, int maxPiggybackBytes) {
 
     /** Validates. */
     public SwimConfig {
@@ -31,11 +32,14 @@ public record SwimConfig(Duration probeInterval, Duration probeTimeout, int indi
         if (probeTimeout.compareTo(probeInterval) >= 0) {
             throw new IllegalArgumentException("probe timeout must be shorter than the probe interval");
         }
+        if (maxPiggybackBytes < 256) {
+            throw new IllegalArgumentException("the piggy-back budget must hold at least one signed update (256 bytes), got " + maxPiggybackBytes);
+        }
     }
 
     /** @return memberlist's LAN defaults, with a 1 s probe interval and a 200 ms gossip interval */
     public static SwimConfig lan() {
         return new SwimConfig(Duration.ofSeconds(1), Duration.ofMillis(500), 3, 3, 6, Duration.ofMillis(200), 3, 4,
-                Duration.ofSeconds(30), 8);
+                Duration.ofSeconds(30), 1400);
     }
 }

@@ -20,6 +20,13 @@ import java.util.function.Consumer;
  * periodic gossip to a few members, and periodic push-pull anti-entropy. Each member's
  * capability version travels with its membership updates (last writer wins by version).
  *
+ * <p>Every update carries its member's own signed statement ({@link Statements}): a node signs
+ * its incarnation, capability version, address and leaving, and takes a statement about another
+ * member only with that member's signature. Others may call a member suspect or dead, but only at
+ * the incarnation it signed, so a refutation never overflows and nobody can move, evict or invent
+ * a member. An address learned another way (a member admitted here, one heard on the LAN) is a
+ * hint to probe, never passed on.
+ *
  * <p>Time is given by the caller ({@link #tick}, {@link #receive}), so the same code runs on a
  * real clock and in the simulator's virtual time. Not thread-safe: one caller at a time.
  */
@@ -36,13 +43,22 @@ public final class SwimNode {
         /** @param member answered a direct probe, @param rttMs after this many ms */
         default void acked(String member, long rttMs) {
         }
+
+        /** @param from passed on a statement that was not taken, @param update it, @param why the check's finding */
+        default void refused(String from, Update update, Statements.Check why) {
+        }
     }
 
     private static final class Member {
         long incarnation;
         MemberState state = MemberState.ALIVE;
         long capabilities;
+        /** The address the member signed. */
         String address = "";
+        /** An address learned otherwise (admitted here, heard on the LAN): probed, never passed on. */
+        String hint = "";
+        /** The member's signature over (incarnation, capabilities, address, left or alive). */
+        byte[] sig = new byte[0];
         long suspectedAt;
         long suspicionTimeout;
         final Set<String> confirmations = new HashSet<>();
@@ -59,6 +75,7 @@ public final class SwimNode {
     private final Random random;
     private final Consumer<SwimMessage> network;
     private final Observer observer;
+    private final Statements statements;
     private final Map<String, Member> members = new LinkedHashMap<>();
     private final Map<String, Integer> pending = new LinkedHashMap<>();
     private final Map<Long, Probe> probes = new LinkedHashMap<>();
@@ -81,14 +98,23 @@ public final class SwimNode {
      * @param random this node's random source (seeded in the simulator)
      * @param network sends a message (may drop it)
      * @param observer told of every state change it makes or learns
+     * @param statements signs this node's statements and checks others'
      */
-    public SwimNode(String id, SwimConfig config, Random random, Consumer<SwimMessage> network, Observer observer) {
+    public SwimNode(String id, SwimConfig config, Random random, Consumer<SwimMessage> network, Observer observer, Statements statements) {
         this.id = id;
         this.config = config;
         this.random = random;
         this.network = network;
         this.observer = observer;
+        this.statements = statements;
         members.put(id, new Member());
+        resign();
+    }
+
+    /** Signs this node's statement again after a change of incarnation, capabilities, address or leaving. */
+    private void resign() {
+        Member me = members.get(id);
+        me.sig = statements.sign(new Update(id, me.incarnation, me.state, me.capabilities, me.address));
     }
 
     /** @return this node's id */
@@ -124,6 +150,7 @@ public final class SwimNode {
         Member me = members.get(id);
         me.incarnation = incarnation;
         me.address = address;
+        resign();
         announce = true;
         enqueue(id);
         begin(others, now);
@@ -152,6 +179,7 @@ public final class SwimNode {
     public void publishCapabilities(long version) {
         Member me = members.get(id);
         me.capabilities = version;
+        resign();
         enqueue(id);
     }
 
@@ -180,14 +208,16 @@ public final class SwimNode {
         return m == null ? null : m.state;
     }
 
-    /** @return where a member can be reached, "" if unknown */
+    /** @return where a member can be reached (a fresh hint first, then the address it signed), "" if unknown */
     public String addressOf(String member) {
         Member m = members.get(member);
-        return m == null ? "" : m.address;
+        return m == null ? "" : m.hint.isEmpty() ? m.address : m.hint;
     }
 
     /**
-     * Adds a member this node has just admitted, alive, so the news spreads from here.
+     * Adds a member this node has just admitted (or heard on the LAN), alive here, to be probed at
+     * the address given. The address is a hint: it is never passed on, and the member's own signed
+     * statements spread its membership.
      *
      * @param member the new member
      * @param address where it can be reached
@@ -202,10 +232,12 @@ public final class SwimNode {
             m = new Member();
             members.put(member, m);
         }
-        m.address = address;
+        m.hint = address;
         m.state = MemberState.ALIVE;
         live = null;
-        enqueue(member);
+        if (m.sig.length > 0) {
+            enqueue(member);
+        }
         observer.stateChanged(id, member, MemberState.ALIVE, now);
     }
 
@@ -219,6 +251,7 @@ public final class SwimNode {
         Member me = members.get(id);
         me.incarnation++;
         me.state = MemberState.LEFT;
+        resign();
         enqueue(id);
         return updateOf(id);
     }
@@ -245,7 +278,7 @@ public final class SwimNode {
 
     private Update updateOf(String member) {
         Member m = members.get(member);
-        return new Update(member, m.incarnation, m.state, m.capabilities, m.address);
+        return new Update(member, m.incarnation, m.state, m.capabilities, m.address, m.sig);
     }
 
     /** Pending updates to piggy-back, least sent first; each is retransmitted a bounded number of times. */
@@ -257,11 +290,18 @@ public final class SwimNode {
         List<String> keys = new ArrayList<>(pending.keySet());
         keys.sort(Comparator.comparingInt(pending::get));
         List<Update> out = new ArrayList<>();
+        int bytes = 0;
         for (String k : keys) {
-            if (out.size() >= config.maxPiggyback()) {
+            Update u = updateOf(k);
+            if (u.sig().length == 0 && !k.equals(id)) {
+                pending.remove(k); // nobody would take it: nothing vouches for it yet
+                continue;
+            }
+            bytes += u.wireSize();
+            if (bytes > config.maxPiggybackBytes() && !out.isEmpty()) {
                 break;
             }
-            out.add(updateOf(k));
+            out.add(u);
             int count = pending.get(k) + 1;
             if (count >= limit) {
                 pending.remove(k);
@@ -389,8 +429,10 @@ public final class SwimNode {
 
     private List<Update> fullState() {
         List<Update> all = new ArrayList<>();
-        for (String m : members.keySet()) {
-            all.add(updateOf(m));
+        for (Map.Entry<String, Member> e : members.entrySet()) {
+            if (e.getValue().sig.length > 0) {
+                all.add(updateOf(e.getKey()));
+            }
         }
         return all;
     }
@@ -490,10 +532,12 @@ public final class SwimNode {
     private void merge(Update u, String from, long now) {
         if (u.node().equals(id)) {
             Member me = members.get(id);
-            if ((u.state() == MemberState.SUSPECT || u.state() == MemberState.DEAD) && me.state == MemberState.ALIVE) {
-                if (u.incarnation() >= me.incarnation) {
-                    // refute: only this node raises its own incarnation
+            if ((u.state() == MemberState.SUSPECT || u.state() == MemberState.DEAD) && me.state == MemberState.ALIVE
+                    && statements.check(u, from) == Statements.Check.VALID) {
+                if (u.incarnation() >= me.incarnation && u.incarnation() < Long.MAX_VALUE - 1) {
+                    // refute: only this node raises its own incarnation, and only past one it signed itself
                     me.incarnation = u.incarnation() + 1;
+                    resign();
                 }
                 // a claim about an older incarnation (someone who never heard this node announce
                 // itself) is answered by announcing the current one again
@@ -502,6 +546,14 @@ public final class SwimNode {
             return;
         }
         Member m = members.get(u.node());
+        if (m != null && m.state == MemberState.LEFT && m.incarnation == Long.MAX_VALUE) {
+            return; // expelled here for good
+        }
+        Statements.Check check = statements.check(u, from);
+        if (check != Statements.Check.VALID) {
+            observer.refused(from, u, check);
+            return;
+        }
         boolean known = m != null;
         if (!known) {
             m = new Member();
@@ -509,25 +561,20 @@ public final class SwimNode {
             members.put(u.node(), m);
             live = null;
         }
-        if (!u.address().isEmpty() && (m.address.isEmpty() || u.incarnation() >= m.incarnation)) {
-            m.address = u.address();
-        }
-        if (u.capabilities() > m.capabilities) {
-            m.capabilities = u.capabilities();
-            enqueue(u.node());
-            observer.capabilitiesLearned(id, u.node(), u.capabilities(), now);
-        }
         switch (u.state()) {
             case ALIVE -> {
                 if (u.incarnation() > m.incarnation) {
                     boolean changed = !known || m.state != MemberState.ALIVE;
-                    m.incarnation = u.incarnation();
+                    adopt(m, u, now);
                     m.state = MemberState.ALIVE;
                     live = null;
                     enqueue(u.node());
                     if (changed) {
                         observer.stateChanged(id, u.node(), MemberState.ALIVE, now);
                     }
+                } else if (u.incarnation() == m.incarnation && u.capabilities() > m.capabilities && m.state != MemberState.LEFT) {
+                    adopt(m, u, now);
+                    enqueue(u.node());
                 }
             }
             case SUSPECT -> {
@@ -535,13 +582,17 @@ public final class SwimNode {
                     if (u.incarnation() > m.incarnation && m.state == MemberState.SUSPECT) {
                         m.state = MemberState.ALIVE;
                     }
-                    m.incarnation = u.incarnation();
+                    if (u.incarnation() > m.incarnation || u.capabilities() > m.capabilities) {
+                        adopt(m, u, now);
+                    }
                     suspect(u.node(), from, now);
                 }
             }
             case DEAD, LEFT -> {
                 if (u.incarnation() >= m.incarnation && m.state != MemberState.DEAD && m.state != MemberState.LEFT) {
-                    m.incarnation = u.incarnation();
+                    if (u.incarnation() > m.incarnation || u.capabilities() > m.capabilities || u.state() == MemberState.LEFT) {
+                        adopt(m, u, now);
+                    }
                     m.state = u.state();
                     live = null;
                     enqueue(u.node());
@@ -550,5 +601,19 @@ public final class SwimNode {
             }
             default -> throw new IllegalStateException(u.state().toString());
         }
+    }
+
+    /** Takes a member's signed statement as the one this node knows and passes on, whole. */
+    private void adopt(Member m, Update u, long now) {
+        m.incarnation = u.incarnation();
+        if (!u.address().isEmpty() && !u.address().equals(m.address)) {
+            m.hint = ""; // the member's own word is newer than any hint
+        }
+        m.address = u.address();
+        m.sig = u.sig();
+        if (u.capabilities() > m.capabilities) {
+            observer.capabilitiesLearned(id, u.node(), u.capabilities(), now);
+        }
+        m.capabilities = u.capabilities();
     }
 }

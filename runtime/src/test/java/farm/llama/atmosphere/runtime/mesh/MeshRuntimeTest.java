@@ -31,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 class MeshRuntimeTest {
 
     private static final SwimConfig FAST = new SwimConfig(Duration.ofMillis(200), Duration.ofMillis(100), 2, 2, 3,
-            Duration.ofMillis(50), 3, 4, Duration.ofSeconds(5), 8);
+            Duration.ofMillis(50), 3, 4, Duration.ofSeconds(5), 1400);
 
     private final List<MeshRuntime> nodes = new ArrayList<>();
 
