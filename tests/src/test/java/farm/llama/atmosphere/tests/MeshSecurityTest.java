@@ -16,10 +16,6 @@ import farm.llama.atmosphere.runtime.mesh.MeshStore;
 import farm.llama.atmosphere.runtime.mesh.MeshTls;
 import farm.llama.atmosphere.runtime.mesh.SwimMessage;
 import farm.llama.atmosphere.runtime.util.Json;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.WebSocket;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.KeyPair;
@@ -32,10 +28,6 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -86,38 +78,10 @@ class MeshSecurityTest {
         }
     }
 
-    /** A WebSocket to A's mesh port that records what A answers. */
-    private final class Attacker implements AutoCloseable {
-        final LinkedBlockingQueue<String> answers = new LinkedBlockingQueue<>();
-        final WebSocket ws;
-
+    /** A WebSocket to A's mesh port. */
+    private final class Attacker extends MeshAttacker {
         Attacker(SSLContext tls) throws Exception {
-            HttpClient http = HttpClient.newBuilder().sslContext(tls).build();
-            ws = http.newWebSocketBuilder().buildAsync(URI.create(endpoint + "/atmosphere/mesh/v1"), new WebSocket.Listener() {
-                @Override
-                public CompletionStage<?> onBinary(WebSocket w, ByteBuffer data, boolean last) {
-                    byte[] bytes = new byte[data.remaining()];
-                    data.get(bytes);
-                    answers.add(new String(bytes, StandardCharsets.UTF_8));
-                    w.request(1);
-                    return CompletableFuture.completedFuture(null);
-                }
-            }).get(30, TimeUnit.SECONDS);
-        }
-
-        void send(byte[] frame) throws Exception {
-            ws.sendBinary(ByteBuffer.wrap(frame), true).get(30, TimeUnit.SECONDS);
-        }
-
-        JsonNode answer() throws Exception {
-            String s = answers.poll(30, TimeUnit.SECONDS);
-            assertTrue(s != null, "an answer from A");
-            return Json.parse(s);
-        }
-
-        @Override
-        public void close() {
-            ws.abort();
+            super(endpoint, tls);
         }
     }
 

@@ -78,7 +78,7 @@ public record SwimMessage(Kind kind, String from, String to, long seq, String ta
          */
         public int wireSize() {
             // {"node":"…","incarnation":N,"state":"…","capabilities":N,"address":"…","sig":"…"} plus the comma between updates
-            return 70 + node.length() + digits(incarnation) + state.name().length() + digits(capabilities) + address.length()
+            return 75 + node.length() + digits(incarnation) + state.name().length() + digits(capabilities) + address.length()
                     + 4 * ((sig.length + 2) / 3) + 1;
         }
 

@@ -3,6 +3,7 @@ package farm.llama.atmosphere.runtime.mesh;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import farm.llama.atmosphere.runtime.Identity;
 import java.nio.charset.StandardCharsets;
@@ -119,6 +120,38 @@ class EnvelopeTest {
         assertEquals(1L, stats.get("wrong_mesh"));
         assertEquals(1L, stats.get("revoked"));
         assertEquals(2L, stats.get("malformed"));
+    }
+
+    @Test
+    void anEnvelopeIsTakenOnlyByItsRecipientAndNotFromBeforeItStarted() {
+        String bob = Identity.generate("bob").nodeId();
+        byte[] beforeStart = aliceCodec.seal(bob, "swim", new byte[0]);
+        now.set(now.get().plusSeconds(1));
+        EnvelopeVerifier atBob = new EnvelopeVerifier(root, Set::of, clock, Duration.ofMinutes(1), java.util.Optional.of(bob), now.get());
+        assertEquals(MeshSecurityException.Reason.REPLAYED, assertThrows(MeshSecurityException.class, () -> atBob.verify(beforeStart)).reason(),
+                "a nonce seen before a restart is gone: what was stamped before the start is refused");
+        assertEquals(MeshSecurityException.Reason.MISADDRESSED, assertThrows(MeshSecurityException.class,
+                () -> atBob.verify(aliceCodec.seal("someone-else", "swim", new byte[0]))).reason());
+        assertEquals(bob, atBob.verify(aliceCodec.seal(bob, "swim", new byte[0])).envelope().to());
+        byte[] other = aliceCodec.seal(bob, "swim", new byte[0]);
+        other[3] = (byte) (Envelope.VERSION - 1);
+        MeshSecurityException e = assertThrows(MeshSecurityException.class, () -> atBob.verify(other));
+        assertEquals(MeshSecurityException.Reason.VERSION, e.getMessage().contains("version " + (Envelope.VERSION - 1)) ? e.reason() : null,
+                e.getMessage());
+        assertTrue(e.getMessage().contains("version " + Envelope.VERSION), "names both versions: " + e.getMessage());
+        now.set(Instant.now());
+    }
+
+    @Test
+    void anUpdateTakesInAMessageExactlyTheBytesItCountsAgainstThePiggyBackBudget() {
+        for (SwimMessage.Update u : List.of(new SwimMessage.Update("n00001", 1, MemberState.ALIVE, 0),
+                new SwimMessage.Update("0123456789abcdef", 1733333333333L, MemberState.SUSPECT, 12, "wss://192.168.1.20:11452"),
+                new SwimMessage.Update("0123456789abcdef", 7, MemberState.LEFT, 3, "relay:0123456789abcdef").signed(new byte[64]),
+                new SwimMessage.Update("x", -1, MemberState.DEAD, 0, "").signed(new byte[65]))) {
+            String one = farm.llama.atmosphere.runtime.util.Json.write(new SwimMessage(SwimMessage.Kind.GOSSIP, "a", "b", 0, "", List.of(u)));
+            String none = farm.llama.atmosphere.runtime.util.Json.write(new SwimMessage(SwimMessage.Kind.GOSSIP, "a", "b", 0, "", List.of()));
+            assertEquals(one.length() - none.length() + 1, u.wireSize(), u + ": " + one);
+        }
     }
 
     @Test
