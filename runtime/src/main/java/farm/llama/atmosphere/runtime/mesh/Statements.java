@@ -28,6 +28,11 @@ public interface Statements {
      */
     byte[] sign(Update own);
 
+    /** @return whether statements carry signatures at all (false only for the simulator's unsigned runs): an unsigned one is then not passed on */
+    default boolean signs() {
+        return true;
+    }
+
     /**
      * @param u a statement about another member
      * @param from the member that passed it on
@@ -61,6 +66,11 @@ public interface Statements {
             @Override
             public Check check(Update u, String from) {
                 return Check.VALID;
+            }
+
+            @Override
+            public boolean signs() {
+                return signatureBytes > 0;
             }
         };
     }

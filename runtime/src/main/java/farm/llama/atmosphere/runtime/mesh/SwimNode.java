@@ -111,6 +111,11 @@ public final class SwimNode {
         resign();
     }
 
+    /** @return whether a statement with this signature can be passed on (others would take it) */
+    private boolean vouched(byte[] sig) {
+        return sig.length > 0 || !statements.signs();
+    }
+
     /** Signs this node's statement again after a change of incarnation, capabilities, address or leaving. */
     private void resign() {
         Member me = members.get(id);
@@ -235,7 +240,7 @@ public final class SwimNode {
         m.hint = address;
         m.state = MemberState.ALIVE;
         live = null;
-        if (m.sig.length > 0) {
+        if (vouched(m.sig)) {
             enqueue(member);
         }
         observer.stateChanged(id, member, MemberState.ALIVE, now);
@@ -293,7 +298,7 @@ public final class SwimNode {
         int bytes = 0;
         for (String k : keys) {
             Update u = updateOf(k);
-            if (u.sig().length == 0 && !k.equals(id)) {
+            if (!vouched(u.sig()) && !k.equals(id)) {
                 pending.remove(k); // nobody would take it: nothing vouches for it yet
                 continue;
             }
@@ -430,7 +435,7 @@ public final class SwimNode {
     private List<Update> fullState() {
         List<Update> all = new ArrayList<>();
         for (Map.Entry<String, Member> e : members.entrySet()) {
-            if (e.getValue().sig.length > 0) {
+            if (vouched(e.getValue().sig)) {
                 all.add(updateOf(e.getKey()));
             }
         }
