@@ -173,10 +173,10 @@ public final class Simulator {
             nodes.add(new SwimNode(ids.get(i), options.config(), new Random(random.nextLong()),
                     msg -> deliver(msg), observer, statements(i)));
         }
+        // a converged mesh: every node holds every member's signed statement
+        List<SwimMessage.Update> statements = nodes.stream().map(SwimNode::statement).toList();
         for (SwimNode node : nodes) {
-            // as a real node starts: announcing its own signed statement, which the others need before
-            // they can pass on anything about it
-            node.start(ids, 0, 1, "");
+            node.startConverged(statements, 0);
         }
         List<Integer> victims = new ArrayList<>();
         for (int k = 0; k < options.kills(); k++) {

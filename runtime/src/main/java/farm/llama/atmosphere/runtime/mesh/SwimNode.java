@@ -4,7 +4,6 @@ import farm.llama.atmosphere.runtime.mesh.SwimMessage.Kind;
 import farm.llama.atmosphere.runtime.mesh.SwimMessage.Update;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -77,7 +76,9 @@ public final class SwimNode {
     private final Observer observer;
     private final Statements statements;
     private final Map<String, Member> members = new LinkedHashMap<>();
-    private final Map<String, Integer> pending = new LinkedHashMap<>();
+    /** Updates waiting to be passed on: member → how often sent so far; and the same, bucketed by that count, oldest first. */
+    private final Map<String, Integer> pending = new java.util.HashMap<>();
+    private final List<java.util.LinkedHashSet<String>> sentTimes = new ArrayList<>();
     private final Map<Long, Probe> probes = new LinkedHashMap<>();
     private final Map<Long, Relay> relays = new LinkedHashMap<>();
     private final List<String> probeOrder = new ArrayList<>();
@@ -140,6 +141,34 @@ public final class SwimNode {
      */
     public void start(List<String> others, long now) {
         begin(others, now);
+    }
+
+    /**
+     * Starts in a converged mesh: every member's signed statement already known, as after a while
+     * of gossip (the simulator's starting point; nothing is re-announced).
+     *
+     * @param statements each member's own signed statement, this node's among them (skipped)
+     * @param now the time, ms
+     */
+    public void startConverged(List<Update> statements, long now) {
+        List<String> others = new ArrayList<>();
+        for (Update u : statements) {
+            if (!u.node().equals(id)) {
+                Member m = new Member();
+                m.incarnation = u.incarnation();
+                m.capabilities = u.capabilities();
+                m.address = u.address();
+                m.sig = u.sig();
+                members.put(u.node(), m);
+                others.add(u.node());
+            }
+        }
+        begin(others, now);
+    }
+
+    /** @return this node's own signed statement */
+    public Update statement() {
+        return updateOf(id);
     }
 
     /**
@@ -278,7 +307,18 @@ public final class SwimNode {
     }
 
     private void enqueue(String member) {
-        pending.put(member, 0);
+        Integer before = pending.put(member, 0);
+        if (before != null) {
+            sentTimes.get(before).remove(member);
+        }
+        bucket(0).add(member);
+    }
+
+    private java.util.LinkedHashSet<String> bucket(int count) {
+        while (sentTimes.size() <= count) {
+            sentTimes.add(new java.util.LinkedHashSet<>());
+        }
+        return sentTimes.get(count);
     }
 
     private Update updateOf(String member) {
@@ -286,32 +326,44 @@ public final class SwimNode {
         return new Update(member, m.incarnation, m.state, m.capabilities, m.address, m.sig);
     }
 
-    /** Pending updates to piggy-back, least sent first; each is retransmitted a bounded number of times. */
+    /**
+     * Pending updates to piggy-back, least sent first, as many as fit the byte budget; each is
+     * retransmitted a bounded number of times. Costs what it returns, not what is pending.
+     */
     private List<Update> piggyback() {
         if (pending.isEmpty()) {
             return List.of();
         }
         int limit = config.retransmitMult() * (int) Math.ceil(Math.log10(members.size() + 1));
-        List<String> keys = new ArrayList<>(pending.keySet());
-        keys.sort(Comparator.comparingInt(pending::get));
         List<Update> out = new ArrayList<>();
+        List<String> chosen = new ArrayList<>();
         int bytes = 0;
-        for (String k : keys) {
-            Update u = updateOf(k);
-            if (!vouched(u.sig()) && !k.equals(id)) {
-                pending.remove(k); // nobody would take it: nothing vouches for it yet
-                continue;
+        fill:
+        for (java.util.LinkedHashSet<String> bucket : sentTimes) {
+            for (java.util.Iterator<String> it = bucket.iterator(); it.hasNext(); ) {
+                String k = it.next();
+                Update u = updateOf(k);
+                if (!vouched(u.sig()) && !k.equals(id)) {
+                    it.remove(); // nobody would take it: nothing vouches for it yet
+                    pending.remove(k);
+                    continue;
+                }
+                bytes += u.wireSize();
+                if (bytes > config.maxPiggybackBytes() && !out.isEmpty()) {
+                    break fill;
+                }
+                out.add(u);
+                chosen.add(k);
             }
-            bytes += u.wireSize();
-            if (bytes > config.maxPiggybackBytes() && !out.isEmpty()) {
-                break;
-            }
-            out.add(u);
-            int count = pending.get(k) + 1;
-            if (count >= limit) {
+        }
+        for (String k : chosen) {
+            int count = pending.get(k);
+            sentTimes.get(count).remove(k);
+            if (count + 1 >= limit) {
                 pending.remove(k);
             } else {
-                pending.put(k, count);
+                pending.put(k, count + 1);
+                bucket(count + 1).add(k);
             }
         }
         return out;
