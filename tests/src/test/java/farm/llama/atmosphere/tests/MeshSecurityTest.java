@@ -178,7 +178,8 @@ class MeshSecurityTest {
     private static byte[] joinFrame(String token, Identity joiner, String proof, String at) {
         Map<String, Object> request = Map.of("token", token, "nodeId", joiner.nodeId(), "name", joiner.name(),
                 "publicKey", joiner.publicKeyBase64(), "at", at, "proof", proof);
-        return Json.write(Map.of("type", "join", "request", request, "endpoint", "wss://127.0.0.1:1")).getBytes(StandardCharsets.UTF_8);
+        return Json.write(Map.of("type", "join", "protocol", farm.llama.atmosphere.runtime.mesh.Envelope.VERSION, "request", request,
+                "endpoint", "wss://127.0.0.1:1")).getBytes(StandardCharsets.UTF_8);
     }
 
     @Test
@@ -222,6 +223,22 @@ class MeshSecurityTest {
         }
         assertEquals(1, counter("joins", "refused_forged"));
         assertEquals(1, counter("joins", "refused_replayed"));
+
+        // a joiner of another protocol version (version 2 sent no protocol field) is refused, both versions named
+        String token2 = String.valueOf(a.node.meshInvite(Duration.ofMinutes(5), 1).get("token"));
+        String invite2 = Invites.verify(token2, Instant.now()).id();
+        Identity older = Identity.generate("older");
+        try (Attacker x = new Attacker(joinerTls)) {
+            now = Instant.now().toString();
+            Map<String, Object> request = Map.of("token", token2, "nodeId", older.nodeId(), "name", older.name(),
+                    "publicKey", older.publicKeyBase64(), "at", now, "proof", proof(older, meshId, invite2, now));
+            x.send(Json.write(Map.of("type", "join", "request", request, "endpoint", "wss://127.0.0.1:1")).getBytes(StandardCharsets.UTF_8));
+            JsonNode answer = x.answer();
+            assertEquals("version", answer.path("reason").asText(), answer.toString());
+            assertTrue(answer.path("error").asText().contains("protocol version 2")
+                    && answer.path("error").asText().contains("version " + farm.llama.atmosphere.runtime.mesh.Envelope.VERSION), answer.toString());
+        }
+        assertFalse(aKnows(older.nodeId()));
         assertFalse(aKnows(thief.nodeId()));
         assertFalse(aKnows(second.nodeId()));
         assertTrue(aKnows(first.nodeId()));

@@ -145,6 +145,7 @@ public final class MeshJoiner {
             request = new Joins.Request(request.token(), request.nodeId(), nodeName, request.publicKey(), request.at(), request.proof());
             ObjectNode msg = Json.MAPPER.createObjectNode();
             msg.put("type", "join");
+            msg.put("protocol", Envelope.VERSION);
             msg.set("request", Json.MAPPER.valueToTree(request));
             msg.put("endpoint", endpoint);
             link.send(Json.write(msg).getBytes(StandardCharsets.UTF_8)).join();

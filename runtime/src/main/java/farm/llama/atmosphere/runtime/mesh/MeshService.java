@@ -901,6 +901,12 @@ public final class MeshService implements AutoCloseable {
                 refuse(link, "malformed", "expected a join request");
                 return;
             }
+            int protocol = msg.path("protocol").asInt(2); // joiners before version 3 did not say
+            if (protocol != Envelope.VERSION) {
+                refuse(link, "version", "the joiner speaks protocol version " + protocol + ", this mesh speaks version " + Envelope.VERSION
+                        + "; members of a mesh must run the same version of Atmosphere");
+                return;
+            }
             request = Json.MAPPER.treeToValue(msg.path("request"), Joins.Request.class);
             endpoint = msg.path("endpoint").asText("");
             if (request == null || request.nodeId() == null) {
