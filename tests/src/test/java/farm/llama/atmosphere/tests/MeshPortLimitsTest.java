@@ -153,29 +153,13 @@ class MeshPortLimitsTest {
         try (RawWebSocket slow = RawWebSocket.tls(port)) {
             byte[] request = ("GET " + PATH + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                     + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
-            Thread writer = Thread.ofVirtual().start(() -> {
-                try {
-                    slow.trickle(request, 200);
-                } catch (IOException | InterruptedException e) {
-                    // closed by the node, as expected
-                }
-            });
-            assertTrue(slow.closedByPeer(), "a trickled handshake is cut off");
-            writer.join();
+            assertTrue(slow.closedWhileTrickling(request, 200), "a trickled handshake is cut off");
         }
         // a frame, one byte every 200 ms
         try (RawWebSocket slow = RawWebSocket.tls(port)) {
             slow.upgrade(PATH);
             slow.header(2, 200);
-            Thread writer = Thread.ofVirtual().start(() -> {
-                try {
-                    slow.trickle(new byte[200], 200);
-                } catch (IOException | InterruptedException e) {
-                    // closed by the node, as expected
-                }
-            });
-            assertTrue(slow.closedByPeer(), "a trickled frame is cut off");
-            writer.join();
+            assertTrue(slow.closedWhileTrickling(new byte[200], 200), "a trickled frame is cut off");
         }
         assertTrue(counter(a, "timeout") >= 2, a.node.meshStats().toString());
         // a link that says nothing at all

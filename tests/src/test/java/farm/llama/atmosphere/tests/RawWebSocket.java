@@ -135,6 +135,24 @@ final class RawWebSocket implements AutoCloseable {
         }
     }
 
+    /**
+     * Trickles bytes on another thread while this one waits for the peer to close.
+     *
+     * @return whether the peer closed the connection before the socket's read timeout
+     */
+    boolean closedWhileTrickling(byte[] bytes, long pauseMs) throws InterruptedException {
+        Thread writer = Thread.ofVirtual().start(() -> {
+            try {
+                trickle(bytes, pauseMs);
+            } catch (IOException | InterruptedException e) {
+                // closed by the peer, as expected
+            }
+        });
+        boolean closed = closedByPeer();
+        writer.join();
+        return closed;
+    }
+
     /** Reads one server frame's payload (unmasked). */
     byte[] readFrame() throws IOException {
         int b0 = in.read();

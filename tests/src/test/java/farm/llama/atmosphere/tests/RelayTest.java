@@ -513,30 +513,14 @@ class RelayTest {
 
             // the request head, one byte every 200 ms: cut off at the deadline, not at a read timeout
             try (RawWebSocket slow = RawWebSocket.plain(own.port())) {
-                Thread writer = Thread.ofVirtual().start(() -> {
-                    try {
-                        slow.trickle(("GET " + RelayServer.PATH + " HTTP/1.1\r\nHost: 127.0.0.1\r\n".repeat(4))
-                                .getBytes(StandardCharsets.US_ASCII), 200);
-                    } catch (java.io.IOException | InterruptedException e) {
-                        // cut off, as expected
-                    }
-                });
-                assertTrue(slow.closedByPeer(), "a trickled request head is cut off");
-                writer.join();
+                assertTrue(slow.closedWhileTrickling(("GET " + RelayServer.PATH + " HTTP/1.1\r\nHost: 127.0.0.1\r\n".repeat(4))
+                                .getBytes(StandardCharsets.US_ASCII), 200), "a trickled request head is cut off");
             }
             // an admitted member trickling a frame
             try (RawWebSocket slow = RawWebSocket.plain(own.port())) {
                 assertEquals("admitted", admit(slow, selfMade(mine, myRoot)).path("type").asText());
                 slow.header(2, 100);
-                Thread writer = Thread.ofVirtual().start(() -> {
-                    try {
-                        slow.trickle(new byte[100], 200);
-                    } catch (java.io.IOException | InterruptedException e) {
-                        // cut off, as expected
-                    }
-                });
-                assertTrue(slow.closedByPeer(), "a trickled frame is cut off");
-                writer.join();
+                assertTrue(slow.closedWhileTrickling(new byte[100], 200), "a trickled frame is cut off");
             }
             assertTrue(refusedFor(own, "timeout") >= 2, own.stats().toString());
 

@@ -419,8 +419,11 @@ public final class MeshRuntime implements AutoCloseable {
     private void askForChain(String node, String from) {
         long now = clock.millis();
         Long last = chainAsked.get(node);
-        if (last != null && now - last < 2000 || chainAsked.size() > 10_000 || from.equals(identity.nodeId())) {
+        if (last != null && now - last < 2000 || from.equals(identity.nodeId())) {
             return;
+        }
+        if (chainAsked.size() > 10_000) {
+            chainAsked.values().removeIf(t -> now - t >= 2000);
         }
         chainAsked.put(node, now);
         deliver(from, "chains.request", Json.write(Map.of("nodes", List.of(node))).getBytes(StandardCharsets.UTF_8));
