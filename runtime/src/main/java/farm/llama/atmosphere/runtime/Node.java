@@ -115,9 +115,9 @@ public final class Node implements NodeApi, AutoCloseable {
                 this::sharedCapabilities, this::cost, this::publish, clock);
         this.policy = farm.llama.atmosphere.runtime.mesh.SharingPolicy.of(config.view().subtree("policy"));
         mesh.policy(policy);
-        var sharedDirs = farm.llama.atmosphere.runtime.mesh.FileTransfer.underDirs(config.view().list("models.shared-dirs").stream()
-                .map(d -> Path.of(d.startsWith("~/") ? System.getProperty("user.home") + d.substring(1) : d)).toList());
-        mesh.shares(name -> sharedDirs.resolve(name).or(() -> backendFile(name)));
+        mesh.shares(new farm.llama.atmosphere.runtime.mesh.ModelShares(config.view().list("models.shared-dirs").stream()
+                .map(d -> Path.of(d.startsWith("~/") ? System.getProperty("user.home") + d.substring(1) : d)).toList(),
+                dataDir.path(), this::backendFile));
         router.remoteBackends(mesh::remoteBackends);
         mesh.serving(new farm.llama.atmosphere.runtime.mesh.MeshForwarding.LocalServing() {
             @Override
@@ -1225,15 +1225,13 @@ public final class Node implements NodeApi, AutoCloseable {
     // ---- model files across the mesh ----
 
     /**
-     * @return the weights file of a model a local backend serves, when the backend names one on this
-     *         machine and the sharing policy offers the model to the mesh
+     * @return where a backend on this machine says the weights of a model it serves lie (the mesh's
+     *         {@code ModelShares} decides whether that file may be shared; the sharing policy whether this member may have it)
      */
     private Optional<Path> backendFile(String model) {
-        if (!policy.offers(model)) {
-            return Optional.empty();
-        }
         for (BackendState b : discovery.backends()) {
-            if (!b.up() || b.capabilities().stream().noneMatch(c -> RouterService.serves(c, model))) {
+            if (!b.up() || !farm.llama.atmosphere.runtime.mesh.ModelShares.onThisMachine(b.info().url())
+                    || b.capabilities().stream().noneMatch(c -> RouterService.serves(c, model))) {
                 continue;
             }
             try {

@@ -42,6 +42,9 @@ public final class FakeOllama extends FakeBackend {
     /** Bodies of /api/create requests. */
     final List<JsonNode> created = new java.util.concurrent.CopyOnWriteArrayList<>();
 
+    /** Modelfiles /api/show answers as they are, by model (over {@link #weights}): what a crafted server could say. */
+    volatile java.util.Map<String, String> modelfiles = java.util.Map.of();
+
     /** How many /api/show requests arrived. */
     final java.util.concurrent.atomic.AtomicInteger showCalls = new java.util.concurrent.atomic.AtomicInteger();
 
@@ -49,6 +52,11 @@ public final class FakeOllama extends FakeBackend {
     private void show(HttpExchange ex) throws IOException {
         showCalls.incrementAndGet();
         String model = body(ex).path("model").asText();
+        String crafted = modelfiles.getOrDefault(model, modelfiles.get(model.replace(":latest", "")));
+        if (crafted != null) {
+            json(ex, 200, JSON.writeValueAsString(java.util.Map.of("modelfile", crafted, "details", java.util.Map.of("format", "gguf"))));
+            return;
+        }
         java.nio.file.Path w = weights.getOrDefault(model, weights.get(model.replace(":latest", "")));
         if (w == null) {
             json(ex, 404, "{\"error\":\"model '" + model + "' not found\"}");

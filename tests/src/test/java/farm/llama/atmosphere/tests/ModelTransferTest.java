@@ -97,9 +97,9 @@ class ModelTransferTest {
 
     @Test
     void aModelItsOllamaKeepsIsCopiedAndRegisteredWithTheReceiversOllama() throws Exception {
-        Path blob = Files.createDirectories(dir.resolve("ollama-b/blobs")).resolve("sha256-1f2e3d");
         byte[] weights = new byte[2 * CHUNK + 777];
         new Random(3).nextBytes(weights);
+        Path blob = Files.createDirectories(dir.resolve("ollama-b/blobs")).resolve("sha256-" + sha256(weights));
         Files.write(blob, weights);
         FakeOllama ollamaB = new FakeOllama();
         open.add(ollamaB);
@@ -145,5 +145,92 @@ class ModelTransferTest {
         Map<String, Object> withheld = pull(a, "tinyllama", cId);
         assertEquals("failed", withheld.get("state"));
         assertTrue(String.valueOf(withheld.get("error")).contains("not shared"), String.valueOf(withheld.get("error")));
+    }
+
+    static String sha256(byte[] content) throws Exception {
+        return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(content));
+    }
+
+    private static long refused(NodeHarness n, String reason) {
+        Object v = ((Map<?, ?>) n.node.meshStats().get("files")).get("refused." + reason);
+        return v == null ? 0 : ((Number) v).longValue();
+    }
+
+    @Test
+    void aCraftedModelfileOrADeniedMemberGetsNothing() throws Exception {
+        Path shared = Files.createDirectories(dir.resolve("shared"));
+        byte[] tiny = new byte[CHUNK / 2];
+        new Random(11).nextBytes(tiny);
+        Files.write(shared.resolve("tiny.gguf"), tiny);
+        Files.writeString(shared.resolve("private.gguf"), "for the owner only");
+        Files.writeString(dir.resolve("secret.txt"), "not shared");
+        NodeHarness a = node("a", "models:\n  dir: \"" + dir.resolve("models") + "\"\n");
+        String aId = a.node.status().nodeId();
+        FakeOllama ollamaB = new FakeOllama();
+        open.add(ollamaB);
+        NodeHarness b = node("b", "backends:\n  - type: ollama\n    url: " + ollamaB.url() + "\n"
+                + "models:\n  shared-dirs: [\"" + shared + "\"]\n"
+                + "policy:\n  peers:\n    " + aId + ":\n      deny: [\"private*\"]\n");
+        Path identity = b.data.identityFile();
+        Path blobs = Files.createDirectories(dir.resolve("ollama-b/blobs"));
+        // named like a blob, but its content hashes to something else
+        byte[] other = "something else".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        Path impostor = blobs.resolve("sha256-" + sha256("the name's content".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        Files.write(impostor, other);
+        // named like the identity file's blob, a link to it
+        Path link = Files.createSymbolicLink(blobs.resolve("sha256-" + sha256(Files.readAllBytes(identity))), identity);
+        Map<String, String> crafted = Map.of(
+                "stolen-identity", "FROM " + identity + "\n",
+                "stolen-passwd", "FROM /etc/passwd\n",
+                "climber", "FROM " + shared + "/../secret.txt\n",
+                "impostor", "FROM " + impostor + "\n",
+                "linked", "FROM " + link + "\n",
+                "templated", "FROM llama3.2\nTEMPLATE \"\"\"{{ .Prompt }}\nFROM " + identity + "\n\"\"\"\n");
+        List<String[]> models = new ArrayList<>(ollamaB.models);
+        crafted.keySet().forEach(m -> models.add(new String[] {m + ":latest", "llama", "1B"}));
+        ollamaB.models = List.copyOf(models);
+        ollamaB.modelfiles = crafted;
+        b.node.meshCreate("home");
+        NodeHarness.awaitTrue(() -> Boolean.TRUE.equals(b.node.mesh().get("running")), "B's mesh port");
+        a.node.meshJoin(String.valueOf(b.node.meshInvite(Duration.ofMinutes(5), 1).get("token")));
+        NodeHarness.awaitTrue(() -> "joined".equals(a.node.meshJoinStatus().get("state")), "joined");
+        String bId = b.node.status().nodeId();
+        NodeHarness.awaitTrue(() -> a.node.meshMembers().stream().anyMatch(m -> bId.equals(m.get("nodeId")) && "alive".equals(m.get("state"))), "B alive at A");
+        b.await("/api/v1/capabilities", c -> crafted.keySet().stream().allMatch(m -> c.toString().contains(m)));
+
+        Map<String, String> expected = Map.of(
+                "stolen-identity", "data folder",
+                "linked", "data folder",
+                "stolen-passwd", "not a blob",
+                "climber", "not a blob",
+                "impostor", "does not hash",
+                "templated", "not shared",
+                "private.gguf", "denied to node " + aId);
+        for (var e : expected.entrySet()) {
+            Map<String, Object> refused = pull(a, e.getKey(), bId);
+            assertEquals("failed", refused.get("state"), e.getKey() + ": " + refused);
+            assertTrue(String.valueOf(refused.get("error")).contains(e.getValue()), e.getKey() + ": " + refused.get("error"));
+        }
+        assertEquals(2, refused(b, "data_dir"));
+        assertEquals(2, refused(b, "not_a_blob"));
+        assertEquals(1, refused(b, "hash_mismatch"));
+        assertEquals(1, refused(b, "not_shared"));
+        assertEquals(1, refused(b, "policy"));
+        assertEquals(0L, served(b), "not a byte left B");
+        try (var files = Files.list(Files.createDirectories(dir.resolve("models")))) {
+            List<Path> got = files.filter(f -> {
+                try {
+                    return Files.size(f) > 0;
+                } catch (java.io.IOException x) {
+                    return false;
+                }
+            }).toList();
+            assertEquals(List.of(), got, "nothing arrived at A");
+        }
+
+        // the file the policy does not deny to A arrives
+        Map<String, Object> done = pull(a, "tiny.gguf", bId);
+        assertEquals("done", done.get("state"), String.valueOf(done));
+        assertArrayEquals(tiny, Files.readAllBytes(dir.resolve("models").resolve("tiny.gguf")));
     }
 }

@@ -10,7 +10,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -56,8 +55,37 @@ public final class FileTransfer {
         /**
          * @param name a name a member asked for
          * @return the file, when it is shared
+         * @throws Refused when it is not, saying why
          */
-        Optional<Path> resolve(String name);
+        Shared resolve(String name);
+    }
+
+    /**
+     * A shared file.
+     *
+     * @param file its real path
+     * @param sha256 the SHA-256 its content must have (a content-addressed blob), or empty
+     */
+    public record Shared(Path file, String sha256) {
+    }
+
+    /** A name that is not shared: why, as a counter name ({@code not_shared}, {@code data_dir}, ...), and a message for the member. */
+    public static final class Refused extends RuntimeException {
+        private final String reason;
+
+        /**
+         * @param reason the counter it is counted under
+         * @param message what the asking member is told
+         */
+        public Refused(String reason, String message) {
+            super(message, null, false, false);
+            this.reason = reason;
+        }
+
+        /** @return the counter it is counted under */
+        public String reason() {
+            return reason;
+        }
     }
 
     /** How far a pull got; {@code sha256} (of the whole file) is set once it is complete. */
@@ -71,8 +99,17 @@ public final class FileTransfer {
     private record Manifest(long size, long modified, int chunkSize, List<String> chunks, String sha256) {
     }
 
+    /** File requests of one member queued or served at once here; an honest pull keeps {@value #WINDOW} in flight. */
+    static final int MAX_IN_FLIGHT = 2 * WINDOW;
+
     private final MeshForwarding.Sender sender;
-    private volatile Shares shares = name -> Optional.empty();
+    private volatile Shares shares = name -> {
+        throw new Refused("not_shared", "'" + name + "' is not shared by this node: it shares no files.");
+    };
+    private volatile SharingPolicy policy;
+    private final Map<String, AtomicLong> refusals = new ConcurrentHashMap<>();
+    private final Map<String, java.util.concurrent.atomic.AtomicInteger> inFlight = new ConcurrentHashMap<>();
+    private final Map<String, java.util.concurrent.Semaphore> serving = new ConcurrentHashMap<>();
     private final Map<String, LinkedBlockingQueue<Object>> pulls = new ConcurrentHashMap<>();
     private final Map<String, String> pullNode = new ConcurrentHashMap<>();
     private final Map<Path, Manifest> manifests = new ConcurrentHashMap<>();
@@ -91,21 +128,35 @@ public final class FileTransfer {
         this.shares = shares;
     }
 
+    void policy(SharingPolicy policy) {
+        this.policy = policy;
+    }
+
     /** @return whether this class handles the message type */
     static boolean handles(String type) {
         return type.startsWith("file.");
     }
 
-    /** @return bytes and chunks served, manifests served, requests refused, chunks received damaged, bytes fetched */
+    /**
+     * @return bytes and chunks served, manifests served, requests refused (in all, and as
+     *         {@code refused.<reason>}: {@code not_shared}, {@code policy}, {@code rate}, {@code data_dir},
+     *         {@code not_a_blob}, {@code hash_mismatch}, {@code busy}), chunks received damaged, bytes fetched
+     */
     Map<String, Long> stats() {
         Map<String, Long> out = new LinkedHashMap<>();
         out.put("servedBytes", servedBytes.get());
         out.put("servedChunks", servedChunks.get());
         out.put("manifests", manifestsServed.get());
         out.put("refused", refused.get());
+        new java.util.TreeMap<>(refusals).forEach((k, v) -> out.put("refused." + k, v.get()));
         out.put("fetchedBytes", fetchedBytes.get());
         out.put("badChunks", badChunks.get());
         return out;
+    }
+
+    private void count(String reason) {
+        refused.incrementAndGet();
+        refusals.computeIfAbsent(reason, k -> new AtomicLong()).incrementAndGet();
     }
 
     /** A member is gone: its pulls fail now. */
@@ -136,11 +187,31 @@ public final class FileTransfer {
                 }
                 case "file.manifest", "file.get" -> {
                     JsonNode m = Json.parse(new String(payload, StandardCharsets.UTF_8));
+                    var queued = inFlight.computeIfAbsent(from, k -> new java.util.concurrent.atomic.AtomicInteger());
+                    if (queued.incrementAndGet() > MAX_IN_FLIGHT) {
+                        // an honest member never has this many in flight: dropped (not answered) and counted
+                        queued.decrementAndGet();
+                        count("busy");
+                        LOG.log(System.Logger.Level.DEBUG, "dropped a '" + type + "' from " + from + ": " + MAX_IN_FLIGHT + " of its file requests are in flight");
+                        return;
+                    }
                     Thread.ofVirtual().name("mesh-file " + from).start(() -> {
-                        if (type.equals("file.manifest")) {
-                            serveManifest(from, m);
-                        } else {
-                            serveChunk(from, m);
+                        var permits = serving.computeIfAbsent(from, k -> new java.util.concurrent.Semaphore(concurrency(from)));
+                        try {
+                            permits.acquire();
+                            try {
+                                if (type.equals("file.manifest")) {
+                                    serveManifest(from, m);
+                                } else {
+                                    serveChunk(from, m);
+                                }
+                            } finally {
+                                permits.release();
+                            }
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        } finally {
+                            queued.decrementAndGet();
                         }
                     });
                 }
@@ -173,32 +244,57 @@ public final class FileTransfer {
     // ---- the serving side ----
 
     /** Files resolved for a pull (member/pull id/name), so a chunk request does not ask the backend again. */
-    private final Map<String, Path> resolved = new ConcurrentHashMap<>();
+    private final Map<String, Shared> resolved = new ConcurrentHashMap<>();
 
-    private Path sharedFile(String from, String id, String name) {
+    private int concurrency(String from) {
+        SharingPolicy p = policy;
+        return p == null ? 4 : p.concurrency(from);
+    }
+
+    /** The file a member may have under a name: the sharing policy, then where it lies, then (for a blob) its content. */
+    private Shared sharedFile(String from, String id, String name) throws IOException {
+        SharingPolicy p = policy;
+        Optional<String> denied = p == null ? Optional.empty() : p.allows(from, name);
+        if (denied.isPresent()) {
+            throw new Refused("policy", denied.get());
+        }
         String key = from + "/" + id + "/" + name;
-        Path known = resolved.get(key);
-        if (known != null) {
-            return known;
+        Shared known = resolved.get(key);
+        if (known == null) {
+            known = shares.resolve(name);
+            if (resolved.size() > 1000) {
+                resolved.clear(); // bounded: a later chunk request just resolves again
+            }
+            resolved.put(key, known);
         }
-        Optional<Path> p = name.isBlank() || name.contains("\0") ? Optional.empty() : shares.resolve(name);
-        if (p.isEmpty()) {
-            refused.incrementAndGet();
-            throw new CallFailedException(FailureKind.REFUSED, "'" + name + "' is not shared by this node: it shares the files under"
-                    + " models.shared-dirs in its config.yaml and the models its Ollama serves, as its sharing policy allows.");
+        if (!known.sha256().isEmpty() && !manifest(known.file()).sha256().equals(known.sha256())) {
+            resolved.remove(key);
+            throw new Refused("hash_mismatch", "'" + name + "' is not shared: its file " + known.file().getFileName()
+                    + " does not hash to the SHA-256 its name says, so it is not the blob it claims to be.");
         }
-        if (resolved.size() > 1000) {
-            resolved.clear(); // bounded: a later chunk request just resolves again
-        }
-        resolved.put(key, p.get());
-        return p.get();
+        return known;
     }
 
     private void serveManifest(String from, JsonNode m) {
         String id = m.path("id").asText();
+        String name = m.path("name").asText();
         try {
-            Path file = sharedFile(from, id, m.path("name").asText());
-            Manifest man = manifest(file);
+            Shared shared = sharedFile(from, id, name);
+            SharingPolicy p = policy;
+            Optional<String> busy = p == null ? Optional.empty() : p.admit(from, name);
+            if (busy.isPresent()) {
+                count("rate");
+                error(from, id, FailureKind.OVERLOADED.name(), busy.get());
+                return;
+            }
+            Manifest man;
+            try {
+                man = manifest(shared.file());
+            } finally {
+                if (p != null) {
+                    p.done(from);
+                }
+            }
             manifestsServed.incrementAndGet();
             ObjectNode out = Json.MAPPER.createObjectNode();
             out.put("id", id);
@@ -207,6 +303,8 @@ public final class FileTransfer {
             out.put("sha256", man.sha256());
             out.set("chunks", Json.MAPPER.valueToTree(man.chunks()));
             sender.send(from, "file.info", Json.write(out).getBytes(StandardCharsets.UTF_8));
+        } catch (Refused e) {
+            refuse(from, id, name, e);
         } catch (CallFailedException e) {
             error(from, id, e.kind().name(), e.getMessage());
         } catch (IOException | RuntimeException e) {
@@ -214,10 +312,17 @@ public final class FileTransfer {
         }
     }
 
+    private void refuse(String from, String id, String name, Refused e) {
+        count(e.reason());
+        LOG.log(System.Logger.Level.INFO, "refused '" + name + "' to member " + from + " (" + e.reason() + "): " + e.getMessage());
+        error(from, id, FailureKind.REFUSED.name(), e.getMessage());
+    }
+
     private void serveChunk(String from, JsonNode m) {
         String id = m.path("id").asText();
+        String name = m.path("name").asText();
         try {
-            Path file = sharedFile(from, id, m.path("name").asText());
+            Path file = sharedFile(from, id, name).file();
             long size = Files.size(file);
             long index = m.path("index").asLong(-1);
             if (index < 0 || index * CHUNK >= Math.max(1, size)) {
@@ -240,6 +345,8 @@ public final class FileTransfer {
             sender.send(from, "file.chunk", frame.array());
             servedBytes.addAndGet(length);
             servedChunks.incrementAndGet();
+        } catch (Refused e) {
+            refuse(from, id, name, e);
         } catch (CallFailedException e) {
             error(from, id, e.kind().name(), e.getMessage());
         } catch (IOException | RuntimeException e) {
@@ -444,33 +551,5 @@ public final class FileTransfer {
             pos += n;
         }
         return HexFormat.of().formatHex(d.digest());
-    }
-
-    /**
-     * The shares of a node: regular files under the given folders, by their path relative to one of
-     * them. Paths that climb out of a folder (also through symbolic links) are not shared.
-     *
-     * @param dirs the folders ({@code models.shared-dirs})
-     * @return the resolver
-     */
-    public static Shares underDirs(List<Path> dirs) {
-        return name -> {
-            for (Path dir : dirs) {
-                try {
-                    Path root = dir.toRealPath();
-                    Path p = root.resolve(name).normalize();
-                    if (!p.startsWith(root) || !Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS) && !Files.isRegularFile(p)) {
-                        continue;
-                    }
-                    Path real = p.toRealPath();
-                    if (real.startsWith(root) && Files.isRegularFile(real)) {
-                        return Optional.of(real);
-                    }
-                } catch (IOException | java.nio.file.InvalidPathException e) {
-                    // not there, or not a path: not shared
-                }
-            }
-            return Optional.empty();
-        };
     }
 }

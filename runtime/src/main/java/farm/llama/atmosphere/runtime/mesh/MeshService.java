@@ -699,6 +699,7 @@ public final class MeshService implements AutoCloseable {
     public void policy(SharingPolicy policy) {
         this.policy = policy;
         forwarding.policy(policy);
+        files.policy(policy);
     }
 
     /**

@@ -140,6 +140,34 @@ public final class SharingPolicy {
      * @return empty if admitted (then {@link #done} must follow), else why, naming the rule
      */
     public Optional<String> admit(String peer, String model) {
+        Optional<String> refused = allows(peer, model);
+        if (refused.isPresent()) {
+            return refused;
+        }
+        Rules p = peers.get(peer);
+        Rate r = p != null && p.rate().isPresent() ? p.rate().get() : rate;
+        String rateKey = p != null && p.rate().isPresent() ? "policy.peers." + peer + ".rate" : "policy.rate";
+        if (!take(peer, r)) {
+            return Optional.of("rate limit " + rateKey + " " + r.text() + " for node " + peer + " reached; try again shortly");
+        }
+        int cap = concurrency(peer);
+        AtomicInteger n = running.computeIfAbsent(peer, k -> new AtomicInteger());
+        if (n.incrementAndGet() > cap) {
+            n.decrementAndGet();
+            return Optional.of("node " + peer + " already runs " + cap + " requests here (policy concurrency); try again shortly");
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Whether a member may have a model (or a shared file) at all: {@code share}, then the deny and
+     * allow globs, the member's own first. No rate or concurrency is counted.
+     *
+     * @param peer the verified sender
+     * @param model the model or file name asked for
+     * @return empty if allowed, else why, naming the rule
+     */
+    public Optional<String> allows(String peer, String model) {
         if (!share) {
             return Optional.of("refused by policy.share: false — this node shares nothing with the mesh");
         }
@@ -147,29 +175,27 @@ public final class SharingPolicy {
         if (p != null) {
             Optional<String> d = first(p.deny(), model);
             if (d.isPresent()) {
-                return Optional.of("model '" + model + "' is denied to node " + peer + " by policy.peers." + peer + ".deny '" + d.get() + "'");
+                return Optional.of("'" + model + "' is denied to node " + peer + " by policy.peers." + peer + ".deny '" + d.get() + "'");
             }
         }
         Optional<String> d = first(global.deny(), model);
         if (d.isPresent()) {
-            return Optional.of("model '" + model + "' is not shared: policy.deny '" + d.get() + "'");
+            return Optional.of("'" + model + "' is not shared: policy.deny '" + d.get() + "'");
         }
         boolean allowedForPeer = p != null && first(p.allow(), model).isPresent();
         if (!allowedForPeer && first(global.allow(), model).isEmpty()) {
-            return Optional.of("model '" + model + "' is not shared: it matches no glob in policy.allow " + global.allow());
-        }
-        Rate r = p != null && p.rate().isPresent() ? p.rate().get() : rate;
-        String rateKey = p != null && p.rate().isPresent() ? "policy.peers." + peer + ".rate" : "policy.rate";
-        if (!take(peer, r)) {
-            return Optional.of("rate limit " + rateKey + " " + r.text() + " for node " + peer + " reached; try again shortly");
-        }
-        int cap = p != null && p.concurrency().isPresent() ? p.concurrency().get() : concurrency;
-        AtomicInteger n = running.computeIfAbsent(peer, k -> new AtomicInteger());
-        if (n.incrementAndGet() > cap) {
-            n.decrementAndGet();
-            return Optional.of("node " + peer + " already runs " + cap + " requests here (policy concurrency); try again shortly");
+            return Optional.of("'" + model + "' is not shared: it matches no glob in policy.allow " + global.allow());
         }
         return Optional.empty();
+    }
+
+    /**
+     * @param peer a member
+     * @return how many of its requests this node runs at once ({@code policy.peers.<id>.concurrency}, else {@code policy.concurrency})
+     */
+    public int concurrency(String peer) {
+        Rules p = peers.get(peer);
+        return p != null && p.concurrency().isPresent() ? p.concurrency().get() : concurrency;
     }
 
     /** @param peer a member whose admitted request ended */

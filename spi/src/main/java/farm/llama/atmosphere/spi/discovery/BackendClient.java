@@ -68,10 +68,13 @@ public interface BackendClient extends AutoCloseable {
 
     /**
      * Where the backend keeps a model's weights on this machine, when it says (Ollama names the
-     * blob in {@code /api/show}). Members of the mesh may copy such a file with {@code model pull}.
+     * blob in the {@code FROM} instruction of {@code /api/show}'s modelfile). The node shares such a
+     * file with members that ask ({@code model pull}) only when the backend runs on this machine and
+     * the file is a blob of its store ({@code blobs/sha256-<64 hex>}) whose content hashes to its
+     * name, outside the node's data folder — whatever a backend answers here.
      *
      * @param model a model the backend lists
-     * @return the file, when the backend names one that exists on this machine
+     * @return the path the backend names, when it names one
      */
     default java.util.Optional<java.nio.file.Path> modelFile(String model) {
         return java.util.Optional.empty();

@@ -240,21 +240,48 @@ final class OllamaClient extends HttpBackendClient {
         ObjectNode body = Http.JSON.createObjectNode();
         body.put("model", model);
         String modelfile = http.post("api/show", body, java.time.Duration.ofSeconds(30)).path("modelfile").asText("");
-        for (String line : modelfile.split("\n")) {
+        return fromInstruction(modelfile).flatMap(from -> {
+            try {
+                java.nio.file.Path p = java.nio.file.Path.of(from);
+                // the node decides whether the file may be shared (a blob of the model store, its hash)
+                return p.isAbsolute() ? java.util.Optional.of(p) : java.util.Optional.empty();
+            } catch (java.nio.file.InvalidPathException e) {
+                return java.util.Optional.empty(); // FROM names a model, not a file
+            }
+        });
+    }
+
+    /**
+     * The argument of a modelfile's {@code FROM} instruction: an instruction line outside any
+     * triple-quoted block (a {@code TEMPLATE}, {@code SYSTEM} or {@code LICENSE} text may contain
+     * lines that start with FROM), and only when there is exactly one.
+     *
+     * @param modelfile the text {@code /api/show} returned
+     * @return the argument, unquoted
+     */
+    static java.util.Optional<String> fromInstruction(String modelfile) {
+        List<String> froms = new ArrayList<>();
+        boolean inBlock = false;
+        for (String line : modelfile.split("\r?\n", -1)) {
             String l = line.strip();
-            if (l.regionMatches(true, 0, "FROM ", 0, 5)) {
-                String from = l.substring(5).strip();
-                try {
-                    java.nio.file.Path p = java.nio.file.Path.of(from);
-                    if (p.isAbsolute() && java.nio.file.Files.isRegularFile(p)) {
-                        return java.util.Optional.of(p); // the blob lies on this machine
+            if (!inBlock && !l.isEmpty() && !l.startsWith("#")) {
+                String[] parts = l.split("\\s+", 2);
+                if (parts[0].equalsIgnoreCase("FROM") && parts.length == 2) {
+                    String arg = parts[1].strip();
+                    if (arg.length() >= 2 && arg.startsWith("\"") && arg.endsWith("\"") && !arg.startsWith("\"\"\"")) {
+                        arg = arg.substring(1, arg.length() - 1);
                     }
-                } catch (java.nio.file.InvalidPathException e) {
-                    // FROM names a model, not a file
+                    froms.add(arg);
                 }
             }
+            // every odd occurrence of """ opens a block, every even one closes it
+            int at = 0;
+            while ((at = line.indexOf("\"\"\"", at)) >= 0) {
+                inBlock = !inBlock;
+                at += 3;
+            }
         }
-        return java.util.Optional.empty();
+        return froms.size() == 1 && !inBlock ? java.util.Optional.of(froms.get(0)) : java.util.Optional.empty();
     }
 
     @Override
