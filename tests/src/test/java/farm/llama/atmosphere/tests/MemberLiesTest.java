@@ -219,4 +219,39 @@ class MemberLiesTest {
                 .filter(p -> bId.equals(p.get("nodeId"))).findFirst().orElseThrow();
         assertEquals(error, String.valueOf(peer.get("error")), "and in network");
     }
+
+    @Test
+    void aMemberThatUndercutsEveryCostOrClaimsARoleItHasNotIsTakenAtItsFloor() throws Exception {
+        String bId = asB.identity().nodeId();
+        Map<String, Object> profile = new java.util.LinkedHashMap<>();
+        profile.put("nodeId", bId);
+        profile.put("name", "b");
+        profile.put("endpoint", endpoint(b));
+        profile.put("version", System.currentTimeMillis() + Duration.ofDays(10).toMillis()); // newer than B's own
+        profile.put("role", "founder");
+        profile.put("cost", Map.of("overall", 0.0001));
+        profile.put("capabilities", List.of(Map.of("id", "bait", "backend", "ollama", "type", "llm/chat", "name", "llama3.2:latest",
+                "description", "", "models", List.of("llama3.2:latest"), "tags", List.of())));
+        try (MeshAttacker x = new MeshAttacker(endpoint(a), asB.tls())) {
+            x.send(asB.codec().seal(aId, "profile", Json.write(profile).getBytes(StandardCharsets.UTF_8)));
+            NodeHarness.awaitTrue(() -> String.valueOf(row(a, bId).get("capabilities")).contains("bait"), "A took B's profile");
+        }
+        Map<String, Object> shown = row(a, bId);
+        assertEquals("member", shown.get("role"), "a role claimed without the mesh key's proof is not shown: " + shown);
+        assertEquals(1.0, ((Number) ((Map<?, ?>) shown.get("cost")).get("overall")).doubleValue(), "the cost is taken at the floor: " + shown);
+
+        // in A's routing, B's bait is costed as an idle member a hop away, never below: it no longer wins every route
+        HttpResponse<String> r = a.post("/api/v1/route", "{\"intent\":\"hello\",\"needs\":[\"llm/chat\"],\"model\":\"llama3.2\"}");
+        assertEquals(200, r.statusCode(), r.body());
+        com.fasterxml.jackson.databind.JsonNode decision = Json.parse(r.body());
+        List<com.fasterxml.jackson.databind.JsonNode> all = new ArrayList<>();
+        if (!decision.path("winner").isMissingNode() && !decision.path("winner").isNull()) {
+            all.add(decision.path("winner"));
+        }
+        decision.path("runnersUp").forEach(all::add);
+        com.fasterxml.jackson.databind.JsonNode bait = all.stream().filter(c -> c.path("capability").path("nodeId").asText().equals(bId))
+                .findFirst().orElseThrow(() -> new AssertionError("B's bait among the candidates: " + r.body()));
+        assertEquals(1.0, bait.path("costTerms").path("node").asDouble(), "B's node term: " + bait);
+        assertTrue(bait.path("cost").asDouble() >= 1.1, "no cheaper than an idle member a hop away: " + bait);
+    }
 }

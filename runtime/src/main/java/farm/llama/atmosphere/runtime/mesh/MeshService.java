@@ -95,6 +95,8 @@ public final class MeshService implements AutoCloseable {
     private final Map<String, Approved> approved = new ConcurrentHashMap<>();
     private final Map<String, Long> asked = new ConcurrentHashMap<>();
     private final Map<String, String> roles = new ConcurrentHashMap<>();
+    /** The role each member's profile says, proven or not (a refused claim is logged once per change). */
+    private final Map<String, String> claimedRoles = new ConcurrentHashMap<>();
     private final Map<String, Map<String, Object>> costs = new ConcurrentHashMap<>();
     private final Map<String, Long> joinCounts = new ConcurrentHashMap<>(Map.of("granted", 0L, "denied", 0L));
     private volatile MeshRuntime runtime;
@@ -456,7 +458,14 @@ public final class MeshService implements AutoCloseable {
         p.put("name", nodeName);
         p.put("endpoint", endpoint());
         p.put("version", version);
-        p.put("role", role());
+        String role = role();
+        p.put("role", role);
+        try {
+            RoleProofs.proof(role, store.info().map(MeshStore.MeshInfo::meshId).orElse(""), identity.nodeId(),
+                    store.meshKey(), store.adminCertificate()).ifPresent(proof -> p.put("roleProof", proof));
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot prove this node's role " + role + " to the mesh: " + e.getMessage());
+        }
         p.set("cost", Json.MAPPER.valueToTree(cost));
         p.set("capabilities", Json.MAPPER.valueToTree(caps));
         profileJson = Json.write(p);
@@ -578,10 +587,24 @@ public final class MeshService implements AutoCloseable {
             caps.add(Json.MAPPER.convertValue(c, Json.MAPPER.getTypeFactory().constructMapType(LinkedHashMap.class, String.class, Object.class)));
         }
         String name = p.path("name").asText("");
-        roles.put(sender, p.path("role").asText("member"));
+        String claimed = p.path("role").asText("member");
+        String role = claimed.equals("member") ? claimed
+                : RoleProofs.proven(claimed, p.path("roleProof").asText(""), sender, store.root(), revocations.revoked(), clock.instant());
+        if (!role.equals(claimed) && !claimed.equals(claimedRoles.get(sender))) {
+            LOG.log(System.Logger.Level.WARNING, "member " + sender + " says it is " + claimed + " without proof; shown as " + role);
+        }
+        claimedRoles.put(sender, claimed);
+        roles.put(sender, role);
         if (p.has("cost")) {
-            costs.put(sender, Json.MAPPER.convertValue(p.path("cost"),
-                    Json.MAPPER.getTypeFactory().constructMapType(LinkedHashMap.class, String.class, Object.class)));
+            Map<String, Object> cost = Json.MAPPER.convertValue(p.path("cost"),
+                    Json.MAPPER.getTypeFactory().constructMapType(LinkedHashMap.class, String.class, Object.class));
+            double published = cost.get("overall") instanceof Number n ? n.doubleValue() : 1.0;
+            double clamped = farm.llama.atmosphere.runtime.routing.CostModel.publishedNodeCost(published);
+            if (clamped != published) {
+                LOG.log(System.Logger.Level.INFO, "member " + sender + " published a cost factor of " + published + "; taken as " + clamped);
+            }
+            cost.put("overall", clamped);
+            costs.put(sender, cost);
         }
         String endpoint = k != null && !k.endpoint().isEmpty() ? k.endpoint() : p.path("endpoint").asText("");
         known.put(sender, new KnownMember(sender, name, endpoint, k == null ? "alive" : k.state(),

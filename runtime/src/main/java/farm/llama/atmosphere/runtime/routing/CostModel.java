@@ -133,6 +133,21 @@ public final class CostModel {
         return t;
     }
 
+    /** The highest node cost factor a node can have: every node multiplier at its highest (power 5, cpu 2, memory 2.5, gpu 2). */
+    public static final double MAX_NODE_COST = 50.0;
+
+    /**
+     * A member's self-published cost factor as this node takes it: every node multiplier is at
+     * least 1, so a factor below 1 is a lie that would win every route (and capture prompts); one
+     * above {@link #MAX_NODE_COST} cannot be measured either.
+     *
+     * @param published the factor the member published
+     * @return it, within [1, {@link #MAX_NODE_COST}]; 1 for a value that is not a number
+     */
+    public static double publishedNodeCost(double published) {
+        return Double.isNaN(published) ? 1.0 : Math.max(1.0, Math.min(MAX_NODE_COST, published));
+    }
+
     /** What serving a request on another member costs over serving it here, all else equal. */
     static final double REMOTE_HOP = 1.1;
 
