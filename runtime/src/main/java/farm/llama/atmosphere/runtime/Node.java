@@ -7,6 +7,7 @@ import farm.llama.atmosphere.runtime.http.ApiServer;
 import farm.llama.atmosphere.runtime.mesh.MeshStore;
 import farm.llama.atmosphere.runtime.mesh.Revocations;
 import farm.llama.atmosphere.runtime.plugins.PluginHost;
+import farm.llama.atmosphere.runtime.tools.Caller;
 import farm.llama.atmosphere.runtime.tools.ToolRegistry;
 import farm.llama.atmosphere.runtime.util.AtomicFiles;
 import farm.llama.atmosphere.runtime.util.Json;
@@ -127,12 +128,12 @@ public final class Node implements NodeApi, AutoCloseable {
             }
 
             @Override
-            public String runTool(String toolName, String argumentsJson, String caller) {
+            public String runTool(String toolName, String argumentsJson, Caller caller) {
                 return tools.run(toolName, argumentsJson, caller);
             }
 
             @Override
-            public void pull(String model, String caller, java.util.function.Consumer<String> progress) {
+            public void pull(String model, Caller caller, java.util.function.Consumer<String> progress) {
                 pullHere(model, caller, progress);
             }
 
@@ -143,7 +144,7 @@ public final class Node implements NodeApi, AutoCloseable {
             }
 
             @Override
-            public String invokeAgent(String type, String intent, String argsJson, String caller) {
+            public String invokeAgent(String type, String intent, String argsJson, Caller caller) {
                 return Json.write(agents.invokeType(type, intent, jsonObject(argsJson, "args"), caller));
             }
         });
@@ -151,8 +152,10 @@ public final class Node implements NodeApi, AutoCloseable {
                 dataDir.agentRegistryFile(), new NodeWorkbench(),
                 plugins.providers(farm.llama.atmosphere.spi.agent.AgentTypeProvider.class),
                 f -> contextFor("agents", "agent", f), plugins::providerFailed, () -> grants);
+        agents.maxPerCaller(config.view().number("agents.max-per-caller").orElse(8L).intValue());
         this.triggers = farm.llama.atmosphere.runtime.agents.Triggers.of(config.asMap().get("triggers"), agents,
-                (type, data) -> publish(new NodeEvent(type, Instant.now(), data)), clock);
+                (type, data) -> publish(new NodeEvent(type, Instant.now(), data)), clock,
+                config.view().number("agents.trigger-queue").orElse(100L).intValue());
         router.localWorkloads(this::workloadCapabilities);
     }
 
@@ -252,7 +255,7 @@ public final class Node implements NodeApi, AutoCloseable {
         }
 
         @Override
-        public String runTool(String toolName, String argumentsJson, String caller) {
+        public String runTool(String toolName, String argumentsJson, Caller caller) {
             return runToolRouted(toolName, argumentsJson, caller);
         }
 
@@ -274,8 +277,8 @@ public final class Node implements NodeApi, AutoCloseable {
         }
 
         @Override
-        public String invokeRemote(String nodeId, String type, String intent, String argsJson) {
-            return mesh.invokeAgent(nodeId, type, intent, argsJson);
+        public String invokeRemote(String nodeId, String type, String intent, String argsJson, Caller caller) {
+            return mesh.invokeAgent(nodeId, type, intent, argsJson, caller);
         }
 
         @Override
@@ -288,10 +291,10 @@ public final class Node implements NodeApi, AutoCloseable {
      * Runs a tool here, or — when this node has no tool of that name — on the member that offers it
      * (the cheapest, when several do).
      */
-    private String runToolRouted(String toolName, String argumentsJson, String caller) {
+    private String runToolRouted(String toolName, String argumentsJson, Caller caller) {
         if (tools.find(toolName).isPresent()) {
             String result = tools.run(toolName, argumentsJson, caller);
-            publish(new NodeEvent("tool.ran", Instant.now(), Map.of("tool", toolName, "caller", caller)));
+            publish(new NodeEvent("tool.ran", Instant.now(), Map.of("tool", toolName, "caller", caller.toString())));
             return result;
         }
         List<Capability> offered = remoteOf("tool").stream().filter(c -> c.name().equals(toolName)).toList();
@@ -311,8 +314,8 @@ public final class Node implements NodeApi, AutoCloseable {
         CallFailedException last = null;
         for (String owner : owners) {
             try {
-                String result = mesh.runTool(owner, toolName, argumentsJson);
-                publish(new NodeEvent("tool.ran", Instant.now(), Map.of("tool", toolName, "caller", caller, "node", owner)));
+                String result = mesh.runTool(owner, toolName, argumentsJson, caller);
+                publish(new NodeEvent("tool.ran", Instant.now(), Map.of("tool", toolName, "caller", caller.toString(), "node", owner)));
                 return result;
             } catch (CallFailedException e) {
                 if (e.kind() != FailureKind.REFUSED && e.kind() != FailureKind.UNREACHABLE) {
@@ -444,7 +447,7 @@ public final class Node implements NodeApi, AutoCloseable {
                     if (t == null) {
                         throw new CallFailedException(FailureKind.UNREACHABLE, "The node is still starting; fire triggers once it runs.");
                     }
-                    return t.fire(capability, event, payload, false, "local");
+                    return t.fire(capability, event, payload, false);
                 });
     }
 
@@ -683,7 +686,7 @@ public final class Node implements NodeApi, AutoCloseable {
 
     @Override
     public String runTool(String toolName, String argumentsJson) {
-        return runToolRouted(toolName, argumentsJson, "local");
+        return runToolRouted(toolName, argumentsJson, Caller.LOCAL);
     }
 
     @Override
@@ -928,11 +931,9 @@ public final class Node implements NodeApi, AutoCloseable {
     /**
      * Has the first backend here that can pull fetch a model, then rescans so it becomes a capability.
      */
-    private void pullHere(String model, String caller, java.util.function.Consumer<String> progress) {
+    private void pullHere(String model, Caller caller, java.util.function.Consumer<String> progress) {
         grants.missing(caller, List.of("models:deploy")).ifPresent(p -> {
-            throw new CallFailedException(FailureKind.REFUSED, "deploying models needs the permission " + p + ", which "
-                    + (caller.equals("local") ? "local callers do" : "node " + caller + " does") + " not hold. Grant it under tools.grants."
-                    + caller + " in config.yaml.");
+            throw new CallFailedException(FailureKind.REFUSED, "Deploying models needs " + p.explain(caller));
         });
         ensureScanned();
         CallFailedException last = new CallFailedException(FailureKind.NOT_FOUND, "no backend on node " + identity.nodeId()
@@ -1042,7 +1043,7 @@ public final class Node implements NodeApi, AutoCloseable {
                     };
                     try {
                         if (n.equals(identity.nodeId())) {
-                            pullHere(model, "local", json -> onProgress.accept(Json.parse(json)));
+                            pullHere(model, Caller.LOCAL, json -> onProgress.accept(Json.parse(json)));
                         } else {
                             mesh.deploy(n, model, onProgress);
                         }
@@ -1080,7 +1081,7 @@ public final class Node implements NodeApi, AutoCloseable {
         if (!nodeId.matches("[0-9a-f]{16}")) {
             throw new AtmosphereException("A node id is 16 hex characters, got '" + nodeId + "'.");
         }
-        return mesh.runTool(nodeId, toolName, argumentsJson);
+        return mesh.runTool(nodeId, toolName, argumentsJson, Caller.LOCAL);
     }
 
     @Override
@@ -1184,9 +1185,9 @@ public final class Node implements NodeApi, AutoCloseable {
     @Override
     public Map<String, Object> agentSpawn(String type, Map<String, Object> params, Optional<String> intent) {
         ensureScanned();
-        Map<String, Object> spawned = new LinkedHashMap<>(agents.spawn(type, params, "local"));
+        Map<String, Object> spawned = new LinkedHashMap<>(agents.spawn(type, params, Caller.LOCAL));
         if (intent.isPresent()) {
-            spawned.put("answer", agents.invoke(String.valueOf(spawned.get("id")), intent.get(), Map.of(), "local"));
+            spawned.put("answer", agents.invoke(String.valueOf(spawned.get("id")), intent.get(), Map.of(), Caller.LOCAL));
         }
         return spawned;
     }
@@ -1194,7 +1195,7 @@ public final class Node implements NodeApi, AutoCloseable {
     @Override
     public Map<String, Object> agentInvoke(String id, String intent, Map<String, Object> args) {
         ensureScanned();
-        return agents.invoke(id, intent, args, "local");
+        return agents.invoke(id, intent, args, Caller.LOCAL);
     }
 
     @Override
@@ -1208,7 +1209,7 @@ public final class Node implements NodeApi, AutoCloseable {
         if (intent == null || intent.isBlank()) {
             throw new CallFailedException(FailureKind.INVALID_REQUEST, "The intent is empty: say what should be done.");
         }
-        return agents.dispatch(intent, route, args, "local", java.util.Set.of());
+        return agents.dispatch(intent, route, args, Caller.LOCAL, java.util.Set.of());
     }
 
     @Override
@@ -1219,7 +1220,7 @@ public final class Node implements NodeApi, AutoCloseable {
     @Override
     public Map<String, Object> fireTrigger(String capability, String event, Map<String, Object> payload, boolean wait) {
         ensureScanned();
-        return triggers.fire(capability, event, payload, wait, "local");
+        return triggers.fire(capability, event, payload, wait);
     }
 
     // ---- model files across the mesh ----

@@ -164,7 +164,9 @@ class AgentMeshTest {
 
     @Test
     void aTriggerRoutesToAnAgentOnAnotherMemberAndTheThrottleDropsTheRepeat() throws Exception {
-        NodeHarness b = node("b", null, "tools:\n  grants:\n    mesh: [\"agents:invoke\", \"notify:send\"]\n");
+        // a trigger's intent holds what both the member that sends it and B's triggers hold
+        NodeHarness b = node("b", null, "tools:\n  grants:\n    mesh: [\"agents:invoke\", \"notify:send\"]\n"
+                + "    trigger: [\"agents:invoke\", \"notify:send\"]\n");
         String bId = b.node.status().nodeId();
         NodeHarness a = node("a", null, """
                 triggers:
@@ -283,5 +285,135 @@ class AgentMeshTest {
         assertEquals(400, schema.statusCode());
         assertTrue(schema.body().contains("message"), schema.body());
         assertEquals(200, again.get("/health").statusCode());
+    }
+
+    private static HttpResponse<String> fire(NodeHarness n, String path, String body, String key) throws Exception {
+        return n.http.send(java.net.http.HttpRequest.newBuilder(n.base.resolve(path)).header("Content-Type", "application/json")
+                .header("Authorization", "Bearer " + key).POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void aTriggerRunsAsTheTriggerCallerWithTheOwnersParamsAndAQueueThatRefusesWhenFull() throws Exception {
+        FakeOpenAi model = openai();
+        NodeHarness a = node("a", model, """
+                agents:
+                  trigger-queue: 1
+                triggers:
+                  door:
+                    motion:
+                      intent: "Motion at the {zone} door"
+                      route: agent/notifier
+                  meter:
+                    reading:
+                      intent: "Power reading {watts} W"
+                      route: agent/echo
+                      params: {room: hall}
+                  camera:
+                    frame:
+                      intent: "Describe frame {n}"
+                      route: agent/inspector
+                      throttle: 0s
+                """);
+        a.await("/api/v1/capabilities", c -> c.path("capabilities").size() > 0);
+        String sensorKey = new farm.llama.atmosphere.runtime.ApiKeys(a.data.apiKeysFile()).create("sensor", "triggers").key();
+
+        // the owner's params win over the payload's
+        HttpResponse<String> reading = fire(a, "/api/v1/triggers/meter/reading?wait=true", "{\"watts\":5,\"room\":\"attic\"}", sensorKey);
+        assertEquals(200, reading.statusCode(), reading.body());
+        assertEquals("hall", NodeHarness.json(reading.body()).path("answer").path("result").path("args").path("room").asText(), reading.body());
+
+        // a sensor's key drives the notifier only with what triggers hold: nothing, until the owner grants it
+        HttpResponse<String> motion = fire(a, "/api/v1/triggers/door/motion?wait=true", "{\"zone\":\"front\"}", sensorKey);
+        assertEquals(403, motion.statusCode(), motion.body());
+        assertTrue(motion.body().contains("notify:send") && motion.body().contains("tools.grants.trigger"), motion.body());
+        assertEquals("Notified: hello", a.node.agentAsk("hello", "agent/notifier", Map.of()).get("text"), "the owner may");
+
+        // two intents busy in the model, one waiting: the next is refused with 503 and Retry-After, and counted
+        a.node.agentAdd("inspector.yaml", INSPECTOR.replace("[echo, system_info]", "[echo]"));
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        model.script = body -> {
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return FakeOpenAi.Turn.say("a frame");
+        };
+        int before = model.chatCalls.get();
+        for (int i = 1; i <= 2; i++) {
+            assertEquals(202, fire(a, "/api/v1/triggers/camera/frame", "{\"n\":" + i + "}", sensorKey).statusCode());
+            int busy = i;
+            NodeHarness.awaitTrue(() -> model.chatCalls.get() - before == busy, busy + " trigger workers busy in the model");
+        }
+        assertEquals(202, fire(a, "/api/v1/triggers/camera/frame", "{\"n\":2}", sensorKey).statusCode(), "one may wait");
+        HttpResponse<String> full = fire(a, "/api/v1/triggers/camera/frame", "{\"n\":3}", sensorKey);
+        assertEquals(503, full.statusCode(), full.body());
+        assertTrue(full.headers().firstValue("retry-after").isPresent(), full.headers().toString());
+        assertTrue(full.body().contains("agents.trigger-queue"), full.body());
+        release.countDown();
+        a.await("/api/v1/triggers", t -> t.path("triggers").get(2).path("counts").path("done").asInt() == 3);
+        JsonNode counts = NodeHarness.json(a.get("/api/v1/triggers").body()).path("triggers").get(2).path("counts");
+        assertEquals(3, counts.path("fired").asInt(), counts.toString());
+        assertEquals(1, counts.path("dropped").asInt(), counts.toString());
+    }
+
+    @Test
+    void aForwardedToolCallIsJudgedByTheOriginalCallersGrantsAndAgentsPerCallerAreBounded() throws Exception {
+        FakeOpenAi model = openai();
+        NodeHarness b = node("b", null, "");
+        String bId = b.node.status().nodeId();
+        // A runs the agent and lets B invoke agents; system_info lives only on C, which lets A (not B) read the system
+        NodeHarness a = node("a", model, "tools:\n  disabled: [system_info]\n  grants:\n    " + bId + ": [\"agents:invoke\"]\n"
+                + "agents:\n  max-per-caller: 1\n");
+        String aId = a.node.status().nodeId();
+        NodeHarness c = node("c", null, "tools:\n  grants:\n    " + aId + ": [\"system:read\"]\n");
+        String cId = c.node.status().nodeId();
+        a.node.meshCreate("home");
+        NodeHarness.awaitTrue(() -> Boolean.TRUE.equals(a.node.mesh().get("running")), "A's mesh port");
+        join(a, b);
+        join(a, c);
+        NodeHarness.awaitTrue(() -> offers(a, cId, "tool/system_info"), "C's system_info seen at A");
+        a.await("/api/v1/capabilities", x -> x.path("capabilities").size() > 0);
+        a.node.agentAdd("inspector.yaml", INSPECTOR);
+        NodeHarness.awaitTrue(() -> offers(b, aId, "agent/inspector"), "A's inspector seen at B");
+        model.script = body -> switch ((int) toolMessages(body)) {
+            case 0 -> FakeOpenAi.Turn.call("system_info", "{}");
+            default -> FakeOpenAi.Turn.say("done");
+        };
+
+        // A's owner: the call reaches C as A's, and runs
+        a.node.agentAsk("check the machine", "agent/inspector", Map.of());
+        String ownRun = model.chatBodies.get(model.chatBodies.size() - 1).path("messages").toString();
+        assertTrue(ownRun.contains("\\\"nodeId\\\":\\\"" + cId + "\\\""), "system_info ran on C for A's owner: " + ownRun);
+
+        // B through A's agent: C judges the call by B's grants too, and B holds none
+        Map<String, Object> viaA = b.node.agentAsk("check the machine", "capability:" + aId + "/agent/inspector", Map.of());
+        assertEquals(aId, viaA.get("node"));
+        String borrowed = model.chatBodies.get(model.chatBodies.size() - 1).path("messages").toString();
+        assertTrue(borrowed.contains("system:read") && borrowed.contains("node " + bId) && !borrowed.contains("\\\"processors\\\""),
+                "refused on C, naming the original caller: " + borrowed);
+
+        // one agent per caller from B at most: while B's agent is busy, B's next intent is refused, not a new agent
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        model.script = body -> {
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return FakeOpenAi.Turn.say("slow");
+        };
+        int before = model.chatCalls.get();
+        var first = java.util.concurrent.CompletableFuture.supplyAsync(() ->
+                b.node.agentAsk("first", "capability:" + aId + "/agent/inspector", Map.of()));
+        NodeHarness.awaitTrue(() -> model.chatCalls.get() - before == 1, "B's first intent busy at A");
+        farm.llama.atmosphere.spi.CallFailedException busy = assertThrows(farm.llama.atmosphere.spi.CallFailedException.class,
+                () -> b.node.agentAsk("second", "capability:" + aId + "/agent/inspector", Map.of()));
+        assertEquals(FailureKind.OVERLOADED, busy.kind(), busy.getMessage());
+        assertTrue(busy.getMessage().contains("agents.max-per-caller"), busy.getMessage());
+        release.countDown();
+        assertEquals("slow", first.get(60, java.util.concurrent.TimeUnit.SECONDS).get("text"));
+        assertEquals(1, a.node.agents().stream().filter(x -> bId.equals(x.get("spawnedBy"))).count(), "one agent spawned for B: " + a.node.agents());
     }
 }

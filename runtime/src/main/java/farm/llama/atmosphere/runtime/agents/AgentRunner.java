@@ -9,10 +9,10 @@ interface AgentRunner extends AutoCloseable {
     /**
      * @param intent what to do
      * @param args extra arguments
-     * @param caller {@code local} or the verified node id of the member that asked; tools run as this caller
+     * @param caller who asked; tools run as this caller
      * @return the answer
      */
-    AgentReply handle(String intent, Map<String, Object> args, String caller);
+    AgentReply handle(String intent, Map<String, Object> args, farm.llama.atmosphere.runtime.tools.Caller caller);
 
     /** @return what to persist so the agent comes back after a restart */
     default Map<String, Object> snapshot() {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import farm.llama.atmosphere.runtime.ConfigException;
 import farm.llama.atmosphere.runtime.plugins.PluginHost;
+import farm.llama.atmosphere.runtime.tools.Caller;
 import farm.llama.atmosphere.runtime.tools.ToolGrants;
 import farm.llama.atmosphere.runtime.util.AtomicFiles;
 import farm.llama.atmosphere.runtime.util.Json;
@@ -85,6 +86,9 @@ public final class AgentService implements AutoCloseable {
         volatile int invocations;
         volatile AgentRunner runner;
         volatile Map<String, Object> snapshot = Map.of();
+        /** Taken by an intent of {@code invokeType} that has not ended (guarded by {@code spawnLock}). */
+        boolean taken;
+        /** The {@link Caller#key()} it was spawned for: intents of other callers never reach it through {@code invokeType}. */
         final String spawnedBy;
 
         Held(String id, String type, Map<String, Object> params, Instant created, String spawnedBy) {
@@ -216,7 +220,7 @@ public final class AgentService implements AutoCloseable {
                     Agent agent = t.spawn(id, params);
                     return new AgentRunner() {
                         @Override
-                        public AgentReply handle(String intent, Map<String, Object> args, String caller) {
+                        public AgentReply handle(String intent, Map<String, Object> args, Caller caller) {
                             try {
                                 return agent.handle(intent, args).toCompletableFuture().get(PLUGIN_AGENT_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
                             } catch (java.util.concurrent.TimeoutException e) {
@@ -325,7 +329,7 @@ public final class AgentService implements AutoCloseable {
      * @param caller who asks
      * @return the new agent's description
      */
-    public Map<String, Object> spawn(String type, Map<String, Object> params, String caller) {
+    public Map<String, Object> spawn(String type, Map<String, Object> params, Caller caller) {
         TypeEntry t = types.get(type);
         if (t == null) {
             throw new CallFailedException(FailureKind.NOT_FOUND, "No agent type '" + type + "'. Known types: " + String.join(", ", types.keySet())
@@ -350,12 +354,12 @@ public final class AgentService implements AutoCloseable {
         do {
             id = type + "-" + HexFormat.of().formatHex(randomBytes());
         } while (agents.containsKey(id));
-        Held h = new Held(id, type, Map.copyOf(params), Instant.now(), caller);
+        Held h = new Held(id, type, Map.copyOf(params), Instant.now(), caller.key());
         h.runner = t.factory().apply(id).apply(h.params);
         h.state = "idle";
         agents.put(id, h);
         persist();
-        bench.publish("agent.spawned", Map.of("agent", id, "type", type, "by", caller));
+        bench.publish("agent.spawned", Map.of("agent", id, "type", type, "by", caller.toString()));
         return describe(h);
     }
 
@@ -376,7 +380,7 @@ public final class AgentService implements AutoCloseable {
      * @param caller who asks
      * @return the answer: agent, type, text, result, steps
      */
-    public Map<String, Object> invoke(String idOrPrefix, String intent, Map<String, Object> args, String caller) {
+    public Map<String, Object> invoke(String idOrPrefix, String intent, Map<String, Object> args, Caller caller) {
         return run(find(idOrPrefix), intent, args, caller);
     }
 
@@ -396,7 +400,7 @@ public final class AgentService implements AutoCloseable {
                 + String.join(", ", matches.stream().map(h -> h.id).toList()) + "); give more of the id.");
     }
 
-    private Map<String, Object> run(Held h, String intent, Map<String, Object> args, String caller) {
+    private Map<String, Object> run(Held h, String intent, Map<String, Object> args, Caller caller) {
         if (intent == null || intent.isBlank()) {
             throw new CallFailedException(FailureKind.INVALID_REQUEST, "The intent is empty: say what the agent should do.");
         }
@@ -417,7 +421,7 @@ public final class AgentService implements AutoCloseable {
             h.state = "running";
             h.invocations++;
             h.lastActivity = Instant.now();
-            bench.publish("agent.invoked", Map.of("agent", h.id, "type", h.type, "by", caller, "intent", abbreviate(intent)));
+            bench.publish("agent.invoked", Map.of("agent", h.id, "type", h.type, "by", caller.toString(), "intent", abbreviate(intent)));
             AgentReply reply;
             try {
                 reply = h.runner.handle(intent, args, caller);
@@ -477,29 +481,55 @@ public final class AgentService implements AutoCloseable {
 
     /**
      * An intent for an agent type of this node, from a trigger or another member: an idle agent
-     * of the type takes it, or a new one is spawned.
+     * of the type spawned for the same caller takes it, or a new one is spawned — at most
+     * {@code agents.max-per-caller} for a caller that is not this node's owner.
      *
      * @param type the type
      * @param intent what to do
      * @param args extra arguments
-     * @param caller {@code local} or the member's verified node id; members need {@code agents:invoke}
+     * @param caller who asks; a caller from another member needs {@code agents:invoke} (this node's
+     *               own triggers run the agents their owner routed them to)
      * @return the answer
+     * @throws CallFailedException REFUSED without the grant, OVERLOADED when the caller's agents here are all busy and at the limit
      */
-    public Map<String, Object> invokeType(String type, String intent, Map<String, Object> args, String caller) {
-        if (!caller.equals("local")) {
-            Optional<String> missing = grants.get().missing(caller, List.of("agents:invoke"));
+    public Map<String, Object> invokeType(String type, String intent, Map<String, Object> args, Caller caller) {
+        if (!caller.isOwn()) {
+            Optional<ToolGrants.Missing> missing = grants.get().missing(caller, List.of("agents:invoke"));
             if (missing.isPresent()) {
-                throw new CallFailedException(FailureKind.REFUSED, "Agents here need the permission agents:invoke, which node " + caller
-                        + " does not hold. Grant it under tools.grants." + caller + " in config.yaml.");
+                throw new CallFailedException(FailureKind.REFUSED, "Agents here need " + missing.get().explain(caller));
             }
         }
-        Held h = agents.values().stream()
-                .filter(a -> a.type.equals(type) && !"running".equals(a.state) && !"stopped".equals(a.state))
-                .min(Comparator.comparing(a -> a.created)).orElse(null);
-        if (h == null) {
-            h = agents.get(String.valueOf(spawn(type, Map.of(), caller).get("id")));
+        Held h;
+        synchronized (spawnLock) {
+            String key = caller.key();
+            h = agents.values().stream()
+                    .filter(a -> a.type.equals(type) && a.spawnedBy.equals(key) && !a.taken && !"running".equals(a.state) && !"stopped".equals(a.state))
+                    .min(Comparator.comparing(a -> a.created)).orElse(null);
+            if (h == null) {
+                long held = agents.values().stream().filter(a -> a.spawnedBy.equals(key)).count();
+                if (!caller.isLocal() && held >= maxPerCaller) {
+                    throw new CallFailedException(FailureKind.OVERLOADED, "The " + held + " agents spawned here for " + caller
+                            + " are busy, and " + maxPerCaller + " is the most one caller gets (agents.max-per-caller); try again shortly.");
+                }
+                h = agents.get(String.valueOf(spawn(type, Map.of(), caller).get("id")));
+            }
+            h.taken = true; // the next intent of this caller takes another agent, or spawns one
         }
-        return run(h, intent, args, caller);
+        try {
+            return run(h, intent, args, caller);
+        } finally {
+            synchronized (spawnLock) {
+                h.taken = false;
+            }
+        }
+    }
+
+    private final Object spawnLock = new Object();
+    private volatile int maxPerCaller = 8;
+
+    /** @param max the most agents {@code invokeType} spawns for one caller that is not this node's owner */
+    public void maxPerCaller(int max) {
+        this.maxPerCaller = max;
     }
 
     // ---- routing intents to agents ----
@@ -516,13 +546,13 @@ public final class AgentService implements AutoCloseable {
      * @param excluded agent types not to route to
      * @return the answer, with {@code node} naming where it ran
      */
-    public Map<String, Object> dispatch(String intent, String hint, Map<String, Object> args, String caller, Set<String> excluded) {
+    public Map<String, Object> dispatch(String intent, String hint, Map<String, Object> args, Caller caller, Set<String> excluded) {
         Capability target = route(intent, hint, excluded);
         String type = target.type().substring("agent/".length());
         if (target.nodeId().equals(nodeId)) {
             return invokeType(type, intent, args, caller);
         }
-        JsonNode answer = Json.parse(bench.invokeRemote(target.nodeId(), type, intent, Json.write(args)));
+        JsonNode answer = Json.parse(bench.invokeRemote(target.nodeId(), type, intent, Json.write(args), caller));
         return Json.MAPPER.convertValue(answer, new TypeReference<Map<String, Object>>() { });
     }
 

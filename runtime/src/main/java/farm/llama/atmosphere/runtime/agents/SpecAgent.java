@@ -36,7 +36,7 @@ final class SpecAgent implements AgentRunner {
     }
 
     @Override
-    public AgentReply handle(String intent, Map<String, Object> args, String caller) {
+    public AgentReply handle(String intent, Map<String, Object> args, farm.llama.atmosphere.runtime.tools.Caller caller) {
         Set<String> allowed = new LinkedHashSet<>();
         ArrayNode tools = Json.MAPPER.createArrayNode();
         for (String name : spec.requiredTools()) {

@@ -36,9 +36,15 @@ import java.util.regex.Pattern;
  *     motion:                   # the event
  *       intent: "Motion at the front door ({zone}) at {time}"
  *       route: agent/notifier   # capability:&lt;id&gt;, agent/&lt;glob&gt;, or absent: by meaning
- *       throttle: 30s
+ *       throttle: 30s           # default 1s
  *       priority: high          # low, normal, high, critical
+ *       params: {room: hall}    # the owner's arguments; a payload cannot override them
  * </pre>
+ *
+ * A trigger's intent runs as the caller {@code trigger}, whatever key fired it: its agents run
+ * tools with the grants of {@code tools.grants.trigger} (none unless the owner lists them). At most
+ * {@code agents.trigger-queue} intents wait; beyond that a firing is refused (OVERLOADED) and counted
+ * as {@code dropped}.
  */
 public final class Triggers implements AutoCloseable {
 
@@ -46,6 +52,8 @@ public final class Triggers implements AutoCloseable {
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{([A-Za-z_][A-Za-z0-9_.-]*)}");
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}");
     private static final Duration WAIT_LIMIT = Duration.ofMinutes(10);
+    /** The least time between two firings of one trigger that are acted on, unless the owner sets another. */
+    static final Duration DEFAULT_THROTTLE = Duration.ofSeconds(1);
 
     /** How urgent an event is: higher priorities leave the queue first. */
     public enum Priority { LOW, NORMAL, HIGH, CRITICAL }
@@ -66,7 +74,7 @@ public final class Triggers implements AutoCloseable {
     }
 
     private record Pending(long seq, Priority priority, String id, Definition def, String intent, Map<String, Object> args,
-                           String caller, CompletableFuture<Map<String, Object>> done) {
+                           CompletableFuture<Map<String, Object>> done) {
     }
 
     private final Map<String, Definition> defs;
@@ -79,9 +87,12 @@ public final class Triggers implements AutoCloseable {
     private final PriorityBlockingQueue<Pending> queue = new PriorityBlockingQueue<>(64,
             (a, b) -> a.priority() != b.priority() ? b.priority().compareTo(a.priority()) : Long.compare(a.seq(), b.seq()));
     private final List<Thread> workers = new ArrayList<>();
+    private final int capacity;
     private volatile boolean running = true;
 
-    private Triggers(Map<String, Definition> defs, AgentService agents, BiConsumer<String, Map<String, Object>> events, Clock clock, int workerCount) {
+    private Triggers(Map<String, Definition> defs, AgentService agents, BiConsumer<String, Map<String, Object>> events, Clock clock,
+                     int workerCount, int capacity) {
+        this.capacity = capacity;
         this.defs = defs;
         this.agents = agents;
         this.events = events;
@@ -96,10 +107,11 @@ public final class Triggers implements AutoCloseable {
      * @param agents where intents go
      * @param events publishes (type, data) on the node's event stream
      * @param clock time for throttling
+     * @param capacity the most intents that wait to run ({@code agents.trigger-queue})
      * @return the triggers
      * @throws ConfigException naming each malformed definition
      */
-    public static Triggers of(Object section, AgentService agents, BiConsumer<String, Map<String, Object>> events, Clock clock) {
+    public static Triggers of(Object section, AgentService agents, BiConsumer<String, Map<String, Object>> events, Clock clock, int capacity) {
         Map<String, Definition> defs = new LinkedHashMap<>();
         List<String> problems = new ArrayList<>();
         if (section instanceof Map<?, ?> caps) {
@@ -134,7 +146,7 @@ public final class Triggers implements AutoCloseable {
                             problems.add(where + "." + k + ": unknown key; known: intent, route, throttle, priority, params, description");
                         }
                     }
-                    Duration throttle = Duration.ZERO;
+                    Duration throttle = DEFAULT_THROTTLE;
                     if (d.get("throttle") != null) {
                         var parsed = Durations.parse(String.valueOf(d.get("throttle")));
                         if (parsed.isEmpty() || parsed.get().isNegative()) {
@@ -167,7 +179,7 @@ public final class Triggers implements AutoCloseable {
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
-        return new Triggers(defs, agents, events, clock, 2);
+        return new Triggers(defs, agents, events, clock, 2, capacity);
     }
 
     /** @return each trigger with its counts: fired, throttled, done, failed, and when it last fired */
@@ -203,11 +215,11 @@ public final class Triggers implements AutoCloseable {
      * @param event what happened
      * @param payload the event's data; the template's placeholders are filled from it
      * @param wait wait for the agent's answer instead of returning once queued
-     * @param caller {@code local} or a member's node id
      * @return {@code {id, intent, priority, throttled, ...}}, with the answer when waited for
-     * @throws CallFailedException NOT_FOUND for an unknown trigger, INVALID_REQUEST for a payload the template cannot use
+     * @throws CallFailedException NOT_FOUND for an unknown trigger, INVALID_REQUEST for a payload the template cannot use,
+     *         OVERLOADED when the queue is full
      */
-    public Map<String, Object> fire(String capability, String event, Map<String, Object> payload, boolean wait, String caller) {
+    public Map<String, Object> fire(String capability, String event, Map<String, Object> payload, boolean wait) {
         String key = capability + "/" + event;
         Definition d = defs.get(key);
         if (d == null) {
@@ -222,8 +234,9 @@ public final class Triggers implements AutoCloseable {
         out.put("trigger", key);
         out.put("intent", intent);
         out.put("priority", d.priority().name().toLowerCase(Locale.ROOT));
+        Instant last;
         synchronized (this) {
-            Instant last = lastFired.get(key);
+            last = lastFired.get(key);
             if (last != null && d.throttle().compareTo(Duration.between(last, now)) > 0) {
                 long retry = Math.max(1, d.throttle().minus(Duration.between(last, now)).toSeconds());
                 count(key, "throttled");
@@ -234,16 +247,33 @@ public final class Triggers implements AutoCloseable {
             }
             lastFired.put(key, now);
         }
-        count(key, "fired");
-        out.put("throttled", false);
-        Map<String, Object> args = new LinkedHashMap<>(d.params());
-        args.putAll(payload);
+        Map<String, Object> args = new LinkedHashMap<>(payload);
+        args.putAll(d.params()); // the owner's parameters win over what the event says
         args.put("trigger", key);
         args.put("priority", d.priority().name().toLowerCase(Locale.ROOT));
+        CompletableFuture<Map<String, Object>> done = new CompletableFuture<>();
+        synchronized (queue) {
+            if (queue.size() >= capacity) {
+                synchronized (this) { // not acted on: it does not throttle the next firing
+                    if (now.equals(lastFired.get(key))) {
+                        if (last == null) {
+                            lastFired.remove(key);
+                        } else {
+                            lastFired.put(key, last);
+                        }
+                    }
+                }
+                count(key, "dropped");
+                events.accept("trigger.dropped", Map.of("id", id, "trigger", key, "waiting", queue.size()));
+                throw new CallFailedException(FailureKind.OVERLOADED, "Trigger " + key + " was not queued: " + capacity
+                        + " intents already wait (agents.trigger-queue). Fire it again shortly.");
+            }
+            queue.add(new Pending(seq.incrementAndGet(), d.priority(), id, d, intent, args, done));
+        }
+        count(key, "fired");
+        out.put("throttled", false);
         events.accept("trigger.fired", Map.of("id", id, "trigger", key, "intent", intent, "priority", out.get("priority"),
                 "route", d.route().isEmpty() ? "by meaning" : d.route()));
-        CompletableFuture<Map<String, Object>> done = new CompletableFuture<>();
-        queue.add(new Pending(seq.incrementAndGet(), d.priority(), id, d, intent, args, caller, done));
         if (!wait) {
             out.put("queued", true);
             return out;
@@ -295,7 +325,8 @@ public final class Triggers implements AutoCloseable {
             }
             String key = p.def().capability() + "/" + p.def().event();
             try {
-                Map<String, Object> answer = agents.dispatch(p.intent(), p.def().route(), p.args(), p.caller(), Set.of());
+                Map<String, Object> answer = agents.dispatch(p.intent(), p.def().route(), p.args(),
+                        farm.llama.atmosphere.runtime.tools.Caller.TRIGGER, Set.of());
                 count(key, "done");
                 Map<String, Object> e = new LinkedHashMap<>();
                 e.put("id", p.id());

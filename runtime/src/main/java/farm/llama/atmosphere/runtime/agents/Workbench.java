@@ -31,10 +31,10 @@ public interface Workbench {
      *
      * @param name the tool
      * @param argumentsJson a JSON object
-     * @param caller who is asking: {@code local} or a member's verified node id
+     * @param caller who is asking; on another member the call carries it, and is judged by its grants there
      * @return the result as JSON text
      */
-    String runTool(String name, String argumentsJson, String caller);
+    String runTool(String name, String argumentsJson, farm.llama.atmosphere.runtime.tools.Caller caller);
 
     /** @return whether a chat model is reachable (here or on a live member): spec agents need one */
     boolean canChat();
@@ -53,9 +53,10 @@ public interface Workbench {
      * @param type an agent type it offers
      * @param intent what to do
      * @param argsJson extra arguments
+     * @param caller who is asking; the member judges the intent by this caller's grants and this node's
      * @return its answer as JSON text
      */
-    String invokeRemote(String nodeId, String type, String intent, String argsJson);
+    String invokeRemote(String nodeId, String type, String intent, String argsJson, farm.llama.atmosphere.runtime.tools.Caller caller);
 
     /**
      * @param type event type

@@ -432,6 +432,9 @@ public final class ApiServer implements AutoCloseable {
             case INTERNAL -> Status.INTERNAL_SERVER_ERROR_500;
         };
         String type = e.kind() == FailureKind.INVALID_REQUEST ? "invalid_request_error" : e.kind().name().toLowerCase(java.util.Locale.ROOT);
+        if (e.kind() == FailureKind.OVERLOADED) {
+            res.header(HeaderNames.RETRY_AFTER, "5"); // busy now (a full queue, a limit reached): worth asking again soon
+        }
         error(res, status, type, e.kind().name().toLowerCase(java.util.Locale.ROOT), e.getMessage());
     }
 

@@ -21,10 +21,11 @@ public record Envelope(int version, String meshId, String from, String to, Strin
                        List<byte[]> chain, byte[] payload) {
 
     /**
-     * The protocol version this node speaks, in every envelope: 3 since membership statements are
-     * signed by their members (2: envelopes sealed for relays). A peer of another version is refused.
+     * The protocol version this node speaks, in every envelope: 4 since tool calls and agent intents
+     * name the caller they are for and profiles prove their role (3: membership statements signed
+     * by their members; 2: envelopes sealed for relays). A peer of another version is refused.
      */
-    public static final int VERSION = 3;
+    public static final int VERSION = 4;
 
     /** Validates and copies the chain list. */
     public Envelope {

@@ -3,6 +3,7 @@ package farm.llama.atmosphere.runtime.mesh;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import farm.llama.atmosphere.runtime.routing.ChatCall;
+import farm.llama.atmosphere.runtime.tools.Caller;
 import farm.llama.atmosphere.runtime.util.Json;
 import farm.llama.atmosphere.spi.BlockingPublisher;
 import farm.llama.atmosphere.spi.CallFailedException;
@@ -52,28 +53,28 @@ public final class MeshForwarding {
         /**
          * @param name a tool
          * @param argumentsJson its parameters
-         * @param caller the verified node id of the asking member (checked against tools.grants)
+         * @param caller the asking member and whom it asks for (checked against tools.grants)
          * @return the result as JSON text
          */
-        String runTool(String name, String argumentsJson, String caller);
+        String runTool(String name, String argumentsJson, Caller caller);
 
         /**
          * @param type an agent type of this node
          * @param intent what to do
          * @param argsJson extra arguments, a JSON object
-         * @param caller the asking member's verified node id (checked against tools.grants: agents:invoke)
+         * @param caller the asking member and whom it asks for (checked against tools.grants: agents:invoke)
          * @return the agent's answer as JSON text
          */
-        String invokeAgent(String type, String intent, String argsJson, String caller);
+        String invokeAgent(String type, String intent, String argsJson, Caller caller);
 
         /**
          * Has a backend of this node fetch a model.
          *
          * @param model the model
-         * @param caller {@code local} or the asking member's verified node id (checked against tools.grants: models:deploy)
+         * @param caller the asking member (checked against tools.grants: models:deploy)
          * @param progress told each progress object (JSON text) as the backend reports it
          */
-        void pull(String model, String caller, java.util.function.Consumer<String> progress);
+        void pull(String model, Caller caller, java.util.function.Consumer<String> progress);
     }
 
     /** Sends a message to a member; blocks while the link is congested rather than dropping it. */
@@ -89,9 +90,24 @@ public final class MeshForwarding {
     private volatile SharingPolicy policy;
     private final Map<String, Outgoing> calls = new ConcurrentHashMap<>();
     private final Map<String, ChatCall> served = new ConcurrentHashMap<>();
+    private final String self;
 
-    MeshForwarding(Sender sender) {
+    MeshForwarding(String self, Sender sender) {
+        this.self = self;
         this.sender = sender;
+    }
+
+    /** Says whom a request is for: the node it began on and what began it there. */
+    private void claim(ObjectNode req, Caller caller) {
+        ObjectNode c = req.putObject("caller");
+        c.put("origin", caller.originFrom(self));
+        c.put("principal", caller.principal());
+    }
+
+    /** The caller of a request a member sent: the verified sender, for whom it says it asks. */
+    private Caller caller(String from, JsonNode m) {
+        JsonNode c = m.path("caller");
+        return Caller.received(from, c.path("origin").asText(""), c.path("principal").asText(""), self);
     }
 
     void serving(LocalServing s) {
@@ -257,16 +273,17 @@ public final class MeshForwarding {
         }
     }
 
-    /** The asking side: runs a tool on a member; blocks until the result, the member's refusal or its timeout. */
-    String runTool(String node, String name, String argumentsJson, Duration wait) {
+    /** The asking side: runs a tool on a member for a caller; blocks until the result, the member's refusal or its timeout. */
+    String runTool(String node, String name, String argumentsJson, Duration wait, Caller caller) {
         ObjectNode req = Json.MAPPER.createObjectNode();
         req.put("name", name);
         req.put("arguments", argumentsJson);
+        claim(req, caller);
         return ask(node, "tool.request", req, wait, m -> Optional.of(m.path("json").asText()));
     }
 
     private void serveTool(String from, String id, JsonNode m) {
-        answer(from, id, "tool", s -> s.runTool(m.path("name").asText(), m.path("arguments").asText("{}"), from));
+        answer(from, id, "tool", s -> s.runTool(m.path("name").asText(), m.path("arguments").asText("{}"), caller(from, m)));
     }
 
     /** Runs a request against this node's serving side and sends {@code <prefix>.result} with its JSON, or {@code <prefix>.error}. */
@@ -288,17 +305,19 @@ public final class MeshForwarding {
         }
     }
 
-    /** The asking side: an intent for an agent on a member; blocks until its answer or refusal. */
-    String invokeAgent(String node, String type, String intent, String argsJson, Duration wait) {
+    /** The asking side: an intent for an agent on a member, for a caller; blocks until its answer or refusal. */
+    String invokeAgent(String node, String type, String intent, String argsJson, Duration wait, Caller caller) {
         ObjectNode req = Json.MAPPER.createObjectNode();
         req.put("agentType", type);
         req.put("intent", intent);
         req.put("args", argsJson);
+        claim(req, caller);
         return ask(node, "agent.invoke", req, wait, m -> Optional.of(m.path("json").asText()));
     }
 
     private void serveAgent(String from, String id, JsonNode m) {
-        answer(from, id, "agent", s -> s.invokeAgent(m.path("agentType").asText(), m.path("intent").asText(), m.path("args").asText("{}"), from));
+        answer(from, id, "agent", s -> s.invokeAgent(m.path("agentType").asText(), m.path("intent").asText(), m.path("args").asText("{}"),
+                caller(from, m)));
     }
 
     /** The asking side: has a member's backend fetch a model, reporting its progress as it comes. */
@@ -320,7 +339,7 @@ public final class MeshForwarding {
             if (s == null) {
                 throw new CallFailedException(FailureKind.UNREACHABLE, "this member serves no requests yet");
             }
-            s.pull(m.path("model").asText(), from, json -> {
+            s.pull(m.path("model").asText(), Caller.member(from), json -> {
                 ObjectNode p = Json.MAPPER.createObjectNode();
                 p.put("id", id);
                 p.put("json", json);

@@ -100,13 +100,7 @@ public final class MeshService implements AutoCloseable {
     private final Map<String, Map<String, Object>> costs = new ConcurrentHashMap<>();
     private final Map<String, Long> joinCounts = new ConcurrentHashMap<>(Map.of("granted", 0L, "denied", 0L));
     private volatile MeshRuntime runtime;
-    private final MeshForwarding forwarding = new MeshForwarding((to, type, payload) -> {
-        MeshRuntime rt = runtime;
-        if (rt == null) {
-            throw new farm.llama.atmosphere.spi.CallFailedException(farm.llama.atmosphere.spi.FailureKind.UNREACHABLE, "the mesh is not running");
-        }
-        rt.sendReliably(to, type, payload);
-    });
+    private final MeshForwarding forwarding;
     private final FileTransfer files = new FileTransfer((to, type, payload) -> {
         MeshRuntime rt = runtime;
         if (rt == null) {
@@ -143,6 +137,13 @@ public final class MeshService implements AutoCloseable {
                        Supplier<Map<String, Object>> localCost, Consumer<NodeEvent> events, Clock clock) {
         this.dataDir = dataDir;
         this.identity = identity;
+        this.forwarding = new MeshForwarding(identity.nodeId(), (to, type, payload) -> {
+            MeshRuntime rt = runtime;
+            if (rt == null) {
+                throw new farm.llama.atmosphere.spi.CallFailedException(farm.llama.atmosphere.spi.FailureKind.UNREACHABLE, "the mesh is not running");
+            }
+            rt.sendReliably(to, type, payload);
+        });
         this.nodeName = nodeName;
         this.settings = settings;
         this.transports = transports;
@@ -656,17 +657,19 @@ public final class MeshService implements AutoCloseable {
     }
 
     /**
-     * Runs a tool on another member, as this node (the member checks its tools.grants for this node's id).
+     * Runs a tool on another member for a caller; the member checks its tools.grants for this node's
+     * id and for the node the call began on (and {@code trigger} for a trigger).
      *
      * @param nodeId the member
      * @param name the tool
      * @param argumentsJson its parameters
+     * @param caller whom this node asks for
      * @return the result as JSON text
      */
-    public String runTool(String nodeId, String name, String argumentsJson) {
+    public String runTool(String nodeId, String name, String argumentsJson, farm.llama.atmosphere.runtime.tools.Caller caller) {
         requireLive(nodeId);
         // the member enforces the tool's own timeout; this wait only covers a member that vanishes
-        return forwarding.runTool(nodeId, name, argumentsJson, Duration.ofMinutes(5));
+        return forwarding.runTool(nodeId, name, argumentsJson, Duration.ofMinutes(5), caller);
     }
 
     /** @throws farm.llama.atmosphere.spi.CallFailedException UNREACHABLE unless the mesh runs here and the node is a live member */
@@ -710,12 +713,13 @@ public final class MeshService implements AutoCloseable {
      * @param type the agent type
      * @param intent what to do
      * @param argsJson extra arguments, a JSON object
+     * @param caller whom this node asks for (the member judges the intent by its grants and this node's)
      * @return the member's answer: {@code {agent, text, json, steps, ...}} as JSON text
      */
-    public String invokeAgent(String nodeId, String type, String intent, String argsJson) {
+    public String invokeAgent(String nodeId, String type, String intent, String argsJson, farm.llama.atmosphere.runtime.tools.Caller caller) {
         requireLive(nodeId);
         // an agent's loop may take many model turns; the member bounds it by its step limit
-        return forwarding.invokeAgent(nodeId, type, intent, argsJson, Duration.ofMinutes(10));
+        return forwarding.invokeAgent(nodeId, type, intent, argsJson, Duration.ofMinutes(10), caller);
     }
 
     /** @param policy what this node offers the mesh, enforced on forwarded requests and applied to its profile */

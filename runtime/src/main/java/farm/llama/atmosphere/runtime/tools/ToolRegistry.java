@@ -142,12 +142,12 @@ public final class ToolRegistry implements AutoCloseable {
      *
      * @param name the tool
      * @param argumentsJson a JSON object
-     * @param caller {@code local} or the verified node id of a peer
+     * @param caller who asks; it must hold the tool's permissions
      * @return the result as JSON text
      * @throws CallFailedException NOT_FOUND (no such tool), INVALID_REQUEST (bad arguments, naming
      *         each parameter), REFUSED (not enabled), TIMEOUT, INTERNAL (the tool crashed)
      */
-    public String run(String name, String argumentsJson, String caller) {
+    public String run(String name, String argumentsJson, Caller caller) {
         Entry e = tools.get(name);
         if (e == null && disabled.contains(name)) {
             throw new CallFailedException(FailureKind.NOT_FOUND, "Tool '" + name + "' is switched off on this node (tools.disabled in config.yaml).");
@@ -160,11 +160,9 @@ public final class ToolRegistry implements AutoCloseable {
             throw new CallFailedException(FailureKind.REFUSED, "Tool '" + name + "' reaches outside this node and is off."
                     + " Enable it by adding it to tools.enabled-outside in config.yaml.");
         }
-        java.util.Optional<String> missing = grants.missing(caller, e.spec().permissions());
+        java.util.Optional<ToolGrants.Missing> missing = grants.missing(caller, e.spec().permissions());
         if (missing.isPresent()) {
-            throw new CallFailedException(FailureKind.REFUSED, "Tool '" + name + "' needs the permission " + missing.get()
-                    + ", which " + (caller.equals("local") ? "local callers" : "node " + caller) + " do" + (caller.equals("local") ? "" : "es")
-                    + " not hold. Grant it under tools.grants." + caller + " in config.yaml (holding: " + grants.held(caller) + ").");
+            throw new CallFailedException(FailureKind.REFUSED, "Tool '" + name + "' needs " + missing.get().explain(caller));
         }
         JsonNode args;
         try {
@@ -177,7 +175,7 @@ public final class ToolRegistry implements AutoCloseable {
             throw new CallFailedException(FailureKind.INVALID_REQUEST, "Invalid parameters for tool '" + name + "': "
                     + String.join("; ", problems) + ". 'atmosphere tool info " + name + "' shows the parameters.");
         }
-        ToolCall call = new ToolCall(Json.write(args), caller);
+        ToolCall call = new ToolCall(Json.write(args), caller.key());
         Future<ToolResult> future = executor.submit(() -> e.tool().invoke(call));
         try {
             ToolResult result = future.get(timeout(e.spec()).toMillis(), TimeUnit.MILLISECONDS);
