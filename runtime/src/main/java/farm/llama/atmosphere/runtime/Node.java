@@ -152,11 +152,18 @@ public final class Node implements NodeApi, AutoCloseable {
                 dataDir.agentRegistryFile(), new NodeWorkbench(),
                 plugins.providers(farm.llama.atmosphere.spi.agent.AgentTypeProvider.class),
                 f -> contextFor("agents", "agent", f), plugins::providerFailed, () -> grants);
-        agents.maxPerCaller(config.view().number("agents.max-per-caller").orElse(8L).intValue());
+        agents.maxPerCaller(atLeastOne("agents.max-per-caller", 8));
         this.triggers = farm.llama.atmosphere.runtime.agents.Triggers.of(config.asMap().get("triggers"), agents,
-                (type, data) -> publish(new NodeEvent(type, Instant.now(), data)), clock,
-                config.view().number("agents.trigger-queue").orElse(100L).intValue());
+                (type, data) -> publish(new NodeEvent(type, Instant.now(), data)), clock, atLeastOne("agents.trigger-queue", 100));
         router.localWorkloads(this::workloadCapabilities);
+    }
+
+    private int atLeastOne(String key, int otherwise) {
+        long n = config.view().number(key).orElse((long) otherwise);
+        if (n < 1 || n > 100_000) {
+            throw new AtmosphereException(key + " must be 1-100000, got " + n + ".");
+        }
+        return (int) n;
     }
 
     /** @return what this node shares with the mesh: its backends' capabilities, its tools and its agent types */
