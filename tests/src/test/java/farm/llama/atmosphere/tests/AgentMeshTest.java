@@ -287,6 +287,18 @@ class AgentMeshTest {
         assertEquals(200, again.get("/health").statusCode());
     }
 
+    /** A model that answers {@code text} only once {@code release} is counted down: its callers stay busy meanwhile. */
+    private static java.util.function.Function<JsonNode, FakeOpenAi.Turn> heldUntil(java.util.concurrent.CountDownLatch release, String text) {
+        return body -> {
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return FakeOpenAi.Turn.say(text);
+        };
+    }
+
     private static HttpResponse<String> fire(NodeHarness n, String path, String body, String key) throws Exception {
         return n.http.send(java.net.http.HttpRequest.newBuilder(n.base.resolve(path)).header("Content-Type", "application/json")
                 .header("Authorization", "Bearer " + key).POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build(),
@@ -332,14 +344,7 @@ class AgentMeshTest {
         // two intents busy in the model, one waiting: the next is refused with 503 and Retry-After, and counted
         a.node.agentAdd("inspector.yaml", INSPECTOR.replace("[echo, system_info]", "[echo]"));
         java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-        model.script = body -> {
-            try {
-                release.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            return FakeOpenAi.Turn.say("a frame");
-        };
+        model.script = heldUntil(release, "a frame");
         int before = model.chatCalls.get();
         for (int i = 1; i <= 2; i++) {
             assertEquals(202, fire(a, "/api/v1/triggers/camera/frame", "{\"n\":" + i + "}", sensorKey).statusCode());
@@ -396,14 +401,7 @@ class AgentMeshTest {
 
         // one agent per caller from B at most: while B's agent is busy, B's next intent is refused, not a new agent
         java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-        model.script = body -> {
-            try {
-                release.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            return FakeOpenAi.Turn.say("slow");
-        };
+        model.script = heldUntil(release, "slow");
         int before = model.chatCalls.get();
         var first = java.util.concurrent.CompletableFuture.supplyAsync(() ->
                 b.node.agentAsk("first", "capability:" + aId + "/agent/inspector", Map.of()));

@@ -39,6 +39,17 @@ class ModelTransferTest {
         return n;
     }
 
+    /** B founds a mesh, A joins it; returns B's id once A sees B alive. */
+    private static String meshOf(NodeHarness b, NodeHarness a) throws InterruptedException {
+        b.node.meshCreate("home");
+        NodeHarness.awaitTrue(() -> Boolean.TRUE.equals(b.node.mesh().get("running")), "B's mesh port");
+        a.node.meshJoin(String.valueOf(b.node.meshInvite(Duration.ofMinutes(5), 1).get("token")));
+        NodeHarness.awaitTrue(() -> "joined".equals(a.node.meshJoinStatus().get("state")), "joined");
+        String bId = b.node.status().nodeId();
+        NodeHarness.awaitTrue(() -> a.node.meshMembers().stream().anyMatch(m -> bId.equals(m.get("nodeId")) && "alive".equals(m.get("state"))), "B alive at A");
+        return bId;
+    }
+
     private static long served(NodeHarness n) {
         return ((Number) ((Map<?, ?>) n.node.meshStats().get("files")).get("servedBytes")).longValue();
     }
@@ -58,12 +69,7 @@ class ModelTransferTest {
         Files.writeString(dir.resolve("secret.txt"), "not shared");
         NodeHarness b = node("b", "models:\n  shared-dirs: [\"" + shared + "\"]\n");
         NodeHarness a = node("a", "models:\n  dir: \"" + dir.resolve("models") + "\"\n");
-        b.node.meshCreate("home");
-        NodeHarness.awaitTrue(() -> Boolean.TRUE.equals(b.node.mesh().get("running")), "B's mesh port");
-        a.node.meshJoin(String.valueOf(b.node.meshInvite(Duration.ofMinutes(5), 1).get("token")));
-        NodeHarness.awaitTrue(() -> "joined".equals(a.node.meshJoinStatus().get("state")), "joined");
-        String bId = b.node.status().nodeId();
-        NodeHarness.awaitTrue(() -> a.node.meshMembers().stream().anyMatch(m -> bId.equals(m.get("nodeId")) && "alive".equals(m.get("state"))), "B alive at A");
+        String bId = meshOf(b, a);
 
         Map<String, Object> done = pull(a, "tiny.gguf", bId);
         assertEquals("done", done.get("state"), String.valueOf(done));
@@ -111,12 +117,7 @@ class ModelTransferTest {
         open.add(ollamaA);
         NodeHarness b = node("b", "backends:\n  - type: ollama\n    url: " + ollamaB.url() + "\n");
         NodeHarness a = node("a", "backends:\n  - type: ollama\n    url: " + ollamaA.url() + "\n");
-        b.node.meshCreate("home");
-        NodeHarness.awaitTrue(() -> Boolean.TRUE.equals(b.node.mesh().get("running")), "B's mesh port");
-        a.node.meshJoin(String.valueOf(b.node.meshInvite(Duration.ofMinutes(5), 1).get("token")));
-        NodeHarness.awaitTrue(() -> "joined".equals(a.node.meshJoinStatus().get("state")), "joined");
-        String bId = b.node.status().nodeId();
-        NodeHarness.awaitTrue(() -> a.node.meshMembers().stream().anyMatch(m -> bId.equals(m.get("nodeId")) && "alive".equals(m.get("state"))), "B alive at A");
+        String bId = meshOf(b, a);
         b.await("/api/v1/capabilities", c -> c.toString().contains("tinyllama"));
 
         int showsBefore = ollamaB.showCalls.get();
@@ -190,12 +191,7 @@ class ModelTransferTest {
         crafted.keySet().forEach(m -> models.add(new String[] {m + ":latest", "llama", "1B"}));
         ollamaB.models = List.copyOf(models);
         ollamaB.modelfiles = crafted;
-        b.node.meshCreate("home");
-        NodeHarness.awaitTrue(() -> Boolean.TRUE.equals(b.node.mesh().get("running")), "B's mesh port");
-        a.node.meshJoin(String.valueOf(b.node.meshInvite(Duration.ofMinutes(5), 1).get("token")));
-        NodeHarness.awaitTrue(() -> "joined".equals(a.node.meshJoinStatus().get("state")), "joined");
-        String bId = b.node.status().nodeId();
-        NodeHarness.awaitTrue(() -> a.node.meshMembers().stream().anyMatch(m -> bId.equals(m.get("nodeId")) && "alive".equals(m.get("state"))), "B alive at A");
+        String bId = meshOf(b, a);
         b.await("/api/v1/capabilities", c -> crafted.keySet().stream().allMatch(m -> c.toString().contains(m)));
 
         Map<String, String> expected = Map.of(
