@@ -38,6 +38,29 @@ class LanJoinTest {
         return n;
     }
 
+    /** A node on a known mesh port; with mDNS off, nobody on the LAN hears of it. */
+    private NodeHarness quietNode(String name, int port) throws Exception {
+        NodeHarness n = new NodeHarness(dir.resolve(name), MeshTest.meshConfig(port, "").replace("mesh:\n", "mesh:\n  mdns: false\n"));
+        open.add(n);
+        return n;
+    }
+
+    /** Asks a node's mesh port for a short code's invite from a given local address, as a joiner of some exchange version would. */
+    private static com.fasterxml.jackson.databind.JsonNode askForCode(int port, String from, String code, Integer exchange) throws Exception {
+        try (RawWebSocket ws = RawWebSocket.tls(port, from)) {
+            assertTrue(ws.upgrade("/atmosphere/mesh/v1").contains("101"));
+            Map<String, Object> ask = new java.util.LinkedHashMap<>();
+            ask.put("type", "code");
+            if (exchange != null) {
+                ask.put("exchange", exchange);
+            }
+            ask.put("lookup", ShortCodes.lookup(code));
+            ask.put("nonce", ShortCodes.nonce());
+            ws.frame(2, farm.llama.atmosphere.runtime.util.Json.write(ask).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return NodeHarness.json(new String(ws.readFrame(), java.nio.charset.StandardCharsets.UTF_8));
+        }
+    }
+
     private static long joins(NodeHarness n, String key) {
         return n.node.meshStats().get("joins").getOrDefault(key, 0L);
     }
@@ -111,6 +134,47 @@ class LanJoinTest {
         assertTrue(String.valueOf(limited.get("message")).contains("too many wrong short codes"), String.valueOf(limited));
         assertTrue(joins(a, "refused_code_rate") >= 1);
         assertNotEquals(0, joins(a, "refused_bad_code"));
+        // ... from C's address only: another host of the LAN still trades the right code
+        int aPort = Integer.parseInt(String.valueOf(((List<?>) a.node.mesh().get("endpoints")).getFirst()).replaceAll(".*:", ""));
+        com.fasterxml.jackson.databind.JsonNode other = askForCode(aPort, "127.0.0.2", right, ShortCodes.EXCHANGE);
+        assertEquals("code", other.path("status").asText(), other.toString());
+        assertTrue(ShortCodes.open(right, "x".repeat(32), other.path("nonce").asText(),
+                other.path("iv").asText(), other.path("ciphertext").asText()).isEmpty(), "sealed for the asker's nonce only");
+
+        // a joiner of the first exchange (the token in the clear) is refused, both versions named
+        com.fasterxml.jackson.databind.JsonNode old = askForCode(aPort, "127.0.0.3", right, null);
+        assertEquals("version", old.path("reason").asText(), old.toString());
+        assertTrue(old.path("error").asText().contains("version 1") && old.path("error").asText().contains("version " + ShortCodes.EXCHANGE),
+                old.toString());
+    }
+
+    @Test
+    void aLookupRelayedByAFakeNodeYieldsOnlyCiphertextAndTheJoinerStillJoinsTheRealMesh() throws Exception {
+        int port = MeshTest.freePort();
+        NodeHarness a = quietNode("a", port);
+        NodeHarness b = node("b");
+        a.node.meshCreate("home");
+        NodeHarness.awaitTrue(() -> Boolean.TRUE.equals(a.node.mesh().get("running")), "A's mesh port");
+        String meshId = String.valueOf(a.node.mesh().get("meshId"));
+        Map<String, Object> invite = a.node.meshInvite(Duration.ofMinutes(5), 1);
+        String token = String.valueOf(invite.get("token"));
+        try (CodeRelay mitm = new CodeRelay(port);
+             farm.llama.atmosphere.runtime.mesh.LanPresence fake = farm.llama.atmosphere.runtime.mesh.LanPresence.start(
+                     java.net.InetAddress.getLoopbackAddress(), "0123456789abcdef")) {
+            fake.advertise("not-the-issuer", meshId, 1, mitm.port());
+            NodeHarness.awaitTrue(() -> b.node.nearby().stream().anyMatch(n -> "0123456789abcdef".equals(n.get("nodeId"))),
+                    "the fake node heard at B; A is not (its mDNS is off)");
+
+            Map<String, Object> joined = join(b, String.valueOf(invite.get("code")));
+            assertEquals("joined", joined.get("state"), "the honest joiner opened the relayed answer with the code: " + joined);
+            assertEquals(2, mitm.seen.size(), "the fake node relayed one lookup and its answer: " + mitm.seen);
+            assertTrue(mitm.seen.get(0).contains(ShortCodes.lookup(String.valueOf(invite.get("code")))), mitm.seen.get(0));
+            String relayed = mitm.seen.get(1);
+            assertTrue(relayed.contains("ciphertext") && !relayed.contains(token) && !relayed.contains("\"token\""),
+                    "the man in the middle saw no token: " + relayed);
+        }
+        String bId = b.node.status().nodeId();
+        NodeHarness.awaitTrue(() -> a.node.meshMembers().stream().anyMatch(m -> bId.equals(m.get("nodeId"))), "B a member at A");
     }
 
     private static boolean alive(NodeHarness at, String id) {

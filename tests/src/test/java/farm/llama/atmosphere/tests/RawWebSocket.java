@@ -47,6 +47,11 @@ final class RawWebSocket implements AutoCloseable {
 
     /** TLS 1.3 without a client certificate, trusting any server: a stranger at a node's mesh port. */
     static RawWebSocket tls(int port) throws Exception {
+        return tls(port, "127.0.0.1");
+    }
+
+    /** The same from a given local address (another host of the LAN: any of 127.0.0.0/8 on loopback). */
+    static RawWebSocket tls(int port, String from) throws Exception {
         SSLContext ctx = SSLContext.getInstance("TLS");
         ctx.init(null, new TrustManager[] {new X509TrustManager() {
             @Override
@@ -63,6 +68,7 @@ final class RawWebSocket implements AutoCloseable {
             }
         }}, null);
         SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket();
+        s.bind(new InetSocketAddress(from, 0));
         s.connect(new InetSocketAddress("127.0.0.1", port), 10_000);
         s.setSoTimeout(30_000);
         s.startHandshake();

@@ -240,6 +240,7 @@ public final class MeshJoiner {
                 String nonce = ShortCodes.nonce();
                 ObjectNode ask = Json.MAPPER.createObjectNode();
                 ask.put("type", "code");
+                ask.put("exchange", ShortCodes.EXCHANGE);
                 ask.put("lookup", lookup);
                 ask.put("nonce", nonce);
                 link.send(Json.write(ask).getBytes(StandardCharsets.UTF_8)).join();
@@ -250,13 +251,14 @@ public final class MeshJoiner {
                     continue;
                 }
                 if (a.path("status").asText().equals("code")) {
-                    String token = a.path("token").asText();
-                    if (!ShortCodes.verify(code, nonce, a.path("nonce").asText(), token, a.path("proof").asText())) {
-                        answers.add(endpoint + ": answered without proof of the code (ignored)");
+                    Optional<String> token = ShortCodes.open(code, nonce, a.path("nonce").asText(), a.path("iv").asText(),
+                            a.path("ciphertext").asText());
+                    if (token.isEmpty()) {
+                        answers.add(endpoint + ": answered with something the code does not open (ignored)");
                         continue;
                     }
                     progress.accept("Found the code's issuer at " + endpoint + ".");
-                    return token;
+                    return token.get();
                 }
                 answers.add(endpoint + ": " + a.path("error").asText(a.path("status").asText()));
             } catch (CallFailedException e) {

@@ -1401,12 +1401,20 @@ public final class MeshService implements AutoCloseable {
     }
 
     private static final Duration CODE_SEARCH = Duration.ofSeconds(15);
-    /** Wrong or expired short codes accepted per minute before the issuer stops answering for a while. */
+    /** Wrong or expired short codes accepted per minute from one address before the issuer stops answering it for a while. */
     static final int CODE_ATTEMPTS_PER_MINUTE = 10;
-    private final java.util.ArrayDeque<Long> codeFailures = new java.util.ArrayDeque<>();
+    /** Wrong or expired short codes accepted per minute from all addresses together (a ceiling for many hosts). */
+    static final int CODE_ATTEMPTS_PER_MINUTE_ALL = 100;
+    private final CodeBudget codeFailures = new CodeBudget(CODE_ATTEMPTS_PER_MINUTE, CODE_ATTEMPTS_PER_MINUTE_ALL);
 
-    /** A joiner trades a short code for the invite it stands for; wrong guesses are counted and limited. */
+    /** A joiner trades a short code for the invite it stands for (sealed for whoever holds the code); wrong guesses are limited per address. */
     private void handleCode(Link link, JsonNode msg) {
+        int exchange = msg.path("exchange").asInt(1);
+        if (exchange != ShortCodes.EXCHANGE) {
+            refuse(link, "version", "the joiner speaks short-code exchange version " + exchange + ", this node speaks version "
+                    + ShortCodes.EXCHANGE + " (protocol " + Envelope.VERSION + "): update the older of the two, or join with the invite token");
+            return;
+        }
         String lookup = msg.path("lookup").asText();
         String nonce = msg.path("nonce").asText();
         if (!lookup.matches("[0-9a-f]{16}") || !nonce.matches("[0-9a-f]{32}")) {
@@ -1414,43 +1422,34 @@ public final class MeshService implements AutoCloseable {
             return;
         }
         long now = clock.millis();
-        synchronized (codeFailures) {
-            while (!codeFailures.isEmpty() && now - codeFailures.peekFirst() > 60_000) {
-                codeFailures.pollFirst();
-            }
-            if (codeFailures.size() >= CODE_ATTEMPTS_PER_MINUTE) {
-                refuse(link, "code_rate", "too many wrong short codes were tried here in the last minute; wait a minute and try again");
-                return;
-            }
+        String address = CodeBudget.address(link.remote());
+        Optional<String> spent = codeFailures.spent(address, now);
+        if (spent.isPresent()) {
+            refuse(link, "code_rate", spent.get());
+            return;
         }
         Invites inv = invites;
         Optional<Invites.ByCode> found;
         try {
             found = inv == null ? Optional.empty() : inv.byLookup(lookup, clock.instant());
         } catch (MeshSecurityException e) {
-            failedCode(now);
+            codeFailures.failed(address, now);
             refuse(link, e.reason() == MeshSecurityException.Reason.EXPIRED ? "code_expired" : "code_used", e.getMessage());
             return;
         }
         if (found.isEmpty()) {
-            failedCode(now);
+            codeFailures.failed(address, now);
             refuse(link, "bad_code", "no invite of this node has that code");
             return;
         }
         String issuerNonce = ShortCodes.nonce();
         ObjectNode answer = Json.MAPPER.createObjectNode();
         answer.put("status", "code");
-        answer.put("token", found.get().token());
+        answer.put("exchange", ShortCodes.EXCHANGE);
         answer.put("nonce", issuerNonce);
-        answer.put("proof", ShortCodes.proof(found.get().code(), nonce, issuerNonce, found.get().token()));
+        ShortCodes.seal(found.get().code(), nonce, issuerNonce, found.get().token()).forEach(answer::put);
         joinCounts.merge("code_answered", 1L, Long::sum);
         send(link, answer);
-    }
-
-    private void failedCode(long now) {
-        synchronized (codeFailures) {
-            codeFailures.addLast(now);
-        }
     }
 
     // ---- persistence ----

@@ -2,7 +2,6 @@ package farm.llama.atmosphere.runtime.mesh;
 
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.Locale;
@@ -15,11 +14,14 @@ import javax.crypto.spec.SecretKeySpec;
  * (no I, L, O, U), 60 random bits, mapped to one invite on its issuer and expiring with it.
  *
  * <p>The code never travels. The joiner finds issuers over mDNS and sends each a lookup value,
- * {@code HMAC-SHA256(code, "lookup")} cut to 64 bits, and a nonce; the issuer that holds the code
- * answers with the invite token and {@code HMAC-SHA256(code, nonce_j | nonce_i | token)}, which the
- * joiner checks before trusting the token (whose signature then pins the mesh key as usual). A
- * listener learns neither the code nor a way to test guesses faster than asking the issuer, which
- * limits attempts.
+ * {@code HMAC-SHA256(code, "lookup")} cut to 64 bits, and a fresh nonce; the issuer that holds the
+ * code answers with its own fresh nonce and the invite token <em>encrypted</em> (AES-256-GCM) under
+ * a key derived with HKDF-SHA256 from the code and both nonces (exchange version
+ * {@value #EXCHANGE}). The lookup value names the invite but opens nothing: a node on the LAN that
+ * poses as an issuer and relays a joiner's lookup to the real one gets only ciphertext, and the
+ * GCM tag tells the joiner the answer came from whoever holds the code. (Why not a PAKE: the code
+ * has 60 random bits, not a password's few, so an offline search of the ciphertext or the lookup
+ * costs ~2^60 HMACs within the invite's lifetime; HKDF and AES-GCM are in the JDK.)
  */
 public final class ShortCodes {
 
@@ -27,6 +29,8 @@ public final class ShortCodes {
     private static final SecureRandom RANDOM = new SecureRandom();
     /** Random bits in a code. */
     public static final int BITS = 60;
+    /** The version of the short-code exchange: 2 since the token travels encrypted (1 sent it in the clear). */
+    public static final int EXCHANGE = 2;
 
     private ShortCodes() {
     }
@@ -66,15 +70,56 @@ public final class ShortCodes {
         return HexFormat.of().formatHex(hmac(code, "atmosphere-code-lookup")).substring(0, 16);
     }
 
-    /** @return the proof an issuer sends with the token, hex */
-    public static String proof(String code, String joinerNonce, String issuerNonce, String token) {
-        return HexFormat.of().formatHex(hmac(code, "atmosphere-code|" + joinerNonce + "|" + issuerNonce + "|" + token));
+    /**
+     * The key both sides derive: HKDF-SHA256 (RFC 5869) with the code as input keying material,
+     * both nonces as salt, and the exchange version and lookup as info.
+     */
+    static byte[] key(String code, String joinerNonce, String issuerNonce) {
+        byte[] prk = hmac(("atmosphere-code-salt|" + joinerNonce + "|" + issuerNonce).getBytes(StandardCharsets.US_ASCII),
+                code.getBytes(StandardCharsets.US_ASCII));
+        byte[] info = ("atmosphere-code-v" + EXCHANGE + "|" + lookup(code)).getBytes(StandardCharsets.US_ASCII);
+        byte[] t1 = new byte[info.length + 1];
+        System.arraycopy(info, 0, t1, 0, info.length);
+        t1[info.length] = 1;
+        return hmac(prk, t1); // one block of output: 32 bytes, an AES-256 key
     }
 
-    /** @return whether a proof is right, compared in constant time */
-    public static boolean verify(String code, String joinerNonce, String issuerNonce, String token, String proof) {
-        return MessageDigest.isEqual(proof(code, joinerNonce, issuerNonce, token).getBytes(StandardCharsets.US_ASCII),
-                proof.getBytes(StandardCharsets.US_ASCII));
+    /**
+     * On the issuer: the token, encrypted for whoever holds the code and sent these nonces.
+     *
+     * @return {@code iv} and {@code ciphertext}, base64
+     */
+    public static java.util.Map<String, String> seal(String code, String joinerNonce, String issuerNonce, String token) {
+        byte[] iv = new byte[12];
+        RANDOM.nextBytes(iv);
+        try {
+            javax.crypto.Cipher c = javax.crypto.Cipher.getInstance("AES/GCM/NoPadding");
+            c.init(javax.crypto.Cipher.ENCRYPT_MODE, new SecretKeySpec(key(code, joinerNonce, issuerNonce), "AES"),
+                    new javax.crypto.spec.GCMParameterSpec(128, iv));
+            c.updateAAD((joinerNonce + "|" + issuerNonce).getBytes(StandardCharsets.US_ASCII));
+            byte[] sealed = c.doFinal(token.getBytes(StandardCharsets.UTF_8));
+            return java.util.Map.of("iv", java.util.Base64.getEncoder().encodeToString(iv),
+                    "ciphertext", java.util.Base64.getEncoder().encodeToString(sealed));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * On the joiner: the token from an issuer's answer.
+     *
+     * @return the token, or empty when the answer was not sealed with this code and these nonces
+     */
+    public static Optional<String> open(String code, String joinerNonce, String issuerNonce, String iv, String ciphertext) {
+        try {
+            javax.crypto.Cipher c = javax.crypto.Cipher.getInstance("AES/GCM/NoPadding");
+            c.init(javax.crypto.Cipher.DECRYPT_MODE, new SecretKeySpec(key(code, joinerNonce, issuerNonce), "AES"),
+                    new javax.crypto.spec.GCMParameterSpec(128, java.util.Base64.getDecoder().decode(iv)));
+            c.updateAAD((joinerNonce + "|" + issuerNonce).getBytes(StandardCharsets.US_ASCII));
+            return Optional.of(new String(c.doFinal(java.util.Base64.getDecoder().decode(ciphertext)), StandardCharsets.UTF_8));
+        } catch (GeneralSecurityException | IllegalArgumentException e) {
+            return Optional.empty();
+        }
     }
 
     /** @return a fresh nonce, 32 hex characters */
@@ -85,10 +130,14 @@ public final class ShortCodes {
     }
 
     private static byte[] hmac(String code, String message) {
+        return hmac(code.getBytes(StandardCharsets.US_ASCII), message.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static byte[] hmac(byte[] key, byte[] message) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(code.getBytes(StandardCharsets.US_ASCII), "HmacSHA256"));
-            return mac.doFinal(message.getBytes(StandardCharsets.UTF_8));
+            mac.init(new SecretKeySpec(key, "HmacSHA256"));
+            return mac.doFinal(message);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }

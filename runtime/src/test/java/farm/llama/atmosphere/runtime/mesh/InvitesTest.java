@@ -43,9 +43,14 @@ class InvitesTest {
         // the issuer finds the invite by the code's lookup value, and its answer proves the code
         Invites.ByCode byCode = f.invites().byLookup(ShortCodes.lookup(invite.code()), Instant.now()).orElseThrow();
         assertEquals(invite.token(), byCode.token());
-        String proof = ShortCodes.proof(byCode.code(), "a".repeat(32), "b".repeat(32), byCode.token());
-        assertTrue(ShortCodes.verify(invite.code(), "a".repeat(32), "b".repeat(32), invite.token(), proof));
-        assertFalse(ShortCodes.verify(ShortCodes.generate(), "a".repeat(32), "b".repeat(32), invite.token(), proof), "another code cannot");
+        var sealed = ShortCodes.seal(byCode.code(), "a".repeat(32), "b".repeat(32), byCode.token());
+        assertFalse(sealed.toString().contains(invite.token()), "the token does not travel in the clear");
+        assertEquals(java.util.Optional.of(invite.token()),
+                ShortCodes.open(invite.code(), "a".repeat(32), "b".repeat(32), sealed.get("iv"), sealed.get("ciphertext")));
+        assertTrue(ShortCodes.open(ShortCodes.generate(), "a".repeat(32), "b".repeat(32), sealed.get("iv"), sealed.get("ciphertext")).isEmpty(),
+                "another code cannot open it");
+        assertTrue(ShortCodes.open(invite.code(), "c".repeat(32), "b".repeat(32), sealed.get("iv"), sealed.get("ciphertext")).isEmpty(),
+                "nor other nonces");
         assertTrue(f.invites().byLookup(ShortCodes.lookup(ShortCodes.generate()), Instant.now()).isEmpty());
         assertEquals(MeshSecurityException.Reason.EXPIRED, assertThrows(MeshSecurityException.class,
                 () -> f.invites().byLookup(ShortCodes.lookup(invite.code()), Instant.now().plus(Duration.ofHours(2)))).reason());
