@@ -184,6 +184,7 @@ public final class Node implements NodeApi, AutoCloseable {
             meta.put("backend", "tools");
             meta.put("category", t.category());
             meta.put("parameters", Json.write(t.parameters()));
+            meta.put("permissions", String.join(",", t.permissions()));
             out.add(new Capability("tool/" + t.name(), identity.nodeId(), "tool/" + t.name(), t.name(), t.description(), List.of(),
                     List.of("tool", t.category()), "local", meta));
         }
@@ -309,6 +310,12 @@ public final class Node implements NodeApi, AutoCloseable {
             throw new CallFailedException(FailureKind.NOT_FOUND, "No tool named '" + toolName + "' here or on a live member."
                     + " Tools here: " + String.join(", ", tools.list().stream().map(ToolReport::name).toList()) + ".");
         }
+        // this node is a party to the call too: its caller must hold here what the tool needs (as its members say)
+        List<String> needs = offered.stream().flatMap(c -> java.util.Arrays.stream(c.metadata().getOrDefault("permissions", "").split(",")))
+                .map(String::strip).filter(p -> !p.isEmpty()).distinct().toList();
+        grants.missing(caller, needs).ifPresent(m -> {
+            throw new CallFailedException(FailureKind.REFUSED, "Tool '" + toolName + "' (on another member) needs " + m.explain(caller));
+        });
         // the cheapest member first; one that refuses (no grant for this node) or cannot be reached ran
         // nothing, so the next is asked
         var decision = router.decide(new RouteQuery(toolName, java.util.Set.of("tool/" + toolName), Optional.empty()));

@@ -369,10 +369,13 @@ class AgentMeshTest {
         NodeHarness b = node("b", null, "");
         String bId = b.node.status().nodeId();
         // A runs the agent and lets B invoke agents; system_info lives only on C, which lets A (not B) read the system
-        NodeHarness a = node("a", model, "tools:\n  disabled: [system_info]\n  grants:\n    " + bId + ": [\"agents:invoke\"]\n"
-                + "agents:\n  max-per-caller: 1\n");
+        // (A also lets B read the system, so it is C's judgement of the call's chain that refuses B)
+        NodeHarness a = node("a", model, "tools:\n  disabled: [system_info]\n  grants:\n    " + bId + ": [\"agents:invoke\", \"system:read\"]\n"
+                + "agents:\n  max-per-caller: 1\n"
+                + "triggers:\n  camera:\n    frame:\n      intent: \"Check the machine for frame {n}\"\n      route: agent/inspector\n");
         String aId = a.node.status().nodeId();
-        NodeHarness c = node("c", null, "tools:\n  grants:\n    " + aId + ": [\"system:read\"]\n");
+        // C lets A, and its own triggers, read the system
+        NodeHarness c = node("c", null, "tools:\n  grants:\n    " + aId + ": [\"system:read\"]\n    trigger: [\"system:read\"]\n");
         String cId = c.node.status().nodeId();
         a.node.meshCreate("home");
         NodeHarness.awaitTrue(() -> Boolean.TRUE.equals(a.node.mesh().get("running")), "A's mesh port");
@@ -396,8 +399,15 @@ class AgentMeshTest {
         Map<String, Object> viaA = b.node.agentAsk("check the machine", "capability:" + aId + "/agent/inspector", Map.of());
         assertEquals(aId, viaA.get("node"));
         String borrowed = model.chatBodies.get(model.chatBodies.size() - 1).path("messages").toString();
-        assertTrue(borrowed.contains("system:read") && borrowed.contains("node " + bId) && !borrowed.contains("\\\"processors\\\""),
-                "refused on C, naming the original caller: " + borrowed);
+        assertTrue(borrowed.contains("system:read") && borrowed.contains("node " + bId) && borrowed.contains("the call is from node " + aId)
+                && !borrowed.contains("\\\"processors\\\""), "refused on C, naming the original caller: " + borrowed);
+
+        // A's trigger: A holds no trigger grants, so A does not send it on, though C would let triggers read
+        HttpResponse<String> fired = a.postAdmin("/api/v1/triggers/camera/frame?wait=true", "{\"n\":1}");
+        assertEquals(200, fired.statusCode(), fired.body());
+        String triggered = model.chatBodies.get(model.chatBodies.size() - 1).path("messages").toString();
+        assertTrue(triggered.contains("triggers do not hold") && triggered.contains("tools.grants.trigger")
+                && !triggered.contains("\\\"processors\\\""), "refused at A: " + triggered);
 
         // one agent per caller from B at most: while B's agent is busy, B's next intent is refused, not a new agent
         java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);

@@ -442,6 +442,10 @@ public final class MeshService implements AutoCloseable {
             if (parameters != null) {
                 m.put("parameters", parameters); // a tool's JSON schema, for agents on other members
             }
+            String permissions = c.metadata().get("permissions");
+            if (permissions != null) {
+                m.put("permissions", permissions); // what a caller must hold: the asking node checks it before it asks
+            }
             caps.add(m);
         }
         String body = Json.write(caps);
@@ -778,6 +782,9 @@ public final class MeshService implements AutoCloseable {
                 }
                 if (c.get("parameters") instanceof String parameters) {
                     meta.put("parameters", parameters);
+                }
+                if (c.get("permissions") instanceof String permissions) {
+                    meta.put("permissions", permissions);
                 }
                 @SuppressWarnings("unchecked")
                 List<String> models = (List<String>) c.getOrDefault("models", List.of());
