@@ -114,15 +114,7 @@ final class CodeRelay implements AutoCloseable {
     /** One masked frame from a client: its payload. */
     private static byte[] clientFrame(InputStream in) throws IOException {
         in.read();
-        long len = in.read() & 0x7F;
-        if (len == 126) {
-            len = (in.read() << 8) | in.read();
-        } else if (len == 127) {
-            len = 0;
-            for (int i = 0; i < 8; i++) {
-                len = (len << 8) | in.read();
-            }
-        }
+        long len = RawWebSocket.payloadLength(in, in.read());
         byte[] mask = in.readNBytes(4);
         byte[] payload = in.readNBytes((int) len);
         for (int i = 0; i < payload.length; i++) {

@@ -165,7 +165,11 @@ final class RawWebSocket implements AutoCloseable {
         if (b0 < 0) {
             throw new EOFException("closed");
         }
-        int b1 = in.read();
+        return in.readNBytes((int) payloadLength(in, in.read()));
+    }
+
+    /** The payload length a frame's second byte (and the extended length after it, if any) says. */
+    static long payloadLength(InputStream in, int b1) throws IOException {
         long len = b1 & 0x7F;
         if (len == 126) {
             len = (in.read() << 8) | in.read();
@@ -175,7 +179,7 @@ final class RawWebSocket implements AutoCloseable {
                 len = (len << 8) | in.read();
             }
         }
-        return in.readNBytes((int) len);
+        return len;
     }
 
     /** @return whether the peer closed the connection (a read ends, or fails) before the socket's read timeout */
