@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Builds the trimmed jlink image of Atmosphere and its tarball.
-#   build-image.sh VERSION MODULES_DIR PLUGINS_DIR SRC_MAIN TARGET
+#   build-image.sh VERSION MODULES_DIR PLUGINS_DIR SRC_MAIN TARGET LICENSE_FILE
 # The JDK modules are derived, not guessed: jdeps over every module jar and every built-in
 # plugin jar, plus the non-static java.*/jdk.* requires of every module descriptor, plus
 # jdk.zipfs (PF4J reads plugin.properties inside jars through it).
 set -euo pipefail
-VERSION=$1 MODULES=$2 PLUGINS=$3 SRC=$4 TARGET=$5
+VERSION=$1 MODULES=$2 PLUGINS=$3 SRC=$4 TARGET=$5 LICENSE_FILE=$6
 JAVA_HOME=${JAVA_HOME:-$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")}
 JDEPS="$JAVA_HOME/bin/jdeps" JLINK="$JAVA_HOME/bin/jlink" JAR="$JAVA_HOME/bin/jar"
 IMAGE="$TARGET/atmosphere"
@@ -55,6 +55,7 @@ mkdir -p "$IMAGE/plugins" "$IMAGE/conf"
 cp "${plugin_jars[@]}" "$IMAGE/plugins/"
 cp "$SRC/conf/"* "$IMAGE/conf/"
 echo "$VERSION" > "$IMAGE/VERSION"
+install -m 0644 "$LICENSE_FILE" "$IMAGE/LICENSE"
 
 tar -C "$TARGET" -czf "$TARBALL" atmosphere
 echo "build-image: $IMAGE ($(du -sh "$IMAGE" | cut -f1)), $TARBALL ($(du -h "$TARBALL" | cut -f1)) in $(( $(date +%s) - t0 )) s"

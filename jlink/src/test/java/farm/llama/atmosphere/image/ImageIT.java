@@ -149,6 +149,8 @@ class ImageIT {
         Result r = run("--version");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().trim().matches("Atmosphere \\d+\\.\\d+\\.\\d+"), r.out());
+        // the project's licence travels with the image
+        assertTrue(Files.readString(image.resolve("LICENSE")).contains("Apache License"), "LICENSE in the image");
     }
 
     @Test
