@@ -182,7 +182,7 @@ public final class Triggers implements AutoCloseable {
         return new Triggers(defs, agents, events, clock, 2, capacity);
     }
 
-    /** @return each trigger with its counts: fired, throttled, done, failed, and when it last fired */
+    /** @return each trigger with its counts: fired, throttled, dropped, done, failed, and when it last fired */
     public List<Map<String, Object>> list() {
         List<Map<String, Object>> out = new ArrayList<>();
         for (Definition d : defs.values()) {

@@ -14,7 +14,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -29,7 +28,6 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
-import java.util.function.Function;
 
 /**
  * Model files copied between members over the mesh, in chunks. The serving side answers a
@@ -96,9 +94,6 @@ public final class FileTransfer {
         }
     }
 
-    private record Manifest(long size, long modified, int chunkSize, List<String> chunks, String sha256) {
-    }
-
     /** File requests of one member queued or served at once here; an honest pull keeps {@value #WINDOW} in flight. */
     static final int MAX_IN_FLIGHT = 2 * WINDOW;
 
@@ -112,7 +107,7 @@ public final class FileTransfer {
     private final Map<String, java.util.concurrent.Semaphore> serving = new ConcurrentHashMap<>();
     private final Map<String, LinkedBlockingQueue<Object>> pulls = new ConcurrentHashMap<>();
     private final Map<String, String> pullNode = new ConcurrentHashMap<>();
-    private final Map<Path, Manifest> manifests = new ConcurrentHashMap<>();
+    private final ChunkHashes hashes = new ChunkHashes(CHUNK);
     private final AtomicLong servedBytes = new AtomicLong();
     private final AtomicLong servedChunks = new AtomicLong();
     private final AtomicLong manifestsServed = new AtomicLong();
@@ -267,7 +262,7 @@ public final class FileTransfer {
             }
             resolved.put(key, known);
         }
-        if (!known.sha256().isEmpty() && !manifest(known.file()).sha256().equals(known.sha256())) {
+        if (!known.sha256().isEmpty() && !hashes.manifest(known.file()).sha256().equals(known.sha256())) {
             resolved.remove(key);
             throw new Refused("hash_mismatch", "'" + name + "' is not shared: its file " + known.file().getFileName()
                     + " does not hash to the SHA-256 its name says, so it is not the blob it claims to be.");
@@ -287,9 +282,9 @@ public final class FileTransfer {
                 error(from, id, FailureKind.OVERLOADED.name(), busy.get());
                 return;
             }
-            Manifest man;
+            ChunkHashes.Manifest man;
             try {
-                man = manifest(shared.file());
+                man = hashes.manifest(shared.file());
             } finally {
                 if (p != null) {
                     p.done(from);
@@ -366,49 +361,6 @@ public final class FileTransfer {
         }
     }
 
-    /** Hashes a file chunk by chunk; cached while its size and modification time stay the same. */
-    private Manifest manifest(Path file) throws IOException {
-        long size = Files.size(file);
-        long modified = Files.getLastModifiedTime(file).toMillis();
-        Manifest cached = manifests.get(file);
-        if (cached != null && cached.size() == size && cached.modified() == modified) {
-            return cached;
-        }
-        MessageDigest whole = sha256();
-        List<String> chunks = new ArrayList<>();
-        ByteBuffer buf = ByteBuffer.allocate(CHUNK);
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            for (long pos = 0; pos < size; pos += CHUNK) {
-                buf.clear();
-                buf.limit((int) Math.min(CHUNK, size - pos));
-                long at = pos;
-                while (buf.hasRemaining()) {
-                    int n = ch.read(buf, at);
-                    if (n < 0) {
-                        throw new IOException("the file shrank while it was hashed");
-                    }
-                    at += n;
-                }
-                buf.flip();
-                MessageDigest d = sha256();
-                d.update(buf.duplicate());
-                whole.update(buf);
-                chunks.add(HexFormat.of().formatHex(d.digest()));
-            }
-        }
-        Manifest m = new Manifest(size, modified, CHUNK, List.copyOf(chunks), HexFormat.of().formatHex(whole.digest()));
-        manifests.put(file, m);
-        return m;
-    }
-
-    static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     // ---- the fetching side ----
 
     /**
@@ -446,7 +398,7 @@ public final class FileTransfer {
                 for (int i = 0; i < hashes.size(); i++) {
                     long start = (long) i * CHUNK;
                     int length = (int) Math.min(CHUNK, size - start);
-                    if (ch.size() >= start + length && hashes.get(i).equals(hashOf(ch, start, length))) {
+                    if (ch.size() >= start + length && hashes.get(i).equals(ChunkHashes.hashOf(ch, start, length))) {
                         present += length;
                     } else {
                         missing.add(i);
@@ -472,7 +424,7 @@ public final class FileTransfer {
                     if (c.index() < 0 || c.index() >= hashes.size() || length != Math.min(CHUNK, size - start)) {
                         throw new CallFailedException(FailureKind.BAD_RESPONSE, "member " + node + " sent a chunk that is not in the manifest");
                     }
-                    MessageDigest d = sha256();
+                    MessageDigest d = ChunkHashes.sha256();
                     d.update(c.frame(), c.offset(), length);
                     if (!HexFormat.of().formatHex(d.digest()).equals(hashes.get(c.index()))) {
                         bad++;
@@ -503,7 +455,7 @@ public final class FileTransfer {
                     }
                 }
                 ch.truncate(size);
-                String whole = hashOf(ch, 0, size);
+                String whole = ChunkHashes.hashOf(ch, 0, size);
                 if (!whole.equals(info.path("sha256").asText())) {
                     throw new CallFailedException(FailureKind.BAD_RESPONSE, "the copy of '" + name + "' does not match the member's SHA-256;"
                             + " the member's file may have changed during the copy. Pull it again.");
@@ -532,24 +484,5 @@ public final class FileTransfer {
             throw e;
         }
         return o;
-    }
-
-    private static String hashOf(FileChannel ch, long start, long length) throws IOException {
-        MessageDigest d = sha256();
-        ByteBuffer buf = ByteBuffer.allocate((int) Math.min(CHUNK, Math.max(1, length)));
-        long pos = start;
-        long end = start + length;
-        while (pos < end) {
-            buf.clear();
-            buf.limit((int) Math.min(buf.capacity(), end - pos));
-            int n = ch.read(buf, pos);
-            if (n < 0) {
-                break;
-            }
-            buf.flip();
-            d.update(buf);
-            pos += n;
-        }
-        return HexFormat.of().formatHex(d.digest());
     }
 }

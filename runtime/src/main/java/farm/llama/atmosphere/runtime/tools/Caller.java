@@ -95,11 +95,6 @@ public record Caller(String principal, String origin, String via) {
         return via.isEmpty() ? principal : via;
     }
 
-    /** @return the name of the {@code tools.grants} entry the permission is missing from, for messages */
-    String grantEntry() {
-        return via.isEmpty() ? principal : via;
-    }
-
     @Override
     public String toString() {
         if (via.isEmpty()) {
