@@ -349,11 +349,27 @@ class MeshImageIT {
         a.awaitState(c.nodeId, "left");
         assertTrue(c.ok("mesh", "status").out().contains("Not in a mesh"));
 
-        // revoke: bravo is cut off
-        a.ok("mesh", "revoke", b.nodeId);
+        // revoke: bravo admitted delta, so the founder is told what happens to delta and asked for --yes
+        Result asked = a.run("mesh", "revoke", b.nodeId);
+        assertEquals(1, asked.code(), asked.out());
+        assertTrue(asked.err().contains(d.nodeId) && asked.err().contains("--yes") && asked.err().contains("mesh admin " + b.nodeId + " --remove"),
+                asked.err());
+        assertEquals("alive", a.stateOf(b.nodeId), "nothing was revoked");
+        Result revoked = a.ok("mesh", "revoke", b.nodeId, "--yes");
+        assertTrue(revoked.out().contains("Cut off with it") && revoked.out().contains(d.nodeId), revoked.out());
         a.awaitState(b.nodeId, "left");
         JsonNode stats = JSON.readTree(a.ok("mesh", "status", "--json").out());
         assertTrue(stats.path("revoked").toString().contains(b.nodeId), stats.toString());
+        // delta was cut off with bravo: it asks the founder to re-admit it, and the owner approves
+        long end = System.nanoTime() + WAIT.toNanos();
+        while (!a.ok("approve").out().contains(d.nodeId)) {
+            assertTrue(System.nanoTime() < end, "delta never asked alpha to re-admit it");
+            Thread.sleep(200);
+        }
+        a.ok("approve", d.nodeId);
+        a.awaitMember(d.nodeId, m -> m.path("certificate").asText().equals("valid") && m.path("state").asText().equals("alive"),
+                "delta re-admitted with a certificate of the mesh key");
+        d.awaitMe(m -> m.path("admittedBy").asText().isEmpty() && m.path("certificate").asText().equals("valid"), "delta's new certificate");
     }
 
     private static String backend(farm.llama.atmosphere.tests.FakeOllama o) {

@@ -885,12 +885,14 @@ public final class Node implements NodeApi, AutoCloseable {
     }
 
     @Override
-    public Map<String, Object> meshRevoke(String nodeId) {
-        var r = mesh.revoke(nodeId);
+    public Map<String, Object> meshRevoke(String nodeId, boolean confirm) {
+        List<String> cutOff = mesh.admittedBy(nodeId);
+        var r = mesh.revoke(nodeId, confirm);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("node", r.node());
         out.put("at", r.at());
         out.put("by", r.by());
+        out.put("cutOff", cutOff);
         out.put("spread", serving() && mesh.running());
         return out;
     }

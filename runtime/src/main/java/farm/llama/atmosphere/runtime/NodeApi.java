@@ -129,13 +129,17 @@ public interface NodeApi {
     /** @param nodeId a pending joiner @param deny refuse instead of approve @return the decision */
     Map<String, Object> meshDecide(String nodeId, boolean deny);
 
-    /** @param nodeId a member @return the revocation */
-    Map<String, Object> meshRevoke(String nodeId);
+    /**
+     * @param nodeId a member
+     * @param confirm the caller accepts that members it admitted are cut off with it (required when it can admit)
+     * @return the revocation, and the members cut off with it
+     */
+    Map<String, Object> meshRevoke(String nodeId, boolean confirm);
 
     /** @return the mesh left */
     Map<String, Object> meshLeave();
 
-    /** @param nodeId a live member @param remove withdraw the role @return the member and its new role */
+    /** @param nodeId a live member (to grant) or an admin (to remove) @param remove retire the role @return the member and its new role */
     Map<String, Object> meshAdmin(String nodeId, boolean remove);
 
     /** @return the sharing policy in effect: what this node offers the mesh, and to whom */

@@ -271,8 +271,8 @@ public final class NodeClient implements NodeApi {
     }
 
     @Override
-    public java.util.Map<String, Object> meshRevoke(String nodeId) {
-        return as(call("POST", "/api/v1/mesh/revoke", body(java.util.Map.of("nodeId", nodeId))), new TypeReference<>() { });
+    public java.util.Map<String, Object> meshRevoke(String nodeId, boolean confirm) {
+        return as(call("POST", "/api/v1/mesh/revoke", body(java.util.Map.of("nodeId", nodeId, "confirm", confirm))), new TypeReference<>() { });
     }
 
     @Override

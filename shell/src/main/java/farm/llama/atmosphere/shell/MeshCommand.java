@@ -150,6 +150,13 @@ final class MeshCommand {
             if (m.get("error") != null) {
                 out().println("! " + m.get("nodeId") + ": " + m.get("error"));
             }
+            if ("reissue-pending".equals(m.get("certificate"))) {
+                out().println("! " + m.get("nodeId") + ": its certificate was signed by " + m.get("admittedBy")
+                        + ", whose admin role was removed; it is re-issued on next contact");
+            } else if ("cut-off".equals(m.get("certificate"))) {
+                out().println("! " + m.get("nodeId") + ": cut off — its certificate was signed by " + m.get("admittedBy")
+                        + ", since revoked; 'atmosphere approve " + m.get("nodeId") + "' re-admits it once it asks");
+            }
         }
         return 0;
     }
@@ -163,16 +170,22 @@ final class MeshCommand {
     }
 
     @Command(name = "revoke", mixinStandardHelpOptions = true,
-            description = {"Revoke a member (founder): a revocation signed by the mesh key, gossiped to every member;",
-                    "the node is cut off everywhere and cannot rejoin with an old invite."})
+            description = {"Revoke a member (founder or admin): a signed revocation, gossiped to every member;",
+                    "the node is cut off everywhere and cannot rejoin with an old invite. Only the founder can revoke an admin.",
+                    "A node that admitted members takes them with it (they ask to be re-admitted): that needs --yes."})
     int revoke(@Parameters(paramLabel = "NODE_ID", description = "The member's node id.") String nodeId,
+               @Option(names = "--yes", description = "Revoke even a node that admitted members: they are cut off with it.") boolean yes,
                @Option(names = "--json", description = "Print one JSON document.") boolean json) {
-        Map<String, Object> r = api().meshRevoke(nodeId);
+        Map<String, Object> r = api().meshRevoke(nodeId, yes);
         if (json) {
             Output.json(out(), r);
         } else {
             out().println("Revoked " + nodeId + " at " + r.get("at") + (Boolean.TRUE.equals(r.get("spread"))
                     ? "; the revocation is spreading through the mesh." : "; it spreads when this node serves."));
+            if (r.get("cutOff") instanceof java.util.List<?> cut && !cut.isEmpty()) {
+                out().println("Cut off with it (they ask to be re-admitted; 'atmosphere approve' lists them): " + cut.stream()
+                        .map(String::valueOf).collect(java.util.stream.Collectors.joining(", ")) + ".");
+            }
         }
         return 0;
     }
@@ -180,15 +193,24 @@ final class MeshCommand {
     @Command(name = "admin", mixinStandardHelpOptions = true,
             description = {"Make a member an admin (founder): an intermediate certificate for its key, path length 0.",
                     "Admins invite, approve and revoke, so the mesh admits members while the founder's device is off.",
-                    "--remove asks the member to drop the role; revoke a member you no longer trust."})
-    int admin(@Parameters(paramLabel = "NODE_ID", description = "A live member's node id.") String nodeId,
-              @Option(names = "--remove", description = "Withdraw the role.") boolean remove,
+                    "--remove takes the role back from now on (signed by the mesh key, effective even while the admin is off):",
+                    "it stays a member, and the members it admitted get new certificates from the founder on next contact.",
+                    "Revoke an admin you no longer trust: that also cuts off the members it admitted."})
+    int admin(@Parameters(paramLabel = "NODE_ID", description = "A live member's node id (an admin's, with --remove).") String nodeId,
+              @Option(names = "--remove", description = "Take the admin role back.") boolean remove,
               @Option(names = "--json", description = "Print one JSON document.") boolean json) {
         Map<String, Object> r = api().meshAdmin(nodeId, remove);
         if (json) {
             Output.json(out(), r);
         } else {
-            out().println(remove ? "Withdrew the admin role of " + nodeId + "." : nodeId + " is an admin until " + r.get("expires") + ".");
+            if (remove) {
+                List<?> reissued = r.get("reissued") instanceof List<?> l ? l : List.of();
+                out().println("Removed the admin role of " + nodeId + " from " + r.get("retiredAt") + "; it stays a member."
+                        + (reissued.isEmpty() ? "" : " The certificates of the " + reissued.size() + " member" + (reissued.size() == 1 ? "" : "s")
+                        + " it admitted are re-issued on next contact."));
+            } else {
+                out().println(nodeId + " is an admin until " + r.get("expires") + ".");
+            }
         }
         return 0;
     }

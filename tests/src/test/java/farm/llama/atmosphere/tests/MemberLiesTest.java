@@ -62,7 +62,7 @@ class MemberLiesTest {
         }
 
         SSLContext tls() {
-            return MeshTls.member(identity, chain, root, java.util.Set::of, Clock.systemUTC(), e -> { });
+            return MeshTls.member(identity, chain, root, () -> farm.llama.atmosphere.runtime.mesh.MeshCertificates.Withdrawn.NONE, Clock.systemUTC(), e -> { });
         }
 
         EnvelopeCodec codec() {

@@ -105,7 +105,7 @@ class MeshSecurityTest {
 
     @Test
     void forgedTamperedReplayedAndForeignEnvelopesAreRefusedCountedAndLeaveNoTrace() throws Exception {
-        SSLContext asB = MeshTls.member(bIdentity, List.of(bCert), root, java.util.Set::of, Clock.systemUTC(), e -> { });
+        SSLContext asB = MeshTls.member(bIdentity, List.of(bCert), root, () -> farm.llama.atmosphere.runtime.mesh.MeshCertificates.Withdrawn.NONE, Clock.systemUTC(), e -> { });
         EnvelopeCodec codec = new EnvelopeCodec(bIdentity, List.of(bCert), Clock.systemUTC());
         try (Attacker x = new Attacker(asB)) {
             byte[] forged = fakeMemberGossip(codec, bIdentity.nodeId());
@@ -146,7 +146,7 @@ class MeshSecurityTest {
         X509Certificate otherRoot = MeshCertificates.root(other.getPublic(), other.getPrivate(), "other");
         Identity stranger = Identity.generate("stranger");
         X509Certificate strangerCert = MeshCertificates.member(otherRoot, other.getPrivate(), stranger.publicKey(), Duration.ofDays(1));
-        SSLContext strangerTls = MeshTls.member(stranger, List.of(strangerCert), root, java.util.Set::of, Clock.systemUTC(), e -> { });
+        SSLContext strangerTls = MeshTls.member(stranger, List.of(strangerCert), root, () -> farm.llama.atmosphere.runtime.mesh.MeshCertificates.Withdrawn.NONE, Clock.systemUTC(), e -> { });
         assertThrows(Exception.class, () -> {
             try (Attacker x = new Attacker(strangerTls)) {
                 x.send("{}".getBytes(StandardCharsets.UTF_8));
@@ -158,8 +158,8 @@ class MeshSecurityTest {
         String bId = bIdentity.nodeId();
         NodeHarness.awaitTrue(() -> a.node.meshMembers().stream().anyMatch(m -> bId.equals(m.get("nodeId")) && "alive".equals(m.get("state"))),
                 "B alive at A");
-        a.node.meshRevoke(bId);
-        SSLContext asB = MeshTls.member(bIdentity, List.of(bCert), root, java.util.Set::of, Clock.systemUTC(), e -> { });
+        a.node.meshRevoke(bId, false);
+        SSLContext asB = MeshTls.member(bIdentity, List.of(bCert), root, () -> farm.llama.atmosphere.runtime.mesh.MeshCertificates.Withdrawn.NONE, Clock.systemUTC(), e -> { });
         assertThrows(Exception.class, () -> {
             try (Attacker x = new Attacker(asB)) {
                 x.send("{}".getBytes(StandardCharsets.UTF_8));

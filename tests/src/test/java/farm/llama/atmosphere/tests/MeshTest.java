@@ -164,7 +164,7 @@ class MeshTest {
         NodeHarness.awaitTrue(() -> "dead".equals(stateOf(a, bId)) && "dead".equals(stateOf(c, bId)), "B dead at A and C");
 
         // C is revoked by the founder: it is cut off at A
-        a.node.meshRevoke(cId);
+        a.node.meshRevoke(cId, false);
         assertEquals("left", stateOf(a, cId));
         NodeHarness.awaitTrue(() -> a.node.meshStats().get("messages").getOrDefault("revoked", 0L) > 0
                 || a.node.meshStats().get("links").getOrDefault("revoked", 0L) > 0, "C refused at A");
@@ -230,7 +230,7 @@ class MeshTest {
             }
         }
         // the admin revokes D: C learns it by gossip
-        b.node.meshRevoke(dId);
+        b.node.meshRevoke(dId, false);
         NodeHarness.awaitTrue(() -> "left".equals(stateOf(c, dId)), "D cut off at C");
         assertTrue(((List<?>) c.node.mesh().get("revoked")).contains(dId));
     }

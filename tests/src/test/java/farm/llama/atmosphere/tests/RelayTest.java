@@ -310,7 +310,7 @@ class RelayTest {
 
         // a revoked member: A tells the relay (it is connected there), and the relay refuses C from then on
         NodeHarness.awaitTrue(() -> ((List<?>) a.node.network().get("relays")).toString().contains("state=admitted"), "A admitted at the relay");
-        a.node.meshRevoke(c.node.status().nodeId());
+        a.node.meshRevoke(c.node.status().nodeId(), false);
         NodeHarness.awaitTrue(() -> {
             try {
                 RawClient revoked = new RawClient(port);

@@ -126,7 +126,10 @@ public final class ApiServer implements AutoCloseable {
                 })
                 .get("/api/v1/mesh/join", (req, res) -> json(res, api.meshJoinStatus()))
                 .post("/api/v1/mesh/join", (req, res) -> json(res, api.meshJoin(field(req, "target"))))
-                .post("/api/v1/mesh/revoke", (req, res) -> json(res, api.meshRevoke(field(req, "nodeId"))))
+                .post("/api/v1/mesh/revoke", (req, res) -> {
+                    JsonNode b = bodyOf(req);
+                    json(res, api.meshRevoke(required(b, "nodeId"), b.path("confirm").asBoolean(false)));
+                })
                 .post("/api/v1/mesh/leave", (req, res) -> json(res, api.meshLeave()))
                 .post("/api/v1/mesh/admins", (req, res) -> {
                     JsonNode b = bodyOf(req); // a request body can be read once

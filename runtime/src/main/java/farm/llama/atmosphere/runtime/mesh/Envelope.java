@@ -25,7 +25,7 @@ public record Envelope(int version, String meshId, String from, String to, Strin
      * name the caller they are for and profiles prove their role (3: membership statements signed
      * by their members; 2: envelopes sealed for relays). A peer of another version is refused.
      */
-    public static final int VERSION = 4;
+    public static final int VERSION = 5;
 
     /** Validates and copies the chain list. */
     public Envelope {

@@ -43,7 +43,7 @@ public final class EnvelopeVerifier {
 
     private final X509Certificate root;
     private final String meshId;
-    private final Supplier<Set<String>> revoked;
+    private final Supplier<MeshCertificates.Withdrawn> revoked;
     private final Clock clock;
     private final Duration window;
     private final java.util.Optional<String> recipient;
@@ -61,7 +61,7 @@ public final class EnvelopeVerifier {
      * @param clock the clock
      * @param window how far a timestamp may be from now, either way; nonces are remembered this long
      */
-    public EnvelopeVerifier(X509Certificate root, Supplier<Set<String>> revoked, Clock clock, Duration window) {
+    public EnvelopeVerifier(X509Certificate root, Supplier<MeshCertificates.Withdrawn> revoked, Clock clock, Duration window) {
         this(root, revoked, clock, window, java.util.Optional.empty(), Instant.EPOCH);
     }
 
@@ -74,7 +74,7 @@ public final class EnvelopeVerifier {
      * @param started when this node started: envelopes stamped earlier are refused as replays (the
      *                nonces seen before a restart are gone)
      */
-    public EnvelopeVerifier(X509Certificate root, Supplier<Set<String>> revoked, Clock clock, Duration window,
+    public EnvelopeVerifier(X509Certificate root, Supplier<MeshCertificates.Withdrawn> revoked, Clock clock, Duration window,
                             java.util.Optional<String> recipient, Instant started) {
         this.root = root;
         this.recipient = recipient;
@@ -156,7 +156,10 @@ public final class EnvelopeVerifier {
         }
         String key = fingerprint(e.chain());
         KnownChain known = verifiedChains.get(key);
-        Set<String> rev = revoked.get();
+        MeshCertificates.Withdrawn rev = revoked.get();
+        if (known != null && known.nodeIds().stream().skip(1).anyMatch(rev.retired()::containsKey)) {
+            known = null; // signed by an admin since retired: checked again, with when it signed
+        }
         if (known == null) {
             List<X509Certificate> certs = new ArrayList<>();
             for (byte[] der : e.chain()) {
@@ -172,7 +175,7 @@ public final class EnvelopeVerifier {
             return known;
         }
         for (String id : known.nodeIds()) {
-            if (rev.contains(id)) {
+            if (rev.revoked().contains(id)) {
                 throw new MeshSecurityException(MeshSecurityException.Reason.REVOKED, "node " + id + " was revoked");
             }
         }

@@ -180,6 +180,41 @@ public final class MeshCertificates {
      * @throws MeshSecurityException saying why the chain is refused
      */
     public static String verify(List<X509Certificate> chain, X509Certificate meshRoot, Set<String> revoked, Instant now) {
+        return verify(chain, meshRoot, new Withdrawn(revoked, java.util.Map.of()), now);
+    }
+
+    /**
+     * What a mesh has taken back, as a node knows it.
+     *
+     * @param revoked revoked node ids: none of their certificates, nor any certificate they signed, is valid
+     * @param retired admins whose role was taken back, and when: certificates they signed after that are refused
+     */
+    public record Withdrawn(Set<String> revoked, java.util.Map<String, Instant> retired) {
+        /** Nothing withdrawn. */
+        public static final Withdrawn NONE = new Withdrawn(Set.of(), java.util.Map.of());
+
+        /** Copies. */
+        public Withdrawn {
+            revoked = Set.copyOf(revoked);
+            retired = java.util.Map.copyOf(retired);
+        }
+    }
+
+    /**
+     * Checks a member's chain (leaf first, optionally followed by its admin certificate) against
+     * the pinned mesh key, the revocations and the admins' retirements: a certificate an admin
+     * signed after the founder retired it is refused (its {@code notBefore} is back-dated five
+     * minutes at signing).
+     *
+     * @param chain the certificates the peer presented
+     * @param meshRoot the mesh root this node pinned
+     * @param withdrawn what the mesh has taken back
+     * @param now the time
+     * @return the verified node id
+     * @throws MeshSecurityException saying why the chain is refused
+     */
+    public static String verify(List<X509Certificate> chain, X509Certificate meshRoot, Withdrawn withdrawn, Instant now) {
+        Set<String> revoked = withdrawn.revoked();
         if (chain.isEmpty()) {
             throw new MeshSecurityException(MeshSecurityException.Reason.FORGED, "no certificate presented");
         }
@@ -203,6 +238,14 @@ public final class MeshCertificates {
         for (X509Certificate c : chain) {
             if (revoked.contains(nodeIdOf(c))) {
                 throw new MeshSecurityException(MeshSecurityException.Reason.REVOKED, "node " + nodeIdOf(c) + " was revoked");
+            }
+        }
+        for (int i = 1; i < chain.size(); i++) {
+            Instant retired = withdrawn.retired().get(nodeIdOf(chain.get(i)));
+            Instant signed = chain.get(i - 1).getNotBefore().toInstant().plus(MeshRoles.SIGNING_SKEW);
+            if (retired != null && signed.isAfter(retired)) {
+                throw new MeshSecurityException(MeshSecurityException.Reason.REVOKED, "the certificate of " + nodeIdOf(chain.get(i - 1))
+                        + " was signed by " + nodeIdOf(chain.get(i)) + " after its admin role was removed");
             }
         }
         try {

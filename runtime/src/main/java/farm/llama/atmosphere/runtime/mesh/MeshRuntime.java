@@ -76,6 +76,14 @@ public final class MeshRuntime implements AutoCloseable {
         /** @param member whose capabilities changed, @param version the version now known */
         default void capabilitiesLearned(String member, long version) {
         }
+
+        /** @param roster the newer roster of roles this node took (from a member, or its own as founder) */
+        default void rolesChanged(MeshRoles.Roster roster) {
+        }
+
+        /** @param node a node this node learned is revoked (checked and stored) */
+        default void revoked(String node) {
+        }
     }
 
     /** The endpoint scheme of a member reached through a relay: {@code relay:<node id>}. */
@@ -353,13 +361,16 @@ public final class MeshRuntime implements AutoCloseable {
         this.root = root;
         this.revocations = revocations;
         this.retryPause = config.probeInterval().compareTo(Duration.ofSeconds(1)) < 0 ? config.probeInterval() : Duration.ofSeconds(1);
-        this.verifier = new EnvelopeVerifier(root, revocations::revoked, clock, Duration.ofMinutes(2), Optional.of(identity.nodeId()),
+        this.verifier = new EnvelopeVerifier(root, revocations::withdrawn, clock, Duration.ofMinutes(2), Optional.of(identity.nodeId()),
                 clock.instant());
         this.swim = new SwimNode(identity.nodeId(), config, new Random(), this::send, new SwimNode.Observer() {
             @Override
             public void stateChanged(String observer, String member, MemberState state, long now) {
                 MemberState before = states.put(member, state);
                 if (before != state) {
+                    if (state == MemberState.ALIVE && before != MemberState.SUSPECT) {
+                        pushRoles(member); // a member back from dead, or new, may have missed a change of roles
+                    }
                     extension.stateChanged(member, state);
                 }
             }
@@ -435,6 +446,9 @@ public final class MeshRuntime implements AutoCloseable {
         if (known != null && Arrays.equals(known.get(0), chain.get(0))) {
             return;
         }
+        if (known == null) {
+            pushRoles(member);
+        }
         try {
             keys.put(member, MeshCertificates.parse(chain.get(0)).getPublicKey());
             chains.put(member, List.copyOf(chain));
@@ -474,7 +488,7 @@ public final class MeshRuntime implements AutoCloseable {
                     der.add(bytes);
                     certs.add(MeshCertificates.parse(bytes));
                 }
-                String verified = MeshCertificates.verify(certs, root, revocations.revoked(), clock.instant());
+                String verified = MeshCertificates.verify(certs, root, revocations.withdrawn(), clock.instant());
                 if (!verified.equals(node)) {
                     throw new MeshSecurityException(MeshSecurityException.Reason.FORGED, "the chain is " + verified + "'s");
                 }
@@ -647,7 +661,7 @@ public final class MeshRuntime implements AutoCloseable {
         if (presented.isEmpty()) {
             throw new MeshSecurityException(MeshSecurityException.Reason.FORGED, "no certificate of " + member + " is known yet");
         }
-        String verified = MeshCertificates.verify(presented, root, revocations.revoked(), java.time.Instant.ofEpochMilli(clock.millis()));
+        String verified = MeshCertificates.verify(presented, root, revocations.withdrawn(), java.time.Instant.ofEpochMilli(clock.millis()));
         if (!verified.equals(member)) {
             throw new MeshSecurityException(MeshSecurityException.Reason.FORGED, "the relay vouched for " + verified + ", not " + member);
         }
@@ -732,6 +746,13 @@ public final class MeshRuntime implements AutoCloseable {
                     LOG.log(System.Logger.Level.WARNING, "refused a revocation from " + v.sender() + ": " + e.getMessage());
                 }
             }
+            case "roles" -> {
+                try {
+                    takeRoles(Json.MAPPER.readValue(v.envelope().payload(), MeshRoles.Roster.class), v.sender());
+                } catch (IOException | MeshSecurityException e) {
+                    LOG.log(System.Logger.Level.WARNING, "refused a roster of roles from " + v.sender() + ": " + e.getMessage());
+                }
+            }
             case "chains.request" -> {
                 try {
                     answerChains(v.sender(), v.envelope().payload());
@@ -812,6 +833,65 @@ public final class MeshRuntime implements AutoCloseable {
         learn(revocation, identity.nodeId());
     }
 
+    /**
+     * Takes a roster of roles if it is newer than this node's, lets back any node an admin's
+     * revocation had cut off though the roster shows it was not the admin's to revoke, and passes
+     * the roster on to every live member.
+     *
+     * @param roster a roster signed by the mesh key (this node's own, when it is the founder)
+     * @param from who sent it (this node's id for its own)
+     * @throws MeshSecurityException if it does not verify
+     */
+    public void takeRoles(MeshRoles.Roster roster, String from) {
+        long before = revocations.roles().current().map(MeshRoles.Roster::version).orElse(0L);
+        List<String> pardoned = revocations.takeRoles(roster, root);
+        if (!from.equals(identity.nodeId()) && roster.version() < before) {
+            pushRoles(from); // the sender lags: it gets this node's newer roster
+        }
+        if (!from.equals(identity.nodeId()) && roster.version() <= before) {
+            return;
+        }
+        for (String node : pardoned) {
+            LOG.log(System.Logger.Level.WARNING, "node " + node + " is the founder or an admin: an admin's revocation of it is void");
+            synchronized (swim) {
+                swim.pardon(node, clock.millis());
+            }
+            states.remove(node);
+        }
+        extension.rolesChanged(roster);
+        List<String> others;
+        synchronized (swim) {
+            others = swim.liveMembers();
+        }
+        byte[] payload = Json.write(roster).getBytes(StandardCharsets.UTF_8);
+        for (String member : others) {
+            if (!member.equals(from) && !member.equals(identity.nodeId())) {
+                deliver(member, "roles", payload);
+            }
+        }
+    }
+
+    /** Sends this node's roster of roles, if it holds one, to a member. */
+    private void pushRoles(String member) {
+        revocations.roles().current().ifPresent(r -> deliver(member, "roles", Json.write(r).getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /**
+     * @param member a member
+     * @return the node id of the admin whose certificate signed its membership, "" when the mesh key did, empty when unknown here
+     */
+    public Optional<String> admittedBy(String member) {
+        List<byte[]> c = chains.get(member);
+        if (c == null) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(c.size() < 2 ? "" : MeshCertificates.nodeIdOf(MeshCertificates.parse(c.get(1))));
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
     private void learn(Revocations.Revocation r, String from) {
         if (r.node().equals(identity.nodeId())) {
             revocations.accept(r, root);
@@ -833,6 +913,7 @@ public final class MeshRuntime implements AutoCloseable {
             others = swim.liveMembers();
         }
         expel(r.node());
+        extension.revoked(r.node());
         byte[] payload = Json.write(r).getBytes(StandardCharsets.UTF_8);
         for (String member : others) {
             if (!member.equals(from) && !member.equals(r.node())) {

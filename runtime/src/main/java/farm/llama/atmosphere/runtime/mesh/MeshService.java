@@ -55,9 +55,20 @@ public final class MeshService implements AutoCloseable {
      * @param lastSeen when a verified message last came from it (ms since the epoch; 0 never)
      * @param profileVersion the version of its capabilities held here
      * @param capabilities its capabilities as it published them
+     * @param admittedBy the admin whose certificate signed its membership, "" when the mesh key did or when not known
      */
     public record KnownMember(String nodeId, String name, String endpoint, String state, long lastSeen, long profileVersion,
-                              List<Map<String, Object>> capabilities) {
+                              List<Map<String, Object>> capabilities, String admittedBy) {
+        /** Normalises a missing admitter (member lists written before it was kept). */
+        public KnownMember {
+            admittedBy = admittedBy == null ? "" : admittedBy;
+        }
+
+        /** A member whose admitter is not known (yet). */
+        public KnownMember(String nodeId, String name, String endpoint, String state, long lastSeen, long profileVersion,
+                           List<Map<String, Object>> capabilities) {
+            this(nodeId, name, endpoint, state, lastSeen, profileVersion, capabilities, "");
+        }
     }
 
     /**
@@ -120,6 +131,8 @@ public final class MeshService implements AutoCloseable {
     private volatile boolean dirty;
     private volatile Thread maintenance;
     private volatile String problem = "";
+    private final Memberships memberships;
+    private volatile Thread readmitting;
 
     /**
      * @param dataDir the node's data dir
@@ -152,6 +165,7 @@ public final class MeshService implements AutoCloseable {
         this.events = events;
         this.clock = clock;
         this.store = new MeshStore(dataDir);
+        this.memberships = new Memberships(identity, store, clock);
     }
 
     /** @return the settings */
@@ -198,13 +212,18 @@ public final class MeshService implements AutoCloseable {
         }
         revocations = new Revocations(store.dir());
         invites = new Invites(store.dir());
+        try {
+            store.meshKey().ifPresent(k -> revocations.roles().found(store.root(), k, identity.nodeId()));
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot sign the mesh's roster of roles: " + e.getMessage());
+        }
         known.clear();
         loadMembers(store.dir()).forEach(m -> known.put(m.nodeId(), m));
         List<java.security.cert.X509Certificate> chain = store.chain();
         java.security.cert.X509Certificate root = store.root();
         MeshRuntime[] self = new MeshRuntime[1];
         Revocations rev = revocations;
-        SSLContext tls = MeshTls.member(identity, chain, root, rev::revoked, clock, e -> {
+        SSLContext tls = MeshTls.member(identity, chain, root, rev::withdrawn, clock, e -> {
             if (self[0] != null) {
                 self[0].refusedLink(e);
             }
@@ -235,6 +254,9 @@ public final class MeshService implements AutoCloseable {
         }
         refreshProfile();
         maintenance = Thread.ofVirtual().name("atmosphere-mesh-maintenance").start(this::maintain);
+        if (memberships.ownStanding(rev.withdrawn()) == Memberships.Standing.CUT_OFF) {
+            readmit();
+        }
         LOG.log(System.Logger.Level.INFO, "mesh " + info.get().meshId() + " ('" + info.get().name() + "'): " + info.get().role()
                 + ", " + seeds.size() + " known member" + (seeds.size() == 1 ? "" : "s") + ", listening at " + rt.endpoints());
         events.accept(new NodeEvent("mesh.started", Instant.now(), Map.of("meshId", info.get().meshId(),
@@ -391,9 +413,16 @@ public final class MeshService implements AutoCloseable {
                     } else if (!k.state().equals(state) || (!address.isEmpty() && !address.equals(k.endpoint()))
                             || heard - k.lastSeen() > 10_000) {
                         k = new KnownMember(id, k.name(), address.isEmpty() ? k.endpoint() : address, state,
-                                Math.max(heard, k.lastSeen()), k.profileVersion(), k.capabilities());
+                                Math.max(heard, k.lastSeen()), k.profileVersion(), k.capabilities(), k.admittedBy());
                         dirty = true;
                     }
+                    String admitter = rt.admittedBy(id).orElse(k.admittedBy());
+                    if (!admitter.equals(k.admittedBy())) {
+                        k = new KnownMember(k.nodeId(), k.name(), k.endpoint(), k.state(), k.lastSeen(), k.profileVersion(), k.capabilities(),
+                                admitter);
+                        dirty = true;
+                    }
+                    renewIfDue(rt, id, admitter, e.getValue());
                     KnownMember updated = k;
                     known.compute(id, (key, current) -> current == null || current.profileVersion() <= updated.profileVersion()
                             ? updated : current);
@@ -413,6 +442,67 @@ public final class MeshService implements AutoCloseable {
                 LOG.log(System.Logger.Level.WARNING, "mesh maintenance: " + e);
             }
         }
+    }
+
+    /** Re-issues, on contact, the certificate of a member an admin since removed had signed. */
+    private void renewIfDue(MeshRuntime rt, String member, String admitter, MemberState state) {
+        MeshCertificates.Withdrawn w = revocations.withdrawn();
+        if ((state != MemberState.ALIVE && state != MemberState.SUSPECT) || Memberships.standing(admitter, w) != Memberships.Standing.REISSUE_PENDING
+                || !memberships.canIssue(w)) {
+            return;
+        }
+        rt.certificateOf(member).flatMap(c -> memberships.renewalFor(member, c.getPublicKey()))
+                .ifPresent(payload -> rt.send(member, "membership.renew", payload));
+    }
+
+    /** The mesh presents this node's membership as it was at start: after a renewal it restarts, off the caller's thread. */
+    private void restartMesh() {
+        Thread.ofVirtual().name("atmosphere-mesh-restart").start(() -> {
+            stop();
+            start();
+        });
+    }
+
+    /** This node's membership died with the admin that signed it: asks the founder and admins to re-admit it, until one does or the mesh stops. */
+    private synchronized void readmit() {
+        Thread t = readmitting;
+        if (t != null && t.isAlive()) {
+            return;
+        }
+        LOG.log(System.Logger.Level.WARNING, "the admin that admitted this node was revoked, so its membership is no longer valid; "
+                + "asking the founder and admins to re-admit it");
+        events.accept(new NodeEvent("mesh.cut-off", Instant.now(), Map.of("nodeId", identity.nodeId())));
+        readmitting = Thread.ofVirtual().name("atmosphere-mesh-readmission").start(() -> {
+            try {
+                while (runtime != null && memberships.ownStanding(revocations.withdrawn()) == Memberships.Standing.CUT_OFF) {
+                    if (memberships.readmit(issuerEndpoints(), nodeName, endpoint(), this::directTransport, settings.joinWait(),
+                            () -> revocations.withdrawn())) {
+                        events.accept(new NodeEvent("mesh.readmitted", Instant.now(), Map.of("nodeId", identity.nodeId())));
+                        restartMesh();
+                        return;
+                    }
+                    Thread.sleep(Math.max(1000, settings.swim().probeInterval().toMillis() * 10));
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "re-admission stopped: " + e.getMessage());
+            }
+        });
+    }
+
+    /** @return direct endpoints of the founder and admins first, then of the other members */
+    private List<String> issuerEndpoints() {
+        java.util.Set<String> issuers = new java.util.HashSet<>();
+        revocations.roles().current().ifPresent(r -> {
+            issuers.add(r.founder());
+            issuers.addAll(r.admins());
+        });
+        List<String> out = new ArrayList<>();
+        known.values().stream().filter(k -> !k.nodeId().equals(identity.nodeId()) && k.endpoint().startsWith("wss://"))
+                .sorted(java.util.Comparator.comparing((KnownMember k) -> !issuers.contains(k.nodeId())))
+                .forEach(k -> out.add(k.endpoint()));
+        return out;
     }
 
     private void refreshProfile() {
@@ -549,10 +639,32 @@ public final class MeshService implements AutoCloseable {
                 }
                 case "profile" -> learnProfile(v.sender(), v.envelope().payload());
                 case "admin.grant" -> adminGranted(v.sender(), v.envelope().payload());
+                case "membership.renew" -> {
+                    if (memberships.renewed(v.sender(), v.envelope().payload(), revocations.withdrawn())) {
+                        restartMesh();
+                    }
+                }
                 case String t when MeshForwarding.handles(t) -> forwarding.message(v.sender(), t, v.envelope().payload());
                 case String t when FileTransfer.handles(t) -> files.message(v.sender(), t, v.envelope().payload());
-                case "admin.withdraw" -> adminWithdrawn(v.sender(), v.envelope().payload());
                 default -> LOG.log(System.Logger.Level.DEBUG, "ignored a '" + v.envelope().type() + "' message from " + v.sender());
+            }
+        }
+
+        @Override
+        public void rolesChanged(MeshRoles.Roster roster) {
+            String self = identity.nodeId();
+            if (roster.retiredAt(self).isPresent() && !roster.admins().contains(self) && store.adminCertificate().isPresent()) {
+                store.setAdmin(Optional.empty());
+                LOG.log(System.Logger.Level.INFO, "the founder removed this node's admin role; it stays a member");
+                events.accept(new NodeEvent("mesh.role", Instant.now(), Map.of("role", "member")));
+                refreshProfile();
+            }
+        }
+
+        @Override
+        public void revoked(String node) {
+            if (memberships.ownStanding(revocations.withdrawn()) == Memberships.Standing.CUT_OFF) {
+                readmit();
             }
         }
 
@@ -594,7 +706,10 @@ public final class MeshService implements AutoCloseable {
         String name = p.path("name").asText("");
         String claimed = p.path("role").asText("member");
         String role = claimed.equals("member") ? claimed
-                : RoleProofs.proven(claimed, p.path("roleProof").asText(""), sender, store.root(), revocations.revoked(), clock.instant());
+                : RoleProofs.proven(claimed, p.path("roleProof").asText(""), sender, store.root(), revocations.withdrawn(), clock.instant());
+        if (role.equals("admin")) {
+            knownAdmin(sender);
+        }
         if (!role.equals(claimed) && !claimed.equals(claimedRoles.get(sender))) {
             LOG.log(System.Logger.Level.WARNING, "member " + sender + " says it is " + claimed + " without proof; shown as " + role);
         }
@@ -613,7 +728,7 @@ public final class MeshService implements AutoCloseable {
         }
         String endpoint = k != null && !k.endpoint().isEmpty() ? k.endpoint() : p.path("endpoint").asText("");
         known.put(sender, new KnownMember(sender, name, endpoint, k == null ? "alive" : k.state(),
-                Math.max(clock.millis(), k == null ? 0 : k.lastSeen()), version, List.copyOf(caps)));
+                Math.max(clock.millis(), k == null ? 0 : k.lastSeen()), version, List.copyOf(caps), k == null ? "" : k.admittedBy()));
         dirty = true;
         events.accept(new NodeEvent("mesh.capabilities", Instant.now(), Map.of("nodeId", sender, "name", name,
                 "version", version, "capabilities", caps.size())));
@@ -804,21 +919,20 @@ public final class MeshService implements AutoCloseable {
 
     private static final Duration ADMIN_CONFIRM = Duration.ofSeconds(20);
 
-    private static byte[] withdrawal(String meshId, String node, String at) {
-        return ("admin-withdraw|" + meshId + "|" + node + "|" + at).getBytes(StandardCharsets.UTF_8);
-    }
-
     /**
      * The founder makes a member an admin (an intermediate certificate for the member's key, path
-     * length 0) or withdraws the role. The member must be reachable: the certificate is delivered
-     * over the mesh, and the member stores it.
+     * length 0, and a new roster of roles naming it), or removes the role: a new roster, signed by
+     * the mesh key, retires the admin from now on — nothing it signs after counts anywhere, the
+     * members it admitted keep their certificates until the founder or another admin re-issues
+     * them on next contact, and it stays a member. A grant is delivered to the member, which must
+     * be reachable; a removal takes effect whether or not it is.
      *
      * @param nodeId the member
-     * @param remove withdraw the role instead
+     * @param remove remove the role instead
      * @return what was done
      */
     public Map<String, Object> admin(String nodeId, boolean remove) {
-        var key = store.meshKey().orElseThrow(() -> new AtmosphereException("Only the founder (holder of the mesh key) can grant or withdraw the admin role."));
+        var key = store.meshKey().orElseThrow(() -> new AtmosphereException("Only the founder (holder of the mesh key) can grant or remove the admin role."));
         MeshRuntime rt = runtime;
         if (rt == null) {
             throw new AtmosphereException("The mesh is not running here; start the node with 'atmosphere serve'.");
@@ -826,50 +940,51 @@ public final class MeshService implements AutoCloseable {
         if (nodeId.equals(identity.nodeId())) {
             throw new AtmosphereException("The founder holds the mesh key; it needs no admin role.");
         }
+        java.security.cert.X509Certificate root = store.root();
+        MeshRoles roster = revocations.roles();
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("nodeId", nodeId);
+        if (remove) {
+            if (!roster.found(root, key, identity.nodeId()).admins().contains(nodeId)) {
+                throw new AtmosphereException("Node " + nodeId + " is not an admin of this mesh; nothing was changed. "
+                        + "'atmosphere mesh members' shows each member's role.");
+            }
+            Instant at = clock.instant();
+            rt.takeRoles(roster.retire(root, key, identity.nodeId(), nodeId, at), identity.nodeId());
+            out.put("role", "member");
+            out.put("retiredAt", at.toString());
+            out.put("reissued", Memberships.admittedBy(known.values(), nodeId).stream().map(KnownMember::nodeId).toList());
+            events.accept(new NodeEvent("mesh.admin", Instant.now(), Map.copyOf(out)));
+            LOG.log(System.Logger.Level.INFO, "removed the admin role of " + nodeId + " from " + at
+                    + "; the certificates it signed before are re-issued on next contact");
+            return out;
+        }
         MemberState state = rt.members().get(nodeId);
         if (state != MemberState.ALIVE && state != MemberState.SUSPECT) {
             throw new AtmosphereException("Node " + nodeId + " is not a live member (" + (state == null ? "unknown" : state.name().toLowerCase(java.util.Locale.ROOT))
                     + "). 'atmosphere mesh members' lists them.");
         }
-        java.security.cert.X509Certificate root = store.root();
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("nodeId", nodeId);
-        String type;
+        java.security.cert.X509Certificate member = rt.certificateOf(nodeId).orElseThrow(() ->
+                new AtmosphereException("No message from " + nodeId + " has arrived yet; try again in a moment."));
+        java.security.cert.X509Certificate admin = MeshCertificates.admin(root, key, member.getPublicKey(), MeshStore.MEMBERSHIP);
         byte[] payload;
         try {
-            if (remove) {
-                String at = clock.instant().toString();
-                java.security.Signature sig = java.security.Signature.getInstance("Ed25519");
-                sig.initSign(key);
-                sig.update(withdrawal(MeshCertificates.meshIdOf(root), nodeId, at));
-                ObjectNode w = Json.MAPPER.createObjectNode();
-                w.put("node", nodeId);
-                w.put("at", at);
-                w.put("signature", java.util.Base64.getEncoder().encodeToString(sig.sign()));
-                type = "admin.withdraw";
-                payload = Json.write(w).getBytes(StandardCharsets.UTF_8);
-                out.put("role", "member");
-            } else {
-                java.security.cert.X509Certificate member = rt.certificateOf(nodeId).orElseThrow(() ->
-                        new AtmosphereException("No message from " + nodeId + " has arrived yet; try again in a moment."));
-                java.security.cert.X509Certificate admin = MeshCertificates.admin(root, key, member.getPublicKey(), MeshStore.MEMBERSHIP);
-                type = "admin.grant";
-                payload = java.util.Base64.getEncoder().encodeToString(admin.getEncoded()).getBytes(StandardCharsets.UTF_8);
-                out.put("role", "admin");
-                out.put("expires", admin.getNotAfter().toInstant().toString());
-            }
+            payload = java.util.Base64.getEncoder().encodeToString(admin.getEncoded()).getBytes(StandardCharsets.UTF_8);
         } catch (java.security.GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }
+        // the mesh learns the new admin before the admin can act as one
+        rt.takeRoles(roster.grant(root, key, identity.nodeId(), nodeId), identity.nodeId());
+        out.put("role", "admin");
+        out.put("expires", admin.getNotAfter().toInstant().toString());
         // delivered until the member confirms through its profile (a single message may be lost on a link being re-opened)
-        String wanted = String.valueOf(out.get("role"));
         long end = System.nanoTime() + ADMIN_CONFIRM.toNanos();
-        while (!wanted.equals(roles.get(nodeId))) {
+        while (!"admin".equals(roles.get(nodeId))) {
             if (System.nanoTime() > end) {
-                throw new AtmosphereException("Node " + nodeId + " did not confirm its " + wanted + " role within "
+                throw new AtmosphereException("Node " + nodeId + " did not confirm its admin role within "
                         + ADMIN_CONFIRM.toSeconds() + " s; it may be unreachable. Try again.");
             }
-            rt.send(nodeId, type, payload);
+            rt.send(nodeId, "admin.grant", payload);
             try {
                 Thread.sleep(Math.max(200, Math.min(1000, settings.swim().probeInterval().toMillis())));
             } catch (InterruptedException e) {
@@ -883,12 +998,32 @@ public final class MeshService implements AutoCloseable {
         return out;
     }
 
+    /** On the founder: an admin proved its role (its certificate came from the mesh key) that the roster does not list — granted before rosters existed. */
+    private void knownAdmin(String node) {
+        var key = store.meshKey();
+        MeshRuntime rt = runtime;
+        if (key.isEmpty() || rt == null) {
+            return;
+        }
+        MeshRoles roster = revocations.roles();
+        MeshRoles.Roster r = roster.found(store.root(), key.get(), identity.nodeId());
+        if (!r.admins().contains(node) && r.retiredAt(node).isEmpty()) {
+            rt.takeRoles(roster.grant(store.root(), key.get(), identity.nodeId(), node), identity.nodeId());
+        }
+    }
+
     private void adminGranted(String sender, byte[] payload) {
         try {
             java.security.cert.X509Certificate cert = (java.security.cert.X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
                     .generateCertificate(new java.io.ByteArrayInputStream(java.util.Base64.getDecoder().decode(payload)));
             // whoever delivers it, only the mesh key can have signed an admin certificate for this node's key
             String node = MeshCertificates.verify(List.of(cert), store.root(), revocations.revoked(), clock.instant());
+            boolean retired = revocations.roles().current().map(r -> r.retiredAt(identity.nodeId()).isPresent()
+                    && !r.admins().contains(identity.nodeId())).orElse(false);
+            if (retired) {
+                LOG.log(System.Logger.Level.WARNING, "ignored an admin certificate from " + sender + ": the roster says this node's admin role was removed");
+                return;
+            }
             if (!node.equals(identity.nodeId()) || cert.getBasicConstraints() < 0
                     || !cert.getPublicKey().equals(identity.publicKey())) {
                 LOG.log(System.Logger.Level.WARNING, "ignored an admin certificate from " + sender + " that is not for this node");
@@ -899,24 +1034,6 @@ public final class MeshService implements AutoCloseable {
             events.accept(new NodeEvent("mesh.role", Instant.now(), Map.of("role", "admin")));
         } catch (java.security.GeneralSecurityException | IllegalArgumentException | MeshSecurityException e) {
             LOG.log(System.Logger.Level.WARNING, "refused an admin certificate from " + sender + ": " + e.getMessage());
-        }
-    }
-
-    private void adminWithdrawn(String sender, byte[] payload) {
-        try {
-            JsonNode w = Json.parse(new String(payload, StandardCharsets.UTF_8));
-            java.security.Signature sig = java.security.Signature.getInstance("Ed25519");
-            sig.initVerify(store.root().getPublicKey());
-            sig.update(withdrawal(MeshCertificates.meshIdOf(store.root()), w.path("node").asText(), w.path("at").asText()));
-            if (!w.path("node").asText().equals(identity.nodeId()) || !sig.verify(java.util.Base64.getDecoder().decode(w.path("signature").asText()))) {
-                LOG.log(System.Logger.Level.WARNING, "ignored an admin withdrawal from " + sender + " not signed by the mesh key");
-                return;
-            }
-            store.setAdmin(Optional.empty());
-            LOG.log(System.Logger.Level.INFO, "the founder withdrew this node's admin role");
-            events.accept(new NodeEvent("mesh.role", Instant.now(), Map.of("role", "member")));
-        } catch (java.security.GeneralSecurityException | IllegalArgumentException e) {
-            LOG.log(System.Logger.Level.WARNING, "refused an admin withdrawal from " + sender + ": " + e.getMessage());
         }
     }
 
@@ -1129,6 +1246,14 @@ public final class MeshService implements AutoCloseable {
         me.put("lastSeen", Instant.ofEpochMilli(clock.millis()).toString());
         me.put("capabilityCount", localCapabilities.get().size());
         me.put("cost", coarse(localCost.get()));
+        MeshCertificates.Withdrawn withdrawn = revocations == null ? MeshCertificates.Withdrawn.NONE : revocations.withdrawn();
+        try {
+            List<java.security.cert.X509Certificate> chain = store.chain();
+            me.put("admittedBy", chain.size() < 2 ? "" : MeshCertificates.nodeIdOf(chain.get(1)));
+            me.put("certificate", memberships.ownStanding(withdrawn).shown());
+        } catch (RuntimeException e) {
+            me.put("certificate", "unreadable");
+        }
         out.add(me);
         Map<String, MemberState> live = rt == null ? Map.of() : rt.members();
         List<KnownMember> others = new ArrayList<>(known.values());
@@ -1153,6 +1278,8 @@ public final class MeshService implements AutoCloseable {
             m.put("rttMs", rt == null || s == null ? null : Math.round(rt.roundTrip(k.nodeId()) * 100) / 100.0);
             m.put("cost", costs.getOrDefault(k.nodeId(), Map.of()));
             m.put("capabilities", k.capabilities());
+            m.put("admittedBy", k.admittedBy());
+            m.put("certificate", Memberships.standing(k.admittedBy(), withdrawn).shown());
             if (rt != null) {
                 rt.versionMismatch(k.nodeId()).ifPresent(e -> m.put("error", e));
             }
@@ -1213,12 +1340,16 @@ public final class MeshService implements AutoCloseable {
     }
 
     /**
-     * Revokes a member (founder) and spreads the revocation.
+     * Revokes a member and spreads the revocation. The founder may revoke anyone; an admin may not
+     * revoke the founder or another admin. Revoking a node that admitted members (an admin, or a
+     * removed admin) cuts them off too, so it needs {@code confirm}.
      *
      * @param nodeId the member
+     * @param confirm whether the caller accepted the consequences for the members it admitted
      * @return the revocation
+     * @throws AtmosphereException saying what would happen, when confirmation is needed and missing
      */
-    public Revocations.Revocation revoke(String nodeId) {
+    public Revocations.Revocation revoke(String nodeId, boolean confirm) {
         if (store.info().isEmpty()) {
             throw new AtmosphereException("This node is not in a mesh.");
         }
@@ -1229,26 +1360,63 @@ public final class MeshService implements AutoCloseable {
             throw new AtmosphereException("A node cannot revoke itself; use 'atmosphere mesh leave'.");
         }
         Revocations rev = revocations != null ? revocations : new Revocations(store.dir());
-        Revocations.Revocation r;
         var key = store.meshKey();
-        if (key.isPresent()) {
-            r = rev.revokeAsFounder(store.root(), key.get(), nodeId);
-        } else {
-            var admin = store.adminCertificate().orElseThrow(() ->
-                    new AtmosphereException("Only the founder or an admin can revoke; this node is a member."));
-            r = rev.revokeAsAdmin(store.root(), admin, identity, nodeId);
+        Optional<MeshRoles.Roster> roster = rev.roles().current();
+        if (key.isEmpty() && roster.map(r -> r.isProtected(nodeId)).orElse(false)) {
+            throw new AtmosphereException("Only the founder (holder of the mesh key) can revoke " + nodeId + ": it is "
+                    + (nodeId.equals(roster.get().founder()) ? "the founder" : "an admin") + ". Nothing was changed.");
+        }
+        List<KnownMember> admitted = Memberships.admittedBy(known.values(), nodeId);
+        boolean admits = roster.map(r -> r.admins().contains(nodeId) || r.retiredAt(nodeId).isPresent()).orElse(false);
+        if ((admits || !admitted.isEmpty()) && !confirm) {
+            throw new AtmosphereException(consequences(nodeId, admitted));
+        }
+        Revocations.Revocation r;
+        try {
+            if (key.isPresent()) {
+                r = rev.revokeAsFounder(store.root(), key.get(), nodeId);
+            } else {
+                var admin = store.adminCertificate().orElseThrow(() ->
+                        new AtmosphereException("Only the founder or an admin can revoke; this node is a member."));
+                r = rev.revokeAsAdmin(store.root(), admin, identity, nodeId);
+            }
+        } catch (MeshSecurityException e) {
+            throw new AtmosphereException("Cannot revoke " + nodeId + ": " + e.getMessage() + ". Nothing was changed.", e);
         }
         MeshRuntime rt = runtime;
         if (rt != null) {
             rt.revoke(r);
+            if (key.isPresent() && roster.map(x -> x.admins().contains(nodeId)).orElse(false)) {
+                rt.takeRoles(rev.roles().drop(store.root(), key.get(), identity.nodeId(), nodeId), identity.nodeId());
+            }
         }
         KnownMember k = known.get(nodeId);
         if (k != null) {
-            known.put(nodeId, new KnownMember(nodeId, k.name(), k.endpoint(), "left", k.lastSeen(), k.profileVersion(), List.of()));
+            known.put(nodeId, new KnownMember(nodeId, k.name(), k.endpoint(), "left", k.lastSeen(), k.profileVersion(), List.of(), k.admittedBy()));
             dirty = true;
         }
-        events.accept(new NodeEvent("mesh.revoked", Instant.now(), Map.of("nodeId", nodeId)));
+        events.accept(new NodeEvent("mesh.revoked", Instant.now(), Map.of("nodeId", nodeId,
+                "cutOff", admitted.stream().map(KnownMember::nodeId).toList())));
         return r;
+    }
+
+    /**
+     * @param nodeId a node
+     * @return the members whose certificates it signed, as far as this node knows
+     */
+    public List<String> admittedBy(String nodeId) {
+        return Memberships.admittedBy(known.values(), nodeId).stream().map(KnownMember::nodeId).toList();
+    }
+
+    /** What revoking a node that admitted members does to them, and the choices. */
+    private static String consequences(String nodeId, List<KnownMember> admitted) {
+        String who = admitted.isEmpty() ? "no member this node knows of"
+                : admitted.size() + " member" + (admitted.size() == 1 ? "" : "s") + " (" + admitted.stream()
+                        .map(k -> k.nodeId() + (k.name().isEmpty() ? "" : " '" + k.name() + "'")).collect(java.util.stream.Collectors.joining(", ")) + ")";
+        return "Node " + nodeId + " can admit members, and admitted " + who + ". Revoking it voids every certificate it signed: "
+                + "those members are cut off from the mesh until you re-admit them (each one asks by itself; 'atmosphere mesh members' "
+                + "lists them as cut-off and 'atmosphere approve NODE' re-admits one). To take away only its admin role and keep its "
+                + "members, run 'atmosphere mesh admin " + nodeId + " --remove'. To revoke it anyway, add --yes.";
     }
 
     /**

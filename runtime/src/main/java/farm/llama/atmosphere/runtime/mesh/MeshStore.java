@@ -193,10 +193,57 @@ public final class MeshStore {
         return certificate(dir.resolve("member.pem"));
     }
 
-    /** @return this node's membership chain, leaf first (with the admin certificate that signed it, if any) */
+    /**
+     * @return this node's membership chain, leaf first (with the admin certificate that signed it,
+     *         if any: kept in {@code member.pem} after it since renewals; an {@code intermediate.pem}
+     *         beside it, as joins wrote it, counts only if it signed the leaf)
+     */
     public List<X509Certificate> chain() {
+        List<X509Certificate> bundle = certificates(dir.resolve("member.pem"));
+        if (bundle.size() > 1) {
+            return List.copyOf(bundle.subList(0, 2));
+        }
         Path intermediate = dir.resolve("intermediate.pem");
-        return Files.exists(intermediate) ? List.of(member(), certificate(intermediate)) : List.of(member());
+        if (Files.exists(intermediate)) {
+            X509Certificate admin = certificate(intermediate);
+            if (admin.getSubjectX500Principal().equals(bundle.get(0).getIssuerX500Principal())) {
+                return List.of(bundle.get(0), admin);
+            }
+        }
+        return List.of(bundle.get(0));
+    }
+
+    /**
+     * Replaces this node's membership certificate with one re-issued by the founder or an admin
+     * (after the caller checked that it chains to the root and is for this node's key). One atomic
+     * write: the leaf and the admin certificate that signed it (if any) go into {@code member.pem}.
+     *
+     * @param member the new membership certificate
+     * @param intermediate the admin certificate that signed it, if an admin did
+     */
+    public synchronized void renew(X509Certificate member, Optional<X509Certificate> intermediate) {
+        try {
+            String bundle = pem(member) + (intermediate.isPresent() ? pem(intermediate.get()) : "");
+            AtomicFiles.writeString(dir.resolve("member.pem"), bundle, AtomicFiles.SHARED);
+            Files.deleteIfExists(dir.resolve("intermediate.pem"));
+        } catch (IOException | GeneralSecurityException e) {
+            throw new AtmosphereException("Cannot store the renewed membership under " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static List<X509Certificate> certificates(Path file) {
+        try {
+            List<X509Certificate> out = new java.util.ArrayList<>();
+            for (var c : CertificateFactory.getInstance("X.509").generateCertificates(new ByteArrayInputStream(Files.readAllBytes(file)))) {
+                out.add((X509Certificate) c);
+            }
+            if (out.isEmpty()) {
+                throw new AtmosphereException("No certificate in " + file + ".");
+            }
+            return out;
+        } catch (IOException | GeneralSecurityException e) {
+            throw new AtmosphereException("Cannot read the certificate " + file + ": " + e.getMessage(), e);
+        }
     }
 
     /** @return this node's admin certificate, if the founder made it an admin */

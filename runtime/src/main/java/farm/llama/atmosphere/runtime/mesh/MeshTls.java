@@ -43,7 +43,7 @@ public final class MeshTls {
      * @return a context for a member's links, both directions
      */
     public static SSLContext member(Identity identity, List<X509Certificate> chain, X509Certificate root,
-                                    Supplier<Set<String>> revoked, Clock clock, Consumer<MeshSecurityException> refused) {
+                                    Supplier<MeshCertificates.Withdrawn> revoked, Clock clock, Consumer<MeshSecurityException> refused) {
         return context(new KeyManager[] {new FixedKeyManager(identity.privateKey(), chain.toArray(X509Certificate[]::new))},
                 new MeshTrust(root, revoked, clock, refused));
     }
@@ -54,7 +54,7 @@ public final class MeshTls {
      * @return a context for a joiner's link to a member: no client certificate, server checked against the root
      */
     public static SSLContext joiner(X509Certificate root, Clock clock) {
-        return context(null, new MeshTrust(root, Set::of, clock, e -> { }));
+        return context(null, new MeshTrust(root, () -> MeshCertificates.Withdrawn.NONE, clock, e -> { }));
     }
 
     /**
@@ -117,11 +117,11 @@ public final class MeshTls {
     /** Checks peer chains against the mesh root (both directions). */
     private static final class MeshTrust extends X509ExtendedTrustManager {
         private final X509Certificate root;
-        private final Supplier<Set<String>> revoked;
+        private final Supplier<MeshCertificates.Withdrawn> revoked;
         private final Clock clock;
         private final Consumer<MeshSecurityException> refused;
 
-        MeshTrust(X509Certificate root, Supplier<Set<String>> revoked, Clock clock, Consumer<MeshSecurityException> refused) {
+        MeshTrust(X509Certificate root, Supplier<MeshCertificates.Withdrawn> revoked, Clock clock, Consumer<MeshSecurityException> refused) {
             this.root = root;
             this.revoked = revoked;
             this.clock = clock;

@@ -23,14 +23,18 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 
 /**
  * Signed revocations: "node X is no longer a member", signed by the mesh key or by an admin
- * (whose admin certificate travels with it), kept in {@code mesh/revocations.json} and — with the
- * mesh transport — gossiped. A node accepts a revocation only if its signature checks against the
- * pinned mesh root. Thread-safe.
+ * (whose admin certificate, and the roster of roles it knows, travel with it), kept in
+ * {@code mesh/revocations.json} and — with the mesh transport — gossiped. A node accepts a
+ * revocation only if its signature checks against the pinned mesh root and, when an admin signed
+ * it, the newest roster it knows ({@link MeshRoles}) shows that the target is neither the founder
+ * nor an admin and that the signer was not retired when it signed. Holds the roster too: together
+ * they are what the mesh has taken back ({@link #withdrawn()}). Thread-safe.
  *
  * @see MeshCertificates#verify for how revoked nodes are then refused
  */
@@ -44,18 +48,25 @@ public final class Revocations {
      * @param by the signer: {@code mesh} or an admin's node id
      * @param signerCert the admin certificate (base64 DER), or "" when the mesh key signed
      * @param signature base64 Ed25519 signature over {@code revoke|meshId|node|at}
+     * @param roles the roster the admin knew when it signed (JSON), or "" when the mesh key signed
      */
-    public record Revocation(String node, String at, String by, String signerCert, String signature) {
+    public record Revocation(String node, String at, String by, String signerCert, String signature, String roles) {
+        /** Normalises a missing roster (revocations stored before rosters existed). */
+        public Revocation {
+            roles = roles == null ? "" : roles;
+        }
     }
 
     private final Path file;
     private final Map<String, Revocation> entries = new LinkedHashMap<>();
+    private final MeshRoles roles;
 
     /**
      * @param meshDir the node's {@code mesh/} folder
      */
     public Revocations(Path meshDir) {
         this.file = meshDir.resolve("revocations.json");
+        this.roles = new MeshRoles(meshDir);
         if (Files.exists(file)) {
             try {
                 for (JsonNode r : Json.parse(Files.readString(file)).path("revocations")) {
@@ -82,7 +93,7 @@ public final class Revocations {
      */
     public synchronized Revocation revokeAsFounder(X509Certificate root, PrivateKey meshKey, String node) {
         String at = Instant.now().toString();
-        Revocation r = new Revocation(node, at, "mesh", "", sign(meshKey, statement(MeshCertificates.meshIdOf(root), node, at)));
+        Revocation r = new Revocation(node, at, "mesh", "", sign(meshKey, statement(MeshCertificates.meshIdOf(root), node, at)), "");
         accept(r, root);
         return r;
     }
@@ -100,7 +111,8 @@ public final class Revocations {
         String at = Instant.now().toString();
         try {
             Revocation r = new Revocation(node, at, adminIdentity.nodeId(), Base64.getEncoder().encodeToString(admin.getEncoded()),
-                    Base64.getEncoder().encodeToString(adminIdentity.sign(statement(MeshCertificates.meshIdOf(root), node, at))));
+                    Base64.getEncoder().encodeToString(adminIdentity.sign(statement(MeshCertificates.meshIdOf(root), node, at))),
+                    roles.current().map(Json::write).orElse(""));
             accept(r, root);
             return r;
         } catch (GeneralSecurityException e) {
@@ -116,7 +128,8 @@ public final class Revocations {
      * @throws MeshSecurityException FORGED or NOT_AUTHORIZED when its signer may not revoke
      */
     public synchronized void accept(Revocation r, X509Certificate root) {
-        check(r, root, revoked());
+        attached(r, root).ifPresent(a -> takeRoles(a, root));
+        check(r, root, withdrawn(), roles.current());
         entries.putIfAbsent(r.node(), r);
         save();
     }
@@ -130,7 +143,23 @@ public final class Revocations {
      * @throws MeshSecurityException FORGED or NOT_AUTHORIZED when its signer may not revoke
      */
     public static void check(Revocation r, X509Certificate root, Set<String> revoked) {
+        check(r, root, new MeshCertificates.Withdrawn(revoked, Map.of()), Optional.empty());
+    }
+
+    /**
+     * Checks a revocation without storing it.
+     *
+     * @param r the revocation
+     * @param root the mesh root
+     * @param withdrawn what the checking node knows the mesh took back
+     * @param known the newest roster the checking node holds, if any (the one attached is used when newer)
+     * @throws MeshSecurityException FORGED or NOT_AUTHORIZED when its signer may not revoke that node
+     */
+    public static void check(Revocation r, X509Certificate root, MeshCertificates.Withdrawn withdrawn, Optional<MeshRoles.Roster> known) {
         PublicKey signer;
+        if (r.node() == null || r.at() == null || r.by() == null || r.signature() == null) {
+            throw new MeshSecurityException(MeshSecurityException.Reason.MALFORMED, "a revocation with a missing field");
+        }
         if (r.by().equals("mesh")) {
             signer = root.getPublicKey();
         } else {
@@ -144,7 +173,28 @@ public final class Revocations {
             if (admin.getBasicConstraints() < 0) {
                 throw new MeshSecurityException(MeshSecurityException.Reason.NOT_AUTHORIZED, "only the founder or an admin can revoke");
             }
-            MeshCertificates.verify(List.of(admin), root, revoked, Instant.now());
+            MeshCertificates.verify(List.of(admin), root, withdrawn, Instant.now());
+            if (!MeshCertificates.nodeIdOf(admin).equals(r.by())) {
+                throw new MeshSecurityException(MeshSecurityException.Reason.FORGED, "a revocation whose signer is not the admin it names");
+            }
+            // the roster decides what an admin may revoke; an admin's revocation carries the one it knew
+            MeshRoles.Roster roster = MeshRoles.newer(known, attached(r, root)).orElseThrow(() -> new MeshSecurityException(
+                    MeshSecurityException.Reason.NOT_AUTHORIZED, "an admin's revocation without the mesh's roster of roles"));
+            if (roster.isProtected(r.node())) {
+                throw new MeshSecurityException(MeshSecurityException.Reason.NOT_AUTHORIZED, "only the mesh key can revoke the founder or an admin; "
+                        + r.node() + " is " + (r.node().equals(roster.founder()) ? "the founder" : "an admin"));
+            }
+            Optional<Instant> retired = roster.retiredAt(r.by());
+            Instant at;
+            try {
+                at = Instant.parse(r.at());
+            } catch (java.time.format.DateTimeParseException e) {
+                throw new MeshSecurityException(MeshSecurityException.Reason.MALFORMED, "a revocation with a malformed time");
+            }
+            if (retired.isPresent() && at.isAfter(retired.get())) {
+                throw new MeshSecurityException(MeshSecurityException.Reason.NOT_AUTHORIZED, "admin " + r.by()
+                        + " signed the revocation of " + r.node() + " after its admin role was removed");
+            }
             signer = admin.getPublicKey();
         }
         try {
@@ -157,6 +207,52 @@ public final class Revocations {
         } catch (GeneralSecurityException | IllegalArgumentException e) {
             throw new MeshSecurityException(MeshSecurityException.Reason.FORGED, "a revocation of " + r.node() + " does not verify");
         }
+    }
+
+    /** The roster attached to an admin's revocation, if it carries one that verifies. */
+    private static Optional<MeshRoles.Roster> attached(Revocation r, X509Certificate root) {
+        if (r.roles().isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            MeshRoles.Roster roster = Json.MAPPER.readValue(r.roles(), MeshRoles.Roster.class);
+            MeshRoles.verify(roster, root);
+            return Optional.of(roster);
+        } catch (IOException | MeshSecurityException | IllegalArgumentException e) {
+            throw new MeshSecurityException(MeshSecurityException.Reason.FORGED, "a revocation carrying a roster that does not verify");
+        }
+    }
+
+    /** @return the mesh's roster of roles as this node knows it */
+    public MeshRoles roles() {
+        return roles;
+    }
+
+    /** @return what the mesh has taken back: the revoked nodes and the retired admins */
+    public synchronized MeshCertificates.Withdrawn withdrawn() {
+        return new MeshCertificates.Withdrawn(entries.keySet(), roles.current().map(MeshRoles.Roster::retiredAdmins).orElse(Map.of()));
+    }
+
+    /**
+     * Takes a newer roster and drops the admins' revocations it shows were never theirs to make
+     * (of the founder or of an admin: possible only while a node's roster lagged).
+     *
+     * @param roster a roster from a member
+     * @param root the mesh root
+     * @return the nodes no longer revoked
+     * @throws MeshSecurityException if the roster does not verify
+     */
+    public synchronized List<String> takeRoles(MeshRoles.Roster roster, X509Certificate root) {
+        if (!roles.offer(roster, root)) {
+            return List.of();
+        }
+        List<String> pardoned = entries.values().stream()
+                .filter(r -> !r.by().equals("mesh") && roster.isProtected(r.node())).map(Revocation::node).toList();
+        if (!pardoned.isEmpty()) {
+            pardoned.forEach(entries::remove);
+            save();
+        }
+        return pardoned;
     }
 
     /** @return every revocation, as stored */

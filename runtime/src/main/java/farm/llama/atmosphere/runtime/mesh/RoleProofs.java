@@ -9,7 +9,6 @@ import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * A member's role as others show it: a profile says {@code founder} or {@code admin} only with a
@@ -56,11 +55,11 @@ final class RoleProofs {
      * @param proof the proof it sent ({@link #proof}), or empty
      * @param sender the member (verified sender of the profile)
      * @param root the mesh root
-     * @param revoked node ids revoked in the mesh
+     * @param withdrawn what the mesh took back: a revoked or retired admin is a member
      * @param now the time
      * @return the role the proof bears out: {@code founder}, {@code admin} or {@code member}
      */
-    static String proven(String claimed, String proof, String sender, X509Certificate root, Set<String> revoked, Instant now) {
+    static String proven(String claimed, String proof, String sender, X509Certificate root, MeshCertificates.Withdrawn withdrawn, Instant now) {
         try {
             byte[] bytes = Base64.getDecoder().decode(proof);
             if (claimed.equals("founder")) {
@@ -71,8 +70,8 @@ final class RoleProofs {
             }
             if (claimed.equals("admin")) {
                 X509Certificate cert = MeshCertificates.parse(bytes);
-                String node = MeshCertificates.verify(List.of(cert), root, revoked, now);
-                return node.equals(sender) && cert.getBasicConstraints() >= 0 ? "admin" : "member";
+                String node = MeshCertificates.verify(List.of(cert), root, withdrawn, now);
+                return node.equals(sender) && cert.getBasicConstraints() >= 0 && !withdrawn.retired().containsKey(sender) ? "admin" : "member";
             }
         } catch (GeneralSecurityException | IllegalArgumentException | MeshSecurityException e) {
             return "member";

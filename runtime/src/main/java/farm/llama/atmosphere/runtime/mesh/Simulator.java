@@ -282,7 +282,7 @@ public final class Simulator {
                 java.security.cert.X509Certificate cert = MeshCertificates.member(root, mesh.getPrivate(), id.publicKey(),
                         java.time.Duration.ofDays(1));
                 codecs.add(new EnvelopeCodec(id, List.of(cert), clock));
-                verifiers.add(new EnvelopeVerifier(root, Set::of, clock, java.time.Duration.ofMinutes(1)));
+                verifiers.add(new EnvelopeVerifier(root, () -> MeshCertificates.Withdrawn.NONE, clock, java.time.Duration.ofMinutes(1)));
             }
         } catch (java.security.GeneralSecurityException e) {
             throw new IllegalStateException(e);

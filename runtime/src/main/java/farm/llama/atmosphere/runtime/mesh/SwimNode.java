@@ -236,6 +236,24 @@ public final class SwimNode {
         observer.stateChanged(id, member, MemberState.LEFT, now);
     }
 
+    /**
+     * Undoes {@link #expel}: the member's revocation turned out void. It is dead here until its
+     * own statements say otherwise.
+     *
+     * @param member the member
+     * @param now the time, ms
+     */
+    public void pardon(String member, long now) {
+        Member m = members.get(member);
+        if (m == null || m.incarnation != Long.MAX_VALUE) {
+            return;
+        }
+        m.incarnation = 0;
+        m.state = MemberState.DEAD;
+        live = null;
+        observer.stateChanged(id, member, MemberState.DEAD, now);
+    }
+
     /** @return the state this node believes a member is in, or null if unknown */
     public MemberState stateOf(String member) {
         Member m = members.get(member);

@@ -84,6 +84,8 @@ public final class RelayServer implements AutoCloseable {
     private final Instant started = Instant.now();
     private final Map<String, Map<String, Connection>> meshes = new ConcurrentHashMap<>();
     private final Map<String, Set<String>> revoked = new ConcurrentHashMap<>();
+    /** Per mesh, the newest roster of roles an admin's revocation carried: a stale one attached later cannot unprotect an admin. */
+    private final Map<String, farm.llama.atmosphere.runtime.mesh.MeshRoles.Roster> rosters = new ConcurrentHashMap<>();
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
     private final Map<String, AtomicLong> refused = new ConcurrentHashMap<>();
     private final AtomicLong admitted = new AtomicLong();
@@ -582,7 +584,13 @@ public final class RelayServer implements AutoCloseable {
             Revocations.Revocation rev;
             try {
                 rev = Json.MAPPER.treeToValue(r, Revocations.Revocation.class);
-                Revocations.check(rev, root, revoked.getOrDefault(meshId, Set.of()));
+                if (!rev.roles().isEmpty()) {
+                    var roster = Json.MAPPER.readValue(rev.roles(), farm.llama.atmosphere.runtime.mesh.MeshRoles.Roster.class);
+                    farm.llama.atmosphere.runtime.mesh.MeshRoles.verify(roster, root);
+                    rosters.merge(meshId, roster, (a, b) -> b.version() > a.version() ? b : a);
+                }
+                Revocations.check(rev, root, new MeshCertificates.Withdrawn(revoked.getOrDefault(meshId, Set.of()), Map.of()),
+                        java.util.Optional.ofNullable(rosters.get(meshId)));
             } catch (RuntimeException | com.fasterxml.jackson.core.JsonProcessingException e) {
                 LOG.log(System.Logger.Level.DEBUG, "ignored a revocation that does not verify: " + e.getMessage());
                 continue;

@@ -51,7 +51,7 @@ class EnvelopeTest {
         root = MeshCertificates.root(mesh.getPublic(), mesh.getPrivate(), "home");
         alice = Identity.generate("alice");
         aliceCodec = codec(alice, root, mesh);
-        verifier = new EnvelopeVerifier(root, () -> Set.copyOf(revoked), clock, Duration.ofMinutes(1));
+        verifier = new EnvelopeVerifier(root, () -> new MeshCertificates.Withdrawn(Set.copyOf(revoked), java.util.Map.of()), clock, Duration.ofMinutes(1));
     }
 
     private EnvelopeCodec codec(Identity who, X509Certificate issuer, KeyPair issuerKey) {
@@ -127,7 +127,7 @@ class EnvelopeTest {
         String bob = Identity.generate("bob").nodeId();
         byte[] beforeStart = aliceCodec.seal(bob, "swim", new byte[0]);
         now.set(now.get().plusSeconds(1));
-        EnvelopeVerifier atBob = new EnvelopeVerifier(root, Set::of, clock, Duration.ofMinutes(1), java.util.Optional.of(bob), now.get());
+        EnvelopeVerifier atBob = new EnvelopeVerifier(root, () -> MeshCertificates.Withdrawn.NONE, clock, Duration.ofMinutes(1), java.util.Optional.of(bob), now.get());
         assertEquals(MeshSecurityException.Reason.REPLAYED, assertThrows(MeshSecurityException.class, () -> atBob.verify(beforeStart)).reason(),
                 "a nonce seen before a restart is gone: what was stamped before the start is refused");
         assertEquals(MeshSecurityException.Reason.MISADDRESSED, assertThrows(MeshSecurityException.class,

@@ -93,7 +93,7 @@ class MeshRuntimeTest {
         await(() -> nodes.stream().allMatch(n -> n.stats().get("accepted") > 10), "signed messages to flow");
 
         Revocations.Revocation forged = new Revocations.Revocation(bad, java.time.Instant.now().toString(), "mesh", "",
-                java.util.Base64.getEncoder().encodeToString(new byte[64]));
+                java.util.Base64.getEncoder().encodeToString(new byte[64]), "");
         assertThrows(MeshSecurityException.class, () -> nodes.get(1).revoke(forged), "an unsigned revocation");
         assertFalse(revocations.get(1).revoked().contains(bad), "a forged revocation is not stored");
 

@@ -43,6 +43,7 @@ class RevocationsTest {
         Identity admin = Identity.generate("admin");
         X509Certificate adminCert = MeshCertificates.admin(root, mesh.getPrivate(), admin.publicKey(), Duration.ofDays(1));
         Identity phone = Identity.generate("phone");
+        new MeshRoles(dir.resolve("c")).grant(root, mesh.getPrivate(), laptop.nodeId(), admin.nodeId());
         Revocations.Revocation byAdmin = new Revocations(dir.resolve("c")).revokeAsAdmin(root, adminCert, admin, phone.nodeId());
         new Revocations(dir.resolve("d")).accept(byAdmin, root);
 
@@ -50,7 +51,7 @@ class RevocationsTest {
         assertEquals(MeshSecurityException.Reason.NOT_AUTHORIZED, assertThrows(MeshSecurityException.class,
                 () -> new Revocations(dir.resolve("e")).revokeAsAdmin(root, laptopCert, laptop, phone.nodeId())).reason());
         // a forged signature
-        Revocations.Revocation forged = new Revocations.Revocation(phone.nodeId(), r.at(), "mesh", "", r.signature());
+        Revocations.Revocation forged = new Revocations.Revocation(phone.nodeId(), r.at(), "mesh", "", r.signature(), "");
         assertEquals(MeshSecurityException.Reason.FORGED, assertThrows(MeshSecurityException.class,
                 () -> new Revocations(dir.resolve("f")).accept(forged, root)).reason());
     }

@@ -55,7 +55,7 @@ class WebSocketTransportTest extends TransportContractTest {
     private static SSLContext memberTls(KeyPair mesh, X509Certificate root, Set<String> revoked) {
         Identity id = Identity.generate("n");
         X509Certificate cert = MeshCertificates.member(root, mesh.getPrivate(), id.publicKey(), Duration.ofDays(1));
-        return MeshTls.member(id, List.of(cert), ROOT, () -> revoked, Clock.systemUTC(), REFUSED::add);
+        return MeshTls.member(id, List.of(cert), ROOT, () -> new farm.llama.atmosphere.runtime.mesh.MeshCertificates.Withdrawn(revoked, java.util.Map.of()), Clock.systemUTC(), REFUSED::add);
     }
 
     @Override
@@ -92,7 +92,7 @@ class WebSocketTransportTest extends TransportContractTest {
         Identity id = Identity.generate("stranger");
         X509Certificate cert = MeshCertificates.member(otherRoot, other.getPrivate(), id.publicKey(), Duration.ofDays(1));
         // it knows the real mesh's root (an invite is no secret) but holds a certificate of another mesh
-        SSLContext strangerTls = MeshTls.member(id, List.of(cert), ROOT, Set::of, Clock.systemUTC(), e -> { });
+        SSLContext strangerTls = MeshTls.member(id, List.of(cert), ROOT, () -> farm.llama.atmosphere.runtime.mesh.MeshCertificates.Withdrawn.NONE, Clock.systemUTC(), e -> { });
         Recorder server = new Recorder();
         try (Transport a = newTransport(); Transport stranger = newTransport()) {
             String endpoint = listen(a, server);
