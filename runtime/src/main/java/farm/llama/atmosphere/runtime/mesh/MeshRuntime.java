@@ -866,14 +866,25 @@ public final class MeshRuntime implements AutoCloseable {
         byte[] payload = Json.write(roster).getBytes(StandardCharsets.UTF_8);
         for (String member : others) {
             if (!member.equals(from) && !member.equals(identity.nodeId())) {
-                deliver(member, "roles", payload);
+                sendRoles(member, payload);
             }
         }
     }
 
-    /** Sends this node's roster of roles, if it holds one, to a member. */
+    /** Sends this node's roster of roles, if it holds one, to a member: opened now if need be, off the caller's thread. */
     private void pushRoles(String member) {
-        revocations.roles().current().ifPresent(r -> deliver(member, "roles", Json.write(r).getBytes(StandardCharsets.UTF_8)));
+        revocations.roles().current().ifPresent(r -> sendRoles(member, Json.write(r).getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private void sendRoles(String member, byte[] roster) {
+        Thread.ofVirtual().name("atmosphere-roles").start(() -> {
+            try {
+                sendReliably(member, "roles", roster);
+            } catch (CallFailedException | IllegalStateException e) {
+                LOG.log(System.Logger.Level.DEBUG, "could not pass the roster of roles to " + member + " now (" + e.getMessage()
+                        + "); it gets it when it is next seen alive");
+            }
+        });
     }
 
     /**

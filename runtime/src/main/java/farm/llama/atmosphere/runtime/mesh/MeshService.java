@@ -132,6 +132,7 @@ public final class MeshService implements AutoCloseable {
     private volatile Thread maintenance;
     private volatile String problem = "";
     private final Memberships memberships;
+    private final MeshAdmins admins;
     private volatile Thread readmitting;
 
     /**
@@ -166,6 +167,8 @@ public final class MeshService implements AutoCloseable {
         this.clock = clock;
         this.store = new MeshStore(dataDir);
         this.memberships = new Memberships(identity, store, clock);
+        this.admins = new MeshAdmins(identity, store, clock, events, settings.swim().probeInterval(), () -> runtime,
+                () -> revocations != null ? revocations : new Revocations(store.dir()), known, roles, () -> dirty = true);
     }
 
     /** @return the settings */
@@ -638,7 +641,7 @@ public final class MeshService implements AutoCloseable {
                     }
                 }
                 case "profile" -> learnProfile(v.sender(), v.envelope().payload());
-                case "admin.grant" -> adminGranted(v.sender(), v.envelope().payload());
+                case "admin.grant" -> admins.granted(v.sender(), v.envelope().payload());
                 case "membership.renew" -> {
                     if (memberships.renewed(v.sender(), v.envelope().payload(), revocations.withdrawn())) {
                         restartMesh();
@@ -708,7 +711,7 @@ public final class MeshService implements AutoCloseable {
         String role = claimed.equals("member") ? claimed
                 : RoleProofs.proven(claimed, p.path("roleProof").asText(""), sender, store.root(), revocations.withdrawn(), clock.instant());
         if (role.equals("admin")) {
-            knownAdmin(sender);
+            admins.knownAdmin(sender);
         }
         if (!role.equals(claimed) && !claimed.equals(claimedRoles.get(sender))) {
             LOG.log(System.Logger.Level.WARNING, "member " + sender + " says it is " + claimed + " without proof; shown as " + role);
@@ -917,124 +920,15 @@ public final class MeshService implements AutoCloseable {
 
     // ---- admins ----
 
-    private static final Duration ADMIN_CONFIRM = Duration.ofSeconds(20);
-
     /**
-     * The founder makes a member an admin (an intermediate certificate for the member's key, path
-     * length 0, and a new roster of roles naming it), or removes the role: a new roster, signed by
-     * the mesh key, retires the admin from now on — nothing it signs after counts anywhere, the
-     * members it admitted keep their certificates until the founder or another admin re-issues
-     * them on next contact, and it stays a member. A grant is delivered to the member, which must
-     * be reachable; a removal takes effect whether or not it is.
+     * Grants or removes the admin role (see {@link MeshAdmins#admin}).
      *
      * @param nodeId the member
      * @param remove remove the role instead
      * @return what was done
      */
     public Map<String, Object> admin(String nodeId, boolean remove) {
-        var key = store.meshKey().orElseThrow(() -> new AtmosphereException("Only the founder (holder of the mesh key) can grant or remove the admin role."));
-        MeshRuntime rt = runtime;
-        if (rt == null) {
-            throw new AtmosphereException("The mesh is not running here; start the node with 'atmosphere serve'.");
-        }
-        if (nodeId.equals(identity.nodeId())) {
-            throw new AtmosphereException("The founder holds the mesh key; it needs no admin role.");
-        }
-        java.security.cert.X509Certificate root = store.root();
-        MeshRoles roster = revocations.roles();
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("nodeId", nodeId);
-        if (remove) {
-            if (!roster.found(root, key, identity.nodeId()).admins().contains(nodeId)) {
-                throw new AtmosphereException("Node " + nodeId + " is not an admin of this mesh; nothing was changed. "
-                        + "'atmosphere mesh members' shows each member's role.");
-            }
-            Instant at = clock.instant();
-            rt.takeRoles(roster.retire(root, key, identity.nodeId(), nodeId, at), identity.nodeId());
-            out.put("role", "member");
-            out.put("retiredAt", at.toString());
-            out.put("reissued", Memberships.admittedBy(known.values(), nodeId).stream().map(KnownMember::nodeId).toList());
-            events.accept(new NodeEvent("mesh.admin", Instant.now(), Map.copyOf(out)));
-            LOG.log(System.Logger.Level.INFO, "removed the admin role of " + nodeId + " from " + at
-                    + "; the certificates it signed before are re-issued on next contact");
-            return out;
-        }
-        MemberState state = rt.members().get(nodeId);
-        if (state != MemberState.ALIVE && state != MemberState.SUSPECT) {
-            throw new AtmosphereException("Node " + nodeId + " is not a live member (" + (state == null ? "unknown" : state.name().toLowerCase(java.util.Locale.ROOT))
-                    + "). 'atmosphere mesh members' lists them.");
-        }
-        java.security.cert.X509Certificate member = rt.certificateOf(nodeId).orElseThrow(() ->
-                new AtmosphereException("No message from " + nodeId + " has arrived yet; try again in a moment."));
-        java.security.cert.X509Certificate admin = MeshCertificates.admin(root, key, member.getPublicKey(), MeshStore.MEMBERSHIP);
-        byte[] payload;
-        try {
-            payload = java.util.Base64.getEncoder().encodeToString(admin.getEncoded()).getBytes(StandardCharsets.UTF_8);
-        } catch (java.security.GeneralSecurityException e) {
-            throw new IllegalStateException(e);
-        }
-        // the mesh learns the new admin before the admin can act as one
-        rt.takeRoles(roster.grant(root, key, identity.nodeId(), nodeId), identity.nodeId());
-        out.put("role", "admin");
-        out.put("expires", admin.getNotAfter().toInstant().toString());
-        // delivered until the member confirms through its profile (a single message may be lost on a link being re-opened)
-        long end = System.nanoTime() + ADMIN_CONFIRM.toNanos();
-        while (!"admin".equals(roles.get(nodeId))) {
-            if (System.nanoTime() > end) {
-                throw new AtmosphereException("Node " + nodeId + " did not confirm its admin role within "
-                        + ADMIN_CONFIRM.toSeconds() + " s; it may be unreachable. Try again.");
-            }
-            rt.send(nodeId, "admin.grant", payload);
-            try {
-                Thread.sleep(Math.max(200, Math.min(1000, settings.swim().probeInterval().toMillis())));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AtmosphereException("Interrupted while waiting for " + nodeId + " to confirm.");
-            }
-            // the member's new role arrives with its next profile; ask for it
-            rt.send(nodeId, "profile.get", new byte[0]);
-        }
-        events.accept(new NodeEvent("mesh.admin", Instant.now(), Map.copyOf(out)));
-        return out;
-    }
-
-    /** On the founder: an admin proved its role (its certificate came from the mesh key) that the roster does not list — granted before rosters existed. */
-    private void knownAdmin(String node) {
-        var key = store.meshKey();
-        MeshRuntime rt = runtime;
-        if (key.isEmpty() || rt == null) {
-            return;
-        }
-        MeshRoles roster = revocations.roles();
-        MeshRoles.Roster r = roster.found(store.root(), key.get(), identity.nodeId());
-        if (!r.admins().contains(node) && r.retiredAt(node).isEmpty()) {
-            rt.takeRoles(roster.grant(store.root(), key.get(), identity.nodeId(), node), identity.nodeId());
-        }
-    }
-
-    private void adminGranted(String sender, byte[] payload) {
-        try {
-            java.security.cert.X509Certificate cert = (java.security.cert.X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
-                    .generateCertificate(new java.io.ByteArrayInputStream(java.util.Base64.getDecoder().decode(payload)));
-            // whoever delivers it, only the mesh key can have signed an admin certificate for this node's key
-            String node = MeshCertificates.verify(List.of(cert), store.root(), revocations.revoked(), clock.instant());
-            boolean retired = revocations.roles().current().map(r -> r.retiredAt(identity.nodeId()).isPresent()
-                    && !r.admins().contains(identity.nodeId())).orElse(false);
-            if (retired) {
-                LOG.log(System.Logger.Level.WARNING, "ignored an admin certificate from " + sender + ": the roster says this node's admin role was removed");
-                return;
-            }
-            if (!node.equals(identity.nodeId()) || cert.getBasicConstraints() < 0
-                    || !cert.getPublicKey().equals(identity.publicKey())) {
-                LOG.log(System.Logger.Level.WARNING, "ignored an admin certificate from " + sender + " that is not for this node");
-                return;
-            }
-            store.setAdmin(Optional.of(cert));
-            LOG.log(System.Logger.Level.INFO, "this node is now an admin of the mesh: it can invite, approve and revoke");
-            events.accept(new NodeEvent("mesh.role", Instant.now(), Map.of("role", "admin")));
-        } catch (java.security.GeneralSecurityException | IllegalArgumentException | MeshSecurityException e) {
-            LOG.log(System.Logger.Level.WARNING, "refused an admin certificate from " + sender + ": " + e.getMessage());
-        }
+        return admins.admin(nodeId, remove);
     }
 
     // ---- joins (on the issuer) ----
@@ -1340,64 +1234,14 @@ public final class MeshService implements AutoCloseable {
     }
 
     /**
-     * Revokes a member and spreads the revocation. The founder may revoke anyone; an admin may not
-     * revoke the founder or another admin. Revoking a node that admitted members (an admin, or a
-     * removed admin) cuts them off too, so it needs {@code confirm}.
+     * Revokes a member and spreads the revocation (see {@link MeshAdmins#revoke}).
      *
      * @param nodeId the member
      * @param confirm whether the caller accepted the consequences for the members it admitted
      * @return the revocation
-     * @throws AtmosphereException saying what would happen, when confirmation is needed and missing
      */
     public Revocations.Revocation revoke(String nodeId, boolean confirm) {
-        if (store.info().isEmpty()) {
-            throw new AtmosphereException("This node is not in a mesh.");
-        }
-        if (!nodeId.matches("[0-9a-f]{16}")) {
-            throw new AtmosphereException("A node id is 16 hex characters, got '" + nodeId + "'.");
-        }
-        if (nodeId.equals(identity.nodeId())) {
-            throw new AtmosphereException("A node cannot revoke itself; use 'atmosphere mesh leave'.");
-        }
-        Revocations rev = revocations != null ? revocations : new Revocations(store.dir());
-        var key = store.meshKey();
-        Optional<MeshRoles.Roster> roster = rev.roles().current();
-        if (key.isEmpty() && roster.map(r -> r.isProtected(nodeId)).orElse(false)) {
-            throw new AtmosphereException("Only the founder (holder of the mesh key) can revoke " + nodeId + ": it is "
-                    + (nodeId.equals(roster.get().founder()) ? "the founder" : "an admin") + ". Nothing was changed.");
-        }
-        List<KnownMember> admitted = Memberships.admittedBy(known.values(), nodeId);
-        boolean admits = roster.map(r -> r.admins().contains(nodeId) || r.retiredAt(nodeId).isPresent()).orElse(false);
-        if ((admits || !admitted.isEmpty()) && !confirm) {
-            throw new AtmosphereException(consequences(nodeId, admitted));
-        }
-        Revocations.Revocation r;
-        try {
-            if (key.isPresent()) {
-                r = rev.revokeAsFounder(store.root(), key.get(), nodeId);
-            } else {
-                var admin = store.adminCertificate().orElseThrow(() ->
-                        new AtmosphereException("Only the founder or an admin can revoke; this node is a member."));
-                r = rev.revokeAsAdmin(store.root(), admin, identity, nodeId);
-            }
-        } catch (MeshSecurityException e) {
-            throw new AtmosphereException("Cannot revoke " + nodeId + ": " + e.getMessage() + ". Nothing was changed.", e);
-        }
-        MeshRuntime rt = runtime;
-        if (rt != null) {
-            rt.revoke(r);
-            if (key.isPresent() && roster.map(x -> x.admins().contains(nodeId)).orElse(false)) {
-                rt.takeRoles(rev.roles().drop(store.root(), key.get(), identity.nodeId(), nodeId), identity.nodeId());
-            }
-        }
-        KnownMember k = known.get(nodeId);
-        if (k != null) {
-            known.put(nodeId, new KnownMember(nodeId, k.name(), k.endpoint(), "left", k.lastSeen(), k.profileVersion(), List.of(), k.admittedBy()));
-            dirty = true;
-        }
-        events.accept(new NodeEvent("mesh.revoked", Instant.now(), Map.of("nodeId", nodeId,
-                "cutOff", admitted.stream().map(KnownMember::nodeId).toList())));
-        return r;
+        return admins.revoke(nodeId, confirm);
     }
 
     /**
@@ -1405,18 +1249,7 @@ public final class MeshService implements AutoCloseable {
      * @return the members whose certificates it signed, as far as this node knows
      */
     public List<String> admittedBy(String nodeId) {
-        return Memberships.admittedBy(known.values(), nodeId).stream().map(KnownMember::nodeId).toList();
-    }
-
-    /** What revoking a node that admitted members does to them, and the choices. */
-    private static String consequences(String nodeId, List<KnownMember> admitted) {
-        String who = admitted.isEmpty() ? "no member this node knows of"
-                : admitted.size() + " member" + (admitted.size() == 1 ? "" : "s") + " (" + admitted.stream()
-                        .map(k -> k.nodeId() + (k.name().isEmpty() ? "" : " '" + k.name() + "'")).collect(java.util.stream.Collectors.joining(", ")) + ")";
-        return "Node " + nodeId + " can admit members, and admitted " + who + ". Revoking it voids every certificate it signed: "
-                + "those members are cut off from the mesh until you re-admit them (each one asks by itself; 'atmosphere mesh members' "
-                + "lists them as cut-off and 'atmosphere approve NODE' re-admits one). To take away only its admin role and keep its "
-                + "members, run 'atmosphere mesh admin " + nodeId + " --remove'. To revoke it anyway, add --yes.";
+        return admins.admittedBy(nodeId);
     }
 
     /**

@@ -92,10 +92,22 @@ public final class Revocations {
      * @return the revocation, already stored
      */
     public synchronized Revocation revokeAsFounder(X509Certificate root, PrivateKey meshKey, String node) {
-        String at = Instant.now().toString();
-        Revocation r = new Revocation(node, at, "mesh", "", sign(meshKey, statement(MeshCertificates.meshIdOf(root), node, at)), "");
+        Revocation r = signAsFounder(root, meshKey, node);
         accept(r, root);
         return r;
+    }
+
+    /**
+     * Signs a revocation with the mesh key without storing it (to tell the members it cuts off first).
+     *
+     * @param root the mesh root
+     * @param meshKey the mesh private key
+     * @param node the node to revoke
+     * @return the revocation
+     */
+    public static Revocation signAsFounder(X509Certificate root, PrivateKey meshKey, String node) {
+        String at = Instant.now().toString();
+        return new Revocation(node, at, "mesh", "", sign(meshKey, statement(MeshCertificates.meshIdOf(root), node, at)), "");
     }
 
     /**
@@ -108,16 +120,40 @@ public final class Revocations {
      * @return the revocation, already stored
      */
     public synchronized Revocation revokeAsAdmin(X509Certificate root, X509Certificate admin, Identity adminIdentity, String node) {
+        Revocation r = signAsAdmin(root, admin, adminIdentity, node);
+        accept(r, root);
+        return r;
+    }
+
+    /**
+     * Signs a revocation as an admin without storing it; the roster this node holds travels with it.
+     *
+     * @param root the mesh root
+     * @param admin the admin's certificate
+     * @param adminIdentity the admin node
+     * @param node the node to revoke
+     * @return the revocation
+     */
+    public Revocation signAsAdmin(X509Certificate root, X509Certificate admin, Identity adminIdentity, String node) {
         String at = Instant.now().toString();
         try {
-            Revocation r = new Revocation(node, at, adminIdentity.nodeId(), Base64.getEncoder().encodeToString(admin.getEncoded()),
+            return new Revocation(node, at, adminIdentity.nodeId(), Base64.getEncoder().encodeToString(admin.getEncoded()),
                     Base64.getEncoder().encodeToString(adminIdentity.sign(statement(MeshCertificates.meshIdOf(root), node, at))),
                     roles.current().map(Json::write).orElse(""));
-            accept(r, root);
-            return r;
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * Checks a revocation against what this node knows, without storing it.
+     *
+     * @param r the revocation
+     * @param root the mesh root
+     * @throws MeshSecurityException why it would be refused
+     */
+    public synchronized void check(Revocation r, X509Certificate root) {
+        check(r, root, withdrawn(), roles.current());
     }
 
     /**
