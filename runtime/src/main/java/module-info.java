@@ -24,6 +24,7 @@ module farm.llama.atmosphere.runtime {
     exports farm.llama.atmosphere.runtime.mesh to farm.llama.atmosphere.shell;
     exports farm.llama.atmosphere.runtime.config to farm.llama.atmosphere.shell;
     exports farm.llama.atmosphere.runtime.relay to farm.llama.atmosphere.shell;
+    exports farm.llama.atmosphere.runtime.util to farm.llama.atmosphere.shell;
     opens farm.llama.atmosphere.runtime to com.fasterxml.jackson.databind;
     opens farm.llama.atmosphere.runtime.mesh to com.fasterxml.jackson.databind;
 

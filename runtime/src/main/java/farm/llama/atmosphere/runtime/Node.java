@@ -555,7 +555,7 @@ public final class Node implements NodeApi, AutoCloseable {
 
     private void lockDataDir() {
         try {
-            Files.createDirectories(dataDir.path());
+            farm.llama.atmosphere.runtime.util.AtomicFiles.createPrivateDirectories(dataDir.path());
             lockChannel = FileChannel.open(dataDir.lockFile(), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
             try {
                 lock = lockChannel.tryLock();
@@ -564,6 +564,17 @@ public final class Node implements NodeApi, AutoCloseable {
             }
         } catch (IOException e) {
             throw new AtmosphereException("Cannot lock " + dataDir.lockFile() + ": " + e.getMessage(), e);
+        }
+        if (lock != null) {
+            try {
+                int changed = farm.llama.atmosphere.runtime.util.AtomicFiles.tighten(dataDir.path());
+                if (changed > 0) {
+                    LOG.log(System.Logger.Level.INFO, "made " + changed + " files and folders in " + dataDir.path()
+                            + " private to this user (folders 0700, files 0600)");
+                }
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.WARNING, "cannot make " + dataDir.path() + " private to this user: " + e.getMessage());
+            }
         }
         if (lock == null) {
             try {
@@ -603,7 +614,7 @@ public final class Node implements NodeApi, AutoCloseable {
         json.put("version", Atmosphere.version());
         json.put("startedAt", startedAt.toString());
         try {
-            AtomicFiles.writeString(dataDir.nodeFile(), Json.pretty(json) + "\n", AtomicFiles.SHARED);
+            AtomicFiles.writeString(dataDir.nodeFile(), Json.pretty(json) + "\n", AtomicFiles.PRIVATE);
         } catch (IOException e) {
             throw new AtmosphereException("Cannot write " + dataDir.nodeFile() + ": " + e.getMessage(), e);
         }
@@ -1184,7 +1195,7 @@ public final class Node implements NodeApi, AutoCloseable {
         var spec = farm.llama.atmosphere.runtime.agents.AgentSpec.parse(yaml, base);
         Path target = dataDir.agentsDir().resolve(base);
         try {
-            farm.llama.atmosphere.runtime.util.AtomicFiles.writeString(target, yaml, farm.llama.atmosphere.runtime.util.AtomicFiles.SHARED);
+            farm.llama.atmosphere.runtime.util.AtomicFiles.writeString(target, yaml, farm.llama.atmosphere.runtime.util.AtomicFiles.PRIVATE);
         } catch (IOException e) {
             throw new AtmosphereException("Cannot store the spec in " + target + ": " + e.getMessage(), e);
         }

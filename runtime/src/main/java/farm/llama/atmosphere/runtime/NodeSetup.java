@@ -58,17 +58,18 @@ public final class NodeSetup {
             throw new AtmosphereException("The node name must be 1-64 printable characters, got '" + nodeName + "'.");
         }
         try {
-            Files.createDirectories(dataDir.path());
+            AtomicFiles.createPrivateDirectories(dataDir.path());
             ensureNotServing(dataDir);
             Identity identity = Identity.generate(nodeName);
             identity.save(idFile);
             boolean configCreated = false;
             if (!Files.exists(dataDir.configFile())) {
-                AtomicFiles.writeString(dataDir.configFile(), template(), AtomicFiles.SHARED);
+                AtomicFiles.writeString(dataDir.configFile(), template(), AtomicFiles.PRIVATE);
                 configCreated = true;
             }
             AdminToken.loadOrCreate(dataDir.adminTokenFile());
-            Files.createDirectories(dataDir.pluginsDir());
+            AtomicFiles.createPrivateDirectories(dataDir.pluginsDir());
+            AtomicFiles.tighten(dataDir.path());
             return new InitResult(identity.nodeId(), nodeName, dataDir.path().toString(), idFile.toString(),
                     dataDir.configFile().toString(), configCreated, exists);
         } catch (IOException e) {

@@ -62,7 +62,7 @@ final class ProviderContext implements NodeContext {
     @Override
     public Path dataDir() {
         try {
-            return Files.createDirectories(dataDir);
+            return farm.llama.atmosphere.runtime.util.AtomicFiles.createPrivateDirectories(dataDir);
         } catch (IOException e) {
             throw new AtmosphereException("Cannot create plugin data folder " + dataDir + ": " + e.getMessage(), e);
         }

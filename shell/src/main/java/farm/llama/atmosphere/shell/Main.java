@@ -2,6 +2,7 @@ package farm.llama.atmosphere.shell;
 
 import farm.llama.atmosphere.runtime.Atmosphere;
 import farm.llama.atmosphere.runtime.ConfigException;
+import farm.llama.atmosphere.runtime.util.SafeText;
 import farm.llama.atmosphere.spi.AtmosphereException;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -54,8 +55,9 @@ public final class Main {
      * @return the exit code: 0 success, 1 failure, 2 usage error
      */
     static int run(String[] args, InputStream in, OutputStream outStream, OutputStream errStream, Map<String, String> env) {
-        PrintWriter out = new PrintWriter(outStream, true, StandardCharsets.UTF_8);
-        PrintWriter err = new PrintWriter(errStream, true, StandardCharsets.UTF_8);
+        // text from outside (names, answers, tool output, echoed input) never reaches the terminal raw
+        PrintWriter out = new PrintWriter(SafeText.wrap(new java.io.OutputStreamWriter(outStream, StandardCharsets.UTF_8)), true);
+        PrintWriter err = new PrintWriter(SafeText.wrap(new java.io.OutputStreamWriter(errStream, StandardCharsets.UTF_8)), true);
         Session session = new Session(env, out, err);
         try {
             if (isShellInvocation(args)) {
@@ -115,6 +117,20 @@ public final class Main {
         return cl;
     }
 
+    /** A log line never carries outside text raw to the terminal (a joiner's name, a member's model names). */
+    private static final class SafeFormatter extends java.util.logging.Formatter {
+        private final java.util.logging.Formatter inner;
+
+        SafeFormatter(java.util.logging.Formatter inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public String format(java.util.logging.LogRecord r) {
+            return SafeText.forTerminal(inner.format(r));
+        }
+    }
+
     /** Sets the JUL level for everything the node logs. */
     static void configureLogging(String level) {
         Level l;
@@ -128,6 +144,10 @@ public final class Main {
         rootLogger.setLevel(l);
         for (Handler h : rootLogger.getHandlers()) {
             h.setLevel(l);
+            java.util.logging.Formatter inner = h.getFormatter();
+            if (inner != null && !(inner instanceof SafeFormatter)) {
+                h.setFormatter(new SafeFormatter(inner));
+            }
         }
     }
 
@@ -144,7 +164,7 @@ public final class Main {
                 // a pseudo-terminal nobody sized (script, ssh without a pty request): assume the classic size
                 terminal.setSize(new org.jline.terminal.Size(80, 24));
             }
-            PrintWriter out = terminal.writer();
+            PrintWriter out = new PrintWriter(SafeText.wrap(terminal.writer()), true);
             Session shell = new Session(session.env, out, out);
             shell.dataDirFlag(java.util.Optional.of(session.dataDir().path()));
             LineReaderBuilder builder = LineReaderBuilder.builder()
@@ -153,6 +173,8 @@ public final class Main {
                     .completer(new ShellCompleter(shell, commandLine(shell).getCommandSpec()))
                     .parser(new DefaultParser());
             if (Files.isDirectory(shell.dataDir().path())) {
+                // the history holds lines such as 'mesh join <token>': readable by this user only
+                farm.llama.atmosphere.runtime.util.AtomicFiles.createPrivateFile(shell.dataDir().historyFile());
                 builder.variable(LineReader.HISTORY_FILE, shell.dataDir().historyFile());
             }
             LineReader reader = builder.build();
@@ -165,7 +187,7 @@ public final class Main {
             };
             out.println("Atmosphere " + Atmosphere.version() + " shell. Tab completes; 'help' lists commands; 'exit' or Ctrl-D leaves.");
             Thread notices = Thread.ofVirtual().name("atmosphere-notifications")
-                    .start(() -> Notifications.follow(shell, line -> reader.printAbove(line)));
+                    .start(() -> Notifications.follow(shell, line -> reader.printAbove(SafeText.forTerminal(line))));
             int last = 0;
             while (true) {
                 String line;

@@ -72,6 +72,23 @@ class MainTest {
     }
 
     @Test
+    void textFromOutsideNeverReachesTheTerminalRaw() {
+        // an OSC 52 clipboard write and a right-to-left override in a refused name: echoed escaped, not obeyed
+        Run refused = run("init", "--name", "x\u001b]52;c;ZXZpbA==\u0007\u202eevil" + "y".repeat(70));
+        assertEquals(1, refused.code());
+        assertFalse(refused.err().contains("\u001b") || refused.err().contains("\u0007") || refused.err().contains("\u202e"), refused.err());
+        assertTrue(refused.err().contains("\\u001b]52;c;ZXZpbA==\\u0007\\u202eevil"), refused.err());
+        // a tool's output (the echo tool returns its input) is shown escaped too, and stays valid JSON with --json
+        run("init", "-n", "desk");
+        Run echo = run("tool", "run", "echo", "--param", "message=\u001b[2J\u009b31m");
+        assertFalse(echo.out().contains("\u001b") || echo.out().contains("\u009b"), echo.out());
+        Run json = run("tool", "run", "echo", "--param", "message=\u001b[2J\u202e", "--json");
+        assertFalse(json.out().contains("\u001b") || json.out().contains("\u202e"), json.out());
+        assertTrue(json.out().contains("\\u202e"), json.out());
+        assertEquals("\u001b[2J\u202e", farm.llama.atmosphere.runtime.util.Json.parse(json.out()).findPath("message").asText(), json.out());
+    }
+
+    @Test
     void statusAndToolsWorkOfflineAndAsJson() {
         run("init", "-n", "offline");
         Run status = run("status", "--json");

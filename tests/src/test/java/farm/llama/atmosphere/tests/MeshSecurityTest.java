@@ -183,6 +183,23 @@ class MeshSecurityTest {
     }
 
     @Test
+    void aJoinersNameReachesTheOwnerTerminalSafeAndShort() throws Exception {
+        String meshId = String.valueOf(a.node.mesh().get("meshId"));
+        Identity joiner = Identity.generate("joiner");
+        String now = Instant.now().toString();
+        // an OSC 52 clipboard write in the name, and far more than 64 characters
+        Map<String, Object> request = Map.of("token", "", "nodeId", joiner.nodeId(), "name", "\u001b]52;c;ZXZpbA==\u0007" + "n".repeat(100),
+                "publicKey", joiner.publicKeyBase64(), "at", now, "proof", proof(joiner, meshId, "", now));
+        try (Attacker x = new Attacker(MeshTls.joiner(root, Clock.systemUTC()))) {
+            x.send(Json.write(Map.of("type", "join", "protocol", farm.llama.atmosphere.runtime.mesh.Envelope.VERSION, "request", request,
+                    "endpoint", "wss://127.0.0.1:1")).getBytes(StandardCharsets.UTF_8));
+            assertEquals("pending", x.answer().path("status").asText());
+        }
+        Object name = a.node.meshPending().stream().filter(p -> joiner.nodeId().equals(p.get("nodeId"))).findFirst().orElseThrow().get("name");
+        assertEquals("]52;c;ZXZpbA==" + "n".repeat(50), name);
+    }
+
+    @Test
     void joinsWithAnExpiredOrSpentInviteOrWithoutProofAreRefusedAndCounted() throws Exception {
         String meshId = String.valueOf(a.node.mesh().get("meshId"));
         SSLContext joinerTls = MeshTls.joiner(root, Clock.systemUTC());

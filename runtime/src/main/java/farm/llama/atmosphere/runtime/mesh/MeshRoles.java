@@ -277,7 +277,7 @@ public final class MeshRoles {
         doc.put("format", 1);
         doc.set("roster", Json.MAPPER.valueToTree(current));
         try {
-            AtomicFiles.writeString(file, Json.pretty(doc) + "\n", AtomicFiles.SHARED);
+            AtomicFiles.writeString(file, Json.pretty(doc) + "\n", AtomicFiles.PRIVATE);
         } catch (IOException e) {
             throw new AtmosphereException("Cannot write " + file + ": " + e.getMessage(), e);
         }

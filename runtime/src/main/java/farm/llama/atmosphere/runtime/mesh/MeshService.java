@@ -59,9 +59,10 @@ public final class MeshService implements AutoCloseable {
      */
     public record KnownMember(String nodeId, String name, String endpoint, String state, long lastSeen, long profileVersion,
                               List<Map<String, Object>> capabilities, String admittedBy) {
-        /** Normalises a missing admitter (member lists written before it was kept). */
+        /** Normalises a missing admitter (member lists written before it was kept); a name is kept terminal-safe, at most 64 characters. */
         public KnownMember {
             admittedBy = admittedBy == null ? "" : admittedBy;
+            name = farm.llama.atmosphere.runtime.util.SafeText.name(name);
         }
 
         /** A member whose admitter is not known (yet). */
@@ -706,7 +707,7 @@ public final class MeshService implements AutoCloseable {
         for (JsonNode c : p.path("capabilities")) {
             caps.add(Json.MAPPER.convertValue(c, Json.MAPPER.getTypeFactory().constructMapType(LinkedHashMap.class, String.class, Object.class)));
         }
-        String name = p.path("name").asText("");
+        String name = farm.llama.atmosphere.runtime.util.SafeText.name(p.path("name").asText(""));
         String claimed = p.path("role").asText("member");
         String role = claimed.equals("member") ? claimed
                 : RoleProofs.proven(claimed, p.path("roleProof").asText(""), sender, store.root(), revocations.withdrawn(), clock.instant());
@@ -954,6 +955,11 @@ public final class MeshService implements AutoCloseable {
                 return;
             }
             request = Json.MAPPER.treeToValue(msg.path("request"), Joins.Request.class);
+            if (request != null) {
+                // the name is not signed and is shown to the owner: terminal-safe, at most 64 characters
+                request = new Joins.Request(request.token(), request.nodeId(), farm.llama.atmosphere.runtime.util.SafeText.name(request.name()),
+                        request.publicKey(), request.at(), request.proof());
+            }
             endpoint = msg.path("endpoint").asText("");
             if (request == null || request.nodeId() == null) {
                 refuse(link, "malformed", "a join request without a node id");
@@ -1485,7 +1491,7 @@ public final class MeshService implements AutoCloseable {
         doc.put("format", 1);
         doc.set("members", Json.MAPPER.valueToTree(members));
         try {
-            AtomicFiles.writeString(meshDir.resolve("members.json"), Json.pretty(doc) + "\n", AtomicFiles.SHARED);
+            AtomicFiles.writeString(meshDir.resolve("members.json"), Json.pretty(doc) + "\n", AtomicFiles.PRIVATE);
         } catch (IOException e) {
             throw new AtmosphereException("Cannot write " + meshDir.resolve("members.json") + ": " + e.getMessage(), e);
         }

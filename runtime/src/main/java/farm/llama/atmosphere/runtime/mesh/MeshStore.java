@@ -103,15 +103,15 @@ public final class MeshStore {
             String meshId = MeshCertificates.meshId(mesh.getPublic());
             X509Certificate root = MeshCertificates.root(mesh.getPublic(), mesh.getPrivate(), name);
             X509Certificate member = MeshCertificates.member(root, mesh.getPrivate(), node.publicKey(), MEMBERSHIP);
-            Files.createDirectories(dir);
+            AtomicFiles.createPrivateDirectories(dir);
             ObjectNode key = Json.MAPPER.createObjectNode();
             key.put("format", FORMAT);
             key.put("meshId", meshId);
             key.put("publicKey", Base64.getEncoder().encodeToString(Identity.rawPublicKey(mesh.getPublic())));
             key.put("privateKey", Base64.getEncoder().encodeToString(mesh.getPrivate().getEncoded()));
             AtomicFiles.writeString(dir.resolve("mesh-key.json"), Json.pretty(key) + "\n", AtomicFiles.PRIVATE);
-            AtomicFiles.writeString(dir.resolve("root.pem"), pem(root), AtomicFiles.SHARED);
-            AtomicFiles.writeString(dir.resolve("member.pem"), pem(member), AtomicFiles.SHARED);
+            AtomicFiles.writeString(dir.resolve("root.pem"), pem(root), AtomicFiles.PRIVATE);
+            AtomicFiles.writeString(dir.resolve("member.pem"), pem(member), AtomicFiles.PRIVATE);
             ObjectNode info = Json.MAPPER.createObjectNode();
             info.put("format", FORMAT);
             info.put("meshId", meshId);
@@ -120,7 +120,7 @@ public final class MeshStore {
             info.put("founder", node.nodeId());
             info.put("createdAt", Instant.now().toString());
             // mesh.json last: its presence marks a complete mesh state
-            AtomicFiles.writeString(dir.resolve("mesh.json"), Json.pretty(info) + "\n", AtomicFiles.SHARED);
+            AtomicFiles.writeString(dir.resolve("mesh.json"), Json.pretty(info) + "\n", AtomicFiles.PRIVATE);
             return info().orElseThrow();
         } catch (IOException | GeneralSecurityException e) {
             throw new AtmosphereException("Cannot create the mesh under " + dir + ": " + e.getMessage(), e);
@@ -152,14 +152,14 @@ public final class MeshStore {
     synchronized MeshInfo adopt(X509Certificate root, X509Certificate member, Optional<X509Certificate> intermediate, String name) {
         requireNoMesh();
         try {
-            Files.createDirectories(dir);
+            AtomicFiles.createPrivateDirectories(dir);
             // a stale intermediate from an interrupted earlier join must not be mistaken for this one's
             Files.deleteIfExists(dir.resolve("intermediate.pem"));
             Files.deleteIfExists(dir.resolve("admin.pem"));
-            AtomicFiles.writeString(dir.resolve("root.pem"), pem(root), AtomicFiles.SHARED);
-            AtomicFiles.writeString(dir.resolve("member.pem"), pem(member), AtomicFiles.SHARED);
+            AtomicFiles.writeString(dir.resolve("root.pem"), pem(root), AtomicFiles.PRIVATE);
+            AtomicFiles.writeString(dir.resolve("member.pem"), pem(member), AtomicFiles.PRIVATE);
             if (intermediate.isPresent()) {
-                AtomicFiles.writeString(dir.resolve("intermediate.pem"), pem(intermediate.get()), AtomicFiles.SHARED);
+                AtomicFiles.writeString(dir.resolve("intermediate.pem"), pem(intermediate.get()), AtomicFiles.PRIVATE);
             }
             ObjectNode info = Json.MAPPER.createObjectNode();
             info.put("format", FORMAT);
@@ -168,7 +168,7 @@ public final class MeshStore {
             info.put("role", "member");
             info.put("createdAt", Instant.now().toString());
             // mesh.json last: its presence marks a complete mesh state
-            AtomicFiles.writeString(dir.resolve("mesh.json"), Json.pretty(info) + "\n", AtomicFiles.SHARED);
+            AtomicFiles.writeString(dir.resolve("mesh.json"), Json.pretty(info) + "\n", AtomicFiles.PRIVATE);
             return info().orElseThrow();
         } catch (IOException | GeneralSecurityException e) {
             throw new AtmosphereException("Cannot store the membership under " + dir + ": " + e.getMessage(), e);
@@ -224,7 +224,7 @@ public final class MeshStore {
     public synchronized void renew(X509Certificate member, Optional<X509Certificate> intermediate) {
         try {
             String bundle = pem(member) + (intermediate.isPresent() ? pem(intermediate.get()) : "");
-            AtomicFiles.writeString(dir.resolve("member.pem"), bundle, AtomicFiles.SHARED);
+            AtomicFiles.writeString(dir.resolve("member.pem"), bundle, AtomicFiles.PRIVATE);
             Files.deleteIfExists(dir.resolve("intermediate.pem"));
         } catch (IOException | GeneralSecurityException e) {
             throw new AtmosphereException("Cannot store the renewed membership under " + dir + ": " + e.getMessage(), e);
@@ -265,13 +265,13 @@ public final class MeshStore {
         }
         try {
             if (admin.isPresent()) {
-                AtomicFiles.writeString(dir.resolve("admin.pem"), pem(admin.get()), AtomicFiles.SHARED);
+                AtomicFiles.writeString(dir.resolve("admin.pem"), pem(admin.get()), AtomicFiles.PRIVATE);
             } else {
                 Files.deleteIfExists(dir.resolve("admin.pem"));
             }
             ObjectNode m = (ObjectNode) Json.parse(Files.readString(dir.resolve("mesh.json")));
             m.put("role", admin.isPresent() ? "admin" : "member");
-            AtomicFiles.writeString(dir.resolve("mesh.json"), Json.pretty(m) + "\n", AtomicFiles.SHARED);
+            AtomicFiles.writeString(dir.resolve("mesh.json"), Json.pretty(m) + "\n", AtomicFiles.PRIVATE);
         } catch (IOException | GeneralSecurityException e) {
             throw new AtmosphereException("Cannot store the admin role under " + dir + ": " + e.getMessage(), e);
         }
@@ -287,7 +287,7 @@ public final class MeshStore {
         doc.put("format", FORMAT);
         relays.forEach(doc.putArray("relays")::add);
         try {
-            AtomicFiles.writeString(dir.resolve("relays.json"), Json.pretty(doc) + "\n", AtomicFiles.SHARED);
+            AtomicFiles.writeString(dir.resolve("relays.json"), Json.pretty(doc) + "\n", AtomicFiles.PRIVATE);
         } catch (IOException e) {
             throw new AtmosphereException("Cannot store the mesh's relays under " + dir + ": " + e.getMessage(), e);
         }

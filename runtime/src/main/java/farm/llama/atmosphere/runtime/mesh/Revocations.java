@@ -318,7 +318,7 @@ public final class Revocations {
         ArrayNode list = root.putArray("revocations");
         entries.values().forEach(r -> list.add(Json.MAPPER.valueToTree(r)));
         try {
-            AtomicFiles.writeString(file, Json.pretty(root) + "\n", AtomicFiles.SHARED);
+            AtomicFiles.writeString(file, Json.pretty(root) + "\n", AtomicFiles.PRIVATE);
         } catch (IOException e) {
             throw new AtmosphereException("Cannot write " + file + ": " + e.getMessage(), e);
         }

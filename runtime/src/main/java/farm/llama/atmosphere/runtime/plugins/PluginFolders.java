@@ -73,7 +73,7 @@ final class PluginFolders implements PluginRepository {
         if (Files.exists(stamp) && Files.readString(stamp).equals(zip.toAbsolutePath() + "@" + zipTime.toMillis())) {
             return target;
         }
-        Path tmp = Files.createDirectories(unpackDir).resolve("." + base + ".tmp");
+        Path tmp = farm.llama.atmosphere.runtime.util.AtomicFiles.createPrivateDirectories(unpackDir).resolve("." + base + ".tmp");
         deleteTree(tmp);
         try (ZipFile file = new ZipFile(zip.toFile())) {
             for (ZipEntry entry : file.stream().toList()) {

@@ -61,7 +61,7 @@ final class PluginStateStore implements PluginStatusProvider {
         json.put("format", FORMAT);
         json.putPOJO("disabled", disabled);
         try {
-            AtomicFiles.writeString(file, Json.pretty(json) + "\n", AtomicFiles.SHARED);
+            AtomicFiles.writeString(file, Json.pretty(json) + "\n", AtomicFiles.PRIVATE);
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot save plugin state to " + file + ": " + e.getMessage(), e);
         }

@@ -24,10 +24,10 @@ import java.util.Set;
  */
 public final class AtomicFiles {
 
-    /** Owner read/write only. */
+    /** Owner read/write only: every file in a data dir. */
     public static final Set<PosixFilePermission> PRIVATE = PosixFilePermissions.fromString("rw-------");
-    /** Owner read/write, others read. */
-    public static final Set<PosixFilePermission> SHARED = PosixFilePermissions.fromString("rw-r--r--");
+    /** Owner only: every folder in a data dir. */
+    public static final Set<PosixFilePermission> PRIVATE_DIR = PosixFilePermissions.fromString("rwx------");
 
     /** Writes the content of a file. */
     @FunctionalInterface
@@ -62,8 +62,8 @@ public final class AtomicFiles {
      */
     public static void write(Path target, Writer writer, Set<PosixFilePermission> permissions) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        boolean posix = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+        createPrivateDirectories(dir);
+        boolean posix = posix();
         FileAttribute<?>[] attrs = posix
                 ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(permissions)}
                 : new FileAttribute<?>[0];
@@ -91,5 +91,96 @@ public final class AtomicFiles {
             }
             throw e;
         }
+    }
+
+    private static boolean posix() {
+        return FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+    }
+
+    /**
+     * Creates a folder and its missing parents readable by the owner only (0700). Folders that
+     * exist are left as they are ({@link #tighten} fixes a whole data dir).
+     *
+     * @param dir the folder
+     * @return the folder
+     * @throws IOException on failure
+     */
+    public static Path createPrivateDirectories(Path dir) throws IOException {
+        if (Files.isDirectory(dir)) {
+            return dir;
+        }
+        return posix() ? Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PRIVATE_DIR)) : Files.createDirectories(dir);
+    }
+
+    /**
+     * Creates an empty file readable by the owner only (0600) if it is missing, or makes an
+     * existing one so (for files another library writes, such as the shell's history).
+     *
+     * @param file the file
+     * @return the file
+     * @throws IOException on failure
+     */
+    public static Path createPrivateFile(Path file) throws IOException {
+        createPrivateDirectories(file.toAbsolutePath().getParent());
+        if (!Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            try {
+                return posix() ? Files.createFile(file, PosixFilePermissions.asFileAttribute(PRIVATE)) : Files.createFile(file);
+            } catch (java.nio.file.FileAlreadyExistsException e) {
+                // created meanwhile: made private below
+            }
+        }
+        if (posix() && Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            Files.setPosixFilePermissions(file, PRIVATE);
+        }
+        return file;
+    }
+
+    /**
+     * Makes every folder under a root (itself included) 0700 and every file 0600 where group or
+     * others had any access; symbolic links are neither followed nor changed. Migrates data dirs
+     * written by versions that made them 0755/0644.
+     *
+     * @param root the data dir
+     * @return how many entries were changed
+     * @throws IOException on failure
+     */
+    public static int tighten(Path root) throws IOException {
+        if (!posix() || !Files.isDirectory(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return 0;
+        }
+        int[] changed = {0};
+        Files.walkFileTree(root, new java.nio.file.SimpleFileVisitor<>() {
+            @Override
+            public java.nio.file.FileVisitResult preVisitDirectory(Path dir, java.nio.file.attribute.BasicFileAttributes attrs) throws IOException {
+                restrict(dir, PRIVATE_DIR);
+                return java.nio.file.FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public java.nio.file.FileVisitResult visitFile(Path file, java.nio.file.attribute.BasicFileAttributes attrs) throws IOException {
+                if (attrs.isRegularFile()) {
+                    restrict(file, PRIVATE);
+                }
+                return java.nio.file.FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public java.nio.file.FileVisitResult visitFileFailed(Path file, IOException e) {
+                return java.nio.file.FileVisitResult.CONTINUE; // vanished meanwhile, or not ours to read
+            }
+
+            private void restrict(Path p, Set<PosixFilePermission> wanted) throws IOException {
+                Set<PosixFilePermission> now = Files.getPosixFilePermissions(p, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                if (now.stream().anyMatch(x -> x.name().startsWith("GROUP_") || x.name().startsWith("OTHERS_"))) {
+                    java.util.EnumSet<PosixFilePermission> keep = java.util.EnumSet.copyOf(wanted);
+                    if (now.contains(PosixFilePermission.OWNER_EXECUTE)) {
+                        keep.add(PosixFilePermission.OWNER_EXECUTE); // a script stays runnable
+                    }
+                    Files.setPosixFilePermissions(p, keep);
+                    changed[0]++;
+                }
+            }
+        });
+        return changed[0];
     }
 }

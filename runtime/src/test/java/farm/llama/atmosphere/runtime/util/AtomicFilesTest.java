@@ -37,10 +37,10 @@ class AtomicFilesTest {
     void aKilledWriterLeavesOnlyAStrayTempFileThatReadersIgnore() throws Exception {
         // A process killed between writing the temp file and renaming it leaves the temp file behind.
         Path target = dir.resolve("config.json");
-        AtomicFiles.writeString(target, "v1", AtomicFiles.SHARED);
+        AtomicFiles.writeString(target, "v1", AtomicFiles.PRIVATE);
         Files.writeString(dir.resolve(".config.json.123.tmp"), "v2 torn");
         assertEquals("v1", Files.readString(target));
-        AtomicFiles.writeString(target, "v3", AtomicFiles.SHARED);
+        AtomicFiles.writeString(target, "v3", AtomicFiles.PRIVATE);
         assertEquals("v3", Files.readString(target));
     }
 
