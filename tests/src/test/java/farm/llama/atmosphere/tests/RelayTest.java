@@ -396,6 +396,65 @@ class RelayTest {
         assertTrue(counter(m.a(), "sealed", "opened") >= 4, "every chunk arrived sealed: " + m.a().node.meshStats());
     }
 
+    /** A mesh anyone can mint: its key, its root and one member. */
+    private record Minted(java.security.KeyPair key, X509Certificate root, Identity member, X509Certificate cert, String meshId) {
+        static Minted mesh() throws Exception {
+            java.security.KeyPair key = java.security.KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+            X509Certificate root = farm.llama.atmosphere.runtime.mesh.MeshCertificates.root(key.getPublic(), key.getPrivate(), "minted");
+            Identity member = Identity.generate("minted");
+            X509Certificate cert = farm.llama.atmosphere.runtime.mesh.MeshCertificates.member(root, key.getPrivate(), member.publicKey(),
+                    Duration.ofDays(1));
+            return new Minted(key, root, member, cert, farm.llama.atmosphere.runtime.mesh.MeshCertificates.meshIdOf(root));
+        }
+
+        ObjectNode hello(String challenge, int revocations) throws Exception {
+            ObjectNode h = new Credentials(member, List.of(cert), root).hello(meshId, challenge);
+            h.set("revocations", revocations(0, revocations));
+            return h;
+        }
+
+        com.fasterxml.jackson.databind.node.ArrayNode revocations(int from, int to) {
+            var list = Json.MAPPER.createArrayNode();
+            for (int i = from; i < to; i++) {
+                list.add(Json.MAPPER.valueToTree(farm.llama.atmosphere.runtime.mesh.Revocations.signAsFounder(root, key.getPrivate(),
+                        String.format("%016x", i))));
+            }
+            return list;
+        }
+    }
+
+    @Test
+    void meshesAnyoneCanMintLeaveNothingBehindAtTheRelay() throws Exception {
+        try (RelayServer r = new RelayServer(RelayServer.Options.of("127.0.0.1", 0))) {
+            // a stranger's admission that does not verify (its signature answers another challenge) leaves no state
+            Minted a = Minted.mesh();
+            RawClient refused = new RawClient(r.port());
+            refused.next();
+            refused.send(a.hello("another challenge", 50));
+            assertRefused(refused, "replayed");
+            assertEquals(0, ((Number) r.stats().get("revocationsHeld")).intValue(), r.stats().toString());
+
+            // a member of a minted mesh is admitted, and what it tells is bounded
+            Minted b = Minted.mesh();
+            RawClient member = new RawClient(r.port());
+            member.send(b.hello(member.next().path("nonce").asText(), 10));
+            assertEquals("admitted", member.next().path("type").asText());
+            assertEquals(10, ((Number) r.stats().get("revocationsHeld")).intValue(), r.stats().toString());
+            ObjectNode more = Json.MAPPER.createObjectNode();
+            more.put("type", "revocation");
+            more.set("revocations", b.revocations(10, RelayServer.MAX_REVOKED_PER_MESH + 20));
+            member.send(more);
+            NodeHarness.awaitTrue(() -> ((Number) r.stats().get("revocationsHeld")).intValue() == RelayServer.MAX_REVOKED_PER_MESH,
+                    "the mesh's revocations held, at most " + RelayServer.MAX_REVOKED_PER_MESH + ": " + r.stats());
+            assertEquals(1, ((Number) r.stats().get("meshes")).intValue());
+            // once its last member leaves, the mesh's room and revocations are gone (members tell them again when they return)
+            member.close();
+            NodeHarness.awaitTrue(() -> ((Number) r.stats().get("members")).intValue() == 0
+                    && ((Number) r.stats().get("revocationsHeld")).intValue() == 0 && ((Number) r.stats().get("meshes")).intValue() == 0,
+                    "the mesh forgotten: " + r.stats());
+        }
+    }
+
     @Test
     void aFullRelayRefusesMoreConnectionsAndSaysSo() throws Exception {
         try (RelayServer small = new RelayServer(RelayServer.Options.of("127.0.0.1", 0).maxConnections(1))) {

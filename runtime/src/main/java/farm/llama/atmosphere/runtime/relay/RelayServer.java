@@ -270,6 +270,7 @@ public final class RelayServer implements AutoCloseable {
         m.put("connections", connections.size());
         m.put("members", meshes.values().stream().mapToInt(Map::size).sum());
         m.put("meshes", (int) meshes.values().stream().filter(r -> !r.isEmpty()).count());
+        m.put("revocationsHeld", revoked.values().stream().mapToInt(Set::size).sum());
         m.put("admitted", admitted.get());
         Map<String, Long> r = new TreeMap<>();
         for (String reason : List.of("malformed", "forged", "wrong_mesh", "revoked", "expired", "not_authorized", "replayed", "timeout",
@@ -416,6 +417,7 @@ public final class RelayServer implements AutoCloseable {
                 g.put("node", n);
                 room.values().forEach(c -> c.sendText(g));
             }
+            forgetIfEmpty(m);
         }
 
         private X509Certificate root() {
@@ -454,7 +456,6 @@ public final class RelayServer implements AutoCloseable {
                 } catch (GeneralSecurityException e) {
                     throw new MeshSecurityException(MeshSecurityException.Reason.FORGED, "the mesh root is not self-signed");
                 }
-                learnRevocations(meshId, root, j.path("revocations"));
                 String verified = MeshCertificates.verify(certs, root, revoked.getOrDefault(meshId, Set.of()), Instant.now());
                 if (!verified.equals(nodeId)) {
                     throw new MeshSecurityException(MeshSecurityException.Reason.FORGED, "the certificate is " + verified + "'s, not " + nodeId + "'s");
@@ -463,8 +464,12 @@ public final class RelayServer implements AutoCloseable {
                 if (!Identity.verify(certs.get(0).getPublicKey(), statement(challenge, meshId, nodeId), sig)) {
                     throw new MeshSecurityException(MeshSecurityException.Reason.FORGED, "the admission signature does not verify");
                 }
+                // only a member that proved itself tells the relay revocations (then kept while its mesh has members here)
+                learnRevocations(meshId, root, j.path("revocations"));
+                MeshCertificates.verify(certs, root, revoked.getOrDefault(meshId, Set.of()), Instant.now());
             } catch (MeshSecurityException e) {
                 refuse(e.reason().name().toLowerCase(Locale.ROOT), e.getMessage());
+                forgetIfEmpty(meshId);
                 return;
             } catch (IllegalArgumentException e) {
                 refuse("malformed", "unreadable admission: " + e.getMessage());
@@ -474,8 +479,12 @@ public final class RelayServer implements AutoCloseable {
             mesh = meshId;
             node = nodeId;
             admitted.incrementAndGet();
-            Map<String, Connection> room = meshes.computeIfAbsent(meshId, k -> new ConcurrentHashMap<>());
-            Connection before = room.put(nodeId, this);
+            Map<String, Connection> room;
+            Connection before;
+            synchronized (meshes) {
+                room = meshes.computeIfAbsent(meshId, k -> new ConcurrentHashMap<>());
+                before = room.put(nodeId, this);
+            }
             if (before != null && before != this) {
                 before.node = null; // its close must not announce that the member is gone
                 before.closeWith(1000, "replaced by a newer connection of the same member");
@@ -575,15 +584,41 @@ public final class RelayServer implements AutoCloseable {
         }
     }
 
+    /**
+     * A mesh with no member connected leaves nothing behind: its room, the revocations and the
+     * roster its members told. They tell them again when they reconnect, so the relay's memory is
+     * bounded by its connections, not by the meshes anyone can mint.
+     */
+    private void forgetIfEmpty(String meshId) {
+        synchronized (meshes) {
+            Map<String, Connection> room = meshes.get(meshId);
+            if (room == null || room.isEmpty()) {
+                meshes.remove(meshId);
+                revoked.remove(meshId);
+                rosters.remove(meshId);
+            }
+        }
+    }
+
+    /** At most this many revocations are kept per mesh (a mesh key can sign any number). */
+    public static final int MAX_REVOKED_PER_MESH = 1024;
+
     /** Checks revocations a member passes on and applies them: a revoked member still connected is cut off. */
     private void learnRevocations(String meshId, X509Certificate root, JsonNode list) {
         if (!list.isArray()) {
             return;
         }
         for (JsonNode r : list) {
+            if (revoked.getOrDefault(meshId, Set.of()).size() >= MAX_REVOKED_PER_MESH) {
+                LOG.log(System.Logger.Level.WARNING, "mesh " + meshId + " told more than " + MAX_REVOKED_PER_MESH + " revocations; the rest are ignored");
+                return;
+            }
             Revocations.Revocation rev;
             try {
                 rev = Json.MAPPER.treeToValue(r, Revocations.Revocation.class);
+                if (rev.node() == null || !rev.node().matches("[0-9a-f]{16}")) {
+                    continue;
+                }
                 if (!rev.roles().isEmpty()) {
                     var roster = Json.MAPPER.readValue(rev.roles(), farm.llama.atmosphere.runtime.mesh.MeshRoles.Roster.class);
                     farm.llama.atmosphere.runtime.mesh.MeshRoles.verify(roster, root);
