@@ -7,7 +7,8 @@ import java.util.Optional;
 
 /**
  * The node's data directory and the files in it. Chosen by {@code --data-dir}, else
- * {@code ATMOSPHERE_DATA_DIR}, else {@code ~/.atmosphere}.
+ * {@code ATMOSPHERE_DATA_DIR}, else {@code ~/.atmosphere} when it holds a node, else
+ * {@code /var/lib/atmosphere} when it holds one (a system node), else {@code ~/.atmosphere}.
  *
  * @param path the directory (it may not exist yet)
  */
@@ -24,6 +25,21 @@ public record DataDir(Path path) {
      * @return the data dir by the documented precedence
      */
     public static DataDir resolve(Optional<Path> flag, Map<String, String> env) {
+        return resolve(flag, env, Path.of(System.getProperty("user.home"), ".atmosphere"), SYSTEM);
+    }
+
+    /** Where a system node (the .deb's service) keeps its data. */
+    public static final Path SYSTEM = Path.of("/var/lib/atmosphere");
+
+    /**
+     * @param flag the {@code --data-dir} option, if given
+     * @param env the environment
+     * @param user the user's data dir ({@code ~/.atmosphere})
+     * @param system the system node's ({@code /var/lib/atmosphere})
+     * @return {@code --data-dir}, else {@code ATMOSPHERE_DATA_DIR}, else the user's when it holds a
+     *         node, else the system node's when it holds one, else the user's (created by {@code init})
+     */
+    static DataDir resolve(Optional<Path> flag, Map<String, String> env, Path user, Path system) {
         if (flag.isPresent()) {
             return new DataDir(flag.get());
         }
@@ -31,7 +47,15 @@ public record DataDir(Path path) {
         if (fromEnv != null && !fromEnv.isBlank()) {
             return new DataDir(Path.of(fromEnv));
         }
-        return new DataDir(Path.of(System.getProperty("user.home"), ".atmosphere"));
+        if (!holdsNode(user) && holdsNode(system)) {
+            return new DataDir(system);
+        }
+        return new DataDir(user);
+    }
+
+    /** @return whether a folder holds a node (its identity, or — where this user cannot read that — its config) */
+    private static boolean holdsNode(Path dir) {
+        return java.nio.file.Files.exists(dir.resolve("identity.json")) || java.nio.file.Files.exists(dir.resolve("config.yaml"));
     }
 
     /** @return {@code identity.json}: the node's Ed25519 key pair (0600) */

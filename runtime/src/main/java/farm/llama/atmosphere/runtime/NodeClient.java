@@ -57,16 +57,57 @@ public final class NodeClient implements NodeApi {
         } catch (IllegalArgumentException e) {
             return Optional.empty();
         }
-        NodeClient client = new NodeClient(base, AdminToken.load(dataDir.adminTokenFile()));
+        // the token goes only to the node serving this data dir: it holds the lock (a crashed node's lock is
+        // released, so a stale node.json whose port another local user now listens on gets nothing) and
+        // /health, asked without the token, names this data dir's node
+        if (!lockHeld(dataDir)) {
+            return Optional.empty();
+        }
+        String expected = expectedNodeId(dataDir, node.get());
+        NodeClient probe = new NodeClient(base, Optional.empty());
         try {
-            HttpResponse<String> r = client.http.send(client.request("/health").timeout(Duration.ofSeconds(3)).GET().build(),
+            HttpResponse<String> r = probe.http.send(probe.request("/health").timeout(Duration.ofSeconds(3)).GET().build(),
                     HttpResponse.BodyHandlers.ofString());
-            return r.statusCode() == 200 ? Optional.of(client) : Optional.empty();
-        } catch (IOException e) {
+            if (r.statusCode() != 200 || expected.isEmpty() || !expected.equals(Json.parse(r.body()).path("nodeId").asText())) {
+                return Optional.empty();
+            }
+            return Optional.of(new NodeClient(base, AdminToken.load(dataDir.adminTokenFile())));
+        } catch (IOException | IllegalArgumentException e) {
             return Optional.empty();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return Optional.empty();
+        }
+    }
+
+    /**
+     * @param dataDir a data dir
+     * @return whether a process holds its {@code node.lock} (a node serves it)
+     */
+    static boolean lockHeld(DataDir dataDir) {
+        if (!Files.exists(dataDir.lockFile())) {
+            return false;
+        }
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(dataDir.lockFile(), java.nio.file.StandardOpenOption.WRITE)) {
+            java.nio.channels.FileLock lock = ch.tryLock();
+            if (lock == null) {
+                return true;
+            }
+            lock.release();
+            return false;
+        } catch (java.nio.channels.OverlappingFileLockException e) {
+            return true; // this process serves it
+        } catch (IOException e) {
+            return false; // cannot tell: the token is not sent
+        }
+    }
+
+    /** @return the node id of the data dir's identity (or, where it cannot be read, the one its node.json names) */
+    private static String expectedNodeId(DataDir dataDir, JsonNode nodeFile) {
+        try {
+            return Identity.load(dataDir.identityFile()).nodeId();
+        } catch (RuntimeException e) {
+            return nodeFile.path("nodeId").asText("");
         }
     }
 

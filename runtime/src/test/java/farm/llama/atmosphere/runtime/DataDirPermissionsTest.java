@@ -74,6 +74,20 @@ class DataDirPermissionsTest {
     }
 
     @Test
+    void theCliFindsTheUsersNodeElseTheSystemNodeElseTheUsersDataDirToBe() throws Exception {
+        Path user = dir.resolve("home/.atmosphere");
+        Path system = dir.resolve("var/lib/atmosphere");
+        assertEquals(user, DataDir.resolve(Optional.empty(), Map.of(), user, system).path(), "nothing anywhere: the user's, for init");
+        NodeSetup.init(new DataDir(system), Optional.of("server"), false);
+        assertEquals(system, DataDir.resolve(Optional.empty(), Map.of(), user, system).path(), "only a system node");
+        NodeSetup.init(new DataDir(user), Optional.of("laptop"), false);
+        assertEquals(user, DataDir.resolve(Optional.empty(), Map.of(), user, system).path(), "the user's own node first");
+        assertEquals(system, DataDir.resolve(Optional.empty(), Map.of("ATMOSPHERE_DATA_DIR", system.toString()), user, system).path());
+        assertEquals(dir.resolve("x"), DataDir.resolve(Optional.of(dir.resolve("x")), Map.of("ATMOSPHERE_DATA_DIR", system.toString()),
+                user, system).path());
+    }
+
+    @Test
     void aFileAnotherLibraryWritesIsCreatedPrivate() throws Exception {
         Path history = AtomicFiles.createPrivateFile(dir.resolve("new/history"));
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(history)));

@@ -186,6 +186,13 @@ class NodeServeTest {
         assertTrue(raw("GET", "/health", "localhost:" + port, "").startsWith("HTTP/1.1 200"));
         assertTrue(raw("GET", "/health", "127.0.0.1:" + port, "").startsWith("HTTP/1.1 200"));
         assertTrue(raw("GET", "/health", "[::1]:" + port, "").startsWith("HTTP/1.1 200"));
+        // on loopback, the machine's own names are not accepted: a spoofed <hostname>.local could rebind to them
+        String hostname = java.net.InetAddress.getLocalHost().getHostName().toLowerCase(java.util.Locale.ROOT);
+        String shortName = hostname.contains(".") ? hostname.substring(0, hostname.indexOf('.')) : hostname;
+        for (String name : java.util.List.of(shortName + ".local", hostname)) {
+            String answer = raw("GET", "/api/v1/status", name + ":" + port, "");
+            assertTrue(answer.startsWith("HTTP/1.1 403") && answer.contains("forbidden_host"), name + ": " + answer);
+        }
     }
 
     @Test

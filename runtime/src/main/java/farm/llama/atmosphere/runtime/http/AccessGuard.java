@@ -49,12 +49,17 @@ final class AccessGuard {
     private final ApiKeys keys;
     private final boolean keyOnLoopback;
 
-    AccessGuard(List<String> extraHosts, List<String> origins, AdminToken token, ApiKeys keys, boolean keyOnLoopback) {
+    AccessGuard(List<String> extraHosts, List<String> origins, AdminToken token, ApiKeys keys, boolean keyOnLoopback, boolean loopbackOnly) {
         this.token = token;
         this.keys = keys;
         this.keyOnLoopback = keyOnLoopback;
         allowedHosts.add("localhost");
+        // the machine's names only when the API is reachable by them: a node on loopback answers to
+        // loopback names and addresses alone, so a spoofed <hostname>.local (mDNS) cannot rebind to it
         try {
+            if (loopbackOnly) {
+                throw new UnknownHostException("loopback only");
+            }
             String hostname = InetAddress.getLocalHost().getHostName().toLowerCase(Locale.ROOT);
             allowedHosts.add(hostname);
             String shortName = hostname.contains(".") ? hostname.substring(0, hostname.indexOf('.')) : hostname;

@@ -46,6 +46,15 @@ public final class ApiServer implements AutoCloseable {
     private final farm.llama.atmosphere.runtime.routing.RouterService routerService;
     private volatile boolean running = true;
 
+    /** @return whether an address to bind is a loopback one (a name is resolved; one that does not resolve is not) */
+    private static boolean loopback(String host) {
+        try {
+            return java.net.InetAddress.getByName(host).isLoopbackAddress();
+        } catch (java.net.UnknownHostException e) {
+            return false;
+        }
+    }
+
     /**
      * Starts the server.
      *
@@ -65,7 +74,7 @@ public final class ApiServer implements AutoCloseable {
         this.api = api;
         this.routerService = router;
         AccessGuard guard = new AccessGuard(config.allowedHosts(), config.allowedOrigins(), token, keys,
-                config.requireKeyOnLoopback());
+                config.requireKeyOnLoopback(), loopback(host));
         HttpRouting.Builder routing = HttpRouting.builder()
                 .addFilter((chain, req, res) -> {
                     Optional<AccessGuard.Refusal> refusal = guard.check(req);

@@ -1,0 +1,81 @@
+package farm.llama.atmosphere.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.net.httpserver.HttpServer;
+import farm.llama.atmosphere.runtime.DataDir;
+import farm.llama.atmosphere.runtime.Identity;
+import farm.llama.atmosphere.runtime.NodeClient;
+import farm.llama.atmosphere.runtime.NodeSetup;
+import java.net.InetSocketAddress;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The CLI sends the admin token only to the node serving its data dir. Here another local user's
+ * server listens where a crashed node's {@code node.json} points (its pid reused): it must never
+ * see the token.
+ */
+class NodeClientTrustTest {
+
+    @TempDir
+    Path dir;
+
+    private HttpServer impostor;
+    private final List<String> seen = new CopyOnWriteArrayList<>();
+    private volatile String claimedNodeId = "";
+    private DataDir data;
+
+    @BeforeEach
+    void impostor() throws Exception {
+        data = new DataDir(dir.resolve("data"));
+        NodeSetup.init(data, Optional.of("laptop"), false);
+        impostor = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        impostor.createContext("/", ex -> {
+            seen.add(ex.getRequestURI().getPath() + " auth=" + ex.getRequestHeaders().getFirst("Authorization"));
+            byte[] body = ("{\"status\":\"ok\",\"nodeId\":\"" + claimedNodeId + "\"}").getBytes(StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(200, body.length);
+            ex.getResponseBody().write(body);
+            ex.close();
+        });
+        impostor.start();
+        // a crashed node's node.json: a pid that is alive (this one) and the impostor's port
+        Files.writeString(data.nodeFile(), "{\"format\":1,\"pid\":" + ProcessHandle.current().pid() + ",\"address\":\"http://127.0.0.1:"
+                + impostor.getAddress().getPort() + "/\",\"nodeId\":\"" + Identity.load(data.identityFile()).nodeId() + "\"}");
+    }
+
+    @AfterEach
+    void stop() {
+        impostor.stop(0);
+    }
+
+    @Test
+    void noLockHeldMeansNoNodeServesAndNothingIsSent() {
+        claimedNodeId = Identity.load(data.identityFile()).nodeId(); // it even knows the node id
+        assertTrue(NodeClient.connect(data).isEmpty());
+        assertEquals(List.of(), seen, "not even /health is asked");
+    }
+
+    @Test
+    void aServerThatIsNotThisDataDirsNodeNeverGetsTheToken() throws Exception {
+        claimedNodeId = "0123456789abcdef";
+        try (FileChannel ch = FileChannel.open(data.lockFile(), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+             FileLock held = ch.lock()) {
+            assertTrue(NodeClient.connect(data).isEmpty());
+            assertEquals(List.of("/health auth=null"), seen, "/health is asked without the token");
+            assertTrue(held.isValid());
+        }
+    }
+}
