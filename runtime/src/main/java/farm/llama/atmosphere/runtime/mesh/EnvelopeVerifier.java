@@ -101,6 +101,10 @@ public final class EnvelopeVerifier {
         } catch (MeshSecurityException e) {
             refused.get(e.reason()).incrementAndGet();
             throw e;
+        } catch (RuntimeException e) {
+            // bytes that parse but whose parts do not (a certificate with a truncated key, say): refused, never thrown on
+            refused.get(MeshSecurityException.Reason.MALFORMED).incrementAndGet();
+            throw new MeshSecurityException(MeshSecurityException.Reason.MALFORMED, "an unreadable envelope: " + e);
         }
     }
 

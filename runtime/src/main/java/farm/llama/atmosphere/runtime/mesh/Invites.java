@@ -149,6 +149,16 @@ public final class Invites {
      * @throws MeshSecurityException why it is refused
      */
     public static Token verify(String token, Instant now) {
+        try {
+            return checked(token, now);
+        } catch (MeshSecurityException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new MeshSecurityException(MeshSecurityException.Reason.MALFORMED, "corrupt invite token: " + e.getMessage());
+        }
+    }
+
+    private static Token checked(String token, Instant now) {
         String t = token.startsWith("atmosphere://join/") ? token.substring("atmosphere://join/".length()) : token.trim();
         int dot = t.indexOf('.');
         if (dot <= 0) {

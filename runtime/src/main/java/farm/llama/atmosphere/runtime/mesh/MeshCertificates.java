@@ -133,8 +133,17 @@ public final class MeshCertificates {
      * @return the mesh id it names
      */
     public static String meshIdOf(X509Certificate cert) {
-        String o = IETFUtils.valueToString(subjectOf(cert).getRDNs(BCStyle.O)[0].getFirst().getValue());
+        String o = nameField(cert, BCStyle.O);
         return o.startsWith("mesh:") ? o.substring(5) : o;
+    }
+
+    /** One field of a certificate's subject; a subject without it, or not readable (not UTF-8), is refused as malformed. */
+    private static String nameField(X509Certificate cert, org.bouncycastle.asn1.ASN1ObjectIdentifier field) {
+        try {
+            return IETFUtils.valueToString(subjectOf(cert).getRDNs(field)[0].getFirst().getValue());
+        } catch (RuntimeException e) {
+            throw new MeshSecurityException(MeshSecurityException.Reason.MALFORMED, "a certificate whose subject is unreadable");
+        }
     }
 
     /**
@@ -142,7 +151,7 @@ public final class MeshCertificates {
      * @return the node id it certifies
      */
     public static String nodeIdOf(X509Certificate cert) {
-        String cn = IETFUtils.valueToString(subjectOf(cert).getRDNs(BCStyle.CN)[0].getFirst().getValue());
+        String cn = nameField(cert, BCStyle.CN);
         return cn.substring(cn.indexOf(':') + 1);
     }
 
@@ -214,6 +223,17 @@ public final class MeshCertificates {
      * @throws MeshSecurityException saying why the chain is refused
      */
     public static String verify(List<X509Certificate> chain, X509Certificate meshRoot, Withdrawn withdrawn, Instant now) {
+        try {
+            return checked(chain, meshRoot, withdrawn, now);
+        } catch (MeshSecurityException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // a certificate that parses but whose parts do not (a key of another algorithm, say): refused, never thrown on
+            throw new MeshSecurityException(MeshSecurityException.Reason.MALFORMED, "an unreadable certificate: " + e.getMessage());
+        }
+    }
+
+    private static String checked(List<X509Certificate> chain, X509Certificate meshRoot, Withdrawn withdrawn, Instant now) {
         Set<String> revoked = withdrawn.revoked();
         if (chain.isEmpty()) {
             throw new MeshSecurityException(MeshSecurityException.Reason.FORGED, "no certificate presented");

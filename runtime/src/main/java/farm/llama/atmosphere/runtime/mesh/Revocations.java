@@ -192,8 +192,18 @@ public final class Revocations {
      * @throws MeshSecurityException FORGED or NOT_AUTHORIZED when its signer may not revoke that node
      */
     public static void check(Revocation r, X509Certificate root, MeshCertificates.Withdrawn withdrawn, Optional<MeshRoles.Roster> known) {
+        try {
+            checked(r, root, withdrawn, known);
+        } catch (MeshSecurityException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new MeshSecurityException(MeshSecurityException.Reason.MALFORMED, "an unreadable revocation: " + e.getMessage());
+        }
+    }
+
+    private static void checked(Revocation r, X509Certificate root, MeshCertificates.Withdrawn withdrawn, Optional<MeshRoles.Roster> known) {
         PublicKey signer;
-        if (r.node() == null || r.at() == null || r.by() == null || r.signature() == null) {
+        if (r.node() == null || r.at() == null || r.by() == null || r.signature() == null || r.signerCert() == null) {
             throw new MeshSecurityException(MeshSecurityException.Reason.MALFORMED, "a revocation with a missing field");
         }
         if (r.by().equals("mesh")) {
