@@ -106,6 +106,8 @@ final class RelayWebSocket implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicLong heldPeak = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong strangers = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong strangersPeak = new java.util.concurrent.atomic.AtomicLong();
+    /** Connections that ended on an unexpected exception: a bug, whatever the peer sent (0 in a healthy relay). */
+    private final java.util.concurrent.atomic.AtomicLong internalErrors = new java.util.concurrent.atomic.AtomicLong();
     private volatile boolean closed;
 
     /**
@@ -148,6 +150,7 @@ final class RelayWebSocket implements AutoCloseable {
         m.put("heldBytesPeak", heldPeak.get());
         m.put("unadmittedHeldBytes", strangers.get());
         m.put("unadmittedHeldBytesPeak", strangersPeak.get());
+        m.put("internalErrors", internalErrors.get());
         return m;
     }
 
@@ -314,7 +317,8 @@ final class RelayWebSocket implements AutoCloseable {
         } catch (IOException e) {
             LOG.log(System.Logger.Level.DEBUG, "relay connection ended: " + e.getMessage());
         } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "relay connection failed: " + e);
+            internalErrors.incrementAndGet();
+            LOG.log(System.Logger.Level.WARNING, "relay connection failed: " + e, e);
         } finally {
             close(socket);
         }
@@ -447,7 +451,7 @@ final class RelayWebSocket implements AutoCloseable {
         }
         Map<String, String> headers = new LinkedHashMap<>();
         String[] lines = head.toString(StandardCharsets.ISO_8859_1).split("\r\n");
-        headers.put("", lines[0]);
+        headers.put("", lines.length == 0 ? "" : lines[0]); // a head of blank lines has no request line
         for (int i = 1; i < lines.length; i++) {
             int colon = lines[i].indexOf(':');
             if (colon > 0) {
