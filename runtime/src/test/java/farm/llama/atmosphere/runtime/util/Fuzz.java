@@ -70,6 +70,22 @@ public final class Fuzz {
      * @return how many inputs were tried
      */
     public static int run(String name, List<byte[]> valid, Set<Class<? extends Throwable>> documented, long maxAllocation, Target target) {
+        return run(name, valid, documented, maxAllocation, CASES_PER_SEED, target);
+    }
+
+    /**
+     * As {@link #run(String, List, Set, long, Target)}, with fewer cases per fixed seed for a slow target.
+     *
+     * @param name what is fuzzed (for failures)
+     * @param valid valid inputs to mutate (at least one)
+     * @param documented the exceptions the parser may throw to refuse an input
+     * @param maxAllocation the most one call may allocate, in bytes (beyond 64 times its input)
+     * @param casesPerSeed inputs per fixed seed
+     * @param target the parser
+     * @return how many inputs were tried
+     */
+    public static int run(String name, List<byte[]> valid, Set<Class<? extends Throwable>> documented, long maxAllocation, int casesPerSeed,
+                          Target target) {
         for (byte[] v : valid) {
             try {
                 target.accept(v); // warm up: classes loaded and caches built are not the input's doing
@@ -79,12 +95,12 @@ public final class Fuzz {
         }
         int cases = 0;
         for (long seed : SEEDS) {
-            cases += runSeed(name, seed, CASES_PER_SEED, valid, documented, maxAllocation, target);
+            cases += runSeed(name, seed, casesPerSeed, valid, documented, maxAllocation, target);
         }
         long end = System.nanoTime() + RANDOM_RUN.toNanos();
         Random seeds = new Random();
         while (System.nanoTime() < end) {
-            cases += runSeed(name, seeds.nextLong(), CASES_PER_SEED, valid, documented, maxAllocation, target);
+            cases += runSeed(name, seeds.nextLong(), casesPerSeed, valid, documented, maxAllocation, target);
         }
         return cases;
     }
