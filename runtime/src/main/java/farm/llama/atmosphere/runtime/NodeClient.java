@@ -29,11 +29,13 @@ public final class NodeClient implements NodeApi {
 
     private final URI base;
     private final Optional<AdminToken> token;
+    private final java.nio.file.Path tokenFile;
     private final HttpClient http;
 
-    private NodeClient(URI base, Optional<AdminToken> token) {
+    private NodeClient(URI base, Optional<AdminToken> token, java.nio.file.Path tokenFile) {
         this.base = base;
         this.token = token;
+        this.tokenFile = tokenFile;
         this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
     }
 
@@ -60,18 +62,18 @@ public final class NodeClient implements NodeApi {
         // the token goes only to the node serving this data dir: it holds the lock (a crashed node's lock is
         // released, so a stale node.json whose port another local user now listens on gets nothing) and
         // /health, asked without the token, names this data dir's node
-        if (!lockHeld(dataDir)) {
+        if (pid != ProcessHandle.current().pid() && !lockHeld(dataDir)) { // in this process, opening the lock file would release its lock
             return Optional.empty();
         }
         String expected = expectedNodeId(dataDir, node.get());
-        NodeClient probe = new NodeClient(base, Optional.empty());
+        NodeClient probe = new NodeClient(base, Optional.empty(), dataDir.adminTokenFile());
         try {
             HttpResponse<String> r = probe.http.send(probe.request("/health").timeout(Duration.ofSeconds(3)).GET().build(),
                     HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() != 200 || expected.isEmpty() || !expected.equals(Json.parse(r.body()).path("nodeId").asText())) {
                 return Optional.empty();
             }
-            return Optional.of(new NodeClient(base, AdminToken.load(dataDir.adminTokenFile())));
+            return Optional.of(new NodeClient(base, AdminToken.load(dataDir.adminTokenFile()), dataDir.adminTokenFile()));
         } catch (IOException | IllegalArgumentException e) {
             return Optional.empty();
         } catch (InterruptedException e) {
@@ -159,6 +161,12 @@ public final class NodeClient implements NodeApi {
         if (r.statusCode() >= 400) {
             JsonNode err = json.path("error");
             String message = err.path("message").asText("HTTP " + r.statusCode());
+            if (r.statusCode() == 401 && token.isEmpty()) {
+                boolean system = tokenFile.startsWith(DataDir.SYSTEM);
+                message = "This changes the node's state, which needs its admin token (" + tokenFile + "), and this user cannot read it. "
+                        + (system ? "Members of the group 'atmosphere' can: 'sudo usermod -aG atmosphere $USER', then log in again."
+                                : "Run it as the user that owns " + tokenFile.getParent() + ".");
+            }
             FailureKind kind = kindOf(err.path("code").asText(""), r.statusCode());
             throw new CallFailedException(kind, message);
         }

@@ -271,6 +271,21 @@ class NodeServeTest {
     }
 
     @Test
+    void aStateChangeWithoutTheTokenSaysHowToGetIt() throws Exception {
+        Path kept = Files.move(data.adminTokenFile(), dir.resolve("token-elsewhere"));
+        try {
+            NodeClient client = NodeClient.connect(data).orElseThrow();
+            assertTrue(client.status().serving(), "reading needs no token");
+            farm.llama.atmosphere.spi.CallFailedException e = assertThrows(farm.llama.atmosphere.spi.CallFailedException.class,
+                    () -> client.disablePlugin("test-tools"));
+            assertTrue(e.getMessage().contains("needs its admin token (" + data.adminTokenFile() + ")")
+                    && e.getMessage().contains("Run it as the user that owns"), e.getMessage());
+        } finally {
+            Files.move(kept, data.adminTokenFile());
+        }
+    }
+
+    @Test
     void clientTalksToTheServingNode() {
         NodeClient client = NodeClient.connect(data).orElseThrow();
         assertTrue(client.status().serving());

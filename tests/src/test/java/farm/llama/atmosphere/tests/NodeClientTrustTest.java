@@ -51,8 +51,9 @@ class NodeClientTrustTest {
             ex.close();
         });
         impostor.start();
-        // a crashed node's node.json: a pid that is alive (this one) and the impostor's port
-        Files.writeString(data.nodeFile(), "{\"format\":1,\"pid\":" + ProcessHandle.current().pid() + ",\"address\":\"http://127.0.0.1:"
+        // a crashed node's node.json: its pid reused by a live process (this one's parent) and the impostor's port
+        long reused = ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(1L);
+        Files.writeString(data.nodeFile(), "{\"format\":1,\"pid\":" + reused + ",\"address\":\"http://127.0.0.1:"
                 + impostor.getAddress().getPort() + "/\",\"nodeId\":\"" + Identity.load(data.identityFile()).nodeId() + "\"}");
     }
 

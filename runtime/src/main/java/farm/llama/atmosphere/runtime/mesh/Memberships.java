@@ -7,7 +7,6 @@ import farm.llama.atmosphere.runtime.util.Json;
 import farm.llama.atmosphere.spi.CallFailedException;
 import farm.llama.atmosphere.spi.transport.Link;
 import farm.llama.atmosphere.spi.transport.Transport;
-import farm.llama.atmosphere.spi.transport.TransportListener;
 import farm.llama.atmosphere.spi.transport.TransportOptions;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -20,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
@@ -179,26 +177,12 @@ final class Memberships {
         SSLContext tls = MeshTls.joiner(store.root(), clock);
         String meshId = MeshCertificates.meshIdOf(store.root());
         for (String endpoint : endpoints) {
-            LinkedBlockingQueue<JsonNode> answers = new LinkedBlockingQueue<>();
+            JoinAnswers answers = new JoinAnswers();
             try (Transport transport = transports.get()) {
                 if (!transport.accepts(endpoint)) {
                     continue;
                 }
-                transport.start(new TransportOptions("0.0.0.0", TransportOptions.NO_LISTEN, Optional.of(() -> tls)), new TransportListener() {
-                    @Override
-                    public void frame(Link link, byte[] frame) {
-                        try {
-                            answers.add(Json.parse(new String(frame, StandardCharsets.UTF_8)));
-                        } catch (IllegalArgumentException e) {
-                            // not an answer
-                        }
-                    }
-
-                    @Override
-                    public void closed(Link link, String reason) {
-                        answers.add(Json.MAPPER.createObjectNode().put("status", "closed").put("error", reason));
-                    }
-                });
+                transport.start(new TransportOptions("0.0.0.0", TransportOptions.NO_LISTEN, Optional.of(() -> tls)), answers);
                 Link link = transport.connect(endpoint);
                 Joins.Request r = Joins.requestWithoutInvite(identity, meshId, clock.instant());
                 ObjectNode msg = Json.MAPPER.createObjectNode();
@@ -211,7 +195,7 @@ final class Memberships {
                 boolean waiting = true;
                 while (waiting) {
                     long left = deadline - System.nanoTime();
-                    JsonNode a = left <= 0 ? null : answers.poll(left, TimeUnit.NANOSECONDS);
+                    JsonNode a = left <= 0 ? null : answers.next(left, TimeUnit.NANOSECONDS);
                     String status = a == null ? "timeout" : a.path("status").asText();
                     switch (status) {
                         case "pending" -> LOG.log(System.Logger.Level.WARNING, "asked " + endpoint + " to re-admit this node; the owner approves it with "

@@ -8,7 +8,6 @@ import farm.llama.atmosphere.spi.AtmosphereException;
 import farm.llama.atmosphere.spi.CallFailedException;
 import farm.llama.atmosphere.spi.transport.Link;
 import farm.llama.atmosphere.spi.transport.Transport;
-import farm.llama.atmosphere.spi.transport.TransportListener;
 import farm.llama.atmosphere.spi.transport.TransportOptions;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.X509Certificate;
@@ -17,7 +16,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
@@ -83,26 +81,9 @@ public final class MeshJoiner {
             }
             tls = MeshTls.joiner(invite.root(), clock);
         }
-        LinkedBlockingQueue<JsonNode> answers = new LinkedBlockingQueue<>();
+        JoinAnswers answers = new JoinAnswers();
         try (Transport transport = transports.get()) {
-            transport.start(new TransportOptions("0.0.0.0", TransportOptions.NO_LISTEN, Optional.of(() -> tls)), new TransportListener() {
-                @Override
-                public void frame(Link link, byte[] frame) {
-                    try {
-                        answers.add(Json.parse(new String(frame, StandardCharsets.UTF_8)));
-                    } catch (IllegalArgumentException e) {
-                        // not an answer to us
-                    }
-                }
-
-                @Override
-                public void closed(Link link, String reason) {
-                    ObjectNode n = Json.MAPPER.createObjectNode();
-                    n.put("status", "closed");
-                    n.put("error", reason);
-                    answers.add(n);
-                }
-            });
+            transport.start(new TransportOptions("0.0.0.0", TransportOptions.NO_LISTEN, Optional.of(() -> tls)), answers);
             Link link = null;
             String via = null;
             List<String> failures = new ArrayList<>();
@@ -152,7 +133,7 @@ public final class MeshJoiner {
             long deadline = System.nanoTime() + wait.toNanos();
             while (true) {
                 long left = deadline - System.nanoTime();
-                JsonNode answer = left <= 0 ? null : answers.poll(left, TimeUnit.NANOSECONDS);
+                JsonNode answer = left <= 0 ? null : answers.next(left, TimeUnit.NANOSECONDS);
                 if (answer == null) {
                     throw new AtmosphereException("No approval within " + wait.toMinutes() + " min. The request stays pending on the "
                             + "issuer; run 'mesh join' again once it is approved.");
@@ -214,25 +195,11 @@ public final class MeshJoiner {
         String lookup = ShortCodes.lookup(code);
         List<String> answers = new ArrayList<>();
         for (String endpoint : endpoints) {
-            LinkedBlockingQueue<JsonNode> queue = new LinkedBlockingQueue<>();
+            JoinAnswers queue = new JoinAnswers();
             AtomicReference<List<X509Certificate>> seen = new AtomicReference<>(List.of());
             SSLContext tls = MeshTls.firstContact(seen);
             try (Transport transport = transports.get()) {
-                transport.start(new TransportOptions("0.0.0.0", TransportOptions.NO_LISTEN, Optional.of(() -> tls)), new TransportListener() {
-                    @Override
-                    public void frame(Link link, byte[] frame) {
-                        try {
-                            queue.add(Json.parse(new String(frame, StandardCharsets.UTF_8)));
-                        } catch (IllegalArgumentException e) {
-                            // not an answer
-                        }
-                    }
-
-                    @Override
-                    public void closed(Link link, String reason) {
-                        queue.add(Json.MAPPER.createObjectNode().put("status", "closed").put("error", reason));
-                    }
-                });
+                transport.start(new TransportOptions("0.0.0.0", TransportOptions.NO_LISTEN, Optional.of(() -> tls)), queue);
                 if (!transport.accepts(endpoint)) {
                     continue;
                 }
@@ -244,7 +211,7 @@ public final class MeshJoiner {
                 ask.put("lookup", lookup);
                 ask.put("nonce", nonce);
                 link.send(Json.write(ask).getBytes(StandardCharsets.UTF_8)).join();
-                JsonNode a = queue.poll(10, TimeUnit.SECONDS);
+                JsonNode a = queue.next(10, TimeUnit.SECONDS);
                 link.close();
                 if (a == null) {
                     answers.add(endpoint + ": no answer");

@@ -495,18 +495,17 @@ public final class MeshService implements AutoCloseable {
         });
     }
 
-    /** @return direct endpoints of the founder and admins first, then of the other members */
+    /** @return direct endpoints of the founder, then the admins, then the other members — never of a revoked node */
     private List<String> issuerEndpoints() {
-        java.util.Set<String> issuers = new java.util.HashSet<>();
-        revocations.roles().current().ifPresent(r -> {
-            issuers.add(r.founder());
-            issuers.addAll(r.admins());
-        });
-        List<String> out = new ArrayList<>();
-        known.values().stream().filter(k -> !k.nodeId().equals(identity.nodeId()) && k.endpoint().startsWith("wss://"))
-                .sorted(java.util.Comparator.comparing((KnownMember k) -> !issuers.contains(k.nodeId())))
-                .forEach(k -> out.add(k.endpoint()));
-        return out;
+        java.util.Set<String> revoked = revocations.revoked();
+        Optional<MeshRoles.Roster> roster = revocations.roles().current();
+        String founder = roster.map(MeshRoles.Roster::founder).orElse("");
+        List<String> admins = roster.map(MeshRoles.Roster::admins).orElse(List.of());
+        return known.values().stream()
+                .filter(k -> !k.nodeId().equals(identity.nodeId()) && k.endpoint().startsWith("wss://") && !revoked.contains(k.nodeId())
+                        && !k.state().equals("left"))
+                .sorted(java.util.Comparator.comparingInt((KnownMember k) -> k.nodeId().equals(founder) ? 0 : admins.contains(k.nodeId()) ? 1 : 2))
+                .map(KnownMember::endpoint).toList();
     }
 
     private void refreshProfile() {
@@ -977,6 +976,9 @@ public final class MeshService implements AutoCloseable {
         Joins.Checked checked;
         try {
             checked = Joins.check(request, identity, store, revocations.revoked(), clock.instant());
+            if (revocations.revoked().contains(identity.nodeId())) {
+                throw new MeshSecurityException(MeshSecurityException.Reason.REVOKED, "this node was revoked from the mesh; it admits no one");
+            }
             if (store.meshKey().isEmpty() && store.adminCertificate().isEmpty()) {
                 throw new MeshSecurityException(MeshSecurityException.Reason.NOT_AUTHORIZED,
                         "this member cannot admit members; join through the founder or an admin");
