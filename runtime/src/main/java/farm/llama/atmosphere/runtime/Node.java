@@ -774,7 +774,16 @@ public final class Node implements NodeApi, AutoCloseable {
             m.put("role", i.role());
             m.put("createdAt", i.createdAt());
             m.put("certificateExpires", i.certificateExpires());
-            m.put("revoked", List.copyOf(new Revocations(store.dir()).revoked()));
+            Revocations standing = new Revocations(store.dir());
+            m.put("revoked", List.copyOf(standing.revoked()));
+            standing.roles().current().ifPresent(r -> {
+                Map<String, Object> roles = new LinkedHashMap<>();
+                roles.put("version", r.version());
+                roles.put("founder", r.founder());
+                roles.put("admins", r.admins());
+                roles.put("retired", r.retired().stream().map(x -> Map.of("node", x.node(), "at", x.at())).toList());
+                m.put("roles", roles);
+            });
             m.put("running", mesh.running());
             m.put("endpoints", mesh.endpoints());
             if (!mesh.problem().isEmpty()) {

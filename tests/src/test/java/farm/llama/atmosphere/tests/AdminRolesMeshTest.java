@@ -113,6 +113,9 @@ class AdminRolesMeshTest {
                 return false;
             }
         }, "A makes C an admin too");
+        // B acts on the roster of roles it holds: once the one naming C has reached it
+        Object rolesAtA = a.node.mesh().get("roles");
+        NodeHarness.awaitTrue(() -> rolesAtA.equals(b.node.mesh().get("roles")), "B holds the founder's roster " + rolesAtA);
         AtmosphereException ofFounder = assertThrows(AtmosphereException.class, () -> b.node.meshRevoke(id(a), true));
         assertTrue(ofFounder.getMessage().contains("Only the founder") && ofFounder.getMessage().contains("the founder. Nothing was changed"),
                 ofFounder.getMessage());
