@@ -32,6 +32,15 @@ public record DataDir(Path path) {
     public static final Path SYSTEM = Path.of("/var/lib/atmosphere");
 
     /**
+     * @return the files directly in this data dir its group may read: for the system node, the
+     *         admin token (members of group {@code atmosphere} administer it), {@code node.json}
+     *         (where it serves) and {@code node.lock} (whether it serves); none for a user's own
+     */
+    public java.util.Set<String> groupReadable() {
+        return path.equals(SYSTEM) ? java.util.Set.of("admin.token", "node.json", "node.lock") : java.util.Set.of();
+    }
+
+    /**
      * @param flag the {@code --data-dir} option, if given
      * @param env the environment
      * @param user the user's data dir ({@code ~/.atmosphere})

@@ -567,7 +567,7 @@ public final class Node implements NodeApi, AutoCloseable {
         }
         if (lock != null) {
             try {
-                int changed = farm.llama.atmosphere.runtime.util.AtomicFiles.tighten(dataDir.path());
+                int changed = farm.llama.atmosphere.runtime.util.AtomicFiles.tighten(dataDir.path(), dataDir.groupReadable());
                 if (changed > 0) {
                     LOG.log(System.Logger.Level.INFO, "made " + changed + " files and folders in " + dataDir.path()
                             + " private to this user (folders 0700, files 0600)");
@@ -614,7 +614,8 @@ public final class Node implements NodeApi, AutoCloseable {
         json.put("version", Atmosphere.version());
         json.put("startedAt", startedAt.toString());
         try {
-            AtomicFiles.writeString(dataDir.nodeFile(), Json.pretty(json) + "\n", AtomicFiles.PRIVATE);
+            AtomicFiles.writeString(dataDir.nodeFile(), Json.pretty(json) + "\n",
+                    dataDir.groupReadable().contains("node.json") ? AtomicFiles.GROUP_READ : AtomicFiles.PRIVATE);
         } catch (IOException e) {
             throw new AtmosphereException("Cannot write " + dataDir.nodeFile() + ": " + e.getMessage(), e);
         }

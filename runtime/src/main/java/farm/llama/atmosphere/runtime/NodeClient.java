@@ -90,8 +90,9 @@ public final class NodeClient implements NodeApi {
         if (!Files.exists(dataDir.lockFile())) {
             return false;
         }
-        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(dataDir.lockFile(), java.nio.file.StandardOpenOption.WRITE)) {
-            java.nio.channels.FileLock lock = ch.tryLock();
+        // read-only and shared: members of a system node's group may read its lock file, not write it
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(dataDir.lockFile(), java.nio.file.StandardOpenOption.READ)) {
+            java.nio.channels.FileLock lock = ch.tryLock(0, Long.MAX_VALUE, true);
             if (lock == null) {
                 return true;
             }

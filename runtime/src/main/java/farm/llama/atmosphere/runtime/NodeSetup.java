@@ -69,7 +69,7 @@ public final class NodeSetup {
             }
             AdminToken.loadOrCreate(dataDir.adminTokenFile());
             AtomicFiles.createPrivateDirectories(dataDir.pluginsDir());
-            AtomicFiles.tighten(dataDir.path());
+            AtomicFiles.tighten(dataDir.path(), dataDir.groupReadable());
             return new InitResult(identity.nodeId(), nodeName, dataDir.path().toString(), idFile.toString(),
                     dataDir.configFile().toString(), configCreated, exists);
         } catch (IOException e) {

@@ -88,6 +88,29 @@ class DataDirPermissionsTest {
     }
 
     @Test
+    void aSystemNodesGroupMayReadItsTokenAddressAndLockAndNothingElse() throws Exception {
+        DataDir data = new DataDir(dir.resolve("system"));
+        NodeSetup.init(data, Optional.of("server"), false);
+        Files.writeString(data.nodeFile(), "{}");
+        Files.writeString(data.lockFile(), "");
+        AtomicFiles.tighten(data.path(), DataDir.resolve(Optional.of(DataDir.SYSTEM), Map.of()).groupReadable());
+        Map<String, String> modes = new java.util.TreeMap<>();
+        try (Stream<Path> all = Files.walk(data.path())) {
+            for (Path p : all.toList()) {
+                modes.put(data.path().relativize(p).toString(), PosixFilePermissions.toString(Files.getPosixFilePermissions(p)));
+            }
+        }
+        assertEquals("rwxr-x---", modes.get(""), modes.toString());
+        for (String readable : List.of("admin.token", "node.json", "node.lock")) {
+            assertEquals("rw-r-----", modes.get(readable), readable + " in " + modes);
+        }
+        for (String secret : List.of("identity.json", "config.yaml")) {
+            assertEquals("rw-------", modes.get(secret), secret + " in " + modes);
+        }
+        assertEquals(java.util.Set.of(), new DataDir(dir.resolve("home/.atmosphere")).groupReadable(), "a user's data dir shares nothing");
+    }
+
+    @Test
     void aFileAnotherLibraryWritesIsCreatedPrivate() throws Exception {
         Path history = AtomicFiles.createPrivateFile(dir.resolve("new/history"));
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(history)));

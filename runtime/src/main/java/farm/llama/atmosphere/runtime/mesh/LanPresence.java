@@ -83,7 +83,7 @@ public final class LanPresence implements AutoCloseable {
             return;
         }
         try {
-            heard.put(id, new Nearby(id, nz(info.getPropertyString("name")), nz(info.getPropertyString("mesh")), hosts[0],
+            heard.put(id, new Nearby(id, farm.llama.atmosphere.runtime.util.SafeText.name(nz(info.getPropertyString("name"))), nz(info.getPropertyString("mesh")), hosts[0],
                     Integer.parseInt(nz(info.getPropertyString("mesh-port"), "0")), Integer.parseInt(nz(info.getPropertyString("api"), "0")),
                     Instant.now()));
         } catch (NumberFormatException e) {

@@ -28,6 +28,10 @@ public final class AtomicFiles {
     public static final Set<PosixFilePermission> PRIVATE = PosixFilePermissions.fromString("rw-------");
     /** Owner only: every folder in a data dir. */
     public static final Set<PosixFilePermission> PRIVATE_DIR = PosixFilePermissions.fromString("rwx------");
+    /** Owner read/write, group read: the few files of a system node its group may read. */
+    public static final Set<PosixFilePermission> GROUP_READ = PosixFilePermissions.fromString("rw-r-----");
+    /** Owner all, group enter and list: the folders of a system node. */
+    public static final Set<PosixFilePermission> GROUP_DIR = PosixFilePermissions.fromString("rwxr-x---");
 
     /** Writes the content of a file. */
     @FunctionalInterface
@@ -145,21 +149,36 @@ public final class AtomicFiles {
      * @throws IOException on failure
      */
     public static int tighten(Path root) throws IOException {
+        return tighten(root, java.util.Set.of());
+    }
+
+    /**
+     * As {@link #tighten(Path)}, for a data dir its group may partly read (a system node's):
+     * folders 0750, the named files 0640, every other file 0600, nothing for others.
+     *
+     * @param root the data dir
+     * @param groupReadable names of files directly in it that its group may read; empty for a private data dir
+     * @return how many entries were changed
+     * @throws IOException on failure
+     */
+    public static int tighten(Path root, Set<String> groupReadable) throws IOException {
         if (!posix() || !Files.isDirectory(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             return 0;
         }
+        boolean shared = !groupReadable.isEmpty();
         int[] changed = {0};
         Files.walkFileTree(root, new java.nio.file.SimpleFileVisitor<>() {
             @Override
             public java.nio.file.FileVisitResult preVisitDirectory(Path dir, java.nio.file.attribute.BasicFileAttributes attrs) throws IOException {
-                restrict(dir, PRIVATE_DIR);
+                restrict(dir, shared ? GROUP_DIR : PRIVATE_DIR);
                 return java.nio.file.FileVisitResult.CONTINUE;
             }
 
             @Override
             public java.nio.file.FileVisitResult visitFile(Path file, java.nio.file.attribute.BasicFileAttributes attrs) throws IOException {
                 if (attrs.isRegularFile()) {
-                    restrict(file, PRIVATE);
+                    boolean readable = file.getParent().equals(root) && groupReadable.contains(file.getFileName().toString());
+                    restrict(file, readable ? GROUP_READ : PRIVATE);
                 }
                 return java.nio.file.FileVisitResult.CONTINUE;
             }
@@ -171,7 +190,12 @@ public final class AtomicFiles {
 
             private void restrict(Path p, Set<PosixFilePermission> wanted) throws IOException {
                 Set<PosixFilePermission> now = Files.getPosixFilePermissions(p, java.nio.file.LinkOption.NOFOLLOW_LINKS);
-                if (now.stream().anyMatch(x -> x.name().startsWith("GROUP_") || x.name().startsWith("OTHERS_"))) {
+                java.util.EnumSet<PosixFilePermission> extra = java.util.EnumSet.noneOf(PosixFilePermission.class);
+                extra.addAll(now);
+                extra.removeAll(wanted);
+                extra.remove(PosixFilePermission.OWNER_EXECUTE);
+                boolean missing = !now.containsAll(wanted.stream().filter(x -> x.name().startsWith("GROUP_")).toList());
+                if (!extra.isEmpty() || missing) {
                     java.util.EnumSet<PosixFilePermission> keep = java.util.EnumSet.copyOf(wanted);
                     if (now.contains(PosixFilePermission.OWNER_EXECUTE)) {
                         keep.add(PosixFilePermission.OWNER_EXECUTE); // a script stays runnable
