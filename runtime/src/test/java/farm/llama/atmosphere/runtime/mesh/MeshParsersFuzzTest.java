@@ -101,7 +101,7 @@ class MeshParsersFuzzTest {
                 List.of("wss://10.0.0.5:11452"), List.of("wss://relay.example.net"));
         Fuzz.run("invite", List.of(utf8(invite.token()), utf8(invite.link())), Set.of(MeshSecurityException.class), 1 << 20,
                 b -> Invites.verify(new String(b, StandardCharsets.UTF_8), Instant.now()));
-        Fuzz.run("short code", List.of(utf8(invite.code()), utf8(invite.code().toLowerCase())), Set.of(), 1 << 16,
+        Fuzz.run("short code", List.of(utf8(invite.code()), utf8(invite.code().toLowerCase())), Set.of(), 1 << 20,
                 b -> ShortCodes.parse(new String(b, StandardCharsets.UTF_8)));
         var sealed = ShortCodes.seal(invite.code(), "a".repeat(32), "b".repeat(32), invite.token());
         Fuzz.run("short-code answer", List.of(utf8(sealed.get("iv") + " " + sealed.get("ciphertext"))), Set.of(), 1 << 20, b -> {
