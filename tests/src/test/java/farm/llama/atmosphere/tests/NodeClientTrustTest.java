@@ -73,10 +73,9 @@ class NodeClientTrustTest {
     void aServerThatIsNotThisDataDirsNodeNeverGetsTheToken() throws Exception {
         claimedNodeId = "0123456789abcdef";
         try (FileChannel ch = FileChannel.open(data.lockFile(), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-             FileLock held = ch.lock()) {
+             FileLock held = ch.lock()) { // as a serving node holds it
             assertTrue(NodeClient.connect(data).isEmpty());
             assertEquals(List.of("/health auth=null"), seen, "/health is asked without the token");
-            assertTrue(held.isValid());
         }
     }
 }

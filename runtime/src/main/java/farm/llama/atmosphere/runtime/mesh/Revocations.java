@@ -171,7 +171,7 @@ public final class Revocations {
     }
 
     /**
-     * Checks a revocation without storing it (a relay checks what members tell it).
+     * Checks a revocation without storing it, knowing no roster but the one it carries.
      *
      * @param r the revocation
      * @param root the mesh root
