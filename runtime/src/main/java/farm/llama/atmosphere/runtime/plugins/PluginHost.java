@@ -22,21 +22,8 @@ import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import org.pf4j.CompoundPluginDescriptorFinder;
-import org.pf4j.CompoundPluginLoader;
-import org.pf4j.DefaultPluginLoader;
-import org.pf4j.DefaultPluginManager;
-import org.pf4j.ExtensionFinder;
-import org.pf4j.JarPluginLoader;
-import org.pf4j.ManifestPluginDescriptorFinder;
-import org.pf4j.PluginDescriptorFinder;
-import org.pf4j.PluginLoader;
-import org.pf4j.PluginRepository;
 import org.pf4j.PluginState;
-import org.pf4j.PluginStatusProvider;
 import org.pf4j.PluginWrapper;
-import org.pf4j.PropertiesPluginDescriptorFinder;
-import org.pf4j.ServiceProviderExtensionFinder;
 
 /**
  * Loads drop-in plugins with PF4J from the image's {@code plugins/} folder and the data dir's
@@ -79,7 +66,7 @@ public final class PluginHost implements AutoCloseable {
     private final Map<Path, String> pathFailures = new LinkedHashMap<>();
     private final Map<String, List<String>> pluginErrors = new LinkedHashMap<>();
     private final Map<String, List<Found<? extends Provider>>> providersByPlugin = new LinkedHashMap<>();
-    private final Manager manager;
+    private final PluginManager manager;
 
     /**
      * @param imageRoot the image's {@code plugins/} folder (may be read-only), if running from an image
@@ -100,7 +87,7 @@ public final class PluginHost implements AutoCloseable {
         List<Path> roots = new ArrayList<>();
         this.imageRoot.ifPresent(roots::add);
         roots.add(this.userRoot);
-        this.manager = new Manager(roots, stateDir, (path, reason) -> pathFailures.put(path, reason));
+        this.manager = new PluginManager(roots, stateDir, (path, reason) -> pathFailures.put(path, reason));
         this.manager.setSystemVersion(version);
     }
 
@@ -121,11 +108,21 @@ public final class PluginHost implements AutoCloseable {
                 pathFailures.put(path, oneLine(e));
             }
         }
+        pathFailures.putAll(manager.dropUnresolvable());
         for (PluginWrapper plugin : manager.getPlugins()) {
             String requires = plugin.getDescriptor().getRequires();
-            if (!isAny(requires) && !manager.getVersionManager().checkVersionConstraint(version, requires)) {
-                pluginErrors.computeIfAbsent(plugin.getPluginId(), k -> new ArrayList<>())
-                        .add("requires Atmosphere " + requires + ", this is " + version);
+            if (isAny(requires)) {
+                continue;
+            }
+            String refused;
+            try {
+                refused = manager.getVersionManager().checkVersionConstraint(version, requires)
+                        ? null : "requires Atmosphere " + requires + ", this is " + version;
+            } catch (RuntimeException e) { // PF4J's expression parser throws unchecked errors on garbage
+                refused = "its Plugin-Requires '" + requires + "' is not a version range (write one like >=0.1.0): " + oneLine(e);
+            }
+            if (refused != null) {
+                pluginErrors.computeIfAbsent(plugin.getPluginId(), k -> new ArrayList<>()).add(refused);
             }
         }
         manager.startPlugins();
@@ -352,6 +349,7 @@ public final class PluginHost implements AutoCloseable {
             } catch (RuntimeException | LinkageError e) {
                 pathFailures.put(path, oneLine(e));
             }
+            pathFailures.putAll(manager.dropUnresolvable());
             return;
         }
         manager.unloadPlugins();
@@ -402,61 +400,5 @@ public final class PluginHost implements AutoCloseable {
         m.put(AgentTypeProvider.class, "agent");
         m.put(ToolProvider.class, "tool");
         return java.util.Collections.unmodifiableMap(m);
-    }
-
-    /** PF4J configured for Atmosphere: our folders, our state file, META-INF/services. */
-    private static final class Manager extends DefaultPluginManager {
-
-        private final Path stateDir;
-        private final FailureSink failures;
-        private PluginStateStore store;
-        private PluginFolders folders;
-
-        Manager(List<Path> roots, Path stateDir, FailureSink failures) {
-            this.stateDir = stateDir;
-            this.failures = failures;
-            super(roots);
-        }
-
-        @Override
-        protected PluginRepository createPluginRepository() {
-            folders = new PluginFolders(getPluginsRoots(), stateDir, failures);
-            return folders;
-        }
-
-        PluginRepository repository() {
-            return folders;
-        }
-
-        @Override
-        protected PluginStatusProvider createPluginStatusProvider() {
-            store = new PluginStateStore(stateDir);
-            return store;
-        }
-
-        PluginStateStore statusStore() {
-            return store;
-        }
-
-        @Override
-        protected ExtensionFinder createExtensionFinder() {
-            ServiceProviderExtensionFinder finder = new ServiceProviderExtensionFinder(this);
-            addPluginStateListener(finder);
-            return finder;
-        }
-
-        @Override
-        protected PluginDescriptorFinder createPluginDescriptorFinder() {
-            return new CompoundPluginDescriptorFinder()
-                    .add(new PropertiesPluginDescriptorFinder())
-                    .add(new ManifestPluginDescriptorFinder());
-        }
-
-        @Override
-        protected PluginLoader createPluginLoader() {
-            return new CompoundPluginLoader()
-                    .add(new DefaultPluginLoader(this))
-                    .add(new JarPluginLoader(this));
-        }
     }
 }

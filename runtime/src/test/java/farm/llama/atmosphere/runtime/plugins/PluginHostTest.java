@@ -48,6 +48,7 @@ class PluginHostTest {
         Files.createDirectories(user);
         Files.write(user.resolve("corrupt.jar"), new byte[] {'P', 'K', 3, 4, 0, 0, 1, 2, 3, 4, 5});
         PluginJars.toolPlugin("future", "p.future", "later", "hi").requires(">=99.0.0").writeTo(user, "future.jar");
+        PluginJars.toolPlugin("garbled", "p.garbled", "odd", "hi").requires("*\u000f").writeTo(user, "garbled.jar");
         PluginJars.plugin("thrower")
                 .source("p.thrower.Provider", """
                         package p.thrower;
@@ -75,6 +76,11 @@ class PluginHostTest {
             PluginReport future = report(host, "future");
             assertEquals("failed", future.state());
             assertEquals("requires Atmosphere >=99.0.0, this is 0.1.0", future.error().orElseThrow());
+
+            PluginReport garbled = report(host, "garbled");
+            assertEquals("failed", garbled.state());
+            assertTrue(garbled.error().orElseThrow().startsWith("its Plugin-Requires '*\u000f' is not a version range"),
+                    garbled.error().get());
 
             PluginReport thrower = report(host, "thrower");
             assertEquals("failed", thrower.state());
@@ -141,6 +147,39 @@ class PluginHostTest {
             assertEquals(List.of(image.resolve("zipped.zip")), files.toList(), "nothing is written into the plugin folder");
         }
         assertTrue(Files.isDirectory(dir.resolve("state/unpacked/zipped")));
+    }
+
+    private Path zipPlugin(Path folder, String id, String properties) throws IOException {
+        Path jar = PluginJars.toolPlugin(id, "p." + id, id, "z").writeTo(dir.resolve("build-" + id), id + ".jar");
+        Files.createDirectories(folder);
+        try (OutputStream os = Files.newOutputStream(folder.resolve(id + ".zip")); ZipOutputStream zip = new ZipOutputStream(os)) {
+            zip.putNextEntry(new ZipEntry("lib/" + id + ".jar"));
+            zip.write(Files.readAllBytes(jar));
+            zip.closeEntry();
+            zip.putNextEntry(new ZipEntry("plugin.properties"));
+            zip.write(("plugin.id=" + id + "\nplugin.version=1.0.0\nplugin.requires=*\n" + properties).getBytes());
+            zip.closeEntry();
+        }
+        return folder.resolve(id + ".zip");
+    }
+
+    @Test
+    void aPluginWhoseDependenciesCannotBeMetFailsAloneAndTheHostStillReloadsAndCloses() throws Exception {
+        Path user = dir.resolve("user");
+        PluginJars.toolPlugin("good", "p.good3", "greet", "hello").writeTo(user, "good.jar");
+        zipPlugin(user, "orphan", "plugin.dependencies=nowhere\n");
+        zipPlugin(user, "ping", "plugin.dependencies=pong\n");
+        zipPlugin(user, "pong", "plugin.dependencies=ping\n");
+        try (PluginHost host = host(dir.resolve("image"), user)) {
+            assertEquals("started", report(host, "good").state());
+            assertEquals("needs plugin 'nowhere', which is not installed", report(host, "orphan").error().orElseThrow());
+            assertEquals("its plugin dependencies form a cycle", report(host, "ping").error().orElseThrow());
+            assertEquals("failed", report(host, "pong").state());
+            host.reload(Optional.of("good"));
+            host.reload(Optional.empty());
+            assertEquals("needs plugin 'nowhere', which is not installed", report(host, "orphan").error().orElseThrow());
+            assertEquals(List.of("greet"), pluginTypes(host));
+        }
     }
 
     @Test

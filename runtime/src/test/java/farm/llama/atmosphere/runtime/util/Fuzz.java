@@ -13,9 +13,14 @@ import java.util.Set;
 /**
  * Seeded-random fuzzing in plain JUnit: mutations of valid inputs (bit flips, byte changes,
  * insertions, deletions, repeats, truncations, splices, huge numbers), random bytes, and a fixed
- * list of seeds followed by a time-bounded random run. The target must accept an input or refuse
- * it with one of the documented exceptions; anything else — and allocating more than the bound —
- * fails the test, naming the seed and the input so it can be kept as a regression case.
+ * list of seeds, then — only when asked with {@code -Dfuzz.seconds=N} — random seeds for N seconds.
+ * The target must accept an input or refuse it with one of the documented exceptions; anything
+ * else — and allocating more than the bound — fails the test, naming the seed and the input so it
+ * can be kept as a regression case.
+ *
+ * <p>The test command runs the fixed seeds only, so it passes or fails the same way on every run;
+ * the random part is for looking for new cases ({@code ./mvnw test -Dfuzz.seconds=60}), and what it
+ * finds is kept as a regression input.
  */
 public final class Fuzz {
 
@@ -23,8 +28,8 @@ public final class Fuzz {
     public static final long[] SEEDS = {1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144, 233, 377, 610, 987, 1597, 2584, 4181, 6765, 10946};
     /** Cases per fixed seed. */
     public static final int CASES_PER_SEED = 25;
-    /** How long the random part runs per parser ({@code -Dfuzz.seconds} to run longer). */
-    public static final Duration RANDOM_RUN = Duration.ofSeconds(Long.getLong("fuzz.seconds", 2));
+    /** How long the random part runs per parser: none unless {@code -Dfuzz.seconds} is given. */
+    public static final Duration RANDOM_RUN = Duration.ofSeconds(Long.getLong("fuzz.seconds", 0));
 
     /** What is fuzzed: parse the input; throw only what the parser documents. */
     @FunctionalInterface
@@ -86,6 +91,23 @@ public final class Fuzz {
      */
     public static int run(String name, List<byte[]> valid, Set<Class<? extends Throwable>> documented, long maxAllocation, int casesPerSeed,
                           Target target) {
+        return run(name, List.of(), valid, documented, maxAllocation, casesPerSeed, target);
+    }
+
+    /**
+     * As {@link #run(String, List, Set, long, int, Target)}, first judging inputs an earlier run found.
+     *
+     * @param name what is fuzzed (for failures)
+     * @param regressions inputs once found to fail, judged like mutations before anything else
+     * @param valid valid inputs to mutate (at least one)
+     * @param documented the exceptions the parser may throw to refuse an input
+     * @param maxAllocation the most one call may allocate, in bytes (beyond 64 times its input)
+     * @param casesPerSeed inputs per fixed seed
+     * @param target the parser
+     * @return how many inputs were tried
+     */
+    public static int run(String name, List<byte[]> regressions, List<byte[]> valid, Set<Class<? extends Throwable>> documented,
+                          long maxAllocation, int casesPerSeed, Target target) {
         for (byte[] v : valid) {
             try {
                 target.accept(v); // warm up: classes loaded and caches built are not the input's doing
@@ -94,6 +116,9 @@ public final class Fuzz {
             }
         }
         int cases = 0;
+        for (byte[] input : regressions) {
+            judge(name, "regression " + cases++, input, documented, maxAllocation, target);
+        }
         for (long seed : SEEDS) {
             cases += runSeed(name, seed, casesPerSeed, valid, documented, maxAllocation, target);
         }
@@ -109,22 +134,25 @@ public final class Fuzz {
                                long maxAllocation, Target target) {
         Random random = new Random(seed);
         for (int i = 0; i < n; i++) {
-            byte[] input = input(random, valid);
-            long before = allocated();
-            try {
-                target.accept(input);
-            } catch (Throwable t) {
-                if (documented.stream().noneMatch(d -> d.isInstance(t))) {
-                    throw new AssertionError(name + ": seed " + seed + " case " + i + " threw " + t + " for " + show(input), t);
-                }
-            }
-            long used = allocated() - before;
-            if (ALLOCATED != null && used > maxAllocation + 64L * input.length) {
-                throw new AssertionError(name + ": seed " + seed + " case " + i + " allocated " + used + " bytes for "
-                        + input.length + " input bytes: " + show(input));
-            }
+            judge(name, "seed " + seed + " case " + i, input(random, valid), documented, maxAllocation, target);
         }
         return n;
+    }
+
+    private static void judge(String name, String which, byte[] input, Set<Class<? extends Throwable>> documented, long maxAllocation,
+                              Target target) {
+        long before = allocated();
+        try {
+            target.accept(input);
+        } catch (Throwable t) {
+            if (documented.stream().noneMatch(d -> d.isInstance(t))) {
+                throw new AssertionError(name + ": " + which + " threw " + t + " for " + show(input), t);
+            }
+        }
+        long used = allocated() - before;
+        if (ALLOCATED != null && used > maxAllocation + 64L * input.length) {
+            throw new AssertionError(name + ": " + which + " allocated " + used + " bytes for " + input.length + " input bytes: " + show(input));
+        }
     }
 
     /** @return a mutation of a valid input, or random bytes */
