@@ -167,6 +167,7 @@ class ApiShapeTest {
         post(a, "/api/v1/tools/system_info/run?node=" + bId, "{}");
         get(a, "/api/v1/backends");
         post(a, "/api/v1/scan", "{}");
+        a.await("/api/v1/nearby", x -> x.path("nodes").toString().contains(bId)); // B advertises its mesh over mDNS
         get(a, "/api/v1/nearby");
         get(a, "/api/v1/network");
         get(a, "/api/v1/capabilities");
