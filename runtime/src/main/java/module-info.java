@@ -21,11 +21,13 @@ module farm.llama.atmosphere.runtime {
     requires org.slf4j;
 
     exports farm.llama.atmosphere.runtime;
+    exports farm.llama.atmosphere.runtime.api;
     exports farm.llama.atmosphere.runtime.mesh to farm.llama.atmosphere.shell;
     exports farm.llama.atmosphere.runtime.config to farm.llama.atmosphere.shell;
     exports farm.llama.atmosphere.runtime.relay to farm.llama.atmosphere.shell;
     exports farm.llama.atmosphere.runtime.util to farm.llama.atmosphere.shell;
     opens farm.llama.atmosphere.runtime to com.fasterxml.jackson.databind;
+    opens farm.llama.atmosphere.runtime.api to com.fasterxml.jackson.databind;
     opens farm.llama.atmosphere.runtime.mesh to com.fasterxml.jackson.databind;
 
     uses farm.llama.atmosphere.spi.discovery.DiscoveryProvider;

@@ -2,6 +2,14 @@ package farm.llama.atmosphere.runtime;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import farm.llama.atmosphere.runtime.api.CostReport;
+import farm.llama.atmosphere.runtime.api.DeployStatus;
+import farm.llama.atmosphere.runtime.api.Invite;
+import farm.llama.atmosphere.runtime.api.JoinStatus;
+import farm.llama.atmosphere.runtime.api.MeshLeft;
+import farm.llama.atmosphere.runtime.api.MeshMembership;
+import farm.llama.atmosphere.runtime.api.NearbyNode;
+import farm.llama.atmosphere.runtime.api.PullStatus;
 import farm.llama.atmosphere.runtime.events.EventBus;
 import farm.llama.atmosphere.runtime.http.ApiServer;
 import farm.llama.atmosphere.runtime.mesh.MeshStore;
@@ -77,15 +85,15 @@ public final class Node implements NodeApi, AutoCloseable {
     private final Instant startedAt = Instant.now();
     private volatile ToolRegistry tools;
     private final farm.llama.atmosphere.runtime.tools.ToolGrants grants;
-    private final Map<String, Object> deployState = new java.util.concurrent.ConcurrentHashMap<>(Map.of("state", "idle"));
-    private final Map<String, Object> pullState = new java.util.concurrent.ConcurrentHashMap<>(Map.of("state", "idle"));
+    private final java.util.concurrent.atomic.AtomicReference<DeployStatus> deployState = new java.util.concurrent.atomic.AtomicReference<>(DeployStatus.IDLE);
+    private final java.util.concurrent.atomic.AtomicReference<PullStatus> pullState = new java.util.concurrent.atomic.AtomicReference<>(PullStatus.IDLE);
     private FileChannel lockChannel;
     private FileLock lock;
     private ApiServer server;
     private URI address;
     private final farm.llama.atmosphere.runtime.mesh.MeshService mesh;
     private final farm.llama.atmosphere.runtime.mesh.SharingPolicy policy;
-    private final Map<String, Object> joinState = new java.util.concurrent.ConcurrentHashMap<>(Map.of("state", "idle"));
+    private final java.util.concurrent.atomic.AtomicReference<JoinStatus> joinState = new java.util.concurrent.atomic.AtomicReference<>(JoinStatus.IDLE);
     private final farm.llama.atmosphere.runtime.agents.AgentService agents;
     private final farm.llama.atmosphere.runtime.agents.Triggers triggers;
 
@@ -748,18 +756,10 @@ public final class Node implements NodeApi, AutoCloseable {
     }
 
     @Override
-    public Map<String, Object> cost() {
+    public CostReport cost() {
         CostModel.NodeFactors f = router.costModel().node();
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("nodeId", identity.nodeId());
-        m.put("onBattery", f.onBattery());
-        m.put("batteryPercent", f.batteryPercent());
-        m.put("cpuLoadPerCore", f.cpuLoad());
-        m.put("memoryUsedPercent", f.memoryUsedPercent());
-        m.put("metered", f.metered());
-        m.put("multipliers", f.multipliers());
-        m.put("overall", f.overall());
-        return m;
+        return new CostReport(identity.nodeId(), f.onBattery(), f.batteryPercent(), f.cpuLoad(), f.memoryUsedPercent(), f.metered(),
+                f.multipliers(), f.overall());
     }
 
     @Override
@@ -802,16 +802,16 @@ public final class Node implements NodeApi, AutoCloseable {
     }
 
     @Override
-    public Map<String, Object> meshCreate(String meshName) {
+    public MeshMembership meshCreate(String meshName) {
         MeshStore.MeshInfo info = mesh.store().create(meshName);
         if (serving()) {
             mesh.start();
         }
-        return Json.MAPPER.convertValue(info, Json.MAPPER.getTypeFactory().constructMapType(LinkedHashMap.class, String.class, Object.class));
+        return new MeshMembership(info.meshId(), info.name(), info.role(), info.createdAt(), info.certificateExpires());
     }
 
     @Override
-    public Map<String, Object> meshInvite(Duration ttl, int uses) {
+    public Invite meshInvite(Duration ttl, int uses) {
         if (mesh.store().info().isEmpty()) {
             throw new AtmosphereException("This node is not in a mesh. 'atmosphere mesh create -n NAME' creates one.");
         }
@@ -819,61 +819,38 @@ public final class Node implements NodeApi, AutoCloseable {
             throw new AtmosphereException("--uses must be 1-1000, got " + uses + ".");
         }
         var invite = mesh.invite(ttl, uses);
-        Map<String, Object> doc = new LinkedHashMap<>();
-        doc.put("code", invite.code());
-        doc.put("token", invite.token());
-        doc.put("link", invite.link());
-        doc.put("id", invite.id());
-        doc.put("expiresAt", invite.expiresAt());
-        doc.put("uses", invite.uses());
-        if (!serving()) {
-            doc.put("note", "this node is not serving: start it with 'atmosphere serve' so the invite can be redeemed");
-        }
-        return doc;
+        return new Invite(invite.code(), invite.token(), invite.link(), invite.id(), invite.expiresAt(), invite.uses(),
+                serving() ? Optional.empty() : Optional.of("this node is not serving: start it with 'atmosphere serve' so the invite can be redeemed"));
     }
 
     @Override
-    public synchronized Map<String, Object> meshJoin(String target) {
-        String state = String.valueOf(joinState.get("state"));
-        if (state.equals("joining") || state.equals("pending")) {
+    public synchronized JoinStatus meshJoin(String target) {
+        if (joinState.get().inProgress()) {
             throw new AtmosphereException("A join is already in progress.");
         }
         mesh.store().info().ifPresent(i -> {
             throw new AtmosphereException("This node is already in mesh " + i.meshId() + " ('" + i.name()
                     + "'). Leave it first with 'atmosphere mesh leave'.");
         });
-        joinState.clear();
-        joinState.put("state", "joining");
-        joinState.put("message", "Connecting...");
+        joinState.set(joinState.get().start());
         Thread.ofVirtual().name("atmosphere-mesh-join").start(() -> {
             try {
-                var joined = mesh.join(target, line -> {
-                    joinState.put("message", line);
-                    if (line.startsWith("Waiting") || line.contains("must approve")) {
-                        joinState.put("state", "pending");
-                    }
-                });
+                var joined = mesh.join(target, line -> joinState.updateAndGet(j -> j.progress(line,
+                        line.startsWith("Waiting") || line.contains("must approve") || j.state() == JoinStatus.State.PENDING)));
                 if (serving()) {
                     mesh.start();
                 }
-                joinState.put("meshId", joined.mesh().meshId());
-                joinState.put("name", joined.mesh().name());
-                joinState.put("via", joined.via());
-                joinState.put("members", joined.members().size());
-                joinState.put("message", "Joined mesh " + joined.mesh().meshId() + " ('" + joined.mesh().name() + "') through "
-                        + joined.via() + "; " + joined.members().size() + " member" + (joined.members().size() == 1 ? "" : "s") + " known.");
-                joinState.put("state", "joined");
+                joinState.updateAndGet(j -> j.joined(joined.mesh().meshId(), joined.mesh().name(), joined.via(), joined.members().size()));
             } catch (RuntimeException e) {
-                joinState.put("message", e.getMessage() == null ? e.toString() : e.getMessage());
-                joinState.put("state", "failed");
+                joinState.updateAndGet(j -> j.failed(e.getMessage() == null ? e.toString() : e.getMessage()));
             }
         });
         return meshJoinStatus();
     }
 
     @Override
-    public Map<String, Object> meshJoinStatus() {
-        return new LinkedHashMap<>(joinState);
+    public JoinStatus meshJoinStatus() {
+        return joinState.get();
     }
 
     @Override
@@ -1031,8 +1008,8 @@ public final class Node implements NodeApi, AutoCloseable {
     }
 
     @Override
-    public synchronized Map<String, Object> modelDeploy(String model, List<String> targets, boolean all) {
-        if ("running".equals(deployState.get("state"))) {
+    public synchronized DeployStatus modelDeploy(String model, List<String> targets, boolean all) {
+        if (deployState.get().state() == DeployStatus.State.RUNNING) {
             throw new AtmosphereException("A deploy is already running; 'atmosphere model deploy' shows it.");
         }
         if (model.isBlank()) {
@@ -1045,29 +1022,16 @@ public final class Node implements NodeApi, AutoCloseable {
         if (nodes.isEmpty()) {
             throw new AtmosphereException("Say where: --to NODE_ID (repeatable) or --all.");
         }
-        Map<String, Map<String, Object>> perNode = new java.util.concurrent.ConcurrentHashMap<>();
-        for (String n : nodes) {
-            Map<String, Object> st = new java.util.concurrent.ConcurrentHashMap<>();
-            st.put("state", "waiting");
-            st.put("status", "");
-            perNode.put(n, st);
-        }
-        deployState.clear();
-        deployState.put("state", "running");
-        deployState.put("model", model);
-        deployState.put("nodes", perNode);
+        deployState.set(DeployStatus.start(model, nodes));
         Thread.ofVirtual().name("atmosphere-deploy").start(() -> {
             List<Thread> workers = new java.util.ArrayList<>();
             for (String n : nodes) {
-                Map<String, Object> st = perNode.get(n);
                 workers.add(Thread.ofVirtual().start(() -> {
-                    st.put("state", "pulling");
+                    deployState.updateAndGet(d -> d.with(n, DeployStatus.NodeProgress::pulling));
                     java.util.function.Consumer<com.fasterxml.jackson.databind.JsonNode> onProgress = p -> {
-                        st.put("status", p.path("status").asText());
-                        if (p.has("total")) {
-                            st.put("total", p.path("total").asLong());
-                            st.put("completed", p.path("completed").asLong());
-                        }
+                        Optional<Long> total = p.has("total") ? Optional.of(p.path("total").asLong()) : Optional.empty();
+                        Optional<Long> completed = p.has("total") ? Optional.of(p.path("completed").asLong()) : Optional.empty();
+                        deployState.updateAndGet(d -> d.with(n, st -> st.progress(p.path("status").asText(), total, completed)));
                         Map<String, Object> ev = new LinkedHashMap<>();
                         ev.put("model", model);
                         ev.put("node", n);
@@ -1084,10 +1048,10 @@ public final class Node implements NodeApi, AutoCloseable {
                         } else {
                             mesh.deploy(n, model, onProgress);
                         }
-                        st.put("state", "done");
+                        deployState.updateAndGet(d -> d.with(n, DeployStatus.NodeProgress::done));
                     } catch (RuntimeException e) {
-                        st.put("state", "failed");
-                        st.put("error", e.getMessage() == null ? e.toString() : e.getMessage());
+                        String why = e.getMessage() == null ? e.toString() : e.getMessage();
+                        deployState.updateAndGet(d -> d.with(n, st -> st.failed(why)));
                     }
                 }));
             }
@@ -1099,15 +1063,14 @@ public final class Node implements NodeApi, AutoCloseable {
                     return;
                 }
             }
-            boolean failed = perNode.values().stream().anyMatch(st -> "failed".equals(st.get("state")));
-            deployState.put("state", failed ? "failed" : "done");
+            deployState.updateAndGet(DeployStatus::end);
         });
         return modelDeployStatus();
     }
 
     @Override
-    public Map<String, Object> modelDeployStatus() {
-        return Json.MAPPER.convertValue(deployState, Json.MAPPER.getTypeFactory().constructMapType(LinkedHashMap.class, String.class, Object.class));
+    public DeployStatus modelDeployStatus() {
+        return deployState.get();
     }
 
     @Override
@@ -1127,11 +1090,10 @@ public final class Node implements NodeApi, AutoCloseable {
     }
 
     @Override
-    public Map<String, Object> meshLeave() {
+    public MeshLeft meshLeave() {
         var left = mesh.leave().orElseThrow(() -> new AtmosphereException("This node is not in a mesh."));
-        joinState.clear();
-        joinState.put("state", "idle");
-        return Map.of("meshId", left.meshId(), "name", left.name());
+        joinState.set(JoinStatus.IDLE);
+        return new MeshLeft(left.meshId(), left.name());
     }
 
     @Override
@@ -1333,8 +1295,8 @@ public final class Node implements NodeApi, AutoCloseable {
     }
 
     @Override
-    public synchronized Map<String, Object> modelPull(String name, String fromNode, Optional<String> as) {
-        if ("running".equals(pullState.get("state"))) {
+    public synchronized PullStatus modelPull(String name, String fromNode, Optional<String> as) {
+        if (pullState.get().running()) {
             throw new AtmosphereException("A pull is already running; 'atmosphere model pull --status' shows it.");
         }
         if (!fromNode.matches("[0-9a-f]{16}")) {
@@ -1347,25 +1309,13 @@ public final class Node implements NodeApi, AutoCloseable {
         String fileName = Path.of(name).getFileName().toString();
         String modelName = as.filter(a -> !a.isBlank()).orElse(fileName.replaceFirst("(?i)\\.gguf$", ""));
         Path target = modelsDir().resolve(fileName);
-        pullState.clear();
-        pullState.put("state", "running");
-        pullState.put("name", name);
-        pullState.put("from", fromNode);
-        pullState.put("path", target.toString());
-        pullState.put("bytes", 0L);
-        pullState.put("total", 0L);
-        pullState.put("percent", 0);
+        pullState.set(PullStatus.start(name, fromNode, target.toString()));
         Runnable work = () -> {
             long[] lastEvent = {0};
             int[] lastPercent = {-1};
             try {
                 var result = mesh.pullFile(fromNode, name, target, rate, p -> {
-                    pullState.put("bytes", p.bytes());
-                    pullState.put("total", p.total());
-                    pullState.put("percent", p.percent());
-                    pullState.put("present", p.present());
-                    pullState.put("fetched", p.fetched());
-                    pullState.put("badChunks", p.badChunks());
+                    pullState.updateAndGet(s -> s.progress(p.bytes(), p.total(), p.percent(), p.present(), p.fetched(), p.badChunks()));
                     long now = System.nanoTime();
                     if (p.percent() != lastPercent[0] && (now - lastEvent[0] > 200_000_000L || p.bytes() == p.total())) {
                         lastEvent[0] = now;
@@ -1374,19 +1324,13 @@ public final class Node implements NodeApi, AutoCloseable {
                                 "bytes", p.bytes(), "total", p.total(), "percent", p.percent())));
                     }
                 });
-                pullState.put("bytes", result.bytes());
-                pullState.put("percent", 100);
-                pullState.put("fetched", result.fetched());
-                pullState.put("present", result.present());
-                pullState.put("badChunks", result.badChunks());
-                pullState.put("sha256", result.sha256());
-                pullState.put("registered", registerPulled(modelName, target, result.sha256()));
-                pullState.put("state", "done");
+                String registered = registerPulled(modelName, target, result.sha256());
+                pullState.updateAndGet(s -> s.progress(result.bytes(), s.total().orElse(result.bytes()), 100, result.present(), result.fetched(),
+                        result.badChunks()).done(result.sha256(), registered));
                 publish(new NodeEvent("model.pull.done", Instant.now(), Map.of("name", name, "from", fromNode, "path", target.toString(),
                         "bytes", result.bytes(), "fetched", result.fetched())));
             } catch (RuntimeException e) {
-                pullState.put("state", "failed");
-                pullState.put("error", String.valueOf(e.getMessage()));
+                pullState.updateAndGet(s -> s.failed(String.valueOf(e.getMessage())));
                 publish(new NodeEvent("model.pull.failed", Instant.now(), Map.of("name", name, "from", fromNode, "error", String.valueOf(e.getMessage()))));
             }
         };
@@ -1399,12 +1343,12 @@ public final class Node implements NodeApi, AutoCloseable {
     }
 
     @Override
-    public Map<String, Object> modelPullStatus() {
-        return new LinkedHashMap<>(pullState);
+    public PullStatus modelPullStatus() {
+        return pullState.get();
     }
 
     @Override
-    public List<Map<String, Object>> nearby() {
+    public List<NearbyNode> nearby() {
         var running = mesh.lan();
         List<farm.llama.atmosphere.runtime.mesh.LanPresence.Nearby> found;
         if (running.isPresent()) {
@@ -1421,19 +1365,8 @@ public final class Node implements NodeApi, AutoCloseable {
                 return List.of();
             }
         }
-        List<Map<String, Object>> out = new java.util.ArrayList<>();
-        for (var n : found) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("nodeId", n.nodeId());
-            m.put("name", n.name());
-            m.put("meshId", n.meshId());
-            m.put("host", n.host());
-            m.put("meshPort", n.meshPort());
-            m.put("apiPort", n.apiPort());
-            m.put("lastSeen", n.lastSeen().toString());
-            out.add(m);
-        }
-        return out;
+        return found.stream().map(n -> new NearbyNode(n.nodeId(), n.name(), n.meshId(), n.host(), n.meshPort(), n.apiPort(),
+                n.lastSeen().toString())).toList();
     }
 
     @Override

@@ -1,5 +1,13 @@
 package farm.llama.atmosphere.runtime;
 
+import farm.llama.atmosphere.runtime.api.CostReport;
+import farm.llama.atmosphere.runtime.api.DeployStatus;
+import farm.llama.atmosphere.runtime.api.Invite;
+import farm.llama.atmosphere.runtime.api.JoinStatus;
+import farm.llama.atmosphere.runtime.api.MeshLeft;
+import farm.llama.atmosphere.runtime.api.MeshMembership;
+import farm.llama.atmosphere.runtime.api.NearbyNode;
+import farm.llama.atmosphere.runtime.api.PullStatus;
 import farm.llama.atmosphere.spi.discovery.Capability;
 import farm.llama.atmosphere.spi.routing.RouteDecision;
 import java.util.List;
@@ -66,7 +74,7 @@ public interface NodeApi {
      * @return the Atmosphere nodes heard on the LAN over mDNS: nodeId, name, meshId, host, meshPort,
      *         apiPort, lastSeen (a node that is not serving listens for a few seconds)
      */
-    List<Map<String, Object>> nearby();
+    List<NearbyNode> nearby();
 
     /** @return the capabilities of the backends that are up */
     List<Capability> capabilities();
@@ -82,7 +90,7 @@ public interface NodeApi {
     RouteDecision route(String intent, Optional<String> model, boolean vision);
 
     /** @return this node's cost factors */
-    Map<String, Object> cost();
+    CostReport cost();
 
     /**
      * @return the mesh this node belongs to, as stored on disk: {@code member} is false when it
@@ -101,10 +109,10 @@ public interface NodeApi {
     String chat(String requestJson, Consumer<String> onText);
 
     /** @param name the mesh's name @return the mesh created, this node its founder */
-    Map<String, Object> meshCreate(String name);
+    MeshMembership meshCreate(String name);
 
     /** @param ttl how long it lasts @param uses how many joins it admits @return code, token, link, id, expiresAt, uses */
-    Map<String, Object> meshInvite(java.time.Duration ttl, int uses);
+    Invite meshInvite(java.time.Duration ttl, int uses);
 
     /**
      * Starts joining a mesh in the background; {@link #meshJoinStatus()} follows it.
@@ -112,10 +120,10 @@ public interface NodeApi {
      * @param target an invite token or link, or host:port of a member's mesh port
      * @return the join's state: joining, pending, joined or failed, with a message
      */
-    Map<String, Object> meshJoin(String target);
+    JoinStatus meshJoin(String target);
 
     /** @return the state of the last join */
-    Map<String, Object> meshJoinStatus();
+    JoinStatus meshJoinStatus();
 
     /** @return every member this node knows, itself first: nodeId, name, state, address, transport, lastSeen, capabilityCount */
     List<Map<String, Object>> meshMembers();
@@ -137,7 +145,7 @@ public interface NodeApi {
     Map<String, Object> meshRevoke(String nodeId, boolean confirm);
 
     /** @return the mesh left */
-    Map<String, Object> meshLeave();
+    MeshLeft meshLeave();
 
     /** @param nodeId a live member (to grant) or an admin (to remove) @param remove retire the role @return the member and its new role */
     Map<String, Object> meshAdmin(String nodeId, boolean remove);
@@ -170,10 +178,10 @@ public interface NodeApi {
      * @param all every live member and this node
      * @return the deploy's state: running, done or failed, with each node's progress
      */
-    Map<String, Object> modelDeploy(String model, List<String> targets, boolean all);
+    DeployStatus modelDeploy(String model, List<String> targets, boolean all);
 
     /** @return the state of the last deploy */
-    Map<String, Object> modelDeployStatus();
+    DeployStatus modelDeployStatus();
 
     /** @return {@code types}: the agent types here (name, description, source, tools, triggers, ready); {@code problems}: specs that failed to load */
     Map<String, Object> agentTypes();
@@ -247,10 +255,10 @@ public interface NodeApi {
      *           (Ollama); default the file name without {@code .gguf}
      * @return the pull's state
      */
-    Map<String, Object> modelPull(String name, String fromNode, Optional<String> as);
+    PullStatus modelPull(String name, String fromNode, Optional<String> as);
 
     /** @return the state of the last pull: running, done or failed, with bytes, total, percent, fetched, present, badChunks, path, sha256, registered */
-    Map<String, Object> modelPullStatus();
+    PullStatus modelPullStatus();
 
     /**
      * @return what this node's networking looks like: {@code addresses} (interfaces and their

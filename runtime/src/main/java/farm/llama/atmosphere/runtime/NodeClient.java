@@ -2,6 +2,14 @@ package farm.llama.atmosphere.runtime;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
+import farm.llama.atmosphere.runtime.api.CostReport;
+import farm.llama.atmosphere.runtime.api.DeployStatus;
+import farm.llama.atmosphere.runtime.api.Invite;
+import farm.llama.atmosphere.runtime.api.JoinStatus;
+import farm.llama.atmosphere.runtime.api.MeshLeft;
+import farm.llama.atmosphere.runtime.api.MeshMembership;
+import farm.llama.atmosphere.runtime.api.NearbyNode;
+import farm.llama.atmosphere.runtime.api.PullStatus;
 import farm.llama.atmosphere.runtime.util.Json;
 import farm.llama.atmosphere.spi.AtmosphereException;
 import farm.llama.atmosphere.spi.CallFailedException;
@@ -267,7 +275,7 @@ public final class NodeClient implements NodeApi {
     }
 
     @Override
-    public java.util.Map<String, Object> cost() {
+    public CostReport cost() {
         return as(call("GET", "/api/v1/cost", ""), new TypeReference<>() { });
     }
 
@@ -281,22 +289,22 @@ public final class NodeClient implements NodeApi {
     }
 
     @Override
-    public java.util.Map<String, Object> meshCreate(String name) {
+    public MeshMembership meshCreate(String name) {
         return as(call("POST", "/api/v1/mesh/create", body(java.util.Map.of("name", name))), new TypeReference<>() { });
     }
 
     @Override
-    public java.util.Map<String, Object> meshInvite(Duration ttl, int uses) {
+    public Invite meshInvite(Duration ttl, int uses) {
         return as(call("POST", "/api/v1/mesh/invites", body(java.util.Map.of("ttl", ttl.toString(), "uses", uses))), new TypeReference<>() { });
     }
 
     @Override
-    public java.util.Map<String, Object> meshJoin(String target) {
+    public JoinStatus meshJoin(String target) {
         return as(call("POST", "/api/v1/mesh/join", body(java.util.Map.of("target", target))), new TypeReference<>() { });
     }
 
     @Override
-    public java.util.Map<String, Object> meshJoinStatus() {
+    public JoinStatus meshJoinStatus() {
         return as(call("GET", "/api/v1/mesh/join", ""), new TypeReference<>() { });
     }
 
@@ -341,13 +349,13 @@ public final class NodeClient implements NodeApi {
     }
 
     @Override
-    public java.util.Map<String, Object> modelDeploy(String model, java.util.List<String> targets, boolean all) {
+    public DeployStatus modelDeploy(String model, java.util.List<String> targets, boolean all) {
         return as(call("POST", "/api/v1/models/deploy", body(java.util.Map.of("model", model, "to", targets, "all", all))),
                 new TypeReference<>() { });
     }
 
     @Override
-    public java.util.Map<String, Object> modelDeployStatus() {
+    public DeployStatus modelDeployStatus() {
         return as(call("GET", "/api/v1/models/deploy", ""), new TypeReference<>() { });
     }
 
@@ -357,7 +365,7 @@ public final class NodeClient implements NodeApi {
     }
 
     @Override
-    public java.util.Map<String, Object> meshLeave() {
+    public MeshLeft meshLeave() {
         return as(call("POST", "/api/v1/mesh/leave", "{}"), new TypeReference<>() { });
     }
 
@@ -449,7 +457,7 @@ public final class NodeClient implements NodeApi {
     }
 
     @Override
-    public java.util.Map<String, Object> modelPull(String name, String fromNode, java.util.Optional<String> as) {
+    public PullStatus modelPull(String name, String fromNode, java.util.Optional<String> as) {
         java.util.Map<String, Object> b = new java.util.LinkedHashMap<>();
         b.put("name", name);
         b.put("from", fromNode);
@@ -458,7 +466,7 @@ public final class NodeClient implements NodeApi {
     }
 
     @Override
-    public java.util.Map<String, Object> modelPullStatus() {
+    public PullStatus modelPullStatus() {
         return as(call("GET", "/api/v1/models/pull", ""), new TypeReference<>() { });
     }
 
@@ -498,7 +506,7 @@ public final class NodeClient implements NodeApi {
     }
 
     @Override
-    public java.util.List<java.util.Map<String, Object>> nearby() {
+    public java.util.List<NearbyNode> nearby() {
         return as(call("GET", "/api/v1/nearby", "").path("nodes"), new TypeReference<>() { });
     }
 

@@ -1,5 +1,6 @@
 package farm.llama.atmosphere.shell;
 
+import farm.llama.atmosphere.runtime.api.CostReport;
 import farm.llama.atmosphere.spi.routing.RouteDecision;
 import farm.llama.atmosphere.spi.routing.ScoredCandidate;
 import java.util.ArrayList;
@@ -24,18 +25,18 @@ final class CostCommand implements java.util.concurrent.Callable<Integer> {
 
     @Override
     public Integer call() {
-        Map<String, Object> cost = root.session.api().cost();
+        CostReport cost = root.session.api().cost();
         if (json) {
             Output.json(root.session.out, cost);
             return 0;
         }
         var out = root.session.out;
-        out.println("Cost factors of node " + cost.get("nodeId"));
-        out.println("  battery:  " + (Boolean.TRUE.equals(cost.get("onBattery")) ? "on battery, " + cost.get("batteryPercent") + "%" : "plugged in or none"));
-        out.println("  CPU load: " + cost.get("cpuLoadPerCore") + " per core");
-        out.println("  memory:   " + cost.get("memoryUsedPercent") + "% used");
-        out.println("  metered:  " + cost.get("metered"));
-        out.println("  multipliers: " + cost.get("multipliers") + " -> overall " + cost.get("overall"));
+        out.println("Cost factors of node " + cost.nodeId());
+        out.println("  battery:  " + (cost.onBattery() ? "on battery, " + cost.batteryPercent() + "%" : "plugged in or none"));
+        out.println("  CPU load: " + cost.cpuLoadPerCore() + " per core");
+        out.println("  memory:   " + cost.memoryUsedPercent() + "% used");
+        out.println("  metered:  " + cost.metered());
+        out.println("  multipliers: " + cost.multipliers() + " -> overall " + cost.overall());
         return 0;
     }
 

@@ -1,5 +1,9 @@
 package farm.llama.atmosphere.shell;
 
+import farm.llama.atmosphere.runtime.api.MeshMembership;
+import farm.llama.atmosphere.runtime.api.MeshLeft;
+import farm.llama.atmosphere.runtime.api.JoinStatus;
+import farm.llama.atmosphere.runtime.api.Invite;
 import farm.llama.atmosphere.runtime.NodeApi;
 import farm.llama.atmosphere.runtime.config.Durations;
 import farm.llama.atmosphere.spi.AtmosphereException;
@@ -37,11 +41,11 @@ final class MeshCommand {
             description = "Create a mesh with this node as its founder: a mesh key pair, the mesh root certificate and this node's membership.")
     int create(@Option(names = {"-n", "--name"}, required = true, paramLabel = "NAME", description = "The mesh's name.") String name,
                @Option(names = "--json", description = "Print one JSON document.") boolean json) {
-        Map<String, Object> info = api().meshCreate(name);
+        MeshMembership info = api().meshCreate(name);
         if (json) {
             Output.json(out(), info);
         } else {
-            out().println("Created mesh " + info.get("meshId") + " ('" + info.get("name") + "'); this node is its founder.");
+            out().println("Created mesh " + info.meshId() + " ('" + info.name() + "'); this node is its founder.");
             out().println("  The mesh key is in " + root.session.dataDir().path().resolve("mesh/mesh-key.json") + " (0600): back it up.");
             out().println("  Next: 'atmosphere mesh invite' on this node, then 'atmosphere mesh join TOKEN' on another device.");
         }
@@ -56,20 +60,18 @@ final class MeshCommand {
                @Option(names = "--json", description = "Print one JSON document: code, token, link.") boolean json) {
         Duration d = Durations.parse(ttl).orElseThrow(() ->
                 new AtmosphereException("--ttl: expected a duration such as 30m, 1h or PT2H, got '" + ttl + "'"));
-        Map<String, Object> invite = api().meshInvite(d, uses);
+        Invite invite = api().meshInvite(d, uses);
         if (json) {
             Output.json(out(), invite);
         } else {
-            int n = ((Number) invite.get("uses")).intValue();
-            out().println("Invite " + invite.get("id") + " (" + n + " use" + (n == 1 ? "" : "s") + ", expires " + invite.get("expiresAt") + "):");
-            out().println(invite.get("link"));
-            out().println("On the other device: atmosphere mesh join '" + invite.get("link") + "'");
-            if (invite.get("code") != null) {
-                out().println("On the same network, the short code is enough: atmosphere mesh join " + invite.get("code"));
+            int n = invite.uses();
+            out().println("Invite " + invite.id() + " (" + n + " use" + (n == 1 ? "" : "s") + ", expires " + invite.expiresAt() + "):");
+            out().println(invite.link());
+            out().println("On the other device: atmosphere mesh join '" + invite.link() + "'");
+            if (invite.code() != null) {
+                out().println("On the same network, the short code is enough: atmosphere mesh join " + invite.code());
             }
-            if (invite.containsKey("note")) {
-                out().println("Note: " + invite.get("note") + ".");
-            }
+            invite.note().ifPresent(note -> out().println("Note: " + note + "."));
         }
         return 0;
     }
@@ -81,17 +83,17 @@ final class MeshCommand {
     int join(@Parameters(paramLabel = "TARGET", description = "An invite token or link, a short code, or host:port.") String target,
              @Option(names = "--json", description = "Print one JSON document at the end.") boolean json) throws InterruptedException {
         NodeApi api = api();
-        Map<String, Object> s = api.meshJoin(target);
+        JoinStatus s = api.meshJoin(target);
         String shown = "";
         while (true) {
-            String state = String.valueOf(s.get("state"));
-            String message = String.valueOf(s.getOrDefault("message", ""));
-            if (!json && !message.equals(shown) && !state.equals("joined") && !state.equals("failed")) {
+            JoinStatus.State state = s.state();
+            String message = s.message().orElse("");
+            if (!json && !message.equals(shown) && state != JoinStatus.State.JOINED && state != JoinStatus.State.FAILED) {
                 out().println(message);
                 out().flush();
                 shown = message;
             }
-            if (state.equals("joined")) {
+            if (state == JoinStatus.State.JOINED) {
                 if (json) {
                     Output.json(out(), s);
                 } else {
@@ -99,7 +101,7 @@ final class MeshCommand {
                 }
                 return 0;
             }
-            if (state.equals("failed")) {
+            if (state == JoinStatus.State.FAILED) {
                 throw new AtmosphereException(message);
             }
             Thread.sleep(200);
@@ -217,8 +219,8 @@ final class MeshCommand {
 
     @Command(name = "leave", mixinStandardHelpOptions = true, description = "Tell the members this node leaves, then remove its mesh state (keys and certificates).")
     int leave() {
-        Map<String, Object> left = api().meshLeave();
-        out().println("Left mesh " + left.get("meshId") + "; its local state is removed.");
+        MeshLeft left = api().meshLeave();
+        out().println("Left mesh " + left.meshId() + "; its local state is removed.");
         return 0;
     }
 

@@ -1,5 +1,7 @@
 package farm.llama.atmosphere.shell;
 
+import farm.llama.atmosphere.runtime.api.PullStatus;
+import farm.llama.atmosphere.runtime.api.DeployStatus;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -51,26 +53,24 @@ final class ModelCommand {
                @Option(names = "--all", description = "Every live member and this node.") boolean all,
                @Option(names = "--json", description = "Print one JSON document at the end.") boolean json) throws InterruptedException {
         var api = root.session.api();
-        Map<String, Object> s = api.modelDeploy(model, to == null ? List.of() : to, all);
+        DeployStatus s = api.modelDeploy(model, to == null ? List.of() : to, all);
         Map<String, String> shown = new java.util.HashMap<>();
         while (true) {
-            String state = String.valueOf(s.get("state"));
-            if (!json && s.get("nodes") instanceof Map<?, ?> nodes) {
-                nodes.forEach((node, v) -> {
-                    if (v instanceof Map<?, ?> st) {
-                        String line = progress(st);
-                        if (!line.equals(shown.put(String.valueOf(node), line))) {
-                            root.session.out.println(node + ": " + line);
-                            root.session.out.flush();
-                        }
+            DeployStatus.State state = s.state();
+            if (!json) {
+                s.nodes().orElse(Map.of()).forEach((node, st) -> {
+                    String line = progress(st);
+                    if (!line.equals(shown.put(node, line))) {
+                        root.session.out.println(node + ": " + line);
+                        root.session.out.flush();
                     }
                 });
             }
-            if (!state.equals("running")) {
+            if (state != DeployStatus.State.RUNNING) {
                 if (json) {
                     Output.json(root.session.out, s);
                 }
-                if (state.equals("failed")) {
+                if (state == DeployStatus.State.FAILED) {
                     throw new farm.llama.atmosphere.spi.AtmosphereException("The deploy of " + model + " failed on some nodes (above).");
                 }
                 return 0;
@@ -92,7 +92,7 @@ final class ModelCommand {
              @Option(names = "--status", description = "Show the last pull instead of starting one.") boolean status,
              @Option(names = "--json", description = "Print one JSON document at the end.") boolean json) throws InterruptedException {
         var api = root.session.api();
-        Map<String, Object> s;
+        PullStatus s;
         if (status) {
             s = api.modelPullStatus();
         } else {
@@ -104,10 +104,10 @@ final class ModelCommand {
         boolean tty = System.console() != null && System.console().isTerminal();
         int shownTenth = -1;
         while (true) {
-            String state = String.valueOf(s.get("state"));
-            long bytes = s.get("bytes") instanceof Number n ? n.longValue() : 0;
-            long total = s.get("total") instanceof Number n ? n.longValue() : 0;
-            int percent = s.get("percent") instanceof Number n ? n.intValue() : 0;
+            PullStatus.State state = s.state();
+            long bytes = s.bytes().orElse(0L);
+            long total = s.total().orElse(0L);
+            int percent = s.percent().orElse(0);
             if (!json && total > 0) {
                 String line = bar(percent) + " " + percent + "% " + humanBytes(bytes) + " of " + humanBytes(total);
                 if (tty) {
@@ -119,26 +119,27 @@ final class ModelCommand {
                     root.session.out.flush();
                 }
             }
-            if (status || !state.equals("running")) {
+            if (status || state != PullStatus.State.RUNNING) {
                 if (tty && !json && total > 0) {
                     root.session.out.println();
                 }
                 if (json) {
                     Output.json(root.session.out, s);
-                } else if (state.equals("done")) {
-                    long present = s.get("present") instanceof Number n ? n.longValue() : 0;
-                    root.session.out.println("Pulled " + s.get("name") + " into " + s.get("path")
+                } else if (state == PullStatus.State.DONE) {
+                    long present = s.present().orElse(0L);
+                    int damaged = s.badChunks().orElse(0);
+                    root.session.out.println("Pulled " + s.name().orElse("") + " into " + s.path().orElse("")
                             + (present > 0 ? " (resumed: " + humanBytes(present) + " were already here)" : "")
-                            + (s.get("badChunks") instanceof Number b && b.intValue() > 0 ? "; " + b + " damaged chunk(s) fetched again" : "") + "; "
-                            + s.get("registered") + ".");
-                } else if (state.equals("idle")) {
+                            + (damaged > 0 ? "; " + damaged + " damaged chunk(s) fetched again" : "") + "; "
+                            + s.registered().orElse("") + ".");
+                } else if (state == PullStatus.State.IDLE) {
                     root.session.out.println("No pull has run since the node started.");
-                } else if (state.equals("running")) {
-                    root.session.out.println("Pulling " + s.get("name") + " from " + s.get("from") + ".");
+                } else if (state == PullStatus.State.RUNNING) {
+                    root.session.out.println("Pulling " + s.name().orElse("") + " from " + s.from().orElse("") + ".");
                 }
-                if (state.equals("failed")) {
-                    throw new farm.llama.atmosphere.spi.AtmosphereException("The pull of " + s.get("name") + " failed: " + s.get("error")
-                            + " Pulling again resumes it.");
+                if (state == PullStatus.State.FAILED) {
+                    throw new farm.llama.atmosphere.spi.AtmosphereException("The pull of " + s.name().orElse("") + " failed: "
+                            + s.error().orElse("") + " Pulling again resumes it.");
                 }
                 return 0;
             }
@@ -152,20 +153,18 @@ final class ModelCommand {
         return "[" + "#".repeat(filled) + ".".repeat(30 - filled) + "]";
     }
 
-    private static String progress(Map<?, ?> st) {
-        String state = String.valueOf(st.get("state"));
-        if (state.equals("failed")) {
-            return "failed: " + st.get("error");
+    private static String progress(DeployStatus.NodeProgress st) {
+        if (st.state() == DeployStatus.NodeState.FAILED) {
+            return "failed: " + st.error().orElse("");
         }
-        if (state.equals("done")) {
+        if (st.state() == DeployStatus.NodeState.DONE) {
             return "done";
         }
-        Object total = st.get("total");
-        Object completed = st.get("completed");
-        if (total instanceof Number t && completed instanceof Number c && t.longValue() > 0) {
-            return st.get("status") + " " + Math.round(100.0 * c.longValue() / t.longValue()) + "% of " + humanBytes(t.longValue());
+        long total = st.total().orElse(0L);
+        if (total > 0 && st.completed().isPresent()) {
+            return st.status() + " " + Math.round(100.0 * st.completed().get() / total) + "% of " + humanBytes(total);
         }
-        return String.valueOf(st.get("status")).isEmpty() ? state : String.valueOf(st.get("status"));
+        return st.status().isEmpty() ? st.state().wire() : st.status();
     }
 
     private static List<String> toStrings(Object o) {

@@ -1,5 +1,6 @@
 package farm.llama.atmosphere.shell;
 
+import farm.llama.atmosphere.runtime.api.NearbyNode;
 import farm.llama.atmosphere.runtime.BackendReport;
 import farm.llama.atmosphere.spi.discovery.Capability;
 import java.util.ArrayList;
@@ -32,7 +33,7 @@ final class ScanCommand implements Callable<Integer> {
         var api = root.session.api();
         List<BackendReport> backends = api.scan();
         List<Capability> caps = api.capabilities();
-        List<Map<String, Object>> nearby = api.nearby();
+        List<NearbyNode> nearby = api.nearby();
         if (json) {
             Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("backends", backends);
@@ -55,10 +56,8 @@ final class ScanCommand implements Callable<Integer> {
             root.session.out.println("No other Atmosphere node heard on this network (mDNS).");
         } else {
             List<List<String>> rows = new ArrayList<>();
-            for (Map<String, Object> n : nearby) {
-                rows.add(List.of(String.valueOf(n.get("nodeId")), String.valueOf(n.get("name")),
-                        String.valueOf(n.get("meshId")).isEmpty() ? "-" : String.valueOf(n.get("meshId")),
-                        n.get("host") + ":" + n.get("meshPort")));
+            for (NearbyNode n : nearby) {
+                rows.add(List.of(n.nodeId(), n.name(), n.meshId().isEmpty() ? "-" : n.meshId(), n.host() + ":" + n.meshPort()));
             }
             Output.table(root.session.out, List.of("NEARBY NODE", "NAME", "MESH", "MESH ENDPOINT"), rows);
         }

@@ -74,8 +74,8 @@ class AdminRolesMeshTest {
         NodeHarness c = node("c");
         a.node.meshCreate("home");
         NodeHarness.awaitTrue(() -> Boolean.TRUE.equals(a.node.mesh().get("running")), "the founder's mesh port");
-        b.node.meshJoin(String.valueOf(a.node.meshInvite(Duration.ofMinutes(5), 1).get("token")));
-        NodeHarness.awaitTrue(() -> "joined".equals(b.node.meshJoinStatus().get("state")), "B joined");
+        b.node.meshJoin(a.node.meshInvite(Duration.ofMinutes(5), 1).token());
+        NodeHarness.awaitTrue(() -> "joined".equals(b.node.meshJoinStatus().state().wire()), "B joined");
         await(a, id(b), alive(), "B alive at A");
         NodeHarness.awaitTrue(() -> {
             try {
@@ -85,8 +85,8 @@ class AdminRolesMeshTest {
                 return false; // B has not spoken yet
             }
         }, "A makes B an admin");
-        c.node.meshJoin(String.valueOf(b.node.meshInvite(Duration.ofMinutes(5), 1).get("token")));
-        NodeHarness.awaitTrue(() -> "joined".equals(c.node.meshJoinStatus().get("state")), "C joined through B");
+        c.node.meshJoin(b.node.meshInvite(Duration.ofMinutes(5), 1).token());
+        NodeHarness.awaitTrue(() -> "joined".equals(c.node.meshJoinStatus().state().wire()), "C joined through B");
         for (NodeHarness n : List.of(a, b, c)) {
             for (NodeHarness m : List.of(a, b, c)) {
                 if (n != m) {

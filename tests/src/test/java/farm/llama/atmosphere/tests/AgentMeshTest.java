@@ -53,8 +53,8 @@ class AgentMeshTest {
     }
 
     private static void join(NodeHarness founder, NodeHarness joiner) throws InterruptedException {
-        joiner.node.meshJoin(String.valueOf(founder.node.meshInvite(Duration.ofMinutes(5), 1).get("token")));
-        NodeHarness.awaitTrue(() -> "joined".equals(joiner.node.meshJoinStatus().get("state")), "joined");
+        joiner.node.meshJoin(founder.node.meshInvite(Duration.ofMinutes(5), 1).token());
+        NodeHarness.awaitTrue(() -> "joined".equals(joiner.node.meshJoinStatus().state().wire()), "joined");
     }
 
     private static boolean offers(NodeHarness at, String nodeId, String type) {

@@ -10,6 +10,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import farm.llama.atmosphere.runtime.api.Invite;
+import farm.llama.atmosphere.runtime.api.JoinStatus;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -65,10 +67,10 @@ class LanJoinTest {
         return n.node.meshStats().get("joins").getOrDefault(key, 0L);
     }
 
-    private static Map<String, Object> join(NodeHarness joiner, String target) throws InterruptedException {
+    private static JoinStatus join(NodeHarness joiner, String target) throws InterruptedException {
         joiner.node.meshJoin(target);
-        NodeHarness.awaitTrue(() -> !"joining".equals(joiner.node.meshJoinStatus().get("state"))
-                && !"pending".equals(joiner.node.meshJoinStatus().get("state")), "the join to end");
+        NodeHarness.awaitTrue(() -> !"joining".equals(joiner.node.meshJoinStatus().state().wire())
+                && !"pending".equals(joiner.node.meshJoinStatus().state().wire()), "the join to end");
         return joiner.node.meshJoinStatus();
     }
 
@@ -80,13 +82,13 @@ class LanJoinTest {
         NodeHarness.awaitTrue(() -> Boolean.TRUE.equals(a.node.mesh().get("running")), "A's mesh port");
         String aId = a.node.status().nodeId();
         String meshId = String.valueOf(a.node.mesh().get("meshId"));
-        NodeHarness.awaitTrue(() -> b.node.nearby().stream().anyMatch(n -> aId.equals(n.get("nodeId")) && meshId.equals(n.get("meshId"))),
+        NodeHarness.awaitTrue(() -> b.node.nearby().stream().anyMatch(n -> aId.equals(n.nodeId()) && meshId.equals(n.meshId())),
                 "A heard at B over mDNS, with its mesh");
 
-        String code = String.valueOf(a.node.meshInvite(Duration.ofMinutes(5), 1).get("code"));
+        String code = a.node.meshInvite(Duration.ofMinutes(5), 1).code();
         assertTrue(code.matches("[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}"), code);
-        Map<String, Object> joined = join(b, code.toLowerCase().replace('0', 'o'));
-        assertEquals("joined", joined.get("state"), "typed sloppily, still the code: " + joined);
+        JoinStatus joined = join(b, code.toLowerCase().replace('0', 'o'));
+        assertEquals("joined", joined.state().wire(), "typed sloppily, still the code: " + joined);
         assertEquals(1, joins(a, "code_answered"));
         String bId = b.node.status().nodeId();
         NodeHarness.awaitTrue(() -> a.node.meshMembers().stream().anyMatch(m -> bId.equals(m.get("nodeId")) && "alive".equals(m.get("state"))),
@@ -106,32 +108,32 @@ class LanJoinTest {
         // a wrong code: refused by every node heard, counted; nothing joined
         NodeHarness c = node("c");
         String wrong = ShortCodes.generate();
-        Map<String, Object> refused = join(c, wrong);
-        assertEquals("failed", refused.get("state"));
-        assertTrue(String.valueOf(refused.get("message")).contains("no invite of this node has that code"), String.valueOf(refused));
+        JoinStatus refused = join(c, wrong);
+        assertEquals("failed", refused.state().wire());
+        assertTrue(String.valueOf(refused.message().orElse("")).contains("no invite of this node has that code"), String.valueOf(refused));
         assertEquals(1, joins(a, "refused_bad_code"));
         assertTrue(c.node.mesh().get("member").equals(false));
 
         // an expired code
-        Map<String, Object> brief = a.node.meshInvite(Duration.ofSeconds(1), 1);
-        String shortLived = String.valueOf(brief.get("code"));
-        java.time.Instant expiresAt = java.time.Instant.parse(String.valueOf(brief.get("expiresAt")));
+        Invite brief = a.node.meshInvite(Duration.ofSeconds(1), 1);
+        String shortLived = brief.code();
+        java.time.Instant expiresAt = java.time.Instant.parse(brief.expiresAt());
         while (java.time.Instant.now().isBefore(expiresAt.plusMillis(100))) {
             Thread.sleep(50);
         }
-        Map<String, Object> expired = join(c, shortLived);
-        assertEquals("failed", expired.get("state"));
-        assertTrue(String.valueOf(expired.get("message")).contains("expired"), String.valueOf(expired));
+        JoinStatus expired = join(c, shortLived);
+        assertEquals("failed", expired.state().wire());
+        assertTrue(String.valueOf(expired.message().orElse("")).contains("expired"), String.valueOf(expired));
         assertEquals(1, joins(a, "refused_code_expired"), a.node.meshStats().get("joins") + " " + expired);
 
         // a burst of guesses: after the limit even the right code is refused for a while
-        String right = String.valueOf(a.node.meshInvite(Duration.ofMinutes(5), 1).get("code"));
+        String right = a.node.meshInvite(Duration.ofMinutes(5), 1).code();
         for (int i = 0; i < 10; i++) {
-            assertEquals("failed", join(c, ShortCodes.generate()).get("state"));
+            assertEquals("failed", join(c, ShortCodes.generate()).state().wire());
         }
-        Map<String, Object> limited = join(c, right);
-        assertEquals("failed", limited.get("state"));
-        assertTrue(String.valueOf(limited.get("message")).contains("too many wrong short codes"), String.valueOf(limited));
+        JoinStatus limited = join(c, right);
+        assertEquals("failed", limited.state().wire());
+        assertTrue(limited.message().orElse("").contains("too many wrong short codes"), String.valueOf(limited));
         assertTrue(joins(a, "refused_code_rate") >= 1);
         assertNotEquals(0, joins(a, "refused_bad_code"));
         // ... from C's address only: another host of the LAN still trades the right code
@@ -156,19 +158,19 @@ class LanJoinTest {
         a.node.meshCreate("home");
         NodeHarness.awaitTrue(() -> Boolean.TRUE.equals(a.node.mesh().get("running")), "A's mesh port");
         String meshId = String.valueOf(a.node.mesh().get("meshId"));
-        Map<String, Object> invite = a.node.meshInvite(Duration.ofMinutes(5), 1);
-        String token = String.valueOf(invite.get("token"));
+        Invite invite = a.node.meshInvite(Duration.ofMinutes(5), 1);
+        String token = invite.token();
         try (CodeRelay mitm = new CodeRelay(port);
              farm.llama.atmosphere.runtime.mesh.LanPresence fake = farm.llama.atmosphere.runtime.mesh.LanPresence.start(
                      java.net.InetAddress.getLoopbackAddress(), "0123456789abcdef")) {
             fake.advertise("not-the-issuer", meshId, 1, mitm.port());
-            NodeHarness.awaitTrue(() -> b.node.nearby().stream().anyMatch(n -> "0123456789abcdef".equals(n.get("nodeId"))),
+            NodeHarness.awaitTrue(() -> b.node.nearby().stream().anyMatch(n -> "0123456789abcdef".equals(n.nodeId())),
                     "the fake node heard at B; A is not (its mDNS is off)");
 
-            Map<String, Object> joined = join(b, String.valueOf(invite.get("code")));
-            assertEquals("joined", joined.get("state"), "the honest joiner opened the relayed answer with the code: " + joined);
+            JoinStatus joined = join(b, invite.code());
+            assertEquals("joined", joined.state().wire(), "the honest joiner opened the relayed answer with the code: " + joined);
             assertEquals(2, mitm.seen.size(), "the fake node relayed one lookup and its answer: " + mitm.seen);
-            assertTrue(mitm.seen.get(0).contains(ShortCodes.lookup(String.valueOf(invite.get("code")))), mitm.seen.get(0));
+            assertTrue(mitm.seen.get(0).contains(ShortCodes.lookup(invite.code())), mitm.seen.get(0));
             String relayed = mitm.seen.get(1);
             assertTrue(relayed.contains("ciphertext") && !relayed.contains(token) && !relayed.contains("\"token\""),
                     "the man in the middle saw no token: " + relayed);
@@ -189,7 +191,7 @@ class LanJoinTest {
         String bId = b.node.status().nodeId();
         a.node.meshCreate("home");
         NodeHarness.awaitTrue(() -> Boolean.TRUE.equals(a.node.mesh().get("running")), "A's mesh port");
-        assertEquals("joined", join(b, String.valueOf(a.node.meshInvite(Duration.ofMinutes(5), 1).get("token"))).get("state"));
+        assertEquals("joined", join(b, a.node.meshInvite(Duration.ofMinutes(5), 1).token()).state().wire());
         NodeHarness.awaitTrue(() -> alive(a, bId) && alive(b, aId), "A and B alive to each other");
         a.close();
         b.close();

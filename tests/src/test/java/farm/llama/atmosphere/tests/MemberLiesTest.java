@@ -102,8 +102,8 @@ class MemberLiesTest {
     }
 
     private void join(NodeHarness joiner) throws InterruptedException {
-        joiner.node.meshJoin(String.valueOf(a.node.meshInvite(Duration.ofMinutes(5), 1).get("token")));
-        NodeHarness.awaitTrue(() -> "joined".equals(joiner.node.meshJoinStatus().get("state")), "joined");
+        joiner.node.meshJoin(a.node.meshInvite(Duration.ofMinutes(5), 1).token());
+        NodeHarness.awaitTrue(() -> "joined".equals(joiner.node.meshJoinStatus().state().wire()), "joined");
     }
 
     private static String endpoint(NodeHarness n) {

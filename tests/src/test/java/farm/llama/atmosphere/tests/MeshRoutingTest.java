@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import farm.llama.atmosphere.runtime.api.DeployStatus;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,8 +46,8 @@ class MeshRoutingTest {
     }
 
     private static void join(NodeHarness founder, NodeHarness joiner) throws InterruptedException {
-        joiner.node.meshJoin(String.valueOf(founder.node.meshInvite(Duration.ofMinutes(5), 1).get("token")));
-        NodeHarness.awaitTrue(() -> "joined".equals(joiner.node.meshJoinStatus().get("state")), "joined");
+        joiner.node.meshJoin(founder.node.meshInvite(Duration.ofMinutes(5), 1).token());
+        NodeHarness.awaitTrue(() -> "joined".equals(joiner.node.meshJoinStatus().state().wire()), "joined");
     }
 
     private static boolean sees(NodeHarness at, String nodeId) {
@@ -250,16 +251,15 @@ class MeshRoutingTest {
         NodeHarness.awaitTrue(() -> sees(c, aId) && sees(c, bId), "A and B alive at C");
 
         c.node.modelDeploy("phi3", List.of(aId, bId), false);
-        NodeHarness.awaitTrue(() -> !"running".equals(c.node.modelDeployStatus().get("state")), "the deploy ends");
-        Map<String, Object> status = c.node.modelDeployStatus();
-        @SuppressWarnings("unchecked")
-        Map<String, Map<String, Object>> nodes = (Map<String, Map<String, Object>>) status.get("nodes");
-        assertEquals("done", nodes.get(aId).get("state"), status.toString());
-        assertEquals(1000L, ((Number) nodes.get(aId).getOrDefault("completed", -1)).longValue(), "progress reached the end: " + status);
+        NodeHarness.awaitTrue(() -> !"running".equals(c.node.modelDeployStatus().state().wire()), "the deploy ends");
+        DeployStatus status = c.node.modelDeployStatus();
+        Map<String, DeployStatus.NodeProgress> nodes = status.nodes().orElseThrow();
+        assertEquals(DeployStatus.NodeState.DONE, nodes.get(aId).state(), status.toString());
+        assertEquals(1000L, nodes.get(aId).completed().orElse(-1L), "progress reached the end: " + status);
         assertEquals(List.of("phi3:latest"), ollama.pulled);
-        assertEquals("failed", nodes.get(bId).get("state"), "B grants C nothing: " + status);
-        assertTrue(String.valueOf(nodes.get(bId).get("error")).contains("models:deploy"), status.toString());
-        assertEquals("failed", status.get("state"));
+        assertEquals(DeployStatus.NodeState.FAILED, nodes.get(bId).state(), "B grants C nothing: " + status);
+        assertTrue(nodes.get(bId).error().orElse("").contains("models:deploy"), status.toString());
+        assertEquals(DeployStatus.State.FAILED, status.state());
 
         // the new model shows up at C as a capability of A, and is served from there
         NodeHarness.awaitTrue(() -> c.node.models(true).stream().anyMatch(m -> "phi3".equals(m.get("model"))), "phi3 in the mesh's models");

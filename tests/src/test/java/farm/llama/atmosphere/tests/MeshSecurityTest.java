@@ -62,8 +62,8 @@ class MeshSecurityTest {
         open.add(b);
         a.node.meshCreate("guarded");
         NodeHarness.awaitTrue(() -> Boolean.TRUE.equals(a.node.mesh().get("running")), "A's mesh port");
-        b.node.meshJoin(String.valueOf(a.node.meshInvite(Duration.ofMinutes(5), 1).get("token")));
-        NodeHarness.awaitTrue(() -> "joined".equals(b.node.meshJoinStatus().get("state")), "B joined");
+        b.node.meshJoin(a.node.meshInvite(Duration.ofMinutes(5), 1).token());
+        NodeHarness.awaitTrue(() -> "joined".equals(b.node.meshJoinStatus().state().wire()), "B joined");
         endpoint = String.valueOf(((List<?>) a.node.mesh().get("endpoints")).get(0));
         DataDir bData = new DataDir(dir.resolve("b").resolve("data"));
         bIdentity = Identity.load(bData.identityFile());
@@ -204,7 +204,7 @@ class MeshSecurityTest {
         String meshId = String.valueOf(a.node.mesh().get("meshId"));
         SSLContext joinerTls = MeshTls.joiner(root, Clock.systemUTC());
 
-        String shortToken = String.valueOf(a.node.meshInvite(Duration.ofSeconds(1), 1).get("token"));
+        String shortToken = a.node.meshInvite(Duration.ofSeconds(1), 1).token();
         Invites.Token shortInvite = Invites.verify(shortToken, Instant.now());
         String shortId = shortInvite.id();
         while (Instant.now().getEpochSecond() <= shortInvite.expiresAt().getEpochSecond()) { // expiry has whole seconds
@@ -220,7 +220,7 @@ class MeshSecurityTest {
         }
         assertEquals(1, counter("joins", "refused_expired"));
 
-        String token = String.valueOf(a.node.meshInvite(Duration.ofMinutes(5), 1).get("token"));
+        String token = a.node.meshInvite(Duration.ofMinutes(5), 1).token();
         String inviteId = Invites.verify(token, Instant.now()).id();
         Identity first = Identity.generate("first");
         Identity second = Identity.generate("second");
@@ -242,7 +242,7 @@ class MeshSecurityTest {
         assertEquals(1, counter("joins", "refused_replayed"));
 
         // a joiner of another protocol version (version 2 sent no protocol field) is refused, both versions named
-        String token2 = String.valueOf(a.node.meshInvite(Duration.ofMinutes(5), 1).get("token"));
+        String token2 = a.node.meshInvite(Duration.ofMinutes(5), 1).token();
         String invite2 = Invites.verify(token2, Instant.now()).id();
         Identity older = Identity.generate("older");
         try (Attacker x = new Attacker(joinerTls)) {

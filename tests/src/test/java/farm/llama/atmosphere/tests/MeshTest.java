@@ -100,7 +100,7 @@ class MeshTest {
     }
 
     private static void awaitJoin(NodeHarness n, String state) throws InterruptedException {
-        NodeHarness.awaitTrue(() -> state.equals(n.node.meshJoinStatus().get("state")), "join state " + state + " (now "
+        NodeHarness.awaitTrue(() -> state.equals(n.node.meshJoinStatus().state().wire()), "join state " + state + " (now "
                 + n.node.meshJoinStatus() + ")");
     }
 
@@ -117,7 +117,7 @@ class MeshTest {
 
         a.node.meshCreate("home");
         NodeHarness.awaitTrue(() -> Boolean.TRUE.equals(a.node.mesh().get("running")), "the founder's mesh port");
-        String token = String.valueOf(a.node.meshInvite(Duration.ofMinutes(5), 1).get("token"));
+        String token = a.node.meshInvite(Duration.ofMinutes(5), 1).token();
 
         // B: a valid invite under 'auto' admits at once
         b.node.meshJoin(token);
@@ -128,7 +128,7 @@ class MeshTest {
         // the invite was single-use: C cannot reuse it
         c.node.meshJoin(token);
         awaitJoin(c, "failed");
-        assertTrue(String.valueOf(c.node.meshJoinStatus().get("message")).contains("already used"), c.node.meshJoinStatus().toString());
+        assertTrue(String.valueOf(c.node.meshJoinStatus().message().orElse("")).contains("already used"), c.node.meshJoinStatus().toString());
 
         // C: by address alone, it waits for the owner
         String aEndpoint = String.valueOf(((List<?>) a.node.mesh().get("endpoints")).get(0));
@@ -177,14 +177,14 @@ class MeshTest {
         String bId = b.node.status().nodeId();
         a.node.meshCreate("strict");
         NodeHarness.awaitTrue(() -> Boolean.TRUE.equals(a.node.mesh().get("running")), "the founder's mesh port");
-        String token = String.valueOf(a.node.meshInvite(Duration.ofMinutes(5), 1).get("token"));
+        String token = a.node.meshInvite(Duration.ofMinutes(5), 1).token();
         b.node.meshJoin(token);
         awaitJoin(b, "pending");
         NodeHarness.awaitTrue(() -> a.node.meshPending().size() == 1, "one pending request");
         Map<String, Object> d = a.node.meshDecide(bId, true);
         assertEquals("denied", d.get("decision"));
         awaitJoin(b, "failed");
-        assertTrue(String.valueOf(b.node.meshJoinStatus().get("message")).contains("denied"));
+        assertTrue(String.valueOf(b.node.meshJoinStatus().message().orElse("")).contains("denied"));
         assertEquals(false, b.node.mesh().get("member"));
         assertThrows(AtmosphereException.class, () -> a.node.meshDecide(bId, false), "nothing pending any more");
     }
@@ -200,7 +200,7 @@ class MeshTest {
         String dId = d.node.status().nodeId();
         a.node.meshCreate("office");
         NodeHarness.awaitTrue(() -> Boolean.TRUE.equals(a.node.mesh().get("running")), "the founder's mesh port");
-        b.node.meshJoin(String.valueOf(a.node.meshInvite(Duration.ofMinutes(5), 1).get("token")));
+        b.node.meshJoin(a.node.meshInvite(Duration.ofMinutes(5), 1).token());
         awaitJoin(b, "joined");
         assertThrows(AtmosphereException.class, () -> b.node.meshInvite(Duration.ofMinutes(5), 1), "a plain member cannot invite");
         NodeHarness.awaitTrue(() -> "alive".equals(stateOf(a, bId)), "B alive at A");
@@ -217,7 +217,7 @@ class MeshTest {
         // the founder's device goes off; the admin admits C with its own invite, and D by approval
         a.close();
         open.remove(a);
-        c.node.meshJoin(String.valueOf(b.node.meshInvite(Duration.ofMinutes(5), 1).get("token")));
+        c.node.meshJoin(b.node.meshInvite(Duration.ofMinutes(5), 1).token());
         awaitJoin(c, "joined");
         d.node.meshJoin(((List<?>) b.node.mesh().get("endpoints")).get(0).toString().substring("wss://".length()));
         awaitJoin(d, "pending");

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import farm.llama.atmosphere.runtime.api.PullStatus;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -43,8 +44,8 @@ class ModelTransferTest {
     private static String meshOf(NodeHarness b, NodeHarness a) throws InterruptedException {
         b.node.meshCreate("home");
         NodeHarness.awaitTrue(() -> Boolean.TRUE.equals(b.node.mesh().get("running")), "B's mesh port");
-        a.node.meshJoin(String.valueOf(b.node.meshInvite(Duration.ofMinutes(5), 1).get("token")));
-        NodeHarness.awaitTrue(() -> "joined".equals(a.node.meshJoinStatus().get("state")), "joined");
+        a.node.meshJoin(b.node.meshInvite(Duration.ofMinutes(5), 1).token());
+        NodeHarness.awaitTrue(() -> "joined".equals(a.node.meshJoinStatus().state().wire()), "joined");
         String bId = b.node.status().nodeId();
         NodeHarness.awaitTrue(() -> a.node.meshMembers().stream().anyMatch(m -> bId.equals(m.get("nodeId")) && "alive".equals(m.get("state"))), "B alive at A");
         return bId;
@@ -54,9 +55,9 @@ class ModelTransferTest {
         return ((Number) ((Map<?, ?>) n.node.meshStats().get("files")).get("servedBytes")).longValue();
     }
 
-    private static Map<String, Object> pull(NodeHarness at, String name, String from) throws Exception {
+    private static PullStatus pull(NodeHarness at, String name, String from) throws Exception {
         at.node.modelPull(name, from, java.util.Optional.empty());
-        NodeHarness.awaitTrue(() -> !"running".equals(at.node.modelPullStatus().get("state")), "the pull to end");
+        NodeHarness.awaitTrue(() -> !"running".equals(at.node.modelPullStatus().state().wire()), "the pull to end");
         return at.node.modelPullStatus();
     }
 
@@ -71,8 +72,8 @@ class ModelTransferTest {
         NodeHarness a = node("a", "models:\n  dir: \"" + dir.resolve("models") + "\"\n");
         String bId = meshOf(b, a);
 
-        Map<String, Object> done = pull(a, "tiny.gguf", bId);
-        assertEquals("done", done.get("state"), String.valueOf(done));
+        PullStatus done = pull(a, "tiny.gguf", bId);
+        assertEquals("done", done.state().wire(), String.valueOf(done));
         Path copy = dir.resolve("models").resolve("tiny.gguf");
         assertArrayEquals(content, Files.readAllBytes(copy));
         assertEquals((long) content.length, served(b));
@@ -85,17 +86,17 @@ class ModelTransferTest {
         Files.write(part, partial);
         Files.delete(copy);
         long before = served(b);
-        Map<String, Object> resumed = pull(a, "tiny.gguf", bId);
-        assertEquals("done", resumed.get("state"), String.valueOf(resumed));
-        assertEquals(2L * CHUNK, ((Number) resumed.get("present")).longValue(), "two intact chunks were kept: " + resumed);
+        PullStatus resumed = pull(a, "tiny.gguf", bId);
+        assertEquals("done", resumed.state().wire(), String.valueOf(resumed));
+        assertEquals(2L * CHUNK, resumed.present().orElseThrow().longValue(), "two intact chunks were kept: " + resumed);
         assertEquals(content.length - 2L * CHUNK, served(b) - before, "only the damaged and the missing chunks travelled");
         assertArrayEquals(content, Files.readAllBytes(copy));
 
         // outside the shares: refused, counted, nothing written
         for (String outside : List.of("../secret.txt", dir.resolve("secret.txt").toString(), "missing.gguf")) {
-            Map<String, Object> refused = pull(a, outside, bId);
-            assertEquals("failed", refused.get("state"), outside);
-            assertTrue(String.valueOf(refused.get("error")).contains("not shared"), String.valueOf(refused.get("error")));
+            PullStatus refused = pull(a, outside, bId);
+            assertEquals("failed", refused.state().wire(), outside);
+            assertTrue(String.valueOf(refused.error().orElse(null)).contains("not shared"), String.valueOf(refused.error().orElse(null)));
         }
         assertEquals(3L, ((Number) ((Map<?, ?>) b.node.meshStats().get("files")).get("refused")).longValue());
         assertFalse(Files.exists(dir.resolve("models").resolve("secret.txt")));
@@ -121,31 +122,31 @@ class ModelTransferTest {
         b.await("/api/v1/capabilities", c -> c.toString().contains("tinyllama"));
 
         int showsBefore = ollamaB.showCalls.get();
-        Map<String, Object> done = pull(a, "tinyllama", bId);
-        assertEquals("done", done.get("state"), String.valueOf(done));
+        PullStatus done = pull(a, "tinyllama", bId);
+        assertEquals("done", done.state().wire(), String.valueOf(done));
         assertEquals(1, ollamaB.showCalls.get() - showsBefore, "B asked its Ollama where the weights lie once per pull, not per chunk");
-        assertArrayEquals(weights, Files.readAllBytes(Path.of(String.valueOf(done.get("path")))));
-        String sha = String.valueOf(done.get("sha256"));
-        assertTrue(String.valueOf(done.get("registered")).startsWith("registered as tinyllama"), String.valueOf(done));
+        assertArrayEquals(weights, Files.readAllBytes(Path.of(String.valueOf(done.path().orElse(null)))));
+        String sha = String.valueOf(done.sha256().orElse(null));
+        assertTrue(String.valueOf(done.registered().orElse(null)).startsWith("registered as tinyllama"), String.valueOf(done));
         assertEquals((long) weights.length, ollamaA.blobs.get("sha256:" + sha), "the blob reached A's Ollama whole");
         assertEquals("sha256:" + sha, ollamaA.created.get(0).path("files").path("tinyllama").asText(), ollamaA.created.toString());
         a.await("/api/v1/capabilities", c -> c.toString().contains("tinyllama"));
 
         // a model B's backend does not serve is not shared
-        Map<String, Object> refused = pull(a, "llama3.2-unknown", bId);
-        assertEquals("failed", refused.get("state"));
-        assertTrue(String.valueOf(refused.get("error")).contains("not shared"), String.valueOf(refused.get("error")));
+        PullStatus refused = pull(a, "llama3.2-unknown", bId);
+        assertEquals("failed", refused.state().wire());
+        assertTrue(String.valueOf(refused.error().orElse(null)).contains("not shared"), String.valueOf(refused.error().orElse(null)));
 
         // a member whose sharing policy withholds the model does not hand out its weights either
         NodeHarness c = node("c", "backends:\n  - type: ollama\n    url: " + ollamaB.url() + "\npolicy:\n  deny: [\"tiny*\"]\n");
-        c.node.meshJoin(String.valueOf(b.node.meshInvite(Duration.ofMinutes(5), 1).get("token")));
-        NodeHarness.awaitTrue(() -> "joined".equals(c.node.meshJoinStatus().get("state")), "C joined");
+        c.node.meshJoin(b.node.meshInvite(Duration.ofMinutes(5), 1).token());
+        NodeHarness.awaitTrue(() -> "joined".equals(c.node.meshJoinStatus().state().wire()), "C joined");
         String cId = c.node.status().nodeId();
         NodeHarness.awaitTrue(() -> a.node.meshMembers().stream().anyMatch(m -> cId.equals(m.get("nodeId")) && "alive".equals(m.get("state"))), "C alive at A");
         c.await("/api/v1/capabilities", x -> x.toString().contains("tinyllama"));
-        Map<String, Object> withheld = pull(a, "tinyllama", cId);
-        assertEquals("failed", withheld.get("state"));
-        assertTrue(String.valueOf(withheld.get("error")).contains("not shared"), String.valueOf(withheld.get("error")));
+        PullStatus withheld = pull(a, "tinyllama", cId);
+        assertEquals("failed", withheld.state().wire());
+        assertTrue(String.valueOf(withheld.error().orElse(null)).contains("not shared"), String.valueOf(withheld.error().orElse(null)));
     }
 
     static String sha256(byte[] content) throws Exception {
@@ -203,9 +204,9 @@ class ModelTransferTest {
                 "templated", "not shared",
                 "private.gguf", "denied to node " + aId);
         for (var e : expected.entrySet()) {
-            Map<String, Object> refused = pull(a, e.getKey(), bId);
-            assertEquals("failed", refused.get("state"), e.getKey() + ": " + refused);
-            assertTrue(String.valueOf(refused.get("error")).contains(e.getValue()), e.getKey() + ": " + refused.get("error"));
+            PullStatus refused = pull(a, e.getKey(), bId);
+            assertEquals("failed", refused.state().wire(), e.getKey() + ": " + refused);
+            assertTrue(String.valueOf(refused.error().orElse(null)).contains(e.getValue()), e.getKey() + ": " + refused.error().orElse(null));
         }
         assertEquals(2, refused(b, "data_dir"));
         assertEquals(2, refused(b, "not_a_blob"));
@@ -225,8 +226,8 @@ class ModelTransferTest {
         }
 
         // the file the policy does not deny to A arrives
-        Map<String, Object> done = pull(a, "tiny.gguf", bId);
-        assertEquals("done", done.get("state"), String.valueOf(done));
+        PullStatus done = pull(a, "tiny.gguf", bId);
+        assertEquals("done", done.state().wire(), String.valueOf(done));
         assertArrayEquals(tiny, Files.readAllBytes(dir.resolve("models").resolve("tiny.gguf")));
     }
 }

@@ -132,8 +132,8 @@ class RelayTest {
         NodeHarness b = node("b", config("[relay]", url, ollama, relayConfig) + moreB);
         a.node.meshCreate("across-nat");
         NodeHarness.awaitTrue(() -> Boolean.TRUE.equals(a.node.mesh().get("running")), "A's mesh");
-        b.node.meshJoin(String.valueOf(a.node.meshInvite(Duration.ofMinutes(5), 1).get("token")));
-        NodeHarness.awaitTrue(() -> "joined".equals(b.node.meshJoinStatus().get("state")), "B joined");
+        b.node.meshJoin(a.node.meshInvite(Duration.ofMinutes(5), 1).token());
+        NodeHarness.awaitTrue(() -> "joined".equals(b.node.meshJoinStatus().state().wire()), "B joined");
         String bId = b.node.status().nodeId();
         NodeHarness.awaitTrue(() -> servedBy(a, bId), "B alive at A, with its backend");
         return new Mesh(port, ollama, a, b, a.node.status().nodeId(), bId);
@@ -217,8 +217,8 @@ class RelayTest {
 
         // a node configured with no relay learns A's from its invite, and keeps a connection there too
         NodeHarness c = node("c", MeshTest.meshConfig(MeshTest.freePort(), ""));
-        c.node.meshJoin(String.valueOf(a.node.meshInvite(Duration.ofMinutes(5), 1).get("token")));
-        NodeHarness.awaitTrue(() -> "joined".equals(c.node.meshJoinStatus().get("state")), "C joined");
+        c.node.meshJoin(a.node.meshInvite(Duration.ofMinutes(5), 1).token());
+        NodeHarness.awaitTrue(() -> "joined".equals(c.node.meshJoinStatus().state().wire()), "C joined");
         NodeHarness.awaitTrue(() -> ((List<?>) c.node.network().get("relays")).toString().contains("url=ws://127.0.0.1:" + port)
                 && ((List<?>) c.node.network().get("relays")).toString().contains("state=admitted"), "C admitted at the invite's relay");
         String cId = c.node.status().nodeId();
@@ -278,8 +278,8 @@ class RelayTest {
         a.node.meshCreate("guarded");
         other.node.meshCreate("elsewhere");
         NodeHarness.awaitTrue(() -> Boolean.TRUE.equals(a.node.mesh().get("running")), "A's mesh");
-        c.node.meshJoin(String.valueOf(a.node.meshInvite(Duration.ofMinutes(5), 1).get("token")));
-        NodeHarness.awaitTrue(() -> "joined".equals(c.node.meshJoinStatus().get("state")), "C joined");
+        c.node.meshJoin(a.node.meshInvite(Duration.ofMinutes(5), 1).token());
+        NodeHarness.awaitTrue(() -> "joined".equals(c.node.meshJoinStatus().state().wire()), "C joined");
         String meshId = String.valueOf(a.node.mesh().get("meshId"));
         Credentials member = credentials(c);
 
@@ -369,8 +369,8 @@ class RelayTest {
 
         // a member that does not trust the relay's certificate never talks to it, and network says why
         NodeHarness c = node("c", config("[websocket, relay]", url, null, ""));
-        c.node.meshJoin(String.valueOf(a.node.meshInvite(Duration.ofMinutes(5), 1).get("token")));
-        NodeHarness.awaitTrue(() -> "joined".equals(c.node.meshJoinStatus().get("state")), "C joined");
+        c.node.meshJoin(a.node.meshInvite(Duration.ofMinutes(5), 1).token());
+        NodeHarness.awaitTrue(() -> "joined".equals(c.node.meshJoinStatus().state().wire()), "C joined");
         NodeHarness.awaitTrue(() -> {
             Map<?, ?> row = (Map<?, ?>) ((List<?>) c.node.network().get("relays")).get(0);
             return !"admitted".equals(row.get("state")) && !String.valueOf(row.get("error")).isEmpty() && ((Number) row.get("reconnects")).longValue() > 0;
@@ -389,8 +389,8 @@ class RelayTest {
         Mesh m = meshOver(port, "ws://127.0.0.1:" + port, "", "models:\n  dir: \"" + dir.resolve("models") + "\"\n",
                 "models:\n  shared-dirs: [\"" + shared + "\"]\n");
         m.a().node.modelPull("tiny.gguf", m.bId(), java.util.Optional.empty());
-        NodeHarness.awaitTrue(() -> !"running".equals(m.a().node.modelPullStatus().get("state")), "the pull to end");
-        assertEquals("done", m.a().node.modelPullStatus().get("state"), String.valueOf(m.a().node.modelPullStatus()));
+        NodeHarness.awaitTrue(() -> !"running".equals(m.a().node.modelPullStatus().state().wire()), "the pull to end");
+        assertEquals("done", m.a().node.modelPullStatus().state().wire(), String.valueOf(m.a().node.modelPullStatus()));
         org.junit.jupiter.api.Assertions.assertArrayEquals(content, java.nio.file.Files.readAllBytes(dir.resolve("models").resolve("tiny.gguf")));
         assertTrue(((Number) relay.stats().get("forwardedBytes")).longValue() > content.length, relay.stats().toString());
         assertTrue(counter(m.a(), "sealed", "opened") >= 4, "every chunk arrived sealed: " + m.a().node.meshStats());

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import farm.llama.atmosphere.runtime.DataDir;
+import farm.llama.atmosphere.runtime.api.MemberCost;
 import farm.llama.atmosphere.runtime.Identity;
 import farm.llama.atmosphere.runtime.util.AtomicFiles;
 import farm.llama.atmosphere.runtime.util.Json;
@@ -96,7 +97,7 @@ public final class MeshService implements AutoCloseable {
     private final MeshSettings settings;
     private final java.util.function.Function<String, Optional<Transport>> transports;
     private final Supplier<List<Capability>> localCapabilities;
-    private final Supplier<Map<String, Object>> localCost;
+    private final Supplier<farm.llama.atmosphere.runtime.api.CostReport> localCost;
     private volatile String costDigest = "";
     private volatile long costPublishedAt;
     private final Consumer<NodeEvent> events;
@@ -109,7 +110,7 @@ public final class MeshService implements AutoCloseable {
     private final Map<String, String> roles = new ConcurrentHashMap<>();
     /** The role each member's profile says, proven or not (a refused claim is logged once per change). */
     private final Map<String, String> claimedRoles = new ConcurrentHashMap<>();
-    private final Map<String, Map<String, Object>> costs = new ConcurrentHashMap<>();
+    private final Map<String, MemberCost> costs = new ConcurrentHashMap<>();
     private final Map<String, Long> joinCounts = new ConcurrentHashMap<>(Map.of("granted", 0L, "denied", 0L));
     private volatile MeshRuntime runtime;
     private final MeshForwarding forwarding;
@@ -149,7 +150,7 @@ public final class MeshService implements AutoCloseable {
      */
     public MeshService(DataDir dataDir, Identity identity, String nodeName, MeshSettings settings,
                        java.util.function.Function<String, Optional<Transport>> transports, Supplier<List<Capability>> localCapabilities,
-                       Supplier<Map<String, Object>> localCost, Consumer<NodeEvent> events, Clock clock) {
+                       Supplier<farm.llama.atmosphere.runtime.api.CostReport> localCost, Consumer<NodeEvent> events, Clock clock) {
         this.dataDir = dataDir;
         this.identity = identity;
         this.forwarding = new MeshForwarding(identity.nodeId(), (to, type, payload) -> {
@@ -543,7 +544,7 @@ public final class MeshService implements AutoCloseable {
         }
         String body = Json.write(caps);
         String digest = sha256(nodeName + "\n" + role() + "\n" + body);
-        Map<String, Object> cost = coarse(localCost.get());
+        MemberCost cost = MemberCost.coarse(localCost.get());
         String costNow = sha256(Json.write(cost));
         long now = clock.millis();
         boolean costMoved = !costNow.equals(costDigest) && now - costPublishedAt >= COST_REPUBLISH.toMillis();
@@ -581,22 +582,6 @@ public final class MeshService implements AutoCloseable {
      * Coarsens cost factors so that noise does not republish the profile: percentages to tens,
      * loads and multipliers to two significant steps.
      */
-    static Map<String, Object> coarse(Map<String, Object> cost) {
-        Map<String, Object> out = new LinkedHashMap<>();
-        cost.forEach((k, v) -> {
-            if (k.equals("nodeId") || k.equals("multipliers")) {
-                return;
-            }
-            if (v instanceof Number n) {
-                double d = n.doubleValue();
-                out.put(k, k.endsWith("Percent") ? Math.round(d / 10) * 10.0 : Math.round(d * 4) / 4.0);
-            } else {
-                out.put(k, v);
-            }
-        });
-        return out;
-    }
-
     private String role() {
         try {
             return store.info().map(MeshStore.MeshInfo::role).orElse("");
@@ -719,15 +704,18 @@ public final class MeshService implements AutoCloseable {
         claimedRoles.put(sender, claimed);
         roles.put(sender, role);
         if (p.has("cost")) {
-            Map<String, Object> cost = Json.MAPPER.convertValue(p.path("cost"),
-                    Json.MAPPER.getTypeFactory().constructMapType(LinkedHashMap.class, String.class, Object.class));
-            double published = cost.get("overall") instanceof Number n ? n.doubleValue() : 1.0;
+            MemberCost cost;
+            try {
+                cost = Json.MAPPER.convertValue(p.path("cost"), MemberCost.class);
+            } catch (IllegalArgumentException e) {
+                cost = new MemberCost(false, 0, 0, 0, false, 1.0); // fields of the wrong type: shown as unknown, priced as neutral
+            }
+            double published = p.path("cost").path("overall").isNumber() ? cost.overall() : 1.0;
             double clamped = farm.llama.atmosphere.runtime.routing.CostModel.publishedNodeCost(published);
             if (clamped != published) {
                 LOG.log(System.Logger.Level.INFO, "member " + sender + " published a cost factor of " + published + "; taken as " + clamped);
             }
-            cost.put("overall", clamped);
-            costs.put(sender, cost);
+            costs.put(sender, cost.withOverall(clamped));
         }
         String endpoint = k != null && !k.endpoint().isEmpty() ? k.endpoint() : p.path("endpoint").asText("");
         known.put(sender, new KnownMember(sender, name, endpoint, k == null ? "alive" : k.state(),
@@ -883,8 +871,8 @@ public final class MeshService implements AutoCloseable {
     }
 
     private double nodeCost(String nodeId) {
-        Object o = costs.getOrDefault(nodeId, Map.of()).get("overall");
-        return o instanceof Number n ? n.doubleValue() : 1.0;
+        MemberCost c = costs.get(nodeId);
+        return c == null ? 1.0 : c.overall();
     }
 
     private static List<Capability> remoteCapabilities(KnownMember k) {
@@ -1147,7 +1135,7 @@ public final class MeshService implements AutoCloseable {
         me.put("transport", rt == null ? "" : String.join("+", rt.transportTypes()));
         me.put("lastSeen", Instant.ofEpochMilli(clock.millis()).toString());
         me.put("capabilityCount", localCapabilities.get().size());
-        me.put("cost", coarse(localCost.get()));
+        me.put("cost", MemberCost.coarse(localCost.get()));
         MeshCertificates.Withdrawn withdrawn = revocations == null ? MeshCertificates.Withdrawn.NONE : revocations.withdrawn();
         try {
             List<java.security.cert.X509Certificate> chain = store.chain();
@@ -1178,7 +1166,7 @@ public final class MeshService implements AutoCloseable {
             m.put("lastSeen", seen == 0 ? null : Instant.ofEpochMilli(seen).toString());
             m.put("capabilityCount", k.capabilities().size());
             m.put("rttMs", rt == null || s == null ? null : Math.round(rt.roundTrip(k.nodeId()) * 100) / 100.0);
-            m.put("cost", costs.getOrDefault(k.nodeId(), Map.of()));
+            m.put("cost", costs.containsKey(k.nodeId()) ? costs.get(k.nodeId()) : Map.of());
             m.put("capabilities", k.capabilities());
             m.put("admittedBy", k.admittedBy());
             m.put("certificate", Memberships.standing(k.admittedBy(), withdrawn).shown());
