@@ -2,7 +2,17 @@ package farm.llama.atmosphere.runtime;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import farm.llama.atmosphere.runtime.api.AdminChange;
 import farm.llama.atmosphere.runtime.api.CostReport;
+import farm.llama.atmosphere.runtime.api.JoinDecision;
+import farm.llama.atmosphere.runtime.api.MeshMember;
+import farm.llama.atmosphere.runtime.api.MeshReport;
+import farm.llama.atmosphere.runtime.api.ModelEntry;
+import farm.llama.atmosphere.runtime.api.NetworkReport;
+import farm.llama.atmosphere.runtime.api.PendingJoin;
+import farm.llama.atmosphere.runtime.api.PolicyReport;
+import farm.llama.atmosphere.runtime.api.RevocationReport;
+import farm.llama.atmosphere.runtime.api.Roles;
 import farm.llama.atmosphere.runtime.api.DeployStatus;
 import farm.llama.atmosphere.runtime.api.Invite;
 import farm.llama.atmosphere.runtime.api.JoinStatus;
@@ -763,38 +773,21 @@ public final class Node implements NodeApi, AutoCloseable {
     }
 
     @Override
-    public Map<String, Object> mesh() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("nodeId", identity.nodeId());
+    public MeshReport mesh() {
         MeshStore store = new MeshStore(dataDir);
         Optional<MeshStore.MeshInfo> info = store.info();
-        m.put("member", info.isPresent());
-        info.ifPresent(i -> {
-            m.put("meshId", i.meshId());
-            m.put("name", i.name());
-            m.put("role", i.role());
-            m.put("createdAt", i.createdAt());
-            m.put("certificateExpires", i.certificateExpires());
-            Revocations standing = new Revocations(store.dir());
-            m.put("revoked", List.copyOf(standing.revoked()));
-            standing.roles().current().ifPresent(r -> {
-                Map<String, Object> roles = new LinkedHashMap<>();
-                roles.put("version", r.version());
-                roles.put("founder", r.founder());
-                roles.put("admins", r.admins());
-                roles.put("retired", r.retired().stream().map(x -> Map.of("node", x.node(), "at", x.at())).toList());
-                m.put("roles", roles);
-            });
-            m.put("running", mesh.running());
-            m.put("endpoints", mesh.endpoints());
-            if (!mesh.problem().isEmpty()) {
-                m.put("problem", mesh.problem());
-            }
-            List<Map<String, Object>> members = mesh.members();
-            m.put("members", members.size());
-            m.put("alive", members.stream().filter(x -> "alive".equals(x.get("state"))).count());
-        });
-        return m;
+        if (info.isEmpty()) {
+            return MeshReport.none(identity.nodeId());
+        }
+        MeshStore.MeshInfo i = info.get();
+        Revocations standing = new Revocations(store.dir());
+        Optional<Roles> roles = standing.roles().current().map(r -> new Roles(r.version(), r.founder(), r.admins(),
+                r.retired().stream().map(x -> new Roles.Retired(x.node(), x.at())).toList()));
+        List<MeshMember> members = mesh.members();
+        return new MeshReport(identity.nodeId(), true, Optional.of(i.meshId()), Optional.of(i.name()), Optional.of(i.role()),
+                Optional.of(i.createdAt()), Optional.of(i.certificateExpires()), Optional.of(List.copyOf(standing.revoked())), roles,
+                Optional.of(mesh.running()), Optional.of(mesh.endpoints()), Optional.of(mesh.problem()).filter(p -> !p.isEmpty()),
+                Optional.of(members.size()), Optional.of(members.stream().filter(MeshMember::alive).count()));
     }
 
     private boolean serving() {
@@ -854,7 +847,7 @@ public final class Node implements NodeApi, AutoCloseable {
     }
 
     @Override
-    public List<Map<String, Object>> meshMembers() {
+    public List<MeshMember> meshMembers() {
         if (mesh.store().info().isEmpty()) {
             throw new AtmosphereException("This node is not in a mesh. 'atmosphere mesh create -n NAME' or 'mesh join' first.");
         }
@@ -867,36 +860,25 @@ public final class Node implements NodeApi, AutoCloseable {
     }
 
     @Override
-    public List<Map<String, Object>> meshPending() {
-        return mesh.pending().stream().map(p -> Json.MAPPER.<Map<String, Object>>convertValue(p,
-                Json.MAPPER.getTypeFactory().constructMapType(LinkedHashMap.class, String.class, Object.class))).toList();
+    public List<PendingJoin> meshPending() {
+        return mesh.pending();
     }
 
     @Override
-    public Map<String, Object> meshDecide(String nodeId, boolean deny) {
+    public JoinDecision meshDecide(String nodeId, boolean deny) {
         var p = mesh.decide(nodeId, deny);
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("nodeId", p.nodeId());
-        out.put("name", p.name());
-        out.put("decision", deny ? "denied" : "approved");
-        return out;
+        return new JoinDecision(p.nodeId(), p.name(), deny ? JoinDecision.Decision.DENIED : JoinDecision.Decision.APPROVED);
     }
 
     @Override
-    public Map<String, Object> meshRevoke(String nodeId, boolean confirm) {
+    public RevocationReport meshRevoke(String nodeId, boolean confirm) {
         List<String> cutOff = mesh.admittedBy(nodeId);
         var r = mesh.revoke(nodeId, confirm);
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("node", r.node());
-        out.put("at", r.at());
-        out.put("by", r.by());
-        out.put("cutOff", cutOff);
-        out.put("spread", serving() && mesh.running());
-        return out;
+        return new RevocationReport(r.node(), r.at(), r.by(), cutOff, serving() && mesh.running());
     }
 
     @Override
-    public Map<String, Object> meshAdmin(String nodeId, boolean remove) {
+    public AdminChange meshAdmin(String nodeId, boolean remove) {
         if (!nodeId.matches("[0-9a-f]{16}")) {
             throw new AtmosphereException("A node id is 16 hex characters, got '" + nodeId + "'.");
         }
@@ -904,42 +886,29 @@ public final class Node implements NodeApi, AutoCloseable {
     }
 
     @Override
-    public List<Map<String, Object>> models(boolean includeMesh) {
+    public List<ModelEntry> models(boolean includeMesh) {
         ensureScanned();
         List<Capability> caps = new java.util.ArrayList<>(discovery.capabilities());
         if (includeMesh) {
             mesh.remoteBackends().forEach(b -> caps.addAll(b.capabilities()));
         }
-        Map<String, Map<String, Object>> byModel = new java.util.TreeMap<>();
+        Map<String, java.util.Set<String>> types = new java.util.TreeMap<>();
+        Map<String, List<ModelEntry.Served>> served = new java.util.TreeMap<>();
         for (Capability c : caps) {
             for (String model : c.models().isEmpty() ? List.of(c.name()) : c.models()) {
                 String name = model.endsWith(":latest") ? model.substring(0, model.length() - 7) : model;
-                Map<String, Object> entry = byModel.computeIfAbsent(name, k -> {
-                    Map<String, Object> m = new LinkedHashMap<>();
-                    m.put("model", k);
-                    m.put("types", new java.util.TreeSet<String>());
-                    m.put("nodes", new java.util.ArrayList<Map<String, Object>>());
-                    return m;
-                });
-                @SuppressWarnings("unchecked")
-                java.util.Set<String> types = (java.util.Set<String>) entry.get("types");
-                types.add(c.type());
-                Map<String, Object> where = new LinkedHashMap<>();
+                types.computeIfAbsent(name, k -> new java.util.TreeSet<>()).add(c.type());
                 boolean local = c.nodeId().equals(identity.nodeId());
-                where.put("nodeId", c.nodeId());
-                where.put("name", local ? name : c.metadata().getOrDefault("member", ""));
-                where.put("backend", c.metadata().getOrDefault("remoteBackend", c.metadata().getOrDefault("backend", "")));
-                where.put("loaded", c.tags().contains("warm"));
+                String backend = c.metadata().getOrDefault("remoteBackend", c.metadata().getOrDefault("backend", ""));
                 String size = c.metadata().get("sizeBytes");
-                where.put("sizeBytes", size == null ? null : Long.valueOf(size));
-                @SuppressWarnings("unchecked")
-                List<Map<String, Object>> nodes = (List<Map<String, Object>>) entry.get("nodes");
-                if (nodes.stream().noneMatch(n -> n.get("nodeId").equals(where.get("nodeId")) && n.get("backend").equals(where.get("backend")))) {
-                    nodes.add(where);
+                List<ModelEntry.Served> nodes = served.computeIfAbsent(name, k -> new java.util.ArrayList<>());
+                if (nodes.stream().noneMatch(n -> n.nodeId().equals(c.nodeId()) && n.backend().equals(backend))) {
+                    nodes.add(new ModelEntry.Served(c.nodeId(), local ? name : c.metadata().getOrDefault("member", ""), backend,
+                            c.tags().contains("warm"), size == null ? null : Long.valueOf(size)));
                 }
             }
         }
-        return List.copyOf(byModel.values());
+        return types.entrySet().stream().map(e -> new ModelEntry(e.getKey(), List.copyOf(e.getValue()), served.get(e.getKey()))).toList();
     }
 
     /**
@@ -1085,7 +1054,7 @@ public final class Node implements NodeApi, AutoCloseable {
     }
 
     @Override
-    public Map<String, Object> policy() {
+    public PolicyReport policy() {
         return policy.describe();
     }
 
@@ -1370,80 +1339,36 @@ public final class Node implements NodeApi, AutoCloseable {
     }
 
     @Override
-    @SuppressWarnings("unchecked")
-    public Map<String, Object> network() {
-        Map<String, Object> out = new LinkedHashMap<>();
-        List<Map<String, Object>> addresses = new java.util.ArrayList<>();
+    public NetworkReport network() {
+        List<NetworkReport.Interface> addresses = new java.util.ArrayList<>();
+        Optional<String> addressesError = Optional.empty();
         try {
             for (var ni : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
-                if (!ni.isUp()) {
-                    continue;
+                if (ni.isUp()) {
+                    addresses.add(new NetworkReport.Interface(ni.getName(), ni.isLoopback(), ni.supportsMulticast(),
+                            java.util.Collections.list(ni.getInetAddresses()).stream().map(a -> a.getHostAddress().replaceAll("%.*", "")).toList()));
                 }
-                Map<String, Object> i = new LinkedHashMap<>();
-                i.put("interface", ni.getName());
-                i.put("loopback", ni.isLoopback());
-                i.put("multicast", ni.supportsMulticast());
-                i.put("addresses", java.util.Collections.list(ni.getInetAddresses()).stream()
-                        .map(a -> a.getHostAddress().replaceAll("%.*", "")).toList());
-                addresses.add(i);
             }
         } catch (java.net.SocketException e) {
-            out.put("addressesError", e.getMessage());
+            addressesError = Optional.of(String.valueOf(e.getMessage()));
         }
-        out.put("addresses", addresses);
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("member", mesh.store().info().isPresent());
-        m.put("running", mesh.running());
-        m.put("port", mesh.listeningPort());
-        List<Map<String, Object>> endpoints = new java.util.ArrayList<>();
-        for (String e : mesh.endpoints()) {
-            Map<String, Object> ep = new LinkedHashMap<>();
-            ep.put("endpoint", e);
-            ep.put("accepts", probe(e));
-            endpoints.add(ep);
-        }
-        m.put("endpoints", endpoints);
-        List<Map<String, Object>> transports = mesh.transportStatus();
-        m.put("transports", transports.stream().map(t -> t.get("type")).toList());
-        out.put("mesh", m);
-        List<Map<String, Object>> relays = new java.util.ArrayList<>();
-        for (Map<String, Object> t : transports) {
-            if (t.get("relays") instanceof List<?> list) {
-                list.forEach(r -> relays.add(new LinkedHashMap<>((Map<String, Object>) r))); // values may be null (no round trip yet)
-            }
-        }
+        List<NetworkReport.Endpoint> endpoints = mesh.endpoints().stream().map(e -> new NetworkReport.Endpoint(e, probe(e))).toList();
+        List<farm.llama.atmosphere.runtime.mesh.MeshService.TransportStatus> transports = mesh.transportStatus();
+        NetworkReport.Mesh m = new NetworkReport.Mesh(mesh.store().info().isPresent(), mesh.running(), mesh.listeningPort(), endpoints,
+                transports.stream().map(farm.llama.atmosphere.runtime.mesh.MeshService.TransportStatus::type).toList());
+        List<NetworkReport.Relay> relays = new java.util.ArrayList<>();
+        transports.forEach(t -> relays.addAll(t.relays()));
         if (relays.isEmpty() && mesh.store().info().isPresent()) {
             for (String url : mesh.relays()) {
-                relays.add(Map.of("url", url, "state", mesh.running() ? "no relay transport" : "not running"));
+                relays.add(new NetworkReport.Relay(url, mesh.running() ? "no relay transport" : "not running", null, null, null, null, null));
             }
         }
-        out.put("relays", relays);
-        Map<String, Object> mdns = new LinkedHashMap<>();
-        mdns.put("enabled", config.view().bool("mesh.mdns").orElse(true));
-        mdns.put("running", mesh.lan().isPresent());
-        mdns.put("address", mesh.lanAddress());
-        mdns.put("heard", mesh.lan().map(l -> l.nearby().size()).orElse(0));
-        out.put("mdns", mdns);
-        List<Map<String, Object>> peers = new java.util.ArrayList<>();
-        for (Map<String, Object> member : mesh.members()) {
-            if (Boolean.TRUE.equals(member.get("self"))) {
-                continue;
-            }
-            Map<String, Object> p = new LinkedHashMap<>();
-            p.put("nodeId", member.get("nodeId"));
-            p.put("name", member.get("name"));
-            p.put("state", member.get("state"));
-            p.put("transport", member.get("transport"));
-            p.put("address", member.get("address"));
-            p.put("rttMs", member.get("rttMs"));
-            p.put("meshPort", probe(String.valueOf(member.get("address"))));
-            if (member.get("error") != null) {
-                p.put("error", member.get("error"));
-            }
-            peers.add(p);
-        }
-        out.put("peers", peers);
-        return out;
+        NetworkReport.Mdns mdns = new NetworkReport.Mdns(config.view().bool("mesh.mdns").orElse(true), mesh.lan().isPresent(), mesh.lanAddress(),
+                mesh.lan().map(l -> l.nearby().size()).orElse(0));
+        List<NetworkReport.Peer> peers = mesh.members().stream().filter(member -> !member.self())
+                .map(member -> new NetworkReport.Peer(member.nodeId(), member.name(), member.state(), member.transport(), member.address(),
+                        member.rttMs().orElse(null), probe(member.address()), member.error())).toList();
+        return new NetworkReport(addresses, addressesError, m, relays, mdns, peers);
     }
 
     /** @return whether a {@code wss://host:port} endpoint accepts a TCP connection within a second: open, refused, timeout, unknown, or none for a {@code relay:} endpoint */

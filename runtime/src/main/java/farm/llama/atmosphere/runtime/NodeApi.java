@@ -1,13 +1,22 @@
 package farm.llama.atmosphere.runtime;
 
+import farm.llama.atmosphere.runtime.api.AdminChange;
 import farm.llama.atmosphere.runtime.api.CostReport;
 import farm.llama.atmosphere.runtime.api.DeployStatus;
 import farm.llama.atmosphere.runtime.api.Invite;
+import farm.llama.atmosphere.runtime.api.JoinDecision;
 import farm.llama.atmosphere.runtime.api.JoinStatus;
 import farm.llama.atmosphere.runtime.api.MeshLeft;
+import farm.llama.atmosphere.runtime.api.MeshMember;
 import farm.llama.atmosphere.runtime.api.MeshMembership;
+import farm.llama.atmosphere.runtime.api.MeshReport;
+import farm.llama.atmosphere.runtime.api.ModelEntry;
+import farm.llama.atmosphere.runtime.api.NetworkReport;
 import farm.llama.atmosphere.runtime.api.NearbyNode;
+import farm.llama.atmosphere.runtime.api.PendingJoin;
+import farm.llama.atmosphere.runtime.api.PolicyReport;
 import farm.llama.atmosphere.runtime.api.PullStatus;
+import farm.llama.atmosphere.runtime.api.RevocationReport;
 import farm.llama.atmosphere.spi.discovery.Capability;
 import farm.llama.atmosphere.spi.routing.RouteDecision;
 import java.util.List;
@@ -97,7 +106,7 @@ public interface NodeApi {
      *     belongs to none; otherwise its id, name, this node's role, when the membership
      *     certificate expires and the revoked node ids
      */
-    Map<String, Object> mesh();
+    MeshReport mesh();
 
     /**
      * Runs a routed chat and streams its text.
@@ -126,39 +135,39 @@ public interface NodeApi {
     JoinStatus meshJoinStatus();
 
     /** @return every member this node knows, itself first: nodeId, name, state, address, transport, lastSeen, capabilityCount */
-    List<Map<String, Object>> meshMembers();
+    List<MeshMember> meshMembers();
 
     /** @return mesh counters: messages (accepted, refused by reason), links (refused at TLS), joins */
     Map<String, Map<String, Long>> meshStats();
 
     /** @return joins waiting for approval */
-    List<Map<String, Object>> meshPending();
+    List<PendingJoin> meshPending();
 
     /** @param nodeId a pending joiner @param deny refuse instead of approve @return the decision */
-    Map<String, Object> meshDecide(String nodeId, boolean deny);
+    JoinDecision meshDecide(String nodeId, boolean deny);
 
     /**
      * @param nodeId a member
      * @param confirm the caller accepts that members it admitted are cut off with it (required when it can admit)
      * @return the revocation, and the members cut off with it
      */
-    Map<String, Object> meshRevoke(String nodeId, boolean confirm);
+    RevocationReport meshRevoke(String nodeId, boolean confirm);
 
     /** @return the mesh left */
     MeshLeft meshLeave();
 
     /** @param nodeId a live member (to grant) or an admin (to remove) @param remove retire the role @return the member and its new role */
-    Map<String, Object> meshAdmin(String nodeId, boolean remove);
+    AdminChange meshAdmin(String nodeId, boolean remove);
 
     /** @return the sharing policy in effect: what this node offers the mesh, and to whom */
-    Map<String, Object> policy();
+    PolicyReport policy();
 
     /**
      * @param mesh include the models of the other members
      * @return each model once: name, types, and the nodes that serve it (node id and name, backend,
      *         whether it is loaded, size in bytes when the backend says)
      */
-    List<Map<String, Object>> models(boolean mesh);
+    List<ModelEntry> models(boolean mesh);
 
     /**
      * Runs a tool on another member of the mesh, which checks its {@code tools.grants} for this node.
@@ -267,5 +276,5 @@ public interface NodeApi {
      *         member: state, transport, address, measured round trip, and whether its mesh port
      *         accepts a TCP connection from here)
      */
-    Map<String, Object> network();
+    NetworkReport network();
 }

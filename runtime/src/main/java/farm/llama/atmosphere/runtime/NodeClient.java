@@ -2,7 +2,16 @@ package farm.llama.atmosphere.runtime;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
+import farm.llama.atmosphere.runtime.api.AdminChange;
 import farm.llama.atmosphere.runtime.api.CostReport;
+import farm.llama.atmosphere.runtime.api.JoinDecision;
+import farm.llama.atmosphere.runtime.api.MeshMember;
+import farm.llama.atmosphere.runtime.api.MeshReport;
+import farm.llama.atmosphere.runtime.api.ModelEntry;
+import farm.llama.atmosphere.runtime.api.NetworkReport;
+import farm.llama.atmosphere.runtime.api.PendingJoin;
+import farm.llama.atmosphere.runtime.api.PolicyReport;
+import farm.llama.atmosphere.runtime.api.RevocationReport;
 import farm.llama.atmosphere.runtime.api.DeployStatus;
 import farm.llama.atmosphere.runtime.api.Invite;
 import farm.llama.atmosphere.runtime.api.JoinStatus;
@@ -280,7 +289,7 @@ public final class NodeClient implements NodeApi {
     }
 
     @Override
-    public java.util.Map<String, Object> mesh() {
+    public MeshReport mesh() {
         return as(call("GET", "/api/v1/mesh", ""), new TypeReference<>() { });
     }
 
@@ -309,7 +318,7 @@ public final class NodeClient implements NodeApi {
     }
 
     @Override
-    public java.util.List<java.util.Map<String, Object>> meshMembers() {
+    public java.util.List<MeshMember> meshMembers() {
         return as(call("GET", "/api/v1/mesh/members", "").path("members"), new TypeReference<>() { });
     }
 
@@ -319,27 +328,27 @@ public final class NodeClient implements NodeApi {
     }
 
     @Override
-    public java.util.List<java.util.Map<String, Object>> meshPending() {
+    public java.util.List<PendingJoin> meshPending() {
         return as(call("GET", "/api/v1/mesh/joins", "").path("pending"), new TypeReference<>() { });
     }
 
     @Override
-    public java.util.Map<String, Object> meshDecide(String nodeId, boolean deny) {
+    public JoinDecision meshDecide(String nodeId, boolean deny) {
         return as(call("POST", "/api/v1/mesh/joins/" + seg(nodeId) + (deny ? "/deny" : "/approve"), "{}"), new TypeReference<>() { });
     }
 
     @Override
-    public java.util.Map<String, Object> meshRevoke(String nodeId, boolean confirm) {
+    public RevocationReport meshRevoke(String nodeId, boolean confirm) {
         return as(call("POST", "/api/v1/mesh/revoke", body(java.util.Map.of("nodeId", nodeId, "confirm", confirm))), new TypeReference<>() { });
     }
 
     @Override
-    public java.util.Map<String, Object> meshAdmin(String nodeId, boolean remove) {
+    public AdminChange meshAdmin(String nodeId, boolean remove) {
         return as(call("POST", "/api/v1/mesh/admins", body(java.util.Map.of("nodeId", nodeId, "remove", remove))), new TypeReference<>() { });
     }
 
     @Override
-    public java.util.List<java.util.Map<String, Object>> models(boolean mesh) {
+    public java.util.List<ModelEntry> models(boolean mesh) {
         return as(call("GET", "/api/v1/models" + (mesh ? "?mesh=true" : ""), "").path("models"), new TypeReference<>() { });
     }
 
@@ -360,7 +369,7 @@ public final class NodeClient implements NodeApi {
     }
 
     @Override
-    public java.util.Map<String, Object> policy() {
+    public PolicyReport policy() {
         return as(call("GET", "/api/v1/policy", ""), new TypeReference<>() { });
     }
 
@@ -511,7 +520,7 @@ public final class NodeClient implements NodeApi {
     }
 
     @Override
-    public java.util.Map<String, Object> network() {
+    public NetworkReport network() {
         return as(call("GET", "/api/v1/network", ""), new TypeReference<>() { });
     }
 }

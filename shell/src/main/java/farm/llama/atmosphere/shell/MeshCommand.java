@@ -1,5 +1,11 @@
 package farm.llama.atmosphere.shell;
 
+import farm.llama.atmosphere.runtime.api.RevocationReport;
+import farm.llama.atmosphere.runtime.api.PendingJoin;
+import farm.llama.atmosphere.runtime.api.MeshReport;
+import farm.llama.atmosphere.runtime.api.MeshMember;
+import farm.llama.atmosphere.runtime.api.JoinDecision;
+import farm.llama.atmosphere.runtime.api.AdminChange;
 import farm.llama.atmosphere.runtime.api.MeshMembership;
 import farm.llama.atmosphere.runtime.api.MeshLeft;
 import farm.llama.atmosphere.runtime.api.JoinStatus;
@@ -111,63 +117,60 @@ final class MeshCommand {
 
     @Command(name = "status", mixinStandardHelpOptions = true, description = "Show this node's mesh.")
     int status(@Option(names = "--json", description = "Print one JSON document.") boolean json) {
-        Map<String, Object> m = api().mesh();
+        MeshReport m = api().mesh();
         if (json) {
             Output.json(out(), m);
             return 0;
         }
-        if (!Boolean.TRUE.equals(m.get("member"))) {
+        if (!m.member()) {
             out().println("Not in a mesh. 'atmosphere mesh create -n NAME' creates one; 'atmosphere mesh join TARGET' joins one.");
             return 0;
         }
-        out().println("Mesh " + m.get("meshId") + " ('" + m.get("name") + "')");
-        out().println("  role:        " + m.get("role"));
-        out().println("  since:       " + m.get("createdAt"));
-        out().println("  membership:  valid until " + m.get("certificateExpires"));
-        if (Boolean.TRUE.equals(m.get("running"))) {
-            out().println("  members:     " + m.get("alive") + " alive of " + m.get("members") + " known");
-            out().println("  listening:   " + m.get("endpoints"));
+        out().println("Mesh " + m.meshId().orElse("") + " ('" + m.name().orElse("") + "')");
+        out().println("  role:        " + m.role().orElse(""));
+        out().println("  since:       " + m.createdAt().orElse(""));
+        out().println("  membership:  valid until " + m.certificateExpires().orElse(""));
+        if (m.runs()) {
+            out().println("  members:     " + m.alive().orElse(0L) + " alive of " + m.members().orElse(0) + " known");
+            out().println("  listening:   " + m.endpoints().orElse(List.of()));
         } else {
-            out().println("  mesh port:   " + (m.containsKey("problem") ? "offline: " + m.get("problem") : "closed (start the node with 'atmosphere serve')"));
+            out().println("  mesh port:   " + m.problem().map(p -> "offline: " + p).orElse("closed (start the node with 'atmosphere serve')"));
         }
         return 0;
     }
 
     @Command(name = "members", mixinStandardHelpOptions = true, description = "List the mesh's members as this node sees them.")
     int members(@Option(names = "--json", description = "Print one JSON document.") boolean json) {
-        List<Map<String, Object>> members = api().meshMembers();
+        List<MeshMember> members = api().meshMembers();
         if (json) {
             Output.json(out(), Map.of("members", members));
             return 0;
         }
         List<List<String>> rows = new ArrayList<>();
-        for (Map<String, Object> m : members) {
-            rows.add(List.of(m.get("nodeId") + (Boolean.TRUE.equals(m.get("self")) ? "*" : ""), String.valueOf(m.get("name")),
-                    String.valueOf(m.get("state")), String.valueOf(m.getOrDefault("role", "")), String.valueOf(m.get("address")), String.valueOf(m.get("transport")),
-                    ago(m.get("lastSeen")), String.valueOf(m.get("capabilityCount"))));
+        for (MeshMember m : members) {
+            rows.add(List.of(m.nodeId() + (m.self() ? "*" : ""), m.name(), m.state(), m.role(), m.address(), m.transport(),
+                    ago(m.lastSeen()), String.valueOf(m.capabilityCount())));
         }
         Output.table(out(), List.of("NODE", "NAME", "STATE", "ROLE", "ADDRESS", "TRANSPORT", "LAST SEEN", "CAPABILITIES"), rows);
         out().println("* this node");
-        for (Map<String, Object> m : members) {
-            if (m.get("error") != null) {
-                out().println("! " + m.get("nodeId") + ": " + m.get("error"));
-            }
-            if ("reissue-pending".equals(m.get("certificate"))) {
-                out().println("! " + m.get("nodeId") + ": its certificate was signed by " + m.get("admittedBy")
+        for (MeshMember m : members) {
+            m.error().ifPresent(e -> out().println("! " + m.nodeId() + ": " + e));
+            if ("reissue-pending".equals(m.certificate())) {
+                out().println("! " + m.nodeId() + ": its certificate was signed by " + m.admittedBy()
                         + ", whose admin role was removed; it is re-issued on next contact");
-            } else if ("cut-off".equals(m.get("certificate"))) {
-                out().println("! " + m.get("nodeId") + ": cut off — its certificate was signed by " + m.get("admittedBy")
-                        + ", since revoked; 'atmosphere approve " + m.get("nodeId") + "' re-admits it once it asks");
+            } else if ("cut-off".equals(m.certificate())) {
+                out().println("! " + m.nodeId() + ": cut off — its certificate was signed by " + m.admittedBy()
+                        + ", since revoked; 'atmosphere approve " + m.nodeId() + "' re-admits it once it asks");
             }
         }
         return 0;
     }
 
-    private static String ago(Object iso) {
+    private static String ago(String iso) {
         if (iso == null) {
             return "never";
         }
-        long s = Math.max(0, Duration.between(Instant.parse(String.valueOf(iso)), Instant.now()).toSeconds());
+        long s = Math.max(0, Duration.between(Instant.parse(iso), Instant.now()).toSeconds());
         return s < 2 ? "now" : Output.duration(s) + " ago";
     }
 
@@ -178,15 +181,15 @@ final class MeshCommand {
     int revoke(@Parameters(paramLabel = "NODE_ID", description = "The member's node id.") String nodeId,
                @Option(names = "--yes", description = "Revoke even a node that admitted members: they are cut off with it.") boolean yes,
                @Option(names = "--json", description = "Print one JSON document.") boolean json) {
-        Map<String, Object> r = api().meshRevoke(nodeId, yes);
+        RevocationReport r = api().meshRevoke(nodeId, yes);
         if (json) {
             Output.json(out(), r);
         } else {
-            out().println("Revoked " + nodeId + " at " + r.get("at") + (Boolean.TRUE.equals(r.get("spread"))
+            out().println("Revoked " + nodeId + " at " + r.at() + (r.spread()
                     ? "; the revocation is spreading through the mesh." : "; it spreads when this node serves."));
-            if (r.get("cutOff") instanceof java.util.List<?> cut && !cut.isEmpty()) {
-                out().println("Cut off with it (they ask to be re-admitted; 'atmosphere approve' lists them): " + cut.stream()
-                        .map(String::valueOf).collect(java.util.stream.Collectors.joining(", ")) + ".");
+            if (!r.cutOff().isEmpty()) {
+                out().println("Cut off with it (they ask to be re-admitted; 'atmosphere approve' lists them): "
+                        + String.join(", ", r.cutOff()) + ".");
             }
         }
         return 0;
@@ -201,17 +204,17 @@ final class MeshCommand {
     int admin(@Parameters(paramLabel = "NODE_ID", description = "A live member's node id (an admin's, with --remove).") String nodeId,
               @Option(names = "--remove", description = "Take the admin role back.") boolean remove,
               @Option(names = "--json", description = "Print one JSON document.") boolean json) {
-        Map<String, Object> r = api().meshAdmin(nodeId, remove);
+        AdminChange r = api().meshAdmin(nodeId, remove);
         if (json) {
             Output.json(out(), r);
         } else {
             if (remove) {
-                List<?> reissued = r.get("reissued") instanceof List<?> l ? l : List.of();
-                out().println("Removed the admin role of " + nodeId + " from " + r.get("retiredAt") + "; it stays a member."
+                List<String> reissued = r.reissued().orElse(List.of());
+                out().println("Removed the admin role of " + nodeId + " from " + r.retiredAt().orElse("") + "; it stays a member."
                         + (reissued.isEmpty() ? "" : " The certificates of the " + reissued.size() + " member" + (reissued.size() == 1 ? "" : "s")
                         + " it admitted are re-issued on next contact."));
             } else {
-                out().println(nodeId + " is an admin until " + r.get("expires") + ".");
+                out().println(nodeId + " is an admin until " + r.expires().orElse("") + ".");
             }
         }
         return 0;
@@ -247,27 +250,26 @@ final class MeshCommand {
                     new AtmosphereException("No node is serving " + root.session.dataDir().path()
                             + ". Join requests arrive at a serving node: start it with 'atmosphere serve'."));
             if (nodeId == null) {
-                List<Map<String, Object>> pending = api.meshPending();
+                List<PendingJoin> pending = api.meshPending();
                 if (json) {
                     Output.json(root.session.out, Map.of("pending", pending));
                 } else if (pending.isEmpty()) {
                     root.session.out.println("No join requests are waiting.");
                 } else {
                     List<List<String>> rows = new ArrayList<>();
-                    for (Map<String, Object> p : pending) {
-                        rows.add(List.of(String.valueOf(p.get("nodeId")), String.valueOf(p.get("name")), String.valueOf(p.get("endpoint")),
-                                String.valueOf(p.get("invite")).isEmpty() ? "(none)" : String.valueOf(p.get("invite")), String.valueOf(p.get("at"))));
+                    for (PendingJoin p : pending) {
+                        rows.add(List.of(p.nodeId(), p.name(), p.endpoint(), p.invite().isEmpty() ? "(none)" : p.invite(), p.at()));
                     }
                     Output.table(root.session.out, List.of("NODE", "NAME", "ENDPOINT", "INVITE", "ASKED AT"), rows);
                     root.session.out.println("'atmosphere approve NODE_ID' admits one; '--deny' refuses it.");
                 }
                 return 0;
             }
-            Map<String, Object> d = api.meshDecide(nodeId, deny);
+            JoinDecision d = api.meshDecide(nodeId, deny);
             if (json) {
                 Output.json(root.session.out, d);
             } else {
-                root.session.out.println((deny ? "Denied " : "Approved ") + d.get("nodeId") + " ('" + d.get("name") + "').");
+                root.session.out.println((deny ? "Denied " : "Approved ") + d.nodeId() + " ('" + d.name() + "').");
             }
             return 0;
         }

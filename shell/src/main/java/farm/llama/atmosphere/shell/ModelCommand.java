@@ -1,5 +1,6 @@
 package farm.llama.atmosphere.shell;
 
+import farm.llama.atmosphere.runtime.api.ModelEntry;
 import farm.llama.atmosphere.runtime.api.PullStatus;
 import farm.llama.atmosphere.runtime.api.DeployStatus;
 import java.util.ArrayList;
@@ -20,7 +21,7 @@ final class ModelCommand {
             description = "Each model once: its types, the nodes that serve it, whether it is loaded there, and its size.")
     int list(@Option(names = "--mesh", description = "Include the models of every member of the mesh.") boolean mesh,
              @Option(names = "--json", description = "Print one JSON document.") boolean json) {
-        List<Map<String, Object>> models = root.session.api().models(mesh);
+        List<ModelEntry> models = root.session.api().models(mesh);
         if (json) {
             Output.json(root.session.out, Map.of("models", models));
             return 0;
@@ -30,15 +31,10 @@ final class ModelCommand {
             return 0;
         }
         List<List<String>> rows = new ArrayList<>();
-        for (Map<String, Object> m : models) {
-            @SuppressWarnings("unchecked")
-            List<Map<String, Object>> nodes = (List<Map<String, Object>>) m.get("nodes");
-            for (Map<String, Object> n : nodes) {
-                Object size = n.get("sizeBytes");
-                rows.add(List.of(String.valueOf(m.get("model")), String.join(",", toStrings(m.get("types"))),
-                        n.get("nodeId") + (String.valueOf(n.get("name")).isEmpty() ? "" : " (" + n.get("name") + ")"),
-                        Boolean.TRUE.equals(n.get("loaded")) ? "loaded" : "-",
-                        size instanceof Number s ? humanBytes(s.longValue()) : "-"));
+        for (ModelEntry m : models) {
+            for (ModelEntry.Served n : m.nodes()) {
+                rows.add(List.of(m.model(), String.join(",", m.types()), n.nodeId() + (n.name().isEmpty() ? "" : " (" + n.name() + ")"),
+                        n.loaded() ? "loaded" : "-", n.sizeBytes() == null ? "-" : humanBytes(n.sizeBytes())));
             }
         }
         Output.table(root.session.out, List.of("MODEL", "TYPE", "NODE", "STATE", "SIZE"), rows);
@@ -165,14 +161,6 @@ final class ModelCommand {
             return st.status() + " " + Math.round(100.0 * st.completed().get() / total) + "% of " + humanBytes(total);
         }
         return st.status().isEmpty() ? st.state().wire() : st.status();
-    }
-
-    private static List<String> toStrings(Object o) {
-        List<String> out = new ArrayList<>();
-        if (o instanceof Iterable<?> it) {
-            it.forEach(x -> out.add(String.valueOf(x)));
-        }
-        return out;
     }
 
     static String humanBytes(long b) {

@@ -1,5 +1,6 @@
 package farm.llama.atmosphere.shell;
 
+import farm.llama.atmosphere.runtime.api.NetworkReport;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -22,71 +23,51 @@ final class NetworkCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Map<String, Object> n = root.session.api().network();
+        NetworkReport n = root.session.api().network();
         var out = root.session.out;
         if (json) {
             Output.json(out, n);
             return 0;
         }
         out.println("Addresses:");
-        for (Object o : (List<?>) n.get("addresses")) {
-            Map<?, ?> i = (Map<?, ?>) o;
-            out.println("  " + i.get("interface") + (Boolean.TRUE.equals(i.get("loopback")) ? " (loopback)" : "")
-                    + (Boolean.TRUE.equals(i.get("multicast")) ? "" : " (no multicast)") + ": " + String.join(", ", strings(i.get("addresses"))));
+        for (NetworkReport.Interface i : n.addresses()) {
+            out.println("  " + i.interfaceName() + (i.loopback() ? " (loopback)" : "") + (i.multicast() ? "" : " (no multicast)") + ": "
+                    + String.join(", ", i.addresses()));
         }
-        Map<?, ?> mesh = (Map<?, ?>) n.get("mesh");
-        if (!Boolean.TRUE.equals(mesh.get("member"))) {
+        NetworkReport.Mesh mesh = n.mesh();
+        if (!mesh.member()) {
             out.println("Mesh: not in a mesh.");
-        } else if (!Boolean.TRUE.equals(mesh.get("running"))) {
+        } else if (!mesh.running()) {
             out.println("Mesh: not running here ('atmosphere serve' starts it).");
         } else {
-            out.println("Mesh port " + mesh.get("port") + ":");
-            for (Object o : (List<?>) mesh.get("endpoints")) {
-                Map<?, ?> e = (Map<?, ?>) o;
-                out.println("  " + e.get("endpoint") + "  " + e.get("accepts"));
+            out.println("Mesh port " + mesh.port() + ":");
+            for (NetworkReport.Endpoint e : mesh.endpoints()) {
+                out.println("  " + e.endpoint() + "  " + e.accepts());
             }
         }
-        Map<?, ?> mdns = (Map<?, ?>) n.get("mdns");
-        out.println("mDNS: " + (!Boolean.TRUE.equals(mdns.get("enabled")) ? "off (mesh.mdns: false)"
-                : Boolean.TRUE.equals(mdns.get("running")) ? "on " + mdns.get("address") + ", " + mdns.get("heard") + " node(s) heard"
+        NetworkReport.Mdns mdns = n.mdns();
+        out.println("mDNS: " + (!mdns.enabled() ? "off (mesh.mdns: false)"
+                : mdns.running() ? "on " + mdns.address() + ", " + mdns.heard() + " node(s) heard"
                 : "not running (it runs while the node serves)"));
-        List<?> relays = (List<?>) n.getOrDefault("relays", List.of());
-        if (!relays.isEmpty()) {
+        if (!n.relays().isEmpty()) {
             List<List<String>> rows = new ArrayList<>();
-            for (Object o : relays) {
-                Map<?, ?> r = (Map<?, ?>) o;
-                Object error = r.get("error");
-                rows.add(List.of(String.valueOf(r.get("url")), String.valueOf(r.get("state"))
-                                + (error == null || String.valueOf(error).isEmpty() ? "" : " (" + error + ")"),
-                        r.get("rttMs") == null ? "-" : r.get("rttMs") + " ms", r.get("members") == null ? "-" : String.valueOf(r.get("members"))));
+            for (NetworkReport.Relay r : n.relays()) {
+                String error = r.error();
+                rows.add(List.of(r.url(), r.state() + (error == null || error.isEmpty() ? "" : " (" + error + ")"),
+                        r.rttMs() == null ? "-" : r.rttMs() + " ms", r.members().map(String::valueOf).orElse("-")));
             }
             Output.table(out, List.of("RELAY", "STATE", "RTT", "MEMBERS THERE"), rows);
         }
-        List<?> peers = (List<?>) n.get("peers");
-        if (!peers.isEmpty()) {
+        if (!n.peers().isEmpty()) {
             List<List<String>> rows = new ArrayList<>();
-            for (Object o : peers) {
-                Map<?, ?> p = (Map<?, ?>) o;
-                rows.add(List.of(String.valueOf(p.get("nodeId")), String.valueOf(p.get("name")), String.valueOf(p.get("state")),
-                        String.valueOf(p.get("transport")), String.valueOf(p.get("address")), String.valueOf(p.get("meshPort")),
-                        p.get("rttMs") == null ? "-" : p.get("rttMs") + " ms"));
+            for (NetworkReport.Peer p : n.peers()) {
+                rows.add(List.of(p.nodeId(), p.name(), p.state(), p.transport(), p.address(), p.meshPort(), p.rttMs() == null ? "-" : p.rttMs() + " ms"));
             }
             Output.table(out, List.of("PEER", "NAME", "STATE", "TRANSPORT", "ADDRESS", "PORT", "RTT"), rows);
-            for (Object o : peers) {
-                Map<?, ?> p = (Map<?, ?>) o;
-                if (p.get("error") != null) {
-                    out.println("! " + p.get("nodeId") + ": " + p.get("error"));
-                }
+            for (NetworkReport.Peer p : n.peers()) {
+                p.error().ifPresent(e -> out.println("! " + p.nodeId() + ": " + e));
             }
         }
         return 0;
-    }
-
-    private static List<String> strings(Object o) {
-        List<String> out = new ArrayList<>();
-        if (o instanceof Iterable<?> it) {
-            it.forEach(x -> out.add(String.valueOf(x)));
-        }
-        return out;
     }
 }

@@ -1,5 +1,6 @@
 package farm.llama.atmosphere.shell;
 
+import farm.llama.atmosphere.runtime.api.PolicyReport;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
@@ -18,25 +19,22 @@ final class PolicyCommand {
             description = {"The sharing policy in effect: model globs allowed and denied, for everyone and per member,",
                     "and the rate and concurrency limits per member. Enforced on this node for every forwarded request."})
     int show(@Option(names = "--json", description = "Print one JSON document.") boolean json) {
-        Map<String, Object> p = root.session.api().policy();
+        PolicyReport p = root.session.api().policy();
         if (json) {
             Output.json(root.session.out, p);
             return 0;
         }
         var out = root.session.out;
-        out.println("Sharing with the mesh: " + (Boolean.TRUE.equals(p.get("share")) ? "on" : "off (policy.share: false)"));
-        out.println("  allow:        " + p.get("allow"));
-        out.println("  deny:         " + p.get("deny"));
-        out.println("  per member:   " + p.get("rate") + ", " + p.get("concurrency") + " at once");
-        Object peers = p.get("peers");
-        if (peers instanceof Map<?, ?> m && !m.isEmpty()) {
+        out.println("Sharing with the mesh: " + (p.share() ? "on" : "off (policy.share: false)"));
+        out.println("  allow:        " + p.allow());
+        out.println("  deny:         " + p.deny());
+        out.println("  per member:   " + p.rate() + ", " + p.concurrency() + " at once");
+        if (!p.peers().isEmpty()) {
             out.println("Members with their own rules:");
-            m.forEach((id, rules) -> out.println("  " + id + ": " + rules));
+            p.peers().forEach((id, rules) -> out.println("  " + id + ": allow " + rules.allow() + ", deny " + rules.deny()
+                    + rules.rate().map(r -> ", " + r).orElse("") + rules.concurrency().map(c -> ", " + c + " at once").orElse("")));
         }
-        Object notes = p.get("notes");
-        if (notes instanceof List<?> l) {
-            l.forEach(n -> out.println("(" + n + ")"));
-        }
+        p.notes().forEach(n -> out.println("(" + n + ")"));
         return 0;
     }
 }

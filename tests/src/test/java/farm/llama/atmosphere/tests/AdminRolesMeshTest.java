@@ -73,7 +73,7 @@ class AdminRolesMeshTest {
         NodeHarness b = node("b");
         NodeHarness c = node("c");
         a.node.meshCreate("home");
-        NodeHarness.awaitTrue(() -> Boolean.TRUE.equals(a.node.mesh().get("running")), "the founder's mesh port");
+        NodeHarness.awaitTrue(() -> a.node.mesh().runs(), "the founder's mesh port");
         b.node.meshJoin(a.node.meshInvite(Duration.ofMinutes(5), 1).token());
         NodeHarness.awaitTrue(() -> "joined".equals(b.node.meshJoinStatus().state().wire()), "B joined");
         await(a, id(b), alive(), "B alive at A");
@@ -114,14 +114,14 @@ class AdminRolesMeshTest {
             }
         }, "A makes C an admin too");
         // B acts on the roster of roles it holds: once the one naming C has reached it
-        Object rolesAtA = a.node.mesh().get("roles");
-        NodeHarness.awaitTrue(() -> rolesAtA.equals(b.node.mesh().get("roles")), "B holds the founder's roster " + rolesAtA);
+        Object rolesAtA = a.node.mesh().roles().orElse(null);
+        NodeHarness.awaitTrue(() -> rolesAtA.equals(b.node.mesh().roles().orElse(null)), "B holds the founder's roster " + rolesAtA);
         AtmosphereException ofFounder = assertThrows(AtmosphereException.class, () -> b.node.meshRevoke(id(a), true));
         assertTrue(ofFounder.getMessage().contains("Only the founder") && ofFounder.getMessage().contains("the founder. Nothing was changed"),
                 ofFounder.getMessage());
         AtmosphereException ofAdmin = assertThrows(AtmosphereException.class, () -> b.node.meshRevoke(id(c), true));
         assertTrue(ofAdmin.getMessage().contains("an admin"), ofAdmin.getMessage());
-        assertEquals(List.of(), b.node.mesh().get("revoked"));
+        assertEquals(List.of(), b.node.mesh().revoked().orElse(List.of()));
         // the founder may: C admitted no one, so no confirmation is needed beyond its being an admin
         AtmosphereException asks = assertThrows(AtmosphereException.class, () -> a.node.meshRevoke(id(c), false));
         assertTrue(asks.getMessage().contains("--yes") && asks.getMessage().contains("no member this node knows of"), asks.getMessage());
@@ -138,10 +138,10 @@ class AdminRolesMeshTest {
         // C is off while B's role is removed: A shows its certificate as still B's, to be re-issued
         n[2].close();
         open.remove(n[2]);
-        Map<String, Object> removed = a.node.meshAdmin(id(b), true);
-        assertEquals("member", removed.get("role"));
-        assertEquals(List.of(cId), removed.get("reissued"));
-        NodeHarness.awaitTrue(() -> "member".equals(b.node.mesh().get("role")), "B is a member again");
+        var removed = a.node.meshAdmin(id(b), true);
+        assertEquals("member", removed.role());
+        assertEquals(List.of(cId), removed.reissued().orElseThrow());
+        NodeHarness.awaitTrue(() -> "member".equals(b.node.mesh().role().orElse(null)), "B is a member again");
         AtmosphereException invite = assertThrows(AtmosphereException.class, () -> b.node.meshInvite(Duration.ofMinutes(5), 1));
         assertTrue(invite.getMessage().toLowerCase(java.util.Locale.ROOT).contains("admin"), invite.getMessage());
         await(a, id(b), m -> m.path("role").asText().equals("member") && m.path("state").asText().equals("alive"), "B a live member at A");
@@ -167,13 +167,13 @@ class AdminRolesMeshTest {
         AtmosphereException asks = assertThrows(AtmosphereException.class, () -> a.node.meshRevoke(id(b), false));
         assertTrue(asks.getMessage().contains(id(c)) && asks.getMessage().contains("--yes")
                 && asks.getMessage().contains("mesh admin " + id(b) + " --remove"), asks.getMessage());
-        assertEquals(List.of(), a.node.mesh().get("revoked"), "nothing revoked without --yes");
+        assertEquals(List.of(), a.node.mesh().revoked().orElse(List.of()), "nothing revoked without --yes");
 
-        Map<String, Object> revoked = a.node.meshRevoke(id(b), true);
-        assertEquals(List.of(id(c)), revoked.get("cutOff"));
+        var revoked = a.node.meshRevoke(id(b), true);
+        assertEquals(List.of(id(c)), revoked.cutOff());
         await(a, id(c), m -> m.path("certificate").asText().equals("cut-off"), "C cut off at A");
         // C learns it and asks the founder to re-admit it; the owner approves
-        NodeHarness.awaitTrue(() -> a.node.meshPending().stream().anyMatch(p -> id(c).equals(p.get("nodeId"))), "C asks A for re-admission");
+        NodeHarness.awaitTrue(() -> a.node.meshPending().stream().anyMatch(p -> id(c).equals(p.nodeId())), "C asks A for re-admission");
         a.node.meshDecide(id(c), false);
         await(c, id(c), m -> m.path("admittedBy").asText().isEmpty() && m.path("certificate").asText().equals("valid"), "C re-admitted");
         await(a, id(c), m -> m.path("certificate").asText().equals("valid") && m.path("state").asText().equals("alive"),

@@ -58,8 +58,8 @@ class AgentMeshTest {
     }
 
     private static boolean offers(NodeHarness at, String nodeId, String type) {
-        return at.node.meshMembers().stream().anyMatch(m -> nodeId.equals(m.get("nodeId")) && "alive".equals(m.get("state"))
-                && String.valueOf(m.get("capabilities")).contains("type=" + type + ","));
+        return at.node.meshMembers().stream().anyMatch(m -> nodeId.equals(m.nodeId()) && "alive".equals(m.state())
+                && String.valueOf(m.capabilities().orElse(List.of())).contains("type=" + type + ","));
     }
 
     private static long toolMessages(JsonNode body) {
@@ -91,7 +91,7 @@ class AgentMeshTest {
         NodeHarness a = node("a", model, "tools:\n  disabled: [system_info]\n");
         NodeHarness b = node("b", null, "tools:\n  grants:\n    mesh: [\"system:read\"]\n");
         a.node.meshCreate("home");
-        NodeHarness.awaitTrue(() -> Boolean.TRUE.equals(a.node.mesh().get("running")), "A's mesh port");
+        NodeHarness.awaitTrue(() -> a.node.mesh().runs(), "A's mesh port");
         join(a, b);
         String bId = b.node.status().nodeId();
         NodeHarness.awaitTrue(() -> offers(a, bId, "tool/system_info"), "B's system_info tool seen at A");
@@ -183,7 +183,7 @@ class AgentMeshTest {
                 """.formatted(bId));
         String aId = a.node.status().nodeId();
         a.node.meshCreate("home");
-        NodeHarness.awaitTrue(() -> Boolean.TRUE.equals(a.node.mesh().get("running")), "A's mesh port");
+        NodeHarness.awaitTrue(() -> a.node.mesh().runs(), "A's mesh port");
         join(a, b);
         NodeHarness.awaitTrue(() -> offers(a, bId, "agent/notifier"), "B's agent types seen at A");
 
@@ -378,7 +378,7 @@ class AgentMeshTest {
         NodeHarness c = node("c", null, "tools:\n  grants:\n    " + aId + ": [\"system:read\"]\n    trigger: [\"system:read\"]\n");
         String cId = c.node.status().nodeId();
         a.node.meshCreate("home");
-        NodeHarness.awaitTrue(() -> Boolean.TRUE.equals(a.node.mesh().get("running")), "A's mesh port");
+        NodeHarness.awaitTrue(() -> a.node.mesh().runs(), "A's mesh port");
         join(a, b);
         join(a, c);
         NodeHarness.awaitTrue(() -> offers(a, cId, "tool/system_info"), "C's system_info seen at A");

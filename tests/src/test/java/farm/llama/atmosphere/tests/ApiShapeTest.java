@@ -148,7 +148,7 @@ class ApiShapeTest {
         });
 
         // C asks by address: it waits for the owner, who says no
-        String endpoint = a.node.mesh().get("endpoints").toString().replaceAll("^\\[wss://|[,\\]].*$", "");
+        String endpoint = NodeHarness.json(a.get("/api/v1/mesh").body()).path("endpoints").get(0).asText().substring("wss://".length());
         post(c, "/api/v1/mesh/join", "{\"target\":\"" + endpoint + "\"}");
         assertEquals("pending", awaitState(c, "/api/v1/mesh/join", "joining"));
         a.await("/api/v1/mesh/joins", p -> p.path("pending").size() == 1);

@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public abstract class FakeBackend implements AutoCloseable {
 
-    static final ObjectMapper JSON = new ObjectMapper();
+    static final ObjectMapper JSON = new ObjectMapper().registerModule(new com.fasterxml.jackson.datatype.jdk8.Jdk8Module());
 
     /** Words of the reply every chat gets. */
     static final List<String> REPLY = List.of("The", " sky", " is", " blue", " because", " of", " Rayleigh", " scattering", ".");

@@ -79,9 +79,9 @@ class LanJoinTest {
         NodeHarness a = node("a");
         NodeHarness b = node("b");
         a.node.meshCreate("home");
-        NodeHarness.awaitTrue(() -> Boolean.TRUE.equals(a.node.mesh().get("running")), "A's mesh port");
+        NodeHarness.awaitTrue(() -> a.node.mesh().runs(), "A's mesh port");
         String aId = a.node.status().nodeId();
-        String meshId = String.valueOf(a.node.mesh().get("meshId"));
+        String meshId = String.valueOf(a.node.mesh().meshId().orElse(null));
         NodeHarness.awaitTrue(() -> b.node.nearby().stream().anyMatch(n -> aId.equals(n.nodeId()) && meshId.equals(n.meshId())),
                 "A heard at B over mDNS, with its mesh");
 
@@ -91,12 +91,12 @@ class LanJoinTest {
         assertEquals("joined", joined.state().wire(), "typed sloppily, still the code: " + joined);
         assertEquals(1, joins(a, "code_answered"));
         String bId = b.node.status().nodeId();
-        NodeHarness.awaitTrue(() -> a.node.meshMembers().stream().anyMatch(m -> bId.equals(m.get("nodeId")) && "alive".equals(m.get("state"))),
+        NodeHarness.awaitTrue(() -> a.node.meshMembers().stream().anyMatch(m -> bId.equals(m.nodeId()) && "alive".equals(m.state())),
                 "B alive at A");
 
         // the network as B sees it: its mesh port open, mDNS on, A reachable with a measured round trip
         NodeHarness.awaitTrue(() -> {
-            Map<String, Object> net = b.node.network();
+            Map<String, Object> net = NodeHarness.asMap(b.node.network());
             Map<?, ?> peer = ((List<?>) net.get("peers")).stream().map(p -> (Map<?, ?>) p)
                     .filter(p -> aId.equals(p.get("nodeId"))).findFirst().orElse(Map.of());
             return "open".equals(peer.get("meshPort")) && peer.get("rttMs") instanceof Number && "websocket".equals(peer.get("transport"))
@@ -112,7 +112,7 @@ class LanJoinTest {
         assertEquals("failed", refused.state().wire());
         assertTrue(String.valueOf(refused.message().orElse("")).contains("no invite of this node has that code"), String.valueOf(refused));
         assertEquals(1, joins(a, "refused_bad_code"));
-        assertTrue(c.node.mesh().get("member").equals(false));
+        assertTrue(!c.node.mesh().member());
 
         // an expired code
         Invite brief = a.node.meshInvite(Duration.ofSeconds(1), 1);
@@ -137,7 +137,7 @@ class LanJoinTest {
         assertTrue(joins(a, "refused_code_rate") >= 1);
         assertNotEquals(0, joins(a, "refused_bad_code"));
         // ... from C's address only: another host of the LAN still trades the right code
-        int aPort = Integer.parseInt(String.valueOf(((List<?>) a.node.mesh().get("endpoints")).getFirst()).replaceAll(".*:", ""));
+        int aPort = Integer.parseInt(String.valueOf(((List<?>) a.node.mesh().endpoints().orElse(List.of())).getFirst()).replaceAll(".*:", ""));
         com.fasterxml.jackson.databind.JsonNode other = askForCode(aPort, "127.0.0.2", right, ShortCodes.EXCHANGE);
         assertEquals("code", other.path("status").asText(), other.toString());
         assertTrue(ShortCodes.open(right, "x".repeat(32), other.path("nonce").asText(),
@@ -156,8 +156,8 @@ class LanJoinTest {
         NodeHarness a = quietNode("a", port);
         NodeHarness b = node("b");
         a.node.meshCreate("home");
-        NodeHarness.awaitTrue(() -> Boolean.TRUE.equals(a.node.mesh().get("running")), "A's mesh port");
-        String meshId = String.valueOf(a.node.mesh().get("meshId"));
+        NodeHarness.awaitTrue(() -> a.node.mesh().runs(), "A's mesh port");
+        String meshId = String.valueOf(a.node.mesh().meshId().orElse(null));
         Invite invite = a.node.meshInvite(Duration.ofMinutes(5), 1);
         String token = invite.token();
         try (CodeRelay mitm = new CodeRelay(port);
@@ -176,11 +176,11 @@ class LanJoinTest {
                     "the man in the middle saw no token: " + relayed);
         }
         String bId = b.node.status().nodeId();
-        NodeHarness.awaitTrue(() -> a.node.meshMembers().stream().anyMatch(m -> bId.equals(m.get("nodeId"))), "B a member at A");
+        NodeHarness.awaitTrue(() -> a.node.meshMembers().stream().anyMatch(m -> bId.equals(m.nodeId())), "B a member at A");
     }
 
     private static boolean alive(NodeHarness at, String id) {
-        return at.node.meshMembers().stream().anyMatch(m -> id.equals(m.get("nodeId")) && "alive".equals(m.get("state")));
+        return at.node.meshMembers().stream().anyMatch(m -> id.equals(m.nodeId()) && "alive".equals(m.state()));
     }
 
     @Test
@@ -190,7 +190,7 @@ class LanJoinTest {
         String aId = a.node.status().nodeId();
         String bId = b.node.status().nodeId();
         a.node.meshCreate("home");
-        NodeHarness.awaitTrue(() -> Boolean.TRUE.equals(a.node.mesh().get("running")), "A's mesh port");
+        NodeHarness.awaitTrue(() -> a.node.mesh().runs(), "A's mesh port");
         assertEquals("joined", join(b, a.node.meshInvite(Duration.ofMinutes(5), 1).token()).state().wire());
         NodeHarness.awaitTrue(() -> alive(a, bId) && alive(b, aId), "A and B alive to each other");
         a.close();
@@ -199,8 +199,8 @@ class LanJoinTest {
         // both come back on other ports (new addresses), B first: it writes A off as dead; A knows only B's old port
         NodeHarness b2 = new NodeHarness(dir.resolve("b"), MeshTest.meshConfig(MeshTest.freePort(), ""));
         open.add(b2);
-        NodeHarness.awaitTrue(() -> b2.node.meshMembers().stream().anyMatch(m -> aId.equals(m.get("nodeId"))
-                && "dead".equals(m.get("state"))), "B writes A off");
+        NodeHarness.awaitTrue(() -> b2.node.meshMembers().stream().anyMatch(m -> aId.equals(m.nodeId())
+                && "dead".equals(m.state())), "B writes A off");
         NodeHarness a2 = new NodeHarness(dir.resolve("a"), MeshTest.meshConfig(MeshTest.freePort(), ""));
         open.add(a2);
         // mDNS tells A where B is now; A probes it there and both see each other alive again

@@ -78,7 +78,7 @@ class MemberLiesTest {
         b = node("b", "");
         c = node("c", "backends:\n  - type: ollama\n    url: " + backend.url() + "\n");
         a.node.meshCreate("honest");
-        NodeHarness.awaitTrue(() -> Boolean.TRUE.equals(a.node.mesh().get("running")), "A's mesh port");
+        NodeHarness.awaitTrue(() -> a.node.mesh().runs(), "A's mesh port");
         join(b);
         join(c);
         aId = a.node.status().nodeId();
@@ -107,11 +107,11 @@ class MemberLiesTest {
     }
 
     private static String endpoint(NodeHarness n) {
-        return String.valueOf(((List<?>) n.node.mesh().get("endpoints")).getFirst());
+        return String.valueOf(((List<?>) n.node.mesh().endpoints().orElse(List.of())).getFirst());
     }
 
     private Map<String, Object> row(NodeHarness at, String nodeId) {
-        return at.node.meshMembers().stream().filter(m -> nodeId.equals(m.get("nodeId"))).findFirst().orElse(Map.of());
+        return at.node.meshMembers().stream().filter(m -> nodeId.equals(m.nodeId())).findFirst().map(NodeHarness::asMap).orElse(Map.of());
     }
 
     /** C is alive at A with its backend, and a chat at A that only C can serve is served by C. */
@@ -167,7 +167,7 @@ class MemberLiesTest {
             }
             servedByC();
             assertEquals(cAddress, row(a, cId).get("address"), "C's address is the one C signed");
-            assertFalse(a.node.meshMembers().stream().anyMatch(m -> phantom.nodeId().equals(m.get("nodeId"))), "no phantom member");
+            assertFalse(a.node.meshMembers().stream().anyMatch(m -> phantom.nodeId().equals(m.nodeId())), "no phantom member");
             assertEquals(0, reachedLiar.get(), "nothing meant for C went to the liar's address");
         }
     }
@@ -194,7 +194,7 @@ class MemberLiesTest {
         open.remove(c);
         NodeHarness restarted = new NodeHarness(cDir, java.nio.file.Files.readString(new DataDir(cDir.resolve("data")).configFile()));
         open.add(restarted);
-        NodeHarness.awaitTrue(() -> Boolean.TRUE.equals(restarted.node.mesh().get("running")), "C's mesh port again");
+        NodeHarness.awaitTrue(() -> restarted.node.mesh().runs(), "C's mesh port again");
         try (MeshAttacker x = new MeshAttacker(endpoint(restarted), asB.tls())) {
             x.send(forC);
             NodeHarness.awaitTrue(() -> counter(restarted, "messages", "replayed") >= 1, "the restarted C refuses the replay");
@@ -217,7 +217,7 @@ class MemberLiesTest {
         String error = String.valueOf(row(a, bId).get("error"));
         assertTrue(error.contains("protocol version " + previous) && error.contains("version " + (previous + 1)),
                 "both versions named in mesh members: " + error);
-        Map<?, ?> peer = ((List<?>) a.node.network().get("peers")).stream().map(p -> (Map<?, ?>) p)
+        Map<?, ?> peer = ((List<?>) NodeHarness.asMap(a.node.network()).get("peers")).stream().map(p -> (Map<?, ?>) p)
                 .filter(p -> bId.equals(p.get("nodeId"))).findFirst().orElseThrow();
         assertEquals(error, String.valueOf(peer.get("error")), "and in network");
     }

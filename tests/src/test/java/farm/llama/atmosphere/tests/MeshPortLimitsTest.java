@@ -67,7 +67,7 @@ class MeshPortLimitsTest {
         NodeHarness a = node("a", limits + "backends:\n  - type: ollama\n    url: " + ollama.url() + "\n");
         NodeHarness b = node("b", limits);
         a.node.meshCreate("guarded");
-        NodeHarness.awaitTrue(() -> Boolean.TRUE.equals(a.node.mesh().get("running")), "A's mesh port");
+        NodeHarness.awaitTrue(() -> a.node.mesh().runs(), "A's mesh port");
         join(a, b);
         return new NodeHarness[] {a, b};
     }
@@ -78,7 +78,7 @@ class MeshPortLimitsTest {
     }
 
     private static int meshPort(NodeHarness n) {
-        return URI.create(String.valueOf(((List<?>) n.node.mesh().get("endpoints")).getFirst())).getPort();
+        return URI.create(String.valueOf(((List<?>) n.node.mesh().endpoints().orElse(List.of())).getFirst())).getPort();
     }
 
     private static long counter(NodeHarness n, String name) {
@@ -88,7 +88,7 @@ class MeshPortLimitsTest {
     /** B asks for a chat that only A's backend serves: the member link still carries it. */
     private static void servedAcrossTheMesh(NodeHarness a, NodeHarness b) throws Exception {
         String aId = a.node.status().nodeId();
-        NodeHarness.awaitTrue(() -> b.node.meshMembers().stream().anyMatch(m -> aId.equals(m.get("nodeId"))
+        NodeHarness.awaitTrue(() -> b.node.meshMembers().stream().anyMatch(m -> aId.equals(m.nodeId())
                 && MeshTest.backendCapabilities(FakeBackend.JSON.valueToTree(m)) > 0), "A's capabilities at B");
         HttpResponse<String> r = b.post("/v1/chat/completions", CHAT);
         assertEquals(200, r.statusCode(), r.body());

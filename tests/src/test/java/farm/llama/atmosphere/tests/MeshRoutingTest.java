@@ -51,7 +51,7 @@ class MeshRoutingTest {
     }
 
     private static boolean sees(NodeHarness at, String nodeId) {
-        return at.node.meshMembers().stream().anyMatch(m -> nodeId.equals(m.get("nodeId")) && "alive".equals(m.get("state"))
+        return at.node.meshMembers().stream().anyMatch(m -> nodeId.equals(m.nodeId()) && "alive".equals(m.state())
                 && MeshTest.backendCapabilities(FakeBackend.JSON.valueToTree(m)) > 0);
     }
 
@@ -68,7 +68,7 @@ class MeshRoutingTest {
         NodeHarness b = node("b", ollamaB);
         NodeHarness c = node("c", null);
         a.node.meshCreate("home");
-        NodeHarness.awaitTrue(() -> Boolean.TRUE.equals(a.node.mesh().get("running")), "A's mesh port");
+        NodeHarness.awaitTrue(() -> a.node.mesh().runs(), "A's mesh port");
         join(a, b);
         join(a, c);
         String aId = a.node.status().nodeId();
@@ -134,7 +134,7 @@ class MeshRoutingTest {
         NodeHarness a = node("a", ollama);
         NodeHarness c = node("c", null);
         a.node.meshCreate("home");
-        NodeHarness.awaitTrue(() -> Boolean.TRUE.equals(a.node.mesh().get("running")), "A's mesh port");
+        NodeHarness.awaitTrue(() -> a.node.mesh().runs(), "A's mesh port");
         join(a, c);
         String aId = a.node.status().nodeId();
         NodeHarness.awaitTrue(() -> sees(c, aId), "A's capabilities at C");
@@ -160,14 +160,14 @@ class MeshRoutingTest {
                 + "policy:\n  rate: 2/m\n  deny: [\"llava*\"]\n  peers:\n    " + cId + ":\n      deny: [\"llama3.2*\"]\n");
         open.add(a);
         a.node.meshCreate("home");
-        NodeHarness.awaitTrue(() -> Boolean.TRUE.equals(a.node.mesh().get("running")), "A's mesh port");
+        NodeHarness.awaitTrue(() -> a.node.mesh().runs(), "A's mesh port");
         join(a, c);
         String aId = a.node.status().nodeId();
         NodeHarness.awaitTrue(() -> sees(c, aId), "A's capabilities at C");
-        assertTrue(c.node.meshMembers().stream().filter(m -> aId.equals(m.get("nodeId"))).findFirst().orElseThrow()
-                .get("capabilities").toString().contains("qwen"), "shared models are published");
-        assertTrue(!c.node.meshMembers().stream().filter(m -> aId.equals(m.get("nodeId"))).findFirst().orElseThrow()
-                .get("capabilities").toString().contains("llava"), "a model denied to everyone is not even published");
+        assertTrue(c.node.meshMembers().stream().filter(m -> aId.equals(m.nodeId())).findFirst().orElseThrow()
+                .capabilities().orElse(List.of()).toString().contains("qwen"), "shared models are published");
+        assertTrue(!c.node.meshMembers().stream().filter(m -> aId.equals(m.nodeId())).findFirst().orElseThrow()
+                .capabilities().orElse(List.of()).toString().contains("llava"), "a model denied to everyone is not even published");
         int before = ollama.chatCalls.get();
 
         HttpResponse<String> denied = c.post("/v1/chat/completions", CHAT);
@@ -203,10 +203,10 @@ class MeshRoutingTest {
                 System.getProperty("atmosphere.test.plugins", "target/plugins")));
         open.add(a);
         a.node.meshCreate("home");
-        NodeHarness.awaitTrue(() -> Boolean.TRUE.equals(a.node.mesh().get("running")), "A's mesh port");
+        NodeHarness.awaitTrue(() -> a.node.mesh().runs(), "A's mesh port");
         join(a, c);
         String aId = a.node.status().nodeId();
-        NodeHarness.awaitTrue(() -> c.node.meshMembers().stream().anyMatch(m -> aId.equals(m.get("nodeId")) && "alive".equals(m.get("state"))),
+        NodeHarness.awaitTrue(() -> c.node.meshMembers().stream().anyMatch(m -> aId.equals(m.nodeId()) && "alive".equals(m.state())),
                 "A alive at C");
 
         // no permission needed: runs on A
@@ -243,7 +243,7 @@ class MeshRoutingTest {
         open.add(ollamaB);
         NodeHarness b = node("b", ollamaB);
         a.node.meshCreate("home");
-        NodeHarness.awaitTrue(() -> Boolean.TRUE.equals(a.node.mesh().get("running")), "A's mesh port");
+        NodeHarness.awaitTrue(() -> a.node.mesh().runs(), "A's mesh port");
         join(a, c);
         join(a, b);
         String aId = a.node.status().nodeId();
@@ -262,7 +262,7 @@ class MeshRoutingTest {
         assertEquals(DeployStatus.State.FAILED, status.state());
 
         // the new model shows up at C as a capability of A, and is served from there
-        NodeHarness.awaitTrue(() -> c.node.models(true).stream().anyMatch(m -> "phi3".equals(m.get("model"))), "phi3 in the mesh's models");
+        NodeHarness.awaitTrue(() -> c.node.models(true).stream().anyMatch(m -> "phi3".equals(m.model())), "phi3 in the mesh's models");
         HttpResponse<String> r = c.post("/v1/chat/completions", CHAT.replace("llama3.2", "phi3"));
         assertEquals(200, r.statusCode(), r.body());
         assertEquals(aId, r.headers().firstValue("x-atmosphere-node").orElseThrow());

@@ -61,10 +61,10 @@ class MeshSecurityTest {
         b = new NodeHarness(dir.resolve("b"), MeshTest.meshConfig(MeshTest.freePort(), ""));
         open.add(b);
         a.node.meshCreate("guarded");
-        NodeHarness.awaitTrue(() -> Boolean.TRUE.equals(a.node.mesh().get("running")), "A's mesh port");
+        NodeHarness.awaitTrue(() -> a.node.mesh().runs(), "A's mesh port");
         b.node.meshJoin(a.node.meshInvite(Duration.ofMinutes(5), 1).token());
         NodeHarness.awaitTrue(() -> "joined".equals(b.node.meshJoinStatus().state().wire()), "B joined");
-        endpoint = String.valueOf(((List<?>) a.node.mesh().get("endpoints")).get(0));
+        endpoint = String.valueOf(((List<?>) a.node.mesh().endpoints().orElse(List.of())).get(0));
         DataDir bData = new DataDir(dir.resolve("b").resolve("data"));
         bIdentity = Identity.load(bData.identityFile());
         bCert = new MeshStore(bData).member();
@@ -94,7 +94,7 @@ class MeshSecurityTest {
     }
 
     private boolean aKnows(String nodeId) {
-        return a.node.meshMembers().stream().anyMatch(m -> nodeId.equals(m.get("nodeId")));
+        return a.node.meshMembers().stream().anyMatch(m -> nodeId.equals(m.nodeId()));
     }
 
     private byte[] fakeMemberGossip(EnvelopeCodec codec, String from) {
@@ -156,7 +156,7 @@ class MeshSecurityTest {
         awaitCounter("links", "wrong_mesh", 1);
 
         String bId = bIdentity.nodeId();
-        NodeHarness.awaitTrue(() -> a.node.meshMembers().stream().anyMatch(m -> bId.equals(m.get("nodeId")) && "alive".equals(m.get("state"))),
+        NodeHarness.awaitTrue(() -> a.node.meshMembers().stream().anyMatch(m -> bId.equals(m.nodeId()) && "alive".equals(m.state())),
                 "B alive at A");
         a.node.meshRevoke(bId, false);
         SSLContext asB = MeshTls.member(bIdentity, List.of(bCert), root, () -> farm.llama.atmosphere.runtime.mesh.MeshCertificates.Withdrawn.NONE, Clock.systemUTC(), e -> { });
@@ -167,7 +167,7 @@ class MeshSecurityTest {
             }
         });
         awaitCounter("links", "revoked", 1);
-        assertEquals("left", a.node.meshMembers().stream().filter(m -> bId.equals(m.get("nodeId"))).findFirst().orElseThrow().get("state"));
+        assertEquals("left", a.node.meshMembers().stream().filter(m -> bId.equals(m.nodeId())).findFirst().orElseThrow().state());
     }
 
     private static String proof(Identity joiner, String meshId, String inviteId, String at) {
@@ -184,7 +184,7 @@ class MeshSecurityTest {
 
     @Test
     void aJoinersNameReachesTheOwnerTerminalSafeAndShort() throws Exception {
-        String meshId = String.valueOf(a.node.mesh().get("meshId"));
+        String meshId = String.valueOf(a.node.mesh().meshId().orElse(null));
         Identity joiner = Identity.generate("joiner");
         String now = Instant.now().toString();
         // an OSC 52 clipboard write in the name, and far more than 64 characters
@@ -195,13 +195,13 @@ class MeshSecurityTest {
                     "endpoint", "wss://127.0.0.1:1")).getBytes(StandardCharsets.UTF_8));
             assertEquals("pending", x.answer().path("status").asText());
         }
-        Object name = a.node.meshPending().stream().filter(p -> joiner.nodeId().equals(p.get("nodeId"))).findFirst().orElseThrow().get("name");
+        Object name = a.node.meshPending().stream().filter(p -> joiner.nodeId().equals(p.nodeId())).findFirst().orElseThrow().name();
         assertEquals("]52;c;ZXZpbA==" + "n".repeat(50), name);
     }
 
     @Test
     void joinsWithAnExpiredOrSpentInviteOrWithoutProofAreRefusedAndCounted() throws Exception {
-        String meshId = String.valueOf(a.node.mesh().get("meshId"));
+        String meshId = String.valueOf(a.node.mesh().meshId().orElse(null));
         SSLContext joinerTls = MeshTls.joiner(root, Clock.systemUTC());
 
         String shortToken = a.node.meshInvite(Duration.ofSeconds(1), 1).token();

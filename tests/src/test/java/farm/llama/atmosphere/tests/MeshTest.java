@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import farm.llama.atmosphere.runtime.api.JoinDecision;
 import farm.llama.atmosphere.spi.AtmosphereException;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -116,14 +117,14 @@ class MeshTest {
         String cId = c.node.status().nodeId();
 
         a.node.meshCreate("home");
-        NodeHarness.awaitTrue(() -> Boolean.TRUE.equals(a.node.mesh().get("running")), "the founder's mesh port");
+        NodeHarness.awaitTrue(() -> a.node.mesh().runs(), "the founder's mesh port");
         String token = a.node.meshInvite(Duration.ofMinutes(5), 1).token();
 
         // B: a valid invite under 'auto' admits at once
         b.node.meshJoin(token);
         awaitJoin(b, "joined");
-        assertEquals(a.node.mesh().get("meshId"), b.node.mesh().get("meshId"));
-        assertEquals("member", b.node.mesh().get("role"));
+        assertEquals(a.node.mesh().meshId().orElse(null), b.node.mesh().meshId().orElse(null));
+        assertEquals("member", b.node.mesh().role().orElse(null));
 
         // the invite was single-use: C cannot reuse it
         c.node.meshJoin(token);
@@ -131,10 +132,10 @@ class MeshTest {
         assertTrue(String.valueOf(c.node.meshJoinStatus().message().orElse("")).contains("already used"), c.node.meshJoinStatus().toString());
 
         // C: by address alone, it waits for the owner
-        String aEndpoint = String.valueOf(((List<?>) a.node.mesh().get("endpoints")).get(0));
+        String aEndpoint = String.valueOf(((List<?>) a.node.mesh().endpoints().orElse(List.of())).get(0));
         c.node.meshJoin(aEndpoint.substring("wss://".length()));
         awaitJoin(c, "pending");
-        NodeHarness.awaitTrue(() -> a.node.meshPending().stream().anyMatch(p -> cId.equals(p.get("nodeId"))), "C's request at A");
+        NodeHarness.awaitTrue(() -> a.node.meshPending().stream().anyMatch(p -> cId.equals(p.nodeId())), "C's request at A");
         a.node.meshDecide(cId, false);
         awaitJoin(c, "joined");
 
@@ -176,16 +177,15 @@ class MeshTest {
         NodeHarness b = node("b", meshConfig(freePort(), ""));
         String bId = b.node.status().nodeId();
         a.node.meshCreate("strict");
-        NodeHarness.awaitTrue(() -> Boolean.TRUE.equals(a.node.mesh().get("running")), "the founder's mesh port");
+        NodeHarness.awaitTrue(() -> a.node.mesh().runs(), "the founder's mesh port");
         String token = a.node.meshInvite(Duration.ofMinutes(5), 1).token();
         b.node.meshJoin(token);
         awaitJoin(b, "pending");
         NodeHarness.awaitTrue(() -> a.node.meshPending().size() == 1, "one pending request");
-        Map<String, Object> d = a.node.meshDecide(bId, true);
-        assertEquals("denied", d.get("decision"));
+        assertEquals(JoinDecision.Decision.DENIED, a.node.meshDecide(bId, true).decision());
         awaitJoin(b, "failed");
         assertTrue(String.valueOf(b.node.meshJoinStatus().message().orElse("")).contains("denied"));
-        assertEquals(false, b.node.mesh().get("member"));
+        assertEquals(false, b.node.mesh().member());
         assertThrows(AtmosphereException.class, () -> a.node.meshDecide(bId, false), "nothing pending any more");
     }
 
@@ -199,7 +199,7 @@ class MeshTest {
         String cId = c.node.status().nodeId();
         String dId = d.node.status().nodeId();
         a.node.meshCreate("office");
-        NodeHarness.awaitTrue(() -> Boolean.TRUE.equals(a.node.mesh().get("running")), "the founder's mesh port");
+        NodeHarness.awaitTrue(() -> a.node.mesh().runs(), "the founder's mesh port");
         b.node.meshJoin(a.node.meshInvite(Duration.ofMinutes(5), 1).token());
         awaitJoin(b, "joined");
         assertThrows(AtmosphereException.class, () -> b.node.meshInvite(Duration.ofMinutes(5), 1), "a plain member cannot invite");
@@ -212,14 +212,14 @@ class MeshTest {
                 return false; // B has not spoken yet
             }
         }, "A grants B the admin role");
-        NodeHarness.awaitTrue(() -> "admin".equals(b.node.mesh().get("role")), "B is an admin");
+        NodeHarness.awaitTrue(() -> "admin".equals(b.node.mesh().role().orElse(null)), "B is an admin");
 
         // the founder's device goes off; the admin admits C with its own invite, and D by approval
         a.close();
         open.remove(a);
         c.node.meshJoin(b.node.meshInvite(Duration.ofMinutes(5), 1).token());
         awaitJoin(c, "joined");
-        d.node.meshJoin(((List<?>) b.node.mesh().get("endpoints")).get(0).toString().substring("wss://".length()));
+        d.node.meshJoin(((List<?>) b.node.mesh().endpoints().orElse(List.of())).get(0).toString().substring("wss://".length()));
         awaitJoin(d, "pending");
         NodeHarness.awaitTrue(() -> !b.node.meshPending().isEmpty(), "D's request at B");
         b.node.meshDecide(dId, false);
@@ -232,6 +232,6 @@ class MeshTest {
         // the admin revokes D: C learns it by gossip
         b.node.meshRevoke(dId, false);
         NodeHarness.awaitTrue(() -> "left".equals(stateOf(c, dId)), "D cut off at C");
-        assertTrue(((List<?>) c.node.mesh().get("revoked")).contains(dId));
+        assertTrue(((List<?>) c.node.mesh().revoked().orElse(List.of())).contains(dId));
     }
 }

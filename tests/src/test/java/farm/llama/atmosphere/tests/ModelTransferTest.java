@@ -43,11 +43,11 @@ class ModelTransferTest {
     /** B founds a mesh, A joins it; returns B's id once A sees B alive. */
     private static String meshOf(NodeHarness b, NodeHarness a) throws InterruptedException {
         b.node.meshCreate("home");
-        NodeHarness.awaitTrue(() -> Boolean.TRUE.equals(b.node.mesh().get("running")), "B's mesh port");
+        NodeHarness.awaitTrue(() -> b.node.mesh().runs(), "B's mesh port");
         a.node.meshJoin(b.node.meshInvite(Duration.ofMinutes(5), 1).token());
         NodeHarness.awaitTrue(() -> "joined".equals(a.node.meshJoinStatus().state().wire()), "joined");
         String bId = b.node.status().nodeId();
-        NodeHarness.awaitTrue(() -> a.node.meshMembers().stream().anyMatch(m -> bId.equals(m.get("nodeId")) && "alive".equals(m.get("state"))), "B alive at A");
+        NodeHarness.awaitTrue(() -> a.node.meshMembers().stream().anyMatch(m -> bId.equals(m.nodeId()) && "alive".equals(m.state())), "B alive at A");
         return bId;
     }
 
@@ -142,7 +142,7 @@ class ModelTransferTest {
         c.node.meshJoin(b.node.meshInvite(Duration.ofMinutes(5), 1).token());
         NodeHarness.awaitTrue(() -> "joined".equals(c.node.meshJoinStatus().state().wire()), "C joined");
         String cId = c.node.status().nodeId();
-        NodeHarness.awaitTrue(() -> a.node.meshMembers().stream().anyMatch(m -> cId.equals(m.get("nodeId")) && "alive".equals(m.get("state"))), "C alive at A");
+        NodeHarness.awaitTrue(() -> a.node.meshMembers().stream().anyMatch(m -> cId.equals(m.nodeId()) && "alive".equals(m.state())), "C alive at A");
         c.await("/api/v1/capabilities", x -> x.toString().contains("tinyllama"));
         PullStatus withheld = pull(a, "tinyllama", cId);
         assertEquals("failed", withheld.state().wire());

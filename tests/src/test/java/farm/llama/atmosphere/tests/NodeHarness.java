@@ -84,6 +84,12 @@ final class NodeHarness implements AutoCloseable {
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofInputStream());
     }
 
+    /** @return a value of the node's API as the generic JSON object its HTTP form is (for tests that read fields by name) */
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> asMap(Object value) {
+        return farm.llama.atmosphere.runtime.util.Json.MAPPER.convertValue(value, Map.class);
+    }
+
     static JsonNode json(String s) throws IOException {
         return FakeBackend.JSON.readTree(s);
     }

@@ -131,7 +131,7 @@ class RelayTest {
         NodeHarness a = node("a", config("[websocket, relay]", url, null, relayConfig) + moreA);
         NodeHarness b = node("b", config("[relay]", url, ollama, relayConfig) + moreB);
         a.node.meshCreate("across-nat");
-        NodeHarness.awaitTrue(() -> Boolean.TRUE.equals(a.node.mesh().get("running")), "A's mesh");
+        NodeHarness.awaitTrue(() -> a.node.mesh().runs(), "A's mesh");
         b.node.meshJoin(a.node.meshInvite(Duration.ofMinutes(5), 1).token());
         NodeHarness.awaitTrue(() -> "joined".equals(b.node.meshJoinStatus().state().wire()), "B joined");
         String bId = b.node.status().nodeId();
@@ -140,7 +140,7 @@ class RelayTest {
     }
 
     private static Map<String, Object> member(NodeHarness at, String nodeId) {
-        return at.node.meshMembers().stream().filter(m -> nodeId.equals(m.get("nodeId"))).findFirst().orElse(Map.of());
+        return at.node.meshMembers().stream().filter(m -> nodeId.equals(m.nodeId())).findFirst().map(NodeHarness::asMap).orElse(Map.of());
     }
 
     private static boolean servedBy(NodeHarness at, String nodeId) {
@@ -166,7 +166,7 @@ class RelayTest {
         String aId = m.aId();
         String bId = m.bId();
         NodeHarness.awaitTrue(() -> "alive".equals(member(b, aId).get("state")), "A alive at B");
-        assertEquals(List.of("relay:" + bId), b.node.mesh().get("endpoints"), "B does not listen; it is reached through the relay");
+        assertEquals(List.of("relay:" + bId), b.node.mesh().endpoints().orElse(List.of()), "B does not listen; it is reached through the relay");
         assertEquals("relay:" + bId, member(a, bId).get("address"));
         farm.llama.atmosphere.spi.AtmosphereException noInvite = org.junit.jupiter.api.Assertions.assertThrows(
                 farm.llama.atmosphere.spi.AtmosphereException.class, () -> b.node.meshInvite(Duration.ofMinutes(5), 1));
@@ -207,20 +207,20 @@ class RelayTest {
         assertEquals(200, again.statusCode(), again.body());
 
         // the relay connection, its round trip and the members there, in 'atmosphere network'
-        Map<String, Object> network = b.node.network();
+        Map<String, Object> network = NodeHarness.asMap(b.node.network());
         List<?> relays = (List<?>) network.get("relays");
         assertEquals(1, relays.size(), network.toString());
         Map<?, ?> row = (Map<?, ?>) relays.get(0);
         assertEquals("ws://127.0.0.1:" + port, row.get("url"));
         assertEquals("admitted", row.get("state"));
-        NodeHarness.awaitTrue(() -> ((Map<?, ?>) ((List<?>) b.node.network().get("relays")).get(0)).get("rttMs") != null, "relay rtt");
+        NodeHarness.awaitTrue(() -> ((Map<?, ?>) ((List<?>) NodeHarness.asMap(b.node.network()).get("relays")).get(0)).get("rttMs") != null, "relay rtt");
 
         // a node configured with no relay learns A's from its invite, and keeps a connection there too
         NodeHarness c = node("c", MeshTest.meshConfig(MeshTest.freePort(), ""));
         c.node.meshJoin(a.node.meshInvite(Duration.ofMinutes(5), 1).token());
         NodeHarness.awaitTrue(() -> "joined".equals(c.node.meshJoinStatus().state().wire()), "C joined");
-        NodeHarness.awaitTrue(() -> ((List<?>) c.node.network().get("relays")).toString().contains("url=ws://127.0.0.1:" + port)
-                && ((List<?>) c.node.network().get("relays")).toString().contains("state=admitted"), "C admitted at the invite's relay");
+        NodeHarness.awaitTrue(() -> ((List<?>) NodeHarness.asMap(c.node.network()).get("relays")).toString().contains("url=ws://127.0.0.1:" + port)
+                && ((List<?>) NodeHarness.asMap(c.node.network()).get("relays")).toString().contains("state=admitted"), "C admitted at the invite's relay");
         String cId = c.node.status().nodeId();
         NodeHarness.awaitTrue(() -> "alive".equals(member(b, cId).get("state")), "B, which does not listen, reaches C through the relay");
     }
@@ -277,10 +277,10 @@ class RelayTest {
         NodeHarness other = node("other", config("[websocket]", port, null));
         a.node.meshCreate("guarded");
         other.node.meshCreate("elsewhere");
-        NodeHarness.awaitTrue(() -> Boolean.TRUE.equals(a.node.mesh().get("running")), "A's mesh");
+        NodeHarness.awaitTrue(() -> a.node.mesh().runs(), "A's mesh");
         c.node.meshJoin(a.node.meshInvite(Duration.ofMinutes(5), 1).token());
         NodeHarness.awaitTrue(() -> "joined".equals(c.node.meshJoinStatus().state().wire()), "C joined");
-        String meshId = String.valueOf(a.node.mesh().get("meshId"));
+        String meshId = String.valueOf(a.node.mesh().meshId().orElse(null));
         Credentials member = credentials(c);
 
         // a member is admitted; the very same admission, replayed on another connection, is not
@@ -309,7 +309,7 @@ class RelayTest {
         assertRefused(foreign, "wrong_mesh");
 
         // a revoked member: A tells the relay (it is connected there), and the relay refuses C from then on
-        NodeHarness.awaitTrue(() -> ((List<?>) a.node.network().get("relays")).toString().contains("state=admitted"), "A admitted at the relay");
+        NodeHarness.awaitTrue(() -> ((List<?>) NodeHarness.asMap(a.node.network()).get("relays")).toString().contains("state=admitted"), "A admitted at the relay");
         a.node.meshRevoke(c.node.status().nodeId(), false);
         NodeHarness.awaitTrue(() -> {
             try {
@@ -372,7 +372,7 @@ class RelayTest {
         c.node.meshJoin(a.node.meshInvite(Duration.ofMinutes(5), 1).token());
         NodeHarness.awaitTrue(() -> "joined".equals(c.node.meshJoinStatus().state().wire()), "C joined");
         NodeHarness.awaitTrue(() -> {
-            Map<?, ?> row = (Map<?, ?>) ((List<?>) c.node.network().get("relays")).get(0);
+            Map<?, ?> row = (Map<?, ?>) ((List<?>) NodeHarness.asMap(c.node.network()).get("relays")).get(0);
             return !"admitted".equals(row.get("state")) && !String.valueOf(row.get("error")).isEmpty() && ((Number) row.get("reconnects")).longValue() > 0;
         }, "C's relay connection failing with a reason");
         assertEquals(2L, ((Number) relay.stats().get("admitted")).longValue(), "only A and B were admitted: " + relay.stats());

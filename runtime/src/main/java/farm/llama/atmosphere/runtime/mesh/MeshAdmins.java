@@ -1,6 +1,7 @@
 package farm.llama.atmosphere.runtime.mesh;
 
 import farm.llama.atmosphere.runtime.Identity;
+import farm.llama.atmosphere.runtime.api.AdminChange;
 import farm.llama.atmosphere.spi.AtmosphereException;
 import farm.llama.atmosphere.spi.NodeEvent;
 import java.nio.charset.StandardCharsets;
@@ -77,7 +78,7 @@ final class MeshAdmins {
      * @param remove remove the role instead
      * @return what was done
      */
-    Map<String, Object> admin(String nodeId, boolean remove) {
+    AdminChange admin(String nodeId, boolean remove) {
         var key = store.meshKey().orElseThrow(() -> new AtmosphereException("Only the founder (holder of the mesh key) can grant or remove the admin role."));
         MeshRuntime rt = runtime.get();
         if (rt == null) {
@@ -88,8 +89,6 @@ final class MeshAdmins {
         }
         java.security.cert.X509Certificate root = store.root();
         MeshRoles roster = revocations.get().roles();
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("nodeId", nodeId);
         if (remove) {
             if (!roster.found(root, key, identity.nodeId()).admins().contains(nodeId)) {
                 throw new AtmosphereException("Node " + nodeId + " is not an admin of this mesh; nothing was changed. "
@@ -97,10 +96,10 @@ final class MeshAdmins {
             }
             Instant at = clock.instant();
             rt.takeRoles(roster.retire(root, key, identity.nodeId(), nodeId, at), identity.nodeId());
-            out.put("role", "member");
-            out.put("retiredAt", at.toString());
-            out.put("reissued", Memberships.admittedBy(known.values(), nodeId).stream().map(MeshService.KnownMember::nodeId).toList());
-            events.accept(new NodeEvent("mesh.admin", Instant.now(), Map.copyOf(out)));
+            AdminChange out = AdminChange.removed(nodeId, at.toString(),
+                    Memberships.admittedBy(known.values(), nodeId).stream().map(MeshService.KnownMember::nodeId).toList());
+            events.accept(new NodeEvent("mesh.admin", Instant.now(), Map.of("nodeId", nodeId, "role", out.role(), "retiredAt", at.toString(),
+                    "reissued", out.reissued().orElseThrow())));
             LOG.log(System.Logger.Level.INFO, "removed the admin role of " + nodeId + " from " + at
                     + "; the certificates it signed before are re-issued on next contact");
             return out;
@@ -125,8 +124,7 @@ final class MeshAdmins {
         } catch (java.security.GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }
-        out.put("role", "admin");
-        out.put("expires", admin.getNotAfter().toInstant().toString());
+        AdminChange out = AdminChange.granted(nodeId, admin.getNotAfter().toInstant().toString());
         // delivered until the member confirms through its profile (a single message may be lost on a link being re-opened)
         long end = System.nanoTime() + ADMIN_CONFIRM.toNanos();
         while (!"admin".equals(proven.get(nodeId))) {
@@ -144,7 +142,7 @@ final class MeshAdmins {
             // the member's new role arrives with its next profile; ask for it
             rt.send(nodeId, "profile.get", new byte[0]);
         }
-        events.accept(new NodeEvent("mesh.admin", Instant.now(), Map.copyOf(out)));
+        events.accept(new NodeEvent("mesh.admin", Instant.now(), Map.of("nodeId", nodeId, "role", out.role(), "expires", out.expires().orElseThrow())));
         return out;
     }
 

@@ -4,7 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import farm.llama.atmosphere.runtime.DataDir;
+import farm.llama.atmosphere.runtime.api.AdminChange;
 import farm.llama.atmosphere.runtime.api.MemberCost;
+import farm.llama.atmosphere.runtime.api.MeshMember;
+import farm.llama.atmosphere.runtime.api.NetworkReport;
+import farm.llama.atmosphere.runtime.api.PendingJoin;
+import farm.llama.atmosphere.runtime.api.SharedCapability;
 import farm.llama.atmosphere.runtime.Identity;
 import farm.llama.atmosphere.runtime.util.AtomicFiles;
 import farm.llama.atmosphere.runtime.util.Json;
@@ -59,7 +64,7 @@ public final class MeshService implements AutoCloseable {
      * @param admittedBy the admin whose certificate signed its membership, "" when the mesh key did or when not known
      */
     public record KnownMember(String nodeId, String name, String endpoint, String state, long lastSeen, long profileVersion,
-                              List<Map<String, Object>> capabilities, String admittedBy) {
+                              List<SharedCapability> capabilities, String admittedBy) {
         /** Normalises a missing admitter (member lists written before it was kept); a name is kept terminal-safe, at most 64 characters. */
         public KnownMember {
             admittedBy = admittedBy == null ? "" : admittedBy;
@@ -68,21 +73,9 @@ public final class MeshService implements AutoCloseable {
 
         /** A member whose admitter is not known (yet). */
         public KnownMember(String nodeId, String name, String endpoint, String state, long lastSeen, long profileVersion,
-                           List<Map<String, Object>> capabilities) {
+                           List<SharedCapability> capabilities) {
             this(nodeId, name, endpoint, state, lastSeen, profileVersion, capabilities, "");
         }
-    }
-
-    /**
-     * A join waiting for the owner.
-     *
-     * @param nodeId the joiner
-     * @param name its name
-     * @param endpoint where it will listen
-     * @param invite the invite id it came with, or "" (by address)
-     * @param at when it asked
-     */
-    public record PendingJoin(String nodeId, String name, String endpoint, String invite, String at) {
     }
 
     private record Pending(Joins.Checked checked, String endpoint, Link link, Instant at) {
@@ -514,33 +507,16 @@ public final class MeshService implements AutoCloseable {
         if (rt == null) {
             return;
         }
-        List<Map<String, Object>> caps = new ArrayList<>();
+        List<SharedCapability> caps = new ArrayList<>();
         for (Capability c : localCapabilities.get()) {
             SharingPolicy p = policy;
             if (p != null && c.models().stream().noneMatch(p::offers) && !p.offers(c.name())) {
                 continue; // not offered to the mesh
             }
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("id", c.id());
-            m.put("backend", c.metadata().getOrDefault("backend", ""));
-            m.put("type", c.type());
-            m.put("name", c.name());
-            m.put("description", c.description());
-            m.put("models", c.models());
-            m.put("tags", c.tags());
-            String size = c.metadata().get("sizeBytes");
-            if (size != null) {
-                m.put("sizeBytes", size);
-            }
-            String parameters = c.metadata().get("parameters");
-            if (parameters != null) {
-                m.put("parameters", parameters); // a tool's JSON schema, for agents on other members
-            }
-            String permissions = c.metadata().get("permissions");
-            if (permissions != null) {
-                m.put("permissions", permissions); // what a caller must hold: the asking node checks it before it asks
-            }
-            caps.add(m);
+            // a tool's JSON schema travels for agents on other members; its permissions so the asking node checks them before it asks
+            caps.add(new SharedCapability(c.id(), c.metadata().getOrDefault("backend", ""), c.type(), c.name(), c.description(), c.models(),
+                    c.tags(), Optional.ofNullable(c.metadata().get("sizeBytes")), Optional.ofNullable(c.metadata().get("parameters")),
+                    Optional.ofNullable(c.metadata().get("permissions"))));
         }
         String body = Json.write(caps);
         String digest = sha256(nodeName + "\n" + role() + "\n" + body);
@@ -687,9 +663,13 @@ public final class MeshService implements AutoCloseable {
         if (k != null && k.profileVersion() >= version) {
             return;
         }
-        List<Map<String, Object>> caps = new ArrayList<>();
+        List<SharedCapability> caps = new ArrayList<>();
         for (JsonNode c : p.path("capabilities")) {
-            caps.add(Json.MAPPER.convertValue(c, Json.MAPPER.getTypeFactory().constructMapType(LinkedHashMap.class, String.class, Object.class)));
+            try {
+                caps.add(Json.MAPPER.treeToValue(c, SharedCapability.class));
+            } catch (IOException | IllegalArgumentException e) {
+                LOG.log(System.Logger.Level.DEBUG, "skipped a malformed capability of " + sender + ": " + e.getMessage());
+            }
         }
         String name = farm.llama.atmosphere.runtime.util.SafeText.name(p.path("name").asText(""));
         String claimed = p.path("role").asText("member");
@@ -877,27 +857,16 @@ public final class MeshService implements AutoCloseable {
 
     private static List<Capability> remoteCapabilities(KnownMember k) {
         List<Capability> out = new ArrayList<>();
-        for (Map<String, Object> c : k.capabilities()) {
+        for (SharedCapability c : k.capabilities()) {
             try {
                 Map<String, String> meta = new LinkedHashMap<>();
                 meta.put("backend", "mesh:" + k.nodeId());
-                meta.put("remoteBackend", String.valueOf(c.getOrDefault("backend", "")));
+                meta.put("remoteBackend", c.backend());
                 meta.put("member", k.name());
-                if (c.get("sizeBytes") != null) {
-                    meta.put("sizeBytes", String.valueOf(c.get("sizeBytes")));
-                }
-                if (c.get("parameters") instanceof String parameters) {
-                    meta.put("parameters", parameters);
-                }
-                if (c.get("permissions") instanceof String permissions) {
-                    meta.put("permissions", permissions);
-                }
-                @SuppressWarnings("unchecked")
-                List<String> models = (List<String>) c.getOrDefault("models", List.of());
-                @SuppressWarnings("unchecked")
-                List<String> tags = (List<String>) c.getOrDefault("tags", List.of());
-                out.add(new Capability(k.nodeId() + "/" + c.get("id"), k.nodeId(), String.valueOf(c.get("type")),
-                        String.valueOf(c.get("name")), String.valueOf(c.getOrDefault("description", "")), models, tags,
+                c.sizeBytes().ifPresent(size -> meta.put("sizeBytes", size));
+                c.parameters().ifPresent(parameters -> meta.put("parameters", parameters));
+                c.permissions().ifPresent(permissions -> meta.put("permissions", permissions));
+                out.add(new Capability(k.nodeId() + "/" + c.id(), k.nodeId(), c.type(), c.name(), c.description(), c.models(), c.tags(),
                         "mesh://" + k.nodeId(), meta));
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.DEBUG, "skipped a malformed capability of " + k.nodeId() + ": " + e.getMessage());
@@ -915,7 +884,7 @@ public final class MeshService implements AutoCloseable {
      * @param remove remove the role instead
      * @return what was done
      */
-    public Map<String, Object> admin(String nodeId, boolean remove) {
+    public AdminChange admin(String nodeId, boolean remove) {
         return admins.admin(nodeId, remove);
     }
 
@@ -1122,29 +1091,24 @@ public final class MeshService implements AutoCloseable {
     }
 
     /** @return every member this node knows, itself first */
-    public List<Map<String, Object>> members() {
+    public List<MeshMember> members() {
         MeshRuntime rt = runtime;
-        List<Map<String, Object>> out = new ArrayList<>();
-        Map<String, Object> me = new LinkedHashMap<>();
-        me.put("nodeId", identity.nodeId());
-        me.put("name", nodeName);
-        me.put("state", "alive");
-        me.put("role", role());
-        me.put("self", true);
-        me.put("address", endpoint());
-        me.put("transport", rt == null ? "" : String.join("+", rt.transportTypes()));
-        me.put("lastSeen", Instant.ofEpochMilli(clock.millis()).toString());
-        me.put("capabilityCount", localCapabilities.get().size());
-        me.put("cost", MemberCost.coarse(localCost.get()));
+        List<MeshMember> out = new ArrayList<>();
         MeshCertificates.Withdrawn withdrawn = revocations == null ? MeshCertificates.Withdrawn.NONE : revocations.withdrawn();
+        String admittedBy = "";
+        String certificate;
         try {
             List<java.security.cert.X509Certificate> chain = store.chain();
-            me.put("admittedBy", chain.size() < 2 ? "" : MeshCertificates.nodeIdOf(chain.get(1)));
-            me.put("certificate", memberships.ownStanding(withdrawn).shown());
+            admittedBy = chain.size() < 2 ? "" : MeshCertificates.nodeIdOf(chain.get(1));
+            certificate = memberships.ownStanding(withdrawn).shown();
         } catch (RuntimeException e) {
-            me.put("certificate", "unreadable");
+            certificate = "unreadable";
         }
-        out.add(me);
+        out.add(new MeshMember(identity.nodeId(), nodeName, "alive", role(), true, endpoint(),
+                rt == null ? "" : String.join("+", rt.transportTypes()), Instant.ofEpochMilli(clock.millis()).toString(),
+                localCapabilities.get().size(), Optional.empty(), Optional.of(MemberCost.coarse(localCost.get())), Optional.empty(), admittedBy,
+                certificate,
+                Optional.empty()));
         Map<String, MemberState> live = rt == null ? Map.of() : rt.members();
         List<KnownMember> others = new ArrayList<>(known.values());
         others.sort(java.util.Comparator.comparing(KnownMember::name).thenComparing(KnownMember::nodeId));
@@ -1154,26 +1118,15 @@ public final class MeshService implements AutoCloseable {
             }
             MemberState s = live.get(k.nodeId());
             long heard = rt == null ? 0 : rt.lastHeard(k.nodeId());
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("nodeId", k.nodeId());
-            m.put("name", k.name());
-            m.put("state", s == null ? k.state() : s.name().toLowerCase(java.util.Locale.ROOT));
-            m.put("role", roles.getOrDefault(k.nodeId(), ""));
-            m.put("self", false);
-            m.put("address", rt != null && !rt.addressOf(k.nodeId()).isEmpty() ? rt.addressOf(k.nodeId()) : k.endpoint());
-            m.put("transport", rt == null ? "" : rt.transportOf(k.nodeId()));
             long seen = Math.max(heard, k.lastSeen());
-            m.put("lastSeen", seen == 0 ? null : Instant.ofEpochMilli(seen).toString());
-            m.put("capabilityCount", k.capabilities().size());
-            m.put("rttMs", rt == null || s == null ? null : Math.round(rt.roundTrip(k.nodeId()) * 100) / 100.0);
-            m.put("cost", costs.containsKey(k.nodeId()) ? costs.get(k.nodeId()) : Map.of());
-            m.put("capabilities", k.capabilities());
-            m.put("admittedBy", k.admittedBy());
-            m.put("certificate", Memberships.standing(k.admittedBy(), withdrawn).shown());
-            if (rt != null) {
-                rt.versionMismatch(k.nodeId()).ifPresent(e -> m.put("error", e));
-            }
-            out.add(m);
+            out.add(new MeshMember(k.nodeId(), k.name(), s == null ? k.state() : s.name().toLowerCase(java.util.Locale.ROOT),
+                    roles.getOrDefault(k.nodeId(), ""), false,
+                    rt != null && !rt.addressOf(k.nodeId()).isEmpty() ? rt.addressOf(k.nodeId()) : k.endpoint(),
+                    rt == null ? "" : rt.transportOf(k.nodeId()), seen == 0 ? null : Instant.ofEpochMilli(seen).toString(),
+                    k.capabilities().size(), rt == null || s == null ? Optional.empty() : Optional.of(Math.round(rt.roundTrip(k.nodeId()) * 100) / 100.0),
+                    Optional.ofNullable(costs.get(k.nodeId())), Optional.of(k.capabilities()), k.admittedBy(),
+                    Memberships.standing(k.admittedBy(), withdrawn).shown(),
+                    rt == null ? Optional.empty() : rt.versionMismatch(k.nodeId())));
         }
         return out;
     }
@@ -1294,22 +1247,33 @@ public final class MeshService implements AutoCloseable {
                 + "' transport plugin is installed; cannot join."));
     }
 
+    /**
+     * What a transport reports for diagnostics.
+     *
+     * @param type the transport
+     * @param relays its relay connections (a relay transport)
+     */
+    public record TransportStatus(String type, List<NetworkReport.Relay> relays) {
+    }
+
     /** @return each transport the mesh runs over, with what it reports (a relay: its connections and round trips) */
-    public List<Map<String, Object>> transportStatus() {
+    public List<TransportStatus> transportStatus() {
         MeshRuntime rt = runtime;
-        List<Map<String, Object>> out = new ArrayList<>();
+        List<TransportStatus> out = new ArrayList<>();
         if (rt == null) {
             return out;
         }
         for (Transport t : rt.transports()) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("type", t.type());
+            List<NetworkReport.Relay> relays = new ArrayList<>();
             try {
-                m.putAll(t.status());
-            } catch (RuntimeException e) {
-                m.put("error", e.toString());
+                // plugins report plain values, lists and maps (the SPI's diagnostics form); read as the rows they are
+                for (JsonNode r : Json.MAPPER.valueToTree(t.status()).path("relays")) {
+                    relays.add(Json.MAPPER.treeToValue(r, NetworkReport.Relay.class));
+                }
+            } catch (IOException | RuntimeException e) {
+                LOG.log(System.Logger.Level.DEBUG, "the " + t.type() + " transport's status is unreadable: " + e);
             }
-            out.add(m);
+            out.add(new TransportStatus(t.type(), relays));
         }
         return out;
     }

@@ -1,5 +1,6 @@
 package farm.llama.atmosphere.runtime.mesh;
 
+import farm.llama.atmosphere.runtime.api.PolicyReport;
 import farm.llama.atmosphere.spi.AtmosphereException;
 import farm.llama.atmosphere.spi.ConfigView;
 import java.util.ArrayList;
@@ -222,26 +223,10 @@ public final class SharingPolicy {
     }
 
     /** @return the effective policy, defaults filled in, for {@code policy show} */
-    public Map<String, Object> describe() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("share", share);
-        m.put("allow", global.allow());
-        m.put("deny", global.deny());
-        m.put("rate", rate.text());
-        m.put("concurrency", concurrency);
-        Map<String, Object> ps = new LinkedHashMap<>();
-        peers.forEach((id, r) -> {
-            Map<String, Object> p = new LinkedHashMap<>();
-            p.put("allow", r.allow());
-            p.put("deny", r.deny());
-            r.rate().ifPresent(x -> p.put("rate", x.text()));
-            r.concurrency().ifPresent(x -> p.put("concurrency", x));
-            ps.put(id, p);
-        });
-        m.put("peers", ps);
-        List<String> notes = new ArrayList<>();
-        notes.add("enforced on this node for every request another member forwards here");
-        m.put("notes", notes);
-        return m;
+    public PolicyReport describe() {
+        Map<String, PolicyReport.Peer> ps = new LinkedHashMap<>();
+        peers.forEach((id, r) -> ps.put(id, new PolicyReport.Peer(r.allow(), r.deny(), r.rate().map(Rate::text), r.concurrency())));
+        return new PolicyReport(share, global.allow(), global.deny(), rate.text(), concurrency, ps,
+                List.of("enforced on this node for every request another member forwards here"));
     }
 }
