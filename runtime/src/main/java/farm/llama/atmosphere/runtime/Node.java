@@ -3,6 +3,10 @@ package farm.llama.atmosphere.runtime;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import farm.llama.atmosphere.runtime.api.AdminChange;
+import farm.llama.atmosphere.runtime.api.AgentAnswer;
+import farm.llama.atmosphere.runtime.api.AgentReport;
+import farm.llama.atmosphere.runtime.api.AgentTypeReport;
+import farm.llama.atmosphere.runtime.api.AgentTypes;
 import farm.llama.atmosphere.runtime.api.CostReport;
 import farm.llama.atmosphere.runtime.api.JoinDecision;
 import farm.llama.atmosphere.runtime.api.MeshMember;
@@ -12,10 +16,13 @@ import farm.llama.atmosphere.runtime.api.NetworkReport;
 import farm.llama.atmosphere.runtime.api.PendingJoin;
 import farm.llama.atmosphere.runtime.api.PolicyReport;
 import farm.llama.atmosphere.runtime.api.RevocationReport;
+import farm.llama.atmosphere.runtime.api.TriggerFired;
+import farm.llama.atmosphere.runtime.api.TriggerReport;
 import farm.llama.atmosphere.runtime.api.Roles;
 import farm.llama.atmosphere.runtime.api.DeployStatus;
 import farm.llama.atmosphere.runtime.api.Invite;
 import farm.llama.atmosphere.runtime.api.JoinStatus;
+import farm.llama.atmosphere.runtime.api.JsonText;
 import farm.llama.atmosphere.runtime.api.MeshLeft;
 import farm.llama.atmosphere.runtime.api.MeshMembership;
 import farm.llama.atmosphere.runtime.api.NearbyNode;
@@ -479,7 +486,9 @@ public final class Node implements NodeApi, AutoCloseable {
                     if (t == null) {
                         throw new CallFailedException(FailureKind.UNREACHABLE, "The node is still starting; fire triggers once it runs.");
                     }
-                    return t.fire(capability, event, payload, false);
+                    // plugins see the firing in the SPI's plain form
+                    return Json.MAPPER.convertValue(t.fire(capability, event, payload, false),
+                            new com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>>() { });
                 });
     }
 
@@ -1120,15 +1129,12 @@ public final class Node implements NodeApi, AutoCloseable {
     // ---- agents and triggers ----
 
     @Override
-    public Map<String, Object> agentTypes() {
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("types", agents.types());
-        out.put("problems", agents.problems());
-        return out;
+    public AgentTypes agentTypes() {
+        return new AgentTypes(agents.types(), agents.problems());
     }
 
     @Override
-    public Map<String, Object> agentAdd(String fileName, String yaml) {
+    public AgentTypeReport agentAdd(String fileName, String yaml) {
         String base = Path.of(fileName).getFileName().toString();
         if (!base.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,100}\\.ya?ml")) {
             throw new AtmosphereException("An agent spec file is named like 'my-agent.yaml', got '" + base + "'.");
@@ -1140,55 +1146,52 @@ public final class Node implements NodeApi, AutoCloseable {
         } catch (IOException e) {
             throw new AtmosphereException("Cannot store the spec in " + target + ": " + e.getMessage(), e);
         }
-        Map<String, Object> type = agents.install(spec, target.toString());
+        AgentTypeReport type = agents.install(spec, target.toString());
         publish(new NodeEvent("agent.type.added", Instant.now(), Map.of("type", spec.type(), "file", target.toString())));
         return type;
     }
 
     @Override
-    public List<Map<String, Object>> agents() {
+    public List<AgentReport> agents() {
         return agents.list();
     }
 
     @Override
-    public Map<String, Object> agentSpawn(String type, Map<String, Object> params, Optional<String> intent) {
+    public AgentReport agentSpawn(String type, JsonText params, Optional<String> intent) {
         ensureScanned();
-        Map<String, Object> spawned = new LinkedHashMap<>(agents.spawn(type, params, Caller.LOCAL));
-        if (intent.isPresent()) {
-            spawned.put("answer", agents.invoke(String.valueOf(spawned.get("id")), intent.get(), Map.of(), Caller.LOCAL));
-        }
-        return spawned;
+        AgentReport spawned = agents.spawn(type, jsonObject(params.json(), "params"), Caller.LOCAL);
+        return intent.map(i -> spawned.withAnswer(agents.invoke(spawned.id(), i, Map.of(), Caller.LOCAL))).orElse(spawned);
     }
 
     @Override
-    public Map<String, Object> agentInvoke(String id, String intent, Map<String, Object> args) {
+    public AgentAnswer agentInvoke(String id, String intent, JsonText args) {
         ensureScanned();
-        return agents.invoke(id, intent, args, Caller.LOCAL);
+        return agents.invoke(id, intent, jsonObject(args.json(), "args"), Caller.LOCAL);
     }
 
     @Override
-    public Map<String, Object> agentStop(String id) {
+    public AgentReport agentStop(String id) {
         return agents.stop(id);
     }
 
     @Override
-    public Map<String, Object> agentAsk(String intent, String route, Map<String, Object> args) {
+    public AgentAnswer agentAsk(String intent, String route, JsonText args) {
         ensureScanned();
         if (intent == null || intent.isBlank()) {
             throw new CallFailedException(FailureKind.INVALID_REQUEST, "The intent is empty: say what should be done.");
         }
-        return agents.dispatch(intent, route, args, Caller.LOCAL, java.util.Set.of());
+        return agents.dispatch(intent, route, jsonObject(args.json(), "args"), Caller.LOCAL, java.util.Set.of());
     }
 
     @Override
-    public List<Map<String, Object>> triggers() {
+    public List<TriggerReport> triggers() {
         return triggers.list();
     }
 
     @Override
-    public Map<String, Object> fireTrigger(String capability, String event, Map<String, Object> payload, boolean wait) {
+    public TriggerFired fireTrigger(String capability, String event, JsonText payload, boolean wait) {
         ensureScanned();
-        return triggers.fire(capability, event, payload, wait);
+        return triggers.fire(capability, event, jsonObject(payload.json(), "payload"), wait);
     }
 
     // ---- model files across the mesh ----

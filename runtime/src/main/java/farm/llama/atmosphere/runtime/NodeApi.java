@@ -1,11 +1,16 @@
 package farm.llama.atmosphere.runtime;
 
 import farm.llama.atmosphere.runtime.api.AdminChange;
+import farm.llama.atmosphere.runtime.api.AgentAnswer;
+import farm.llama.atmosphere.runtime.api.AgentReport;
+import farm.llama.atmosphere.runtime.api.AgentTypeReport;
+import farm.llama.atmosphere.runtime.api.AgentTypes;
 import farm.llama.atmosphere.runtime.api.CostReport;
 import farm.llama.atmosphere.runtime.api.DeployStatus;
 import farm.llama.atmosphere.runtime.api.Invite;
 import farm.llama.atmosphere.runtime.api.JoinDecision;
 import farm.llama.atmosphere.runtime.api.JoinStatus;
+import farm.llama.atmosphere.runtime.api.JsonText;
 import farm.llama.atmosphere.runtime.api.MeshLeft;
 import farm.llama.atmosphere.runtime.api.MeshMember;
 import farm.llama.atmosphere.runtime.api.MeshMembership;
@@ -17,6 +22,8 @@ import farm.llama.atmosphere.runtime.api.PendingJoin;
 import farm.llama.atmosphere.runtime.api.PolicyReport;
 import farm.llama.atmosphere.runtime.api.PullStatus;
 import farm.llama.atmosphere.runtime.api.RevocationReport;
+import farm.llama.atmosphere.runtime.api.TriggerFired;
+import farm.llama.atmosphere.runtime.api.TriggerReport;
 import farm.llama.atmosphere.spi.discovery.Capability;
 import farm.llama.atmosphere.spi.routing.RouteDecision;
 import java.util.List;
@@ -193,7 +200,7 @@ public interface NodeApi {
     DeployStatus modelDeployStatus();
 
     /** @return {@code types}: the agent types here (name, description, source, tools, triggers, ready); {@code problems}: specs that failed to load */
-    Map<String, Object> agentTypes();
+    AgentTypes agentTypes();
 
     /**
      * Checks an agent spec and adds it to this node's {@code agents/} folder.
@@ -203,10 +210,10 @@ public interface NodeApi {
      * @return the type it defines
      * @throws ConfigException naming the file and line of each problem; nothing is stored then
      */
-    Map<String, Object> agentAdd(String fileName, String yaml);
+    AgentTypeReport agentAdd(String fileName, String yaml);
 
     /** @return the agents spawned here (id, type, state, created, lastActivity, invocations) */
-    List<Map<String, Object>> agents();
+    List<AgentReport> agents();
 
     /**
      * @param type an agent type
@@ -214,7 +221,7 @@ public interface NodeApi {
      * @param intent a first intent to send, or empty
      * @return the agent, and its answer when an intent was given
      */
-    Map<String, Object> agentSpawn(String type, Map<String, Object> params, Optional<String> intent);
+    AgentReport agentSpawn(String type, JsonText params, Optional<String> intent);
 
     /**
      * @param id an agent id or a unique prefix
@@ -222,13 +229,13 @@ public interface NodeApi {
      * @param args extra arguments
      * @return its answer: agent, type, node, text, result, steps
      */
-    Map<String, Object> agentInvoke(String id, String intent, Map<String, Object> args);
+    AgentAnswer agentInvoke(String id, String intent, JsonText args);
 
     /**
      * @param id an agent id or a unique prefix
      * @return the stopped agent
      */
-    Map<String, Object> agentStop(String id);
+    AgentReport agentStop(String id);
 
     /**
      * Routes an intent to the agent that fits it, here or on a member, and runs it.
@@ -238,10 +245,10 @@ public interface NodeApi {
      * @param args extra arguments
      * @return the answer, naming the node and agent that gave it
      */
-    Map<String, Object> agentAsk(String intent, String route, Map<String, Object> args);
+    AgentAnswer agentAsk(String intent, String route, JsonText args);
 
     /** @return the triggers defined in config, with their counts */
-    List<Map<String, Object>> triggers();
+    List<TriggerReport> triggers();
 
     /**
      * Fires a trigger.
@@ -252,7 +259,7 @@ public interface NodeApi {
      * @param wait wait for the routed agent's answer
      * @return id, intent, priority, throttled, and the answer when waited for
      */
-    Map<String, Object> fireTrigger(String capability, String event, Map<String, Object> payload, boolean wait);
+    TriggerFired fireTrigger(String capability, String event, JsonText payload, boolean wait);
 
     /**
      * Starts copying a model file a member shares into this node's {@code models.dir}, resuming a

@@ -3,8 +3,13 @@ package farm.llama.atmosphere.runtime;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import farm.llama.atmosphere.runtime.api.AdminChange;
+import farm.llama.atmosphere.runtime.api.AgentAnswer;
+import farm.llama.atmosphere.runtime.api.AgentReport;
+import farm.llama.atmosphere.runtime.api.AgentTypeReport;
+import farm.llama.atmosphere.runtime.api.AgentTypes;
 import farm.llama.atmosphere.runtime.api.CostReport;
 import farm.llama.atmosphere.runtime.api.JoinDecision;
+import farm.llama.atmosphere.runtime.api.JsonText;
 import farm.llama.atmosphere.runtime.api.MeshMember;
 import farm.llama.atmosphere.runtime.api.MeshReport;
 import farm.llama.atmosphere.runtime.api.ModelEntry;
@@ -12,6 +17,8 @@ import farm.llama.atmosphere.runtime.api.NetworkReport;
 import farm.llama.atmosphere.runtime.api.PendingJoin;
 import farm.llama.atmosphere.runtime.api.PolicyReport;
 import farm.llama.atmosphere.runtime.api.RevocationReport;
+import farm.llama.atmosphere.runtime.api.TriggerFired;
+import farm.llama.atmosphere.runtime.api.TriggerReport;
 import farm.llama.atmosphere.runtime.api.DeployStatus;
 import farm.llama.atmosphere.runtime.api.Invite;
 import farm.llama.atmosphere.runtime.api.JoinStatus;
@@ -414,22 +421,22 @@ public final class NodeClient implements NodeApi {
     }
 
     @Override
-    public java.util.Map<String, Object> agentTypes() {
+    public AgentTypes agentTypes() {
         return as(call("GET", "/api/v1/agents/types", ""), new TypeReference<>() { });
     }
 
     @Override
-    public java.util.Map<String, Object> agentAdd(String fileName, String yaml) {
+    public AgentTypeReport agentAdd(String fileName, String yaml) {
         return as(call("POST", "/api/v1/agents/types", body(java.util.Map.of("fileName", fileName, "yaml", yaml))), new TypeReference<>() { });
     }
 
     @Override
-    public java.util.List<java.util.Map<String, Object>> agents() {
+    public java.util.List<AgentReport> agents() {
         return as(call("GET", "/api/v1/agents", "").path("agents"), new TypeReference<>() { });
     }
 
     @Override
-    public java.util.Map<String, Object> agentSpawn(String type, java.util.Map<String, Object> params, java.util.Optional<String> intent) {
+    public AgentReport agentSpawn(String type, JsonText params, java.util.Optional<String> intent) {
         java.util.Map<String, Object> b = new java.util.LinkedHashMap<>();
         b.put("type", type);
         b.put("params", params);
@@ -438,30 +445,30 @@ public final class NodeClient implements NodeApi {
     }
 
     @Override
-    public java.util.Map<String, Object> agentInvoke(String id, String intent, java.util.Map<String, Object> args) {
+    public AgentAnswer agentInvoke(String id, String intent, JsonText args) {
         return as(call("POST", "/api/v1/agents/" + seg(id) + "/invoke", body(java.util.Map.of("intent", intent, "args", args))),
                 new TypeReference<>() { });
     }
 
     @Override
-    public java.util.Map<String, Object> agentStop(String id) {
+    public AgentReport agentStop(String id) {
         return as(call("POST", "/api/v1/agents/" + seg(id) + "/stop", "{}"), new TypeReference<>() { });
     }
 
     @Override
-    public java.util.Map<String, Object> agentAsk(String intent, String route, java.util.Map<String, Object> args) {
+    public AgentAnswer agentAsk(String intent, String route, JsonText args) {
         return as(call("POST", "/api/v1/agents/ask", body(java.util.Map.of("intent", intent, "route", route, "args", args))),
                 new TypeReference<>() { });
     }
 
     @Override
-    public java.util.List<java.util.Map<String, Object>> triggers() {
+    public java.util.List<TriggerReport> triggers() {
         return as(call("GET", "/api/v1/triggers", "").path("triggers"), new TypeReference<>() { });
     }
 
     @Override
-    public java.util.Map<String, Object> fireTrigger(String capability, String event, java.util.Map<String, Object> payload, boolean wait) {
-        return as(call("POST", "/api/v1/triggers/" + seg(capability) + "/" + seg(event) + (wait ? "?wait=true" : ""), body(payload)),
+    public TriggerFired fireTrigger(String capability, String event, JsonText payload, boolean wait) {
+        return as(call("POST", "/api/v1/triggers/" + seg(capability) + "/" + seg(event) + (wait ? "?wait=true" : ""), payload.json()),
                 new TypeReference<>() { });
     }
 

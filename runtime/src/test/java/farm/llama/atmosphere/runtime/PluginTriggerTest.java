@@ -72,16 +72,16 @@ class PluginTriggerTest {
             assertEquals("The kitchen is at 21 degrees", first.path("intent").asText());
             assertEquals(false, first.path("throttled").asBoolean());
             long end = System.nanoTime() + 30_000_000_000L;
-            Map<String, Object> counts = Map.of();
+            Map<String, Long> counts = Map.of();
             while (System.nanoTime() < end) {
-                counts = (Map<String, Object>) node.triggers().get(0).get("counts");
-                if (counts.get("done") instanceof Number n && n.intValue() == 1) {
+                counts = node.triggers().get(0).counts();
+                if (counts.getOrDefault("done", 0L) == 1) {
                     break;
                 }
                 Thread.sleep(50);
             }
-            assertEquals(1L, ((Number) counts.get("done")).longValue(), "the routed agent ran: " + counts);
-            assertTrue(node.agents().stream().anyMatch(a -> a.get("type").equals("echo")), "an echo agent took it: " + node.agents());
+            assertEquals(1L, counts.getOrDefault("done", 0L), "the routed agent ran: " + counts);
+            assertTrue(node.agents().stream().anyMatch(a -> a.type().equals("echo")), "an echo agent took it: " + node.agents());
             JsonNode second = Json.parse(node.runTool("read_sensor", "{\"celsius\":22}"));
             assertEquals(true, second.path("throttled").asBoolean(), "the throttle holds for plugins too");
         }

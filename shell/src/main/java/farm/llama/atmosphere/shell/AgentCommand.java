@@ -1,5 +1,10 @@
 package farm.llama.atmosphere.shell;
 
+import farm.llama.atmosphere.runtime.api.JsonText;
+import farm.llama.atmosphere.runtime.api.AgentTypes;
+import farm.llama.atmosphere.runtime.api.AgentTypeReport;
+import farm.llama.atmosphere.runtime.api.AgentReport;
+import farm.llama.atmosphere.runtime.api.AgentAnswer;
 import com.fasterxml.jackson.databind.JsonNode;
 import farm.llama.atmosphere.runtime.NodeApi;
 import farm.llama.atmosphere.spi.AtmosphereException;
@@ -29,21 +34,19 @@ final class AgentCommand {
     RootCommand root;
 
     @Command(name = "types", mixinStandardHelpOptions = true, description = "The agent types this node can spawn.")
-    @SuppressWarnings("unchecked")
     int types(@Option(names = "--json", description = "Print one JSON document.") boolean json) {
-        Map<String, Object> t = root.session.api().agentTypes();
+        AgentTypes t = root.session.api().agentTypes();
         if (json) {
             Output.json(root.session.out, t);
             return 0;
         }
         List<List<String>> rows = new ArrayList<>();
-        for (Object o : (List<?>) t.get("types")) {
-            Map<?, ?> m = (Map<?, ?>) o;
-            String ready = Boolean.TRUE.equals(m.get("ready")) ? "yes" : "no, needs " + String.join(", ", (List<String>) m.get("missing"));
-            rows.add(List.of(String.valueOf(m.get("type")), ready, String.valueOf(m.get("requiredTools")), String.valueOf(m.get("description"))));
+        for (AgentTypeReport m : t.types()) {
+            String ready = m.ready() ? "yes" : "no, needs " + String.join(", ", m.missing().orElse(List.of()));
+            rows.add(List.of(m.type(), ready, String.valueOf(m.requiredTools()), m.description()));
         }
         Output.table(root.session.out, List.of("TYPE", "READY", "TOOLS", "DESCRIPTION"), rows);
-        for (Object p : (List<?>) t.get("problems")) {
+        for (String p : t.problems()) {
             root.session.err.println("skipped: " + p);
         }
         return 0;
@@ -51,7 +54,7 @@ final class AgentCommand {
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "The agents spawned on this node.")
     int list(@Option(names = "--json", description = "Print one JSON document.") boolean json) {
-        List<Map<String, Object>> agents = root.session.api().agents();
+        List<AgentReport> agents = root.session.api().agents();
         if (json) {
             Output.json(root.session.out, Map.of("agents", agents));
             return 0;
@@ -61,9 +64,8 @@ final class AgentCommand {
             return 0;
         }
         List<List<String>> rows = new ArrayList<>();
-        for (Map<String, Object> a : agents) {
-            rows.add(List.of(String.valueOf(a.get("id")), String.valueOf(a.get("type")), String.valueOf(a.get("state")),
-                    String.valueOf(a.get("invocations")), String.valueOf(a.get("lastActivity"))));
+        for (AgentReport a : agents) {
+            rows.add(List.of(a.id(), a.type(), a.state(), String.valueOf(a.invocations()), a.lastActivity()));
         }
         Output.table(root.session.out, List.of("ID", "TYPE", "STATE", "INTENTS", "LAST ACTIVE"), rows);
         return 0;
@@ -74,15 +76,13 @@ final class AgentCommand {
               @Option(names = {"-i", "--intent"}, paramLabel = "TEXT", description = "A first intent.") String intent,
               @Option(names = {"-P", "--param"}, paramLabel = "KEY=VALUE", description = "A spawn parameter (max_steps=4, model=llama3.2).") List<String> params,
               @Option(names = "--json", description = "Print one JSON document.") boolean json) {
-        Map<String, Object> out = root.session.api().agentSpawn(type, keyValues(params), Optional.ofNullable(intent));
+        AgentReport out = root.session.api().agentSpawn(type, JsonText.of(keyValues(params)), Optional.ofNullable(intent));
         if (json) {
             Output.json(root.session.out, out);
             return 0;
         }
-        root.session.out.println("Spawned " + out.get("id") + " (" + type + ").");
-        if (out.get("answer") instanceof Map<?, ?> answer) {
-            printAnswer(answer);
-        }
+        root.session.out.println("Spawned " + out.id() + " (" + type + ").");
+        out.answer().ifPresent(this::printAnswer);
         return 0;
     }
 
@@ -91,7 +91,7 @@ final class AgentCommand {
                @Parameters(index = "1", paramLabel = "INTENT", description = "What to do.") String intent,
                @Option(names = {"-a", "--args"}, paramLabel = "JSON", description = "Extra arguments, a JSON object.") String args,
                @Option(names = "--json", description = "Print one JSON document.") boolean json) {
-        Map<String, Object> out = root.session.api().agentInvoke(id, intent, object(args, "--args"));
+        AgentAnswer out = root.session.api().agentInvoke(id, intent, object(args, "--args"));
         if (json) {
             Output.json(root.session.out, out);
         } else {
@@ -107,7 +107,7 @@ final class AgentCommand {
             @Option(names = {"-r", "--route"}, paramLabel = "HINT", description = "Route hint.") String route,
             @Option(names = {"-a", "--args"}, paramLabel = "JSON", description = "Extra arguments, a JSON object.") String args,
             @Option(names = "--json", description = "Print one JSON document.") boolean json) {
-        Map<String, Object> out = root.session.api().agentAsk(intent, route == null ? "" : route, object(args, "--args"));
+        AgentAnswer out = root.session.api().agentAsk(intent, route == null ? "" : route, object(args, "--args"));
         if (json) {
             Output.json(root.session.out, out);
         } else {
@@ -118,8 +118,8 @@ final class AgentCommand {
 
     @Command(name = "stop", mixinStandardHelpOptions = true, description = "Stop an agent and forget it.")
     int stop(@Parameters(paramLabel = "ID", description = "Agent id, or a prefix naming one agent.") String id) {
-        Map<String, Object> out = root.session.api().agentStop(id);
-        root.session.out.println("Stopped " + out.get("id") + ".");
+        AgentReport out = root.session.api().agentStop(id);
+        root.session.out.println("Stopped " + out.id() + ".");
         return 0;
     }
 
@@ -135,26 +135,26 @@ final class AgentCommand {
             throw new AtmosphereException("Cannot read " + file + ": " + e.getMessage());
         }
         NodeApi api = root.session.api();
-        Map<String, Object> t = api.agentAdd(file.getFileName().toString(), yaml);
-        root.session.out.println("Added agent type '" + t.get("type") + "'" + (Boolean.TRUE.equals(t.get("ready")) ? "."
-                : "; before it can be spawned it needs " + t.get("missing") + "."));
+        AgentTypeReport t = api.agentAdd(file.getFileName().toString(), yaml);
+        root.session.out.println("Added agent type '" + t.type() + "'" + (t.ready() ? "."
+                : "; before it can be spawned it needs " + t.missing().orElse(List.of()) + "."));
         return 0;
     }
 
-    private void printAnswer(Map<?, ?> a) {
+    private void printAnswer(AgentAnswer a) {
         var out = root.session.out;
-        out.println(a.get("text"));
-        out.println("(" + a.get("agent") + " on " + a.get("node") + ", " + a.get("steps") + " step" + ("1".equals(String.valueOf(a.get("steps"))) ? "" : "s")
-                + stopped(a) + ")");
+        out.println(a.text());
+        out.println("(" + a.agent() + " on " + a.node() + ", " + a.steps() + " step" + (a.steps() == 1 ? "" : "s") + stopped(a) + ")");
     }
 
-    private static String stopped(Map<?, ?> a) {
-        return a.get("result") instanceof Map<?, ?> r && r.get("stopped") != null ? ", stopped: " + r.get("stopped") : "";
+    private static String stopped(AgentAnswer a) {
+        JsonNode stopped = Output.parse(a.result().json()).path("stopped");
+        return stopped.isMissingNode() || stopped.isNull() ? "" : ", stopped: " + stopped.asText();
     }
 
-    static Map<String, Object> object(String json, String option) {
+    static JsonText object(String json, String option) {
         if (json == null) {
-            return Map.of();
+            return JsonText.EMPTY_OBJECT;
         }
         JsonNode n;
         try {
@@ -165,7 +165,7 @@ final class AgentCommand {
         if (!n.isObject()) {
             throw new CallFailedException(FailureKind.INVALID_REQUEST, option + " must be a JSON object such as {\"zone\":\"porch\"}");
         }
-        return Output.JSON.convertValue(n, Output.JSON.getTypeFactory().constructMapType(LinkedHashMap.class, String.class, Object.class));
+        return new JsonText(n.toString());
     }
 
     static Map<String, Object> keyValues(List<String> pairs) {

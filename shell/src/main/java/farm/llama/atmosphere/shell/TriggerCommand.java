@@ -1,5 +1,8 @@
 package farm.llama.atmosphere.shell;
 
+import farm.llama.atmosphere.runtime.api.TriggerReport;
+import farm.llama.atmosphere.runtime.api.TriggerFired;
+import farm.llama.atmosphere.runtime.api.AgentAnswer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -19,7 +22,7 @@ final class TriggerCommand {
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "The triggers defined, with their counts.")
     int list(@Option(names = "--json", description = "Print one JSON document.") boolean json) {
-        List<Map<String, Object>> triggers = root.session.api().triggers();
+        List<TriggerReport> triggers = root.session.api().triggers();
         if (json) {
             Output.json(root.session.out, Map.of("triggers", triggers));
             return 0;
@@ -29,9 +32,8 @@ final class TriggerCommand {
             return 0;
         }
         List<List<String>> rows = new ArrayList<>();
-        for (Map<String, Object> t : triggers) {
-            rows.add(List.of(t.get("capability") + "/" + t.get("event"), String.valueOf(t.get("route")), String.valueOf(t.get("throttle")),
-                    String.valueOf(t.get("priority")), String.valueOf(t.get("counts")), String.valueOf(t.get("intent"))));
+        for (TriggerReport t : triggers) {
+            rows.add(List.of(t.capability() + "/" + t.event(), t.route(), t.throttle(), t.priority(), String.valueOf(t.counts()), t.intent()));
         }
         Output.table(root.session.out, List.of("TRIGGER", "ROUTE", "THROTTLE", "PRIORITY", "COUNTS", "INTENT"), rows);
         return 0;
@@ -43,17 +45,18 @@ final class TriggerCommand {
              @Option(names = {"-p", "--payload"}, paramLabel = "JSON", description = "The event's data, a JSON object.") String payload,
              @Option(names = "--wait", description = "Wait for the agent's answer.") boolean wait,
              @Option(names = "--json", description = "Print one JSON document.") boolean json) {
-        Map<String, Object> out = root.session.api().fireTrigger(capability, event, AgentCommand.object(payload, "--payload"), wait);
+        TriggerFired out = root.session.api().fireTrigger(capability, event, AgentCommand.object(payload, "--payload"), wait);
         if (json) {
             Output.json(root.session.out, out);
             return 0;
         }
-        root.session.out.println("Intent: " + out.get("intent") + " (" + out.get("priority") + ")");
-        if (out.get("answer") instanceof Map<?, ?> a) {
-            root.session.out.println(a.get("text"));
-            root.session.out.println("(" + a.get("agent") + " on " + a.get("node") + ")");
+        root.session.out.println("Intent: " + out.intent() + " (" + out.priority() + ")");
+        if (out.answer().isPresent()) {
+            AgentAnswer a = out.answer().get();
+            root.session.out.println(a.text());
+            root.session.out.println("(" + a.agent() + " on " + a.node() + ")");
         } else {
-            root.session.out.println("Queued as " + out.get("id") + "; 'atmosphere trigger list' counts what happened.");
+            root.session.out.println("Queued as " + out.id() + "; 'atmosphere trigger list' counts what happened.");
         }
         return 0;
     }

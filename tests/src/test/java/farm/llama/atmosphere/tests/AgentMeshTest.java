@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import farm.llama.atmosphere.runtime.api.JsonText;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -103,7 +104,7 @@ class AgentMeshTest {
             case 1 -> FakeOpenAi.Turn.call("system_info", "{}");
             default -> FakeOpenAi.Turn.say("The machine has " + body.path("messages").toString().contains("processors") + " processors listed.");
         };
-        Map<String, Object> spawned = a.node.agentSpawn("inspector", Map.of(), Optional.of("check the machine"));
+        Map<String, Object> spawned = NodeHarness.asMap(a.node.agentSpawn("inspector", JsonText.EMPTY_OBJECT, Optional.of("check the machine")));
         @SuppressWarnings("unchecked")
         Map<String, Object> answer = (Map<String, Object>) spawned.get("answer");
         assertEquals("The machine has true processors listed.", answer.get("text"));
@@ -133,7 +134,7 @@ class AgentMeshTest {
         NodeHarness.awaitTrue(() -> offers(a, cId, "tool/system_info") && !offers(a, bId, "tool/system_info"), "only C offers system_info");
         model.chatBodies.clear();
         @SuppressWarnings("unchecked")
-        Map<String, Object> again = (Map<String, Object>) a.node.agentSpawn("inspector", Map.of(), Optional.of("check again")).get("answer");
+        Map<String, Object> again = NodeHarness.asMap(a.node.agentSpawn("inspector", JsonText.EMPTY_OBJECT, Optional.of("check again")).answer().orElseThrow());
         assertEquals(3, ((Number) again.get("steps")).intValue());
         String denied = model.chatBodies.get(model.chatBodies.size() - 1).path("messages").toString();
         assertTrue(denied.contains("system:read") && denied.contains("tools.grants"), "the denial names the permission: " + denied);
@@ -148,7 +149,7 @@ class AgentMeshTest {
                 .replace("[echo, system_info]", "[echo]"));
         model.script = body -> FakeOpenAi.Turn.call("echo", "{\"message\":\"again\"}");
         int before = model.chatCalls.get();
-        Map<String, Object> spawned = a.node.agentSpawn("looper", Map.of(), Optional.of("loop"));
+        Map<String, Object> spawned = NodeHarness.asMap(a.node.agentSpawn("looper", JsonText.EMPTY_OBJECT, Optional.of("loop")));
         @SuppressWarnings("unchecked")
         Map<String, Object> answer = (Map<String, Object>) spawned.get("answer");
         assertEquals(4, model.chatCalls.get() - before, "exactly max_steps model turns");
@@ -156,7 +157,7 @@ class AgentMeshTest {
         assertTrue(String.valueOf(answer.get("text")).contains("step limit"), String.valueOf(answer.get("text")));
         // a spawn parameter lowers it for one agent
         before = model.chatCalls.get();
-        a.node.agentSpawn("looper", Map.of("max_steps", 2), Optional.of("loop"));
+        a.node.agentSpawn("looper", JsonText.of(Map.of("max_steps", 2)), Optional.of("loop"));
         assertEquals(2, model.chatCalls.get() - before);
         // the node is still fine
         assertEquals(200, a.get("/health").statusCode());
@@ -194,8 +195,8 @@ class AgentMeshTest {
         assertEquals("Motion at the front door", out.path("intent").asText());
         assertEquals(bId, out.path("answer").path("node").asText(), "routed to B by the hint: " + out);
         assertEquals("Notified: Motion at the front door", out.path("answer").path("text").asText());
-        assertTrue(b.node.agents().stream().anyMatch(x -> x.get("type").equals("notifier") && x.get("spawnedBy").equals(aId)
-                && ((Number) x.get("invocations")).intValue() == 1), "the notifier ran on B for A: " + b.node.agents());
+        assertTrue(b.node.agents().stream().anyMatch(x -> x.type().equals("notifier") && x.spawnedBy().equals(aId)
+                && x.invocations() == 1), "the notifier ran on B for A: " + b.node.agents());
 
         HttpResponse<String> repeat = a.postAdmin("/api/v1/triggers/door/motion", "{\"zone\":\"front\"}");
         assertEquals(429, repeat.statusCode(), repeat.body());
@@ -224,42 +225,42 @@ class AgentMeshTest {
     @Test
     void routedIntentsChooseAgentsByMeaning() throws Exception {
         NodeHarness a = node("a", null, "");
-        Map<String, Object> echo = a.node.agentAsk("echo this text back to me unchanged", "agent/ech*", Map.of());
+        Map<String, Object> echo = NodeHarness.asMap(a.node.agentAsk("echo this text back to me unchanged", "agent/ech*", JsonText.EMPTY_OBJECT));
         assertEquals("echo", echo.get("type"));
         assertEquals("echo this text back to me unchanged", echo.get("text"));
-        Map<String, Object> notified = a.node.agentAsk("tell the owner that the backup finished: notify them", "agent/notifier", Map.of());
+        Map<String, Object> notified = NodeHarness.asMap(a.node.agentAsk("tell the owner that the backup finished: notify them", "agent/notifier", JsonText.EMPTY_OBJECT));
         assertEquals("notifier", notified.get("type"));
-        CallFailedException none = assertThrows(CallFailedException.class, () -> a.node.agentAsk("x", "agent/nothing-like-this", Map.of()));
+        CallFailedException none = assertThrows(CallFailedException.class, () -> a.node.agentAsk("x", "agent/nothing-like-this", JsonText.EMPTY_OBJECT));
         assertEquals(FailureKind.NOT_FOUND, none.kind());
         // without a chat model, the spec agents are not ready: not spawned, not routed to
-        CallFailedException noModel = assertThrows(CallFailedException.class, () -> a.node.agentSpawn("research", Map.of(), Optional.empty()));
+        CallFailedException noModel = assertThrows(CallFailedException.class, () -> a.node.agentSpawn("research", JsonText.EMPTY_OBJECT, Optional.empty()));
         assertTrue(noModel.getMessage().contains("chat model"), noModel.getMessage());
         @SuppressWarnings("unchecked")
-        List<Map<String, Object>> types = (List<Map<String, Object>>) a.node.agentTypes().get("types");
+        List<Map<String, Object>> types = (List<Map<String, Object>>) NodeHarness.asMap(a.node.agentTypes()).get("types");
         Map<String, Object> research = types.stream().filter(t -> t.get("type").equals("research")).findFirst().orElseThrow();
         assertEquals(false, research.get("ready"));
         assertEquals(List.of("a chat model"), research.get("missing"));
-        Map<String, Object> routed = a.node.agentAsk("research the history of quantum computing", "", Map.of());
+        Map<String, Object> routed = NodeHarness.asMap(a.node.agentAsk("research the history of quantum computing", "", JsonText.EMPTY_OBJECT));
         assertTrue(!routed.get("type").equals("research"), "only agents that can run are candidates: " + routed);
     }
 
     @Test
     void agentsComeBackAsleepAfterARestartAndBadInputIsRefusedClearly() throws Exception {
         NodeHarness a = node("a", null, "");
-        String id = String.valueOf(a.node.agentSpawn("echo", Map.of("note", "kept"), Optional.empty()).get("id"));
-        a.node.agentInvoke(id, "first", Map.of());
+        String id = a.node.agentSpawn("echo", JsonText.of(Map.of("note", "kept")), Optional.empty()).id();
+        a.node.agentInvoke(id, "first", JsonText.EMPTY_OBJECT);
         a.close();
         open.remove(a);
         NodeHarness again = new NodeHarness(dir.resolve("a"), java.nio.file.Files.readString(
                 dir.resolve("a").resolve("data").resolve("config.yaml")));
         open.add(again);
-        Map<String, Object> restored = again.node.agents().stream().filter(x -> x.get("id").equals(id)).findFirst().orElseThrow();
+        Map<String, Object> restored = NodeHarness.asMap(again.node.agents().stream().filter(x -> x.id().equals(id)).findFirst().orElseThrow());
         assertEquals("sleeping", restored.get("state"));
         assertEquals(1, ((Number) restored.get("invocations")).intValue());
         assertEquals(Map.of("note", "kept"), restored.get("params"));
-        Map<String, Object> woke = again.node.agentInvoke(id.substring(0, id.length() - 2), "second", Map.of());
+        Map<String, Object> woke = NodeHarness.asMap(again.node.agentInvoke(id.substring(0, id.length() - 2), "second", JsonText.EMPTY_OBJECT));
         assertEquals("second", woke.get("text"), "a unique prefix names the agent");
-        assertEquals("idle", again.node.agents().get(0).get("state"));
+        assertEquals("idle", again.node.agents().get(0).state());
 
         ConfigException bad = assertThrows(ConfigException.class, () -> again.node.agentAdd("bad.yaml", """
                 agent:
@@ -274,9 +275,9 @@ class AgentMeshTest {
         ConfigException notYaml = assertThrows(ConfigException.class, () -> again.node.agentAdd("worse.yaml", "agent:\n  id: [x\n"));
         assertTrue(notYaml.problems().get(0).startsWith("worse.yaml:"), notYaml.problems().toString());
         assertEquals(FailureKind.NOT_FOUND, assertThrows(CallFailedException.class,
-                () -> again.node.agentSpawn("no-such-type", Map.of(), Optional.empty())).kind());
+                () -> again.node.agentSpawn("no-such-type", JsonText.EMPTY_OBJECT, Optional.empty())).kind());
         assertEquals(FailureKind.NOT_FOUND, assertThrows(CallFailedException.class,
-                () -> again.node.agentInvoke("nobody", "x", Map.of())).kind());
+                () -> again.node.agentInvoke("nobody", "x", JsonText.EMPTY_OBJECT)).kind());
         HttpResponse<String> viaApi = again.postAdmin("/api/v1/agents/types", "{\"fileName\":\"bad.yaml\",\"yaml\":\"agent: 3\"}");
         assertEquals(400, viaApi.statusCode());
         assertTrue(viaApi.body().contains("bad.yaml:1"), viaApi.body());
@@ -339,7 +340,7 @@ class AgentMeshTest {
         HttpResponse<String> motion = fire(a, "/api/v1/triggers/door/motion?wait=true", "{\"zone\":\"front\"}", sensorKey);
         assertEquals(403, motion.statusCode(), motion.body());
         assertTrue(motion.body().contains("notify:send") && motion.body().contains("tools.grants.trigger"), motion.body());
-        assertEquals("Notified: hello", a.node.agentAsk("hello", "agent/notifier", Map.of()).get("text"), "the owner may");
+        assertEquals("Notified: hello", a.node.agentAsk("hello", "agent/notifier", JsonText.EMPTY_OBJECT).text(), "the owner may");
 
         // two intents busy in the model, one waiting: the next is refused with 503 and Retry-After, and counted
         a.node.agentAdd("inspector.yaml", INSPECTOR.replace("[echo, system_info]", "[echo]"));
@@ -391,12 +392,12 @@ class AgentMeshTest {
         };
 
         // A's owner: the call reaches C as A's, and runs
-        a.node.agentAsk("check the machine", "agent/inspector", Map.of());
+        a.node.agentAsk("check the machine", "agent/inspector", JsonText.EMPTY_OBJECT);
         String ownRun = model.chatBodies.get(model.chatBodies.size() - 1).path("messages").toString();
         assertTrue(ownRun.contains("\\\"nodeId\\\":\\\"" + cId + "\\\""), "system_info ran on C for A's owner: " + ownRun);
 
         // B through A's agent: C judges the call by B's grants too, and B holds none
-        Map<String, Object> viaA = b.node.agentAsk("check the machine", "capability:" + aId + "/agent/inspector", Map.of());
+        Map<String, Object> viaA = NodeHarness.asMap(b.node.agentAsk("check the machine", "capability:" + aId + "/agent/inspector", JsonText.EMPTY_OBJECT));
         assertEquals(aId, viaA.get("node"));
         String borrowed = model.chatBodies.get(model.chatBodies.size() - 1).path("messages").toString();
         assertTrue(borrowed.contains("system:read") && borrowed.contains("node " + bId) && borrowed.contains("the call is from node " + aId)
@@ -414,14 +415,14 @@ class AgentMeshTest {
         model.script = heldUntil(release, "slow");
         int before = model.chatCalls.get();
         var first = java.util.concurrent.CompletableFuture.supplyAsync(() ->
-                b.node.agentAsk("first", "capability:" + aId + "/agent/inspector", Map.of()));
+                b.node.agentAsk("first", "capability:" + aId + "/agent/inspector", JsonText.EMPTY_OBJECT));
         NodeHarness.awaitTrue(() -> model.chatCalls.get() - before == 1, "B's first intent busy at A");
         farm.llama.atmosphere.spi.CallFailedException busy = assertThrows(farm.llama.atmosphere.spi.CallFailedException.class,
-                () -> b.node.agentAsk("second", "capability:" + aId + "/agent/inspector", Map.of()));
+                () -> b.node.agentAsk("second", "capability:" + aId + "/agent/inspector", JsonText.EMPTY_OBJECT));
         assertEquals(FailureKind.OVERLOADED, busy.kind(), busy.getMessage());
         assertTrue(busy.getMessage().contains("agents.max-per-caller"), busy.getMessage());
         release.countDown();
-        assertEquals("slow", first.get(60, java.util.concurrent.TimeUnit.SECONDS).get("text"));
-        assertEquals(1, a.node.agents().stream().filter(x -> bId.equals(x.get("spawnedBy"))).count(), "one agent spawned for B: " + a.node.agents());
+        assertEquals("slow", first.get(60, java.util.concurrent.TimeUnit.SECONDS).text());
+        assertEquals(1, a.node.agents().stream().filter(x -> bId.equals(x.spawnedBy())).count(), "one agent spawned for B: " + a.node.agents());
     }
 }

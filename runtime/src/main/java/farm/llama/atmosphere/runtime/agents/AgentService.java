@@ -3,6 +3,10 @@ package farm.llama.atmosphere.runtime.agents;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import farm.llama.atmosphere.runtime.ConfigException;
+import farm.llama.atmosphere.runtime.api.AgentAnswer;
+import farm.llama.atmosphere.runtime.api.AgentReport;
+import farm.llama.atmosphere.runtime.api.AgentTypeReport;
+import farm.llama.atmosphere.runtime.api.JsonText;
 import farm.llama.atmosphere.runtime.plugins.PluginHost;
 import farm.llama.atmosphere.runtime.tools.Caller;
 import farm.llama.atmosphere.runtime.tools.ToolGrants;
@@ -186,9 +190,8 @@ public final class AgentService implements AutoCloseable {
                 "Passes an intent on to the agent that fits it best, by route hint (params.target) or by meaning.",
                 "built-in", List.of(), List.of(), List.of("forward"), false, id -> params -> (intent, args, caller) -> {
                     String hint = String.valueOf(params.getOrDefault("target", ""));
-                    Map<String, Object> out = dispatch(intent, hint, args, caller, Set.of("forwarder"));
-                    return new AgentReply(String.valueOf(out.get("text")), Json.write(out),
-                            1 + (out.get("steps") instanceof Number n ? n.intValue() : 0));
+                    AgentAnswer out = dispatch(intent, hint, args, caller, Set.of("forwarder"));
+                    return new AgentReply(out.text(), Json.write(out), 1 + out.steps());
                 }));
     }
 
@@ -205,9 +208,9 @@ public final class AgentService implements AutoCloseable {
      * @param source where it is stored
      * @return the type's description
      */
-    public Map<String, Object> install(AgentSpec spec, String source) {
+    public AgentTypeReport install(AgentSpec spec, String source) {
         addSpec(spec, source);
-        return types().stream().filter(t -> t.get("type").equals(spec.type())).findFirst().orElseThrow();
+        return types().stream().filter(t -> t.type().equals(spec.type())).findFirst().orElseThrow();
     }
 
     private void addPluginType(AgentType t, String origin) {
@@ -258,23 +261,13 @@ public final class AgentService implements AutoCloseable {
     // ---- what the node offers ----
 
     /** @return the agent types: name, description, source, tools, triggers, and whether their required tools are reachable */
-    public List<Map<String, Object>> types() {
-        List<Map<String, Object>> out = new ArrayList<>();
+    public List<AgentTypeReport> types() {
+        List<AgentTypeReport> out = new ArrayList<>();
         boolean canChat = bench.canChat();
         for (TypeEntry t : types.values()) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("type", t.name());
-            m.put("description", t.description());
-            m.put("source", t.source());
-            m.put("requiredTools", t.required());
-            m.put("optionalTools", t.optional());
-            m.put("triggers", t.triggers());
             List<String> missing = missing(t, canChat);
-            m.put("ready", missing.isEmpty());
-            if (!missing.isEmpty()) {
-                m.put("missing", missing);
-            }
-            out.add(m);
+            out.add(new AgentTypeReport(t.name(), t.description(), t.source(), t.required(), t.optional(), t.triggers(), missing.isEmpty(),
+                    missing.isEmpty() ? Optional.empty() : Optional.of(missing)));
         }
         return out;
     }
@@ -304,21 +297,13 @@ public final class AgentService implements AutoCloseable {
     // ---- spawned agents ----
 
     /** @return the agents spawned here, newest first */
-    public List<Map<String, Object>> list() {
+    public List<AgentReport> list() {
         return agents.values().stream().sorted(Comparator.comparing((Held h) -> h.created).reversed()).map(this::describe).toList();
     }
 
-    private Map<String, Object> describe(Held h) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("id", h.id);
-        m.put("type", h.type);
-        m.put("state", h.state);
-        m.put("created", h.created.toString());
-        m.put("lastActivity", h.lastActivity.toString());
-        m.put("invocations", h.invocations);
-        m.put("params", h.params);
-        m.put("spawnedBy", h.spawnedBy);
-        return m;
+    private AgentReport describe(Held h) {
+        return new AgentReport(h.id, h.type, h.state, h.created.toString(), h.lastActivity.toString(), h.invocations, JsonText.of(h.params),
+                h.spawnedBy, Optional.empty());
     }
 
     /**
@@ -329,7 +314,7 @@ public final class AgentService implements AutoCloseable {
      * @param caller who asks
      * @return the new agent's description
      */
-    public Map<String, Object> spawn(String type, Map<String, Object> params, Caller caller) {
+    public AgentReport spawn(String type, Map<String, Object> params, Caller caller) {
         TypeEntry t = types.get(type);
         if (t == null) {
             throw new CallFailedException(FailureKind.NOT_FOUND, "No agent type '" + type + "'. Known types: " + String.join(", ", types.keySet())
@@ -380,7 +365,7 @@ public final class AgentService implements AutoCloseable {
      * @param caller who asks
      * @return the answer: agent, type, text, result, steps
      */
-    public Map<String, Object> invoke(String idOrPrefix, String intent, Map<String, Object> args, Caller caller) {
+    public AgentAnswer invoke(String idOrPrefix, String intent, Map<String, Object> args, Caller caller) {
         return run(find(idOrPrefix), intent, args, caller);
     }
 
@@ -400,7 +385,7 @@ public final class AgentService implements AutoCloseable {
                 + String.join(", ", matches.stream().map(h -> h.id).toList()) + "); give more of the id.");
     }
 
-    private Map<String, Object> run(Held h, String intent, Map<String, Object> args, Caller caller) {
+    private AgentAnswer run(Held h, String intent, Map<String, Object> args, Caller caller) {
         if (intent == null || intent.isBlank()) {
             throw new CallFailedException(FailureKind.INVALID_REQUEST, "The intent is empty: say what the agent should do.");
         }
@@ -438,14 +423,7 @@ public final class AgentService implements AutoCloseable {
                 }
                 persist();
             }
-            Map<String, Object> out = new LinkedHashMap<>();
-            out.put("agent", h.id);
-            out.put("type", h.type);
-            out.put("node", nodeId);
-            out.put("text", reply.text());
-            out.put("result", Json.MAPPER.convertValue(Json.parse(reply.json()), Object.class));
-            out.put("steps", reply.steps());
-            return out;
+            return new AgentAnswer(h.id, h.type, nodeId, reply.text(), new JsonText(reply.json()), reply.steps());
         } finally {
             h.lock.unlock();
         }
@@ -461,7 +439,7 @@ public final class AgentService implements AutoCloseable {
      * @param idOrPrefix its id or a unique prefix
      * @return its last description
      */
-    public Map<String, Object> stop(String idOrPrefix) {
+    public AgentReport stop(String idOrPrefix) {
         Held h = find(idOrPrefix);
         h.state = "stopped";
         AgentRunner r = h.runner;
@@ -492,7 +470,7 @@ public final class AgentService implements AutoCloseable {
      * @return the answer
      * @throws CallFailedException REFUSED without the grant, OVERLOADED when the caller's agents here are all busy and at the limit
      */
-    public Map<String, Object> invokeType(String type, String intent, Map<String, Object> args, Caller caller) {
+    public AgentAnswer invokeType(String type, String intent, Map<String, Object> args, Caller caller) {
         if (!caller.isOwn()) {
             Optional<ToolGrants.Missing> missing = grants.get().missing(caller, List.of("agents:invoke"));
             if (missing.isPresent()) {
@@ -511,7 +489,7 @@ public final class AgentService implements AutoCloseable {
                     throw new CallFailedException(FailureKind.OVERLOADED, "The " + held + " agents spawned here for " + caller
                             + " are busy, and " + maxPerCaller + " is the most one caller gets (agents.max-per-caller); try again shortly.");
                 }
-                h = agents.get(String.valueOf(spawn(type, Map.of(), caller).get("id")));
+                h = agents.get(spawn(type, Map.of(), caller).id());
             }
             h.taken = true; // the next intent of this caller takes another agent, or spawns one
         }
@@ -546,14 +524,19 @@ public final class AgentService implements AutoCloseable {
      * @param excluded agent types not to route to
      * @return the answer, with {@code node} naming where it ran
      */
-    public Map<String, Object> dispatch(String intent, String hint, Map<String, Object> args, Caller caller, Set<String> excluded) {
+    public AgentAnswer dispatch(String intent, String hint, Map<String, Object> args, Caller caller, Set<String> excluded) {
         Capability target = route(intent, hint, excluded);
         String type = target.type().substring("agent/".length());
         if (target.nodeId().equals(nodeId)) {
             return invokeType(type, intent, args, caller);
         }
-        JsonNode answer = Json.parse(bench.invokeRemote(target.nodeId(), type, intent, Json.write(args), caller));
-        return Json.MAPPER.convertValue(answer, new TypeReference<Map<String, Object>>() { });
+        String answer = bench.invokeRemote(target.nodeId(), type, intent, Json.write(args), caller);
+        try {
+            return Json.MAPPER.readValue(answer, AgentAnswer.class);
+        } catch (java.io.IOException | IllegalArgumentException e) {
+            throw new CallFailedException(FailureKind.BAD_RESPONSE, "member " + target.nodeId() + " answered for agent type " + type
+                    + " with something that is not an agent's answer: " + e.getMessage());
+        }
     }
 
     /**
@@ -613,8 +596,14 @@ public final class AgentService implements AutoCloseable {
         synchronized (persistLock) {
             List<Map<String, Object>> out = new ArrayList<>();
             for (Held h : agents.values()) {
-                Map<String, Object> m = describe(h);
-                m.remove("state");
+                Map<String, Object> m = new LinkedHashMap<>(); // the registry's own format (format 1): no state, with the snapshot
+                m.put("id", h.id);
+                m.put("type", h.type);
+                m.put("created", h.created.toString());
+                m.put("lastActivity", h.lastActivity.toString());
+                m.put("invocations", h.invocations);
+                m.put("params", h.params);
+                m.put("spawnedBy", h.spawnedBy);
                 m.put("snapshot", h.snapshot);
                 out.add(m);
             }

@@ -1,6 +1,9 @@
 package farm.llama.atmosphere.runtime.agents;
 
 import farm.llama.atmosphere.runtime.ConfigException;
+import farm.llama.atmosphere.runtime.api.AgentAnswer;
+import farm.llama.atmosphere.runtime.api.TriggerFired;
+import farm.llama.atmosphere.runtime.api.TriggerReport;
 import farm.llama.atmosphere.runtime.config.Durations;
 import farm.llama.atmosphere.spi.CallFailedException;
 import farm.llama.atmosphere.spi.FailureKind;
@@ -12,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -74,7 +78,7 @@ public final class Triggers implements AutoCloseable {
     }
 
     private record Pending(long seq, Priority priority, String id, Definition def, String intent, Map<String, Object> args,
-                           CompletableFuture<Map<String, Object>> done) {
+                           CompletableFuture<AgentAnswer> done) {
     }
 
     private final Map<String, Definition> defs;
@@ -183,23 +187,15 @@ public final class Triggers implements AutoCloseable {
     }
 
     /** @return each trigger with its counts: fired, throttled, dropped, done, failed, and when it last fired */
-    public List<Map<String, Object>> list() {
-        List<Map<String, Object>> out = new ArrayList<>();
+    public List<TriggerReport> list() {
+        List<TriggerReport> out = new ArrayList<>();
         for (Definition d : defs.values()) {
-            Map<String, Object> m = new LinkedHashMap<>();
             String key = d.capability() + "/" + d.event();
-            m.put("capability", d.capability());
-            m.put("event", d.event());
-            m.put("intent", d.intent());
-            m.put("route", d.route().isEmpty() ? "by meaning" : d.route());
-            m.put("throttle", d.throttle().toString());
-            m.put("priority", d.priority().name().toLowerCase(Locale.ROOT));
-            Map<String, Object> c = new LinkedHashMap<>();
+            Map<String, Long> c = new LinkedHashMap<>();
             counts.getOrDefault(key, Map.of()).forEach((k, v) -> c.put(k, v.get()));
-            m.put("counts", c);
             Instant last = lastFired.get(key);
-            m.put("lastFired", last == null ? null : last.toString());
-            out.add(m);
+            out.add(new TriggerReport(d.capability(), d.event(), d.intent(), d.route().isEmpty() ? "by meaning" : d.route(),
+                    d.throttle().toString(), d.priority().name().toLowerCase(Locale.ROOT), c, last == null ? null : last.toString()));
         }
         return out;
     }
@@ -219,7 +215,7 @@ public final class Triggers implements AutoCloseable {
      * @throws CallFailedException NOT_FOUND for an unknown trigger, INVALID_REQUEST for a payload the template cannot use,
      *         OVERLOADED when the queue is full
      */
-    public Map<String, Object> fire(String capability, String event, Map<String, Object> payload, boolean wait) {
+    public TriggerFired fire(String capability, String event, Map<String, Object> payload, boolean wait) {
         String key = capability + "/" + event;
         Definition d = defs.get(key);
         if (d == null) {
@@ -228,22 +224,16 @@ public final class Triggers implements AutoCloseable {
         }
         String intent = fill(d, payload);
         Instant now = clock.instant();
-        Map<String, Object> out = new LinkedHashMap<>();
         String id = UUID.randomUUID().toString();
-        out.put("id", id);
-        out.put("trigger", key);
-        out.put("intent", intent);
-        out.put("priority", d.priority().name().toLowerCase(Locale.ROOT));
+        String priority = d.priority().name().toLowerCase(Locale.ROOT);
         Instant last;
         synchronized (this) {
             last = lastFired.get(key);
             if (last != null && d.throttle().compareTo(Duration.between(last, now)) > 0) {
                 long retry = Math.max(1, d.throttle().minus(Duration.between(last, now)).toSeconds());
                 count(key, "throttled");
-                out.put("throttled", true);
-                out.put("retryAfterSeconds", retry);
                 events.accept("trigger.throttled", Map.of("id", id, "trigger", key, "retryAfterSeconds", retry));
-                return out;
+                return new TriggerFired(id, key, intent, priority, true, Optional.of(retry), null, null, null);
             }
             lastFired.put(key, now);
         }
@@ -251,7 +241,7 @@ public final class Triggers implements AutoCloseable {
         args.putAll(d.params()); // the owner's parameters win over what the event says
         args.put("trigger", key);
         args.put("priority", d.priority().name().toLowerCase(Locale.ROOT));
-        CompletableFuture<Map<String, Object>> done = new CompletableFuture<>();
+        CompletableFuture<AgentAnswer> done = new CompletableFuture<>();
         synchronized (queue) {
             if (queue.size() >= capacity) {
                 synchronized (this) { // not acted on: it does not throttle the next firing
@@ -271,16 +261,14 @@ public final class Triggers implements AutoCloseable {
             queue.add(new Pending(seq.incrementAndGet(), d.priority(), id, d, intent, args, done));
         }
         count(key, "fired");
-        out.put("throttled", false);
-        events.accept("trigger.fired", Map.of("id", id, "trigger", key, "intent", intent, "priority", out.get("priority"),
+        events.accept("trigger.fired", Map.of("id", id, "trigger", key, "intent", intent, "priority", priority,
                 "route", d.route().isEmpty() ? "by meaning" : d.route()));
         if (!wait) {
-            out.put("queued", true);
-            return out;
+            return new TriggerFired(id, key, intent, priority, false, null, Optional.of(true), null, null);
         }
         try {
-            out.put("answer", done.get(WAIT_LIMIT.toMillis(), TimeUnit.MILLISECONDS));
-            return out;
+            return new TriggerFired(id, key, intent, priority, false, null, null,
+                    Optional.of(done.get(WAIT_LIMIT.toMillis(), TimeUnit.MILLISECONDS)), null);
         } catch (TimeoutException e) {
             throw new CallFailedException(FailureKind.TIMEOUT, "trigger " + key + " (" + id + ") got no answer within " + WAIT_LIMIT.toMinutes() + " min; it goes on running");
         } catch (InterruptedException e) {
@@ -325,16 +313,16 @@ public final class Triggers implements AutoCloseable {
             }
             String key = p.def().capability() + "/" + p.def().event();
             try {
-                Map<String, Object> answer = agents.dispatch(p.intent(), p.def().route(), p.args(),
+                AgentAnswer answer = agents.dispatch(p.intent(), p.def().route(), p.args(),
                         farm.llama.atmosphere.runtime.tools.Caller.TRIGGER, Set.of());
                 count(key, "done");
                 Map<String, Object> e = new LinkedHashMap<>();
                 e.put("id", p.id());
                 e.put("trigger", key);
-                e.put("node", answer.getOrDefault("node", ""));
-                e.put("agentType", answer.getOrDefault("type", ""));
-                e.put("agent", answer.getOrDefault("agent", ""));
-                e.put("steps", answer.getOrDefault("steps", 0));
+                e.put("node", answer.node());
+                e.put("agentType", answer.type());
+                e.put("agent", answer.agent());
+                e.put("steps", answer.steps());
                 events.accept("trigger.routed", e);
                 p.done().complete(answer);
             } catch (RuntimeException e) {

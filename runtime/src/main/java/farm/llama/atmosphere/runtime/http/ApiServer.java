@@ -5,6 +5,8 @@ import java.time.Duration;
 import farm.llama.atmosphere.runtime.AdminToken;
 import farm.llama.atmosphere.runtime.NodeApi;
 import farm.llama.atmosphere.runtime.NodeConfig;
+import farm.llama.atmosphere.runtime.api.JsonText;
+import farm.llama.atmosphere.runtime.api.TriggerFired;
 import farm.llama.atmosphere.runtime.events.EventBus;
 import farm.llama.atmosphere.runtime.util.Json;
 import farm.llama.atmosphere.spi.AtmosphereException;
@@ -172,13 +174,13 @@ public final class ApiServer implements AutoCloseable {
                                 "The trigger's payload must be a JSON object.");
                     }
                     boolean wait = req.query().first("wait").map(v -> v.equals("true") || v.equals("1")).orElse(false);
-                    Map<String, Object> out = api.fireTrigger(param(req, "capability"), param(req, "event"), asMap(b), wait);
-                    if (Boolean.TRUE.equals(out.get("throttled"))) {
-                        out = new LinkedHashMap<>(out);
-                        out.put("error", Map.of("type", "rate_limit_error", "code", "throttled", "message",
-                                "Trigger " + out.get("trigger") + " is throttled; it acts again in " + out.get("retryAfterSeconds") + " s."));
+                    TriggerFired out = api.fireTrigger(param(req, "capability"), param(req, "event"), new JsonText(b.toString()), wait);
+                    if (out.throttled()) {
+                        long retry = out.retryAfterSeconds().orElse(1L);
+                        out = out.withError(new TriggerFired.Problem("rate_limit_error", "throttled",
+                                "Trigger " + out.trigger() + " is throttled; it acts again in " + retry + " s."));
                         res.status(Status.TOO_MANY_REQUESTS_429);
-                        res.header(HeaderNames.RETRY_AFTER, String.valueOf(out.get("retryAfterSeconds")));
+                        res.header(HeaderNames.RETRY_AFTER, String.valueOf(retry));
                     } else if (!wait) {
                         res.status(Status.ACCEPTED_202);
                     }
@@ -355,19 +357,15 @@ public final class ApiServer implements AutoCloseable {
         return required(bodyOf(req), name);
     }
 
-    private static Map<String, Object> object(JsonNode body, String name) {
+    private static JsonText object(JsonNode body, String name) {
         JsonNode v = body.path(name);
         if (v.isMissingNode() || v.isNull()) {
-            return Map.of();
+            return JsonText.EMPTY_OBJECT;
         }
         if (!v.isObject()) {
             throw new ApiError(Status.BAD_REQUEST_400, "invalid_request_error", "invalid_type", name, "'" + name + "' must be a JSON object");
         }
-        return asMap(v);
-    }
-
-    private static Map<String, Object> asMap(JsonNode v) {
-        return Json.MAPPER.convertValue(v, Json.MAPPER.getTypeFactory().constructMapType(LinkedHashMap.class, String.class, Object.class));
+        return new JsonText(v.toString());
     }
 
     private static String required(JsonNode body, String name) {

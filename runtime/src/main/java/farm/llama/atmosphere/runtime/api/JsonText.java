@@ -1,0 +1,49 @@
+package farm.llama.atmosphere.runtime.api;
+
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
+import farm.llama.atmosphere.runtime.util.Json;
+import farm.llama.atmosphere.runtime.util.JsonTextCodec;
+import java.util.Objects;
+
+/**
+ * A JSON value whose shape is not the node's to know — a tool's result, an agent's parameters,
+ * a trigger's payload — carried as its text and written into a document as the value it is.
+ *
+ * @param json the JSON text, checked to be JSON
+ */
+@JsonSerialize(using = JsonTextCodec.Writer.class)
+@JsonDeserialize(using = JsonTextCodec.Reader.class)
+public record JsonText(String json) {
+
+    /** An empty object. */
+    public static final JsonText EMPTY_OBJECT = new JsonText("{}");
+    /** JSON's null. */
+    public static final JsonText NULL = new JsonText("null");
+
+    /**
+     * @throws IllegalArgumentException naming the problem, if it is not JSON
+     */
+    public JsonText {
+        Objects.requireNonNull(json, "json");
+        json = Json.write(Json.parse(json)); // checked, and compact
+    }
+
+    /**
+     * @param value a value Jackson can write (a map, a list, a record)
+     * @return its JSON
+     */
+    public static JsonText of(Object value) {
+        return new JsonText(Json.write(value));
+    }
+
+    /** @return whether it is a JSON object */
+    public boolean isObject() {
+        return json.startsWith("{");
+    }
+
+    @Override
+    public String toString() {
+        return json;
+    }
+}
