@@ -1,12 +1,12 @@
 package farm.llama.atmosphere.shell;
 
-import farm.llama.atmosphere.runtime.api.JsonText;
-import farm.llama.atmosphere.runtime.api.AgentTypes;
-import farm.llama.atmosphere.runtime.api.AgentTypeReport;
-import farm.llama.atmosphere.runtime.api.AgentReport;
-import farm.llama.atmosphere.runtime.api.AgentAnswer;
 import com.fasterxml.jackson.databind.JsonNode;
 import farm.llama.atmosphere.runtime.NodeApi;
+import farm.llama.atmosphere.runtime.api.AgentAnswer;
+import farm.llama.atmosphere.runtime.api.AgentReport;
+import farm.llama.atmosphere.runtime.api.AgentTypeReport;
+import farm.llama.atmosphere.runtime.api.AgentTypes;
+import farm.llama.atmosphere.runtime.api.JsonText;
 import farm.llama.atmosphere.spi.AtmosphereException;
 import farm.llama.atmosphere.spi.CallFailedException;
 import farm.llama.atmosphere.spi.FailureKind;
@@ -76,7 +76,7 @@ final class AgentCommand {
               @Option(names = {"-i", "--intent"}, paramLabel = "TEXT", description = "A first intent.") String intent,
               @Option(names = {"-P", "--param"}, paramLabel = "KEY=VALUE", description = "A spawn parameter (max_steps=4, model=llama3.2).") List<String> params,
               @Option(names = "--json", description = "Print one JSON document.") boolean json) {
-        AgentReport out = root.session.api().agentSpawn(type, JsonText.of(keyValues(params)), Optional.ofNullable(intent));
+        AgentReport out = root.session.api().agentSpawn(type, new JsonText(Output.JSON.valueToTree(keyValues(params)).toString()), Optional.ofNullable(intent));
         if (json) {
             Output.json(root.session.out, out);
             return 0;

@@ -1,6 +1,6 @@
 package farm.llama.atmosphere.shell;
 
-import farm.llama.atmosphere.runtime.BackendReport;
+import farm.llama.atmosphere.runtime.api.BackendReport;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;

@@ -5,7 +5,6 @@ import farm.llama.atmosphere.spi.routing.RouteDecision;
 import farm.llama.atmosphere.spi.routing.ScoredCandidate;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

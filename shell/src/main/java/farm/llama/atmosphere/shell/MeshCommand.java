@@ -1,16 +1,16 @@
 package farm.llama.atmosphere.shell;
 
-import farm.llama.atmosphere.runtime.api.RevocationReport;
-import farm.llama.atmosphere.runtime.api.PendingJoin;
-import farm.llama.atmosphere.runtime.api.MeshReport;
-import farm.llama.atmosphere.runtime.api.MeshMember;
-import farm.llama.atmosphere.runtime.api.JoinDecision;
-import farm.llama.atmosphere.runtime.api.AdminChange;
-import farm.llama.atmosphere.runtime.api.MeshMembership;
-import farm.llama.atmosphere.runtime.api.MeshLeft;
-import farm.llama.atmosphere.runtime.api.JoinStatus;
-import farm.llama.atmosphere.runtime.api.Invite;
 import farm.llama.atmosphere.runtime.NodeApi;
+import farm.llama.atmosphere.runtime.api.AdminChange;
+import farm.llama.atmosphere.runtime.api.Invite;
+import farm.llama.atmosphere.runtime.api.JoinDecision;
+import farm.llama.atmosphere.runtime.api.JoinStatus;
+import farm.llama.atmosphere.runtime.api.MeshLeft;
+import farm.llama.atmosphere.runtime.api.MeshMember;
+import farm.llama.atmosphere.runtime.api.MeshMembership;
+import farm.llama.atmosphere.runtime.api.MeshReport;
+import farm.llama.atmosphere.runtime.api.PendingJoin;
+import farm.llama.atmosphere.runtime.api.RevocationReport;
 import farm.llama.atmosphere.runtime.config.Durations;
 import farm.llama.atmosphere.spi.AtmosphereException;
 import java.io.PrintWriter;

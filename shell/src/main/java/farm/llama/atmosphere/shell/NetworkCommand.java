@@ -3,7 +3,6 @@ package farm.llama.atmosphere.shell;
 import farm.llama.atmosphere.runtime.api.NetworkReport;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

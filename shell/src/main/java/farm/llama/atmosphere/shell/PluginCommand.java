@@ -1,6 +1,6 @@
 package farm.llama.atmosphere.shell;
 
-import farm.llama.atmosphere.runtime.PluginReport;
+import farm.llama.atmosphere.runtime.api.PluginReport;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -1,8 +1,6 @@
 package farm.llama.atmosphere.shell;
 
 import farm.llama.atmosphere.runtime.api.PolicyReport;
-import java.util.List;
-import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;

@@ -1,7 +1,7 @@
 package farm.llama.atmosphere.shell;
 
+import farm.llama.atmosphere.runtime.api.BackendReport;
 import farm.llama.atmosphere.runtime.api.NearbyNode;
-import farm.llama.atmosphere.runtime.BackendReport;
 import farm.llama.atmosphere.spi.discovery.Capability;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

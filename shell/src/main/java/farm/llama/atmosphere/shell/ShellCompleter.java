@@ -1,6 +1,6 @@
 package farm.llama.atmosphere.shell;
 
-import farm.llama.atmosphere.runtime.ToolReport;
+import farm.llama.atmosphere.runtime.api.ToolReport;
 import java.util.ArrayList;
 import java.util.List;
 import org.jline.reader.Candidate;

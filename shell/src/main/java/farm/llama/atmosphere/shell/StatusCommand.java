@@ -1,6 +1,6 @@
 package farm.llama.atmosphere.shell;
 
-import farm.llama.atmosphere.runtime.StatusReport;
+import farm.llama.atmosphere.runtime.api.StatusReport;
 import java.nio.file.Files;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

@@ -3,7 +3,7 @@ package farm.llama.atmosphere.shell;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import farm.llama.atmosphere.runtime.NodeApi;
-import farm.llama.atmosphere.runtime.ToolReport;
+import farm.llama.atmosphere.runtime.api.ToolReport;
 import farm.llama.atmosphere.spi.CallFailedException;
 import farm.llama.atmosphere.spi.FailureKind;
 import java.util.ArrayList;
@@ -57,7 +57,7 @@ final class ToolCommand {
         out.println("  Timeout:     " + t.timeout());
         out.println("  Permissions: " + (t.permissions().isEmpty() ? "none" : String.join(", ", t.permissions())));
         out.println("  Enabled:     " + (t.enabled() ? "yes" : "no (add it to tools.enabled-outside in config.yaml)"));
-        JsonNode schema = Output.JSON.valueToTree(t.parameters());
+        JsonNode schema = Output.parse(t.parameters().json());
         JsonNode props = schema.path("properties");
         List<String> required = new ArrayList<>();
         schema.path("required").forEach(r -> required.add(r.asText()));
@@ -88,14 +88,14 @@ final class ToolCommand {
                     "Without it, a tool this node lacks runs on a member that offers it."}) String node,
             @Option(names = "--json", description = "Print one JSON document.") boolean json) {
         NodeApi api = root.session.api();
-        Map<String, Object> parameters;
+        JsonNode parameters;
         try {
-            parameters = api.tool(name).parameters();
+            parameters = Output.parse(api.tool(name).parameters().json());
         } catch (CallFailedException e) {
             if (e.kind() != FailureKind.NOT_FOUND) {
                 throw e;
             }
-            parameters = Map.of(); // a tool only a member has: values are read as JSON, else as text
+            parameters = Output.JSON.createObjectNode(); // a tool only a member has: values are read as JSON, else as text
         }
         ObjectNode args = Output.JSON.createObjectNode();
         if (paramsJson != null) {
@@ -110,7 +110,7 @@ final class ToolCommand {
             }
             args.setAll((ObjectNode) parsed);
         }
-        JsonNode props = Output.JSON.valueToTree(parameters).path("properties");
+        JsonNode props = parameters.path("properties");
         for (String p : params == null ? List.<String>of() : params) {
             int eq = p.indexOf('=');
             if (eq <= 0) {

@@ -1,8 +1,8 @@
 package farm.llama.atmosphere.shell;
 
-import farm.llama.atmosphere.runtime.api.TriggerReport;
-import farm.llama.atmosphere.runtime.api.TriggerFired;
 import farm.llama.atmosphere.runtime.api.AgentAnswer;
+import farm.llama.atmosphere.runtime.api.TriggerFired;
+import farm.llama.atmosphere.runtime.api.TriggerReport;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

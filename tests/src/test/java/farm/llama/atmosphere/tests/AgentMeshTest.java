@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import farm.llama.atmosphere.runtime.ConfigException;
+import farm.llama.atmosphere.runtime.api.JsonText;
 import farm.llama.atmosphere.spi.CallFailedException;
 import farm.llama.atmosphere.spi.FailureKind;
 import java.net.http.HttpResponse;
@@ -14,7 +15,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import farm.llama.atmosphere.runtime.api.JsonText;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -157,7 +157,7 @@ class AgentMeshTest {
         assertTrue(String.valueOf(answer.get("text")).contains("step limit"), String.valueOf(answer.get("text")));
         // a spawn parameter lowers it for one agent
         before = model.chatCalls.get();
-        a.node.agentSpawn("looper", JsonText.of(Map.of("max_steps", 2)), Optional.of("loop"));
+        a.node.agentSpawn("looper", new JsonText("{\"max_steps\":2}"), Optional.of("loop"));
         assertEquals(2, model.chatCalls.get() - before);
         // the node is still fine
         assertEquals(200, a.get("/health").statusCode());
@@ -247,7 +247,7 @@ class AgentMeshTest {
     @Test
     void agentsComeBackAsleepAfterARestartAndBadInputIsRefusedClearly() throws Exception {
         NodeHarness a = node("a", null, "");
-        String id = a.node.agentSpawn("echo", JsonText.of(Map.of("note", "kept")), Optional.empty()).id();
+        String id = a.node.agentSpawn("echo", new JsonText("{\"note\":\"kept\"}"), Optional.empty()).id();
         a.node.agentInvoke(id, "first", JsonText.EMPTY_OBJECT);
         a.close();
         open.remove(a);

@@ -4,14 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import farm.llama.atmosphere.runtime.api.Invite;
+import farm.llama.atmosphere.runtime.api.JoinStatus;
 import farm.llama.atmosphere.runtime.mesh.ShortCodes;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import farm.llama.atmosphere.runtime.api.Invite;
-import farm.llama.atmosphere.runtime.api.JoinStatus;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -302,7 +302,7 @@ public final class AgentService implements AutoCloseable {
     }
 
     private AgentReport describe(Held h) {
-        return new AgentReport(h.id, h.type, h.state, h.created.toString(), h.lastActivity.toString(), h.invocations, JsonText.of(h.params),
+        return new AgentReport(h.id, h.type, h.state, h.created.toString(), h.lastActivity.toString(), h.invocations, new JsonText(Json.write(h.params)),
                 h.spawnedBy, Optional.empty());
     }
 

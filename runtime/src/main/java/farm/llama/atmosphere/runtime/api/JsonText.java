@@ -29,14 +29,6 @@ public record JsonText(String json) {
         json = Json.write(Json.parse(json)); // checked, and compact
     }
 
-    /**
-     * @param value a value Jackson can write (a map, a list, a record)
-     * @return its JSON
-     */
-    public static JsonText of(Object value) {
-        return new JsonText(Json.write(value));
-    }
-
     /** @return whether it is a JSON object */
     public boolean isObject() {
         return json.startsWith("{");

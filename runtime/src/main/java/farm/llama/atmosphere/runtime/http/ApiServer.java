@@ -1,7 +1,6 @@
 package farm.llama.atmosphere.runtime.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.time.Duration;
 import farm.llama.atmosphere.runtime.AdminToken;
 import farm.llama.atmosphere.runtime.NodeApi;
 import farm.llama.atmosphere.runtime.NodeConfig;
@@ -28,6 +27,7 @@ import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.security.KeyStore;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

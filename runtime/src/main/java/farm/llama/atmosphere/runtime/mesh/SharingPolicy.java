@@ -3,7 +3,6 @@ package farm.llama.atmosphere.runtime.mesh;
 import farm.llama.atmosphere.runtime.api.PolicyReport;
 import farm.llama.atmosphere.spi.AtmosphereException;
 import farm.llama.atmosphere.spi.ConfigView;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;

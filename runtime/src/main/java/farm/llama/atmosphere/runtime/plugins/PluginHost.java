@@ -1,6 +1,6 @@
 package farm.llama.atmosphere.runtime.plugins;
 
-import farm.llama.atmosphere.runtime.PluginReport;
+import farm.llama.atmosphere.runtime.api.PluginReport;
 import farm.llama.atmosphere.spi.AtmosphereException;
 import farm.llama.atmosphere.spi.Provider;
 import farm.llama.atmosphere.spi.agent.AgentTypeProvider;

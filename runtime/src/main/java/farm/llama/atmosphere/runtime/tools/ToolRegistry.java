@@ -1,8 +1,8 @@
 package farm.llama.atmosphere.runtime.tools;
 
-import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
-import farm.llama.atmosphere.runtime.ToolReport;
+import farm.llama.atmosphere.runtime.api.JsonText;
+import farm.llama.atmosphere.runtime.api.ToolReport;
 import farm.llama.atmosphere.runtime.plugins.PluginHost;
 import farm.llama.atmosphere.runtime.util.Json;
 import farm.llama.atmosphere.spi.AtmosphereException;
@@ -124,8 +124,7 @@ public final class ToolRegistry implements AutoCloseable {
     }
 
     private ToolReport report(Entry e) {
-        Map<String, Object> params = Json.MAPPER.convertValue(e.schema(), new TypeReference<Map<String, Object>>() { });
-        return new ToolReport(e.spec().name(), e.spec().description(), e.spec().category(), params,
+        return new ToolReport(e.spec().name(), e.spec().description(), e.spec().category(), new JsonText(Json.write(e.schema())),
                 e.spec().permissions(), timeout(e.spec()).toString(), e.origin(), enabled(e.spec()));
     }
 

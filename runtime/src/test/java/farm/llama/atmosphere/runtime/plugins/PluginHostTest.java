@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import farm.llama.atmosphere.runtime.PluginReport;
+import farm.llama.atmosphere.runtime.api.PluginReport;
 import farm.llama.atmosphere.spi.AtmosphereException;
 import farm.llama.atmosphere.spi.tool.ToolProvider;
 import java.io.IOException;

@@ -1,7 +1,6 @@
-package farm.llama.atmosphere.runtime;
+package farm.llama.atmosphere.runtime.api;
 
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -10,13 +9,13 @@ import java.util.Objects;
  * @param name its name
  * @param description what it does
  * @param category its category
- * @param parameters its JSON-schema, as plain values
+ * @param parameters its JSON schema
  * @param permissions permissions a caller needs
  * @param timeout its time limit, ISO-8601
  * @param provider the plugin that contributes it ({@code builtin} for the module path)
  * @param enabled whether it may run (tools that touch files, processes or the network are off until enabled in config)
  */
-public record ToolReport(String name, String description, String category, Map<String, Object> parameters,
+public record ToolReport(String name, String description, String category, JsonText parameters,
                          List<String> permissions, String timeout, String provider, boolean enabled) {
 
     /** Validates and copies. */
@@ -24,7 +23,7 @@ public record ToolReport(String name, String description, String category, Map<S
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(description, "description");
         Objects.requireNonNull(category, "category");
-        parameters = Map.copyOf(parameters);
+        Objects.requireNonNull(parameters, "parameters");
         permissions = List.copyOf(permissions);
         Objects.requireNonNull(timeout, "timeout");
         Objects.requireNonNull(provider, "provider");

@@ -1,4 +1,4 @@
-package farm.llama.atmosphere.runtime;
+package farm.llama.atmosphere.runtime.api;
 
 import java.util.Objects;
 import java.util.Optional;
