@@ -105,6 +105,10 @@ class ApiShapeTest {
                     reading:
                       intent: "Power reading {watts} W"
                       route: agent/echo
+                  door:
+                    open:
+                      intent: "The {side} door opened"
+                      route: agent/echo
                 backends:
                   - type: ollama
                     url: %s
@@ -240,6 +244,14 @@ class ApiShapeTest {
         cli(a, "model", "pull", "--status", "--json");
         cli(a, "agent", "types", "--json");
         cli(a, "trigger", "list", "--json");
+        cli(a, "scan", "--json");
+        cli(a, "mesh", "invite", "--ttl", "5m", "--json");
+        String cliAgent = cli(a, "agent", "spawn", "echo", "-i", "hello", "--json").path("id").asText();
+        cli(a, "agent", "invoke", cliAgent, "again", "--json");
+        shapes.put("atmosphere agent invoke {id} again --json", shapes.remove("atmosphere agent invoke " + cliAgent + " again --json"));
+        cli(a, "agent", "ask", "echo this text back", "--route", "agent/echo", "--json");
+        cli(a, "trigger", "fire", "door", "open", "-p", "{\"side\":\"front\"}", "--wait", "--json");
+        cli(a, "model", "deploy", "tinyllama", "--to", aId, "--json");
 
         // roles, leaving, revocation
         post(a, "/api/v1/mesh/admins", "{\"nodeId\":\"" + bId + "\"}");
