@@ -528,22 +528,15 @@ public final class MeshService implements AutoCloseable {
             return;
         }
         long version = Math.max(profileVersion + 1, now);
-        ObjectNode p = Json.MAPPER.createObjectNode();
-        p.put("nodeId", identity.nodeId());
-        p.put("name", nodeName);
-        p.put("endpoint", endpoint());
-        p.put("version", version);
         String role = role();
-        p.put("role", role);
+        Optional<String> proof = Optional.empty();
         try {
-            RoleProofs.proof(role, store.info().map(MeshStore.MeshInfo::meshId).orElse(""), identity.nodeId(),
-                    store.meshKey(), store.adminCertificate()).ifPresent(proof -> p.put("roleProof", proof));
+            proof = RoleProofs.proof(role, store.info().map(MeshStore.MeshInfo::meshId).orElse(""), identity.nodeId(),
+                    store.meshKey(), store.adminCertificate());
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "cannot prove this node's role " + role + " to the mesh: " + e.getMessage());
         }
-        p.set("cost", Json.MAPPER.valueToTree(cost));
-        p.set("capabilities", Json.MAPPER.valueToTree(caps));
-        profileJson = Json.write(p);
+        profileJson = Json.write(new MemberProfile(identity.nodeId(), nodeName, endpoint(), version, role, proof, cost, caps));
         profileDigest = digest;
         costDigest = costNow;
         costPublishedAt = now;
@@ -554,10 +547,6 @@ public final class MeshService implements AutoCloseable {
     /** Cost factors change all the time; the mesh hears of a change at most this often. */
     private static final Duration COST_REPUBLISH = Duration.ofSeconds(10);
 
-    /**
-     * Coarsens cost factors so that noise does not republish the profile: percentages to tens,
-     * loads and multipliers to two significant steps.
-     */
     private String role() {
         try {
             return store.info().map(MeshStore.MeshInfo::role).orElse("");
