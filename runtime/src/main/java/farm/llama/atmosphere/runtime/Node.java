@@ -10,6 +10,7 @@ import farm.llama.atmosphere.runtime.api.AgentTypes;
 import farm.llama.atmosphere.runtime.api.BackendReport;
 import farm.llama.atmosphere.runtime.api.CostReport;
 import farm.llama.atmosphere.runtime.api.DeployStatus;
+import farm.llama.atmosphere.runtime.api.TaskState;
 import farm.llama.atmosphere.runtime.api.Invite;
 import farm.llama.atmosphere.runtime.api.JoinDecision;
 import farm.llama.atmosphere.runtime.api.JoinStatus;
@@ -991,7 +992,7 @@ public final class Node implements NodeApi, AutoCloseable {
 
     @Override
     public synchronized DeployStatus modelDeploy(String model, List<String> targets, boolean all) {
-        if (deployState.get().state() == DeployStatus.State.RUNNING) {
+        if (deployState.get().state() == TaskState.RUNNING) {
             throw new AtmosphereException("A deploy is already running; 'atmosphere model deploy' shows it.");
         }
         if (model.isBlank()) {

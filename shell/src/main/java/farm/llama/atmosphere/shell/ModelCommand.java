@@ -1,6 +1,7 @@
 package farm.llama.atmosphere.shell;
 
 import farm.llama.atmosphere.runtime.api.DeployStatus;
+import farm.llama.atmosphere.runtime.api.TaskState;
 import farm.llama.atmosphere.runtime.api.ModelEntry;
 import farm.llama.atmosphere.runtime.api.PullStatus;
 import java.util.ArrayList;
@@ -52,7 +53,7 @@ final class ModelCommand {
         DeployStatus s = api.modelDeploy(model, to == null ? List.of() : to, all);
         Map<String, String> shown = new java.util.HashMap<>();
         while (true) {
-            DeployStatus.State state = s.state();
+            TaskState state = s.state();
             if (!json) {
                 s.nodes().orElse(Map.of()).forEach((node, st) -> {
                     String line = progress(st);
@@ -62,11 +63,11 @@ final class ModelCommand {
                     }
                 });
             }
-            if (state != DeployStatus.State.RUNNING) {
+            if (state != TaskState.RUNNING) {
                 if (json) {
                     Output.json(root.session.out, s);
                 }
-                if (state == DeployStatus.State.FAILED) {
+                if (state == TaskState.FAILED) {
                     throw new farm.llama.atmosphere.spi.AtmosphereException("The deploy of " + model + " failed on some nodes (above).");
                 }
                 return 0;
@@ -100,7 +101,7 @@ final class ModelCommand {
         boolean tty = System.console() != null && System.console().isTerminal();
         int shownTenth = -1;
         while (true) {
-            PullStatus.State state = s.state();
+            TaskState state = s.state();
             long bytes = s.bytes().orElse(0L);
             long total = s.total().orElse(0L);
             int percent = s.percent().orElse(0);
@@ -115,25 +116,25 @@ final class ModelCommand {
                     root.session.out.flush();
                 }
             }
-            if (status || state != PullStatus.State.RUNNING) {
+            if (status || state != TaskState.RUNNING) {
                 if (tty && !json && total > 0) {
                     root.session.out.println();
                 }
                 if (json) {
                     Output.json(root.session.out, s);
-                } else if (state == PullStatus.State.DONE) {
+                } else if (state == TaskState.DONE) {
                     long present = s.present().orElse(0L);
                     int damaged = s.badChunks().orElse(0);
                     root.session.out.println("Pulled " + s.name().orElse("") + " into " + s.path().orElse("")
                             + (present > 0 ? " (resumed: " + humanBytes(present) + " were already here)" : "")
                             + (damaged > 0 ? "; " + damaged + " damaged chunk(s) fetched again" : "") + "; "
                             + s.registered().orElse("") + ".");
-                } else if (state == PullStatus.State.IDLE) {
+                } else if (state == TaskState.IDLE) {
                     root.session.out.println("No pull has run since the node started.");
-                } else if (state == PullStatus.State.RUNNING) {
+                } else if (state == TaskState.RUNNING) {
                     root.session.out.println("Pulling " + s.name().orElse("") + " from " + s.from().orElse("") + ".");
                 }
-                if (state == PullStatus.State.FAILED) {
+                if (state == TaskState.FAILED) {
                     throw new farm.llama.atmosphere.spi.AtmosphereException("The pull of " + s.name().orElse("") + " failed: "
                             + s.error().orElse("") + " Pulling again resumes it.");
                 }

@@ -71,7 +71,8 @@ class AgentMeshTest {
         return n;
     }
 
-    private static final String INSPECTOR = """
+    /** An agent spec that calls echo here and system_info wherever it is. */
+    static final String INSPECTOR = """
             agent:
               id: inspector_agent
               version: "1.0"

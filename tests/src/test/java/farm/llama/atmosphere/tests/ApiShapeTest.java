@@ -193,19 +193,7 @@ class ApiShapeTest {
         get(a, "/api/v1/agents/types");
         ObjectNode spec = FakeBackend.JSON.createObjectNode();
         spec.put("fileName", "inspector.yaml");
-        spec.put("yaml", """
-                agent:
-                  id: inspector_agent
-                  version: "1.0"
-                  type: inspector
-                  description: Inspects a machine of the mesh.
-                  tools:
-                    required: [echo]
-                  default_params:
-                    max_steps: 5
-                  instructions: |
-                    Check that the tools answer.
-                """);
+        spec.put("yaml", AgentMeshTest.INSPECTOR);
         post(a, "/api/v1/agents/types", spec.toString());
         JsonNode spawned = post(a, "/api/v1/agents", "{\"type\":\"echo\",\"intent\":\"hello there\"}");
         String agentId = spawned.path("id").asText();

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import farm.llama.atmosphere.runtime.api.DeployStatus;
+import farm.llama.atmosphere.runtime.api.TaskState;
 import java.io.InputStream;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -259,7 +260,7 @@ class MeshRoutingTest {
         assertEquals(List.of("phi3:latest"), ollama.pulled);
         assertEquals(DeployStatus.NodeState.FAILED, nodes.get(bId).state(), "B grants C nothing: " + status);
         assertTrue(nodes.get(bId).error().orElse("").contains("models:deploy"), status.toString());
-        assertEquals(DeployStatus.State.FAILED, status.state());
+        assertEquals(TaskState.FAILED, status.state());
 
         // the new model shows up at C as a capability of A, and is served from there
         NodeHarness.awaitTrue(() -> c.node.models(true).stream().anyMatch(m -> "phi3".equals(m.model())), "phi3 in the mesh's models");

@@ -18,25 +18,7 @@ import java.util.Optional;
  * @param nodes each target node's progress, by node id (absent while idle)
  */
 @JsonInclude(JsonInclude.Include.NON_ABSENT)
-public record DeployStatus(State state, Optional<String> model, Optional<Map<String, NodeProgress>> nodes) {
-
-    /** The states of a deploy. */
-    public enum State {
-        /** None since the node started. */
-        IDLE,
-        /** Nodes are pulling. */
-        RUNNING,
-        /** Every node has the model. */
-        DONE,
-        /** At least one node failed. */
-        FAILED;
-
-        /** @return its name on the wire */
-        @JsonValue
-        public String wire() {
-            return name().toLowerCase(Locale.ROOT);
-        }
-    }
+public record DeployStatus(TaskState state, Optional<String> model, Optional<Map<String, NodeProgress>> nodes) {
 
     /** The states of one node's part. */
     public enum NodeState {
@@ -110,7 +92,7 @@ public record DeployStatus(State state, Optional<String> model, Optional<Map<Str
     }
 
     /** The state before any deploy. */
-    public static final DeployStatus IDLE = new DeployStatus(State.IDLE, Optional.empty(), Optional.empty());
+    public static final DeployStatus IDLE = new DeployStatus(TaskState.IDLE, Optional.empty(), Optional.empty());
 
     /** Validates and copies. */
     public DeployStatus {
@@ -127,7 +109,7 @@ public record DeployStatus(State state, Optional<String> model, Optional<Map<Str
     public static DeployStatus start(String deployed, List<String> targets) {
         Map<String, NodeProgress> nodes = new LinkedHashMap<>();
         targets.forEach(n -> nodes.put(n, NodeProgress.WAITING));
-        return new DeployStatus(State.RUNNING, Optional.of(deployed), Optional.of(nodes));
+        return new DeployStatus(TaskState.RUNNING, Optional.of(deployed), Optional.of(nodes));
     }
 
     /**
@@ -136,7 +118,7 @@ public record DeployStatus(State state, Optional<String> model, Optional<Map<Str
      * @return the deploy with that node's part changed
      */
     public DeployStatus with(String node, java.util.function.UnaryOperator<NodeProgress> change) {
-        if (state != State.RUNNING) {
+        if (state != TaskState.RUNNING) {
             throw new IllegalStateException("the deploy is " + state.wire());
         }
         Map<String, NodeProgress> next = new LinkedHashMap<>(nodes.orElseThrow());
@@ -147,6 +129,6 @@ public record DeployStatus(State state, Optional<String> model, Optional<Map<Str
     /** @return the deploy, ended: failed if any node failed, else done */
     public DeployStatus end() {
         boolean failed = nodes.orElse(Map.of()).values().stream().anyMatch(p -> p.state() == NodeState.FAILED);
-        return new DeployStatus(failed ? State.FAILED : State.DONE, model, nodes);
+        return new DeployStatus(failed ? TaskState.FAILED : TaskState.DONE, model, nodes);
     }
 }

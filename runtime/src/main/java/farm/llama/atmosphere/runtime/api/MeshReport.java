@@ -33,22 +33,18 @@ public record MeshReport(String nodeId, boolean member, Optional<String> meshId,
     /** Validates; a missing optional is empty. */
     public MeshReport {
         Objects.requireNonNull(nodeId, "nodeId");
-        meshId = orEmpty(meshId);
-        name = orEmpty(name);
-        role = orEmpty(role);
-        createdAt = orEmpty(createdAt);
-        certificateExpires = orEmpty(certificateExpires);
-        revoked = orEmpty(revoked).map(List::copyOf);
-        roles = orEmpty(roles);
-        running = orEmpty(running);
-        endpoints = orEmpty(endpoints).map(List::copyOf);
-        problem = orEmpty(problem);
-        members = orEmpty(members);
-        alive = orEmpty(alive);
-    }
-
-    private static <T> Optional<T> orEmpty(Optional<T> o) {
-        return o == null ? Optional.empty() : o;
+        meshId = Optionals.orEmpty(meshId);
+        name = Optionals.orEmpty(name);
+        role = Optionals.orEmpty(role);
+        createdAt = Optionals.orEmpty(createdAt);
+        certificateExpires = Optionals.orEmpty(certificateExpires);
+        revoked = Optionals.orEmpty(revoked).map(List::copyOf);
+        roles = Optionals.orEmpty(roles);
+        running = Optionals.orEmpty(running);
+        endpoints = Optionals.orEmpty(endpoints).map(List::copyOf);
+        problem = Optionals.orEmpty(problem);
+        members = Optionals.orEmpty(members);
+        alive = Optionals.orEmpty(alive);
     }
 
     /**

@@ -25,55 +25,33 @@ import java.util.Optional;
  * @param error why it failed
  */
 @JsonInclude(JsonInclude.Include.NON_ABSENT)
-public record PullStatus(State state, Optional<String> name, Optional<String> from, Optional<String> path, Optional<Long> bytes,
+public record PullStatus(TaskState state, Optional<String> name, Optional<String> from, Optional<String> path, Optional<Long> bytes,
                          Optional<Long> total, Optional<Integer> percent, Optional<Long> present, Optional<Long> fetched,
                          Optional<Integer> badChunks, Optional<String> sha256, Optional<String> registered, Optional<String> error) {
 
-    /** The states of a pull. */
-    public enum State {
-        /** None since the node started. */
-        IDLE,
-        /** Copying. */
-        RUNNING,
-        /** Copied and checked. */
-        DONE,
-        /** Refused or failed; the error says why. */
-        FAILED;
-
-        /** @return its name on the wire */
-        @JsonValue
-        public String wire() {
-            return name().toLowerCase(Locale.ROOT);
-        }
-    }
-
     /** The state before any pull. */
-    public static final PullStatus IDLE = new PullStatus(State.IDLE, null, null, null, null, null, null, null, null, null, null, null, null);
+    public static final PullStatus IDLE = new PullStatus(TaskState.IDLE, null, null, null, null, null, null, null, null, null, null, null, null);
 
     /** Validates; a missing optional is empty. */
     public PullStatus {
         Objects.requireNonNull(state, "state");
-        name = orEmpty(name);
-        from = orEmpty(from);
-        path = orEmpty(path);
-        bytes = orEmpty(bytes);
-        total = orEmpty(total);
-        percent = orEmpty(percent);
-        present = orEmpty(present);
-        fetched = orEmpty(fetched);
-        badChunks = orEmpty(badChunks);
-        sha256 = orEmpty(sha256);
-        registered = orEmpty(registered);
-        error = orEmpty(error);
-    }
-
-    private static <T> Optional<T> orEmpty(Optional<T> o) {
-        return o == null ? Optional.empty() : o;
+        name = Optionals.orEmpty(name);
+        from = Optionals.orEmpty(from);
+        path = Optionals.orEmpty(path);
+        bytes = Optionals.orEmpty(bytes);
+        total = Optionals.orEmpty(total);
+        percent = Optionals.orEmpty(percent);
+        present = Optionals.orEmpty(present);
+        fetched = Optionals.orEmpty(fetched);
+        badChunks = Optionals.orEmpty(badChunks);
+        sha256 = Optionals.orEmpty(sha256);
+        registered = Optionals.orEmpty(registered);
+        error = Optionals.orEmpty(error);
     }
 
     /** @return whether a pull is under way */
     public boolean running() {
-        return state == State.RUNNING;
+        return state == TaskState.RUNNING;
     }
 
     /**
@@ -83,7 +61,7 @@ public record PullStatus(State state, Optional<String> name, Optional<String> fr
      * @return a pull that has started
      */
     public static PullStatus start(String file, String member, String target) {
-        return new PullStatus(State.RUNNING, Optional.of(file), Optional.of(member), Optional.of(target), Optional.of(0L), Optional.of(0L),
+        return new PullStatus(TaskState.RUNNING, Optional.of(file), Optional.of(member), Optional.of(target), Optional.of(0L), Optional.of(0L),
                 Optional.of(0), null, null, null, null, null, null);
     }
 
@@ -109,7 +87,7 @@ public record PullStatus(State state, Optional<String> name, Optional<String> fr
      */
     public PullStatus done(String hash, String registration) {
         requireRunning();
-        return new PullStatus(State.DONE, name, from, path, bytes, total, Optional.of(100), present, fetched, badChunks, Optional.of(hash),
+        return new PullStatus(TaskState.DONE, name, from, path, bytes, total, Optional.of(100), present, fetched, badChunks, Optional.of(hash),
                 Optional.of(registration), error);
     }
 
@@ -119,12 +97,12 @@ public record PullStatus(State state, Optional<String> name, Optional<String> fr
      */
     public PullStatus failed(String why) {
         requireRunning();
-        return new PullStatus(State.FAILED, name, from, path, bytes, total, percent, present, fetched, badChunks, sha256, registered,
+        return new PullStatus(TaskState.FAILED, name, from, path, bytes, total, percent, present, fetched, badChunks, sha256, registered,
                 Optional.of(why));
     }
 
     private void requireRunning() {
-        if (state != State.RUNNING) {
+        if (state != TaskState.RUNNING) {
             throw new IllegalStateException("no pull is running (it is " + state.wire() + ")");
         }
     }
