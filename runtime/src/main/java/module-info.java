@@ -28,6 +28,7 @@ module farm.llama.atmosphere.runtime {
     exports farm.llama.atmosphere.runtime.util to farm.llama.atmosphere.shell;
     opens farm.llama.atmosphere.runtime to com.fasterxml.jackson.databind;
     opens farm.llama.atmosphere.runtime.api to com.fasterxml.jackson.databind;
+    opens farm.llama.atmosphere.runtime.util to com.fasterxml.jackson.databind; // JsonText's serializer and deserializer
     opens farm.llama.atmosphere.runtime.mesh to com.fasterxml.jackson.databind;
 
     uses farm.llama.atmosphere.spi.discovery.DiscoveryProvider;
