@@ -98,6 +98,14 @@ class LocalRoutingTest {
         assertEquals(1, ids.stream().filter("llama3.2"::equals).count(), "each model once: " + ids);
         JsonNode llama = models.path("data").get(ids.indexOf("llama3.2"));
         assertEquals(2, llama.path("atmosphere").path("backends").size(), "served by both backends");
+        // an OpenAI client retrieves each listed model by its id (auto and the node's embedder too), and a name with Ollama's tag
+        for (String id : ids) {
+            HttpResponse<String> one = node.get("/v1/models/" + java.net.URLEncoder.encode(id, java.nio.charset.StandardCharsets.UTF_8));
+            assertEquals(200, one.statusCode(), id + ": " + one.body());
+            assertEquals(id, json(one.body()).path("id").asText());
+        }
+        assertEquals("llama3.2", json(node.get("/v1/models/llama3.2:latest").body()).path("id").asText());
+        assertEquals(404, node.get("/v1/models/no-such-model").statusCode());
         JsonNode backends = json(node.get("/api/v1/backends").body()).path("backends");
         assertTrue(backends.get(0).path("latencyMs").asDouble() >= 0);
     }

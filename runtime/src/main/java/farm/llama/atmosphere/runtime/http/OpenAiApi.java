@@ -118,16 +118,26 @@ final class OpenAiApi {
         ObjectNode out = Json.MAPPER.createObjectNode();
         out.put("object", "list");
         ArrayNode data = out.putArray("data");
-        ObjectNode auto = data.addObject();
+        data.add(autoEntry());
+        for (Map.Entry<String, List<Capability>> e : router.models().entrySet()) {
+            data.add(modelEntry(e.getKey(), e.getValue()));
+        }
+        data.add(embedderEntry());
+        send(res, out);
+    }
+
+    private static ObjectNode autoEntry() {
+        ObjectNode auto = Json.MAPPER.createObjectNode();
         auto.put("id", "auto");
         auto.put("object", "model");
         auto.put("created", 0);
         auto.put("owned_by", "atmosphere");
         auto.putObject("atmosphere").put("description", "routes each request to the capability that fits it best");
-        for (Map.Entry<String, List<Capability>> e : router.models().entrySet()) {
-            data.add(modelEntry(e.getKey(), e.getValue()));
-        }
-        ObjectNode local = data.addObject();
+        return auto;
+    }
+
+    private ObjectNode embedderEntry() {
+        ObjectNode local = Json.MAPPER.createObjectNode();
         local.put("id", router.embedder().id());
         local.put("object", "model");
         local.put("created", 0);
@@ -136,7 +146,7 @@ final class OpenAiApi {
         a.putArray("types").add("llm/embed");
         a.putArray("nodes").add(router.nodeId());
         a.put("description", "this node's own embedder");
-        send(res, out);
+        return local;
     }
 
     private ObjectNode modelEntry(String name, List<Capability> caps) {
@@ -162,12 +172,21 @@ final class OpenAiApi {
 
     private void model(ServerRequest req, ServerResponse res) {
         String id = req.path().pathParameters().get("id");
-        List<Capability> caps = router.models().get(id);
+        if (id.equals("auto")) {
+            send(res, autoEntry());
+            return;
+        }
+        if (id.equals(router.embedder().id())) {
+            send(res, embedderEntry());
+            return;
+        }
+        // listed without Ollama's default tag, asked for with or without it
+        List<Capability> caps = router.models().get(id.endsWith(":latest") ? id.substring(0, id.length() - ":latest".length()) : id);
         if (caps == null) {
             throw new ApiError(Status.NOT_FOUND_404, "invalid_request_error", "model_not_found", "model",
                     "The model '" + id + "' does not exist on this node. GET /v1/models lists the models.");
         }
-        send(res, modelEntry(id, caps));
+        send(res, modelEntry(id.endsWith(":latest") ? id.substring(0, id.length() - ":latest".length()) : id, caps));
     }
 
     private void chat(ServerRequest req, ServerResponse res, boolean legacy) {
