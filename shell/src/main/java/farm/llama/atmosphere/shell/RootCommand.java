@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
                 "Run without a command for an interactive shell."},
         subcommands = {InitCommand.class, StatusCommand.class, ServeCommand.class, ChatCommand.class, RouteCommand.class,
                 BackendsCommand.class, ScanCommand.class, NetworkCommand.class, CostCommand.class, PluginCommand.class, ToolCommand.class, AgentCommand.class, TriggerCommand.class,
-                MeshCommand.class, MeshCommand.Approve.class, PolicyCommand.class, ModelCommand.class, TokenCommand.class, SimCommand.class, RelayCommand.class, CompletionCommand.class},
+                MeshCommand.class, MeshCommand.Approve.class, PolicyCommand.class, ModelCommand.class, TokenCommand.class, SimCommand.class, RelayCommand.class, CompletionCommand.class, ManCommand.class},
         usageHelpAutoWidth = true)
 final class RootCommand implements Runnable {
 
