@@ -1,16 +1,39 @@
 #!/usr/bin/env bash
-# Builds the trimmed jlink image of Atmosphere and its tarball.
-#   build-image.sh VERSION MODULES_DIR PLUGINS_DIR SRC_MAIN TARGET LICENSE_FILE
+# Builds the trimmed jlink image of Atmosphere and the release folder beside it.
+#   build-image.sh VERSION MODULES_DIR PLUGINS_DIR SRC_MAIN TARGET LICENSE_FILE SBOM OUTPUT_TIMESTAMP
 # The JDK modules are derived, not guessed: jdeps over every module jar and every built-in
 # plugin jar, plus the non-static java.*/jdk.* requires of every module descriptor, plus
 # jdk.zipfs (PF4J reads plugin.properties inside jars through it).
+#
+# TARGET/atmosphere          the image (what the image tests run)
+# TARGET/release/            atmosphere-VERSION-PLATFORM.tar.gz (.zip on Windows), its CycloneDX
+#                            SBOM, VERSION, SHA256SUMS (+ SHA256SUMS.asc when a signing key is given)
+# The archive is reproducible: entries sorted, owned by 0:0, dated OUTPUT_TIMESTAMP, gzip without a
+# name or time; the same sources and JDK give the same bytes.
+# Portable: Linux, macOS and Windows (Git Bash) runners; the platform is detected, not assumed.
 set -euo pipefail
-VERSION=$1 MODULES=$2 PLUGINS=$3 SRC=$4 TARGET=$5 LICENSE_FILE=$6
-JAVA_HOME=${JAVA_HOME:-$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")}
-JDEPS="$JAVA_HOME/bin/jdeps" JLINK="$JAVA_HOME/bin/jlink" JAR="$JAVA_HOME/bin/jar"
+VERSION=$1 MODULES=$2 PLUGINS=$3 SRC=$4 TARGET=$5 LICENSE_FILE=$6 SBOM=$7 STAMP=$8
+JAVA_HOME=${JAVA_HOME:-$(cd "$(dirname "$(command -v java)")/.." && pwd -P)}
+exe=""
+case "$(uname -s)" in
+  Linux) os=linux ;;
+  Darwin) os=macos ;;
+  MINGW*|MSYS*|CYGWIN*) os=windows exe=.exe ;;
+  *) echo "build-image: unknown OS $(uname -s)" >&2; exit 1 ;;
+esac
+case "$(uname -m)" in
+  x86_64|amd64|AMD64) arch=x64 ;;
+  aarch64|arm64) arch=aarch64 ;;
+  *) echo "build-image: unknown architecture $(uname -m)" >&2; exit 1 ;;
+esac
+PLATFORM=${ATMOSPHERE_PLATFORM:-$os-$arch}
+JDEPS="$JAVA_HOME/bin/jdeps$exe" JLINK="$JAVA_HOME/bin/jlink$exe" JAR="$JAVA_HOME/bin/jar$exe" JAVA="$JAVA_HOME/bin/java$exe"
 IMAGE="$TARGET/atmosphere"
-TARBALL="$TARGET/atmosphere-$VERSION-linux-x64.tar.gz"
+RELEASE="$TARGET/release"
+NAME="atmosphere-$VERSION"
 t0=$(date +%s)
+
+sha256() { if command -v sha256sum >/dev/null 2>&1; then sha256sum "$1"; else shasum -a 256 "$1"; fi | cut -d' ' -f1; }
 
 app_modules=()
 jdk_modules=(jdk.zipfs)
@@ -32,8 +55,8 @@ deps=$("$JDEPS" --multi-release 25 --ignore-missing-deps --print-module-deps \
   --module-path "$MODULES" "$MODULES"/*.jar "${plugin_jars[@]}" 2>/dev/null | tail -1)
 IFS=, read -r -a from_jdeps <<< "$deps"
 jdk_modules+=("${from_jdeps[@]}")
-jdk_list=$(printf '%s\n' "${jdk_modules[@]}" | grep -E '^(java|jdk)\.' | sort -u | paste -sd, -)
-app_list=$(printf '%s\n' "${app_modules[@]}" | sort -u | paste -sd, -)
+jdk_list=$(printf '%s\n' "${jdk_modules[@]}" | grep -E '^(java|jdk)\.' | LC_ALL=C sort -u | paste -sd, -)
+app_list=$(printf '%s\n' "${app_modules[@]}" | LC_ALL=C sort -u | paste -sd, -)
 echo "build-image: JDK modules: $jdk_list"
 
 rm -rf "$IMAGE"
@@ -42,20 +65,77 @@ rm -rf "$IMAGE"
   --strip-debug --no-header-files --no-man-pages --compress zip-9 --ignore-signing-information \
   --output "$IMAGE"
 
-# libjvm.so ships with its symbol table (~5 MB); strip it when binutils is there, as distributions do
-if command -v strip >/dev/null 2>&1; then
+# libjvm.so ships with its symbol table (~5 MB); strip it on Linux when binutils is there, as
+# distributions do. Never on macOS: stripping (or chmod-ing) a signed library breaks its signature.
+if [[ $os == linux ]] && command -v strip >/dev/null 2>&1; then
   chmod u+w "$IMAGE/lib/server/libjvm.so"
   strip --strip-unneeded "$IMAGE/lib/server/libjvm.so"
   chmod u-w "$IMAGE/lib/server/libjvm.so"
 fi
 
 # Our own launcher: jlink's has no exec, so killing it would leave the JVM running.
-install -m 0755 "$SRC/sh/atmosphere" "$IMAGE/bin/atmosphere"
+if [[ $os == windows ]]; then
+  cp "$SRC/cmd/atmosphere.cmd" "$IMAGE/bin/atmosphere.cmd"
+else
+  cp "$SRC/sh/atmosphere" "$IMAGE/bin/atmosphere"
+  chmod 0755 "$IMAGE/bin/atmosphere"
+fi
 mkdir -p "$IMAGE/plugins" "$IMAGE/conf"
 cp "${plugin_jars[@]}" "$IMAGE/plugins/"
 cp "$SRC/conf/"* "$IMAGE/conf/"
 echo "$VERSION" > "$IMAGE/VERSION"
-install -m 0644 "$LICENSE_FILE" "$IMAGE/LICENSE"
+cp "$LICENSE_FILE" "$IMAGE/LICENSE"
+# the launcher keys its start-up cache by this, not by file dates (portable, and the same for the same image)
+sha256 "$IMAGE/lib/modules" > "$IMAGE/lib/atmosphere-build-id"
 
-tar -C "$TARGET" -czf "$TARBALL" atmosphere
-echo "build-image: $IMAGE ($(du -sh "$IMAGE" | cut -f1)), $TARBALL ($(du -h "$TARBALL" | cut -f1)) in $(( $(date +%s) - t0 )) s"
+# Completions and the man page, generated from the command tree by the image itself
+docs_data=$(mktemp -d)
+run_image() {
+  if [[ $os == windows ]]; then
+    ATMOSPHERE_DATA_DIR="$docs_data" "$IMAGE/bin/java$exe" --enable-native-access=org.jline.terminal.ffm,org.jline.nativ \
+      -Datmosphere.home="$IMAGE" -m farm.llama.atmosphere.shell/farm.llama.atmosphere.shell.Main "$@"
+  else
+    ATMOSPHERE_DATA_DIR="$docs_data" ATMOSPHERE_AOT=off "$IMAGE/bin/atmosphere" "$@"
+  fi
+}
+mkdir -p "$IMAGE/share/bash-completion/completions" "$IMAGE/share/zsh/site-functions" \
+  "$IMAGE/share/fish/vendor_completions.d" "$IMAGE/share/man/man1"
+run_image completion bash > "$IMAGE/share/bash-completion/completions/atmosphere"
+run_image completion zsh > "$IMAGE/share/zsh/site-functions/_atmosphere"
+run_image completion fish > "$IMAGE/share/fish/vendor_completions.d/atmosphere.fish"
+run_image man > "$IMAGE/share/man/man1/atmosphere.1"
+rm -rf "$docs_data"
+
+# The SBOM names the bundled JDK too; the third-party notices are derived from it
+rm -rf "$RELEASE"
+mkdir -p "$RELEASE"
+BOM="$RELEASE/$NAME-$PLATFORM.cdx.json"
+"$JAVA" -cp "$MODULES/*" "$SRC/build/ReleaseTool.java" sbom "$SBOM" "$BOM" "$JAVA_HOME" "$IMAGE"
+"$JAVA" -cp "$MODULES/*" "$SRC/build/ReleaseTool.java" notices "$BOM" "$IMAGE/THIRD-PARTY-NOTICES"
+echo "$VERSION" > "$RELEASE/VERSION"
+
+# The archive: its one folder is atmosphere-VERSION
+stage="$TARGET/stage"
+rm -rf "$stage"
+mkdir -p "$stage"
+cp -Rp "$IMAGE" "$stage/$NAME"
+if [[ $os == windows ]]; then
+  ARCHIVE="$RELEASE/$NAME-$PLATFORM.zip"
+  "$JAR" --create --no-manifest --date="$STAMP" --file "$ARCHIVE" -C "$stage" "$NAME"
+else
+  ARCHIVE="$RELEASE/$NAME-$PLATFORM.tar.gz"
+  tar=tar
+  if ! tar --version 2>/dev/null | grep -q GNU; then
+    tar=$(command -v gtar || true)
+  fi
+  if [[ -n "$tar" ]]; then
+    (cd "$stage" && "$tar" --sort=name --mtime="$STAMP" --owner=0 --group=0 --numeric-owner --format=gnu \
+      -cf - "$NAME") | gzip -n -9 > "$ARCHIVE"
+  else
+    echo "build-image: no GNU tar (brew install gnu-tar): the archive is built, but not reproducibly" >&2
+    (cd "$stage" && tar -cf - "$NAME") | gzip -n -9 > "$ARCHIVE"
+  fi
+fi
+rm -rf "$stage"
+bash "$SRC/sh/sign-release.sh" "$RELEASE"
+echo "build-image: $IMAGE ($(du -sh "$IMAGE" | cut -f1)), $ARCHIVE ($(du -h "$ARCHIVE" | cut -f1)) in $(( $(date +%s) - t0 )) s"
