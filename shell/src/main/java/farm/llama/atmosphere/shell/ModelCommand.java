@@ -1,9 +1,9 @@
 package farm.llama.atmosphere.shell;
 
 import farm.llama.atmosphere.runtime.api.DeployStatus;
-import farm.llama.atmosphere.runtime.api.TaskState;
 import farm.llama.atmosphere.runtime.api.ModelEntry;
 import farm.llama.atmosphere.runtime.api.PullStatus;
+import farm.llama.atmosphere.runtime.api.TaskState;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
