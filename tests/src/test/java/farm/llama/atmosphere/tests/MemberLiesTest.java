@@ -25,9 +25,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -45,7 +45,8 @@ class MemberLiesTest {
     @TempDir
     Path dir;
 
-    private final List<AutoCloseable> open = new ArrayList<>();
+    @RegisterExtension
+    final Closer open = new Closer();
     private NodeHarness a;
     private NodeHarness b;
     private NodeHarness c;
@@ -85,13 +86,6 @@ class MemberLiesTest {
         cId = c.node.status().nodeId();
         servedByC();
         asB = Credentials.of(b);
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        for (AutoCloseable x : open.reversed()) {
-            x.close();
-        }
     }
 
     private NodeHarness node(String name, String extra) throws Exception {

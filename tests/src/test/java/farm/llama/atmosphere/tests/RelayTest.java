@@ -29,6 +29,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -47,16 +48,15 @@ class RelayTest {
     @TempDir
     Path dir;
 
-    private final List<AutoCloseable> open = new ArrayList<>();
+    @RegisterExtension
+    final Closer open = new Closer();
     private final List<byte[]> received = new CopyOnWriteArrayList<>();
     private final java.util.concurrent.atomic.AtomicInteger flip = new java.util.concurrent.atomic.AtomicInteger();
     private volatile RelayServer relay;
 
     @AfterEach
     void stop() throws Exception {
-        for (AutoCloseable c : open.reversed()) {
-            c.close();
-        }
+        open.closeAll(); // the nodes first, then the relay they use
         if (relay != null) {
             relay.close();
         }
