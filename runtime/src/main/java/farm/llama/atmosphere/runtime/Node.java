@@ -251,6 +251,18 @@ public final class Node implements NodeApi, AutoCloseable {
         return Json.MAPPER.convertValue(n, Json.MAPPER.getTypeFactory().constructMapType(LinkedHashMap.class, String.class, Object.class));
     }
 
+    /** @return a JSON object of the API as a map for the agents' SPI (already checked JSON: parsed once, straight into the map) */
+    private static Map<String, Object> jsonObject(JsonText json, String what) {
+        if (!json.isObject()) {
+            throw new CallFailedException(FailureKind.INVALID_REQUEST, "'" + what + "' must be a JSON object");
+        }
+        try {
+            return Json.MAPPER.readValue(json.json(), Json.MAPPER.getTypeFactory().constructMapType(LinkedHashMap.class, String.class, Object.class));
+        } catch (IOException e) {
+            throw new CallFailedException(FailureKind.INVALID_REQUEST, "'" + what + "' is not valid JSON: " + e.getMessage());
+        }
+    }
+
     /** What agents use of this node. */
     private final class NodeWorkbench implements farm.llama.atmosphere.runtime.agents.Workbench {
 
@@ -1164,14 +1176,14 @@ public final class Node implements NodeApi, AutoCloseable {
     @Override
     public AgentReport agentSpawn(String type, JsonText params, Optional<String> intent) {
         ensureScanned();
-        AgentReport spawned = agents.spawn(type, jsonObject(params.json(), "params"), Caller.LOCAL);
+        AgentReport spawned = agents.spawn(type, jsonObject(params, "params"), Caller.LOCAL);
         return intent.map(i -> spawned.withAnswer(agents.invoke(spawned.id(), i, Map.of(), Caller.LOCAL))).orElse(spawned);
     }
 
     @Override
     public AgentAnswer agentInvoke(String id, String intent, JsonText args) {
         ensureScanned();
-        return agents.invoke(id, intent, jsonObject(args.json(), "args"), Caller.LOCAL);
+        return agents.invoke(id, intent, jsonObject(args, "args"), Caller.LOCAL);
     }
 
     @Override
@@ -1185,7 +1197,7 @@ public final class Node implements NodeApi, AutoCloseable {
         if (intent == null || intent.isBlank()) {
             throw new CallFailedException(FailureKind.INVALID_REQUEST, "The intent is empty: say what should be done.");
         }
-        return agents.dispatch(intent, route, jsonObject(args.json(), "args"), Caller.LOCAL, java.util.Set.of());
+        return agents.dispatch(intent, route, jsonObject(args, "args"), Caller.LOCAL, java.util.Set.of());
     }
 
     @Override
@@ -1196,7 +1208,7 @@ public final class Node implements NodeApi, AutoCloseable {
     @Override
     public TriggerFired fireTrigger(String capability, String event, JsonText payload, boolean wait) {
         ensureScanned();
-        return triggers.fire(capability, event, jsonObject(payload.json(), "payload"), wait);
+        return triggers.fire(capability, event, jsonObject(payload, "payload"), wait);
     }
 
     // ---- model files across the mesh ----

@@ -29,7 +29,6 @@ class AdminRolesMeshTest {
     @RegisterExtension
     final Closer open = new Closer();
 
-
     private NodeHarness node(String name) throws Exception {
         NodeHarness n = new NodeHarness(dir.resolve(name), MeshTest.meshConfig(MeshTest.freePort(), ""));
         open.add(n);

@@ -33,7 +33,6 @@ class AgentMeshTest {
     @RegisterExtension
     final Closer open = new Closer();
 
-
     private NodeHarness node(String name, FakeOpenAi openai, String extra) throws Exception {
         String backends = openai == null ? "" : "backends:\n  - type: openai\n    url: " + openai.url() + "/v1\n";
         NodeHarness n = new NodeHarness(dir.resolve(name), MeshTest.meshConfig(MeshTest.freePort(),

@@ -27,7 +27,6 @@ class LanJoinTest {
     @RegisterExtension
     final Closer open = new Closer();
 
-
     private NodeHarness node(String name) throws Exception {
         NodeHarness n = new NodeHarness(dir.resolve(name), MeshTest.meshConfig(MeshTest.freePort(), ""));
         open.add(n);

@@ -35,7 +35,6 @@ class MeshPortLimitsTest {
     @RegisterExtension
     final Closer open = new Closer();
 
-
     private NodeHarness node(String name, String extra) throws Exception {
         NodeHarness n = new NodeHarness(dir.resolve(name), MeshTest.meshConfig(MeshTest.freePort(), extra)
                 + "routing:\n  timeout: PT5S\n  queue-timeout: PT0.3S\n");

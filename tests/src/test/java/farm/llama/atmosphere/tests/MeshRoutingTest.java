@@ -31,7 +31,6 @@ class MeshRoutingTest {
     @RegisterExtension
     final Closer open = new Closer();
 
-
     private NodeHarness node(String name, FakeOllama backend) throws Exception {
         String extra = backend == null ? "" : "backends:\n  - type: ollama\n    url: " + backend.url() + "\n";
         NodeHarness n = new NodeHarness(dir.resolve(name), MeshTest.meshConfig(MeshTest.freePort(), extra)

@@ -30,7 +30,6 @@ class MeshTest {
     @RegisterExtension
     final Closer open = new Closer();
 
-
     /** @return how many of a member's capabilities are its backends' (not its tools or agent types) */
     static int backendCapabilities(JsonNode member) {
         int n = 0;

@@ -28,7 +28,6 @@ class ModelTransferTest {
     @RegisterExtension
     final Closer open = new Closer();
 
-
     private NodeHarness node(String name, String extra) throws Exception {
         NodeHarness n = new NodeHarness(dir.resolve(name), MeshTest.meshConfig(MeshTest.freePort(), extra));
         open.add(n);

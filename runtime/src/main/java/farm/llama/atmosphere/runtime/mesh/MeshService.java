@@ -1260,7 +1260,7 @@ public final class MeshService implements AutoCloseable {
                     relays.add(Json.MAPPER.treeToValue(r, NetworkReport.Relay.class));
                 }
             } catch (IOException | RuntimeException e) {
-                LOG.log(System.Logger.Level.DEBUG, "the " + t.type() + " transport's status is unreadable: " + e);
+                LOG.log(System.Logger.Level.WARNING, "the " + t.type() + " transport's status is unreadable (its rows are left out of 'network'): " + e);
             }
             out.add(new TransportStatus(t.type(), relays));
         }
