@@ -18,9 +18,9 @@ public record AdminChange(String nodeId, String role, Optional<String> expires, 
 
     /** A missing optional is empty. */
     public AdminChange {
-        expires = expires == null ? Optional.empty() : expires;
-        retiredAt = retiredAt == null ? Optional.empty() : retiredAt;
-        reissued = reissued == null ? Optional.empty() : reissued.map(List::copyOf);
+        expires = Optionals.orEmpty(expires);
+        retiredAt = Optionals.orEmpty(retiredAt);
+        reissued = Optionals.orEmpty(reissued).map(List::copyOf);
     }
 
     /**

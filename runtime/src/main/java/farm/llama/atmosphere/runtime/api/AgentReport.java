@@ -24,7 +24,7 @@ public record AgentReport(String id, String type, String state, String created, 
     /** A missing optional is empty. */
     public AgentReport {
         params = params == null ? JsonText.EMPTY_OBJECT : params;
-        answer = answer == null ? Optional.empty() : answer;
+        answer = Optionals.orEmpty(answer);
     }
 
     /**

@@ -25,6 +25,6 @@ public record AgentTypeReport(String type, String description, String source, Li
         requiredTools = List.copyOf(requiredTools);
         optionalTools = List.copyOf(optionalTools);
         triggers = List.copyOf(triggers);
-        missing = missing == null ? Optional.empty() : missing.map(List::copyOf);
+        missing = Optionals.orEmpty(missing).map(List::copyOf);
     }
 }

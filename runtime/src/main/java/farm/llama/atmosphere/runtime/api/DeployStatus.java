@@ -54,9 +54,9 @@ public record DeployStatus(TaskState state, Optional<String> model, Optional<Map
         public NodeProgress {
             Objects.requireNonNull(state, "state");
             status = status == null ? "" : status;
-            total = total == null ? Optional.empty() : total;
-            completed = completed == null ? Optional.empty() : completed;
-            error = error == null ? Optional.empty() : error;
+            total = Optionals.orEmpty(total);
+            completed = Optionals.orEmpty(completed);
+            error = Optionals.orEmpty(error);
         }
 
         /** A node that has not started. */
@@ -97,8 +97,8 @@ public record DeployStatus(TaskState state, Optional<String> model, Optional<Map
     /** Validates and copies. */
     public DeployStatus {
         Objects.requireNonNull(state, "state");
-        model = model == null ? Optional.empty() : model;
-        nodes = nodes == null ? Optional.empty() : nodes.map(n -> java.util.Collections.unmodifiableMap(new LinkedHashMap<>(n)));
+        model = Optionals.orEmpty(model);
+        nodes = Optionals.orEmpty(nodes).map(n -> java.util.Collections.unmodifiableMap(new LinkedHashMap<>(n)));
     }
 
     /**

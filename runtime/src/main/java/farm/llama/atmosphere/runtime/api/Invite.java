@@ -19,6 +19,6 @@ public record Invite(String code, String token, String link, String id, String e
 
     /** A missing note is empty. */
     public Invite {
-        note = note == null ? Optional.empty() : note;
+        note = Optionals.orEmpty(note);
     }
 }

@@ -48,11 +48,11 @@ public record JoinStatus(State state, Optional<String> message, Optional<String>
     /** Validates. */
     public JoinStatus {
         Objects.requireNonNull(state, "state");
-        message = message == null ? Optional.empty() : message;
-        meshId = meshId == null ? Optional.empty() : meshId;
-        name = name == null ? Optional.empty() : name;
-        via = via == null ? Optional.empty() : via;
-        members = members == null ? Optional.empty() : members;
+        message = Optionals.orEmpty(message);
+        meshId = Optionals.orEmpty(meshId);
+        name = Optionals.orEmpty(name);
+        via = Optionals.orEmpty(via);
+        members = Optionals.orEmpty(members);
     }
 
     /** @return whether a join is under way (joining or pending) */

@@ -33,10 +33,10 @@ public record MeshMember(String nodeId, String name, String state, String role, 
     /** Validates; a missing optional is empty. */
     public MeshMember {
         Objects.requireNonNull(nodeId, "nodeId");
-        rttMs = rttMs == null ? Optional.empty() : rttMs;
-        cost = cost == null ? Optional.empty() : cost;
-        capabilities = capabilities == null ? Optional.empty() : capabilities.map(List::copyOf);
-        error = error == null ? Optional.empty() : error;
+        rttMs = Optionals.orEmpty(rttMs);
+        cost = Optionals.orEmpty(cost);
+        capabilities = Optionals.orEmpty(capabilities).map(List::copyOf);
+        error = Optionals.orEmpty(error);
     }
 
     /** @return whether it is alive */

@@ -21,7 +21,7 @@ public record NetworkReport(List<Interface> addresses, Optional<String> addresse
     /** Copies; a missing optional is empty. */
     public NetworkReport {
         addresses = List.copyOf(addresses);
-        addressesError = addressesError == null ? Optional.empty() : addressesError;
+        addressesError = Optionals.orEmpty(addressesError);
         relays = List.copyOf(relays);
         peers = List.copyOf(peers);
     }
@@ -76,9 +76,9 @@ public record NetworkReport(List<Interface> addresses, Optional<String> addresse
 
         /** A missing optional is empty. */
         public Relay {
-            members = members == null ? Optional.empty() : members;
-            since = since == null ? Optional.empty() : since;
-            reconnects = reconnects == null ? Optional.empty() : reconnects;
+            members = Optionals.orEmpty(members);
+            since = Optionals.orEmpty(since);
+            reconnects = Optionals.orEmpty(reconnects);
         }
     }
 
@@ -111,7 +111,7 @@ public record NetworkReport(List<Interface> addresses, Optional<String> addresse
 
         /** A missing optional is empty. */
         public Peer {
-            error = error == null ? Optional.empty() : error;
+            error = Optionals.orEmpty(error);
         }
     }
 }

@@ -34,8 +34,8 @@ public record PolicyReport(boolean share, List<String> allow, List<String> deny,
         public Peer {
             allow = List.copyOf(allow);
             deny = List.copyOf(deny);
-            rate = rate == null ? Optional.empty() : rate;
-            concurrency = concurrency == null ? Optional.empty() : concurrency;
+            rate = Optionals.orEmpty(rate);
+            concurrency = Optionals.orEmpty(concurrency);
         }
     }
 

@@ -33,8 +33,8 @@ public record SharedCapability(String id, String backend, String type, String na
         description = description == null ? "" : description;
         models = models == null ? List.of() : List.copyOf(models);
         tags = tags == null ? List.of() : List.copyOf(tags);
-        sizeBytes = sizeBytes == null ? Optional.empty() : sizeBytes;
-        parameters = parameters == null ? Optional.empty() : parameters;
-        permissions = permissions == null ? Optional.empty() : permissions;
+        sizeBytes = Optionals.orEmpty(sizeBytes);
+        parameters = Optionals.orEmpty(parameters);
+        permissions = Optionals.orEmpty(permissions);
     }
 }

@@ -32,10 +32,10 @@ public record TriggerFired(String id, String trigger, String intent, String prio
 
     /** A missing optional is empty. */
     public TriggerFired {
-        retryAfterSeconds = retryAfterSeconds == null ? Optional.empty() : retryAfterSeconds;
-        queued = queued == null ? Optional.empty() : queued;
-        answer = answer == null ? Optional.empty() : answer;
-        error = error == null ? Optional.empty() : error;
+        retryAfterSeconds = Optionals.orEmpty(retryAfterSeconds);
+        queued = Optionals.orEmpty(queued);
+        answer = Optionals.orEmpty(answer);
+        error = Optionals.orEmpty(error);
     }
 
     /**
