@@ -148,7 +148,7 @@ class ImageIT {
     void versionFromAnyDirectoryThroughASymlink() throws Exception {
         Result r = run("--version");
         assertEquals(0, r.code(), r.err());
-        assertTrue(r.out().trim().matches("Atmosphere \\d+\\.\\d+\\.\\d+"), r.out());
+        assertTrue(r.out().matches("Atmosphere \\d+\\.\\d+\\.\\d+\ncommit ([0-9a-f]{12}|unknown)\nJava 25[^\n]*\n"), r.out());
         // the project's licence travels with the image
         assertTrue(Files.readString(image.resolve("LICENSE")).contains("Apache License"), "LICENSE in the image");
     }
@@ -213,6 +213,10 @@ class ImageIT {
 
             Result status = run("status");
             assertTrue(status.out().contains("Serving:   yes"), status.out());
+            Result healthy = run("health");
+            assertEquals(0, healthy.code(), healthy.out() + healthy.err());
+            assertTrue(healthy.out().matches("ok: node [0-9a-f]{16} serves http://127\\.0\\.0\\.1:" + port + "/? \\(pid " + node.pid() + "\\)\n"),
+                    healthy.out());
             Result tool = run("tool", "run", "health", "--json");
             assertEquals(0, tool.code(), tool.err());
             assertTrue(tool.out().contains("\"serving\" : true"), "the tool ran inside the serving node: " + tool.out());
@@ -225,6 +229,9 @@ class ImageIT {
             node.destroy(); // SIGTERM
             assertTrue(node.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS), "the node stops on SIGTERM");
             assertFalse(Files.exists(dataDir.resolve("node.json")), "node.json is removed on a clean stop");
+            Result stopped = run("health");
+            assertEquals(1, stopped.code(), stopped.out() + stopped.err());
+            assertTrue(stopped.out().startsWith("no node serves ") && stopped.out().lines().count() == 1, stopped.out());
             assertFalse(err.text().contains("Exception"), err.text());
         } finally {
             node.destroyForcibly();

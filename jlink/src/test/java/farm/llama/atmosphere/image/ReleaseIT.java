@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
  */
 class ReleaseIT {
 
-    private static final String VERSION = System.getProperty("atmosphere.version", "0.1.0");
+    private static final String VERSION = java.util.Objects.requireNonNull(System.getProperty("atmosphere.version"), "-Datmosphere.version (the pom sets it)");
     private static final Path TARGET = Path.of(System.getProperty("atmosphere.target", "target"));
     private static final Path RELEASE = TARGET.resolve("release");
 
@@ -89,7 +89,10 @@ class ReleaseIT {
     void theArchiveHoldsTheImageWithCompletionsAManPageAndTheLicences() throws Exception {
         Run version = run(List.of(unpacked.resolve("bin/atmosphere").toString(), "--version"), work,
                 Map.of("ATMOSPHERE_DATA_DIR", work.resolve("data").toString()));
-        assertEquals("Atmosphere " + VERSION, version.out().trim(), version.err());
+        assertEquals("Atmosphere " + VERSION, version.out().lines().findFirst().orElse(""), version.err());
+        String commit = run(List.of("git", "rev-parse", "--short=12", "HEAD"), null, Map.of()).out().trim();
+        assertTrue(version.out().contains("\ncommit " + (commit.matches("[0-9a-f]{12}") ? commit : "unknown") + "\n"),
+                "the commit it was built from: " + version.out());
         String bash = Files.readString(unpacked.resolve("share/bash-completion/completions/atmosphere"));
         assertTrue(bash.contains("complete -F") && bash.contains("invite"), "bash completion of every command");
         String zsh = Files.readString(unpacked.resolve("share/zsh/site-functions/_atmosphere"));

@@ -73,40 +73,79 @@ public final class NodeClient implements NodeApi {
      *         process and its {@code /health} answers)
      */
     public static Optional<NodeClient> connect(DataDir dataDir) {
+        Health h = health(dataDir);
+        return h.serving() ? Optional.of(new NodeClient(h.address().orElseThrow(), AdminToken.load(dataDir.adminTokenFile()), dataDir.adminTokenFile()))
+                : Optional.empty();
+    }
+
+    /**
+     * Whether this data dir's node serves, and if not, why not.
+     *
+     * @param serving whether the node of this data dir answers {@code /health} with its node id
+     * @param line one line saying so: where it serves, or what is wrong
+     * @param address where it serves, when it does
+     */
+    public record Health(boolean serving, String line, Optional<URI> address) {
+        /** Validates. */
+        public Health {
+            java.util.Objects.requireNonNull(line, "line");
+            java.util.Objects.requireNonNull(address, "address");
+        }
+
+        private static Health down(String why) {
+            return new Health(false, why, Optional.empty());
+        }
+    }
+
+    /**
+     * Asks the node of a data dir whether it serves: its {@code node.json} must name a live process
+     * that holds the data dir's lock, and {@code /health} at the address it names — asked without the
+     * admin token — must answer with this data dir's node id (so a stale {@code node.json} whose port
+     * another local user now listens on is not taken for this node).
+     *
+     * @param dataDir a data dir
+     * @return what was found, in one line
+     */
+    public static Health health(DataDir dataDir) {
         Optional<JsonNode> node = readNodeFile(dataDir);
         if (node.isEmpty()) {
-            return Optional.empty();
+            return Health.down("no node serves " + dataDir.path() + " (no readable node.json: start one with 'atmosphere serve')");
         }
         long pid = node.get().path("pid").asLong(-1);
         if (pid <= 0 || ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) == Boolean.FALSE) {
-            return Optional.empty();
+            return Health.down("no node serves " + dataDir.path() + " (node.json names process " + pid + ", which is not running)");
         }
         URI base;
         try {
             base = URI.create(node.get().path("address").asText());
         } catch (IllegalArgumentException e) {
-            return Optional.empty();
+            return Health.down("no node serves " + dataDir.path() + " (node.json names no valid address)");
         }
         // the token goes only to the node serving this data dir: it holds the lock (a crashed node's lock is
         // released, so a stale node.json whose port another local user now listens on gets nothing) and
         // /health, asked without the token, names this data dir's node
         if (pid != ProcessHandle.current().pid() && !lockHeld(dataDir)) { // in this process, opening the lock file would release its lock
-            return Optional.empty();
+            return Health.down("no node serves " + dataDir.path() + " (process " + pid + " named by node.json does not hold node.lock)");
         }
         String expected = expectedNodeId(dataDir, node.get());
         NodeClient probe = new NodeClient(base, Optional.empty(), dataDir.adminTokenFile());
         try {
             HttpResponse<String> r = probe.http.send(probe.request("/health").timeout(Duration.ofSeconds(3)).GET().build(),
                     HttpResponse.BodyHandlers.ofString());
-            if (r.statusCode() != 200 || expected.isEmpty() || !expected.equals(Json.parse(r.body()).path("nodeId").asText())) {
-                return Optional.empty();
+            if (r.statusCode() != 200) {
+                return Health.down(base + "/health answered HTTP " + r.statusCode());
             }
-            return Optional.of(new NodeClient(base, AdminToken.load(dataDir.adminTokenFile()), dataDir.adminTokenFile()));
+            String answered = Json.parse(r.body()).path("nodeId").asText("");
+            if (expected.isEmpty() || !expected.equals(answered)) {
+                return Health.down(base + " answers as node " + (answered.isEmpty() ? "(none)" : answered) + ", not as this data dir's node "
+                        + (expected.isEmpty() ? "(unknown)" : expected));
+            }
+            return new Health(true, "ok: node " + expected + " serves " + base + " (pid " + pid + ")", Optional.of(base));
         } catch (IOException | IllegalArgumentException e) {
-            return Optional.empty();
+            return Health.down(base + "/health did not answer: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return Optional.empty();
+            return Health.down(base + "/health: interrupted");
         }
     }
 

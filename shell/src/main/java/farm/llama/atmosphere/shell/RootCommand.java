@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
         versionProvider = RootCommand.Version.class,
         description = {"Atmosphere: a semantic mesh for AI capabilities.",
                 "Run without a command for an interactive shell."},
-        subcommands = {InitCommand.class, StatusCommand.class, ServeCommand.class, ChatCommand.class, RouteCommand.class,
+        subcommands = {InitCommand.class, StatusCommand.class, ServeCommand.class, HealthCommand.class, ChatCommand.class, RouteCommand.class,
                 BackendsCommand.class, ScanCommand.class, NetworkCommand.class, CostCommand.class, PluginCommand.class, ToolCommand.class, AgentCommand.class, TriggerCommand.class,
                 MeshCommand.class, MeshCommand.Approve.class, PolicyCommand.class, ModelCommand.class, TokenCommand.class, SimCommand.class, RelayCommand.class, CompletionCommand.class, ManCommand.class},
         usageHelpAutoWidth = true)
@@ -36,11 +36,11 @@ final class RootCommand implements Runnable {
         throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "Missing command");
     }
 
-    /** Prints {@code Atmosphere <version>}. */
+    /** Prints the version, the commit it was built from and the Java runtime. */
     static final class Version implements IVersionProvider {
         @Override
         public String[] getVersion() {
-            return new String[] {"Atmosphere " + Atmosphere.version()};
+            return new String[] {"Atmosphere " + Atmosphere.version(), "commit " + Atmosphere.commit(), "Java " + Atmosphere.runtime()};
         }
     }
 }

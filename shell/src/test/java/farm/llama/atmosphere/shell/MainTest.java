@@ -50,7 +50,9 @@ class MainTest {
     void versionComesFromTheBuild() {
         Run r = run("--version");
         assertEquals(0, r.code());
-        assertEquals("Atmosphere 0.1.0", r.out().trim());
+        assertEquals("Atmosphere 0.2.0", r.out().lines().findFirst().orElseThrow());
+        assertTrue(r.out().lines().skip(1).findFirst().orElseThrow().matches("commit ([0-9a-f]{12}|unknown)"), r.out());
+        assertTrue(r.out().lines().skip(2).findFirst().orElseThrow().startsWith("Java " + Runtime.version().feature()), r.out());
     }
 
     @Test

@@ -1,6 +1,7 @@
 package farm.llama.atmosphere.tests;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
@@ -67,6 +68,9 @@ class NodeClientTrustTest {
         claimedNodeId = Identity.load(data.identityFile()).nodeId(); // it even knows the node id
         assertTrue(NodeClient.connect(data).isEmpty());
         assertEquals(List.of(), seen, "not even /health is asked");
+        NodeClient.Health h = NodeClient.health(data);
+        assertFalse(h.serving());
+        assertTrue(h.line().endsWith("named by node.json does not hold node.lock)"), h.line());
     }
 
     @Test
@@ -76,6 +80,10 @@ class NodeClientTrustTest {
              FileLock held = ch.lock()) { // as a serving node holds it
             assertTrue(NodeClient.connect(data).isEmpty());
             assertEquals(List.of("/health auth=null"), seen, "/health is asked without the token");
+            NodeClient.Health h = NodeClient.health(data);
+            assertFalse(h.serving(), "what 'atmosphere health' reports");
+            assertTrue(h.line().endsWith(" answers as node 0123456789abcdef, not as this data dir's node " + Identity.load(data.identityFile()).nodeId()),
+                    h.line());
         }
     }
 }
