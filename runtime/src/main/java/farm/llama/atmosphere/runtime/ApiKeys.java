@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import farm.llama.atmosphere.runtime.util.AtomicFiles;
+import farm.llama.atmosphere.runtime.util.FileFormat;
 import farm.llama.atmosphere.runtime.util.Json;
 import farm.llama.atmosphere.spi.AtmosphereException;
 import java.io.IOException;
@@ -112,7 +113,7 @@ public final class ApiKeys {
             if (t.equals(loadedTime) && size == loadedSize) {
                 return entries;
             }
-            JsonNode root = Json.parse(Files.readString(file));
+            JsonNode root = FileFormat.read(file, FORMAT);
             List<Entry> list = new ArrayList<>();
             for (JsonNode k : root.path("keys")) {
                 list.add(new Entry(new KeyInfo(k.path("id").asText(), k.path("name").asText(), k.path("scope").asText(),

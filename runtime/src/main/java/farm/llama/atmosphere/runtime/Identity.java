@@ -3,6 +3,7 @@ package farm.llama.atmosphere.runtime;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import farm.llama.atmosphere.runtime.util.AtomicFiles;
+import farm.llama.atmosphere.runtime.util.FileFormat;
 import farm.llama.atmosphere.runtime.util.Json;
 import farm.llama.atmosphere.spi.AtmosphereException;
 import java.io.IOException;
@@ -260,7 +261,7 @@ public final class Identity {
     public static Identity load(Path file) {
         JsonNode json;
         try {
-            json = Json.parse(Files.readString(file));
+            json = FileFormat.read(file, FORMAT);
         } catch (NoSuchFileException e) {
             throw new AtmosphereException("No node identity at " + file + ". Run 'atmosphere init' first.");
         } catch (IOException e) {
@@ -270,10 +271,6 @@ public final class Identity {
                     + ". Restore it from a backup, or run 'atmosphere init --force' to make a new identity.", e);
         }
         try {
-            int format = json.path("format").asInt(-1);
-            if (format != FORMAT) {
-                throw new IllegalArgumentException("unknown format " + json.path("format") + " (this version reads format " + FORMAT + ")");
-            }
             byte[] pkcs8 = Base64.getDecoder().decode(json.path("privateKey").asText());
             PrivateKey priv = KeyFactory.getInstance("Ed25519").generatePrivate(new PKCS8EncodedKeySpec(pkcs8));
             PublicKey pub = publicKeyOf(Base64.getDecoder().decode(json.path("publicKey").asText()));

@@ -463,6 +463,7 @@ public final class Node implements NodeApi, AutoCloseable {
      * @return the node; close it when done
      */
     public static Node open(DataDir dataDir, NodeConfig config, Optional<Path> imagePlugins) {
+        DataFiles.checkNotNewer(dataDir);
         return new Node(dataDir, config, imagePlugins);
     }
 

@@ -99,10 +99,12 @@ public final class NodeSetup {
     /** @return the commented {@code config.yaml} written by {@code init} */
     static String template() {
         StringBuilder sb = new StringBuilder();
-        sb.append("# Atmosphere node configuration (format 1).\n")
+        sb.append("# Atmosphere node configuration.\n")
           .append("# Every key can be overridden by an environment variable: key a.b-c <-> ATMOSPHERE_A_B_C\n")
           .append("# (list values as JSON, e.g. ATMOSPHERE_API_ALLOWED_HOSTS='[\"mybox.lan\"]').\n")
-          .append("# Durations are ISO-8601 (PT30S) or short (30s, 5m). Uncomment a line to change it.\n");
+          .append("# Durations are ISO-8601 (PT30S) or short (30s, 5m). Uncomment a line to change it.\n")
+          .append("\n# the version of this file's layout (newer Atmosphere versions migrate older ones)\n")
+          .append("format: ").append(farm.llama.atmosphere.runtime.config.ConfigLoader.FORMAT).append("\n");
         List<String> open = List.of();
         for (ConfigKey key : ConfigKey.ALL) {
             List<String> parts = List.of(key.name().split("\\."));

@@ -11,6 +11,7 @@ import farm.llama.atmosphere.runtime.plugins.PluginHost;
 import farm.llama.atmosphere.runtime.tools.Caller;
 import farm.llama.atmosphere.runtime.tools.ToolGrants;
 import farm.llama.atmosphere.runtime.util.AtomicFiles;
+import farm.llama.atmosphere.runtime.util.FileFormat;
 import farm.llama.atmosphere.runtime.util.Json;
 import farm.llama.atmosphere.spi.AtmosphereException;
 import farm.llama.atmosphere.spi.CallFailedException;
@@ -53,6 +54,9 @@ import java.util.regex.Pattern;
  * and the way an intent reaches an agent — here or, by route hint or meaning, on another member.
  */
 public final class AgentService implements AutoCloseable {
+
+    /** Format of {@code agent-registry.json}. */
+    public static final int REGISTRY_FORMAT = 1;
 
     private static final System.Logger LOG = System.getLogger(AgentService.class.getName());
 
@@ -608,7 +612,7 @@ public final class AgentService implements AutoCloseable {
                 out.add(m);
             }
             Map<String, Object> file = new LinkedHashMap<>();
-            file.put("format", 1);
+            file.put("format", REGISTRY_FORMAT);
             file.put("agents", out);
             try {
                 AtomicFiles.writeString(registryFile, Json.write(file), AtomicFiles.PRIVATE);
@@ -623,7 +627,7 @@ public final class AgentService implements AutoCloseable {
             return;
         }
         try {
-            JsonNode root = Json.parse(Files.readString(registryFile));
+            JsonNode root = FileFormat.read(registryFile, REGISTRY_FORMAT);
             for (JsonNode a : root.path("agents")) {
                 Map<String, Object> params = Json.MAPPER.convertValue(a.path("params"), new TypeReference<Map<String, Object>>() { });
                 Held h = new Held(a.path("id").asText(), a.path("type").asText(), params == null ? Map.of() : params,
@@ -635,6 +639,8 @@ public final class AgentService implements AutoCloseable {
                 h.state = "sleeping";
                 agents.put(h.id, h);
             }
+        } catch (FileFormat.NewerException e) {
+            throw e;
         } catch (IOException | RuntimeException e) {
             throw new AtmosphereException("The agent registry " + registryFile + " cannot be read (" + e.getMessage()
                     + "). Move it aside to start without the saved agents.", e);

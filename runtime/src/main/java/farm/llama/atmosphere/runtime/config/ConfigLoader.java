@@ -41,6 +41,9 @@ public final class ConfigLoader {
             "ATMOSPHERE_HOST", "api.host",
             "ATMOSPHERE_PORT", "api.port");
 
+    /** The format of {@code config.yaml} this version reads and {@code init} writes. */
+    public static final int FORMAT = 1;
+
     private final Map<String, Integer> lines = new LinkedHashMap<>();
     private final List<String> problems = new ArrayList<>();
     private String source = "config.yaml";
@@ -70,6 +73,7 @@ public final class ConfigLoader {
             parsed = parse(text);
         }
         Map<String, Object> tree = parsed;
+        checkFormat(tree.remove("format"));
         checkKeys(tree, "");
         for (ConfigKey key : ConfigKey.ALL) {
             Optional<Object> value = get(tree, key.name());
@@ -87,6 +91,19 @@ public final class ConfigLoader {
             }
         }
         return freeze(tree);
+    }
+
+    /** {@code format: N} at the top of the file (absent: 1, as 0.1.0 wrote it); a newer one is refused. */
+    private void checkFormat(Object format) {
+        if (format == null) {
+            return;
+        }
+        if (!(format instanceof Number n) || n.longValue() < 1 || n.doubleValue() != Math.rint(n.doubleValue())) {
+            problems.add(where("format") + ": expected a format version (1), got '" + format + "'");
+        } else if (n.longValue() > FORMAT) {
+            problems.add(where("format") + ": format " + n.longValue() + " is for a newer Atmosphere; this one (" + farm.llama.atmosphere.runtime.Atmosphere.version()
+                    + ") reads format " + FORMAT + ". Run the newer version, or restore config.yaml from a backup taken before the upgrade.");
+        }
     }
 
     private String where(String key) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import farm.llama.atmosphere.runtime.Identity;
 import farm.llama.atmosphere.runtime.util.AtomicFiles;
+import farm.llama.atmosphere.runtime.util.FileFormat;
 import farm.llama.atmosphere.runtime.util.Json;
 import farm.llama.atmosphere.spi.AtmosphereException;
 import java.io.ByteArrayInputStream;
@@ -33,6 +34,9 @@ import java.util.Set;
  * redeems one per accepted join. Thread-safe.
  */
 public final class Invites {
+
+    /** Format of {@code invites.json}. */
+    public static final int FILE_FORMAT = 1;
 
     /** Token format version. */
     public static final int VERSION = 1;
@@ -264,12 +268,12 @@ public final class Invites {
     private ObjectNode load() {
         if (!Files.exists(file)) {
             ObjectNode n = Json.MAPPER.createObjectNode();
-            n.put("format", VERSION);
+            n.put("format", FILE_FORMAT);
             n.putObject("invites");
             return n;
         }
         try {
-            return (ObjectNode) Json.parse(Files.readString(file));
+            return (ObjectNode) FileFormat.read(file, FILE_FORMAT);
         } catch (IOException | IllegalArgumentException | ClassCastException e) {
             throw new AtmosphereException(file + " is unreadable: " + e.getMessage(), e);
         }

@@ -2,6 +2,7 @@ package farm.llama.atmosphere.runtime.mesh;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import farm.llama.atmosphere.runtime.util.AtomicFiles;
+import farm.llama.atmosphere.runtime.util.FileFormat;
 import farm.llama.atmosphere.runtime.util.Json;
 import farm.llama.atmosphere.spi.AtmosphereException;
 import java.io.IOException;
@@ -32,6 +33,9 @@ import java.util.stream.Collectors;
  * admin's signatures made after its retirement are refused. Thread-safe.
  */
 public final class MeshRoles {
+
+    /** Format of {@code roles.json}. */
+    public static final int FORMAT = 1;
 
     /** Admins' signatures may claim a time this far before a retirement and still count (member certificates are back-dated by this much). */
     static final java.time.Duration SIGNING_SKEW = java.time.Duration.ofMinutes(5);
@@ -103,7 +107,7 @@ public final class MeshRoles {
         this.file = meshDir.resolve("roles.json");
         if (Files.exists(file)) {
             try {
-                current = Json.MAPPER.treeToValue(Json.parse(Files.readString(file)).path("roster"), Roster.class);
+                current = Json.MAPPER.treeToValue(FileFormat.read(file, FORMAT).path("roster"), Roster.class);
             } catch (IOException | IllegalArgumentException e) {
                 throw new AtmosphereException(file + " is unreadable (" + e.getMessage() + "). Delete it: members pass the roster on again.", e);
             }
@@ -274,7 +278,7 @@ public final class MeshRoles {
 
     private void save() {
         ObjectNode doc = Json.MAPPER.createObjectNode();
-        doc.put("format", 1);
+        doc.put("format", FORMAT);
         doc.set("roster", Json.MAPPER.valueToTree(current));
         try {
             AtomicFiles.writeString(file, Json.pretty(doc) + "\n", AtomicFiles.PRIVATE);

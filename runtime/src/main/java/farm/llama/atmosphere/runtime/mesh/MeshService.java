@@ -12,6 +12,7 @@ import farm.llama.atmosphere.runtime.api.NetworkReport;
 import farm.llama.atmosphere.runtime.api.PendingJoin;
 import farm.llama.atmosphere.runtime.api.SharedCapability;
 import farm.llama.atmosphere.runtime.util.AtomicFiles;
+import farm.llama.atmosphere.runtime.util.FileFormat;
 import farm.llama.atmosphere.runtime.util.Json;
 import farm.llama.atmosphere.spi.AtmosphereException;
 import farm.llama.atmosphere.spi.NodeEvent;
@@ -46,6 +47,9 @@ import javax.net.ssl.SSLContext;
  * {@code mesh/members.json}, and publishes what changes as events. Thread-safe.
  */
 public final class MeshService implements AutoCloseable {
+
+    /** Format of {@code members.json}. */
+    public static final int MEMBERS_FORMAT = 1;
 
     private static final System.Logger LOG = System.getLogger(MeshService.class.getName());
     private static final int MAX_PENDING = 64;
@@ -161,6 +165,9 @@ public final class MeshService implements AutoCloseable {
         this.events = events;
         this.clock = clock;
         this.store = new MeshStore(dataDir);
+        if (store.migrate()) {
+            LOG.log(System.Logger.Level.INFO, "Brought the mesh files in " + store.dir() + " to format " + MeshStore.FORMAT);
+        }
         this.memberships = new Memberships(identity, store, clock);
         this.admins = new MeshAdmins(identity, store, clock, events, settings.swim().probeInterval(), () -> runtime,
                 () -> revocations != null ? revocations : new Revocations(store.dir()), known, roles, () -> dirty = true);
@@ -1431,7 +1438,7 @@ public final class MeshService implements AutoCloseable {
             return;
         }
         ObjectNode doc = Json.MAPPER.createObjectNode();
-        doc.put("format", 1);
+        doc.put("format", MEMBERS_FORMAT);
         doc.set("members", Json.MAPPER.valueToTree(members));
         try {
             AtomicFiles.writeString(meshDir.resolve("members.json"), Json.pretty(doc) + "\n", AtomicFiles.PRIVATE);
@@ -1446,7 +1453,7 @@ public final class MeshService implements AutoCloseable {
             return List.of();
         }
         try {
-            JsonNode doc = Json.parse(Files.readString(file));
+            JsonNode doc = FileFormat.read(file, MEMBERS_FORMAT);
             List<KnownMember> out = new ArrayList<>();
             for (JsonNode m : doc.path("members")) {
                 out.add(Json.MAPPER.treeToValue(m, KnownMember.class));

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import farm.llama.atmosphere.runtime.DataDir;
 import farm.llama.atmosphere.runtime.Identity;
 import farm.llama.atmosphere.runtime.util.AtomicFiles;
+import farm.llama.atmosphere.runtime.util.FileFormat;
 import farm.llama.atmosphere.runtime.util.Json;
 import farm.llama.atmosphere.spi.AtmosphereException;
 import java.io.ByteArrayInputStream;
@@ -36,8 +37,12 @@ import java.util.stream.Stream;
  */
 public final class MeshStore {
 
-    /** Format version of the mesh files. */
-    public static final int FORMAT = 1;
+    /**
+     * Format version of the mesh files. 2 (0.2.0): {@code member.pem} holds the membership chain —
+     * the leaf, then the admin certificate that signed it, if an admin did; 1 (0.1.0) kept that
+     * admin certificate in {@code intermediate.pem} beside it ({@link #migrate()} folds it in).
+     */
+    public static final int FORMAT = 2;
     /** How long a member certificate lasts before renewal. */
     public static final Duration MEMBERSHIP = Duration.ofDays(365);
 
@@ -76,7 +81,7 @@ public final class MeshStore {
             return Optional.empty();
         }
         try {
-            JsonNode m = Json.parse(Files.readString(file));
+            JsonNode m = FileFormat.read(file, FORMAT);
             X509Certificate member = certificate(dir.resolve("member.pem"));
             return Optional.of(new MeshInfo(m.path("meshId").asText(), m.path("name").asText(), m.path("role").asText(),
                     m.path("createdAt").asText(), member.getNotAfter().toInstant().toString()));
@@ -153,14 +158,12 @@ public final class MeshStore {
         requireNoMesh();
         try {
             AtomicFiles.createPrivateDirectories(dir);
-            // a stale intermediate from an interrupted earlier join must not be mistaken for this one's
+            // an intermediate.pem of format 1 left by an interrupted earlier join must not be mistaken for this one's
             Files.deleteIfExists(dir.resolve("intermediate.pem"));
             Files.deleteIfExists(dir.resolve("admin.pem"));
             AtomicFiles.writeString(dir.resolve("root.pem"), pem(root), AtomicFiles.PRIVATE);
-            AtomicFiles.writeString(dir.resolve("member.pem"), pem(member), AtomicFiles.PRIVATE);
-            if (intermediate.isPresent()) {
-                AtomicFiles.writeString(dir.resolve("intermediate.pem"), pem(intermediate.get()), AtomicFiles.PRIVATE);
-            }
+            AtomicFiles.writeString(dir.resolve("member.pem"), pem(member) + (intermediate.isPresent() ? pem(intermediate.get()) : ""),
+                    AtomicFiles.PRIVATE);
             ObjectNode info = Json.MAPPER.createObjectNode();
             info.put("format", FORMAT);
             info.put("meshId", MeshCertificates.meshIdOf(root));
@@ -193,24 +196,48 @@ public final class MeshStore {
         return certificate(dir.resolve("member.pem"));
     }
 
-    /**
-     * @return this node's membership chain, leaf first (with the admin certificate that signed it,
-     *         if any: kept in {@code member.pem} after it since renewals; an {@code intermediate.pem}
-     *         beside it, as joins wrote it, counts only if it signed the leaf)
-     */
+    /** @return this node's membership chain, leaf first (with the admin certificate that signed it, if one did) */
     public List<X509Certificate> chain() {
         List<X509Certificate> bundle = certificates(dir.resolve("member.pem"));
-        if (bundle.size() > 1) {
-            return List.copyOf(bundle.subList(0, 2));
+        return List.copyOf(bundle.subList(0, Math.min(2, bundle.size())));
+    }
+
+    /**
+     * Brings the mesh files of an older version to {@link #FORMAT}; a no-op when they are current or
+     * there is no mesh. From format 1: an {@code intermediate.pem} that signed this node's
+     * certificate joins it in {@code member.pem} (one atomic write), then goes, then
+     * {@code mesh.json} says format 2 — each step safe to repeat if the previous run was cut short.
+     *
+     * @return whether anything was migrated
+     * @throws FileFormat.NewerException if a newer version wrote them
+     * @throws AtmosphereException if they cannot be read or written
+     */
+    public synchronized boolean migrate() {
+        Path file = dir.resolve("mesh.json");
+        if (!Files.exists(file)) {
+            return false;
         }
-        Path intermediate = dir.resolve("intermediate.pem");
-        if (Files.exists(intermediate)) {
-            X509Certificate admin = certificate(intermediate);
-            if (admin.getSubjectX500Principal().equals(bundle.get(0).getIssuerX500Principal())) {
-                return List.of(bundle.get(0), admin);
+        try {
+            ObjectNode m = (ObjectNode) FileFormat.read(file, FORMAT);
+            if (FileFormat.of(m, file, FORMAT) == FORMAT) {
+                return false;
             }
+            Path intermediate = dir.resolve("intermediate.pem");
+            if (Files.exists(intermediate)) {
+                List<X509Certificate> bundle = certificates(dir.resolve("member.pem"));
+                X509Certificate admin = certificate(intermediate);
+                if (bundle.size() == 1 && admin.getSubjectX500Principal().equals(bundle.get(0).getIssuerX500Principal())) {
+                    AtomicFiles.writeString(dir.resolve("member.pem"), pem(bundle.get(0)) + pem(admin), AtomicFiles.PRIVATE);
+                }
+                Files.delete(intermediate);
+            }
+            m.put("format", FORMAT);
+            AtomicFiles.writeString(file, Json.pretty(m) + "\n", AtomicFiles.PRIVATE);
+            return true;
+        } catch (IOException | GeneralSecurityException | IllegalArgumentException | ClassCastException e) {
+            throw new AtmosphereException("Cannot bring " + dir + " to format " + FORMAT + ": " + e.getMessage()
+                    + ". The files are as they were; restore them from a backup if one is damaged.", e);
         }
-        return List.of(bundle.get(0));
     }
 
     /**
@@ -225,7 +252,6 @@ public final class MeshStore {
         try {
             String bundle = pem(member) + (intermediate.isPresent() ? pem(intermediate.get()) : "");
             AtomicFiles.writeString(dir.resolve("member.pem"), bundle, AtomicFiles.PRIVATE);
-            Files.deleteIfExists(dir.resolve("intermediate.pem"));
         } catch (IOException | GeneralSecurityException e) {
             throw new AtmosphereException("Cannot store the renewed membership under " + dir + ": " + e.getMessage(), e);
         }
@@ -269,7 +295,7 @@ public final class MeshStore {
             } else {
                 Files.deleteIfExists(dir.resolve("admin.pem"));
             }
-            ObjectNode m = (ObjectNode) Json.parse(Files.readString(dir.resolve("mesh.json")));
+            ObjectNode m = (ObjectNode) FileFormat.read(dir.resolve("mesh.json"), FORMAT);
             m.put("role", admin.isPresent() ? "admin" : "member");
             AtomicFiles.writeString(dir.resolve("mesh.json"), Json.pretty(m) + "\n", AtomicFiles.PRIVATE);
         } catch (IOException | GeneralSecurityException e) {
@@ -301,7 +327,7 @@ public final class MeshStore {
         }
         try {
             List<String> out = new java.util.ArrayList<>();
-            Json.parse(Files.readString(file)).path("relays").forEach(r -> out.add(r.asText()));
+            FileFormat.read(file, FORMAT).path("relays").forEach(r -> out.add(r.asText()));
             return out;
         } catch (IOException | IllegalArgumentException e) {
             throw new AtmosphereException(file + " is unreadable: " + e.getMessage() + ". Delete it, or list the relays in mesh.relays.", e);
@@ -315,7 +341,7 @@ public final class MeshStore {
             return Optional.empty();
         }
         try {
-            JsonNode k = Json.parse(Files.readString(file));
+            JsonNode k = FileFormat.read(file, FORMAT);
             return Optional.of(KeyFactory.getInstance("Ed25519")
                     .generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(k.path("privateKey").asText()))));
         } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import farm.llama.atmosphere.runtime.Identity;
 import farm.llama.atmosphere.runtime.util.AtomicFiles;
+import farm.llama.atmosphere.runtime.util.FileFormat;
 import farm.llama.atmosphere.runtime.util.Json;
 import farm.llama.atmosphere.spi.AtmosphereException;
 import java.io.ByteArrayInputStream;
@@ -40,6 +41,9 @@ import java.util.TreeSet;
  */
 public final class Revocations {
 
+    /** Format of {@code revocations.json}. */
+    public static final int FORMAT = 1;
+
     /**
      * One revocation.
      *
@@ -69,7 +73,7 @@ public final class Revocations {
         this.roles = new MeshRoles(meshDir);
         if (Files.exists(file)) {
             try {
-                for (JsonNode r : Json.parse(Files.readString(file)).path("revocations")) {
+                for (JsonNode r : FileFormat.read(file, FORMAT).path("revocations")) {
                     Revocation rev = Json.MAPPER.treeToValue(r, Revocation.class);
                     entries.put(rev.node(), rev);
                 }
@@ -324,7 +328,7 @@ public final class Revocations {
 
     private void save() {
         ObjectNode root = Json.MAPPER.createObjectNode();
-        root.put("format", 1);
+        root.put("format", FORMAT);
         ArrayNode list = root.putArray("revocations");
         entries.values().forEach(r -> list.add(Json.MAPPER.valueToTree(r)));
         try {

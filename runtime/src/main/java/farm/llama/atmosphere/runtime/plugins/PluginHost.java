@@ -37,6 +37,9 @@ import org.pf4j.PluginWrapper;
  */
 public final class PluginHost implements AutoCloseable {
 
+    /** Format of {@code plugin-state/plugins.json} (which plugins the owner disabled). */
+    public static final int STATE_FORMAT = PluginStateStore.FORMAT;
+
     /** The SPI families, each with the short name used in reports ({@code tool:core}). */
     public static final Map<Class<? extends Provider>, String> FAMILIES = familyNames();
 

@@ -3,6 +3,7 @@ package farm.llama.atmosphere.runtime.plugins;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import farm.llama.atmosphere.runtime.util.AtomicFiles;
+import farm.llama.atmosphere.runtime.util.FileFormat;
 import farm.llama.atmosphere.runtime.util.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -18,7 +19,7 @@ import org.pf4j.PluginStatusProvider;
  */
 final class PluginStateStore implements PluginStatusProvider {
 
-    private static final int FORMAT = 1;
+    static final int FORMAT = 1;
     private static final System.Logger LOG = System.getLogger(PluginStateStore.class.getName());
 
     private final Path file;
@@ -28,7 +29,7 @@ final class PluginStateStore implements PluginStatusProvider {
         this.file = stateDir.resolve("plugins.json");
         if (Files.exists(file)) {
             try {
-                JsonNode json = Json.parse(Files.readString(file));
+                JsonNode json = FileFormat.read(file, FORMAT);
                 json.path("disabled").forEach(n -> disabled.add(n.asText()));
             } catch (IOException | IllegalArgumentException e) {
                 LOG.log(System.Logger.Level.WARNING, "Ignoring unreadable " + file + " (" + e.getMessage()

@@ -65,17 +65,24 @@ final class StoreTool implements Tool {
 
     private TreeMap<String, JsonNode> data() {
         if (data == null) {
-            data = new TreeMap<>();
+            // kept only once read whole: a store that cannot be read is never taken for an empty one (and overwritten)
+            TreeMap<String, JsonNode> read = new TreeMap<>();
             Path file = file();
             if (Files.exists(file)) {
                 try {
                     JsonNode root = Tools.JSON.readTree(Files.readString(file));
-                    root.path("entries").fields().forEachRemaining(e -> data.put(e.getKey(), e.getValue()));
+                    int format = root.path("format").asInt(1);
+                    if (format > FORMAT) {
+                        throw new CallFailedException(FailureKind.INTERNAL, "the store file " + file + " is in format " + format
+                                + ", written by a newer tools-core; this one reads format " + FORMAT + ". Run the newer version again.");
+                    }
+                    root.path("entries").fields().forEachRemaining(e -> read.put(e.getKey(), e.getValue()));
                 } catch (IOException e) {
                     throw new CallFailedException(FailureKind.INTERNAL, "the store file " + file
                             + " is unreadable (" + e.getMessage() + "); move it aside to start an empty store");
                 }
             }
+            data = read;
         }
         return data;
     }

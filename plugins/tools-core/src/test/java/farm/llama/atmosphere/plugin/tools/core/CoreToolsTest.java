@@ -94,6 +94,18 @@ class CoreToolsTest {
     }
 
     @Test
+    void aStoreOfANewerFormatIsRefusedAndNeverOverwritten() throws Exception {
+        String newer = "{\"format\":2,\"entries\":{\"kept\":1}}";
+        Files.writeString(dir.resolve("store.json"), newer);
+        Tool store = tool(new CoreToolProvider().create(context(Map.of())), "store");
+        for (String call : List.of("{\"action\":\"get\",\"key\":\"kept\"}", "{\"action\":\"set\",\"key\":\"k\",\"value\":1}")) {
+            CallFailedException e = assertThrows(CallFailedException.class, () -> run(store, call));
+            assertTrue(e.getMessage().contains("is in format 2") && e.getMessage().contains("reads format 1"), e.getMessage());
+        }
+        assertEquals(newer, Files.readString(dir.resolve("store.json")));
+    }
+
+    @Test
     void storeLimitsComeFromConfig() throws Exception {
         Tool store = tool(new CoreToolProvider().create(context(Map.of("max-keys", 1L))), "store");
         run(store, "{\"action\":\"set\",\"key\":\"one\",\"value\":1}");
