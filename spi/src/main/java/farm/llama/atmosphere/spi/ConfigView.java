@@ -1,5 +1,6 @@
 package farm.llama.atmosphere.spi;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +28,25 @@ public interface ConfigView {
 
     /** @return the value as an ISO-8601 duration ({@code PT30S}) or a short form ({@code 30s}, {@code 5m}), if present */
     Optional<Duration> duration(String key);
+
+    /**
+     * @param key a key
+     * @return the value as a file path, if present; a leading {@code ~/} is the user's home folder
+     */
+    default Optional<Path> path(String key) {
+        return string(key).map(ConfigView::expandHome);
+    }
+
+    /**
+     * @param path a path as a person writes it in {@code config.yaml}
+     * @return it, with a leading {@code ~/} (or a lone {@code ~}) replaced by the user's home folder
+     */
+    static Path expandHome(String path) {
+        if (path.equals("~") || path.startsWith("~/")) {
+            return Path.of(System.getProperty("user.home") + path.substring(1));
+        }
+        return Path.of(path);
+    }
 
     /** @return the value as a list of strings; empty if absent */
     List<String> list(String key);

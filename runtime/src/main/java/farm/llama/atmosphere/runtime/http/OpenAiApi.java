@@ -26,7 +26,6 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashSet;
@@ -34,7 +33,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.UUID;
 
 /**
  * The OpenAI-compatible API: {@code GET /v1/models}, {@code POST /v1/chat/completions},
@@ -234,9 +232,7 @@ final class OpenAiApi {
         }
         String json = body.toString();
         boolean stream = body.path("stream").asBoolean(false);
-        RouteQuery query = model.equals("auto")
-                ? new RouteQuery(ChatRequests.intent(json), ChatRequests.needs(json), Optional.empty())
-                : new RouteQuery("", ChatRequests.needs(json), Optional.of(model));
+        RouteQuery query = ChatRequests.query(model, json);
         ChatCall call;
         try {
             call = router.startChat(new ChatRequest(model, json, router.firstByteTimeout()), query, locality(req));

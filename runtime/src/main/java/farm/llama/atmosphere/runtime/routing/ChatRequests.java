@@ -2,6 +2,9 @@ package farm.llama.atmosphere.runtime.routing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import farm.llama.atmosphere.runtime.util.Json;
+import farm.llama.atmosphere.spi.routing.RouteQuery;
+import java.util.HashSet;
+import java.util.Optional;
 import java.util.Set;
 
 /** Reads what routing needs from an OpenAI chat request. */
@@ -57,11 +60,22 @@ public final class ChatRequests {
             }
         }
         if (tools) {
-            Set<String> s = new java.util.HashSet<>(RouterService.CHAT_TYPES);
+            Set<String> s = new HashSet<>(RouterService.CHAT_TYPES);
             s.add(TOOLS);
             return Set.copyOf(s);
         }
         return RouterService.CHAT_TYPES;
+    }
+
+    /**
+     * @param model the model asked for ({@code auto}: by meaning)
+     * @param json the request body
+     * @return what the router decides on: the intent and needs for {@code auto}, else the model and needs
+     */
+    public static RouteQuery query(String model, String json) {
+        return model.equals("auto")
+                ? new RouteQuery(intent(json), needs(json), Optional.empty())
+                : new RouteQuery("", needs(json), Optional.of(model));
     }
 
     /**

@@ -43,7 +43,7 @@ public final class RelayTransportProvider implements TransportProvider {
      * @return a TLS context that trusts exactly those for {@code wss://} relays
      */
     static javax.net.ssl.SSLContext pinned(String file) {
-        java.nio.file.Path path = java.nio.file.Path.of(file.startsWith("~/") ? System.getProperty("user.home") + file.substring(1) : file);
+        java.nio.file.Path path = farm.llama.atmosphere.spi.ConfigView.expandHome(file);
         try (java.io.InputStream in = java.nio.file.Files.newInputStream(path)) {
             java.security.KeyStore trust = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
             trust.load(null, null);

@@ -1,5 +1,7 @@
-package farm.llama.atmosphere.runtime;
+package farm.llama.atmosphere.runtime.node;
 
+import farm.llama.atmosphere.runtime.Atmosphere;
+import farm.llama.atmosphere.runtime.Identity;
 import farm.llama.atmosphere.spi.AtmosphereException;
 import farm.llama.atmosphere.spi.ConfigView;
 import farm.llama.atmosphere.spi.NodeContext;
@@ -7,14 +9,13 @@ import farm.llama.atmosphere.spi.NodeEvent;
 import farm.llama.atmosphere.spi.NodeStatus;
 import farm.llama.atmosphere.spi.RoutingService;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /** The {@link NodeContext} one provider gets. */
-final class ProviderContext implements NodeContext {
+public final class ProviderContext implements NodeContext {
 
     private final Identity identity;
     private final String nodeName;
@@ -27,11 +28,11 @@ final class ProviderContext implements NodeContext {
     private final Triggering triggers;
 
     /** Where a provider's triggers go. */
-    interface Triggering {
+    public interface Triggering {
         java.util.Map<String, Object> fire(String capability, String event, java.util.Map<String, Object> payload);
     }
 
-    ProviderContext(Identity identity, String nodeName, Path dataDir, ConfigView config, Clock clock,
+    public ProviderContext(Identity identity, String nodeName, Path dataDir, ConfigView config, Clock clock,
                     Consumer<NodeEvent> events, Supplier<NodeStatus> status, RoutingService routing, Triggering triggers) {
         this.triggers = triggers;
         this.identity = identity;

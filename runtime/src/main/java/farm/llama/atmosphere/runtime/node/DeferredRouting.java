@@ -1,4 +1,4 @@
-package farm.llama.atmosphere.runtime;
+package farm.llama.atmosphere.runtime.node;
 
 import farm.llama.atmosphere.spi.CallFailedException;
 import farm.llama.atmosphere.spi.ChatChunk;
@@ -16,11 +16,12 @@ import java.util.concurrent.Flow;
  * exists (the router needs the embedder and discovery plugins), so calls go through this
  * indirection; before the node finished starting they fail clearly.
  */
-final class DeferredRouting implements RoutingService {
+public final class DeferredRouting implements RoutingService {
 
     private volatile RoutingService target;
 
-    void target(RoutingService routing) {
+    /** @param routing the node's router, once it exists */
+    public void target(RoutingService routing) {
         this.target = routing;
     }
 
