@@ -2,8 +2,8 @@ package farm.llama.atmosphere.runtime;
 
 import farm.llama.atmosphere.runtime.agents.AgentService;
 import farm.llama.atmosphere.runtime.mesh.Invites;
+import farm.llama.atmosphere.runtime.mesh.KnownMember;
 import farm.llama.atmosphere.runtime.mesh.MeshRoles;
-import farm.llama.atmosphere.runtime.mesh.MeshService;
 import farm.llama.atmosphere.runtime.mesh.MeshStore;
 import farm.llama.atmosphere.runtime.mesh.Revocations;
 import farm.llama.atmosphere.runtime.plugins.PluginHost;
@@ -44,7 +44,7 @@ public final class DataFiles {
             new Versioned("mesh/mesh.json", MeshStore.FORMAT),
             new Versioned("mesh/mesh-key.json", MeshStore.FORMAT),
             new Versioned("mesh/relays.json", MeshStore.FORMAT),
-            new Versioned("mesh/members.json", MeshService.MEMBERS_FORMAT),
+            new Versioned("mesh/members.json", KnownMember.FORMAT),
             new Versioned("mesh/roles.json", MeshRoles.FORMAT),
             new Versioned("mesh/invites.json", Invites.FILE_FORMAT),
             new Versioned("mesh/revocations.json", Revocations.FORMAT));

@@ -224,9 +224,9 @@ final class Memberships {
      * @param node a node about to be revoked
      * @return the members whose certificates it signed (they are cut off with it)
      */
-    static List<MeshService.KnownMember> admittedBy(Iterable<MeshService.KnownMember> known, String node) {
-        List<MeshService.KnownMember> out = new ArrayList<>();
-        for (MeshService.KnownMember k : known) {
+    static List<KnownMember> admittedBy(Iterable<KnownMember> known, String node) {
+        List<KnownMember> out = new ArrayList<>();
+        for (KnownMember k : known) {
             if (k.admittedBy().equals(node) && !k.nodeId().equals(node) && !k.state().equals("left")) {
                 out.add(k);
             }

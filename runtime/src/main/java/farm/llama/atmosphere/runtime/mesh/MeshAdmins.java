@@ -32,7 +32,7 @@ final class MeshAdmins {
     private final Duration probeInterval;
     private final Supplier<MeshRuntime> runtime;
     private final Supplier<Revocations> revocations;
-    private final Map<String, MeshService.KnownMember> known;
+    private final Map<String, KnownMember> known;
     private final Map<String, String> proven;
     private final Runnable markDirty;
 
@@ -49,7 +49,7 @@ final class MeshAdmins {
      * @param markDirty marks the member list for saving
      */
     MeshAdmins(Identity identity, MeshStore store, Clock clock, Consumer<NodeEvent> events, Duration probeInterval,
-               Supplier<MeshRuntime> runtime, Supplier<Revocations> revocations, Map<String, MeshService.KnownMember> known,
+               Supplier<MeshRuntime> runtime, Supplier<Revocations> revocations, Map<String, KnownMember> known,
                Map<String, String> proven, Runnable markDirty) {
         this.identity = identity;
         this.store = store;
@@ -96,7 +96,7 @@ final class MeshAdmins {
             Instant at = clock.instant();
             rt.takeRoles(roster.retire(root, key, identity.nodeId(), nodeId, at), identity.nodeId());
             AdminChange out = AdminChange.removed(nodeId, at.toString(),
-                    Memberships.admittedBy(known.values(), nodeId).stream().map(MeshService.KnownMember::nodeId).toList());
+                    Memberships.admittedBy(known.values(), nodeId).stream().map(KnownMember::nodeId).toList());
             events.accept(new NodeEvent("mesh.admin", Instant.now(), Map.of("nodeId", nodeId, "role", out.role(), "retiredAt", at.toString(),
                     "reissued", out.reissued().orElseThrow())));
             LOG.log(System.Logger.Level.INFO, "removed the admin role of " + nodeId + " from " + at
@@ -218,7 +218,7 @@ final class MeshAdmins {
             throw new AtmosphereException("Only the founder (holder of the mesh key) can revoke " + nodeId + ": it is "
                     + (nodeId.equals(roster.get().founder()) ? "the founder" : "an admin") + ". Nothing was changed.");
         }
-        List<MeshService.KnownMember> admitted = Memberships.admittedBy(known.values(), nodeId);
+        List<KnownMember> admitted = Memberships.admittedBy(known.values(), nodeId);
         boolean admits = roster.map(r -> r.admins().contains(nodeId) || r.retiredAt(nodeId).isPresent()).orElse(false);
         if ((admits || !admitted.isEmpty()) && !confirm) {
             throw new AtmosphereException(consequences(nodeId, admitted));
@@ -240,7 +240,7 @@ final class MeshAdmins {
         if (rt != null) {
             // the members it cuts off hear it first, while this node still trusts their certificates: then they ask to be re-admitted
             byte[] told = farm.llama.atmosphere.runtime.util.Json.write(r).getBytes(StandardCharsets.UTF_8);
-            for (MeshService.KnownMember m : admitted) {
+            for (KnownMember m : admitted) {
                 try {
                     rt.sendReliably(m.nodeId(), "revocation", told);
                 } catch (farm.llama.atmosphere.spi.CallFailedException | IllegalStateException e) {
@@ -256,13 +256,13 @@ final class MeshAdmins {
                 rt.takeRoles(rev.roles().drop(store.root(), key.get(), identity.nodeId(), nodeId), identity.nodeId());
             }
         }
-        MeshService.KnownMember k = known.get(nodeId);
+        KnownMember k = known.get(nodeId);
         if (k != null) {
-            known.put(nodeId, new MeshService.KnownMember(nodeId, k.name(), k.endpoint(), "left", k.lastSeen(), k.profileVersion(), List.of(), k.admittedBy()));
+            known.put(nodeId, new KnownMember(nodeId, k.name(), k.endpoint(), "left", k.lastSeen(), k.profileVersion(), List.of(), k.admittedBy()));
             markDirty.run();
         }
         events.accept(new NodeEvent("mesh.revoked", Instant.now(), Map.of("nodeId", nodeId,
-                "cutOff", admitted.stream().map(MeshService.KnownMember::nodeId).toList())));
+                "cutOff", admitted.stream().map(KnownMember::nodeId).toList())));
         return r;
     }
 
@@ -271,11 +271,11 @@ final class MeshAdmins {
      * @return the members whose certificates it signed, as far as this node knows
      */
     List<String> admittedBy(String nodeId) {
-        return Memberships.admittedBy(known.values(), nodeId).stream().map(MeshService.KnownMember::nodeId).toList();
+        return Memberships.admittedBy(known.values(), nodeId).stream().map(KnownMember::nodeId).toList();
     }
 
     /** What revoking a node that admitted members does to them, and the choices. */
-    private static String consequences(String nodeId, List<MeshService.KnownMember> admitted) {
+    private static String consequences(String nodeId, List<KnownMember> admitted) {
         String who = admitted.isEmpty() ? "no member this node knows of"
                 : admitted.size() + " member" + (admitted.size() == 1 ? "" : "s") + " (" + admitted.stream()
                         .map(k -> k.nodeId() + (k.name().isEmpty() ? "" : " '" + k.name() + "'")).collect(java.util.stream.Collectors.joining(", ")) + ")";

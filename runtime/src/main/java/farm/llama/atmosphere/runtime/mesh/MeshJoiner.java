@@ -35,7 +35,7 @@ public final class MeshJoiner {
     }
 
     /** The result of a join. */
-    public record Joined(MeshStore.MeshInfo mesh, String via, List<MeshService.KnownMember> members) {
+    public record Joined(MeshStore.MeshInfo mesh, String via, List<KnownMember> members) {
     }
 
     /**
@@ -152,12 +152,12 @@ public final class MeshJoiner {
                             MeshCertificates.verify(List.of(seen.get().get(0)), root, java.util.Set.of(), clock.instant());
                             info = Joins.accept(grant, root, grant.meshName(), identity, store, clock.instant());
                         }
-                        List<MeshService.KnownMember> members = new ArrayList<>();
+                        List<KnownMember> members = new ArrayList<>();
                         for (JsonNode m : answer.path("members")) {
-                            members.add(new MeshService.KnownMember(m.path("nodeId").asText(), m.path("name").asText(),
+                            members.add(new KnownMember(m.path("nodeId").asText(), m.path("name").asText(),
                                     m.path("endpoint").asText(""), "alive", 0, 0, List.of()));
                         }
-                        MeshService.saveMembers(store.dir(), members);
+                        KnownMember.save(store.dir(), members);
                         if (invite != null && !invite.relays().isEmpty()) {
                             store.saveRelays(invite.relays());
                         }

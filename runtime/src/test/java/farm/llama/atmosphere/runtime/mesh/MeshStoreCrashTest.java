@@ -60,14 +60,14 @@ class MeshStoreCrashTest {
     void aTornOrCorruptMemberListIsReportedAndStartsEmpty() throws Exception {
         MeshStore s = store();
         s.create("home");
-        MeshService.saveMembers(s.dir(), List.of(new MeshService.KnownMember("00112233445566ff", "peer", "wss://127.0.0.1:1",
+        KnownMember.save(s.dir(), List.of(new KnownMember("00112233445566ff", "peer", "wss://127.0.0.1:1",
                 "alive", 1, 2, List.of())));
-        assertEquals(1, MeshService.loadMembers(s.dir()).size());
+        assertEquals(1, KnownMember.load(s.dir()).size());
         // a temporary file from a write cut short is ignored
         Files.writeString(s.dir().resolve(".members.json.123.tmp"), "{\"format\":1,\"mem");
-        assertEquals("peer", MeshService.loadMembers(s.dir()).get(0).name());
+        assertEquals("peer", KnownMember.load(s.dir()).get(0).name());
         Files.writeString(s.dir().resolve("members.json"), "{\"format\":1,\"members\":[{\"nodeId\":");
-        assertEquals(List.of(), MeshService.loadMembers(s.dir()));
+        assertEquals(List.of(), KnownMember.load(s.dir()));
         assertTrue(s.info().isPresent(), "the membership itself is untouched");
     }
 }

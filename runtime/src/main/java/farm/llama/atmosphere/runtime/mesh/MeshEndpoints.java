@@ -1,0 +1,106 @@
+package farm.llama.atmosphere.runtime.mesh;
+
+import farm.llama.atmosphere.spi.AtmosphereException;
+import java.net.Inet4Address;
+import java.net.NetworkInterface;
+import java.net.SocketException;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.List;
+
+/**
+ * Where this node is reached in its mesh: the endpoint it announces ({@code mesh.advertise}, else
+ * the running transport's, else the bind address — or {@code relay:<node id>} when it does not
+ * listen), the port it listens on, the address mDNS uses and the relays it connects to.
+ */
+final class MeshEndpoints {
+
+    private static final System.Logger LOG = System.getLogger(MeshEndpoints.class.getName());
+
+    private final MeshSettings settings;
+    private final String nodeId;
+    private final MeshStore store;
+
+    /**
+     * @param settings {@code mesh.*}
+     * @param nodeId this node
+     * @param store its mesh files (the relays an invite named)
+     */
+    MeshEndpoints(MeshSettings settings, String nodeId, MeshStore store) {
+        this.settings = settings;
+        this.nodeId = nodeId;
+        this.store = store;
+    }
+
+    /**
+     * @param rt the running mesh, or null
+     * @return this node's own endpoint as announced to the mesh
+     */
+    String endpoint(MeshRuntime rt) {
+        if (!settings.advertise().isEmpty()) {
+            return settings.advertise().get(0);
+        }
+        // the running transports when the mesh runs (no file read per call); what would run, when it does not
+        List<String> transports = rt != null ? rt.transportTypes() : settings.transportsToRun(relays());
+        if (!transports.contains(settings.transport())) {
+            return MeshRuntime.RELAY_SCHEME + nodeId; // this node does not listen: members reach it through relays
+        }
+        if (rt != null && !rt.endpoints().isEmpty()) {
+            return rt.endpoints().get(0);
+        }
+        return "wss://" + bindHost() + ":" + settings.port();
+    }
+
+    /** @return the address mDNS should use: {@code mesh.mdns-address}, else the mesh bind address, else the first LAN address */
+    String lanAddress() {
+        return settings.mdnsAddress().orElseGet(this::bindHost);
+    }
+
+    private String bindHost() {
+        return settings.bind().equals("0.0.0.0") || settings.bind().equals("::") ? firstAddress() : settings.bind();
+    }
+
+    /**
+     * @param rt the running mesh, or null
+     * @return the port the mesh listens on, 0 when it does not run or is reached through relays only
+     */
+    static int listeningPort(MeshRuntime rt) {
+        String e = rt == null ? "" : rt.endpoints().stream().filter(x -> !x.startsWith(MeshRuntime.RELAY_SCHEME)).findFirst().orElse("");
+        if (e.isEmpty()) {
+            return 0;
+        }
+        return Integer.parseInt(e.substring(e.lastIndexOf(':') + 1).replaceAll("/.*", ""));
+    }
+
+    /** @return the relays to use: {@code mesh.relays} and those the invite named */
+    List<String> relays() {
+        LinkedHashSet<String> all = new LinkedHashSet<>(settings.relays());
+        try {
+            if (store.info().isPresent()) {
+                all.addAll(store.relays());
+            }
+        } catch (AtmosphereException e) {
+            LOG.log(System.Logger.Level.WARNING, () -> e.getMessage() + " Using the relays in mesh.relays only.");
+        }
+        return List.copyOf(all);
+    }
+
+    /** @return the first IPv4 address of an interface that is up, not loopback and not virtual; loopback when there is none */
+    private static String firstAddress() {
+        try {
+            for (var ni : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+                if (!ni.isUp() || ni.isLoopback() || ni.isVirtual()) {
+                    continue;
+                }
+                for (var a : Collections.list(ni.getInetAddresses())) {
+                    if (a instanceof Inet4Address && !a.isLinkLocalAddress()) {
+                        return a.getHostAddress();
+                    }
+                }
+            }
+        } catch (SocketException e) {
+            // fall back to loopback
+        }
+        return "127.0.0.1";
+    }
+}
