@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import farm.llama.atmosphere.runtime.routing.ChatCall;
 import farm.llama.atmosphere.runtime.routing.ChatCompletions;
 import farm.llama.atmosphere.runtime.routing.ChatRequests;
+import farm.llama.atmosphere.runtime.routing.Locality;
 import farm.llama.atmosphere.runtime.routing.RouterService;
 import farm.llama.atmosphere.runtime.util.Json;
 import farm.llama.atmosphere.spi.CallFailedException;
@@ -17,7 +18,8 @@ import farm.llama.atmosphere.spi.discovery.Capability;
 import farm.llama.atmosphere.spi.routing.RouteQuery;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
-import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.io.IOException;
@@ -30,6 +32,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -41,7 +44,7 @@ import java.util.Set;
  * {@code x-atmosphere-route}, {@code -node}, {@code -score} and, after a failover,
  * {@code -failover}. Errors use OpenAI's shape and status codes.
  */
-final class OpenAiApi {
+final class OpenAiApi implements HttpService {
 
     private final RouterService router;
 
@@ -49,8 +52,9 @@ final class OpenAiApi {
         this.router = router;
     }
 
-    void register(HttpRouting.Builder routing) {
-        routing.get("/v1/models", this::models)
+    @Override
+    public void routing(HttpRules rules) {
+        rules.get("/v1/models", this::models)
                 .get("/v1/models/{id}", this::model)
                 .post("/v1/chat/completions", (req, res) -> chat(req, res, false))
                 .post("/v1/completions", (req, res) -> chat(req, res, true))
@@ -58,9 +62,9 @@ final class OpenAiApi {
     }
 
     /** @return the request's JSON object body, or a 400 in OpenAI's shape */
-    private static farm.llama.atmosphere.runtime.routing.Locality locality(ServerRequest req) {
+    private static Locality locality(ServerRequest req) {
         try {
-            return farm.llama.atmosphere.runtime.routing.Locality.parse(req.headers().first(HeaderNames.create("x-atmosphere-locality")));
+            return Locality.parse(req.headers().first(HeaderNames.create("x-atmosphere-locality")));
         } catch (IllegalArgumentException e) {
             throw new ApiError(Status.BAD_REQUEST_400, "invalid_request_error", "invalid_value", "x-atmosphere-locality", e.getMessage());
         }
@@ -99,7 +103,7 @@ final class OpenAiApi {
         };
         if (!ok) {
             throw new ApiError(Status.BAD_REQUEST_400, "invalid_request_error", "invalid_type", field,
-                    "Invalid type for '" + field + "': expected " + type.replace("|", " or ") + ", got " + v.getNodeType().name().toLowerCase(java.util.Locale.ROOT) + ".");
+                    "Invalid type for '" + field + "': expected " + type.replace("|", " or ") + ", got " + v.getNodeType().name().toLowerCase(Locale.ROOT) + ".");
         }
     }
 
@@ -265,7 +269,7 @@ final class OpenAiApi {
     private void headers(ServerResponse res, Capability c, double score, List<String> failed) {
         res.header("x-atmosphere-route", router.routeOf(c));
         res.header("x-atmosphere-node", c.nodeId());
-        res.header("x-atmosphere-score", String.format(java.util.Locale.ROOT, "%.4f", score));
+        res.header("x-atmosphere-score", String.format(Locale.ROOT, "%.4f", score));
         if (!failed.isEmpty()) {
             List<String> routes = failed.stream().map(f -> f.contains(" (") ? f.substring(0, f.indexOf(" (")) : f).toList();
             res.header("x-atmosphere-failover", String.join(", ", routes));

@@ -1,0 +1,78 @@
+package farm.llama.atmosphere.runtime.http;
+
+import farm.llama.atmosphere.runtime.events.EventBus;
+import farm.llama.atmosphere.runtime.util.Json;
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The live event stream, {@code GET /api/v1/events} (server-sent events): from the event after
+ * {@code Last-Event-ID} (or {@code ?after=}), a keep-alive comment after 15 s of silence, until the
+ * client goes or the server stops.
+ */
+final class EventRoutes implements HttpService {
+
+    /** Silence after which a keep-alive comment is sent. */
+    private static final long KEEP_ALIVE_NANOS = 15_000_000_000L;
+
+    private final EventBus events;
+    private final BooleanSupplier running;
+
+    /**
+     * @param events the node's events
+     * @param running whether the server still runs
+     */
+    EventRoutes(EventBus events, BooleanSupplier running) {
+        this.events = events;
+        this.running = running;
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.get("/api/v1/events", this::stream);
+    }
+
+    private void stream(ServerRequest req, ServerResponse res) {
+        long after = req.headers().first(HeaderNames.create("Last-Event-ID"))
+                .or(() -> req.query().first("after").asOptional())
+                .map(s -> {
+                    try {
+                        return Long.parseLong(s.trim());
+                    } catch (NumberFormatException e) {
+                        return 0L;
+                    }
+                }).orElse(0L);
+        res.header(HeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8");
+        res.header(HeaderNames.CACHE_CONTROL, "no-cache");
+        try (EventBus.Subscription sub = events.subscribe(after); OutputStream out = res.outputStream()) {
+            out.write(": atmosphere event stream\n\n".getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            long lastWrite = System.nanoTime();
+            while (running.getAsBoolean()) {
+                EventBus.Numbered n = sub.poll(1000);
+                if (n != null) {
+                    String frame = "event: " + n.event().type() + "\nid: " + n.id() + "\ndata: " + Json.write(n.toMap()) + "\n\n";
+                    out.write(frame.getBytes(StandardCharsets.UTF_8));
+                    out.flush();
+                    lastWrite = System.nanoTime();
+                } else if (System.nanoTime() - lastWrite > KEEP_ALIVE_NANOS) {
+                    out.write(": keep-alive\n\n".getBytes(StandardCharsets.UTF_8));
+                    out.flush();
+                    lastWrite = System.nanoTime();
+                }
+            }
+        } catch (IOException | UncheckedIOException e) {
+            // the client went away
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
