@@ -21,9 +21,6 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -38,7 +35,6 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class MeshRuntime implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(MeshRuntime.class.getName());
-    private static final int MAX_QUEUE = 512;
 
     /** What the node adds on top of membership: joins, profiles, events. Called on transport threads. */
     public interface Extension {
@@ -88,7 +84,6 @@ public final class MeshRuntime implements AutoCloseable {
 
     /** The endpoint scheme of a member reached through a relay: {@code relay:<node id>}. */
     public static final String RELAY_SCHEME = "relay:";
-    private static final Duration DIRECT_RETRY = Duration.ofSeconds(30);
 
     private final Identity identity;
     private final List<Transport> transports;
@@ -104,15 +99,13 @@ public final class MeshRuntime implements AutoCloseable {
     private final SwimNode swim;
     private final Duration retryPause;
     private final Map<String, String> seeds = new ConcurrentHashMap<>();
-    private final Map<String, Peer> peers = new ConcurrentHashMap<>();
+    private final Map<String, PeerLink> peers = new ConcurrentHashMap<>();
     private final Map<String, MemberState> states = new ConcurrentHashMap<>();
     private final Map<String, Long> lastHeard = new ConcurrentHashMap<>();
-    private final Map<String, byte[]> leaves = new ConcurrentHashMap<>();
     private final Map<String, Double> rtt = new ConcurrentHashMap<>();
     private final Map<String, Long> capabilities = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> linkRefusals = new ConcurrentHashMap<>();
-    private final Map<String, SharedKey> sharedKeys = new ConcurrentHashMap<>();
-    private final Map<String, AtomicLong> sealing = new ConcurrentHashMap<>();
+    private final Sealing sealing;
     /** Members' verified node keys (from their envelopes' chains, or chains asked of a member), to check their statements. */
     private final Map<String, java.security.PublicKey> keys = new ConcurrentHashMap<>();
     /** Members' chains as they sent them (DER, leaf first), to pass on to a member that asks. */
@@ -125,192 +118,6 @@ public final class MeshRuntime implements AutoCloseable {
     private final Map<String, String> versionMismatch = new ConcurrentHashMap<>();
     private volatile Thread ticker;
     private volatile boolean closed;
-
-    /**
-     * A message waiting in a peer's queue: it is signed (and sealed, for a relay) when its link is
-     * known, unless the sender signed it already for a direct link (large chunks are signed on the
-     * sending threads, in parallel, rather than one after another on the peer's queue).
-     */
-    private record Outbound(String to, String type, byte[] payload, byte[] signed) {
-        Outbound(String to, String type, byte[] payload) {
-            this(to, type, payload, null);
-        }
-    }
-
-    /** The X25519 secret shared with a member, for the leaf certificate it was derived from. */
-    private record SharedKey(byte[] leaf, byte[] secret) {
-    }
-
-    /**
-     * One peer's outbound side: a link, opened on demand over the best transport that works —
-     * the peer's own endpoint first, then a relay — and a queue that never blocks the protocol.
-     */
-    private final class Peer {
-        final String endpoint;
-        final String member;
-        final ExecutorService out = Executors.newSingleThreadExecutor(Thread.ofVirtual().name("atmosphere-mesh-out").factory());
-        final AtomicInteger queued = new AtomicInteger();
-        volatile Link link;
-        volatile long pausedUntil;
-        volatile long directRetryAt;
-
-        Peer(String endpoint, String member) {
-            this.endpoint = endpoint;
-            this.member = member;
-        }
-
-        void send(Outbound message) {
-            if (queued.incrementAndGet() > MAX_QUEUE) {
-                queued.decrementAndGet();
-                return; // a peer that cannot keep up loses messages, as over UDP; the protocol copes
-            }
-            try {
-                out.execute(() -> {
-                    queued.decrementAndGet();
-                    write(message);
-                });
-            } catch (java.util.concurrent.RejectedExecutionException e) {
-                queued.decrementAndGet();
-            }
-        }
-
-        /** Opens the link now if there is none, in the caller's thread, so an unreachable member fails the caller at once. */
-        synchronized void ensureLink() {
-            Link l = link;
-            if (l != null && l.isOpen()) {
-                return;
-            }
-            link = open();
-            pausedUntil = 0;
-        }
-
-        /** Tries the peer's endpoint on every transport that understands it, then a relay. */
-        private Link open() {
-            if (closed) {
-                throw new IllegalStateException("the mesh runtime is closed");
-            }
-            CallFailedException last = null;
-            for (Transport t : transports) {
-                if (t.accepts(endpoint)) {
-                    try {
-                        return verified(t.connect(endpoint));
-                    } catch (CallFailedException e) {
-                        last = e;
-                    }
-                }
-            }
-            String viaRelay = RELAY_SCHEME + member;
-            if (!endpoint.equals(viaRelay)) {
-                for (Transport t : transports) {
-                    if (t.accepts(viaRelay)) {
-                        try {
-                            Link l = verified(t.connect(viaRelay));
-                            directRetryAt = clock.millis() + DIRECT_RETRY.toMillis();
-                            LOG.log(System.Logger.Level.DEBUG, "reaching " + member + " through a relay: " + endpoint + " did not answer"
-                                    + (last == null ? "" : " (" + last.getMessage() + ")"));
-                            return l;
-                        } catch (CallFailedException e) {
-                            last = last == null ? e : last;
-                        }
-                    }
-                }
-            }
-            throw last != null ? last : new CallFailedException(farm.llama.atmosphere.spi.FailureKind.UNREACHABLE,
-                    "no transport of this node reaches " + endpoint);
-        }
-
-        /**
-         * A link is to this member only if the peer authenticated as this member: whoever else
-         * answers at its address (an address a liar gossiped, a machine that took over the IP) is
-         * closed and counted, and never receives what was meant for the member.
-         */
-        private Link verified(Link l) {
-            List<X509Certificate> peer = l.peerCertificates();
-            if (!peer.isEmpty()) {
-                String named = MeshCertificates.nodeIdOf(peer.get(0));
-                if (!named.equals(member)) {
-                    l.close();
-                    refusedLink(new MeshSecurityException(MeshSecurityException.Reason.IMPERSONATION, "impersonation"));
-                    LOG.log(System.Logger.Level.WARNING, endpoint + " answered as member " + named + ", not " + member + ": link closed");
-                    throw new CallFailedException(farm.llama.atmosphere.spi.FailureKind.REFUSED, endpoint + " answered as member " + named
-                            + ", not " + member);
-                }
-            }
-            return l;
-        }
-
-        /** Like {@link #send} but waits (up to 30 s) while the queue is full instead of dropping: for streams. */
-        void sendWaiting(Outbound message) {
-            long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (queued.get() >= MAX_QUEUE && System.nanoTime() < end && !closed) {
-                try {
-                    Thread.sleep(2);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
-            }
-            send(message);
-        }
-
-        private void write(Outbound message) {
-            Link l = link;
-            if (l == null || !l.isOpen()) {
-                if (clock.millis() < pausedUntil || closed) {
-                    return;
-                }
-                try {
-                    l = open();
-                    link = l;
-                } catch (CallFailedException | IllegalStateException e) {
-                    pausedUntil = clock.millis() + retryPause.toMillis();
-                    LOG.log(System.Logger.Level.DEBUG, "cannot reach " + endpoint + ": " + e.getMessage());
-                    return;
-                }
-            } else if (l.needsSealing() && !endpoint.startsWith(RELAY_SCHEME) && clock.millis() >= directRetryAt) {
-                retryDirect(l);
-            }
-            byte[] frame;
-            try {
-                frame = message.signed() != null && !l.needsSealing() ? message.signed() : frame(l, message);
-            } catch (MeshSecurityException e) {
-                count("no_key");
-                LOG.log(System.Logger.Level.DEBUG, "cannot seal a '" + message.type() + "' message for " + message.to() + ": " + e.getMessage());
-                return;
-            }
-            l.send(frame).exceptionally(t -> {
-                link = null;
-                return null;
-            });
-        }
-
-        /** While on a relay, tries the direct endpoint now and then, off the queue's thread; switches when it answers. */
-        private void retryDirect(Link relayed) {
-            directRetryAt = clock.millis() + DIRECT_RETRY.toMillis();
-            Thread.ofVirtual().name("atmosphere-mesh-direct").start(() -> {
-                for (Transport t : transports) {
-                    if (t.accepts(endpoint) && !closed) {
-                        try {
-                            link = verified(t.connect(endpoint));
-                            relayed.close();
-                            LOG.log(System.Logger.Level.DEBUG, "reaching " + member + " directly again at " + endpoint);
-                            return;
-                        } catch (CallFailedException | IllegalStateException e) {
-                            // stays on the relay
-                        }
-                    }
-                }
-            });
-        }
-
-        void close() {
-            out.shutdownNow();
-            Link l = link;
-            if (l != null) {
-                l.close();
-            }
-        }
-    }
 
     /**
      * A runtime for tests over the in-memory transport: no TLS, no advertised address.
@@ -360,6 +167,7 @@ public final class MeshRuntime implements AutoCloseable {
         this.codec = new EnvelopeCodec(identity, chain, clock);
         this.root = root;
         this.revocations = revocations;
+        this.sealing = new Sealing(identity, root, revocations, clock);
         this.retryPause = config.probeInterval().compareTo(Duration.ofSeconds(1)) < 0 ? config.probeInterval() : Duration.ofSeconds(1);
         this.verifier = new EnvelopeVerifier(root, revocations::withdrawn, clock, Duration.ofMinutes(2), Optional.of(identity.nodeId()),
                 clock.instant());
@@ -523,8 +331,8 @@ public final class MeshRuntime implements AutoCloseable {
      */
     public String transportOf(String member) {
         String endpoint = addressOf(member);
-        Peer p = endpoint.isEmpty() ? null : peers.get(peerKey(member, endpoint));
-        Link l = p == null ? null : p.link;
+        PeerLink p = endpoint.isEmpty() ? null : peers.get(peerKey(member, endpoint));
+        Link l = p == null ? null : p.link();
         return l != null && l.isOpen() ? l.transport() : "";
     }
 
@@ -611,10 +419,10 @@ public final class MeshRuntime implements AutoCloseable {
         if (endpoint.isEmpty() || closed) {
             throw new CallFailedException(farm.llama.atmosphere.spi.FailureKind.UNREACHABLE, "no address known for member " + to);
         }
-        Peer p = peers.computeIfAbsent(peerKey(to, endpoint), k -> new Peer(endpoint, to));
+        PeerLink p = peers.computeIfAbsent(peerKey(to, endpoint), k -> peer(endpoint, to));
         p.ensureLink();
-        Link l = p.link;
-        p.sendWaiting(new Outbound(to, type, payload, l != null && !l.needsSealing() ? codec.seal(to, type, payload) : null));
+        Link l = p.link();
+        p.sendWaiting(new PeerLink.Outbound(to, type, payload, l != null && !l.needsSealing() ? codec.seal(to, type, payload) : null));
     }
 
     /**
@@ -637,71 +445,49 @@ public final class MeshRuntime implements AutoCloseable {
         if (endpoint.isEmpty()) {
             return;
         }
-        peers.computeIfAbsent(peerKey(to, endpoint), k -> new Peer(endpoint, to)).send(new Outbound(to, type, payload));
+        peers.computeIfAbsent(peerKey(to, endpoint), k -> peer(endpoint, to)).send(new PeerLink.Outbound(to, type, payload));
     }
 
     /** Signs a message for a link; sealed end-to-end first when the link passes through a relay. */
-    private byte[] frame(Link link, Outbound m) {
+    private PeerLink peer(String endpoint, String member) {
+        return new PeerLink(endpoint, member, transports, clock, retryPause, peerHost);
+    }
+
+    /** What peers need of this runtime. */
+    private final PeerLink.Host peerHost = new PeerLink.Host() {
+        @Override
+        public boolean closed() {
+            return closed;
+        }
+
+        @Override
+        public byte[] frame(Link link, PeerLink.Outbound message) {
+            return MeshRuntime.this.frame(link, message);
+        }
+
+        @Override
+        public void noKey() {
+            sealing.count("no_key");
+        }
+
+        @Override
+        public void refused(MeshSecurityException refusal) {
+            refusedLink(refusal);
+        }
+    };
+
+    private byte[] frame(Link link, PeerLink.Outbound m) {
         if (!link.needsSealing()) {
             return codec.seal(m.to(), m.type(), m.payload());
         }
-        byte[] sealed = codec.seal(m.to(), m.type(), m.payload(), sharedWith(m.to(), recipientLeaf(m.to(), link)));
-        count("sealed");
+        byte[] sealed = codec.seal(m.to(), m.type(), m.payload(), sealing.keyFor(m.to(), link));
+        sealing.count("sealed");
         return sealed;
-    }
-
-    /** The recipient's leaf certificate: from a message it signed, else the chain the relay vouched for, checked here against the mesh root. */
-    private byte[] recipientLeaf(String member, Link link) {
-        byte[] der = leaves.get(member);
-        if (der != null) {
-            return der;
-        }
-        List<X509Certificate> presented = new ArrayList<>(link.peerCertificates());
-        presented.removeIf(c -> MeshCertificates.same(c, root));
-        if (presented.isEmpty()) {
-            throw new MeshSecurityException(MeshSecurityException.Reason.FORGED, "no certificate of " + member + " is known yet");
-        }
-        String verified = MeshCertificates.verify(presented, root, revocations.withdrawn(), java.time.Instant.ofEpochMilli(clock.millis()));
-        if (!verified.equals(member)) {
-            throw new MeshSecurityException(MeshSecurityException.Reason.FORGED, "the relay vouched for " + verified + ", not " + member);
-        }
-        try {
-            der = presented.get(0).getEncoded();
-        } catch (java.security.cert.CertificateEncodingException e) {
-            throw new MeshSecurityException(MeshSecurityException.Reason.MALFORMED, "unreadable certificate of " + member);
-        }
-        leaves.putIfAbsent(member, der);
-        return der;
-    }
-
-    /** The X25519 secret shared with a member, derived once per leaf certificate. */
-    private byte[] sharedWith(String member, byte[] leafDer) {
-        SharedKey k = sharedKeys.get(member);
-        if (k != null && Arrays.equals(k.leaf(), leafDer)) {
-            return k.secret();
-        }
-        X509Certificate leaf = MeshCertificates.parse(leafDer);
-        byte[] secret;
-        try {
-            secret = identity.agree(leaf.getPublicKey());
-        } catch (IllegalArgumentException e) {
-            throw new MeshSecurityException(MeshSecurityException.Reason.FORGED, member + ": " + e.getMessage());
-        }
-        sharedKeys.put(member, new SharedKey(leafDer, secret));
-        return secret;
-    }
-
-    private void count(String what) {
-        sealing.computeIfAbsent(what, k -> new AtomicLong()).incrementAndGet();
     }
 
     /** @return sealed messages sent, opened and refused, and messages not sent for want of the recipient's key */
     public Map<String, Long> sealingStats() {
-        Map<String, Long> out = new TreeMap<>();
-        for (String k : List.of("sealed", "opened", "refused", "no_key")) {
-            out.put(k, sealing.containsKey(k) ? sealing.get(k).get() : 0L);
-        }
-        return out;
+        return sealing.stats();
     }
 
     private void receive(Link link, byte[] frame) {
@@ -725,17 +511,17 @@ public final class MeshRuntime implements AutoCloseable {
         }
         if (v.envelope().type().equals(EnvelopeCodec.SEALED)) {
             try {
-                v = new EnvelopeVerifier.Verified(EnvelopeCodec.open(v.envelope(), sharedWith(v.sender(), v.envelope().chain().get(0))),
+                v = new EnvelopeVerifier.Verified(EnvelopeCodec.open(v.envelope(), sealing.shared(v.sender(), v.envelope().chain().get(0))),
                         v.sender());
-                count("opened");
+                sealing.count("opened");
             } catch (MeshSecurityException e) {
-                count("refused");
+                sealing.count("refused");
                 LOG.log(System.Logger.Level.DEBUG, "dropped a sealed message from " + v.sender() + " via " + link.remote() + ": " + e.getMessage());
                 return;
             }
         }
         lastHeard.put(v.sender(), clock.millis());
-        leaves.put(v.sender(), v.envelope().chain().get(0));
+        sealing.learned(v.sender(), v.envelope().chain().get(0));
         learnChain(v.sender(), v.envelope().chain());
         versionMismatch.remove(v.sender());
         switch (v.envelope().type()) {
@@ -951,7 +737,7 @@ public final class MeshRuntime implements AutoCloseable {
         keys.remove(member);
         chains.remove(member);
         verifiedStatements.remove(member);
-        Peer p = peers.remove(peerKey(member, endpoint));
+        PeerLink p = peers.remove(peerKey(member, endpoint));
         if (p != null) {
             p.close();
         }
@@ -994,12 +780,12 @@ public final class MeshRuntime implements AutoCloseable {
      * @return the membership certificate it last signed a verified message with, if any
      */
     public Optional<X509Certificate> certificateOf(String member) {
-        byte[] der = leaves.get(member);
-        if (der == null) {
+        Optional<byte[]> der = sealing.leaf(member);
+        if (der.isEmpty()) {
             return Optional.empty();
         }
         try {
-            return Optional.of(MeshCertificates.parse(der));
+            return Optional.of(MeshCertificates.parse(der.get()));
         } catch (MeshSecurityException e) {
             return Optional.empty();
         }
@@ -1072,7 +858,7 @@ public final class MeshRuntime implements AutoCloseable {
         if (t != null) {
             t.interrupt();
         }
-        peers.values().forEach(Peer::close);
+        peers.values().forEach(PeerLink::close);
         peers.clear();
         transports.forEach(Transport::close);
     }
