@@ -1,6 +1,6 @@
 package farm.llama.atmosphere.shell;
 
-import farm.llama.atmosphere.runtime.NodeClient;
+import farm.llama.atmosphere.runtime.NodeFinder;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ParentCommand;
@@ -18,7 +18,7 @@ final class HealthCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        NodeClient.Health h = NodeClient.health(root.session.dataDir());
+        NodeFinder.Health h = NodeFinder.health(root.session.dataDir());
         root.session.out.println(h.line());
         return h.serving() ? 0 : 1;
     }

@@ -8,6 +8,7 @@ import com.sun.net.httpserver.HttpServer;
 import farm.llama.atmosphere.runtime.DataDir;
 import farm.llama.atmosphere.runtime.Identity;
 import farm.llama.atmosphere.runtime.NodeClient;
+import farm.llama.atmosphere.runtime.NodeFinder;
 import farm.llama.atmosphere.runtime.NodeSetup;
 import java.net.InetSocketAddress;
 import java.nio.channels.FileChannel;
@@ -68,7 +69,7 @@ class NodeClientTrustTest {
         claimedNodeId = Identity.load(data.identityFile()).nodeId(); // it even knows the node id
         assertTrue(NodeClient.connect(data).isEmpty());
         assertEquals(List.of(), seen, "not even /health is asked");
-        NodeClient.Health h = NodeClient.health(data);
+        NodeFinder.Health h = NodeFinder.health(data);
         assertFalse(h.serving());
         assertTrue(h.line().endsWith("named by node.json does not hold node.lock)"), h.line());
     }
@@ -80,7 +81,7 @@ class NodeClientTrustTest {
              FileLock held = ch.lock()) { // as a serving node holds it
             assertTrue(NodeClient.connect(data).isEmpty());
             assertEquals(List.of("/health auth=null"), seen, "/health is asked without the token");
-            NodeClient.Health h = NodeClient.health(data);
+            NodeFinder.Health h = NodeFinder.health(data);
             assertFalse(h.serving(), "what 'atmosphere health' reports");
             assertTrue(h.line().endsWith(" answers as node 0123456789abcdef, not as this data dir's node " + Identity.load(data.identityFile()).nodeId()),
                     h.line());

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import farm.llama.atmosphere.runtime.Atmosphere;
 import farm.llama.atmosphere.runtime.DataDir;
-import farm.llama.atmosphere.runtime.NodeClient;
+import farm.llama.atmosphere.runtime.NodeFinder;
 import farm.llama.atmosphere.runtime.util.AtomicFiles;
 import farm.llama.atmosphere.runtime.util.Json;
 import farm.llama.atmosphere.spi.AtmosphereException;
@@ -64,7 +64,7 @@ public final class DataDirLock implements AutoCloseable {
             } catch (IOException ignored) {
                 // nothing more to release
             }
-            String who = NodeClient.readNodeFile(dataDir)
+            String who = NodeFinder.readNodeFile(dataDir)
                     .map(n -> " (pid " + n.path("pid").asText() + " at " + n.path("address").asText() + ")")
                     .orElse("");
             throw new AtmosphereException("Another Atmosphere node is already serving " + dataDir.path() + who
@@ -108,7 +108,7 @@ public final class DataDirLock implements AutoCloseable {
     /** Removes {@code node.json} if it names this process (a clean stop). */
     public void removeNodeFile() {
         try {
-            Optional<JsonNode> mine = NodeClient.readNodeFile(dataDir).filter(n -> n.path("pid").asLong() == ProcessHandle.current().pid());
+            Optional<JsonNode> mine = NodeFinder.readNodeFile(dataDir).filter(n -> n.path("pid").asLong() == ProcessHandle.current().pid());
             if (mine.isPresent()) {
                 Files.deleteIfExists(dataDir.nodeFile());
             }
