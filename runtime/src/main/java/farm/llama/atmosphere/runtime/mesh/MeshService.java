@@ -27,13 +27,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -61,11 +59,11 @@ public final class MeshService implements AutoCloseable {
     private final Clock clock;
     private final MeshStore store;
     private final Map<String, KnownMember> known = new ConcurrentHashMap<>();
-    private final Map<String, Long> asked = new ConcurrentHashMap<>();
     private final Map<String, String> roles = new ConcurrentHashMap<>();
     private final ProfileLearner profiles;
     private final MeshEndpoints endpoints;
     private final MemberViews views;
+    private final MemberSync sync;
     private final JoinDesk joins;
     private volatile MeshRuntime runtime;
     private final MeshForwarding forwarding;
@@ -85,7 +83,7 @@ public final class MeshService implements AutoCloseable {
     private volatile String problem = "";
     private final Memberships memberships;
     private final MeshAdmins admins;
-    private volatile Thread readmitting;
+    private final Readmission readmission;
 
     /**
      * @param dataDir the node's data dir
@@ -128,6 +126,9 @@ public final class MeshService implements AutoCloseable {
         this.admins = new MeshAdmins(identity, store, clock, events, settings.swim().probeInterval(), () -> runtime,
                 () -> revocations != null ? revocations : new Revocations(store.dir()), known, roles, () -> dirty = true);
         this.profiles = new ProfileLearner(store, () -> revocations, known, roles, admins::knownAdmin, clock, events, () -> dirty = true);
+        this.readmission = new Readmission(identity, nodeName, memberships, settings, known, () -> revocations, this::endpoint,
+                this::directTransport, () -> runtime != null, this::restartMesh, events);
+        this.sync = new MemberSync(identity.nodeId(), known, () -> dirty = true, this::renewIfDue);
         this.views = new MemberViews(identity, nodeName, store, memberships, known, roles, profiles, profile, () -> runtime,
                 () -> revocations, () -> localCapabilities.get().size(), localCost, this::endpoint, clock);
         this.joins = new JoinDesk(identity, nodeName, store, settings, clock, events, () -> revocations, () -> invites, () -> runtime,
@@ -310,6 +311,7 @@ public final class MeshService implements AutoCloseable {
     public synchronized void stop() {
         MeshRuntime rt = runtime;
         runtime = null;
+        readmission.close();
         Thread t = maintenance;
         if (t != null) {
             t.interrupt();
@@ -338,42 +340,7 @@ public final class MeshService implements AutoCloseable {
                 if (rt == null) {
                     return;
                 }
-                long now = clock.millis();
-                for (Map.Entry<String, MemberState> e : rt.members().entrySet()) {
-                    String id = e.getKey();
-                    if (id.equals(identity.nodeId())) {
-                        continue;
-                    }
-                    KnownMember k = known.get(id);
-                    long heard = rt.lastHeard(id);
-                    String address = rt.addressOf(id);
-                    String state = e.getValue().name().toLowerCase(Locale.ROOT);
-                    if (k == null) {
-                        k = new KnownMember(id, "", address, state, heard, 0, List.of());
-                        dirty = true;
-                    } else if (!k.state().equals(state) || (!address.isEmpty() && !address.equals(k.endpoint()))
-                            || heard - k.lastSeen() > 10_000) {
-                        k = new KnownMember(id, k.name(), address.isEmpty() ? k.endpoint() : address, state,
-                                Math.max(heard, k.lastSeen()), k.profileVersion(), k.capabilities(), k.admittedBy());
-                        dirty = true;
-                    }
-                    String admitter = rt.admittedBy(id).orElse(k.admittedBy());
-                    if (!admitter.equals(k.admittedBy())) {
-                        k = new KnownMember(k.nodeId(), k.name(), k.endpoint(), k.state(), k.lastSeen(), k.profileVersion(), k.capabilities(),
-                                admitter);
-                        dirty = true;
-                    }
-                    renewIfDue(rt, id, admitter, e.getValue());
-                    KnownMember updated = k;
-                    known.compute(id, (key, current) -> current == null || current.profileVersion() <= updated.profileVersion()
-                            ? updated : current);
-                    k = known.get(id);
-                    boolean reachable = e.getValue() == MemberState.ALIVE || e.getValue() == MemberState.SUSPECT;
-                    if (reachable && rt.capabilitiesOf(id) > k.profileVersion() && now - asked.getOrDefault(id, 0L) > 2000) {
-                        asked.put(id, now);
-                        rt.send(id, "profile.get", new byte[0]);
-                    }
-                }
+                sync.sync(rt, clock.millis());
                 joins.expire();
                 if (dirty) {
                     saveNow();
@@ -404,44 +371,8 @@ public final class MeshService implements AutoCloseable {
     }
 
     /** This node's membership died with the admin that signed it: asks the founder and admins to re-admit it, until one does or the mesh stops. */
-    private synchronized void readmit() {
-        Thread t = readmitting;
-        if (t != null && t.isAlive()) {
-            return;
-        }
-        LOG.log(System.Logger.Level.WARNING, "the admin that admitted this node was revoked, so its membership is no longer valid; "
-                + "asking the founder and admins to re-admit it");
-        events.accept(new NodeEvent("mesh.cut-off", Instant.now(), Map.of("nodeId", identity.nodeId())));
-        readmitting = Thread.ofVirtual().name("atmosphere-mesh-readmission").start(() -> {
-            try {
-                while (runtime != null && memberships.ownStanding(revocations.withdrawn()) == Memberships.Standing.CUT_OFF) {
-                    if (memberships.readmit(issuerEndpoints(), nodeName, endpoint(), this::directTransport, settings.joinWait(),
-                            () -> revocations.withdrawn())) {
-                        events.accept(new NodeEvent("mesh.readmitted", Instant.now(), Map.of("nodeId", identity.nodeId())));
-                        restartMesh();
-                        return;
-                    }
-                    Thread.sleep(Math.max(1000, settings.swim().probeInterval().toMillis() * 10));
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "re-admission stopped: " + e.getMessage());
-            }
-        });
-    }
-
-    /** @return direct endpoints of the founder, then the admins, then the other members — never of a revoked node */
-    private List<String> issuerEndpoints() {
-        Set<String> revoked = revocations.revoked();
-        Optional<MeshRoles.Roster> roster = revocations.roles().current();
-        String founder = roster.map(MeshRoles.Roster::founder).orElse("");
-        List<String> admins = roster.map(MeshRoles.Roster::admins).orElse(List.of());
-        return known.values().stream()
-                .filter(k -> !k.nodeId().equals(identity.nodeId()) && k.endpoint().startsWith("wss://") && !revoked.contains(k.nodeId())
-                        && !k.state().equals("left"))
-                .sorted(Comparator.comparingInt((KnownMember k) -> k.nodeId().equals(founder) ? 0 : admins.contains(k.nodeId()) ? 1 : 2))
-                .map(KnownMember::endpoint).toList();
+    private void readmit() {
+        readmission.start();
     }
 
     private void refreshProfile() {
