@@ -3,6 +3,7 @@ package farm.llama.atmosphere.runtime.mesh;
 import farm.llama.atmosphere.runtime.Identity;
 import farm.llama.atmosphere.runtime.util.Json;
 import farm.llama.atmosphere.spi.CallFailedException;
+import farm.llama.atmosphere.spi.FailureKind;
 import farm.llama.atmosphere.spi.transport.Link;
 import farm.llama.atmosphere.spi.transport.Transport;
 import farm.llama.atmosphere.spi.transport.TransportListener;
@@ -16,11 +17,15 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -106,14 +111,9 @@ public final class MeshRuntime implements AutoCloseable {
     private final Map<String, Long> capabilities = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> linkRefusals = new ConcurrentHashMap<>();
     private final Sealing sealing;
-    /** Members' verified node keys (from their envelopes' chains, or chains asked of a member), to check their statements. */
-    private final Map<String, java.security.PublicKey> keys = new ConcurrentHashMap<>();
-    /** Members' chains as they sent them (DER, leaf first), to pass on to a member that asks. */
-    private final Map<String, List<byte[]>> chains = new ConcurrentHashMap<>();
-    /** The latest statement verified per member: the same one passed on again is not verified again. */
-    private final Map<String, SwimMessage.Update> verifiedStatements = new ConcurrentHashMap<>();
-    private final Map<String, Long> chainAsked = new ConcurrentHashMap<>();
-    private final Map<String, AtomicLong> statementRefusals = new ConcurrentHashMap<>();
+    private final ChainBook chainBook;
+    /** Sends that pass revocations and rosters on, one virtual thread each, owned by this runtime. */
+    private final ExecutorService flooding = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("atmosphere-flood-", 0).factory());
     /** Peers refused for speaking another protocol version: node id (or address) → what they speak. */
     private final Map<String, String> versionMismatch = new ConcurrentHashMap<>();
     private volatile Thread ticker;
@@ -168,6 +168,7 @@ public final class MeshRuntime implements AutoCloseable {
         this.root = root;
         this.revocations = revocations;
         this.sealing = new Sealing(identity, root, revocations, clock);
+        this.chainBook = new ChainBook(identity, root, revocations, clock, this::deliver, this::pushRoles);
         this.retryPause = config.probeInterval().compareTo(Duration.ofSeconds(1)) < 0 ? config.probeInterval() : Duration.ofSeconds(1);
         this.verifier = new EnvelopeVerifier(root, revocations::withdrawn, clock, Duration.ofMinutes(2), Optional.of(identity.nodeId()),
                 clock.instant());
@@ -196,116 +197,13 @@ public final class MeshRuntime implements AutoCloseable {
 
             @Override
             public void refused(String from, SwimMessage.Update update, Statements.Check why) {
-                statementRefusals.computeIfAbsent(why.name().toLowerCase(java.util.Locale.ROOT), k -> new AtomicLong()).incrementAndGet();
+                chainBook.refused(why);
                 if (why == Statements.Check.FORGED) {
                     LOG.log(System.Logger.Level.WARNING, "member " + from + " passed on a statement about " + update.node()
                             + " that " + update.node() + " did not sign: " + update);
                 }
             }
-        }, new MemberStatements());
-        keys.put(identity.nodeId(), identity.publicKey());
-    }
-
-    /** Signs this node's statements; checks others' against the keys their certificates vouch for. */
-    private final class MemberStatements implements Statements {
-        @Override
-        public byte[] sign(SwimMessage.Update own) {
-            return identity.sign(Statements.signedBytes(own));
-        }
-
-        @Override
-        public Check check(SwimMessage.Update u, String from) {
-            if (u.sig().length == 0) {
-                return Check.UNSIGNED;
-            }
-            if (u.equals(verifiedStatements.get(u.node()))) {
-                return Check.VALID;
-            }
-            java.security.PublicKey key = keys.get(u.node());
-            if (key == null) {
-                askForChain(u.node(), from);
-                return Check.UNKNOWN_SIGNER;
-            }
-            if (!Identity.verify(key, Statements.signedBytes(u), u.sig())) {
-                return Check.FORGED;
-            }
-            verifiedStatements.put(u.node(), u);
-            return Check.VALID;
-        }
-    }
-
-    /** Asks the member that passed on a statement for the signer's certificate chain (at most every 2 s per signer). */
-    private void askForChain(String node, String from) {
-        long now = clock.millis();
-        Long last = chainAsked.get(node);
-        if (last != null && now - last < 2000 || from.equals(identity.nodeId())) {
-            return;
-        }
-        if (chainAsked.size() > 10_000) {
-            chainAsked.values().removeIf(t -> now - t >= 2000);
-        }
-        chainAsked.put(node, now);
-        deliver(from, "chains.request", Json.write(Map.of("nodes", List.of(node))).getBytes(StandardCharsets.UTF_8));
-    }
-
-    /** Remembers a member's chain from a verified envelope (parsed only when its leaf changes). */
-    private void learnChain(String member, List<byte[]> chain) {
-        List<byte[]> known = chains.get(member);
-        if (known != null && Arrays.equals(known.get(0), chain.get(0))) {
-            return;
-        }
-        if (known == null) {
-            pushRoles(member);
-        }
-        try {
-            keys.put(member, MeshCertificates.parse(chain.get(0)).getPublicKey());
-            chains.put(member, List.copyOf(chain));
-        } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.DEBUG, "cannot read the certificate of " + member + ": " + e.getMessage());
-        }
-    }
-
-    /** Answers a member that asks for chains this node knows (at most 32). */
-    private void answerChains(String to, byte[] payload) throws IOException {
-        Map<String, List<String>> out = new LinkedHashMap<>();
-        for (var n : Json.MAPPER.readTree(payload).path("nodes")) {
-            List<byte[]> c = chains.get(n.asText());
-            if (c != null && out.size() < 32) {
-                out.put(n.asText(), c.stream().map(java.util.Base64.getEncoder()::encodeToString).toList());
-            }
-        }
-        if (!out.isEmpty()) {
-            deliver(to, "chains", Json.write(Map.of("chains", out)).getBytes(StandardCharsets.UTF_8));
-        }
-    }
-
-    /** Takes chains a member sent after checking each against the mesh root and the revocations. */
-    private void takeChains(String from, byte[] payload) throws IOException {
-        var all = Json.MAPPER.readTree(payload).path("chains");
-        for (var it = all.fields(); it.hasNext(); ) {
-            var e = it.next();
-            String node = e.getKey();
-            if (keys.containsKey(node)) {
-                continue;
-            }
-            try {
-                List<byte[]> der = new ArrayList<>();
-                List<X509Certificate> certs = new ArrayList<>();
-                for (var c : e.getValue()) {
-                    byte[] bytes = java.util.Base64.getDecoder().decode(c.asText());
-                    der.add(bytes);
-                    certs.add(MeshCertificates.parse(bytes));
-                }
-                String verified = MeshCertificates.verify(certs, root, revocations.withdrawn(), clock.instant());
-                if (!verified.equals(node)) {
-                    throw new MeshSecurityException(MeshSecurityException.Reason.FORGED, "the chain is " + verified + "'s");
-                }
-                keys.put(node, certs.get(0).getPublicKey());
-                chains.put(node, List.copyOf(der));
-            } catch (RuntimeException ex) {
-                LOG.log(System.Logger.Level.WARNING, "member " + from + " sent a chain for " + node + " that does not verify: " + ex.getMessage());
-            }
-        }
+        }, chainBook);
     }
 
     /** @return the endpoints where this node can be reached, over every transport */
@@ -412,12 +310,12 @@ public final class MeshRuntime implements AutoCloseable {
      * @param to the member's node id
      * @param type the message type
      * @param payload the content
-     * @throws farm.llama.atmosphere.spi.CallFailedException UNREACHABLE if the member has no known address
+     * @throws CallFailedException UNREACHABLE if the member has no known address
      */
     public void sendReliably(String to, String type, byte[] payload) {
         String endpoint = addressOf(to);
         if (endpoint.isEmpty() || closed) {
-            throw new CallFailedException(farm.llama.atmosphere.spi.FailureKind.UNREACHABLE, "no address known for member " + to);
+            throw new CallFailedException(FailureKind.UNREACHABLE, "no address known for member " + to);
         }
         PeerLink p = peers.computeIfAbsent(peerKey(to, endpoint), k -> peer(endpoint, to));
         p.ensureLink();
@@ -522,7 +420,7 @@ public final class MeshRuntime implements AutoCloseable {
         }
         lastHeard.put(v.sender(), clock.millis());
         sealing.learned(v.sender(), v.envelope().chain().get(0));
-        learnChain(v.sender(), v.envelope().chain());
+        chainBook.learn(v.sender(), v.envelope().chain());
         versionMismatch.remove(v.sender());
         switch (v.envelope().type()) {
             case "revocation" -> {
@@ -541,14 +439,14 @@ public final class MeshRuntime implements AutoCloseable {
             }
             case "chains.request" -> {
                 try {
-                    answerChains(v.sender(), v.envelope().payload());
+                    chainBook.answer(v.sender(), v.envelope().payload());
                 } catch (IOException | RuntimeException e) {
                     LOG.log(System.Logger.Level.DEBUG, "ignored a malformed chains request from " + v.sender());
                 }
             }
             case "chains" -> {
                 try {
-                    takeChains(v.sender(), v.envelope().payload());
+                    chainBook.take(v.sender(), v.envelope().payload());
                 } catch (IOException | RuntimeException e) {
                     LOG.log(System.Logger.Level.DEBUG, "ignored malformed chains from " + v.sender());
                 }
@@ -663,11 +561,11 @@ public final class MeshRuntime implements AutoCloseable {
     }
 
     private void sendRoles(String member, byte[] roster) {
-        Thread.ofVirtual().name("atmosphere-roles").start(() -> {
+        flood(() -> {
             try {
                 sendReliably(member, "roles", roster);
             } catch (CallFailedException | IllegalStateException e) {
-                LOG.log(System.Logger.Level.DEBUG, "could not pass the roster of roles to " + member + " now (" + e.getMessage()
+                LOG.log(System.Logger.Level.DEBUG, () -> "could not pass the roster of roles to " + member + " now (" + e.getMessage()
                         + "); it gets it when it is next seen alive");
             }
         });
@@ -678,15 +576,7 @@ public final class MeshRuntime implements AutoCloseable {
      * @return the node id of the admin whose certificate signed its membership, "" when the mesh key did, empty when unknown here
      */
     public Optional<String> admittedBy(String member) {
-        List<byte[]> c = chains.get(member);
-        if (c == null) {
-            return Optional.empty();
-        }
-        try {
-            return Optional.of(c.size() < 2 ? "" : MeshCertificates.nodeIdOf(MeshCertificates.parse(c.get(1))));
-        } catch (RuntimeException e) {
-            return Optional.empty();
-        }
+        return chainBook.admittedBy(member);
     }
 
     private void learn(Revocations.Revocation r, String from) {
@@ -715,15 +605,24 @@ public final class MeshRuntime implements AutoCloseable {
         for (String member : others) {
             if (!member.equals(from) && !member.equals(r.node())) {
                 // not dropped like a probe: opened now if need be, off the thread that received it
-                Thread.ofVirtual().name("atmosphere-revocation").start(() -> {
+                flood(() -> {
                     try {
                         sendReliably(member, "revocation", payload);
-                    } catch (CallFailedException e) {
-                        LOG.log(System.Logger.Level.INFO, "could not pass the revocation of " + r.node() + " to " + member
+                    } catch (CallFailedException | IllegalStateException e) {
+                        LOG.log(System.Logger.Level.INFO, () -> "could not pass the revocation of " + r.node() + " to " + member
                                 + " now (" + e.getMessage() + "); the other members pass it on too");
                     }
                 });
             }
+        }
+    }
+
+    /** Passes a revocation or a roster on to one member, off the caller's thread, on this runtime's executor (stopped by {@link #close()}). */
+    private void flood(Runnable send) {
+        try {
+            flooding.execute(send);
+        } catch (RejectedExecutionException e) {
+            // closed: nothing more is passed on
         }
     }
 
@@ -734,9 +633,7 @@ public final class MeshRuntime implements AutoCloseable {
         }
         states.put(member, MemberState.LEFT);
         seeds.remove(member);
-        keys.remove(member);
-        chains.remove(member);
-        verifiedStatements.remove(member);
+        chainBook.forget(member);
         PeerLink p = peers.remove(peerKey(member, endpoint));
         if (p != null) {
             p.close();
@@ -754,7 +651,7 @@ public final class MeshRuntime implements AutoCloseable {
      * @param e why
      */
     public void refusedLink(MeshSecurityException e) {
-        linkRefusals.computeIfAbsent(e.reason().name().toLowerCase(java.util.Locale.ROOT), k -> new AtomicLong()).incrementAndGet();
+        linkRefusals.computeIfAbsent(e.reason().name().toLowerCase(Locale.ROOT), k -> new AtomicLong()).incrementAndGet();
     }
 
     /**
@@ -813,12 +710,7 @@ public final class MeshRuntime implements AutoCloseable {
 
     /** @return statements passed on by members that were not taken, by why: forged, unsigned, unknown_signer */
     public Map<String, Long> statementStats() {
-        Map<String, Long> out = new TreeMap<>();
-        for (Statements.Check c : List.of(Statements.Check.FORGED, Statements.Check.UNSIGNED, Statements.Check.UNKNOWN_SIGNER)) {
-            String k = c.name().toLowerCase(java.util.Locale.ROOT);
-            out.put(k, statementRefusals.containsKey(k) ? statementRefusals.get(k).get() : 0L);
-        }
-        return out;
+        return chainBook.stats();
     }
 
     /**
@@ -833,7 +725,7 @@ public final class MeshRuntime implements AutoCloseable {
     public Map<String, Long> linkStats() {
         Map<String, Long> out = new TreeMap<>();
         for (MeshSecurityException.Reason r : MeshSecurityException.Reason.values()) {
-            out.put(r.name().toLowerCase(java.util.Locale.ROOT), 0L);
+            out.put(r.name().toLowerCase(Locale.ROOT), 0L);
         }
         linkRefusals.forEach((k, v) -> out.put(k, v.get()));
         return out;
@@ -858,6 +750,7 @@ public final class MeshRuntime implements AutoCloseable {
         if (t != null) {
             t.interrupt();
         }
+        flooding.shutdownNow();
         peers.values().forEach(PeerLink::close);
         peers.clear();
         transports.forEach(Transport::close);
