@@ -3,26 +3,23 @@ package farm.llama.atmosphere.runtime.relay;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import farm.llama.atmosphere.runtime.Identity;
-import farm.llama.atmosphere.runtime.mesh.MeshCertificates;
-import farm.llama.atmosphere.runtime.mesh.MeshSecurityException;
-import farm.llama.atmosphere.runtime.mesh.Revocations;
+import farm.llama.atmosphere.runtime.http.ApiServer;
 import farm.llama.atmosphere.runtime.util.Json;
 import farm.llama.atmosphere.spi.AtmosphereException;
-import java.io.ByteArrayInputStream;
+import io.helidon.common.tls.Tls;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
+import java.nio.file.Path;
 import java.security.SecureRandom;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -76,16 +73,12 @@ public final class RelayServer implements AutoCloseable {
     private final Duration admissionTimeout;
     private final Duration idleTimeout;
     private final UnaryOperator<byte[]> forwarded;
-    private final int failedAdmissionsPerMinute;
+    private final FailedAdmissions failures;
     private final Set<String> allowMeshes;
-    /** Per source address: when its latest failed admissions happened (ms), at most the limit of them, oldest first. */
-    private final Map<String, java.util.ArrayDeque<Long>> failures = new ConcurrentHashMap<>();
     private final boolean tls;
     private final Instant started = Instant.now();
     private final Map<String, Map<String, Connection>> meshes = new ConcurrentHashMap<>();
-    private final Map<String, Set<String>> revoked = new ConcurrentHashMap<>();
-    /** Per mesh, the newest roster of roles an admin's revocation carried: a stale one attached later cannot unprotect an admin. */
-    private final Map<String, farm.llama.atmosphere.runtime.mesh.MeshRoles.Roster> rosters = new ConcurrentHashMap<>();
+    private final RelayRevocations revoked = new RelayRevocations();
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
     private final Map<String, AtomicLong> refused = new ConcurrentHashMap<>();
     private final AtomicLong admitted = new AtomicLong();
@@ -113,7 +106,7 @@ public final class RelayServer implements AutoCloseable {
      * @param allowMeshes the meshes this relay serves; empty serves any mesh whose members prove membership
      */
     public record Options(String host, int port, int maxConnections, int maxConnectionsPerAddress,
-                          java.util.Optional<io.helidon.common.tls.Tls> tls, Duration admissionTimeout, Duration frameTimeout,
+                          Optional<Tls> tls, Duration admissionTimeout, Duration frameTimeout,
                           Duration idleTimeout, UnaryOperator<byte[]> forwarded, int failedAdmissions, Set<String> allowMeshes) {
 
         /** Validates. */
@@ -143,7 +136,7 @@ public final class RelayServer implements AutoCloseable {
          *         address and minute, any mesh
          */
         public static Options of(String host, int port) {
-            return new Options(host, port, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, java.util.Optional.empty(),
+            return new Options(host, port, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, Optional.empty(),
                     Duration.ofSeconds(10), Duration.ofSeconds(60), Duration.ofSeconds(90), UnaryOperator.identity(), 30, Set.of());
         }
 
@@ -160,8 +153,8 @@ public final class RelayServer implements AutoCloseable {
         }
 
         /** @param serverTls the server's TLS configuration @return these options serving {@code wss://} */
-        public Options tls(io.helidon.common.tls.Tls serverTls) {
-            return new Options(host, port, maxConnections, maxConnectionsPerAddress, java.util.Optional.of(serverTls), admissionTimeout,
+        public Options tls(Tls serverTls) {
+            return new Options(host, port, maxConnections, maxConnectionsPerAddress, Optional.of(serverTls), admissionTimeout,
                     frameTimeout, idleTimeout, forwarded, failedAdmissions, allowMeshes);
         }
 
@@ -171,8 +164,8 @@ public final class RelayServer implements AutoCloseable {
          * @return these options serving {@code wss://}
          * @throws AtmosphereException naming the file when it cannot be used
          */
-        public Options tlsKeystore(java.nio.file.Path keystore, String password) {
-            return tls(farm.llama.atmosphere.runtime.http.ApiServer.tls(keystore, password, "--tls-keystore"));
+        public Options tlsKeystore(Path keystore, String password) {
+            return tls(ApiServer.tls(keystore, password, "--tls-keystore"));
         }
 
         /** @param admission time to be admitted @param idle silence allowed @return these options with those timers */
@@ -227,22 +220,22 @@ public final class RelayServer implements AutoCloseable {
         String host = options.host();
         int port = options.port();
         this.allowMeshes = options.allowMeshes();
-        this.failedAdmissionsPerMinute = options.failedAdmissions();
+        this.failures = new FailedAdmissions(options.failedAdmissions());
         this.admissionTimeout = options.admissionTimeout();
         this.idleTimeout = options.idleTimeout();
         this.forwarded = options.forwarded();
         this.tls = options.tls().isPresent();
         try {
-            this.server = new RelayWebSocket(host, port, options.tls().map(io.helidon.common.tls.Tls::sslContext), PATH, MAX_MESSAGE,
+            this.server = new RelayWebSocket(host, port, options.tls().map(Tls::sslContext), PATH, MAX_MESSAGE,
                     new RelayWebSocket.Limits(options.maxConnections(), options.maxConnectionsPerAddress(), options.admissionTimeout(),
                             options.frameTimeout()),
                     reason -> refused.computeIfAbsent(reason, k -> new AtomicLong()).incrementAndGet(),
                     Connection::new, page -> switch (page) {
-                        case "/health" -> java.util.Optional.of(Json.write(Map.of("status", "ok", "version", VERSION)));
-                        case "/stats" -> java.util.Optional.of(Json.write(stats()));
-                        default -> java.util.Optional.empty();
+                        case "/health" -> Optional.of(Json.write(Map.of("status", "ok", "version", VERSION)));
+                        case "/stats" -> Optional.of(Json.write(stats()));
+                        default -> Optional.empty();
                     });
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new AtmosphereException("The relay cannot listen on " + host + ":" + port + " (" + e.getMessage()
                     + "). Is another program using the port? Choose another with --port.", e);
         }
@@ -270,7 +263,7 @@ public final class RelayServer implements AutoCloseable {
         m.put("connections", connections.size());
         m.put("members", meshes.values().stream().mapToInt(Map::size).sum());
         m.put("meshes", (int) meshes.values().stream().filter(r -> !r.isEmpty()).count());
-        m.put("revocationsHeld", revoked.values().stream().mapToInt(Set::size).sum());
+        m.put("revocationsHeld", revoked.held());
         m.put("admitted", admitted.get());
         Map<String, Long> r = new TreeMap<>();
         for (String reason : List.of("malformed", "forged", "wrong_mesh", "revoked", "expired", "not_authorized", "replayed", "timeout",
@@ -323,8 +316,8 @@ public final class RelayServer implements AutoCloseable {
         @Override
         public void opened(RelayWebSocket.Session s) {
             session = s;
-            if (rateLimited(s.remoteAddress())) {
-                refuse("rate_limited", failedAdmissionsPerMinute + " failed admissions from " + s.remoteAddress()
+            if (failures.limited(s.remoteAddress())) {
+                refuse("rate_limited", failures.perMinute() + " failed admissions from " + s.remoteAddress()
                         + " within a minute; try again later");
                 return;
             }
@@ -425,57 +418,18 @@ public final class RelayServer implements AutoCloseable {
         }
 
         private void hello(JsonNode j) {
-            if (!challenge.equals(j.path("nonce").asText())) {
-                refuse("replayed", "the admission does not answer this connection's challenge");
-                return;
-            }
-            String meshId = j.path("mesh").asText();
-            String nodeId = j.path("node").asText();
-            if (!allowMeshes.isEmpty() && !allowMeshes.contains(meshId)) {
-                refuse("not_allowed", "this relay does not serve mesh " + meshId);
-                return;
-            }
-            List<String> presented = new ArrayList<>();
-            j.path("chain").forEach(c -> presented.add(c.asText()));
-            List<X509Certificate> certs = new ArrayList<>();
+            RelayAdmission.Admitted proven;
             try {
-                for (String c : presented) {
-                    certs.add(certificate(c));
-                }
-                if (certs.size() < 2 || certs.size() > 4) {
-                    throw new MeshSecurityException(MeshSecurityException.Reason.MALFORMED,
-                            "the chain must run from the member's certificate to the mesh root");
-                }
-                X509Certificate root = certs.remove(certs.size() - 1);
-                if (!MeshCertificates.meshId(root.getPublicKey()).equals(meshId)) {
-                    throw new MeshSecurityException(MeshSecurityException.Reason.WRONG_MESH,
-                            "the presented root is mesh " + MeshCertificates.meshId(root.getPublicKey()) + ", not " + meshId);
-                }
-                try {
-                    root.verify(root.getPublicKey());
-                } catch (GeneralSecurityException e) {
-                    throw new MeshSecurityException(MeshSecurityException.Reason.FORGED, "the mesh root is not self-signed");
-                }
-                String verified = MeshCertificates.verify(certs, root, revoked.getOrDefault(meshId, Set.of()), Instant.now());
-                if (!verified.equals(nodeId)) {
-                    throw new MeshSecurityException(MeshSecurityException.Reason.FORGED, "the certificate is " + verified + "'s, not " + nodeId + "'s");
-                }
-                byte[] sig = Base64.getDecoder().decode(j.path("sig").asText());
-                if (!Identity.verify(certs.get(0).getPublicKey(), statement(challenge, meshId, nodeId), sig)) {
-                    throw new MeshSecurityException(MeshSecurityException.Reason.FORGED, "the admission signature does not verify");
-                }
-                // only a member that proved itself tells the relay revocations (then kept while its mesh has members here)
-                learnRevocations(meshId, root, j.path("revocations"));
-                MeshCertificates.verify(certs, root, revoked.getOrDefault(meshId, Set.of()), Instant.now());
-            } catch (MeshSecurityException e) {
-                refuse(e.reason().name().toLowerCase(Locale.ROOT), e.getMessage());
-                forgetIfEmpty(meshId);
-                return;
-            } catch (IllegalArgumentException e) {
-                refuse("malformed", "unreadable admission: " + e.getMessage());
+                proven = RelayAdmission.check(j, challenge, allowMeshes, revoked,
+                        (root, list) -> learnRevocations(j.path("mesh").asText(), root, list));
+            } catch (RelayAdmission.Refused e) {
+                refuse(e.reason(), e.getMessage());
+                forgetIfEmpty(j.path("mesh").asText()); // what a refused hello made the relay learn goes with it
                 return;
             }
-            chain = List.copyOf(presented);
+            String meshId = proven.meshId();
+            String nodeId = proven.nodeId();
+            chain = proven.chain();
             mesh = meshId;
             node = nodeId;
             admitted.incrementAndGet();
@@ -533,7 +487,7 @@ public final class RelayServer implements AutoCloseable {
                 sendText(g);
                 return;
             }
-            byte[] envelope = forwarded.apply(java.util.Arrays.copyOfRange(frame, 3 + len, frame.length));
+            byte[] envelope = forwarded.apply(Arrays.copyOfRange(frame, 3 + len, frame.length));
             byte[] from = node.getBytes(StandardCharsets.UTF_8);
             byte[] out = new byte[3 + from.length + envelope.length];
             out[0] = ENVELOPE;
@@ -563,7 +517,7 @@ public final class RelayServer implements AutoCloseable {
             refused.computeIfAbsent(reason, k -> new AtomicLong()).incrementAndGet();
             RelayWebSocket.Session s = session;
             if (s != null && !reason.equals("busy") && !reason.equals("rate_limited")) {
-                failed(s.remoteAddress());
+                failures.failed(s.remoteAddress());
             }
             LOG.log(System.Logger.Level.INFO, "refused a relay connection: " + reason + ": " + message);
             ObjectNode r = Json.MAPPER.createObjectNode();
@@ -594,74 +548,21 @@ public final class RelayServer implements AutoCloseable {
             Map<String, Connection> room = meshes.get(meshId);
             if (room == null || room.isEmpty()) {
                 meshes.remove(meshId);
-                revoked.remove(meshId);
-                rosters.remove(meshId);
+                revoked.forget(meshId);
             }
         }
     }
 
     /** At most this many revocations are kept per mesh (a mesh key can sign any number). */
-    public static final int MAX_REVOKED_PER_MESH = 1024;
+    public static final int MAX_REVOKED_PER_MESH = RelayRevocations.MAX_PER_MESH;
 
     /** Checks revocations a member passes on and applies them: a revoked member still connected is cut off. */
     private void learnRevocations(String meshId, X509Certificate root, JsonNode list) {
-        if (!list.isArray()) {
-            return;
-        }
-        for (JsonNode r : list) {
-            if (revoked.getOrDefault(meshId, Set.of()).size() >= MAX_REVOKED_PER_MESH) {
-                LOG.log(System.Logger.Level.WARNING, "mesh " + meshId + " told more than " + MAX_REVOKED_PER_MESH + " revocations; the rest are ignored");
-                return;
+        for (String node : revoked.learn(meshId, root, list)) {
+            Connection c = meshes.getOrDefault(meshId, Map.of()).get(node);
+            if (c != null) {
+                c.refuse("revoked", "node " + node + " was revoked");
             }
-            Revocations.Revocation rev;
-            try {
-                rev = Json.MAPPER.treeToValue(r, Revocations.Revocation.class);
-                if (rev.node() == null || !rev.node().matches("[0-9a-f]{16}")) {
-                    continue;
-                }
-                if (!rev.roles().isEmpty()) {
-                    var roster = Json.MAPPER.readValue(rev.roles(), farm.llama.atmosphere.runtime.mesh.MeshRoles.Roster.class);
-                    farm.llama.atmosphere.runtime.mesh.MeshRoles.verify(roster, root);
-                    rosters.merge(meshId, roster, (a, b) -> b.version() > a.version() ? b : a);
-                }
-                Revocations.check(rev, root, new MeshCertificates.Withdrawn(revoked.getOrDefault(meshId, Set.of()), Map.of()),
-                        java.util.Optional.ofNullable(rosters.get(meshId)));
-            } catch (RuntimeException | com.fasterxml.jackson.core.JsonProcessingException e) {
-                LOG.log(System.Logger.Level.DEBUG, "ignored a revocation that does not verify: " + e.getMessage());
-                continue;
-            }
-            if (revoked.computeIfAbsent(meshId, k -> ConcurrentHashMap.newKeySet()).add(rev.node())) {
-                Connection c = meshes.getOrDefault(meshId, Map.of()).get(rev.node());
-                if (c != null) {
-                    c.refuse("revoked", "node " + rev.node() + " was revoked");
-                }
-            }
-        }
-    }
-
-    /** Remembers a failed admission from an address (the latest ones only, as many as the limit). */
-    private void failed(String address) {
-        long now = System.currentTimeMillis();
-        java.util.ArrayDeque<Long> times = failures.computeIfAbsent(address, k -> new java.util.ArrayDeque<>());
-        synchronized (times) {
-            times.addLast(now);
-            while (times.size() > failedAdmissionsPerMinute) {
-                times.removeFirst();
-            }
-        }
-        if (failures.size() > 100_000) {
-            failures.entrySet().removeIf(e -> !rateLimited(e.getKey()));
-        }
-    }
-
-    /** @return whether an address failed admission as often as the limit within the last minute */
-    private boolean rateLimited(String address) {
-        java.util.ArrayDeque<Long> times = failures.get(address);
-        if (times == null) {
-            return false;
-        }
-        synchronized (times) {
-            return times.size() >= failedAdmissionsPerMinute && System.currentTimeMillis() - times.peekFirst() < 60_000;
         }
     }
 
@@ -676,12 +577,7 @@ public final class RelayServer implements AutoCloseable {
     }
 
     private static X509Certificate certificate(String base64) {
-        try {
-            return (X509Certificate) CertificateFactory.getInstance("X.509")
-                    .generateCertificate(new ByteArrayInputStream(Base64.getDecoder().decode(base64)));
-        } catch (GeneralSecurityException | IllegalArgumentException e) {
-            throw new MeshSecurityException(MeshSecurityException.Reason.MALFORMED, "an unreadable certificate");
-        }
+        return RelayAdmission.certificate(base64);
     }
 
     @Override

@@ -1,0 +1,140 @@
+package farm.llama.atmosphere.runtime.relay;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import farm.llama.atmosphere.runtime.Identity;
+import farm.llama.atmosphere.runtime.mesh.MeshCertificates;
+import farm.llama.atmosphere.runtime.mesh.MeshSecurityException;
+import java.io.ByteArrayInputStream;
+import java.security.GeneralSecurityException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.function.BiConsumer;
+
+/**
+ * A node's admission to the relay, checked: it answers this connection's challenge, names a mesh
+ * the relay serves, presents a chain from its certificate to a self-signed root that hashes to
+ * that mesh id, nobody in the chain is revoked (before and after the revocations it brings), and
+ * its signature over the challenge holds. The relay keeps nothing it could use.
+ */
+final class RelayAdmission {
+
+    /** A chain runs from the member's certificate (and an admin's) to the root: 2 to 4 certificates. */
+    private static final int MIN_CHAIN = 2;
+    private static final int MAX_CHAIN = 4;
+
+    /** An admission refused: the reason (counted) and what the node is told. */
+    static final class Refused extends Exception {
+        private static final long serialVersionUID = 1L;
+        private final String reason;
+
+        Refused(String reason, String message) {
+            super(message, null, false, false);
+            this.reason = reason;
+        }
+
+        String reason() {
+            return reason;
+        }
+    }
+
+    /**
+     * An admission that holds.
+     *
+     * @param meshId the mesh
+     * @param nodeId the node
+     * @param chain the chain as presented (base64, leaf first, root last), passed on to the mesh's other members
+     */
+    record Admitted(String meshId, String nodeId, List<String> chain) {
+    }
+
+    private RelayAdmission() {
+    }
+
+    /**
+     * @param challenge the bytes a node signs to be admitted, for this connection's challenge
+     * @param meshId the mesh the node names
+     * @param nodeId the node
+     * @return what it signs
+     */
+    static byte[] statement(String challenge, String meshId, String nodeId) {
+        return RelayServer.statement(challenge, meshId, nodeId);
+    }
+
+    /**
+     * @param hello the node's hello
+     * @param challenge this connection's challenge
+     * @param allowMeshes the meshes this relay serves (empty: any)
+     * @param revoked the revocations held here, per mesh
+     * @param learn takes the revocations a proven member brings ({@code root}, the list), before the last check
+     * @return the admission
+     * @throws Refused saying why not
+     */
+    static Admitted check(JsonNode hello, String challenge, Set<String> allowMeshes, RelayRevocations revoked,
+                          BiConsumer<X509Certificate, JsonNode> learn) throws Refused {
+        if (!challenge.equals(hello.path("nonce").asText())) {
+            throw new Refused("replayed", "the admission does not answer this connection's challenge");
+        }
+        String meshId = hello.path("mesh").asText();
+        String nodeId = hello.path("node").asText();
+        if (!allowMeshes.isEmpty() && !allowMeshes.contains(meshId)) {
+            throw new Refused("not_allowed", "this relay does not serve mesh " + meshId);
+        }
+        List<String> presented = new ArrayList<>();
+        hello.path("chain").forEach(c -> presented.add(c.asText()));
+        try {
+            List<X509Certificate> certs = new ArrayList<>();
+            for (String c : presented) {
+                certs.add(certificate(c));
+            }
+            if (certs.size() < MIN_CHAIN || certs.size() > MAX_CHAIN) {
+                throw new MeshSecurityException(MeshSecurityException.Reason.MALFORMED, "the chain must run from the member's certificate to the mesh root");
+            }
+            X509Certificate root = certs.remove(certs.size() - 1);
+            if (!MeshCertificates.meshId(root.getPublicKey()).equals(meshId)) {
+                throw new MeshSecurityException(MeshSecurityException.Reason.WRONG_MESH,
+                        "the presented root is mesh " + MeshCertificates.meshId(root.getPublicKey()) + ", not " + meshId);
+            }
+            try {
+                root.verify(root.getPublicKey());
+            } catch (GeneralSecurityException e) {
+                throw new MeshSecurityException(MeshSecurityException.Reason.FORGED, "the mesh root is not self-signed");
+            }
+            String verified = MeshCertificates.verify(certs, root, revoked.of(meshId), Instant.now());
+            if (!verified.equals(nodeId)) {
+                throw new MeshSecurityException(MeshSecurityException.Reason.FORGED, "the certificate is " + verified + "'s, not " + nodeId + "'s");
+            }
+            byte[] sig = Base64.getDecoder().decode(hello.path("sig").asText());
+            if (!Identity.verify(certs.get(0).getPublicKey(), statement(challenge, meshId, nodeId), sig)) {
+                throw new MeshSecurityException(MeshSecurityException.Reason.FORGED, "the admission signature does not verify");
+            }
+            // only a member that proved itself tells the relay revocations (then kept while its mesh has members here)
+            learn.accept(root, hello.path("revocations"));
+            MeshCertificates.verify(certs, root, revoked.of(meshId), Instant.now());
+        } catch (MeshSecurityException e) {
+            throw new Refused(e.reason().name().toLowerCase(Locale.ROOT), e.getMessage());
+        } catch (IllegalArgumentException e) {
+            throw new Refused("malformed", "unreadable admission: " + e.getMessage());
+        }
+        return new Admitted(meshId, nodeId, List.copyOf(presented));
+    }
+
+    /**
+     * @param base64 a DER certificate, base64
+     * @return it
+     * @throws MeshSecurityException MALFORMED when it cannot be read
+     */
+    static X509Certificate certificate(String base64) {
+        try {
+            return (X509Certificate) CertificateFactory.getInstance("X.509")
+                    .generateCertificate(new ByteArrayInputStream(Base64.getDecoder().decode(base64)));
+        } catch (GeneralSecurityException | IllegalArgumentException e) {
+            throw new MeshSecurityException(MeshSecurityException.Reason.MALFORMED, "an unreadable certificate");
+        }
+    }
+}
