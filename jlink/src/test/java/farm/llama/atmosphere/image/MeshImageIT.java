@@ -5,25 +5,40 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import farm.llama.atmosphere.tests.FakeOllama;
+import farm.llama.atmosphere.tests.FakeOpenAi;
 import java.io.ByteArrayOutputStream;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.extension.TestWatcher;
 
 /**
  * Several node processes of the built image on loopback, each with its own data dir, API port and
@@ -41,13 +56,13 @@ class MeshImageIT {
     private Path launcher;
     private final List<Process> processes = new ArrayList<>();
     private final List<AutoCloseable> closing = new ArrayList<>();
-    private final List<java.util.function.Supplier<String>> logs = new ArrayList<>();
+    private final List<Supplier<String>> logs = new ArrayList<>();
 
     /** On a failure, the nodes' own logs say what they saw. */
-    @org.junit.jupiter.api.extension.RegisterExtension
-    final org.junit.jupiter.api.extension.TestWatcher printLogs = new org.junit.jupiter.api.extension.TestWatcher() {
+    @RegisterExtension
+    final TestWatcher printLogs = new TestWatcher() {
         @Override
-        public void testFailed(org.junit.jupiter.api.extension.ExtensionContext context, Throwable cause) {
+        public void testFailed(ExtensionContext context, Throwable cause) {
             logs.forEach(l -> System.err.println(l.get()));
         }
     };
@@ -102,7 +117,7 @@ class MeshImageIT {
         }
 
         Result run(String... args) throws Exception {
-            Process p = command(List.of(args)).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+            Process p = command(List.of(args)).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             ByteArrayOutputStream err = new ByteArrayOutputStream();
             Thread t1 = Thread.ofVirtual().start(() -> copy(p.getInputStream(), out));
@@ -133,7 +148,7 @@ class MeshImageIT {
             URI base = URI.create(node.path("address").asText());
             String token = Files.readString(data.resolve("admin.token")).trim();
             HttpClient http = HttpClient.newHttpClient();
-            java.util.concurrent.atomic.AtomicInteger written = new java.util.concurrent.atomic.AtomicInteger();
+            AtomicInteger written = new AtomicInteger();
             Thread writer = Thread.ofVirtual().start(() -> {
                 while (serving.isAlive()) {
                     try {
@@ -212,7 +227,7 @@ class MeshImageIT {
         }
     }
 
-    private static void copy(InputStream in, java.io.OutputStream out) {
+    private static void copy(InputStream in, OutputStream out) {
         try {
             in.transferTo(out);
         } catch (IOException e) {
@@ -230,10 +245,28 @@ class MeshImageIT {
         return n;
     }
 
+    /** Ports handed to the image's nodes and relay: below the kernel's ephemeral range (32768-60999 on Linux). */
+    private static final int PORTS_FROM = 20_000;
+    private static final int PORTS_TO = 32_000;
+    private static final AtomicInteger NEXT_PORT =
+            new AtomicInteger((int) (ProcessHandle.current().pid() * 97 % (PORTS_TO - PORTS_FROM)));
+
+    /**
+     * A port for a process to listen on later: not the kernel's pick (port 0), which comes from the
+     * range every outgoing connection takes its local port from, so it could be taken before the
+     * process binds it; these come from below that range, each once, and are checked free now.
+     */
     static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
+        for (int i = 0; i < PORTS_TO - PORTS_FROM; i++) {
+            int port = PORTS_FROM + Math.floorMod(NEXT_PORT.getAndIncrement(), PORTS_TO - PORTS_FROM);
+            try (ServerSocket s = new ServerSocket()) {
+                s.bind(new InetSocketAddress("127.0.0.1", port));
+                return port;
+            } catch (IOException taken) {
+                // someone listens there: the next one
+            }
         }
+        throw new IOException("no free port between " + PORTS_FROM + " and " + PORTS_TO);
     }
 
     @BeforeEach
@@ -260,7 +293,7 @@ class MeshImageIT {
 
     @Test
     void fourNodeProcessesJoinApproveDenyAdminDieRestartLeaveAndRevoke() throws Exception {
-        farm.llama.atmosphere.tests.FakeOllama ollama = new farm.llama.atmosphere.tests.FakeOllama();
+        FakeOllama ollama = new FakeOllama();
         closing.add(ollama);
         NodeDir a = new NodeDir("alpha", "backends:\n  - type: ollama\n    url: " + ollama.url() + "\n");
         NodeDir b = new NodeDir("bravo");
@@ -372,7 +405,7 @@ class MeshImageIT {
         d.awaitMe(m -> m.path("admittedBy").asText().isEmpty() && m.path("certificate").asText().equals("valid"), "delta's new certificate");
     }
 
-    private static String backend(farm.llama.atmosphere.tests.FakeOllama o) {
+    private static String backend(FakeOllama o) {
         return "backends:\n  - type: ollama\n    url: " + o.url() + "\n";
     }
 
@@ -411,8 +444,8 @@ class MeshImageIT {
 
     @Test
     void aRequestAtANodeWithoutBackendsIsServedAcrossTheMeshAndSurvivesAKill9() throws Exception {
-        farm.llama.atmosphere.tests.FakeOllama oa = new farm.llama.atmosphere.tests.FakeOllama();
-        farm.llama.atmosphere.tests.FakeOllama ob = new farm.llama.atmosphere.tests.FakeOllama();
+        FakeOllama oa = new FakeOllama();
+        FakeOllama ob = new FakeOllama();
         closing.add(oa);
         closing.add(ob);
         // default probe interval: the node killed below is still believed alive when the next request comes
@@ -482,7 +515,7 @@ class MeshImageIT {
 
     @Test
     void aNodeThatDoesNotListenIsServedThroughARelayProcessAndARelayRestartHeals() throws Exception {
-        farm.llama.atmosphere.tests.FakeOllama ob = new farm.llama.atmosphere.tests.FakeOllama();
+        FakeOllama ob = new FakeOllama();
         closing.add(ob);
         int relayPort = freePort();
         Process relay = relay(relayPort);
@@ -525,7 +558,7 @@ class MeshImageIT {
     void aModelFileCopiesBetweenProcessesAndResumesAfterTheReceiverIsKilled() throws Exception {
         Path shared = Files.createDirectories(work.resolve("shared"));
         byte[] content = new byte[64 * CHUNK + 4321];
-        new java.util.Random(11).nextBytes(content);
+        new Random(11).nextBytes(content);
         Files.write(shared.resolve("big.gguf"), content);
         // probes at the default pace: with two members there is nobody to probe indirectly, and 0.2 s probes let a
         // busy moment of the copy (two cores, both ends hashing) pass for a death
@@ -557,9 +590,9 @@ class MeshImageIT {
         Path part = b.data.resolve("models").resolve("big.gguf.part");
         assertTrue(Files.exists(part), "the partial copy is kept");
         // and it is damaged in a chunk it already had
-        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(part, java.nio.file.StandardOpenOption.READ,
-                java.nio.file.StandardOpenOption.WRITE)) {
-            java.nio.ByteBuffer one = java.nio.ByteBuffer.allocate(1);
+        try (FileChannel ch = FileChannel.open(part, StandardOpenOption.READ,
+                StandardOpenOption.WRITE)) {
+            ByteBuffer one = ByteBuffer.allocate(1);
             ch.read(one, 777);
             one.put(0, (byte) (one.get(0) ^ 0x40)).rewind();
             ch.write(one, 777);
@@ -576,7 +609,7 @@ class MeshImageIT {
         assertTrue(servedForResume <= remainder + CHUNK, "the resume fetched " + servedForResume + " bytes; the remainder was "
                 + remainder + " plus at most one chunk (the damaged one)");
         assertTrue(servedForResume >= CHUNK, "the damaged chunk travelled again: " + servedForResume);
-        assertTrue(java.util.Arrays.equals(content, Files.readAllBytes(b.data.resolve("models").resolve("big.gguf"))), "byte-identical");
+        assertTrue(Arrays.equals(content, Files.readAllBytes(b.data.resolve("models").resolve("big.gguf"))), "byte-identical");
 
         // a file outside what alpha shares is refused, and the CLI says so
         Result refused = b.run("model", "pull", "../alpha/config.yaml", "--from", a.nodeId);
@@ -586,9 +619,9 @@ class MeshImageIT {
 
     @Test
     void toolsAndAgentsWorkAcrossProcessesWithGrantsAndTimeouts() throws Exception {
-        farm.llama.atmosphere.tests.FakeOpenAi model = new farm.llama.atmosphere.tests.FakeOpenAi();
+        FakeOpenAi model = new FakeOpenAi();
         closing.add(model);
-        farm.llama.atmosphere.tests.FakeOpenAi slow = new farm.llama.atmosphere.tests.FakeOpenAi();
+        FakeOpenAi slow = new FakeOpenAi();
         closing.add(slow);
         slow.firstByteDelayMs = 8000;
         // a model only alpha's slow backend serves: the llm tool cannot be routed to bravo's fast one
@@ -657,9 +690,9 @@ class MeshImageIT {
                 tools += m.path("role").asText().equals("tool") ? 1 : 0;
             }
             return switch ((int) tools) {
-                case 0 -> farm.llama.atmosphere.tests.FakeOpenAi.Turn.call("echo", "{\"message\":\"ping\"}");
-                case 1 -> farm.llama.atmosphere.tests.FakeOpenAi.Turn.call("system_info", "{}");
-                default -> farm.llama.atmosphere.tests.FakeOpenAi.Turn.say("machine " + (body.toString().contains(a.nodeId) ? "alpha" : "unknown") + " checked");
+                case 0 -> FakeOpenAi.Turn.call("echo", "{\"message\":\"ping\"}");
+                case 1 -> FakeOpenAi.Turn.call("system_info", "{}");
+                default -> FakeOpenAi.Turn.say("machine " + (body.toString().contains(a.nodeId) ? "alpha" : "unknown") + " checked");
             };
         };
         Result answer = b.ok("agent", "spawn", "inspector", "--intent", "check the machine");
