@@ -204,7 +204,7 @@ final class JoinDesk {
             ObjectNode answer = codes.answer(link.remote(), msg);
             counts.merge("code_answered", 1L, Long::sum);
             send(link, answer);
-        } catch (ShortCodeDesk.Refused e) {
+        } catch (Refusal e) {
             refuse(link, e.reason(), e.getMessage());
         }
     }

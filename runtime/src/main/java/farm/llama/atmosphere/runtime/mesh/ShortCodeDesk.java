@@ -29,21 +29,6 @@ final class ShortCodeDesk {
     /** Wrong or expired short codes accepted per minute from all addresses together (a ceiling for many hosts). */
     static final int ATTEMPTS_PER_MINUTE_ALL = 100;
 
-    /** A code request refused: the reason (counted as {@code refused_<reason>}) and the message the joiner sees. */
-    static final class Refused extends Exception {
-        private static final long serialVersionUID = 1L;
-        private final String reason;
-
-        Refused(String reason, String message) {
-            super(message, null, false, false);
-            this.reason = reason;
-        }
-
-        String reason() {
-            return reason;
-        }
-    }
-
     private final Supplier<Invites> invites;
     private final Clock clock;
     private final CodeBudget failures = new CodeBudget(ATTEMPTS_PER_MINUTE, ATTEMPTS_PER_MINUTE_ALL);
@@ -63,24 +48,24 @@ final class ShortCodeDesk {
      * @param remote the joiner's address
      * @param msg its request
      * @return the answer: the invite token sealed for whoever holds the code
-     * @throws Refused if the exchange version, the request, the budget or the code is wrong
+     * @throws Refusal if the exchange version, the request, the budget or the code is wrong
      */
-    ObjectNode answer(String remote, JsonNode msg) throws Refused {
+    ObjectNode answer(String remote, JsonNode msg) throws Refusal {
         int exchange = msg.path("exchange").asInt(1);
         if (exchange != ShortCodes.EXCHANGE) {
-            throw new Refused("version", "the joiner speaks short-code exchange version " + exchange + ", this node speaks version "
+            throw new Refusal("version", "the joiner speaks short-code exchange version " + exchange + ", this node speaks version "
                     + ShortCodes.EXCHANGE + " (protocol " + Envelope.VERSION + "): update the older of the two, or join with the invite token");
         }
         String lookup = msg.path("lookup").asText();
         String nonce = msg.path("nonce").asText();
         if (!lookup.matches("[0-9a-f]{16}") || !nonce.matches("[0-9a-f]{32}")) {
-            throw new Refused("malformed", "a short-code request needs a lookup and a nonce");
+            throw new Refusal("malformed", "a short-code request needs a lookup and a nonce");
         }
         long now = clock.millis();
         String address = CodeBudget.address(remote);
         Optional<String> spent = failures.spent(address, now);
         if (spent.isPresent()) {
-            throw new Refused("code_rate", spent.get());
+            throw new Refusal("code_rate", spent.get());
         }
         Invites inv = invites.get();
         Optional<Invites.ByCode> found;
@@ -88,11 +73,11 @@ final class ShortCodeDesk {
             found = inv == null ? Optional.empty() : inv.byLookup(lookup, clock.instant());
         } catch (MeshSecurityException e) {
             failures.failed(address, now);
-            throw new Refused(e.reason() == MeshSecurityException.Reason.EXPIRED ? "code_expired" : "code_used", e.getMessage());
+            throw new Refusal(e.reason() == MeshSecurityException.Reason.EXPIRED ? "code_expired" : "code_used", e.getMessage());
         }
         if (found.isEmpty()) {
             failures.failed(address, now);
-            throw new Refused("bad_code", "no invite of this node has that code");
+            throw new Refusal("bad_code", "no invite of this node has that code");
         }
         String issuerNonce = ShortCodes.nonce();
         ObjectNode answer = Json.MAPPER.createObjectNode();

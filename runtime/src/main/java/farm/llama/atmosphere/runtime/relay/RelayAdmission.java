@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import farm.llama.atmosphere.runtime.Identity;
 import farm.llama.atmosphere.runtime.mesh.MeshCertificates;
 import farm.llama.atmosphere.runtime.mesh.MeshSecurityException;
+import farm.llama.atmosphere.runtime.mesh.Refusal;
 import java.io.ByteArrayInputStream;
 import java.security.GeneralSecurityException;
 import java.security.cert.CertificateFactory;
@@ -27,21 +28,6 @@ final class RelayAdmission {
     /** A chain runs from the member's certificate (and an admin's) to the root: 2 to 4 certificates. */
     private static final int MIN_CHAIN = 2;
     private static final int MAX_CHAIN = 4;
-
-    /** An admission refused: the reason (counted) and what the node is told. */
-    static final class Refused extends Exception {
-        private static final long serialVersionUID = 1L;
-        private final String reason;
-
-        Refused(String reason, String message) {
-            super(message, null, false, false);
-            this.reason = reason;
-        }
-
-        String reason() {
-            return reason;
-        }
-    }
 
     /**
      * An admission that holds.
@@ -73,17 +59,17 @@ final class RelayAdmission {
      * @param revoked the revocations held here, per mesh
      * @param learn takes the revocations a proven member brings ({@code root}, the list), before the last check
      * @return the admission
-     * @throws Refused saying why not
+     * @throws Refusal saying why not
      */
     static Admitted check(JsonNode hello, String challenge, Set<String> allowMeshes, RelayRevocations revoked,
-                          BiConsumer<X509Certificate, JsonNode> learn) throws Refused {
+                          BiConsumer<X509Certificate, JsonNode> learn) throws Refusal {
         if (!challenge.equals(hello.path("nonce").asText())) {
-            throw new Refused("replayed", "the admission does not answer this connection's challenge");
+            throw new Refusal("replayed", "the admission does not answer this connection's challenge");
         }
         String meshId = hello.path("mesh").asText();
         String nodeId = hello.path("node").asText();
         if (!allowMeshes.isEmpty() && !allowMeshes.contains(meshId)) {
-            throw new Refused("not_allowed", "this relay does not serve mesh " + meshId);
+            throw new Refusal("not_allowed", "this relay does not serve mesh " + meshId);
         }
         List<String> presented = new ArrayList<>();
         hello.path("chain").forEach(c -> presented.add(c.asText()));
@@ -117,9 +103,9 @@ final class RelayAdmission {
             learn.accept(root, hello.path("revocations"));
             MeshCertificates.verify(certs, root, revoked.of(meshId), Instant.now());
         } catch (MeshSecurityException e) {
-            throw new Refused(e.reason().name().toLowerCase(Locale.ROOT), e.getMessage());
+            throw new Refusal(e.reason().name().toLowerCase(Locale.ROOT), e.getMessage());
         } catch (IllegalArgumentException e) {
-            throw new Refused("malformed", "unreadable admission: " + e.getMessage());
+            throw new Refusal("malformed", "unreadable admission: " + e.getMessage());
         }
         return new Admitted(meshId, nodeId, List.copyOf(presented));
     }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import farm.llama.atmosphere.runtime.http.ApiServer;
+import farm.llama.atmosphere.runtime.mesh.Refusal;
 import farm.llama.atmosphere.runtime.util.Json;
 import farm.llama.atmosphere.spi.AtmosphereException;
 import io.helidon.common.tls.Tls;
@@ -422,7 +423,7 @@ public final class RelayServer implements AutoCloseable {
             try {
                 proven = RelayAdmission.check(j, challenge, allowMeshes, revoked,
                         (root, list) -> learnRevocations(j.path("mesh").asText(), root, list));
-            } catch (RelayAdmission.Refused e) {
+            } catch (Refusal e) {
                 refuse(e.reason(), e.getMessage());
                 forgetIfEmpty(j.path("mesh").asText()); // what a refused hello made the relay learn goes with it
                 return;
