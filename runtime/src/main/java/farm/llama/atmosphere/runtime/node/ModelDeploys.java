@@ -8,6 +8,7 @@ import farm.llama.atmosphere.runtime.discovery.DiscoveryService;
 import farm.llama.atmosphere.runtime.mesh.MeshService;
 import farm.llama.atmosphere.runtime.tools.Caller;
 import farm.llama.atmosphere.runtime.tools.ToolGrants;
+import farm.llama.atmosphere.runtime.util.FlowQueue;
 import farm.llama.atmosphere.runtime.util.Json;
 import farm.llama.atmosphere.spi.AtmosphereException;
 import farm.llama.atmosphere.spi.CallFailedException;
@@ -21,9 +22,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Flow;
 import java.util.concurrent.Future;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -154,57 +153,35 @@ public final class ModelDeploys implements AutoCloseable {
         ensureScanned.run();
         CallFailedException last = new CallFailedException(FailureKind.NOT_FOUND, "no backend on node " + nodeId
                 + " can pull models (Ollama can)");
+        backends:
         for (BackendState b : discovery.backends()) {
             if (!b.up()) {
                 continue;
             }
-            LinkedBlockingQueue<Object> items = new LinkedBlockingQueue<>();
-            Object end = new Object();
-            b.client().pull(model).subscribe(new Flow.Subscriber<String>() {
-                @Override
-                public void onSubscribe(Flow.Subscription sub) {
-                    sub.request(Long.MAX_VALUE);
-                }
-
-                @Override
-                public void onNext(String item) {
-                    items.add(item);
-                }
-
-                @Override
-                public void onError(Throwable t) {
-                    items.add(t);
-                }
-
-                @Override
-                public void onComplete() {
-                    items.add(end);
-                }
-            });
-            try {
-                while (true) {
-                    Object o = items.take();
-                    if (o == end) {
-                        discovery.scanNow();
-                        events.accept(new NodeEvent("model.pulled", Instant.now(), Map.of("model", model, "backend", b.id())));
-                        return;
+            FlowQueue<String> lines = new FlowQueue<>(t -> new CallFailedException(FailureKind.INTERNAL, "pulling " + model + " failed: " + t, t));
+            b.client().pull(model).subscribe(lines);
+            while (true) {
+                Optional<String> line;
+                try {
+                    line = lines.next(); // one line requested at a time: the backend waits while progress is handled
+                } catch (CallFailedException e) {
+                    if (e.kind() == FailureKind.CANCELLED) {
+                        throw new CallFailedException(FailureKind.CANCELLED, "interrupted while pulling " + model);
                     }
-                    if (o instanceof CallFailedException e) {
-                        if (e.kind() != FailureKind.NOT_FOUND || e.getMessage().contains("cannot pull " + model)) {
-                            throw e;
-                        }
-                        last = e;
-                        break;
+                    if (e.kind() != FailureKind.NOT_FOUND || e.getMessage().contains("cannot pull " + model)) {
+                        throw e;
                     }
-                    if (o instanceof Throwable t) {
-                        throw new CallFailedException(FailureKind.INTERNAL, "pulling " + model + " failed: " + t, t);
-                    }
-                    progress.accept((String) o);
+                    last = e; // this backend does not know the model: the next one may
+                    continue backends;
                 }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new CallFailedException(FailureKind.CANCELLED, "interrupted while pulling " + model);
+                if (line.isEmpty()) {
+                    break;
+                }
+                progress.accept(line.get());
             }
+            discovery.scanNow();
+            events.accept(new NodeEvent("model.pulled", Instant.now(), Map.of("model", model, "backend", b.id())));
+            return;
         }
         throw last;
     }

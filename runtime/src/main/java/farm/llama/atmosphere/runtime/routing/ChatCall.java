@@ -1,6 +1,7 @@
 package farm.llama.atmosphere.runtime.routing;
 
 import farm.llama.atmosphere.runtime.discovery.BackendState;
+import farm.llama.atmosphere.runtime.util.FlowQueue;
 import farm.llama.atmosphere.spi.CallFailedException;
 import farm.llama.atmosphere.spi.ChatChunk;
 import farm.llama.atmosphere.spi.routing.RouteDecision;
@@ -20,7 +21,7 @@ public final class ChatCall implements AutoCloseable {
     private final ScoredCandidate served;
     private final BackendState backend;
     private final List<String> failedRoutes;
-    private final ChunkQueue queue;
+    private final FlowQueue<ChatChunk> queue;
     private final long idleTimeoutMillis;
     private final long startNanos;
     private Optional<ChatChunk> pending;
@@ -29,7 +30,7 @@ public final class ChatCall implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
 
     ChatCall(RouteDecision decision, ScoredCandidate served, BackendState backend, List<String> failedRoutes,
-             ChunkQueue queue, Optional<ChatChunk> first, long idleTimeoutMillis, long startNanos) {
+             FlowQueue<ChatChunk> queue, Optional<ChatChunk> first, long idleTimeoutMillis, long startNanos) {
         this.decision = decision;
         this.served = served;
         this.backend = backend;

@@ -2,6 +2,7 @@ package farm.llama.atmosphere.runtime.routing;
 
 import farm.llama.atmosphere.runtime.discovery.BackendState;
 import farm.llama.atmosphere.runtime.discovery.DiscoveryService;
+import farm.llama.atmosphere.runtime.util.FlowQueue;
 import farm.llama.atmosphere.spi.BlockingPublisher;
 import farm.llama.atmosphere.spi.CallFailedException;
 import farm.llama.atmosphere.spi.ChatChunk;
@@ -365,7 +366,7 @@ public final class RouterService implements RoutingService {
                 }
                 attempts++;
                 long t0 = System.nanoTime();
-                ChunkQueue queue = new ChunkQueue();
+                FlowQueue<ChatChunk> queue = new FlowQueue<>(t -> new CallFailedException(FailureKind.BAD_RESPONSE, "the backend failed: " + t, t));
                 try {
                     String model = cand.capability().models().isEmpty() ? cand.capability().name() : cand.capability().models().get(0);
                     Flow.Publisher<ChatChunk> publisher = backend.client().chat(
