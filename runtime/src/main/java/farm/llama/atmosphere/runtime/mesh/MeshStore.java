@@ -218,7 +218,7 @@ public final class MeshStore {
             return false;
         }
         try {
-            ObjectNode m = (ObjectNode) FileFormat.read(file, FORMAT);
+            ObjectNode m = (ObjectNode) Json.parse(Files.readString(file));
             if (FileFormat.of(m, file, FORMAT) == FORMAT) {
                 return false;
             }

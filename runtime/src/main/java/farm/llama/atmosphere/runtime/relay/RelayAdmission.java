@@ -43,16 +43,6 @@ final class RelayAdmission {
     }
 
     /**
-     * @param challenge the bytes a node signs to be admitted, for this connection's challenge
-     * @param meshId the mesh the node names
-     * @param nodeId the node
-     * @return what it signs
-     */
-    static byte[] statement(String challenge, String meshId, String nodeId) {
-        return RelayServer.statement(challenge, meshId, nodeId);
-    }
-
-    /**
      * @param hello the node's hello
      * @param challenge this connection's challenge
      * @param allowMeshes the meshes this relay serves (empty: any)
@@ -96,7 +86,7 @@ final class RelayAdmission {
                 throw new MeshSecurityException(MeshSecurityException.Reason.FORGED, "the certificate is " + verified + "'s, not " + nodeId + "'s");
             }
             byte[] sig = Base64.getDecoder().decode(hello.path("sig").asText());
-            if (!Identity.verify(certs.get(0).getPublicKey(), statement(challenge, meshId, nodeId), sig)) {
+            if (!Identity.verify(certs.get(0).getPublicKey(), RelayServer.statement(challenge, meshId, nodeId), sig)) {
                 throw new MeshSecurityException(MeshSecurityException.Reason.FORGED, "the admission signature does not verify");
             }
             // only a member that proved itself tells the relay revocations (then kept while its mesh has members here)

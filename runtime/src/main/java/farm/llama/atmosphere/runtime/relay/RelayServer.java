@@ -415,7 +415,7 @@ public final class RelayServer implements AutoCloseable {
         }
 
         private X509Certificate root() {
-            return certificate(chain.get(chain.size() - 1));
+            return RelayAdmission.certificate(chain.get(chain.size() - 1));
         }
 
         private void hello(JsonNode j) {
@@ -575,10 +575,6 @@ public final class RelayServer implements AutoCloseable {
      */
     public static byte[] statement(String challenge, String meshId, String nodeId) {
         return (ADMISSION_CONTEXT + challenge + "|" + meshId + "|" + nodeId).getBytes(StandardCharsets.UTF_8);
-    }
-
-    private static X509Certificate certificate(String base64) {
-        return RelayAdmission.certificate(base64);
     }
 
     @Override
