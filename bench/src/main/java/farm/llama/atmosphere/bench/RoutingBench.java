@@ -133,9 +133,9 @@ final class RoutingBench {
         };
         ConfigView empty = new TreeConfigView("", Map.of());
         DiscoveryService discovery = new DiscoveryService(List.of(new PluginHost.Found<>(provider, "bench")), f -> context(empty),
-                (a, b) -> { }, empty, null, e -> { });
+                (a, b) -> { }, new TreeConfigView("discovery", Map.of()), null, e -> { });
         discovery.scanNow();
-        return new RouterService(discovery, new LexicalEmbedder(), new SemanticRouter(), new CostModel(empty), e -> { },
+        return new RouterService(discovery, new LexicalEmbedder(), new SemanticRouter(), new CostModel(new TreeConfigView("cost", Map.of())), e -> { },
                 "0000000000000000", 3, Duration.ofSeconds(5), Duration.ofSeconds(120));
     }
 

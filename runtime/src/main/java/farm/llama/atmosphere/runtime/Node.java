@@ -31,6 +31,7 @@ import farm.llama.atmosphere.runtime.api.StatusReport;
 import farm.llama.atmosphere.runtime.api.ToolReport;
 import farm.llama.atmosphere.runtime.api.TriggerFired;
 import farm.llama.atmosphere.runtime.api.TriggerReport;
+import farm.llama.atmosphere.runtime.config.PluginSettings;
 import farm.llama.atmosphere.runtime.discovery.DiscoveryService;
 import farm.llama.atmosphere.runtime.events.EventBus;
 import farm.llama.atmosphere.runtime.mesh.MeshService;
@@ -138,6 +139,11 @@ public final class Node implements NodeApi, AutoCloseable {
         opened.push(plugins);
         try {
             this.plugins.start();
+            List<String> problems = PluginSettings.problems(config.asMap(), config::where,
+                    family -> plugins.providers(family).stream().map(PluginHost.Found::provider).toList());
+            if (!problems.isEmpty()) {
+                throw new ConfigException(problems);
+            }
             this.wiring = new ProviderWiring(plugins, config, dataDir, identity, name, clock, this::publish, this::nodeStatus, routing, this::fireForPlugin);
             this.grants = ToolGrants.of(config.view().subtree("tools").asMap().get("grants"));
             this.live = new LivePlugins(plugins, wiring, grants, this::publish);
@@ -152,9 +158,9 @@ public final class Node implements NodeApi, AutoCloseable {
             opened.push(discovery);
             this.router = new RouterService(discovery, live.embedder(), routerImpl, new CostModel(config.view().subtree("cost")),
                     this::publish, identity.nodeId(),
-                    config.view().number("routing.max-attempts").orElse(3L).intValue(),
-                    config.view().duration("routing.queue-timeout").orElse(Duration.ofSeconds(5)),
-                    config.view().duration("routing.timeout").orElse(Duration.ofSeconds(120)));
+                    config.view().number("routing.max-attempts").orElseThrow().intValue(),
+                    config.view().duration("routing.queue-timeout").orElseThrow(),
+                    config.view().duration("routing.timeout").orElseThrow());
             routing.target(router);
             live.router(router);
             this.mesh = new MeshService(dataDir, identity, name,
@@ -183,9 +189,9 @@ public final class Node implements NodeApi, AutoCloseable {
                     plugins.providers(AgentTypeProvider.class),
                     f -> wiring.of("agents", "agent", f), plugins::providerFailed, () -> grants);
             opened.push(agents);
-            agents.maxPerCaller(atLeastOne("agents.max-per-caller", 8));
+            agents.maxPerCaller(atLeastOne("agents.max-per-caller"));
             this.triggers = Triggers.of(config.asMap().get("triggers"), agents,
-                    (type, data) -> publish(new NodeEvent(type, Instant.now(), data)), clock, atLeastOne("agents.trigger-queue", 100));
+                    (type, data) -> publish(new NodeEvent(type, Instant.now(), data)), clock, atLeastOne("agents.trigger-queue"));
             router.localWorkloads(workloads);
             this.agentOps = new AgentOperations(agents, triggers, dataDir.agentsDir(), this::ensureScanned, this::publish);
         } catch (RuntimeException | Error e) {
@@ -200,8 +206,8 @@ public final class Node implements NodeApi, AutoCloseable {
         }
     }
 
-    private int atLeastOne(String key, int otherwise) {
-        long n = config.view().number(key).orElse((long) otherwise);
+    private int atLeastOne(String key) {
+        long n = config.view().number(key).orElseThrow();
         if (n < 1 || n > 100_000) {
             throw new AtmosphereException(key + " must be 1-100000, got " + n + ".");
         }
@@ -287,7 +293,7 @@ public final class Node implements NodeApi, AutoCloseable {
             scanned = true;
             discovery.start();
             mesh.start();
-            if (config.view().bool("mesh.mdns").orElse(true)) {
+            if (config.view().bool("mesh.mdns").orElseThrow()) {
                 lan.start(s::port);
             }
         } catch (RuntimeException e) {
@@ -560,6 +566,6 @@ public final class Node implements NodeApi, AutoCloseable {
 
     @Override
     public NetworkReport network() {
-        return new NetworkReporter(mesh, config.view().bool("mesh.mdns").orElse(true)).report();
+        return new NetworkReporter(mesh, config.view().bool("mesh.mdns").orElseThrow()).report();
     }
 }

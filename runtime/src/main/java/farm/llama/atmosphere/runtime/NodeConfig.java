@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * The node's validated configuration: {@code config.yaml}, then {@code ATMOSPHERE_*} environment
@@ -16,10 +17,12 @@ public final class NodeConfig {
 
     private final Map<String, Object> tree;
     private final TreeConfigView view;
+    private final Function<String, String> where;
 
-    private NodeConfig(Map<String, Object> tree) {
-        this.tree = tree;
+    private NodeConfig(ConfigLoader.Loaded loaded) {
+        this.tree = loaded.tree();
         this.view = new TreeConfigView("", tree);
+        this.where = loaded.where();
     }
 
     /**
@@ -47,14 +50,22 @@ public final class NodeConfig {
         return tree;
     }
 
+    /**
+     * @param key a dotted key
+     * @return where it was given, for an error message: {@code file:line: key}
+     */
+    public String where(String key) {
+        return where.apply(key);
+    }
+
     /** @return {@code api.host} */
     public String apiHost() {
-        return view.string("api.host").orElse("127.0.0.1");
+        return view.string("api.host").orElseThrow();
     }
 
     /** @return {@code api.port} */
     public int apiPort() {
-        return view.number("api.port").orElse(11451L).intValue();
+        return view.number("api.port").orElseThrow().intValue();
     }
 
     /** @return {@code api.allowed-hosts} */
@@ -69,12 +80,12 @@ public final class NodeConfig {
 
     /** @return {@code api.max-body-size} in bytes */
     public long maxBodySize() {
-        return view.number("api.max-body-size").orElse(10L * 1024 * 1024);
+        return view.number("api.max-body-size").orElseThrow();
     }
 
     /** @return {@code api.tls.keystore}, if HTTPS is configured */
     public Optional<Path> tlsKeystore() {
-        return view.string("api.tls.keystore").map(Path::of);
+        return view.path("api.tls.keystore");
     }
 
     /** @return {@code api.tls.keystore-password} */
@@ -84,7 +95,7 @@ public final class NodeConfig {
 
     /** @return {@code api.require-key-on-loopback} */
     public boolean requireKeyOnLoopback() {
-        return view.bool("api.require-key-on-loopback").orElse(false);
+        return view.bool("api.require-key-on-loopback").orElseThrow();
     }
 
     /** @return {@code node.name}, if set */
@@ -94,11 +105,11 @@ public final class NodeConfig {
 
     /** @return {@code log.level} */
     public String logLevel() {
-        return view.string("log.level").orElse("INFO");
+        return view.string("log.level").orElseThrow();
     }
 
     /** @return {@code plugins.enabled} */
     public boolean pluginsEnabled() {
-        return view.bool("plugins.enabled").orElse(true);
+        return view.bool("plugins.enabled").orElseThrow();
     }
 }

@@ -1,5 +1,7 @@
 package farm.llama.atmosphere.runtime;
 
+import farm.llama.atmosphere.runtime.config.ConfigKey;
+import farm.llama.atmosphere.runtime.config.ConfigLoader;
 import farm.llama.atmosphere.runtime.util.AtomicFiles;
 import farm.llama.atmosphere.spi.AtmosphereException;
 import java.io.IOException;
@@ -104,7 +106,7 @@ public final class NodeSetup {
           .append("# (list values as JSON, e.g. ATMOSPHERE_API_ALLOWED_HOSTS='[\"mybox.lan\"]').\n")
           .append("# Durations are ISO-8601 (PT30S) or short (30s, 5m). Uncomment a line to change it.\n")
           .append("\n# the version of this file's layout (newer Atmosphere versions migrate older ones)\n")
-          .append("format: ").append(farm.llama.atmosphere.runtime.config.ConfigLoader.FORMAT).append("\n");
+          .append("format: ").append(ConfigLoader.FORMAT).append("\n");
         List<String> open = List.of();
         for (ConfigKey key : ConfigKey.ALL) {
             List<String> parts = List.of(key.name().split("\\."));
@@ -126,8 +128,6 @@ public final class NodeSetup {
               .append(render(key.defaultValue())).append("\n");
             open = parts.subList(0, parts.size() - 1);
         }
-        sb.append("\n# Tools that reach files, processes or the network stay off until listed here:\n")
-          .append("# tools:\n#   enabled-outside: []\n");
         return sb.toString();
     }
 
@@ -136,7 +136,7 @@ public final class NodeSetup {
             return "";
         }
         if (v instanceof List<?> l) {
-            return l.isEmpty() ? "[]" : l.toString();
+            return "[" + String.join(", ", l.stream().map(i -> "\"" + i + "\"").toList()) + "]";
         }
         return v.toString();
     }

@@ -1,6 +1,6 @@
 package farm.llama.atmosphere.shell;
 
-import farm.llama.atmosphere.runtime.ConfigKey;
+import farm.llama.atmosphere.runtime.config.ConfigKey;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Model.CommandSpec;
@@ -47,14 +47,14 @@ final class ManPage {
                 + "ATMOSPHERE_A_B_C; a list is a JSON array). A mistyped key is refused with its file, line and name. The keys "
                 + "of the node:")).append('\n');
         for (ConfigKey k : ConfigKey.ALL) {
-            sb.append(".TP\n\\fB").append(text(k.name())).append("\\fR (").append(text(k.type().expected()));
-            if (k.defaultValue() != null && !(k.defaultValue() instanceof List<?> l && l.isEmpty())) {
-                sb.append("; default ").append(text(String.valueOf(k.defaultValue())));
+            sb.append(".TP\n\\fB").append(text(k.name())).append("\\fR (").append(text(k.type().word()));
+            if (!k.shownDefault().isEmpty() && !k.shownDefault().equals("[]")) {
+                sb.append("; default ").append(text(k.shownDefault()));
             }
             sb.append(")\n").append(text(k.doc())).append('\n');
         }
-        sb.append(".PP\n").append(text("The sections mesh, discovery, backends, routing, cost, policy, tools, agents, triggers, "
-                + "models and plugins are described in the README and in the commented config.yaml that atmosphere init writes."))
+        sb.append(".PP\n").append(text("A plugin's own section (transport.websocket, discovery.llamafarm, tools.core, ...) is checked "
+                + "against the keys that plugin declares; the README lists those of the built-in plugins."))
                 .append('\n');
         sb.append(".SH FILES\n");
         file(sb, "~/.atmosphere/", "The data dir of a user's node (0700; every file in it 0600).");

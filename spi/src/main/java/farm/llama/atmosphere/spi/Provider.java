@@ -1,5 +1,7 @@
 package farm.llama.atmosphere.spi;
 
+import java.util.List;
+
 /**
  * What every provider found by {@link java.util.ServiceLoader} has in common.
  *
@@ -30,5 +32,18 @@ public interface Provider {
      */
     default int weight() {
         return DEFAULT_WEIGHT;
+    }
+
+    /**
+     * The keys this provider reads from its section of {@code config.yaml}
+     * ({@code <family>.<type>}, handed to it as {@link NodeContext#config()}). When the list is
+     * not empty, a key in that section that it does not name, or a value of another kind, is
+     * refused before the provider is created, so a typo never passes silently. A provider that
+     * reads no keys keeps the default; then any key in its section is reported as one it ignores.
+     *
+     * @return the keys it reads, with their kinds, defaults and meaning; empty by default
+     */
+    default List<Setting> settings() {
+        return List.of();
     }
 }

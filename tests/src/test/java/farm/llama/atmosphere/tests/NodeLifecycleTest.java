@@ -106,13 +106,13 @@ class NodeLifecycleTest {
     void aNodeThatFailsToOpenNamesTheKeyLeavesNothingRunningAndTheDataDirServesOnceFixed() throws Exception {
         DataDir data = new DataDir(dir.resolve("data"));
         NodeSetup.init(data, Optional.of("broken"), false);
-        Files.writeString(data.configFile(), "agents:\n  max-per-caller: 0\n");
+        Files.writeString(data.configFile(), "agents:\n  max-per-caller: 200000\n");
         NodeConfig broken = NodeConfig.load(data.configFile(), Map.of());
         long threadsBefore = threads();
         long filesBefore = descriptors();
         for (int i = 0; i < ROUNDS; i++) {
             AtmosphereException e = assertThrows(AtmosphereException.class, () -> Node.open(data, broken, plugins()));
-            assertTrue(e.getMessage().contains("agents.max-per-caller must be 1-100000, got 0"), e.getMessage());
+            assertTrue(e.getMessage().contains("agents.max-per-caller must be 1-100000, got 200000"), e.getMessage());
         }
         NodeHarness.awaitTrue(() -> threads() <= threadsBefore + ONE_TIME_THREADS, "threads back near " + threadsBefore);
         NodeHarness.awaitTrue(() -> descriptors() <= filesBefore + ONE_TIME_FILES,

@@ -1,8 +1,8 @@
 package farm.llama.atmosphere.runtime.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import farm.llama.atmosphere.runtime.Atmosphere;
 import farm.llama.atmosphere.runtime.ConfigException;
-import farm.llama.atmosphere.runtime.ConfigKey;
 import farm.llama.atmosphere.runtime.util.Json;
 import java.io.IOException;
 import java.io.Reader;
@@ -13,10 +13,13 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.error.Mark;
@@ -49,13 +52,26 @@ public final class ConfigLoader {
     private String source = "config.yaml";
 
     /**
+     * A loaded configuration.
+     *
+     * @param tree the merged, validated tree, defaults filled in; unmodifiable
+     * @param where for a dotted key: {@code file:line: key} when the file gives it, else {@code file: key}
+     */
+    public record Loaded(Map<String, Object> tree, Function<String, String> where) {
+    }
+
+    /**
      * @param file {@code config.yaml}; absent means all defaults
      * @param env the environment
-     * @return the merged, validated tree
+     * @return the merged, validated tree and where each key was given
      * @throws ConfigException listing every problem
      */
-    public static Map<String, Object> load(Path file, Map<String, String> env) {
-        return new ConfigLoader().run(file, env);
+    public static Loaded load(Path file, Map<String, String> env) {
+        ConfigLoader loader = new ConfigLoader();
+        Map<String, Object> tree = loader.run(file, env);
+        Map<String, Integer> lines = Map.copyOf(loader.lines);
+        String source = loader.source;
+        return new Loaded(tree, key -> lines.containsKey(key) ? source + ":" + lines.get(key) + ": " + key : source + ": " + key);
     }
 
     private Map<String, Object> run(Path file, Map<String, String> env) {
@@ -101,7 +117,7 @@ public final class ConfigLoader {
         if (!(format instanceof Number n) || n.longValue() < 1 || n.doubleValue() != Math.rint(n.doubleValue())) {
             problems.add(where("format") + ": expected a format version (1), got '" + format + "'");
         } else if (n.longValue() > FORMAT) {
-            problems.add(where("format") + ": format " + n.longValue() + " is for a newer Atmosphere; this one (" + farm.llama.atmosphere.runtime.Atmosphere.version()
+            problems.add(where("format") + ": format " + n.longValue() + " is for a newer Atmosphere; this one (" + Atmosphere.version()
                     + ") reads format " + FORMAT + ". Run the newer version, or restore config.yaml from a backup taken before the upgrade.");
         }
     }
@@ -204,40 +220,59 @@ public final class ConfigLoader {
         return v;
     }
 
+    /**
+     * Every key must be one the node reads ({@link ConfigKey#ALL}), a section holding such keys, or
+     * (one level inside a {@link ConfigKey#PLUGIN_SECTIONS plugin section}) a mapping that is a
+     * provider's own section, which {@link PluginSettings} checks once the plugins are loaded.
+     */
     private void checkKeys(Map<String, Object> tree, String prefix) {
         for (Map.Entry<String, Object> entry : tree.entrySet()) {
             String key = prefix.isEmpty() ? entry.getKey() : prefix + "." + entry.getKey();
-            if (prefix.isEmpty() && ConfigKey.OPEN_SECTIONS.contains(entry.getKey())) {
+            if (ConfigKey.named(key).isPresent()) {
                 continue;
             }
-            boolean known = ConfigKey.ALL.stream().anyMatch(k -> k.name().equals(key));
-            boolean parent = ConfigKey.ALL.stream().anyMatch(k -> k.name().startsWith(key + "."));
-            if (known) {
-                continue;
-            }
+            boolean parent = ConfigKey.ALL.stream().anyMatch(k -> k.name().startsWith(key + "."))
+                    || ConfigKey.PLUGIN_SECTIONS.containsKey(key);
             if (parent && entry.getValue() instanceof Map<?, ?> map) {
                 @SuppressWarnings("unchecked")
                 Map<String, Object> child = (Map<String, Object>) map;
                 checkKeys(child, key);
             } else if (parent) {
                 problems.add(where(key) + ": expected a section of keys (" + childrenOf(key) + "), got '" + entry.getValue() + "'");
+            } else if (ConfigKey.PLUGIN_SECTIONS.containsKey(prefix) && entry.getValue() instanceof Map) {
+                continue; // a provider's own section: checked against what it declares
             } else {
-                problems.add(where(key) + ": unknown key" + suggestion(key)
+                problems.add(where(key) + ": unknown key" + suggestion(key, knownNames())
                         + ". Known keys are listed in the README under 'Configuration'.");
             }
         }
     }
 
-    private static String childrenOf(String key) {
-        return String.join(", ", ConfigKey.ALL.stream().map(ConfigKey::name)
-                .filter(n -> n.startsWith(key + ".")).toList());
+    /** @return every key the node reads and every section that holds them ({@code mesh}, {@code mesh.probe}) */
+    private static List<String> knownNames() {
+        Set<String> names = new LinkedHashSet<>(ConfigKey.PLUGIN_SECTIONS.keySet());
+        for (ConfigKey k : ConfigKey.ALL) {
+            for (int dot = k.name().indexOf('.'); dot > 0; dot = k.name().indexOf('.', dot + 1)) {
+                names.add(k.name().substring(0, dot));
+            }
+            names.add(k.name());
+        }
+        return List.copyOf(names);
     }
 
-    private static String suggestion(String key) {
+    private static String childrenOf(String key) {
+        List<String> children = ConfigKey.ALL.stream().map(ConfigKey::name).filter(n -> n.startsWith(key + ".")).toList();
+        return children.isEmpty() ? "one section per plugin type, like " + key + ".<type>:" : String.join(", ", children);
+    }
+
+    /**
+     * @param key a key that is not known
+     * @param names the keys that are
+     * @return " (did you mean 'x'?)" naming the closest known key, or "" when none is close
+     */
+    static String suggestion(String key, List<String> names) {
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
-        List<String> names = new ArrayList<>(ConfigKey.ALL.stream().map(ConfigKey::name).toList());
-        names.addAll(ConfigKey.OPEN_SECTIONS);
         for (String name : names) {
             int d = distance(key, name);
             if (d < bestDistance) {
@@ -269,66 +304,50 @@ public final class ConfigLoader {
 
     /** Converts a value to a key's type, or records a problem. */
     private Optional<Object> coerce(ConfigKey key, Object value, String where) {
-        String bad = where + ": expected " + key.type().expected() + ", got '" + value + "'";
         if (value == null) {
             return Optional.empty();
         }
-        switch (key.type()) {
-            case STRING -> {
-                if (value instanceof Map || value instanceof List) {
-                    problems.add(bad);
-                    return Optional.empty();
-                }
-                return Optional.of(String.valueOf(value));
-            }
-            case PORT, SIZE -> {
+        Optional<Object> converted = convert(key.type(), value);
+        if (converted.isEmpty()) {
+            problems.add(where + ": expected " + key.type().expected() + ", got '" + value + "'");
+        }
+        return converted;
+    }
+
+    /**
+     * @param type a key's type
+     * @param value a value as parsed from YAML or the environment
+     * @return the value in the form readers get it, or empty when it is not of that type
+     */
+    static Optional<Object> convert(ConfigKey.Type type, Object value) {
+        boolean scalar = !(value instanceof Map || value instanceof List);
+        return switch (type) {
+            case STRING, PATH, RATE -> scalar ? Optional.of(String.valueOf(value)) : Optional.empty();
+            case PORT, NUMBER, BYTES -> {
                 Long n = value instanceof Long l ? l : parseLong(String.valueOf(value));
-                boolean ok = n != null && (key.type() == ConfigKey.Type.PORT ? n >= 0 && n <= 65535 : n > 0);
-                if (!ok) {
-                    problems.add(bad);
-                    return Optional.empty();
-                }
-                return Optional.of(n);
+                boolean ok = n != null && (type == ConfigKey.Type.PORT ? n >= 0 && n <= 65535 : n > 0);
+                yield ok ? Optional.of(n) : Optional.empty();
             }
             case BOOLEAN -> {
                 if (value instanceof Boolean) {
-                    return Optional.of(value);
+                    yield Optional.of(value);
                 }
                 String s = String.valueOf(value).trim().toLowerCase(Locale.ROOT);
-                if (s.equals("true") || s.equals("false")) {
-                    return Optional.of(Boolean.valueOf(s));
-                }
-                problems.add(bad);
-                return Optional.empty();
+                yield s.equals("true") || s.equals("false") ? Optional.of(Boolean.valueOf(s)) : Optional.empty();
             }
-            case LIST -> {
-                if (value instanceof List<?> list && list.stream().noneMatch(i -> i instanceof Map || i instanceof List)) {
-                    return Optional.of(list.stream().map(String::valueOf).toList());
-                }
-                problems.add(bad);
-                return Optional.empty();
-            }
-            case DURATION -> {
-                Optional<java.time.Duration> d = Durations.parse(String.valueOf(value));
-                if (d.isEmpty()) {
-                    problems.add(bad);
-                    return Optional.empty();
-                }
-                return Optional.of(String.valueOf(value));
-            }
+            case LIST -> value instanceof List<?> list && list.stream().noneMatch(i -> i instanceof Map || i instanceof List)
+                    ? Optional.of(list.stream().map(String::valueOf).toList()) : Optional.empty();
+            case DURATION -> scalar && Durations.parse(String.valueOf(value)).isPresent()
+                    ? Optional.of(String.valueOf(value)) : Optional.empty();
             case LOG_LEVEL -> {
                 String s = String.valueOf(value).trim().toUpperCase(Locale.ROOT);
-                if (s.equals("WARN")) {
-                    s = "WARNING";
-                }
-                if (!List.of("ERROR", "WARNING", "INFO", "DEBUG", "TRACE", "OFF", "ALL").contains(s)) {
-                    problems.add(bad);
-                    return Optional.empty();
-                }
-                return Optional.of(s);
+                s = s.equals("WARN") ? "WARNING" : s;
+                yield List.of("ERROR", "WARNING", "INFO", "DEBUG", "TRACE", "OFF", "ALL").contains(s) ? Optional.of(s) : Optional.empty();
             }
-            default -> throw new IllegalStateException(key.type().toString());
-        }
+            case MAPPING -> value instanceof Map ? Optional.of(value) : Optional.empty();
+            case MAPPINGS -> value instanceof List<?> list && list.stream().allMatch(i -> i instanceof Map)
+                    ? Optional.of(value) : Optional.empty();
+        };
     }
 
     private static Long parseLong(String s) {
@@ -359,7 +378,8 @@ public final class ConfigLoader {
             String where = "environment variable " + target.getKey() + " (key " + name + ")";
             Optional<ConfigKey> known = ConfigKey.ALL.stream().filter(k -> k.name().equals(name)).findFirst();
             Object value = raw;
-            if (raw.startsWith("[") || (known.isEmpty() && raw.startsWith("{"))) {
+            boolean mapping = known.isEmpty() || known.get().type() == ConfigKey.Type.MAPPING;
+            if (raw.startsWith("[") || (mapping && raw.startsWith("{"))) {
                 try {
                     JsonNode json = Json.parse(raw);
                     value = Json.MAPPER.convertValue(json, Object.class);

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -24,7 +25,16 @@ public final class TreeConfigView implements ConfigView {
         this.tree = tree;
     }
 
+    /** The value at {@code key}, else the registry's default for it ({@link ConfigKey}): a view never needs a default of its own. */
     private Optional<Object> raw(String key) {
+        Optional<Object> given = given(key);
+        if (given.isPresent()) {
+            return given;
+        }
+        return ConfigKey.named(prefix.isEmpty() ? key : prefix + "." + key).map(ConfigKey::defaultValue);
+    }
+
+    private Optional<Object> given(String key) {
         Object node = tree;
         for (String part : key.split("\\.")) {
             if (!(node instanceof Map<?, ?> map)) {
@@ -73,7 +83,7 @@ public final class TreeConfigView implements ConfigView {
             if (v instanceof Boolean b) {
                 return b;
             }
-            return switch (String.valueOf(v).trim().toLowerCase(java.util.Locale.ROOT)) {
+            return switch (String.valueOf(v).trim().toLowerCase(Locale.ROOT)) {
                 case "true", "yes", "on" -> true;
                 case "false", "no", "off" -> false;
                 default -> throw wrongType(key, "true or false", v);
@@ -84,7 +94,7 @@ public final class TreeConfigView implements ConfigView {
     @Override
     public Optional<Duration> duration(String key) {
         return raw(key).map(v -> Durations.parse(String.valueOf(v))
-                .orElseThrow(() -> wrongType(key, farm.llama.atmosphere.runtime.ConfigKey.Type.DURATION.expected(), v)));
+                .orElseThrow(() -> wrongType(key, ConfigKey.Type.DURATION.expected(), v)));
     }
 
     @Override

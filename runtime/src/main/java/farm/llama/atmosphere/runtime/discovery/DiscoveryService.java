@@ -64,9 +64,9 @@ public final class DiscoveryService implements AutoCloseable {
                             BiConsumer<String, String> onFailure, ConfigView discoveryConfig, Object backendsConfig,
                             Consumer<NodeEvent> events) {
         this.events = events;
-        this.probeDefaults = discoveryConfig.bool("probe-default-ports").orElse(true);
-        this.interval = discoveryConfig.duration("interval").orElse(Duration.ofSeconds(30));
-        this.concurrency = (int) Math.max(1, discoveryConfig.number("max-concurrency").orElse(4L));
+        this.probeDefaults = discoveryConfig.bool("probe-default-ports").orElseThrow();
+        this.interval = discoveryConfig.duration("interval").orElseThrow();
+        this.concurrency = (int) Math.max(1, discoveryConfig.number("max-concurrency").orElseThrow());
         for (PluginHost.Found<DiscoveryProvider> found : providers) {
             try {
                 kinds.add(new Kind(found.provider().type(), found.provider().create(contextFor.apply(found))));

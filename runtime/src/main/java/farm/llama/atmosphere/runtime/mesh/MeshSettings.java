@@ -59,9 +59,6 @@ public record MeshSettings(String bind, int port, List<String> advertise, String
         return knownRelays.isEmpty() ? List.of(transport) : List.of(transport, "relay");
     }
 
-    /** The default mesh port. */
-    public static final int DEFAULT_PORT = 11452;
-
     /**
      * @param mesh the {@code mesh} config subtree
      * @return the settings, defaults filled in
@@ -69,25 +66,25 @@ public record MeshSettings(String bind, int port, List<String> advertise, String
      */
     public static MeshSettings of(ConfigView mesh) {
         SwimConfig lan = SwimConfig.lan();
-        Duration probe = mesh.duration("probe.interval").orElse(lan.probeInterval());
+        Duration probe = mesh.duration("probe.interval").orElseThrow();
         Duration probeTimeout = mesh.duration("probe.timeout").orElse(probe.dividedBy(2));
         if (probeTimeout.compareTo(probe) >= 0) {
             throw new AtmosphereException("mesh.probe.timeout (" + probeTimeout + ") must be shorter than mesh.probe.interval (" + probe + ").");
         }
-        long mult = mesh.number("suspicion.multiplier").orElse((long) lan.suspicionMult());
+        long mult = mesh.number("suspicion.multiplier").orElseThrow();
         if (mult < 1 || mult > 20) {
             throw new AtmosphereException("mesh.suspicion.multiplier must be 1-20, got " + mult + ".");
         }
         SwimConfig swim = new SwimConfig(probe, probeTimeout, lan.indirectChecks(), (int) mult, lan.suspicionMaxMult(),
-                mesh.duration("gossip.interval").orElse(lan.gossipInterval()), lan.gossipFanout(), lan.retransmitMult(),
-                mesh.duration("push-pull.interval").orElse(lan.pushPullInterval()), lan.maxPiggybackBytes());
-        String approval = mesh.string("approval").orElse("auto").toLowerCase(Locale.ROOT);
+                mesh.duration("gossip.interval").orElseThrow(), lan.gossipFanout(), lan.retransmitMult(),
+                mesh.duration("push-pull.interval").orElseThrow(), lan.maxPiggybackBytes());
+        String approval = mesh.string("approval").orElseThrow().toLowerCase(Locale.ROOT);
         if (!approval.equals("auto") && !approval.equals("manual")) {
             throw new AtmosphereException("mesh.approval must be 'auto' or 'manual', got '" + approval + "'.");
         }
-        long port = mesh.number("port").orElse((long) DEFAULT_PORT);
-        return new MeshSettings(mesh.string("bind").orElse("0.0.0.0"), (int) port, mesh.list("advertise"), approval,
-                mesh.string("transport").orElse("websocket"), swim, mesh.duration("join-wait").orElse(Duration.ofMinutes(10)),
-                mesh.bool("mdns").orElse(true), mesh.string("mdns-address"), mesh.list("transports"), mesh.list("relays"));
+        long port = mesh.number("port").orElseThrow();
+        return new MeshSettings(mesh.string("bind").orElseThrow(), (int) port, mesh.list("advertise"), approval,
+                mesh.string("transport").orElseThrow(), swim, mesh.duration("join-wait").orElseThrow(),
+                mesh.bool("mdns").orElseThrow(), mesh.string("mdns-address"), mesh.list("transports"), mesh.list("relays"));
     }
 }

@@ -67,8 +67,8 @@ public final class SharingPolicy {
      */
     public static SharingPolicy of(ConfigView policy) {
         Rules global = rules(policy, "policy");
-        Rate rate = global.rate().orElse(parse("120/m", "policy.rate"));
-        int concurrency = global.concurrency().orElse(4);
+        Rate rate = global.rate().orElseThrow();
+        int concurrency = global.concurrency().orElseThrow();
         Map<String, Rules> peers = new LinkedHashMap<>();
         Object section = policy.asMap().get("peers");
         if (section instanceof Map<?, ?> map) {
@@ -80,7 +80,7 @@ public final class SharingPolicy {
                 peers.put(node, rules(policy.subtree("peers").subtree(node), "policy.peers." + node));
             }
         }
-        return new SharingPolicy(policy.bool("share").orElse(true), global, rate, concurrency, peers);
+        return new SharingPolicy(policy.bool("share").orElseThrow(), global, rate, concurrency, peers);
     }
 
     private static Rules rules(ConfigView v, String where) {

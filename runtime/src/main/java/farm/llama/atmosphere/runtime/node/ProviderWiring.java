@@ -5,11 +5,13 @@ import farm.llama.atmosphere.runtime.DataDir;
 import farm.llama.atmosphere.runtime.Identity;
 import farm.llama.atmosphere.runtime.NodeConfig;
 import farm.llama.atmosphere.runtime.config.Durations;
+import farm.llama.atmosphere.runtime.config.PluginSettings;
 import farm.llama.atmosphere.runtime.plugins.PluginHost;
 import farm.llama.atmosphere.runtime.routing.LexicalEmbedder;
 import farm.llama.atmosphere.runtime.routing.SemanticRouter;
 import farm.llama.atmosphere.runtime.tools.ToolGrants;
 import farm.llama.atmosphere.runtime.tools.ToolRegistry;
+import farm.llama.atmosphere.spi.ConfigView;
 import farm.llama.atmosphere.spi.NodeContext;
 import farm.llama.atmosphere.spi.NodeEvent;
 import farm.llama.atmosphere.spi.NodeStatus;
@@ -87,8 +89,15 @@ public final class ProviderWiring implements ProviderSelector.Contexts {
     @Override
     public NodeContext of(String section, String family, PluginHost.Found<? extends Provider> found) {
         String type = found.provider().type();
+        ConfigView own = config.view().subtree(section).subtree(type);
+        if (!found.provider().settings().isEmpty()) {
+            List<String> problems = PluginSettings.problems(section + "." + type, own.asMap(), found.provider().settings(), config::where);
+            if (!problems.isEmpty()) {
+                throw new ConfigException(problems);
+            }
+        }
         return new ProviderContext(identity, name, dataDir.pluginDataDir().resolve(family).resolve(type),
-                config.view().subtree(section).subtree(type), clock, events, status, routing, triggers);
+                own, clock, events, status, routing, triggers);
     }
 
     /**

@@ -97,7 +97,7 @@ public final class CostModel {
         double load = os.getSystemLoadAverage();
         double perCore = load < 0 ? -1 : Math.min(2.0, load / Math.max(1, os.getAvailableProcessors()));
         double mem = memoryUsedPercent();
-        boolean metered = config.bool("metered").orElse(false);
+        boolean metered = config.bool("metered").orElseThrow();
         Map<String, Double> m = new LinkedHashMap<>();
         m.put("power", !onBattery ? 1.0 : percent >= 50 ? 2.0 : percent >= 20 ? 3.0 : 5.0);
         m.put("cpu", perCore > 0.75 ? 2.0 : perCore > 0.5 ? 1.6 : perCore > 0.25 ? 1.3 : 1.0);

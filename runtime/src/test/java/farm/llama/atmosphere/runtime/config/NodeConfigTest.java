@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import farm.llama.atmosphere.runtime.ConfigException;
 import farm.llama.atmosphere.runtime.NodeConfig;
+import farm.llama.atmosphere.runtime.NodeSetupAccess;
+import farm.llama.atmosphere.spi.Setting;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -115,6 +117,43 @@ class NodeConfigTest {
     }
 
     @Test
+    void aTypoOfAnyKeyTheNodeReadsIsRefusedWithTheKeyItMeant() throws Exception {
+        for (ConfigKey key : ConfigKey.ALL) {
+            String typo = key.name() + key.name().charAt(key.name().length() - 1);
+            ConfigException e = fails(typo + ": 1\n", Map.of());
+            assertTrue(e.getMessage().contains(typo + ": unknown key (did you mean '" + key.name() + "'?)"), e.getMessage());
+        }
+        ConfigException inPluginSection = fails("routing:\n  max-atempts: 2\n", Map.of());
+        assertTrue(inPluginSection.getMessage().contains("config.yaml:2: routing.max-atempts: unknown key (did you mean 'routing.max-attempts'?)"),
+                inPluginSection.getMessage());
+        ConfigException mapping = fails("cost:\n  prices: 3\n", Map.of());
+        assertTrue(mapping.getMessage().contains("cost.prices: expected a mapping"), mapping.getMessage());
+    }
+
+    @Test
+    void aPluginsOwnSectionPassesTheLoaderAndIsCheckedAgainstWhatThePluginDeclares() throws Exception {
+        NodeConfig c = NodeConfig.load(write("transport:\n  websocket:\n    max-frme: 1\n"), Map.of());
+        assertEquals("config.yaml:3: transport.websocket.max-frme", c.where("transport.websocket.max-frme")
+                .substring(c.where("transport.websocket.max-frme").lastIndexOf('/') + 1));
+        List<String> problems = PluginSettings.problems("transport.websocket", Map.of("max-frme", 1, "idle-timeout", "soon"),
+                List.of(new Setting("max-frame", Setting.Kind.NUMBER, "1", "largest"),
+                        new Setting("idle-timeout", Setting.Kind.DURATION, "2m", "idle")), c::where);
+        assertEquals(2, problems.size(), problems.toString());
+        assertTrue(problems.stream().anyMatch(p -> p.contains("transport.websocket.max-frme: unknown key (did you mean 'transport.websocket.max-frame'?)")),
+                problems.toString());
+        assertTrue(problems.stream().anyMatch(p -> p.contains("transport.websocket.idle-timeout: expected a duration")), problems.toString());
+    }
+
+    @Test
+    void everyDefaultIsDeclaredOnceAndReadThroughAnyView() throws Exception {
+        NodeConfig c = NodeConfig.load(write(""), Map.of());
+        assertEquals(Duration.ofSeconds(30), c.view().subtree("discovery").duration("interval").orElseThrow());
+        assertEquals(Duration.ofSeconds(30), new TreeConfigView("discovery", Map.of()).duration("interval").orElseThrow());
+        assertEquals(11452L, c.view().subtree("mesh").number("port").orElseThrow());
+        assertEquals(List.of("*"), c.view().list("policy.allow"));
+    }
+
+    @Test
     void everyProblemIsReportedAtOnce() throws Exception {
         ConfigException e = fails("api:\n  port: x\n  host: [a]\nfoo: 1\n", Map.of());
         assertEquals(3, e.problems().size(), e.getMessage());
@@ -151,10 +190,10 @@ class NodeConfigTest {
 
     @Test
     void initTemplateIsValidAndCommentedOut() throws Exception {
-        Path file = write(farm.llama.atmosphere.runtime.NodeSetupAccess.template());
+        Path file = write(NodeSetupAccess.template());
         assertEquals(11451, NodeConfig.load(file, Map.of()).apiPort());
         // uncommenting every line of the template gives a valid config with the same values
-        String uncommented = farm.llama.atmosphere.runtime.NodeSetupAccess.template().lines()
+        String uncommented = NodeSetupAccess.template().lines()
                 .filter(l -> l.startsWith("# ") && !l.trim().startsWith("# #") && l.contains(":") && !l.contains("[ATMOSPHERE")
                         && !l.startsWith("# Atmosphere") && !l.startsWith("# Every") && !l.startsWith("# (list")
                         && !l.startsWith("# Durations") && !l.startsWith("# Tools"))

@@ -1,6 +1,8 @@
 package farm.llama.atmosphere.plugin.tools.core;
 
 import farm.llama.atmosphere.spi.NodeContext;
+import farm.llama.atmosphere.spi.Setting;
+import farm.llama.atmosphere.spi.Setting.Kind;
 import farm.llama.atmosphere.spi.tool.Tool;
 import farm.llama.atmosphere.spi.tool.ToolProvider;
 import java.util.List;
@@ -15,6 +17,13 @@ public final class CoreToolProvider implements ToolProvider {
     @Override
     public String type() {
         return "core";
+    }
+
+    @Override
+    public List<Setting> settings() {
+        return List.of(
+                new Setting("max-keys", Kind.NUMBER, "10000", "keys the store tool holds"),
+                new Setting("max-value-bytes", Kind.NUMBER, "1048576", "largest value the store tool holds, in bytes"));
     }
 
     @Override

@@ -1,9 +1,12 @@
 package farm.llama.atmosphere.plugin.transport.relay;
 
 import farm.llama.atmosphere.spi.NodeContext;
+import farm.llama.atmosphere.spi.Setting;
+import farm.llama.atmosphere.spi.Setting.Kind;
 import farm.llama.atmosphere.spi.transport.Transport;
 import farm.llama.atmosphere.spi.transport.TransportProvider;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * The relay transport. The relays come from {@code mesh.relays} and the node's invite; config
@@ -23,6 +26,16 @@ public final class RelayTransportProvider implements TransportProvider {
     @Override
     public String type() {
         return RelayTransport.TYPE;
+    }
+
+    @Override
+    public List<Setting> settings() {
+        return List.of(
+                new Setting("reconnect-min", Kind.DURATION, "250ms", "the first pause before reconnecting to a relay; it doubles up to reconnect-max"),
+                new Setting("reconnect-max", Kind.DURATION, "30s", "the longest pause before reconnecting to a relay"),
+                new Setting("ping-interval", Kind.DURATION, "15s", "keep-alive and round-trip measurement"),
+                new Setting("connect-timeout", Kind.DURATION, "10s", "time to open a connection to a relay"),
+                new Setting("trust", Kind.PATH, "", "PEM certificates wss:// relays are checked against instead of the system trust store"));
     }
 
     @Override

@@ -2,7 +2,10 @@ package farm.llama.atmosphere.plugin.transport.websocket;
 
 import farm.llama.atmosphere.spi.AtmosphereException;
 import farm.llama.atmosphere.spi.ConfigView;
+import farm.llama.atmosphere.spi.Setting;
+import farm.llama.atmosphere.spi.Setting.Kind;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -26,6 +29,18 @@ record WebSocketSettings(int maxFrame, int maxFrameUnauthenticated, Duration han
 
     static final int DEFAULT_MAX_FRAME = 16 * 1024 * 1024;
     static final int DEFAULT_MAX_FRAME_UNAUTHENTICATED = 64 * 1024;
+
+    /** The keys of {@code transport.websocket}, with the defaults {@link #defaults()} holds. */
+    static final List<Setting> SETTINGS = List.of(
+            new Setting("max-frame", Kind.NUMBER, String.valueOf(DEFAULT_MAX_FRAME), "largest message accepted from a member, in bytes"),
+            new Setting("max-frame-unauthenticated", Kind.NUMBER, String.valueOf(DEFAULT_MAX_FRAME_UNAUTHENTICATED),
+                    "largest message from a peer that presented no membership certificate"),
+            new Setting("handshake-timeout", Kind.DURATION, "10s", "TLS and the HTTP upgrade together must finish within this"),
+            new Setting("frame-timeout", Kind.DURATION, "30s", "a message must arrive whole within this of its first byte"),
+            new Setting("idle-timeout", Kind.DURATION, "2m", "a link that hears nothing for this long is closed"),
+            new Setting("max-connections", Kind.NUMBER, "512", "inbound connections at once"),
+            new Setting("max-unauthenticated-per-address", Kind.NUMBER, "8",
+                    "inbound connections from one address that have not presented a membership certificate"));
 
     /** Validates, naming the key that is wrong. */
     WebSocketSettings {

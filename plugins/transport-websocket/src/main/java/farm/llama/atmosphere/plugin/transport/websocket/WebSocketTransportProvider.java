@@ -1,8 +1,10 @@
 package farm.llama.atmosphere.plugin.transport.websocket;
 
 import farm.llama.atmosphere.spi.NodeContext;
+import farm.llama.atmosphere.spi.Setting;
 import farm.llama.atmosphere.spi.transport.Transport;
 import farm.llama.atmosphere.spi.transport.TransportProvider;
+import java.util.List;
 
 /** The WebSocket transport, configured by {@code transport.websocket} ({@link WebSocketSettings}). */
 public final class WebSocketTransportProvider implements TransportProvider {
@@ -14,6 +16,11 @@ public final class WebSocketTransportProvider implements TransportProvider {
     @Override
     public String type() {
         return "websocket";
+    }
+
+    @Override
+    public List<Setting> settings() {
+        return WebSocketSettings.SETTINGS;
     }
 
     @Override
