@@ -23,13 +23,19 @@ module farm.llama.atmosphere.runtime {
     exports farm.llama.atmosphere.runtime;
     exports farm.llama.atmosphere.runtime.api;
     exports farm.llama.atmosphere.runtime.mesh to farm.llama.atmosphere.shell;
+    exports farm.llama.atmosphere.runtime.mesh.swim to farm.llama.atmosphere.shell;
+    exports farm.llama.atmosphere.runtime.node;
+    exports farm.llama.atmosphere.runtime.identity to farm.llama.atmosphere.shell;
     exports farm.llama.atmosphere.runtime.config to farm.llama.atmosphere.shell;
     exports farm.llama.atmosphere.runtime.relay to farm.llama.atmosphere.shell;
     exports farm.llama.atmosphere.runtime.util to farm.llama.atmosphere.shell;
     opens farm.llama.atmosphere.runtime to com.fasterxml.jackson.databind;
+    opens farm.llama.atmosphere.runtime.identity to com.fasterxml.jackson.databind;
+    opens farm.llama.atmosphere.runtime.node to com.fasterxml.jackson.databind;
     opens farm.llama.atmosphere.runtime.api to com.fasterxml.jackson.databind;
     opens farm.llama.atmosphere.runtime.util to com.fasterxml.jackson.databind; // JsonText's serializer and deserializer
     opens farm.llama.atmosphere.runtime.mesh to com.fasterxml.jackson.databind;
+    opens farm.llama.atmosphere.runtime.mesh.swim to com.fasterxml.jackson.databind;
 
     uses farm.llama.atmosphere.spi.discovery.DiscoveryProvider;
     uses farm.llama.atmosphere.spi.routing.EmbedderProvider;

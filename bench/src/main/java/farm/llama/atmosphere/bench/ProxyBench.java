@@ -2,7 +2,7 @@ package farm.llama.atmosphere.bench;
 
 import com.sun.net.httpserver.HttpServer;
 import farm.llama.atmosphere.runtime.DataDir;
-import farm.llama.atmosphere.runtime.Node;
+import farm.llama.atmosphere.runtime.node.Node;
 import farm.llama.atmosphere.runtime.NodeConfig;
 import farm.llama.atmosphere.runtime.NodeSetup;
 import java.io.BufferedReader;

@@ -1,7 +1,7 @@
 package farm.llama.atmosphere.bench;
 
 import com.sun.net.httpserver.HttpServer;
-import farm.llama.atmosphere.runtime.Node;
+import farm.llama.atmosphere.runtime.node.Node;
 import farm.llama.atmosphere.runtime.relay.RelayServer;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -1,5 +1,8 @@
 package farm.llama.atmosphere.runtime;
 
+import farm.llama.atmosphere.runtime.node.Node;
+import farm.llama.atmosphere.runtime.config.ConfigException;
+import farm.llama.atmosphere.runtime.util.Atmosphere;
 import farm.llama.atmosphere.runtime.api.AdminChange;
 import farm.llama.atmosphere.runtime.api.AgentAnswer;
 import farm.llama.atmosphere.runtime.api.AgentReport;

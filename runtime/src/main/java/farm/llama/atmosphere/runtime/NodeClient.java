@@ -1,5 +1,6 @@
 package farm.llama.atmosphere.runtime;
 
+import farm.llama.atmosphere.runtime.identity.AdminToken;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import farm.llama.atmosphere.runtime.api.AdminChange;

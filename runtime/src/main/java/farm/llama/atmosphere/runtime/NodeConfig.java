@@ -1,5 +1,6 @@
 package farm.llama.atmosphere.runtime;
 
+import farm.llama.atmosphere.runtime.config.ConfigException;
 import farm.llama.atmosphere.runtime.config.ConfigLoader;
 import farm.llama.atmosphere.runtime.config.TreeConfigView;
 import farm.llama.atmosphere.spi.ConfigView;

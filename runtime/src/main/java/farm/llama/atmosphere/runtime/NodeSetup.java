@@ -1,5 +1,8 @@
 package farm.llama.atmosphere.runtime;
 
+import farm.llama.atmosphere.runtime.identity.AdminToken;
+import farm.llama.atmosphere.runtime.identity.Identity;
+import farm.llama.atmosphere.runtime.util.Atmosphere;
 import farm.llama.atmosphere.runtime.config.ConfigKey;
 import farm.llama.atmosphere.runtime.config.ConfigLoader;
 import farm.llama.atmosphere.runtime.util.AtomicFiles;

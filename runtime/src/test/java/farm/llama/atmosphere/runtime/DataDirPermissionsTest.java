@@ -1,5 +1,6 @@
 package farm.llama.atmosphere.runtime;
 
+import farm.llama.atmosphere.runtime.node.Node;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

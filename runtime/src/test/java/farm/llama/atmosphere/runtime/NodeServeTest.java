@@ -1,5 +1,7 @@
 package farm.llama.atmosphere.runtime;
 
+import farm.llama.atmosphere.runtime.node.Node;
+import farm.llama.atmosphere.runtime.util.Atmosphere;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;

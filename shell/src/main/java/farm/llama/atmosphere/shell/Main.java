@@ -1,7 +1,7 @@
 package farm.llama.atmosphere.shell;
 
-import farm.llama.atmosphere.runtime.Atmosphere;
-import farm.llama.atmosphere.runtime.ConfigException;
+import farm.llama.atmosphere.runtime.util.Atmosphere;
+import farm.llama.atmosphere.runtime.config.ConfigException;
 import farm.llama.atmosphere.runtime.util.SafeText;
 import farm.llama.atmosphere.spi.AtmosphereException;
 import java.io.BufferedReader;

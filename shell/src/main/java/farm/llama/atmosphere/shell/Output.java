@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
+import farm.llama.atmosphere.runtime.util.Json;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -16,6 +17,7 @@ final class Output {
 
     static final ObjectMapper JSON = JsonMapper.builder()
             .addModule(new Jdk8Module())
+            .addModule(Json.MODULE)
             .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
             .build();
 

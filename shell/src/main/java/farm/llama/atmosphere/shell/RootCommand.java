@@ -1,6 +1,6 @@
 package farm.llama.atmosphere.shell;
 
-import farm.llama.atmosphere.runtime.Atmosphere;
+import farm.llama.atmosphere.runtime.util.Atmosphere;
 import java.nio.file.Path;
 import java.util.Optional;
 import picocli.CommandLine.Command;

@@ -1,7 +1,7 @@
 package farm.llama.atmosphere.shell;
 
 import farm.llama.atmosphere.runtime.DataDir;
-import farm.llama.atmosphere.runtime.Node;
+import farm.llama.atmosphere.runtime.node.Node;
 import farm.llama.atmosphere.runtime.NodeApi;
 import farm.llama.atmosphere.runtime.NodeClient;
 import farm.llama.atmosphere.runtime.NodeConfig;

@@ -1,7 +1,7 @@
 package farm.llama.atmosphere.shell;
 
 import farm.llama.atmosphere.runtime.mesh.Simulator;
-import farm.llama.atmosphere.runtime.mesh.SwimConfig;
+import farm.llama.atmosphere.runtime.mesh.swim.SwimConfig;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;

@@ -1,6 +1,6 @@
 package farm.llama.atmosphere.shell;
 
-import farm.llama.atmosphere.runtime.ApiKeys;
+import farm.llama.atmosphere.runtime.identity.ApiKeys;
 import farm.llama.atmosphere.spi.AtmosphereException;
 import java.util.ArrayList;
 import java.util.List;

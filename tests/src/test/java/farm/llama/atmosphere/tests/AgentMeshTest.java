@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import farm.llama.atmosphere.runtime.ConfigException;
+import farm.llama.atmosphere.runtime.config.ConfigException;
 import farm.llama.atmosphere.runtime.api.JsonText;
 import farm.llama.atmosphere.spi.CallFailedException;
 import farm.llama.atmosphere.spi.FailureKind;
@@ -324,7 +324,7 @@ class AgentMeshTest {
                       throttle: 0s
                 """);
         a.await("/api/v1/capabilities", c -> c.path("capabilities").size() > 0);
-        String sensorKey = new farm.llama.atmosphere.runtime.ApiKeys(a.data.apiKeysFile()).create("sensor", "triggers").key();
+        String sensorKey = new farm.llama.atmosphere.runtime.identity.ApiKeys(a.data.apiKeysFile()).create("sensor", "triggers").key();
 
         // the owner's params win over the payload's
         HttpResponse<String> reading = fire(a, "/api/v1/triggers/meter/reading?wait=true", "{\"watts\":5,\"room\":\"attic\"}", sensorKey);

@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import farm.llama.atmosphere.runtime.Atmosphere;
-import farm.llama.atmosphere.runtime.ConfigException;
+import farm.llama.atmosphere.runtime.util.Atmosphere;
+import farm.llama.atmosphere.runtime.config.ConfigException;
 import farm.llama.atmosphere.runtime.DataDir;
-import farm.llama.atmosphere.runtime.Node;
+import farm.llama.atmosphere.runtime.node.Node;
 import farm.llama.atmosphere.runtime.NodeConfig;
 import farm.llama.atmosphere.runtime.NodeSetup;
 import farm.llama.atmosphere.runtime.config.ConfigKey;

@@ -5,13 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import farm.llama.atmosphere.runtime.DataDir;
-import farm.llama.atmosphere.runtime.Identity;
+import farm.llama.atmosphere.runtime.identity.Identity;
 import farm.llama.atmosphere.runtime.mesh.EnvelopeCodec;
-import farm.llama.atmosphere.runtime.mesh.MemberState;
+import farm.llama.atmosphere.runtime.mesh.swim.MemberState;
 import farm.llama.atmosphere.runtime.mesh.MeshStore;
 import farm.llama.atmosphere.runtime.mesh.MeshTls;
-import farm.llama.atmosphere.runtime.mesh.Statements;
-import farm.llama.atmosphere.runtime.mesh.SwimMessage;
+import farm.llama.atmosphere.runtime.mesh.swim.Statements;
+import farm.llama.atmosphere.runtime.mesh.swim.SwimMessage;
 import farm.llama.atmosphere.runtime.util.Json;
 import java.net.ServerSocket;
 import java.net.http.HttpResponse;

@@ -7,14 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import farm.llama.atmosphere.runtime.DataDir;
-import farm.llama.atmosphere.runtime.Identity;
+import farm.llama.atmosphere.runtime.identity.Identity;
 import farm.llama.atmosphere.runtime.mesh.EnvelopeCodec;
 import farm.llama.atmosphere.runtime.mesh.Invites;
-import farm.llama.atmosphere.runtime.mesh.MemberState;
+import farm.llama.atmosphere.runtime.mesh.swim.MemberState;
 import farm.llama.atmosphere.runtime.mesh.MeshCertificates;
 import farm.llama.atmosphere.runtime.mesh.MeshStore;
 import farm.llama.atmosphere.runtime.mesh.MeshTls;
-import farm.llama.atmosphere.runtime.mesh.SwimMessage;
+import farm.llama.atmosphere.runtime.mesh.swim.SwimMessage;
 import farm.llama.atmosphere.runtime.util.Json;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

@@ -2,7 +2,7 @@ package farm.llama.atmosphere.runtime.agents;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
-import farm.llama.atmosphere.runtime.ConfigException;
+import farm.llama.atmosphere.runtime.config.ConfigException;
 import farm.llama.atmosphere.runtime.api.AgentAnswer;
 import farm.llama.atmosphere.runtime.api.AgentReport;
 import farm.llama.atmosphere.runtime.api.AgentTypeReport;

@@ -1,6 +1,6 @@
 package farm.llama.atmosphere.runtime.agents;
 
-import farm.llama.atmosphere.runtime.ConfigException;
+import farm.llama.atmosphere.runtime.config.ConfigException;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.StringReader;

@@ -1,6 +1,6 @@
 package farm.llama.atmosphere.runtime.agents;
 
-import farm.llama.atmosphere.runtime.ConfigException;
+import farm.llama.atmosphere.runtime.config.ConfigException;
 import farm.llama.atmosphere.runtime.api.AgentAnswer;
 import farm.llama.atmosphere.runtime.api.TriggerFired;
 import farm.llama.atmosphere.runtime.api.TriggerReport;

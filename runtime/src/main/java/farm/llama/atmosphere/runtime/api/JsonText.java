@@ -1,19 +1,14 @@
 package farm.llama.atmosphere.runtime.api;
 
-import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
-import com.fasterxml.jackson.databind.annotation.JsonSerialize;
-import farm.llama.atmosphere.runtime.util.Json;
-import farm.llama.atmosphere.runtime.util.JsonTextCodec;
 import java.util.Objects;
 
 /**
  * A JSON value whose shape is not the node's to know — a tool's result, an agent's parameters,
- * a trigger's payload — carried as its text and written into a document as the value it is.
+ * a trigger's payload — carried as its text and written into a document as the value it is
+ * (the runtime's JSON mappers register that codec: {@code util.Json.MODULE}).
  *
  * @param json the JSON text, checked to be JSON
  */
-@JsonSerialize(using = JsonTextCodec.Writer.class)
-@JsonDeserialize(using = JsonTextCodec.Reader.class)
 public record JsonText(String json) {
 
     /** An empty object. */
@@ -26,7 +21,7 @@ public record JsonText(String json) {
      */
     public JsonText {
         Objects.requireNonNull(json, "json");
-        json = Json.write(Json.parse(json)); // checked, and compact
+        json = JsonSyntax.compact(json); // checked, and compact
     }
 
     /** @return whether it is a JSON object */

@@ -1,8 +1,7 @@
 package farm.llama.atmosphere.runtime.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import farm.llama.atmosphere.runtime.Atmosphere;
-import farm.llama.atmosphere.runtime.ConfigException;
+import farm.llama.atmosphere.runtime.util.Atmosphere;
 import farm.llama.atmosphere.runtime.util.Json;
 import java.io.IOException;
 import java.io.Reader;

@@ -1,7 +1,7 @@
 package farm.llama.atmosphere.runtime.http;
 
-import farm.llama.atmosphere.runtime.AdminToken;
-import farm.llama.atmosphere.runtime.ApiKeys;
+import farm.llama.atmosphere.runtime.identity.AdminToken;
+import farm.llama.atmosphere.runtime.identity.ApiKeys;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Method;
 import io.helidon.http.Status;

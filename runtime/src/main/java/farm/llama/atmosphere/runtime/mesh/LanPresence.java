@@ -1,5 +1,6 @@
 package farm.llama.atmosphere.runtime.mesh;
 
+import farm.llama.atmosphere.runtime.util.SafeText;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.time.Duration;
@@ -38,6 +39,8 @@ public final class LanPresence implements AutoCloseable {
     private final JmDNS jmdns;
     private final String nodeId;
     private final Map<String, Nearby> heard = new ConcurrentHashMap<>();
+    /** Notified whenever a node is heard, for those waiting to hear one. */
+    private final Object news = new Object();
     private volatile ServiceInfo registered;
 
     private LanPresence(JmDNS jmdns, String nodeId) {
@@ -83,9 +86,13 @@ public final class LanPresence implements AutoCloseable {
             return;
         }
         try {
-            heard.put(id, new Nearby(id, farm.llama.atmosphere.runtime.util.SafeText.name(nz(info.getPropertyString("name"))), nz(info.getPropertyString("mesh")), hosts[0],
+            Nearby node = new Nearby(id, SafeText.name(nz(info.getPropertyString("name"))), nz(info.getPropertyString("mesh")), hosts[0],
                     Integer.parseInt(nz(info.getPropertyString("mesh-port"), "0")), Integer.parseInt(nz(info.getPropertyString("api"), "0")),
-                    Instant.now()));
+                    Instant.now());
+            synchronized (news) {
+                heard.put(id, node);
+                news.notifyAll();
+            }
         } catch (NumberFormatException e) {
             LOG.log(System.Logger.Level.DEBUG, "ignored a malformed mDNS record of " + id);
         }
@@ -147,12 +154,43 @@ public final class LanPresence implements AutoCloseable {
      */
     public List<Nearby> awaitMeshNodes(Duration wait) throws InterruptedException {
         long end = System.nanoTime() + wait.toNanos();
-        while (true) {
-            List<Nearby> found = nearby().stream().filter(n -> !n.meshId().isEmpty() && n.meshPort() > 0).toList();
-            if (!found.isEmpty() || System.nanoTime() > end) {
-                return found;
+        synchronized (news) {
+            while (true) {
+                List<Nearby> found = nearby().stream().filter(n -> !n.meshId().isEmpty() && n.meshPort() > 0).toList();
+                long left = end - System.nanoTime();
+                if (!found.isEmpty() || left <= 0) {
+                    return found;
+                }
+                news.wait(Math.max(1, left / 1_000_000));
             }
-            Thread.sleep(100);
+        }
+    }
+
+    /**
+     * Listens until the LAN has gone quiet: no new node heard for {@code quiet} since the last one,
+     * or {@code most} in all (mDNS answers a query within a second or so).
+     *
+     * @param quiet how long without news ends the listening
+     * @param most the longest to listen
+     * @return the nodes heard by then
+     * @throws InterruptedException when interrupted
+     */
+    public List<Nearby> listen(Duration quiet, Duration most) throws InterruptedException {
+        long end = System.nanoTime() + most.toNanos();
+        synchronized (news) {
+            int count = heard.size();
+            long quietEnd = count == 0 ? end : Math.min(end, System.nanoTime() + quiet.toNanos());
+            while (true) {
+                long now = System.nanoTime();
+                if (heard.size() != count) {
+                    count = heard.size();
+                    quietEnd = Math.min(end, now + quiet.toNanos());
+                }
+                if (now >= quietEnd) {
+                    return nearby();
+                }
+                news.wait(Math.max(1, (quietEnd - now) / 1_000_000));
+            }
         }
     }
 

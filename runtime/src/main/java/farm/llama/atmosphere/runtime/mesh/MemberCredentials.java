@@ -1,6 +1,6 @@
 package farm.llama.atmosphere.runtime.mesh;
 
-import farm.llama.atmosphere.runtime.Identity;
+import farm.llama.atmosphere.runtime.identity.Identity;
 import farm.llama.atmosphere.runtime.util.Json;
 import farm.llama.atmosphere.spi.transport.MeshCredentials;
 import java.security.cert.CertificateEncodingException;

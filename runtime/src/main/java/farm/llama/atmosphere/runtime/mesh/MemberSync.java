@@ -1,5 +1,6 @@
 package farm.llama.atmosphere.runtime.mesh;
 
+import farm.llama.atmosphere.runtime.mesh.swim.MemberState;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;

@@ -1,6 +1,7 @@
 package farm.llama.atmosphere.runtime.mesh;
 
-import farm.llama.atmosphere.runtime.Identity;
+import farm.llama.atmosphere.runtime.mesh.swim.MemberState;
+import farm.llama.atmosphere.runtime.identity.Identity;
 import farm.llama.atmosphere.runtime.api.AdminChange;
 import farm.llama.atmosphere.spi.AtmosphereException;
 import farm.llama.atmosphere.spi.NodeEvent;
@@ -11,6 +12,11 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -64,6 +70,8 @@ final class MeshAdmins {
     }
 
     private static final Duration ADMIN_CONFIRM = Duration.ofSeconds(20);
+    /** Grants waiting for their member to prove the role, completed by {@link #knownAdmin}. */
+    private final Map<String, CompletableFuture<Void>> confirmations = new ConcurrentHashMap<>();
 
     /**
      * The founder makes a member an admin (an intermediate certificate for the member's key, path
@@ -125,21 +133,31 @@ final class MeshAdmins {
         }
         AdminChange out = AdminChange.granted(nodeId, admin.getNotAfter().toInstant().toString());
         // delivered until the member confirms through its profile (a single message may be lost on a link being re-opened)
+        CompletableFuture<Void> confirmed = new CompletableFuture<>();
+        confirmations.put(nodeId, confirmed);
         long end = System.nanoTime() + ADMIN_CONFIRM.toNanos();
-        while (!"admin".equals(proven.get(nodeId))) {
-            if (System.nanoTime() > end) {
-                throw new AtmosphereException("Node " + nodeId + " did not confirm its admin role within "
-                        + ADMIN_CONFIRM.toSeconds() + " s; it may be unreachable. Try again.");
+        try {
+            while (!"admin".equals(proven.get(nodeId))) {
+                if (System.nanoTime() > end) {
+                    throw new AtmosphereException("Node " + nodeId + " did not confirm its admin role within "
+                            + ADMIN_CONFIRM.toSeconds() + " s; it may be unreachable. Try again.");
+                }
+                rt.send(nodeId, "admin.grant", payload);
+                try {
+                    confirmed.get(Math.max(200, Math.min(1000, probeInterval.toMillis())), TimeUnit.MILLISECONDS);
+                    break;
+                } catch (TimeoutException resend) {
+                    // the member's new role arrives with its next profile; ask for it, and send the grant again
+                    rt.send(nodeId, "profile.get", new byte[0]);
+                } catch (ExecutionException e) {
+                    throw new IllegalStateException(e);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new AtmosphereException("Interrupted while waiting for " + nodeId + " to confirm.");
+                }
             }
-            rt.send(nodeId, "admin.grant", payload);
-            try {
-                Thread.sleep(Math.max(200, Math.min(1000, probeInterval.toMillis())));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AtmosphereException("Interrupted while waiting for " + nodeId + " to confirm.");
-            }
-            // the member's new role arrives with its next profile; ask for it
-            rt.send(nodeId, "profile.get", new byte[0]);
+        } finally {
+            confirmations.remove(nodeId, confirmed);
         }
         events.accept(new NodeEvent("mesh.admin", Instant.now(), Map.of("nodeId", nodeId, "role", out.role(), "expires", out.expires().orElseThrow())));
         return out;
@@ -147,6 +165,10 @@ final class MeshAdmins {
 
     /** On the founder: an admin proved its role (its certificate came from the mesh key) that the roster does not list — granted before rosters existed. */
     void knownAdmin(String node) {
+        CompletableFuture<Void> waiting = confirmations.get(node);
+        if (waiting != null) {
+            waiting.complete(null);
+        }
         var key = store.meshKey();
         MeshRuntime rt = runtime.get();
         if (key.isEmpty() || rt == null) {

@@ -1,6 +1,11 @@
 package farm.llama.atmosphere.runtime.mesh;
 
-import farm.llama.atmosphere.runtime.Identity;
+import farm.llama.atmosphere.runtime.mesh.swim.SwimNode;
+import farm.llama.atmosphere.runtime.mesh.swim.SwimMessage;
+import farm.llama.atmosphere.runtime.mesh.swim.SwimConfig;
+import farm.llama.atmosphere.runtime.mesh.swim.MemberState;
+import farm.llama.atmosphere.runtime.mesh.swim.Statements;
+import farm.llama.atmosphere.runtime.identity.Identity;
 import farm.llama.atmosphere.runtime.util.Json;
 import farm.llama.atmosphere.spi.CallFailedException;
 import farm.llama.atmosphere.spi.FailureKind;
@@ -113,7 +118,8 @@ public final class MeshRuntime implements AutoCloseable {
     private final Sealing sealing;
     private final ChainBook chainBook;
     /** Sends that pass revocations and rosters on, one virtual thread each, owned by this runtime. */
-    private final ExecutorService flooding = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("atmosphere-flood-", 0).factory());
+    /** Revocation flooding and direct-link retries: owned here, stopped by {@link #close()}. */
+    private final ExecutorService background = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("atmosphere-mesh-bg-", 0).factory());
     /** Peers refused for speaking another protocol version: node id (or address) → what they speak. */
     private final Map<String, String> versionMismatch = new ConcurrentHashMap<>();
     private volatile Thread ticker;
@@ -372,6 +378,15 @@ public final class MeshRuntime implements AutoCloseable {
         public void refused(MeshSecurityException refusal) {
             refusedLink(refusal);
         }
+
+        @Override
+        public void background(Runnable job) {
+            try {
+                background.execute(job);
+            } catch (RejectedExecutionException closing) {
+                // the runtime is closing: nothing more is opened
+            }
+        }
     };
 
     private byte[] frame(Link link, PeerLink.Outbound m) {
@@ -620,7 +635,7 @@ public final class MeshRuntime implements AutoCloseable {
     /** Passes a revocation or a roster on to one member, off the caller's thread, on this runtime's executor (stopped by {@link #close()}). */
     private void flood(Runnable send) {
         try {
-            flooding.execute(send);
+            background.execute(send);
         } catch (RejectedExecutionException e) {
             // closed: nothing more is passed on
         }
@@ -750,7 +765,7 @@ public final class MeshRuntime implements AutoCloseable {
         if (t != null) {
             t.interrupt();
         }
-        flooding.shutdownNow();
+        background.shutdownNow();
         peers.values().forEach(PeerLink::close);
         peers.clear();
         transports.forEach(Transport::close);

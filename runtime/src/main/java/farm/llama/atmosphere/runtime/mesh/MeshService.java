@@ -1,8 +1,9 @@
 package farm.llama.atmosphere.runtime.mesh;
 
+import farm.llama.atmosphere.runtime.mesh.swim.MemberState;
 import com.fasterxml.jackson.databind.JsonNode;
 import farm.llama.atmosphere.runtime.DataDir;
-import farm.llama.atmosphere.runtime.Identity;
+import farm.llama.atmosphere.runtime.identity.Identity;
 import farm.llama.atmosphere.runtime.api.AdminChange;
 import farm.llama.atmosphere.runtime.api.CostReport;
 import farm.llama.atmosphere.runtime.api.MeshMember;
@@ -33,6 +34,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -49,6 +53,8 @@ public final class MeshService implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(MeshService.class.getName());
 
     private final DataDir dataDir;
+    /** Restarts after a renewal, off the thread that learned of it; stopped by {@link #close()}. */
+    private final ExecutorService restarts = Executors.newSingleThreadExecutor(Thread.ofVirtual().name("atmosphere-mesh-restart").factory());
     private final Identity identity;
     private final String nodeName;
     private final MeshSettings settings;
@@ -324,6 +330,7 @@ public final class MeshService implements AutoCloseable {
 
     @Override
     public void close() {
+        restarts.shutdownNow();
         stop();
     }
 
@@ -364,10 +371,14 @@ public final class MeshService implements AutoCloseable {
 
     /** The mesh presents this node's membership as it was at start: after a renewal it restarts, off the caller's thread. */
     private void restartMesh() {
-        Thread.ofVirtual().name("atmosphere-mesh-restart").start(() -> {
-            stop();
-            start();
-        });
+        try {
+            restarts.execute(() -> {
+                stop();
+                start();
+            });
+        } catch (RejectedExecutionException closed) {
+            // the node is closing: nothing to restart
+        }
     }
 
     /** This node's membership died with the admin that signed it: asks the founder and admins to re-admit it, until one does or the mesh stops. */

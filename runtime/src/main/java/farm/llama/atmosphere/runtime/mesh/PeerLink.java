@@ -66,6 +66,13 @@ final class PeerLink {
 
         /** @param refusal a link refused: its peer is not who it should be */
         void refused(MeshSecurityException refusal);
+
+        /**
+         * Runs a slow job (a connection attempt) on a thread the runtime owns and stops when it closes.
+         *
+         * @param job the job
+         */
+        void background(Runnable job);
     }
 
     private final String endpoint;
@@ -230,10 +237,10 @@ final class PeerLink {
         });
     }
 
-    /** While on a relay, tries the direct endpoint now and then, on the queue's executor; switches when it answers. */
+    /** While on a relay, tries the direct endpoint now and then, in the runtime's background; switches when it answers. */
     private void retryDirect(Link relayed) {
         directRetryAt = clock.millis() + DIRECT_RETRY.toMillis();
-        Thread.ofVirtual().name("atmosphere-mesh-direct").start(() -> {
+        host.background(() -> {
             for (Transport t : transports) {
                 if (t.accepts(endpoint) && !host.closed()) {
                     try {

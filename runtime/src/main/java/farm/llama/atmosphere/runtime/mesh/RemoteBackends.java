@@ -1,5 +1,6 @@
 package farm.llama.atmosphere.runtime.mesh;
 
+import farm.llama.atmosphere.runtime.mesh.swim.MemberState;
 import farm.llama.atmosphere.runtime.api.MemberCost;
 import farm.llama.atmosphere.runtime.api.SharedCapability;
 import farm.llama.atmosphere.runtime.discovery.BackendState;

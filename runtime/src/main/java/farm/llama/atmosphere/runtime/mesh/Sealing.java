@@ -1,6 +1,6 @@
 package farm.llama.atmosphere.runtime.mesh;
 
-import farm.llama.atmosphere.runtime.Identity;
+import farm.llama.atmosphere.runtime.identity.Identity;
 import farm.llama.atmosphere.spi.transport.Link;
 import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;

@@ -1,5 +1,10 @@
 package farm.llama.atmosphere.runtime.mesh;
 
+import farm.llama.atmosphere.runtime.mesh.swim.SwimNode;
+import farm.llama.atmosphere.runtime.mesh.swim.SwimMessage;
+import farm.llama.atmosphere.runtime.mesh.swim.SwimConfig;
+import farm.llama.atmosphere.runtime.mesh.swim.MemberState;
+import farm.llama.atmosphere.runtime.mesh.swim.Statements;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -106,7 +111,7 @@ public final class Simulator {
     private long refusedEnvelopes;
     private long bytesSent;
     private final Map<String, java.security.PublicKey> statementKeys = new HashMap<>();
-    private final List<farm.llama.atmosphere.runtime.Identity> identities = new ArrayList<>();
+    private final List<farm.llama.atmosphere.runtime.identity.Identity> identities = new ArrayList<>();
 
     /**
      * @param options what to simulate
@@ -230,7 +235,7 @@ public final class Simulator {
         if (!options.crypto()) {
             return Statements.unchecked(options.signedStatements() ? 64 : 0);
         }
-        farm.llama.atmosphere.runtime.Identity me = identities.get(node);
+        farm.llama.atmosphere.runtime.identity.Identity me = identities.get(node);
         return new Statements() {
             @Override
             public byte[] sign(SwimMessage.Update own) {
@@ -244,7 +249,7 @@ public final class Simulator {
                     return Check.UNSIGNED;
                 }
                 return key == null ? Check.UNKNOWN_SIGNER
-                        : farm.llama.atmosphere.runtime.Identity.verify(key, Statements.signedBytes(u), u.sig()) ? Check.VALID : Check.FORGED;
+                        : farm.llama.atmosphere.runtime.identity.Identity.verify(key, Statements.signedBytes(u), u.sig()) ? Check.VALID : Check.FORGED;
             }
         };
     }
@@ -276,7 +281,7 @@ public final class Simulator {
             java.security.KeyPair mesh = java.security.KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
             java.security.cert.X509Certificate root = MeshCertificates.root(mesh.getPublic(), mesh.getPrivate(), "sim");
             for (int i = 0; i < ids.size(); i++) {
-                farm.llama.atmosphere.runtime.Identity id = farm.llama.atmosphere.runtime.Identity.generate("sim-" + i);
+                farm.llama.atmosphere.runtime.identity.Identity id = farm.llama.atmosphere.runtime.identity.Identity.generate("sim-" + i);
                 identities.add(id);
                 statementKeys.put(ids.get(i), id.publicKey());
                 java.security.cert.X509Certificate cert = MeshCertificates.member(root, mesh.getPrivate(), id.publicKey(),

@@ -2,7 +2,7 @@ package farm.llama.atmosphere.runtime.node;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import farm.llama.atmosphere.runtime.Atmosphere;
+import farm.llama.atmosphere.runtime.util.Atmosphere;
 import farm.llama.atmosphere.runtime.DataDir;
 import farm.llama.atmosphere.runtime.NodeFinder;
 import farm.llama.atmosphere.runtime.util.AtomicFiles;

@@ -7,6 +7,7 @@ import farm.llama.atmosphere.runtime.mesh.MeshStore;
 import farm.llama.atmosphere.spi.AtmosphereException;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.time.Duration;
 import java.util.List;
 import java.util.function.IntSupplier;
 
@@ -21,7 +22,10 @@ public final class LanLoop implements AutoCloseable {
     /** How often the node re-advertises and looks at what it heard. */
     private static final long ROUND_MILLIS = 2000;
     /** How long a one-off look listens: mDNS answers within a few seconds. */
-    private static final long LISTEN_MILLIS = 5000;
+    /** {@code nearby} without a running loop listens until no new node is heard for this long... */
+    private static final Duration QUIET = Duration.ofMillis(1500);
+    /** ...or this long in all. */
+    private static final Duration LISTEN = Duration.ofSeconds(5);
 
     private final MeshService mesh;
     private final String nodeId;
@@ -93,8 +97,7 @@ public final class LanLoop implements AutoCloseable {
             found = running.get().nearby();
         } else {
             try (var presence = LanPresence.start(InetAddress.getByName(mesh.lanAddress()), nodeId)) {
-                Thread.sleep(LISTEN_MILLIS);
-                found = presence.nearby();
+                found = presence.listen(QUIET, LISTEN);
             } catch (IOException e) {
                 throw new AtmosphereException("mDNS cannot start on " + mesh.lanAddress() + ": " + e.getMessage() + ". Set mesh.mdns-address.", e);
             } catch (InterruptedException e) {

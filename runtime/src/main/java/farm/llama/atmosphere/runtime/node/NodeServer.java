@@ -1,8 +1,8 @@
 package farm.llama.atmosphere.runtime.node;
 
-import farm.llama.atmosphere.runtime.AdminToken;
-import farm.llama.atmosphere.runtime.ApiKeys;
-import farm.llama.atmosphere.runtime.Atmosphere;
+import farm.llama.atmosphere.runtime.identity.AdminToken;
+import farm.llama.atmosphere.runtime.identity.ApiKeys;
+import farm.llama.atmosphere.runtime.util.Atmosphere;
 import farm.llama.atmosphere.runtime.DataDir;
 import farm.llama.atmosphere.runtime.NodeApi;
 import farm.llama.atmosphere.runtime.NodeConfig;

@@ -1,7 +1,7 @@
 package farm.llama.atmosphere.runtime.node;
 
-import farm.llama.atmosphere.runtime.Atmosphere;
-import farm.llama.atmosphere.runtime.Identity;
+import farm.llama.atmosphere.runtime.util.Atmosphere;
+import farm.llama.atmosphere.runtime.identity.Identity;
 import farm.llama.atmosphere.spi.AtmosphereException;
 import farm.llama.atmosphere.spi.ConfigView;
 import farm.llama.atmosphere.spi.NodeContext;

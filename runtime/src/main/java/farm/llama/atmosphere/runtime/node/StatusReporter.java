@@ -1,6 +1,6 @@
 package farm.llama.atmosphere.runtime.node;
 
-import farm.llama.atmosphere.runtime.Atmosphere;
+import farm.llama.atmosphere.runtime.util.Atmosphere;
 import farm.llama.atmosphere.runtime.DataDir;
 import farm.llama.atmosphere.runtime.api.BackendReport;
 import farm.llama.atmosphere.runtime.api.PluginReport;

@@ -1,7 +1,7 @@
 package farm.llama.atmosphere.runtime.relay;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import farm.llama.atmosphere.runtime.Identity;
+import farm.llama.atmosphere.runtime.identity.Identity;
 import farm.llama.atmosphere.runtime.mesh.MeshCertificates;
 import farm.llama.atmosphere.runtime.mesh.MeshSecurityException;
 import farm.llama.atmosphere.runtime.mesh.Refusal;

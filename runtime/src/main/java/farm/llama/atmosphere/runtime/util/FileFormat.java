@@ -1,7 +1,6 @@
 package farm.llama.atmosphere.runtime.util;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import farm.llama.atmosphere.runtime.Atmosphere;
 import farm.llama.atmosphere.spi.AtmosphereException;
 import java.io.IOException;
 import java.nio.file.Files;

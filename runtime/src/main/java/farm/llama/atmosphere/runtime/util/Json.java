@@ -3,20 +3,30 @@ package farm.llama.atmosphere.runtime.util;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.Module;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
+import farm.llama.atmosphere.runtime.api.JsonText;
 import java.io.UncheckedIOException;
 
 /** The one JSON mapper of the runtime. */
 public final class Json {
+
+    /** What the runtime's mappers add: {@link JsonText} written as the JSON it holds, and any JSON value read into one. */
+    public static final Module MODULE = new SimpleModule("atmosphere-json-text")
+            .addSerializer(JsonText.class, new JsonTextCodec.Writer())
+            .addDeserializer(JsonText.class, new JsonTextCodec.Reader());
 
     /** Shared, thread-safe mapper. */
     public static final ObjectMapper MAPPER = JsonMapper.builder()
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
             .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
-            .addModule(new com.fasterxml.jackson.datatype.jdk8.Jdk8Module())
+            .addModule(new Jdk8Module())
+            .addModule(MODULE)
             .build();
 
     private Json() {

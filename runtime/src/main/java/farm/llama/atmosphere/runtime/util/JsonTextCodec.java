@@ -10,13 +10,13 @@ import farm.llama.atmosphere.runtime.api.JsonText;
 import java.io.IOException;
 
 /** Writes a {@link JsonText} as the JSON it holds, and reads any JSON value into one. */
-public final class JsonTextCodec {
+final class JsonTextCodec {
 
     private JsonTextCodec() {
     }
 
     /** Writes the JSON as it is. */
-    public static final class Writer extends StdSerializer<JsonText> {
+    static final class Writer extends StdSerializer<JsonText> {
         /** For Jackson. */
         public Writer() {
             super(JsonText.class);
@@ -29,7 +29,7 @@ public final class JsonTextCodec {
     }
 
     /** Reads whatever JSON value is there. */
-    public static final class Reader extends StdDeserializer<JsonText> {
+    static final class Reader extends StdDeserializer<JsonText> {
         /** For Jackson. */
         public Reader() {
             super(JsonText.class);

@@ -1,5 +1,6 @@
 package farm.llama.atmosphere.runtime.mesh;
 
+import farm.llama.atmosphere.runtime.mesh.swim.SwimConfig;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;

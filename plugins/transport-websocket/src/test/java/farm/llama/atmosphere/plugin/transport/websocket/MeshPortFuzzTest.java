@@ -3,7 +3,7 @@ package farm.llama.atmosphere.plugin.transport.websocket;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import farm.llama.atmosphere.runtime.Identity;
+import farm.llama.atmosphere.runtime.identity.Identity;
 import farm.llama.atmosphere.runtime.mesh.MeshCertificates;
 import farm.llama.atmosphere.runtime.mesh.MeshTls;
 import farm.llama.atmosphere.runtime.util.Fuzz;

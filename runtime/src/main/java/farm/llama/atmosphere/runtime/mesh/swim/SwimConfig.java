@@ -1,4 +1,4 @@
-package farm.llama.atmosphere.runtime.mesh;
+package farm.llama.atmosphere.runtime.mesh.swim;
 
 import java.time.Duration;
 import java.util.Objects;

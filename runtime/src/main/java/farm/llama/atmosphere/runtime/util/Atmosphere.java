@@ -1,4 +1,4 @@
-package farm.llama.atmosphere.runtime;
+package farm.llama.atmosphere.runtime.util;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,4 +1,4 @@
-package farm.llama.atmosphere.runtime.mesh;
+package farm.llama.atmosphere.runtime.mesh.swim;
 
 /** A member's state, as a node sees it. */
 public enum MemberState {

@@ -1,7 +1,7 @@
-package farm.llama.atmosphere.runtime.mesh;
+package farm.llama.atmosphere.runtime.mesh.swim;
 
-import farm.llama.atmosphere.runtime.mesh.SwimMessage.Kind;
-import farm.llama.atmosphere.runtime.mesh.SwimMessage.Update;
+import farm.llama.atmosphere.runtime.mesh.swim.SwimMessage.Kind;
+import farm.llama.atmosphere.runtime.mesh.swim.SwimMessage.Update;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;

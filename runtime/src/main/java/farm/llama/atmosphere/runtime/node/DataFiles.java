@@ -1,5 +1,8 @@
-package farm.llama.atmosphere.runtime;
+package farm.llama.atmosphere.runtime.node;
 
+import farm.llama.atmosphere.runtime.identity.ApiKeys;
+import farm.llama.atmosphere.runtime.identity.Identity;
+import farm.llama.atmosphere.runtime.DataDir;
 import farm.llama.atmosphere.runtime.agents.AgentService;
 import farm.llama.atmosphere.runtime.mesh.Invites;
 import farm.llama.atmosphere.runtime.mesh.KnownMember;

@@ -1,4 +1,4 @@
-package farm.llama.atmosphere.runtime;
+package farm.llama.atmosphere.runtime.config;
 
 import farm.llama.atmosphere.spi.AtmosphereException;
 import java.util.List;

@@ -1,4 +1,4 @@
-package farm.llama.atmosphere.runtime;
+package farm.llama.atmosphere.runtime.identity;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

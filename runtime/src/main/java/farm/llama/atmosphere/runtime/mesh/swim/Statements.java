@@ -1,6 +1,6 @@
-package farm.llama.atmosphere.runtime.mesh;
+package farm.llama.atmosphere.runtime.mesh.swim;
 
-import farm.llama.atmosphere.runtime.mesh.SwimMessage.Update;
+import farm.llama.atmosphere.runtime.mesh.swim.SwimMessage.Update;
 import java.nio.charset.StandardCharsets;
 
 /**

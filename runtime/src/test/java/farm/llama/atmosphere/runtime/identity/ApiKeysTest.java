@@ -1,5 +1,9 @@
-package farm.llama.atmosphere.runtime;
+package farm.llama.atmosphere.runtime.identity;
 
+import farm.llama.atmosphere.runtime.NodeSetup;
+import farm.llama.atmosphere.runtime.DataDir;
+import farm.llama.atmosphere.runtime.NodeConfig;
+import farm.llama.atmosphere.runtime.node.Node;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,4 +1,4 @@
-package farm.llama.atmosphere.runtime;
+package farm.llama.atmosphere.runtime.identity;
 
 import farm.llama.atmosphere.runtime.util.AtomicFiles;
 import farm.llama.atmosphere.spi.AtmosphereException;
