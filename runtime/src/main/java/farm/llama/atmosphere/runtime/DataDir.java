@@ -1,9 +1,11 @@
 package farm.llama.atmosphere.runtime;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The node's data directory and the files in it. Chosen by {@code --data-dir}, else
@@ -36,8 +38,8 @@ public record DataDir(Path path) {
      *         admin token (members of group {@code atmosphere} administer it), {@code node.json}
      *         (where it serves) and {@code node.lock} (whether it serves); none for a user's own
      */
-    public java.util.Set<String> groupReadable() {
-        return path.equals(SYSTEM) ? java.util.Set.of("admin.token", "node.json", "node.lock") : java.util.Set.of();
+    public Set<String> groupReadable() {
+        return path.equals(SYSTEM) ? Set.of("admin.token", "node.json", "node.lock") : Set.of();
     }
 
     /**
@@ -64,7 +66,7 @@ public record DataDir(Path path) {
 
     /** @return whether a folder holds a node (its identity, or — where this user cannot read that — its config) */
     private static boolean holdsNode(Path dir) {
-        return java.nio.file.Files.exists(dir.resolve("identity.json")) || java.nio.file.Files.exists(dir.resolve("config.yaml"));
+        return Files.exists(dir.resolve("identity.json")) || Files.exists(dir.resolve("config.yaml"));
     }
 
     /** @return {@code identity.json}: the node's Ed25519 key pair (0600) */

@@ -1,8 +1,5 @@
 package farm.llama.atmosphere.runtime;
 
-import farm.llama.atmosphere.runtime.node.Node;
-import farm.llama.atmosphere.runtime.config.ConfigException;
-import farm.llama.atmosphere.runtime.util.Atmosphere;
 import farm.llama.atmosphere.runtime.api.AdminChange;
 import farm.llama.atmosphere.runtime.api.AgentAnswer;
 import farm.llama.atmosphere.runtime.api.AgentReport;
@@ -31,8 +28,13 @@ import farm.llama.atmosphere.runtime.api.StatusReport;
 import farm.llama.atmosphere.runtime.api.ToolReport;
 import farm.llama.atmosphere.runtime.api.TriggerFired;
 import farm.llama.atmosphere.runtime.api.TriggerReport;
+import farm.llama.atmosphere.runtime.config.ConfigException;
+import farm.llama.atmosphere.runtime.node.Node;
+import farm.llama.atmosphere.runtime.util.Atmosphere;
+import farm.llama.atmosphere.spi.CallFailedException;
 import farm.llama.atmosphere.spi.discovery.Capability;
 import farm.llama.atmosphere.spi.routing.RouteDecision;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -75,7 +77,7 @@ public interface NodeApi {
     /**
      * @param name tool name
      * @return the tool
-     * @throws farm.llama.atmosphere.spi.CallFailedException NOT_FOUND if there is none
+     * @throws CallFailedException NOT_FOUND if there is none
      */
     ToolReport tool(String name);
 
@@ -83,7 +85,7 @@ public interface NodeApi {
      * @param name tool name
      * @param argumentsJson a JSON object
      * @return the result as JSON text
-     * @throws farm.llama.atmosphere.spi.CallFailedException on failure, with its kind
+     * @throws CallFailedException on failure, with its kind
      */
     String runTool(String name, String argumentsJson);
 
@@ -135,7 +137,7 @@ public interface NodeApi {
     MeshMembership meshCreate(String name);
 
     /** @param ttl how long it lasts @param uses how many joins it admits @return code, token, link, id, expiresAt, uses */
-    Invite meshInvite(java.time.Duration ttl, int uses);
+    Invite meshInvite(Duration ttl, int uses);
 
     /**
      * Starts joining a mesh in the background; {@link #meshJoinStatus()} follows it.

@@ -1,8 +1,8 @@
 package farm.llama.atmosphere.runtime;
 
-import farm.llama.atmosphere.runtime.identity.AdminToken;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import farm.llama.atmosphere.runtime.api.AdminChange;
 import farm.llama.atmosphere.runtime.api.AgentAnswer;
 import farm.llama.atmosphere.runtime.api.AgentReport;
@@ -31,11 +31,15 @@ import farm.llama.atmosphere.runtime.api.StatusReport;
 import farm.llama.atmosphere.runtime.api.ToolReport;
 import farm.llama.atmosphere.runtime.api.TriggerFired;
 import farm.llama.atmosphere.runtime.api.TriggerReport;
+import farm.llama.atmosphere.runtime.identity.AdminToken;
 import farm.llama.atmosphere.runtime.util.Json;
 import farm.llama.atmosphere.spi.AtmosphereException;
 import farm.llama.atmosphere.spi.CallFailedException;
 import farm.llama.atmosphere.spi.FailureKind;
+import farm.llama.atmosphere.spi.discovery.Capability;
+import farm.llama.atmosphere.spi.routing.RouteDecision;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -44,10 +48,16 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
 
 /**
  * Talks to the node serving a data dir, over its HTTP API, with the admin token from the data
@@ -57,10 +67,10 @@ public final class NodeClient implements NodeApi {
 
     private final URI base;
     private final Optional<AdminToken> token;
-    private final java.nio.file.Path tokenFile;
+    private final Path tokenFile;
     private final HttpClient http;
 
-    private NodeClient(URI base, Optional<AdminToken> token, java.nio.file.Path tokenFile) {
+    private NodeClient(URI base, Optional<AdminToken> token, Path tokenFile) {
         this.base = base;
         this.token = token;
         this.tokenFile = tokenFile;
@@ -205,12 +215,12 @@ public final class NodeClient implements NodeApi {
     }
 
     @Override
-    public List<farm.llama.atmosphere.spi.discovery.Capability> capabilities() {
+    public List<Capability> capabilities() {
         return as(call("GET", "/api/v1/capabilities", "").path("capabilities"), new TypeReference<>() { });
     }
 
     @Override
-    public farm.llama.atmosphere.spi.routing.RouteDecision route(String intent, Optional<String> model, boolean vision) {
+    public RouteDecision route(String intent, Optional<String> model, boolean vision) {
         var body = Json.MAPPER.createObjectNode();
         body.put("intent", intent);
         model.ifPresent(m -> body.put("model", m));
@@ -234,17 +244,17 @@ public final class NodeClient implements NodeApi {
 
     @Override
     public MeshMembership meshCreate(String name) {
-        return as(call("POST", "/api/v1/mesh/create", body(java.util.Map.of("name", name))), new TypeReference<>() { });
+        return as(call("POST", "/api/v1/mesh/create", body(Map.of("name", name))), new TypeReference<>() { });
     }
 
     @Override
     public Invite meshInvite(Duration ttl, int uses) {
-        return as(call("POST", "/api/v1/mesh/invites", body(java.util.Map.of("ttl", ttl.toString(), "uses", uses))), new TypeReference<>() { });
+        return as(call("POST", "/api/v1/mesh/invites", body(Map.of("ttl", ttl.toString(), "uses", uses))), new TypeReference<>() { });
     }
 
     @Override
     public JoinStatus meshJoin(String target) {
-        return as(call("POST", "/api/v1/mesh/join", body(java.util.Map.of("target", target))), new TypeReference<>() { });
+        return as(call("POST", "/api/v1/mesh/join", body(Map.of("target", target))), new TypeReference<>() { });
     }
 
     @Override
@@ -253,17 +263,17 @@ public final class NodeClient implements NodeApi {
     }
 
     @Override
-    public java.util.List<MeshMember> meshMembers() {
+    public List<MeshMember> meshMembers() {
         return as(call("GET", "/api/v1/mesh/members", "").path("members"), new TypeReference<>() { });
     }
 
     @Override
-    public java.util.Map<String, java.util.Map<String, Long>> meshStats() {
+    public Map<String, Map<String, Long>> meshStats() {
         return as(call("GET", "/api/v1/mesh/stats", ""), new TypeReference<>() { });
     }
 
     @Override
-    public java.util.List<PendingJoin> meshPending() {
+    public List<PendingJoin> meshPending() {
         return as(call("GET", "/api/v1/mesh/joins", "").path("pending"), new TypeReference<>() { });
     }
 
@@ -274,16 +284,16 @@ public final class NodeClient implements NodeApi {
 
     @Override
     public RevocationReport meshRevoke(String nodeId, boolean confirm) {
-        return as(call("POST", "/api/v1/mesh/revoke", body(java.util.Map.of("nodeId", nodeId, "confirm", confirm))), new TypeReference<>() { });
+        return as(call("POST", "/api/v1/mesh/revoke", body(Map.of("nodeId", nodeId, "confirm", confirm))), new TypeReference<>() { });
     }
 
     @Override
     public AdminChange meshAdmin(String nodeId, boolean remove) {
-        return as(call("POST", "/api/v1/mesh/admins", body(java.util.Map.of("nodeId", nodeId, "remove", remove))), new TypeReference<>() { });
+        return as(call("POST", "/api/v1/mesh/admins", body(Map.of("nodeId", nodeId, "remove", remove))), new TypeReference<>() { });
     }
 
     @Override
-    public java.util.List<ModelEntry> models(boolean mesh) {
+    public List<ModelEntry> models(boolean mesh) {
         return as(call("GET", "/api/v1/models" + (mesh ? "?mesh=true" : ""), "").path("models"), new TypeReference<>() { });
     }
 
@@ -293,8 +303,8 @@ public final class NodeClient implements NodeApi {
     }
 
     @Override
-    public DeployStatus modelDeploy(String model, java.util.List<String> targets, boolean all) {
-        return as(call("POST", "/api/v1/models/deploy", body(java.util.Map.of("model", model, "to", targets, "all", all))),
+    public DeployStatus modelDeploy(String model, List<String> targets, boolean all) {
+        return as(call("POST", "/api/v1/models/deploy", body(Map.of("model", model, "to", targets, "all", all))),
                 new TypeReference<>() { });
     }
 
@@ -314,13 +324,13 @@ public final class NodeClient implements NodeApi {
     }
 
     @Override
-    public String chat(String requestJson, java.util.function.Consumer<String> onText) {
-        var body = (com.fasterxml.jackson.databind.node.ObjectNode) Json.parse(requestJson);
+    public String chat(String requestJson, Consumer<String> onText) {
+        var body = (ObjectNode) Json.parse(requestJson);
         body.put("stream", true);
         HttpRequest req = request("/v1/chat/completions").header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build();
-        HttpResponse<java.util.stream.Stream<String>> r = sendForLines(req);
-        try (java.util.stream.Stream<String> lines = r.body()) {
+        HttpResponse<Stream<String>> r = sendForLines(req);
+        try (Stream<String> lines = r.body()) {
             if (r.statusCode() >= 400) {
                 JsonNode err = Json.parse(String.join("\n", lines.toList())).path("error");
                 throw new CallFailedException(kindOf(err.path("code").asText(""), r.statusCode()), err.path("message").asText("HTTP " + r.statusCode()));
@@ -355,17 +365,17 @@ public final class NodeClient implements NodeApi {
 
     @Override
     public AgentTypeReport agentAdd(String fileName, String yaml) {
-        return as(call("POST", "/api/v1/agents/types", body(java.util.Map.of("fileName", fileName, "yaml", yaml))), new TypeReference<>() { });
+        return as(call("POST", "/api/v1/agents/types", body(Map.of("fileName", fileName, "yaml", yaml))), new TypeReference<>() { });
     }
 
     @Override
-    public java.util.List<AgentReport> agents() {
+    public List<AgentReport> agents() {
         return as(call("GET", "/api/v1/agents", "").path("agents"), new TypeReference<>() { });
     }
 
     @Override
-    public AgentReport agentSpawn(String type, JsonText params, java.util.Optional<String> intent) {
-        java.util.Map<String, Object> b = new java.util.LinkedHashMap<>();
+    public AgentReport agentSpawn(String type, JsonText params, Optional<String> intent) {
+        Map<String, Object> b = new LinkedHashMap<>();
         b.put("type", type);
         b.put("params", params);
         intent.ifPresent(i -> b.put("intent", i));
@@ -374,7 +384,7 @@ public final class NodeClient implements NodeApi {
 
     @Override
     public AgentAnswer agentInvoke(String id, String intent, JsonText args) {
-        return as(call("POST", "/api/v1/agents/" + seg(id) + "/invoke", body(java.util.Map.of("intent", intent, "args", args))),
+        return as(call("POST", "/api/v1/agents/" + seg(id) + "/invoke", body(Map.of("intent", intent, "args", args))),
                 new TypeReference<>() { });
     }
 
@@ -385,12 +395,12 @@ public final class NodeClient implements NodeApi {
 
     @Override
     public AgentAnswer agentAsk(String intent, String route, JsonText args) {
-        return as(call("POST", "/api/v1/agents/ask", body(java.util.Map.of("intent", intent, "route", route, "args", args))),
+        return as(call("POST", "/api/v1/agents/ask", body(Map.of("intent", intent, "route", route, "args", args))),
                 new TypeReference<>() { });
     }
 
     @Override
-    public java.util.List<TriggerReport> triggers() {
+    public List<TriggerReport> triggers() {
         return as(call("GET", "/api/v1/triggers", "").path("triggers"), new TypeReference<>() { });
     }
 
@@ -401,8 +411,8 @@ public final class NodeClient implements NodeApi {
     }
 
     @Override
-    public PullStatus modelPull(String name, String fromNode, java.util.Optional<String> as) {
-        java.util.Map<String, Object> b = new java.util.LinkedHashMap<>();
+    public PullStatus modelPull(String name, String fromNode, Optional<String> as) {
+        Map<String, Object> b = new LinkedHashMap<>();
         b.put("name", name);
         b.put("from", fromNode);
         as.ifPresent(a -> b.put("as", a));
@@ -415,7 +425,7 @@ public final class NodeClient implements NodeApi {
     }
 
     /** Sends a request whose answer is read line by line (server-sent events). */
-    private HttpResponse<java.util.stream.Stream<String>> sendForLines(HttpRequest req) {
+    private HttpResponse<Stream<String>> sendForLines(HttpRequest req) {
         try {
             return http.send(req, HttpResponse.BodyHandlers.ofLines());
         } catch (IOException e) {
@@ -433,24 +443,24 @@ public final class NodeClient implements NodeApi {
      * @param onEvent told each event as JSON ({@code type}, {@code time}, {@code id}, its data); returns whether to go on
      * @throws CallFailedException UNREACHABLE when the node cannot be reached
      */
-    public void events(long after, java.util.function.Predicate<JsonNode> onEvent) {
+    public void events(long after, Predicate<JsonNode> onEvent) {
         HttpRequest req = HttpRequest.newBuilder(base.resolve("/api/v1/events?after=" + after)).timeout(Duration.ofSeconds(10))
                 .headers(token.map(t -> new String[] {"Authorization", "Bearer " + t.secret()}).orElse(new String[] {"Accept", "text/event-stream"}))
                 .GET().build();
-        HttpResponse<java.util.stream.Stream<String>> r = sendForLines(req);
-        try (java.util.stream.Stream<String> lines = r.body()) {
+        HttpResponse<Stream<String>> r = sendForLines(req);
+        try (Stream<String> lines = r.body()) {
             for (String line : (Iterable<String>) lines::iterator) {
                 if (line.startsWith("data:") && !onEvent.test(Json.parse(line.substring(5).trim()))) {
                     return;
                 }
             }
-        } catch (java.io.UncheckedIOException e) {
+        } catch (UncheckedIOException e) {
             // the node went away
         }
     }
 
     @Override
-    public java.util.List<NearbyNode> nearby() {
+    public List<NearbyNode> nearby() {
         return as(call("GET", "/api/v1/nearby", "").path("nodes"), new TypeReference<>() { });
     }
 

@@ -1,15 +1,16 @@
 package farm.llama.atmosphere.shell;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.AutoComplete;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 /** {@code atmosphere completion bash|zsh|fish}: a completion script generated from the command tree. */
 @Command(name = "completion", mixinStandardHelpOptions = true,
@@ -93,7 +94,7 @@ final class CompletionCommand implements Callable<Integer> {
             sb.append(" -d ").append(quote(desc)).append('\n');
         }
         for (var sub : spec.subcommands().entrySet()) {
-            List<String> next = new java.util.ArrayList<>(path);
+            List<String> next = new ArrayList<>(path);
             next.add(sub.getKey());
             fishCommand(sb, sub.getValue().getCommandSpec(), next);
         }

@@ -6,6 +6,7 @@ import farm.llama.atmosphere.spi.routing.ScoredCandidate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -14,7 +15,7 @@ import picocli.CommandLine.ParentCommand;
 /** {@code atmosphere cost} and {@code cost estimate "INTENT"}. */
 @Command(name = "cost", mixinStandardHelpOptions = true,
         description = "Show this node's cost factors (power, CPU, memory, network), or estimate a request's candidates.")
-final class CostCommand implements java.util.concurrent.Callable<Integer> {
+final class CostCommand implements Callable<Integer> {
 
     @ParentCommand
     RootCommand root;

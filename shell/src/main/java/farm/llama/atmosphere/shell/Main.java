@@ -1,7 +1,8 @@
 package farm.llama.atmosphere.shell;
 
-import farm.llama.atmosphere.runtime.util.Atmosphere;
 import farm.llama.atmosphere.runtime.config.ConfigException;
+import farm.llama.atmosphere.runtime.util.Atmosphere;
+import farm.llama.atmosphere.runtime.util.AtomicFiles;
 import farm.llama.atmosphere.runtime.util.SafeText;
 import farm.llama.atmosphere.spi.AtmosphereException;
 import java.io.BufferedReader;
@@ -9,20 +10,25 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.logging.Formatter;
 import java.util.logging.Handler;
 import java.util.logging.Level;
+import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import org.jline.reader.EndOfFileException;
 import org.jline.reader.LineReader;
 import org.jline.reader.LineReaderBuilder;
 import org.jline.reader.UserInterruptException;
 import org.jline.reader.impl.DefaultParser;
+import org.jline.terminal.Size;
 import org.jline.terminal.Terminal;
 import org.jline.terminal.TerminalBuilder;
 import picocli.CommandLine;
@@ -56,8 +62,8 @@ public final class Main {
      */
     static int run(String[] args, InputStream in, OutputStream outStream, OutputStream errStream, Map<String, String> env) {
         // text from outside (names, answers, tool output, echoed input) never reaches the terminal raw
-        PrintWriter out = new PrintWriter(SafeText.wrap(new java.io.OutputStreamWriter(outStream, StandardCharsets.UTF_8)), true);
-        PrintWriter err = new PrintWriter(SafeText.wrap(new java.io.OutputStreamWriter(errStream, StandardCharsets.UTF_8)), true);
+        PrintWriter out = new PrintWriter(SafeText.wrap(new OutputStreamWriter(outStream, StandardCharsets.UTF_8)), true);
+        PrintWriter err = new PrintWriter(SafeText.wrap(new OutputStreamWriter(errStream, StandardCharsets.UTF_8)), true);
         Session session = new Session(env, out, err);
         try {
             if (isShellInvocation(args)) {
@@ -118,15 +124,15 @@ public final class Main {
     }
 
     /** A log line never carries outside text raw to the terminal (a joiner's name, a member's model names). */
-    private static final class SafeFormatter extends java.util.logging.Formatter {
-        private final java.util.logging.Formatter inner;
+    private static final class SafeFormatter extends Formatter {
+        private final Formatter inner;
 
-        SafeFormatter(java.util.logging.Formatter inner) {
+        SafeFormatter(Formatter inner) {
             this.inner = inner;
         }
 
         @Override
-        public String format(java.util.logging.LogRecord r) {
+        public String format(LogRecord r) {
             return SafeText.forTerminal(inner.format(r));
         }
     }
@@ -144,7 +150,7 @@ public final class Main {
         rootLogger.setLevel(l);
         for (Handler h : rootLogger.getHandlers()) {
             h.setLevel(l);
-            java.util.logging.Formatter inner = h.getFormatter();
+            Formatter inner = h.getFormatter();
             if (inner != null && !(inner instanceof SafeFormatter)) {
                 h.setFormatter(new SafeFormatter(inner));
             }
@@ -162,11 +168,11 @@ public final class Main {
         try (terminal) {
             if (terminal.getWidth() <= 0 || terminal.getHeight() <= 0) {
                 // a pseudo-terminal nobody sized (script, ssh without a pty request): assume the classic size
-                terminal.setSize(new org.jline.terminal.Size(80, 24));
+                terminal.setSize(new Size(80, 24));
             }
             PrintWriter out = new PrintWriter(SafeText.wrap(terminal.writer()), true);
             Session shell = new Session(session.env, out, out);
-            shell.dataDirFlag(java.util.Optional.of(session.dataDir().path()));
+            shell.dataDirFlag(Optional.of(session.dataDir().path()));
             LineReaderBuilder builder = LineReaderBuilder.builder()
                     .terminal(terminal)
                     .appName("atmosphere")
@@ -174,7 +180,7 @@ public final class Main {
                     .parser(new DefaultParser());
             if (Files.isDirectory(shell.dataDir().path())) {
                 // the history holds lines such as 'mesh join <token>': readable by this user only
-                farm.llama.atmosphere.runtime.util.AtomicFiles.createPrivateFile(shell.dataDir().historyFile());
+                AtomicFiles.createPrivateFile(shell.dataDir().historyFile());
                 builder.variable(LineReader.HISTORY_FILE, shell.dataDir().historyFile());
             }
             LineReader reader = builder.build();

@@ -19,6 +19,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -231,7 +232,7 @@ final class MeshCommand {
     @Command(name = "approve", mixinStandardHelpOptions = true,
             description = {"List join requests waiting for approval, or approve one (--deny refuses it).",
                     "Runs against the serving node."})
-    static final class Approve implements java.util.concurrent.Callable<Integer> {
+    static final class Approve implements Callable<Integer> {
         @ParentCommand
         RootCommand root;
 

@@ -4,9 +4,13 @@ import farm.llama.atmosphere.runtime.api.DeployStatus;
 import farm.llama.atmosphere.runtime.api.ModelEntry;
 import farm.llama.atmosphere.runtime.api.PullStatus;
 import farm.llama.atmosphere.runtime.api.TaskState;
+import farm.llama.atmosphere.spi.AtmosphereException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -51,7 +55,7 @@ final class ModelCommand {
                @Option(names = "--json", description = "Print one JSON document at the end.") boolean json) throws InterruptedException {
         var api = root.session.api();
         DeployStatus s = api.modelDeploy(model, to == null ? List.of() : to, all);
-        Map<String, String> shown = new java.util.HashMap<>();
+        Map<String, String> shown = new HashMap<>();
         while (true) {
             TaskState state = s.state();
             if (!json) {
@@ -68,7 +72,7 @@ final class ModelCommand {
                     Output.json(root.session.out, s);
                 }
                 if (state == TaskState.FAILED) {
-                    throw new farm.llama.atmosphere.spi.AtmosphereException("The deploy of " + model + " failed on some nodes (above).");
+                    throw new AtmosphereException("The deploy of " + model + " failed on some nodes (above).");
                 }
                 return 0;
             }
@@ -94,9 +98,9 @@ final class ModelCommand {
             s = api.modelPullStatus();
         } else {
             if (name == null || from == null) {
-                throw new farm.llama.atmosphere.spi.AtmosphereException("Say what and from where: 'atmosphere model pull NAME --from NODE_ID'.");
+                throw new AtmosphereException("Say what and from where: 'atmosphere model pull NAME --from NODE_ID'.");
             }
-            s = api.modelPull(name, from, java.util.Optional.ofNullable(as));
+            s = api.modelPull(name, from, Optional.ofNullable(as));
         }
         boolean tty = System.console() != null && System.console().isTerminal();
         int shownTenth = -1;
@@ -135,7 +139,7 @@ final class ModelCommand {
                     root.session.out.println("Pulling " + s.name().orElse("") + " from " + s.from().orElse("") + ".");
                 }
                 if (state == TaskState.FAILED) {
-                    throw new farm.llama.atmosphere.spi.AtmosphereException("The pull of " + s.name().orElse("") + " failed: "
+                    throw new AtmosphereException("The pull of " + s.name().orElse("") + " failed: "
                             + s.error().orElse("") + " Pulling again resumes it.");
                 }
                 return 0;
@@ -175,6 +179,6 @@ final class ModelCommand {
             v /= 1024;
             u++;
         }
-        return String.format(java.util.Locale.ROOT, "%.1f %s", v, units[u]);
+        return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
     }
 }

@@ -1,6 +1,7 @@
 package farm.llama.atmosphere.shell;
 
 import farm.llama.atmosphere.runtime.api.PluginReport;
+import farm.llama.atmosphere.spi.AtmosphereException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -78,7 +79,7 @@ final class PluginCommand {
     int reload(@Parameters(paramLabel = "ID", arity = "0..1", description = "Plugin id (default: all).") String id,
                @Option(names = "--json", description = "Print one JSON document.") boolean json) {
         if (root.session.remote().isEmpty()) {
-            throw new farm.llama.atmosphere.spi.AtmosphereException("No node is serving " + root.session.dataDir().path()
+            throw new AtmosphereException("No node is serving " + root.session.dataDir().path()
                     + "; plugins are read when it starts. Start it with 'atmosphere serve'.");
         }
         List<PluginReport> plugins = root.session.api().reloadPlugins(Optional.ofNullable(id));

@@ -1,6 +1,11 @@
 package farm.llama.atmosphere.shell;
 
 import farm.llama.atmosphere.runtime.relay.RelayServer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -53,7 +58,7 @@ final class RelayCommand implements Runnable {
         @Option(names = "--allow-mesh", paramLabel = "MESH-ID",
                 description = "Serve only this mesh (repeatable; its id as 'atmosphere mesh' shows it). Without it, any mesh"
                         + " whose members prove their membership is served.")
-        java.util.List<String> allowMeshes = new java.util.ArrayList<>();
+        List<String> allowMeshes = new ArrayList<>();
 
         @Option(names = "--failed-admissions", paramLabel = "N", defaultValue = "30",
                 description = "Failed admissions one address may cause within a minute before its connections are refused"
@@ -63,7 +68,7 @@ final class RelayCommand implements Runnable {
         @Option(names = "--tls-keystore", paramLabel = "FILE.p12",
                 description = "Serve wss:// with this PKCS#12 key and certificate chain; its password comes from the"
                         + " ATMOSPHERE_RELAY_TLS_PASSWORD environment variable (never the command line, where other users could read it).")
-        java.nio.file.Path tlsKeystore;
+        Path tlsKeystore;
 
         @Override
         public Integer call() throws InterruptedException {
@@ -83,10 +88,10 @@ final class RelayCommand implements Runnable {
             }
             RelayServer.Options options = RelayServer.Options.of(host, port).maxConnections(maxConnections)
                     .maxConnectionsPerAddress(maxConnectionsPerAddress).failedAdmissions(failedAdmissions)
-                    .allowMeshes(java.util.Set.copyOf(allowMeshes));
+                    .allowMeshes(Set.copyOf(allowMeshes));
             if (tlsKeystore != null) {
                 options = options.tlsKeystore(tlsKeystore,
-                        java.util.Objects.requireNonNullElse(System.getenv("ATMOSPHERE_RELAY_TLS_PASSWORD"), ""));
+                        Objects.requireNonNullElse(System.getenv("ATMOSPHERE_RELAY_TLS_PASSWORD"), ""));
             }
             RelayServer relay = new RelayServer(options);
             CountDownLatch stopped = new CountDownLatch(1);

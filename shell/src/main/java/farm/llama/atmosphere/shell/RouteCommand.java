@@ -2,6 +2,7 @@ package farm.llama.atmosphere.shell;
 
 import farm.llama.atmosphere.spi.routing.RouteDecision;
 import farm.llama.atmosphere.spi.routing.ScoredCandidate;
+import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -43,7 +44,7 @@ final class RouteCommand implements Callable<Integer> {
         return d.winner().isPresent() ? 0 : 1;
     }
 
-    static void print(java.io.PrintWriter out, RouteDecision d) {
+    static void print(PrintWriter out, RouteDecision d) {
         if (d.winner().isEmpty()) {
             out.println("No route: " + d.reason());
             return;

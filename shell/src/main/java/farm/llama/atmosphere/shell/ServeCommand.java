@@ -1,8 +1,11 @@
 package farm.llama.atmosphere.shell;
 
-import farm.llama.atmosphere.runtime.node.Node;
 import farm.llama.atmosphere.runtime.NodeConfig;
+import farm.llama.atmosphere.runtime.NodeSetup;
+import farm.llama.atmosphere.runtime.node.Node;
 import java.net.URI;
+import java.nio.file.Files;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -29,8 +32,8 @@ final class ServeCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         Session s = root.session;
         NodeConfig config = s.config();
-        if (!java.nio.file.Files.exists(s.dataDir().identityFile())) {
-            var init = farm.llama.atmosphere.runtime.NodeSetup.init(s.dataDir(), java.util.Optional.empty(), false);
+        if (!Files.exists(s.dataDir().identityFile())) {
+            var init = NodeSetup.init(s.dataDir(), Optional.empty(), false);
             s.out.println("Initialised " + init.dataDir() + " as node " + init.nodeId() + " (" + init.name() + ")");
             config = s.config();
         }

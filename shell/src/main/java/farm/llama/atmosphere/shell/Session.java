@@ -1,15 +1,16 @@
 package farm.llama.atmosphere.shell;
 
 import farm.llama.atmosphere.runtime.DataDir;
-import farm.llama.atmosphere.runtime.node.Node;
 import farm.llama.atmosphere.runtime.NodeApi;
 import farm.llama.atmosphere.runtime.NodeClient;
 import farm.llama.atmosphere.runtime.NodeConfig;
+import farm.llama.atmosphere.runtime.node.Node;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * What every command shares: the data dir, the environment, the output streams, and the way to
@@ -23,7 +24,7 @@ final class Session implements AutoCloseable {
     private Optional<Path> dataDirFlag = Optional.empty();
     private Node local;
     /** In the interactive shell: reads one line from the terminal with a prompt (null at end of input). */
-    java.util.function.Function<String, String> lineReader;
+    Function<String, String> lineReader;
 
     Session(Map<String, String> env, PrintWriter out, PrintWriter err) {
         this.env = env;

@@ -1,6 +1,7 @@
 package farm.llama.atmosphere.shell;
 
 import farm.llama.atmosphere.runtime.api.StatusReport;
+import farm.llama.atmosphere.spi.AtmosphereException;
 import java.nio.file.Files;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -22,7 +23,7 @@ final class StatusCommand implements Callable<Integer> {
     public Integer call() {
         Session s = root.session;
         if (!Files.exists(s.dataDir().identityFile())) {
-            throw new farm.llama.atmosphere.spi.AtmosphereException(
+            throw new AtmosphereException(
                     "No node is initialised in " + s.dataDir().path() + ". Run 'atmosphere init' first.");
         }
         StatusReport r = s.api().status();

@@ -1,5 +1,6 @@
 package farm.llama.atmosphere.runtime.agents;
 
+import farm.llama.atmosphere.runtime.tools.Caller;
 import farm.llama.atmosphere.spi.agent.AgentReply;
 import java.util.Map;
 
@@ -12,7 +13,7 @@ interface AgentRunner extends AutoCloseable {
      * @param caller who asked; tools run as this caller
      * @return the answer
      */
-    AgentReply handle(String intent, Map<String, Object> args, farm.llama.atmosphere.runtime.tools.Caller caller);
+    AgentReply handle(String intent, Map<String, Object> args, Caller caller);
 
     /** @return what to persist so the agent comes back after a restart */
     default Map<String, Object> snapshot() {

@@ -2,11 +2,11 @@ package farm.llama.atmosphere.runtime.agents;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
-import farm.llama.atmosphere.runtime.config.ConfigException;
 import farm.llama.atmosphere.runtime.api.AgentAnswer;
 import farm.llama.atmosphere.runtime.api.AgentReport;
 import farm.llama.atmosphere.runtime.api.AgentTypeReport;
 import farm.llama.atmosphere.runtime.api.JsonText;
+import farm.llama.atmosphere.runtime.config.ConfigException;
 import farm.llama.atmosphere.runtime.plugins.PluginHost;
 import farm.llama.atmosphere.runtime.tools.Caller;
 import farm.llama.atmosphere.runtime.tools.ToolGrants;
@@ -29,6 +29,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -41,7 +42,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
@@ -113,7 +117,7 @@ public final class AgentService implements AutoCloseable {
     private final Path registryFile;
     private final Workbench bench;
     private final Supplier<ToolGrants> grants;
-    private final Map<String, TypeEntry> types = new java.util.concurrent.ConcurrentSkipListMap<>();
+    private final Map<String, TypeEntry> types = new ConcurrentSkipListMap<>();
     private final List<String> problems = new ArrayList<>();
     private final Map<String, Held> agents = new ConcurrentHashMap<>();
     private final Object persistLock = new Object();
@@ -163,7 +167,7 @@ public final class AgentService implements AutoCloseable {
                         addSpec(AgentSpec.parse(Files.readString(f), f.toString()), f.toString());
                     } catch (ConfigException e) {
                         problems.addAll(e.problems());
-                        LOG.log(System.Logger.Level.WARNING, "Agent spec skipped: " + String.join("; ", e.problems()));
+                        LOG.log(System.Logger.Level.WARNING, () -> "Agent spec skipped: " + String.join("; ", e.problems()));
                     } catch (IOException e) {
                         problems.add(f + ": cannot read: " + e.getMessage());
                     }
@@ -219,7 +223,7 @@ public final class AgentService implements AutoCloseable {
 
     private void addPluginType(AgentType t, String origin) {
         if (types.containsKey(t.name())) {
-            LOG.log(System.Logger.Level.WARNING, "Agent type '" + t.name() + "' from " + origin + " is shadowed by " + types.get(t.name()).source());
+            LOG.log(System.Logger.Level.WARNING, () -> "Agent type '" + t.name() + "' from " + origin + " is shadowed by " + types.get(t.name()).source());
             return;
         }
         types.put(t.name(), new TypeEntry(t.name(), t.description(), origin, t.requiredTools(), List.of(), List.of(), false,
@@ -230,12 +234,12 @@ public final class AgentService implements AutoCloseable {
                         public AgentReply handle(String intent, Map<String, Object> args, Caller caller) {
                             try {
                                 return agent.handle(intent, args).toCompletableFuture().get(PLUGIN_AGENT_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
-                            } catch (java.util.concurrent.TimeoutException e) {
+                            } catch (TimeoutException e) {
                                 throw new CallFailedException(FailureKind.TIMEOUT, "agent " + id + " did not answer within " + PLUGIN_AGENT_LIMIT);
                             } catch (InterruptedException e) {
                                 Thread.currentThread().interrupt();
                                 throw new CallFailedException(FailureKind.CANCELLED, "cancelled");
-                            } catch (java.util.concurrent.ExecutionException e) {
+                            } catch (ExecutionException e) {
                                 if (e.getCause() instanceof CallFailedException cfe) {
                                     throw cfe;
                                 }
@@ -352,7 +356,7 @@ public final class AgentService implements AutoCloseable {
         return describe(h);
     }
 
-    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     private static byte[] randomBytes() {
         byte[] b = new byte[3];
@@ -423,7 +427,7 @@ public final class AgentService implements AutoCloseable {
                 try {
                     h.snapshot = h.runner.snapshot();
                 } catch (RuntimeException e) {
-                    LOG.log(System.Logger.Level.WARNING, "agent " + h.id + " could not snapshot: " + e.getMessage());
+                    LOG.log(System.Logger.Level.WARNING, () -> "agent " + h.id + " could not snapshot: " + e.getMessage());
                 }
                 persist();
             }
@@ -452,7 +456,7 @@ public final class AgentService implements AutoCloseable {
             try {
                 r.close();
             } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "agent " + h.id + " failed to close: " + e.getMessage());
+                LOG.log(System.Logger.Level.WARNING, () -> "agent " + h.id + " failed to close: " + e.getMessage());
             }
         }
         agents.remove(h.id);
@@ -537,7 +541,7 @@ public final class AgentService implements AutoCloseable {
         String answer = bench.invokeRemote(target.nodeId(), type, intent, Json.write(args), caller);
         try {
             return Json.MAPPER.readValue(answer, AgentAnswer.class);
-        } catch (java.io.IOException | IllegalArgumentException e) {
+        } catch (IOException | IllegalArgumentException e) {
             throw new CallFailedException(FailureKind.BAD_RESPONSE, "member " + target.nodeId() + " answered for agent type " + type
                     + " with something that is not an agent's answer: " + e.getMessage());
         }
@@ -555,7 +559,7 @@ public final class AgentService implements AutoCloseable {
         try {
             all.addAll(bench.remoteAgents());
         } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.DEBUG, "members' agents unknown: " + e.getMessage());
+            LOG.log(System.Logger.Level.DEBUG, () -> "members' agents unknown: " + e.getMessage());
         }
         all.removeIf(c -> excluded.contains(c.name()));
         String h = hint == null ? "" : hint.strip();
@@ -617,7 +621,7 @@ public final class AgentService implements AutoCloseable {
             try {
                 AtomicFiles.writeString(registryFile, Json.write(file), AtomicFiles.PRIVATE);
             } catch (IOException e) {
-                LOG.log(System.Logger.Level.WARNING, "Cannot save the agent registry " + registryFile + ": " + e.getMessage());
+                LOG.log(System.Logger.Level.WARNING, () -> "Cannot save the agent registry " + registryFile + ": " + e.getMessage());
             }
         }
     }
@@ -655,7 +659,7 @@ public final class AgentService implements AutoCloseable {
                 try {
                     r.close();
                 } catch (RuntimeException e) {
-                    LOG.log(System.Logger.Level.DEBUG, "agent " + h.id + " failed to close: " + e.getMessage());
+                    LOG.log(System.Logger.Level.DEBUG, () -> "agent " + h.id + " failed to close: " + e.getMessage());
                 }
             }
         }

@@ -5,8 +5,10 @@ import java.io.IOException;
 import java.io.Reader;
 import java.io.StringReader;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
 import org.yaml.snakeyaml.LoaderOptions;
@@ -65,8 +67,8 @@ public record AgentSpec(String id, String version, String type, String descripti
         triggers = List.copyOf(triggers);
         requiredTools = List.copyOf(requiredTools);
         optionalTools = List.copyOf(optionalTools);
-        defaultParams = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(defaultParams));
-        resourceProfile = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(resourceProfile));
+        defaultParams = Collections.unmodifiableMap(new LinkedHashMap<>(defaultParams));
+        resourceProfile = Collections.unmodifiableMap(new LinkedHashMap<>(resourceProfile));
     }
 
     /** @return the most model turns an agent of this type takes per intent ({@code default_params.max_steps}, default 8) */
@@ -260,7 +262,7 @@ public record AgentSpec(String id, String version, String type, String descripti
                 return v;
             }
             if (Tag.BOOL.equals(s.getTag())) {
-                return Boolean.parseBoolean(v.toLowerCase(java.util.Locale.ROOT));
+                return Boolean.parseBoolean(v.toLowerCase(Locale.ROOT));
             }
             if (Tag.NULL.equals(s.getTag())) {
                 return null;

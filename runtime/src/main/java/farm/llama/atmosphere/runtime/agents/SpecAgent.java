@@ -3,6 +3,7 @@ package farm.llama.atmosphere.runtime.agents;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import farm.llama.atmosphere.runtime.tools.Caller;
 import farm.llama.atmosphere.runtime.util.Json;
 import farm.llama.atmosphere.spi.CallFailedException;
 import farm.llama.atmosphere.spi.FailureKind;
@@ -36,7 +37,7 @@ final class SpecAgent implements AgentRunner {
     }
 
     @Override
-    public AgentReply handle(String intent, Map<String, Object> args, farm.llama.atmosphere.runtime.tools.Caller caller) {
+    public AgentReply handle(String intent, Map<String, Object> args, Caller caller) {
         Set<String> allowed = new LinkedHashSet<>();
         ArrayNode tools = Json.MAPPER.createArrayNode();
         for (String name : spec.requiredTools()) {

@@ -1,10 +1,11 @@
 package farm.llama.atmosphere.runtime.agents;
 
-import farm.llama.atmosphere.runtime.config.ConfigException;
 import farm.llama.atmosphere.runtime.api.AgentAnswer;
 import farm.llama.atmosphere.runtime.api.TriggerFired;
 import farm.llama.atmosphere.runtime.api.TriggerReport;
+import farm.llama.atmosphere.runtime.config.ConfigException;
 import farm.llama.atmosphere.runtime.config.Durations;
+import farm.llama.atmosphere.runtime.tools.Caller;
 import farm.llama.atmosphere.spi.CallFailedException;
 import farm.llama.atmosphere.spi.FailureKind;
 import java.time.Clock;
@@ -314,7 +315,7 @@ public final class Triggers implements AutoCloseable {
             String key = p.def().capability() + "/" + p.def().event();
             try {
                 AgentAnswer answer = agents.dispatch(p.intent(), p.def().route(), p.args(),
-                        farm.llama.atmosphere.runtime.tools.Caller.TRIGGER, Set.of());
+                        Caller.TRIGGER, Set.of());
                 count(key, "done");
                 Map<String, Object> e = new LinkedHashMap<>();
                 e.put("id", p.id());
@@ -327,7 +328,7 @@ public final class Triggers implements AutoCloseable {
                 p.done().complete(answer);
             } catch (RuntimeException e) {
                 count(key, "failed");
-                LOG.log(System.Logger.Level.WARNING, "Trigger " + key + " failed: " + e.getMessage());
+                LOG.log(System.Logger.Level.WARNING, () -> "Trigger " + key + " failed: " + e.getMessage());
                 events.accept("trigger.failed", Map.of("id", p.id(), "trigger", key, "error", String.valueOf(e.getMessage())));
                 p.done().completeExceptionally(e);
             }

@@ -1,6 +1,8 @@
 package farm.llama.atmosphere.runtime.agents;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import farm.llama.atmosphere.runtime.tools.Caller;
+import farm.llama.atmosphere.spi.CallFailedException;
 import farm.llama.atmosphere.spi.discovery.Capability;
 import farm.llama.atmosphere.spi.routing.RouteDecision;
 import farm.llama.atmosphere.spi.routing.RouteQuery;
@@ -16,7 +18,7 @@ public interface Workbench {
      *
      * @param body an OpenAI chat request body ({@code model}, {@code messages}, {@code tools})
      * @return the {@code chat.completion} answer
-     * @throws farm.llama.atmosphere.spi.CallFailedException when no capability can answer
+     * @throws CallFailedException when no capability can answer
      */
     ObjectNode complete(ObjectNode body);
 
@@ -34,7 +36,7 @@ public interface Workbench {
      * @param caller who is asking; on another member the call carries it, and is judged by its grants there
      * @return the result as JSON text
      */
-    String runTool(String name, String argumentsJson, farm.llama.atmosphere.runtime.tools.Caller caller);
+    String runTool(String name, String argumentsJson, Caller caller);
 
     /** @return whether a chat model is reachable (here or on a live member): spec agents need one */
     boolean canChat();
@@ -56,7 +58,7 @@ public interface Workbench {
      * @param caller who is asking; the member judges the intent by this caller's grants and this node's
      * @return its answer as JSON text
      */
-    String invokeRemote(String nodeId, String type, String intent, String argsJson, farm.llama.atmosphere.runtime.tools.Caller caller);
+    String invokeRemote(String nodeId, String type, String intent, String argsJson, Caller caller);
 
     /**
      * @param type event type

@@ -1,5 +1,7 @@
 package farm.llama.atmosphere.runtime.api;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -19,6 +21,6 @@ public record CostReport(String nodeId, boolean onBattery, int batteryPercent, d
 
     /** Copies. */
     public CostReport {
-        multipliers = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(multipliers));
+        multipliers = Collections.unmodifiableMap(new LinkedHashMap<>(multipliers));
     }
 }

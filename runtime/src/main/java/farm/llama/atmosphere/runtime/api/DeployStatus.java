@@ -2,12 +2,14 @@ package farm.llama.atmosphere.runtime.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonValue;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 
 /**
  * Where this node's last model deploy stands ({@code GET /api/v1/models/deploy}): running until
@@ -98,7 +100,7 @@ public record DeployStatus(TaskState state, Optional<String> model, Optional<Map
     public DeployStatus {
         Objects.requireNonNull(state, "state");
         model = Optionals.orEmpty(model);
-        nodes = Optionals.orEmpty(nodes).map(n -> java.util.Collections.unmodifiableMap(new LinkedHashMap<>(n)));
+        nodes = Optionals.orEmpty(nodes).map(n -> Collections.unmodifiableMap(new LinkedHashMap<>(n)));
     }
 
     /**
@@ -117,7 +119,7 @@ public record DeployStatus(TaskState state, Optional<String> model, Optional<Map
      * @param change what happened to it
      * @return the deploy with that node's part changed
      */
-    public DeployStatus with(String node, java.util.function.UnaryOperator<NodeProgress> change) {
+    public DeployStatus with(String node, UnaryOperator<NodeProgress> change) {
         if (state != TaskState.RUNNING) {
             throw new IllegalStateException("the deploy is " + state.wire());
         }

@@ -1,6 +1,7 @@
 package farm.llama.atmosphere.runtime.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
 import java.util.Optional;
 
@@ -34,7 +35,7 @@ public record NetworkReport(List<Interface> addresses, Optional<String> addresse
      * @param multicast whether it supports multicast (mDNS needs it)
      * @param addresses its addresses
      */
-    public record Interface(@com.fasterxml.jackson.annotation.JsonProperty("interface") String interfaceName, boolean loopback, boolean multicast,
+    public record Interface(@JsonProperty("interface") String interfaceName, boolean loopback, boolean multicast,
                             List<String> addresses) {
     }
 

@@ -1,6 +1,8 @@
 package farm.llama.atmosphere.runtime.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -43,7 +45,7 @@ public record PolicyReport(boolean share, List<String> allow, List<String> deny,
     public PolicyReport {
         allow = List.copyOf(allow);
         deny = List.copyOf(deny);
-        peers = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(peers));
+        peers = Collections.unmodifiableMap(new LinkedHashMap<>(peers));
         notes = List.copyOf(notes);
     }
 }

@@ -1,6 +1,8 @@
 package farm.llama.atmosphere.runtime.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -20,6 +22,6 @@ public record TriggerReport(String capability, String event, String intent, Stri
 
     /** Copies. */
     public TriggerReport {
-        counts = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(counts));
+        counts = Collections.unmodifiableMap(new LinkedHashMap<>(counts));
     }
 }

@@ -2,6 +2,7 @@ package farm.llama.atmosphere.runtime.config;
 
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -21,10 +22,10 @@ public final class Durations {
     public static Optional<Duration> parse(String text) {
         String t = text.trim();
         try {
-            Duration d = Duration.parse(t.toUpperCase(java.util.Locale.ROOT));
+            Duration d = Duration.parse(t.toUpperCase(Locale.ROOT));
             return d.isNegative() ? Optional.empty() : Optional.of(d);
         } catch (DateTimeParseException e) {
-            Matcher m = SHORT.matcher(t.toLowerCase(java.util.Locale.ROOT));
+            Matcher m = SHORT.matcher(t.toLowerCase(Locale.ROOT));
             if (!m.matches()) {
                 return Optional.empty();
             }

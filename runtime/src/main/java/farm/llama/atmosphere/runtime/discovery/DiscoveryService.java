@@ -15,6 +15,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -25,6 +27,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 
 /**
  * Finds backends with every discovery plugin, now and then periodically
@@ -76,7 +79,7 @@ public final class DiscoveryService implements AutoCloseable {
         }
         List<String> problems = new ArrayList<>();
         this.configured = parseBackends(backendsConfig, problems,
-                kinds.stream().map(Kind::type).collect(java.util.stream.Collectors.toSet()));
+                kinds.stream().map(Kind::type).collect(Collectors.toSet()));
         this.configProblems = List.copyOf(problems);
         problems.forEach(p -> LOG.log(System.Logger.Level.WARNING, p));
     }
@@ -136,7 +139,7 @@ public final class DiscoveryService implements AutoCloseable {
                 try {
                     scanNow();
                 } catch (RuntimeException e) {
-                    LOG.log(System.Logger.Level.WARNING, "Discovery scan failed: " + PluginHost.oneLine(e));
+                    LOG.log(System.Logger.Level.WARNING, () -> "Discovery scan failed: " + PluginHost.oneLine(e));
                 }
                 try {
                     Thread.sleep(interval);
@@ -154,14 +157,14 @@ public final class DiscoveryService implements AutoCloseable {
      */
     public synchronized List<BackendState> scanNow() {
         long t0 = System.nanoTime();
-        Set<String> seen = new java.util.HashSet<>();
+        Set<String> seen = new HashSet<>();
         for (Kind kind : kinds) {
             List<BackendEndpoint> mine = configured.stream().filter(e -> e.type().equals(kind.type())).toList();
             List<BackendClient> clients;
             try {
                 clients = kind.backend().scan(mine, probeDefaults);
             } catch (RuntimeException | LinkageError e) {
-                LOG.log(System.Logger.Level.WARNING, "Discovery '" + kind.type() + "' failed: " + PluginHost.oneLine(e));
+                LOG.log(System.Logger.Level.WARNING, () -> "Discovery '" + kind.type() + "' failed: " + PluginHost.oneLine(e));
                 continue;
             }
             for (BackendClient client : clients) {
@@ -177,7 +180,7 @@ public final class DiscoveryService implements AutoCloseable {
                 markDown(state, "not found at the last scan");
             }
         }
-        LOG.log(System.Logger.Level.DEBUG, "Discovery scan: " + seen.size() + " backends in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+        LOG.log(System.Logger.Level.DEBUG, () -> "Discovery scan: " + seen.size() + " backends in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
         return backends();
     }
 
@@ -213,7 +216,7 @@ public final class DiscoveryService implements AutoCloseable {
         boolean wasUp = state.up();
         state.down(reason);
         if (wasUp) {
-            LOG.log(System.Logger.Level.WARNING, "Backend " + state.id() + " is down: " + reason);
+            LOG.log(System.Logger.Level.WARNING, () -> "Backend " + state.id() + " is down: " + reason);
             publish("backend.down", state, Map.of("reason", reason));
         }
     }
@@ -230,7 +233,7 @@ public final class DiscoveryService implements AutoCloseable {
     /** @return every known backend, by id */
     public List<BackendState> backends() {
         List<BackendState> list = new ArrayList<>(backends.values());
-        list.sort(java.util.Comparator.comparing(BackendState::id));
+        list.sort(Comparator.comparing(BackendState::id));
         return list;
     }
 
@@ -269,7 +272,7 @@ public final class DiscoveryService implements AutoCloseable {
             try {
                 k.backend().close();
             } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.DEBUG, "closing " + k.type() + ": " + e.getMessage());
+                LOG.log(System.Logger.Level.DEBUG, () -> "closing " + k.type() + ": " + e.getMessage());
             }
         }
     }

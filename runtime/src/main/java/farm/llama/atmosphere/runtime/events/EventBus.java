@@ -4,6 +4,7 @@ import farm.llama.atmosphere.spi.NodeEvent;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -34,7 +35,7 @@ public final class EventBus {
     public record Numbered(long id, String nodeId, NodeEvent event) {
         /** @return the event as a JSON-friendly map: {@code {type, time, nodeId, ...data}} */
         public Map<String, Object> toMap() {
-            Map<String, Object> m = new java.util.LinkedHashMap<>();
+            Map<String, Object> m = new LinkedHashMap<>();
             m.put("type", event.type());
             m.put("time", event.time().toString());
             m.put("nodeId", nodeId);

@@ -112,7 +112,7 @@ public final class ApiServer implements AutoCloseable {
                 .error(AtmosphereException.class, (req, res, e) ->
                         error(res, Status.BAD_REQUEST_400, "invalid_request_error", "bad_request", e.getMessage()))
                 .error(RuntimeException.class, (req, res, e) -> {
-                    LOG.log(System.Logger.Level.ERROR, "Request " + req.path().path() + " failed", e);
+                    LOG.log(System.Logger.Level.ERROR, () -> "Request " + req.path().path() + " failed", e);
                     error(res, Status.INTERNAL_SERVER_ERROR_500, "server_error", "internal",
                             "The node failed to handle this request: " + e.getClass().getSimpleName());
                 });
@@ -129,7 +129,7 @@ public final class ApiServer implements AutoCloseable {
             builder.tls(tls(config));
         } else if (!isLoopback(host)) {
             String bar = "!".repeat(78);
-            LOG.log(System.Logger.Level.WARNING, "\n" + bar + "\n!! The API is bound to " + host
+            LOG.log(System.Logger.Level.WARNING, () -> "\n" + bar + "\n!! The API is bound to " + host
                     + " WITHOUT TLS: tokens and prompts cross the network in clear text.\n"
                     + "!! Set api.tls.keystore in config.yaml, or bind to 127.0.0.1.\n" + bar);
         }

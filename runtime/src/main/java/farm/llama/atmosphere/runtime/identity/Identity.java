@@ -7,22 +7,31 @@ import farm.llama.atmosphere.runtime.util.FileFormat;
 import farm.llama.atmosphere.runtime.util.Json;
 import farm.llama.atmosphere.spi.AtmosphereException;
 import java.io.IOException;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
+import java.security.InvalidKeyException;
 import java.security.KeyFactory;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.MessageDigest;
 import java.security.PrivateKey;
 import java.security.PublicKey;
+import java.security.interfaces.EdECPrivateKey;
+import java.security.spec.NamedParameterSpec;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.spec.X509EncodedKeySpec;
+import java.security.spec.XECPrivateKeySpec;
+import java.security.spec.XECPublicKeySpec;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Objects;
+import javax.crypto.KeyAgreement;
+import org.bouncycastle.math.ec.rfc8032.Ed25519;
 
 /**
  * The node's Ed25519 identity. The node id is the first 16 hex characters of SHA-256 over the raw
@@ -52,7 +61,7 @@ public final class Identity {
         this.keyPair = keyPair;
         this.rawPublic = rawPublicKey(keyPair.getPublic());
         this.nodeId = nodeIdOf(rawPublic);
-        if (!(keyPair.getPrivate() instanceof java.security.interfaces.EdECPrivateKey ed) || ed.getBytes().isEmpty()) {
+        if (!(keyPair.getPrivate() instanceof EdECPrivateKey ed) || ed.getBytes().isEmpty()) {
             throw new IllegalArgumentException("not an Ed25519 private key");
         }
         this.seed = ed.getBytes().get();
@@ -141,7 +150,7 @@ public final class Identity {
     /**
      * @return the private key, for the TLS key manager of mesh links; never log or serialize it
      */
-    public java.security.PrivateKey privateKey() {
+    public PrivateKey privateKey() {
         return keyPair.getPrivate();
     }
 
@@ -155,12 +164,12 @@ public final class Identity {
      * @return the Ed25519 signature (64 bytes)
      */
     public byte[] sign(byte[] data) {
-        byte[] sig = new byte[org.bouncycastle.math.ec.rfc8032.Ed25519.SIGNATURE_SIZE];
-        org.bouncycastle.math.ec.rfc8032.Ed25519.sign(seed, 0, rawPublic, 0, data, 0, data.length, sig, 0);
+        byte[] sig = new byte[Ed25519.SIGNATURE_SIZE];
+        Ed25519.sign(seed, 0, rawPublic, 0, data, 0, data.length, sig, 0);
         return sig;
     }
 
-    private static final java.math.BigInteger P25519 = java.math.BigInteger.TWO.pow(255).subtract(java.math.BigInteger.valueOf(19));
+    private static final BigInteger P25519 = BigInteger.TWO.pow(255).subtract(BigInteger.valueOf(19));
 
     /**
      * X25519 key agreement between this node and another, with the X25519 keys that are the
@@ -178,16 +187,16 @@ public final class Identity {
             byte[] h = MessageDigest.getInstance("SHA-512").digest(seed);
             byte[] scalar = Arrays.copyOf(h, 32); // the JDK clamps it as RFC 7748 says
             KeyFactory kf = KeyFactory.getInstance("X25519");
-            PrivateKey mine = kf.generatePrivate(new java.security.spec.XECPrivateKeySpec(java.security.spec.NamedParameterSpec.X25519, scalar));
+            PrivateKey mine = kf.generatePrivate(new XECPrivateKeySpec(NamedParameterSpec.X25519, scalar));
             Arrays.fill(h, (byte) 0);
             Arrays.fill(scalar, (byte) 0);
-            PublicKey theirs = kf.generatePublic(new java.security.spec.XECPublicKeySpec(java.security.spec.NamedParameterSpec.X25519,
+            PublicKey theirs = kf.generatePublic(new XECPublicKeySpec(NamedParameterSpec.X25519,
                     montgomeryU(rawPublicKey(peer))));
-            javax.crypto.KeyAgreement ka = javax.crypto.KeyAgreement.getInstance("X25519");
+            KeyAgreement ka = KeyAgreement.getInstance("X25519");
             ka.init(mine);
             ka.doPhase(theirs, true);
             return ka.generateSecret();
-        } catch (java.security.InvalidKeyException e) {
+        } catch (InvalidKeyException e) {
             throw new IllegalArgumentException("the peer's key cannot be used for key agreement: " + e.getMessage(), e);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
@@ -195,15 +204,15 @@ public final class Identity {
     }
 
     /** @return the Montgomery u-coordinate of a raw Ed25519 public key */
-    static java.math.BigInteger montgomeryU(byte[] ed25519) {
+    static BigInteger montgomeryU(byte[] ed25519) {
         byte[] be = new byte[32];
         for (int i = 0; i < 32; i++) {
             be[i] = ed25519[31 - i];
         }
         be[0] &= 0x7f; // the top bit is the sign of x
-        java.math.BigInteger y = new java.math.BigInteger(1, be);
-        java.math.BigInteger one = java.math.BigInteger.ONE;
-        java.math.BigInteger denominator = one.subtract(y).mod(P25519);
+        BigInteger y = new BigInteger(1, be);
+        BigInteger one = BigInteger.ONE;
+        BigInteger denominator = one.subtract(y).mod(P25519);
         if (y.compareTo(P25519) >= 0 || denominator.signum() == 0) {
             throw new IllegalArgumentException("not a valid Ed25519 public key");
         }
@@ -217,7 +226,7 @@ public final class Identity {
      * @return whether the signature is valid
      */
     public static boolean verify(PublicKey key, byte[] data, byte[] sig) {
-        if (sig == null || sig.length != org.bouncycastle.math.ec.rfc8032.Ed25519.SIGNATURE_SIZE) {
+        if (sig == null || sig.length != Ed25519.SIGNATURE_SIZE) {
             return false;
         }
         byte[] raw;
@@ -227,7 +236,7 @@ public final class Identity {
             return false;
         }
         try {
-            return org.bouncycastle.math.ec.rfc8032.Ed25519.verify(sig, 0, raw, 0, data, 0, data.length);
+            return Ed25519.verify(sig, 0, raw, 0, data, 0, data.length);
         } catch (RuntimeException e) {
             return false;
         }
@@ -275,7 +284,7 @@ public final class Identity {
             PublicKey pub = publicKeyOf(Base64.getDecoder().decode(json.path("publicKey").asText()));
             Identity identity = new Identity(json.path("name").asText("atmosphere"),
                     Instant.parse(json.path("createdAt").asText()), new KeyPair(pub, priv));
-            byte[] probe = "atmosphere-identity-check".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            byte[] probe = "atmosphere-identity-check".getBytes(StandardCharsets.UTF_8);
             if (!verify(pub, probe, identity.sign(probe))) {
                 throw new IllegalArgumentException("the private key does not match the public key");
             }

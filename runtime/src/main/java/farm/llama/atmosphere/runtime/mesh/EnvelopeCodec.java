@@ -8,13 +8,22 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
 import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.security.SecureRandom;
+import javax.crypto.AEADBadTagException;
+import javax.crypto.Cipher;
+import javax.crypto.KDF;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.HKDFParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
 
 /**
  * Signs and encodes envelopes: {@code "ATM"}, version, mesh id, from, to, type, timestamp, nonce,
@@ -98,7 +107,7 @@ public final class EnvelopeCodec {
         } catch (IOException ex) {
             throw new UncheckedIOException(ex);
         }
-        byte[] box = gcm(javax.crypto.Cipher.ENCRYPT_MODE, shared, outer, inner);
+        byte[] box = gcm(Cipher.ENCRYPT_MODE, shared, outer, inner);
         Envelope e = new Envelope(outer.version(), meshId, outer.from(), to, SEALED, outer.timestamp(), nonce, chain, box);
         byte[] body = body(e);
         byte[] sig = identity.sign(signed(body, body.length));
@@ -118,7 +127,7 @@ public final class EnvelopeCodec {
     static Envelope open(Envelope e, byte[] shared) {
         byte[] inner;
         try {
-            inner = gcm(javax.crypto.Cipher.DECRYPT_MODE, shared, e, e.payload());
+            inner = gcm(Cipher.DECRYPT_MODE, shared, e, e.payload());
         } catch (IllegalStateException ex) {
             throw new MeshSecurityException(MeshSecurityException.Reason.FORGED,
                     "a sealed message from " + e.from() + " does not open: " + ex.getMessage());
@@ -137,18 +146,18 @@ public final class EnvelopeCodec {
 
     private static byte[] gcm(int mode, byte[] shared, Envelope header, byte[] input) {
         try {
-            javax.crypto.KDF hkdf = javax.crypto.KDF.getInstance("HKDF-SHA256");
-            byte[] okm = hkdf.deriveData(javax.crypto.spec.HKDFParameterSpec.ofExtract()
+            KDF hkdf = KDF.getInstance("HKDF-SHA256");
+            byte[] okm = hkdf.deriveData(HKDFParameterSpec.ofExtract()
                     .addIKM(shared).addSalt(header.nonce()).thenExpand(SEAL_INFO, 44));
-            javax.crypto.Cipher c = javax.crypto.Cipher.getInstance("AES/GCM/NoPadding");
-            c.init(mode, new javax.crypto.spec.SecretKeySpec(okm, 0, 32, "AES"),
-                    new javax.crypto.spec.GCMParameterSpec(128, okm, 32, 12));
+            Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
+            c.init(mode, new SecretKeySpec(okm, 0, 32, "AES"),
+                    new GCMParameterSpec(128, okm, 32, 12));
             Arrays.fill(okm, (byte) 0);
             c.updateAAD(header(header));
             return c.doFinal(input);
-        } catch (javax.crypto.AEADBadTagException ex) {
+        } catch (AEADBadTagException ex) {
             throw new IllegalStateException("authentication tag mismatch");
-        } catch (java.security.GeneralSecurityException ex) {
+        } catch (GeneralSecurityException ex) {
             throw new IllegalStateException(ex.getMessage(), ex);
         }
     }
@@ -210,10 +219,10 @@ public final class EnvelopeCodec {
      * @return the bytes to sign or verify
      */
     static byte[] signed(byte[] bytes, int length) {
-        java.security.MessageDigest d;
+        MessageDigest d;
         try {
-            d = java.security.MessageDigest.getInstance("SHA-256");
-        } catch (java.security.NoSuchAlgorithmException ex) {
+            d = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException ex) {
             throw new IllegalStateException(ex);
         }
         d.update(bytes, 0, length);

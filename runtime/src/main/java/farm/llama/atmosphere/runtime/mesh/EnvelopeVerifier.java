@@ -4,6 +4,7 @@ import farm.llama.atmosphere.runtime.identity.Identity;
 import java.io.ByteArrayInputStream;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
+import java.security.PublicKey;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
@@ -15,7 +16,9 @@ import java.util.EnumMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
@@ -45,7 +48,7 @@ public final class EnvelopeVerifier {
     private final Supplier<MeshCertificates.Withdrawn> revoked;
     private final Clock clock;
     private final Duration window;
-    private final java.util.Optional<String> recipient;
+    private final Optional<String> recipient;
     private final long notBefore;
     private final Map<String, KnownChain> verifiedChains = new ConcurrentHashMap<>();
     private final Map<String, Long> nonces = new ConcurrentHashMap<>();
@@ -61,7 +64,7 @@ public final class EnvelopeVerifier {
      * @param window how far a timestamp may be from now, either way; nonces are remembered this long
      */
     public EnvelopeVerifier(X509Certificate root, Supplier<MeshCertificates.Withdrawn> revoked, Clock clock, Duration window) {
-        this(root, revoked, clock, window, java.util.Optional.empty(), Instant.EPOCH);
+        this(root, revoked, clock, window, Optional.empty(), Instant.EPOCH);
     }
 
     /**
@@ -74,7 +77,7 @@ public final class EnvelopeVerifier {
      *                nonces seen before a restart are gone)
      */
     public EnvelopeVerifier(X509Certificate root, Supplier<MeshCertificates.Withdrawn> revoked, Clock clock, Duration window,
-                            java.util.Optional<String> recipient, Instant started) {
+                            Optional<String> recipient, Instant started) {
         this.root = root;
         this.recipient = recipient;
         this.notBefore = started.toEpochMilli();
@@ -149,7 +152,7 @@ public final class EnvelopeVerifier {
     }
 
     /** A chain verified once: what each later message from it needs, without parsing it again. */
-    private record KnownChain(String nodeId, java.security.PublicKey leafKey, List<String> nodeIds, long notAfter) {
+    private record KnownChain(String nodeId, PublicKey leafKey, List<String> nodeIds, long notAfter) {
     }
 
     /** Verifies the sender's chain (cached by fingerprint) and revocation. */
@@ -212,7 +215,7 @@ public final class EnvelopeVerifier {
     public Map<String, Long> stats() {
         Map<String, Long> m = new LinkedHashMap<>();
         m.put("accepted", accepted.get());
-        refused.forEach((r, n) -> m.put(r.name().toLowerCase(java.util.Locale.ROOT), n.get()));
+        refused.forEach((r, n) -> m.put(r.name().toLowerCase(Locale.ROOT), n.get()));
         return m;
     }
 }

@@ -6,6 +6,7 @@ import farm.llama.atmosphere.runtime.util.Json;
 import farm.llama.atmosphere.spi.CallFailedException;
 import farm.llama.atmosphere.spi.FailureKind;
 import java.io.IOException;
+import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -17,15 +18,19 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
@@ -103,8 +108,8 @@ public final class FileTransfer {
     };
     private volatile SharingPolicy policy;
     private final Map<String, AtomicLong> refusals = new ConcurrentHashMap<>();
-    private final Map<String, java.util.concurrent.atomic.AtomicInteger> inFlight = new ConcurrentHashMap<>();
-    private final Map<String, java.util.concurrent.Semaphore> serving = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> inFlight = new ConcurrentHashMap<>();
+    private final Map<String, Semaphore> serving = new ConcurrentHashMap<>();
     private final Map<String, LinkedBlockingQueue<Object>> pulls = new ConcurrentHashMap<>();
     private final Map<String, String> pullNode = new ConcurrentHashMap<>();
     private final ChunkHashes hashes = new ChunkHashes(CHUNK);
@@ -143,7 +148,7 @@ public final class FileTransfer {
         out.put("servedChunks", servedChunks.get());
         out.put("manifests", manifestsServed.get());
         out.put("refused", refused.get());
-        new java.util.TreeMap<>(refusals).forEach((k, v) -> out.put("refused." + k, v.get()));
+        new TreeMap<>(refusals).forEach((k, v) -> out.put("refused." + k, v.get()));
         out.put("fetchedBytes", fetchedBytes.get());
         out.put("badChunks", badChunks.get());
         return out;
@@ -182,16 +187,16 @@ public final class FileTransfer {
                 }
                 case "file.manifest", "file.get" -> {
                     JsonNode m = Json.parse(new String(payload, StandardCharsets.UTF_8));
-                    var queued = inFlight.computeIfAbsent(from, k -> new java.util.concurrent.atomic.AtomicInteger());
+                    var queued = inFlight.computeIfAbsent(from, k -> new AtomicInteger());
                     if (queued.incrementAndGet() > MAX_IN_FLIGHT) {
                         // an honest member never has this many in flight: dropped (not answered) and counted
                         queued.decrementAndGet();
                         count("busy");
-                        LOG.log(System.Logger.Level.DEBUG, "dropped a '" + type + "' from " + from + ": " + MAX_IN_FLIGHT + " of its file requests are in flight");
+                        LOG.log(System.Logger.Level.DEBUG, () -> "dropped a '" + type + "' from " + from + ": " + MAX_IN_FLIGHT + " of its file requests are in flight");
                         return;
                     }
                     Thread.ofVirtual().name("mesh-file " + from).start(() -> {
-                        var permits = serving.computeIfAbsent(from, k -> new java.util.concurrent.Semaphore(concurrency(from)));
+                        var permits = serving.computeIfAbsent(from, k -> new Semaphore(concurrency(from)));
                         try {
                             permits.acquire();
                             try {
@@ -210,11 +215,11 @@ public final class FileTransfer {
                         }
                     });
                 }
-                default -> LOG.log(System.Logger.Level.DEBUG, "ignored '" + type + "' from " + from);
+                default -> LOG.log(System.Logger.Level.DEBUG, () -> "ignored '" + type + "' from " + from);
             }
-        } catch (IllegalArgumentException | IndexOutOfBoundsException | java.nio.BufferUnderflowException e) {
+        } catch (IllegalArgumentException | IndexOutOfBoundsException | BufferUnderflowException e) {
             // a signed but malformed message from a member: dropped, like any other malformed message
-            LOG.log(System.Logger.Level.WARNING, "dropped a malformed '" + type + "' from member " + from + ": " + e.getMessage());
+            LOG.log(System.Logger.Level.WARNING, () -> "dropped a malformed '" + type + "' from member " + from + ": " + e.getMessage());
         }
     }
 
@@ -309,7 +314,7 @@ public final class FileTransfer {
 
     private void refuse(String from, String id, String name, Refused e) {
         count(e.reason());
-        LOG.log(System.Logger.Level.INFO, "refused '" + name + "' to member " + from + " (" + e.reason() + "): " + e.getMessage());
+        LOG.log(System.Logger.Level.INFO, () -> "refused '" + name + "' to member " + from + " (" + e.reason() + "): " + e.getMessage());
         error(from, id, FailureKind.REFUSED.name(), e.getMessage());
     }
 
@@ -357,7 +362,7 @@ public final class FileTransfer {
         try {
             sender.send(to, "file.error", Json.write(err).getBytes(StandardCharsets.UTF_8));
         } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.DEBUG, "could not tell " + to + " of an error: " + e.getMessage());
+            LOG.log(System.Logger.Level.DEBUG, () -> "could not tell " + to + " of an error: " + e.getMessage());
         }
     }
 
@@ -408,7 +413,7 @@ public final class FileTransfer {
                 long fetched = 0;
                 int bad = 0;
                 progress.accept(new Progress(done, size, present, 0, 0, ""));
-                Map<Integer, Integer> tries = new java.util.HashMap<>();
+                Map<Integer, Integer> tries = new HashMap<>();
                 int inFlight = 0;
                 long started = System.nanoTime();
                 while (!missing.isEmpty() || inFlight > 0) {

@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
@@ -226,7 +227,7 @@ public final class Invites {
         JsonNode invites = load().path("invites");
         for (var it = invites.fields(); it.hasNext(); ) {
             JsonNode entry = it.next().getValue();
-            if (!java.security.MessageDigest.isEqual(lookup.getBytes(StandardCharsets.US_ASCII),
+            if (!MessageDigest.isEqual(lookup.getBytes(StandardCharsets.US_ASCII),
                     entry.path("lookup").asText().getBytes(StandardCharsets.US_ASCII))) {
                 continue;
             }

@@ -94,7 +94,7 @@ public final class LanPresence implements AutoCloseable {
                 news.notifyAll();
             }
         } catch (NumberFormatException e) {
-            LOG.log(System.Logger.Level.DEBUG, "ignored a malformed mDNS record of " + id);
+            LOG.log(System.Logger.Level.DEBUG, () -> "ignored a malformed mDNS record of " + id);
         }
     }
 
@@ -134,7 +134,7 @@ public final class LanPresence implements AutoCloseable {
             jmdns.registerService(info);
             registered = info;
         } catch (IOException e) {
-            LOG.log(System.Logger.Level.WARNING, "Cannot advertise this node over mDNS: " + e.getMessage());
+            LOG.log(System.Logger.Level.WARNING, () -> "Cannot advertise this node over mDNS: " + e.getMessage());
         }
     }
 
@@ -200,7 +200,7 @@ public final class LanPresence implements AutoCloseable {
             jmdns.unregisterAllServices();
             jmdns.close();
         } catch (IOException e) {
-            LOG.log(System.Logger.Level.DEBUG, "mDNS did not close cleanly: " + e.getMessage());
+            LOG.log(System.Logger.Level.DEBUG, () -> "mDNS did not close cleanly: " + e.getMessage());
         }
     }
 }

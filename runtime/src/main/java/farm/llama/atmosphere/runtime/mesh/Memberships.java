@@ -10,12 +10,14 @@ import farm.llama.atmosphere.spi.transport.Transport;
 import farm.llama.atmosphere.spi.transport.TransportOptions;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.security.PublicKey;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -48,7 +50,7 @@ final class Memberships {
 
         /** @return as shown in {@code mesh members} */
         String shown() {
-            return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+            return name().toLowerCase(Locale.ROOT).replace('_', '-');
         }
     }
 
@@ -92,7 +94,7 @@ final class Memberships {
      * @param key its public key (from its certificate)
      * @return the payload of a {@code membership.renew} message, when one is due
      */
-    Optional<byte[]> renewalFor(String member, java.security.PublicKey key) {
+    Optional<byte[]> renewalFor(String member, PublicKey key) {
         long now = clock.millis();
         Long last = sent.get(member);
         if (last != null && now - last < RENEW_EVERY.toMillis()) {
@@ -103,7 +105,7 @@ final class Memberships {
             sent.values().removeIf(t -> now - t >= RENEW_EVERY.toMillis());
         }
         Joins.Grant grant = Joins.grant(new Joins.Checked(null, null, key), store, identity);
-        LOG.log(System.Logger.Level.INFO, "re-issuing the membership certificate of " + member + ": the admin that signed it was removed");
+        LOG.log(System.Logger.Level.INFO, () -> "re-issuing the membership certificate of " + member + ": the admin that signed it was removed");
         return Optional.of(Json.write(grant).getBytes(StandardCharsets.UTF_8));
     }
 
@@ -121,7 +123,7 @@ final class Memberships {
             Joins.Grant g = Json.MAPPER.readValue(payload, Joins.Grant.class);
             return take(g, withdrawn, "from " + sender);
         } catch (IOException | MeshSecurityException | IllegalArgumentException e) {
-            LOG.log(System.Logger.Level.WARNING, "refused a renewed membership certificate from " + sender + ": " + e.getMessage());
+            LOG.log(System.Logger.Level.WARNING, () -> "refused a renewed membership certificate from " + sender + ": " + e.getMessage());
             return false;
         }
     }
@@ -144,7 +146,7 @@ final class Memberships {
             throw new MeshSecurityException(MeshSecurityException.Reason.FORGED, "the certificate is for " + node + ", not this node");
         }
         store.renew(member, intermediate);
-        LOG.log(System.Logger.Level.INFO, "this node's membership certificate was re-issued " + from + " (now signed by "
+        LOG.log(System.Logger.Level.INFO, () -> "this node's membership certificate was re-issued " + from + " (now signed by "
                 + (intermediate.isEmpty() ? "the mesh key" : "admin " + MeshCertificates.nodeIdOf(intermediate.get())) + ")");
         return true;
     }
@@ -198,14 +200,14 @@ final class Memberships {
                     JsonNode a = left <= 0 ? null : answers.next(left, TimeUnit.NANOSECONDS);
                     String status = a == null ? "timeout" : a.path("status").asText();
                     switch (status) {
-                        case "pending" -> LOG.log(System.Logger.Level.WARNING, "asked " + endpoint + " to re-admit this node; the owner approves it with "
+                        case "pending" -> LOG.log(System.Logger.Level.WARNING, () -> "asked " + endpoint + " to re-admit this node; the owner approves it with "
                                 + "'atmosphere approve " + identity.nodeId() + "'");
                         case "granted" -> {
                             link.close();
                             return take(Json.MAPPER.treeToValue(a.path("grant"), Joins.Grant.class), withdrawn.get(), "by re-admission at " + endpoint);
                         }
                         default -> {
-                            LOG.log(System.Logger.Level.INFO, "re-admission at " + endpoint + ": " + status
+                            LOG.log(System.Logger.Level.INFO, () -> "re-admission at " + endpoint + ": " + status
                                     + (a == null ? "" : " " + a.path("error").asText("")));
                             waiting = false;
                         }
@@ -213,7 +215,7 @@ final class Memberships {
                 }
                 link.close();
             } catch (CallFailedException | IOException | MeshSecurityException | IllegalStateException e) {
-                LOG.log(System.Logger.Level.INFO, "re-admission at " + endpoint + " failed: " + e.getMessage());
+                LOG.log(System.Logger.Level.INFO, () -> "re-admission at " + endpoint + " failed: " + e.getMessage());
             }
         }
         return false;

@@ -1,15 +1,23 @@
 package farm.llama.atmosphere.runtime.mesh;
 
-import farm.llama.atmosphere.runtime.mesh.swim.MemberState;
-import farm.llama.atmosphere.runtime.identity.Identity;
+import com.fasterxml.jackson.databind.JsonNode;
 import farm.llama.atmosphere.runtime.api.AdminChange;
+import farm.llama.atmosphere.runtime.identity.Identity;
+import farm.llama.atmosphere.runtime.mesh.swim.MemberState;
+import farm.llama.atmosphere.runtime.util.Json;
 import farm.llama.atmosphere.spi.AtmosphereException;
+import farm.llama.atmosphere.spi.CallFailedException;
 import farm.llama.atmosphere.spi.NodeEvent;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Base64;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -19,6 +27,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 
 /**
  * Who may do what in the mesh, on this node: the founder grants and removes the admin role (a
@@ -94,7 +103,7 @@ final class MeshAdmins {
         if (nodeId.equals(identity.nodeId())) {
             throw new AtmosphereException("The founder holds the mesh key; it needs no admin role.");
         }
-        java.security.cert.X509Certificate root = store.root();
+        X509Certificate root = store.root();
         MeshRoles roster = revocations.get().roles();
         if (remove) {
             if (!roster.found(root, key, identity.nodeId()).admins().contains(nodeId)) {
@@ -107,28 +116,28 @@ final class MeshAdmins {
                     Memberships.admittedBy(known.values(), nodeId).stream().map(KnownMember::nodeId).toList());
             events.accept(new NodeEvent("mesh.admin", Instant.now(), Map.of("nodeId", nodeId, "role", out.role(), "retiredAt", at.toString(),
                     "reissued", out.reissued().orElseThrow())));
-            LOG.log(System.Logger.Level.INFO, "removed the admin role of " + nodeId + " from " + at
+            LOG.log(System.Logger.Level.INFO, () -> "removed the admin role of " + nodeId + " from " + at
                     + "; the certificates it signed before are re-issued on next contact");
             return out;
         }
         MemberState state = rt.members().get(nodeId);
         if (state != MemberState.ALIVE && state != MemberState.SUSPECT) {
-            throw new AtmosphereException("Node " + nodeId + " is not a live member (" + (state == null ? "unknown" : state.name().toLowerCase(java.util.Locale.ROOT))
+            throw new AtmosphereException("Node " + nodeId + " is not a live member (" + (state == null ? "unknown" : state.name().toLowerCase(Locale.ROOT))
                     + "). 'atmosphere mesh members' lists them.");
         }
-        java.security.cert.X509Certificate member = rt.certificateOf(nodeId).orElseThrow(() ->
+        X509Certificate member = rt.certificateOf(nodeId).orElseThrow(() ->
                 new AtmosphereException("No message from " + nodeId + " has arrived yet; try again in a moment."));
-        java.security.cert.X509Certificate admin = MeshCertificates.admin(root, key, member.getPublicKey(), MeshStore.MEMBERSHIP);
+        X509Certificate admin = MeshCertificates.admin(root, key, member.getPublicKey(), MeshStore.MEMBERSHIP);
         // the mesh learns the new admin before the admin can act as one
         MeshRoles.Roster granted = roster.grant(root, key, identity.nodeId(), nodeId);
         rt.takeRoles(granted, identity.nodeId());
         byte[] payload;
         try {
             // the roster naming it travels with the certificate: an admin always knows the roles it acts under
-            payload = farm.llama.atmosphere.runtime.util.Json.write(Map.of("certificate",
-                    java.util.Base64.getEncoder().encodeToString(admin.getEncoded()), "roles", farm.llama.atmosphere.runtime.util.Json.write(granted)))
+            payload = Json.write(Map.of("certificate",
+                    Base64.getEncoder().encodeToString(admin.getEncoded()), "roles", Json.write(granted)))
                     .getBytes(StandardCharsets.UTF_8);
-        } catch (java.security.GeneralSecurityException e) {
+        } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }
         AdminChange out = AdminChange.granted(nodeId, admin.getNotAfter().toInstant().toString());
@@ -183,33 +192,33 @@ final class MeshAdmins {
 
     void granted(String sender, byte[] payload) {
         try {
-            com.fasterxml.jackson.databind.JsonNode grant = farm.llama.atmosphere.runtime.util.Json.parse(new String(payload, StandardCharsets.UTF_8));
-            MeshRoles.Roster roster = farm.llama.atmosphere.runtime.util.Json.MAPPER.readValue(grant.path("roles").asText(), MeshRoles.Roster.class);
+            JsonNode grant = Json.parse(new String(payload, StandardCharsets.UTF_8));
+            MeshRoles.Roster roster = Json.MAPPER.readValue(grant.path("roles").asText(), MeshRoles.Roster.class);
             MeshRuntime rt = runtime.get();
             if (rt != null) {
                 rt.takeRoles(roster, sender);
             } else {
                 revocations.get().takeRoles(roster, store.root());
             }
-            java.security.cert.X509Certificate cert = MeshCertificates.parse(java.util.Base64.getDecoder().decode(grant.path("certificate").asText()));
+            X509Certificate cert = MeshCertificates.parse(Base64.getDecoder().decode(grant.path("certificate").asText()));
             // whoever delivers it, only the mesh key can have signed an admin certificate for this node's key
             String node = MeshCertificates.verify(List.of(cert), store.root(), revocations.get().revoked(), clock.instant());
             boolean retired = revocations.get().roles().current().map(r -> r.retiredAt(identity.nodeId()).isPresent()
                     && !r.admins().contains(identity.nodeId())).orElse(false);
             if (retired) {
-                LOG.log(System.Logger.Level.WARNING, "ignored an admin certificate from " + sender + ": the roster says this node's admin role was removed");
+                LOG.log(System.Logger.Level.WARNING, () -> "ignored an admin certificate from " + sender + ": the roster says this node's admin role was removed");
                 return;
             }
             if (!node.equals(identity.nodeId()) || cert.getBasicConstraints() < 0
                     || !cert.getPublicKey().equals(identity.publicKey())) {
-                LOG.log(System.Logger.Level.WARNING, "ignored an admin certificate from " + sender + " that is not for this node");
+                LOG.log(System.Logger.Level.WARNING, () -> "ignored an admin certificate from " + sender + " that is not for this node");
                 return;
             }
             store.setAdmin(Optional.of(cert));
             LOG.log(System.Logger.Level.INFO, "this node is now an admin of the mesh: it can invite, approve and revoke");
             events.accept(new NodeEvent("mesh.role", Instant.now(), Map.of("role", "admin")));
-        } catch (java.io.IOException | IllegalArgumentException | MeshSecurityException e) {
-            LOG.log(System.Logger.Level.WARNING, "refused an admin certificate from " + sender + ": " + e.getMessage());
+        } catch (IOException | IllegalArgumentException | MeshSecurityException e) {
+            LOG.log(System.Logger.Level.WARNING, () -> "refused an admin certificate from " + sender + ": " + e.getMessage());
         }
     }
 
@@ -261,12 +270,12 @@ final class MeshAdmins {
         MeshRuntime rt = runtime.get();
         if (rt != null) {
             // the members it cuts off hear it first, while this node still trusts their certificates: then they ask to be re-admitted
-            byte[] told = farm.llama.atmosphere.runtime.util.Json.write(r).getBytes(StandardCharsets.UTF_8);
+            byte[] told = Json.write(r).getBytes(StandardCharsets.UTF_8);
             for (KnownMember m : admitted) {
                 try {
                     rt.sendReliably(m.nodeId(), "revocation", told);
-                } catch (farm.llama.atmosphere.spi.CallFailedException | IllegalStateException e) {
-                    LOG.log(System.Logger.Level.INFO, "could not tell " + m.nodeId() + " that it is cut off (" + e.getMessage()
+                } catch (CallFailedException | IllegalStateException e) {
+                    LOG.log(System.Logger.Level.INFO, () -> "could not tell " + m.nodeId() + " that it is cut off (" + e.getMessage()
                             + "); it learns it from the other members");
                 }
             }
@@ -300,7 +309,7 @@ final class MeshAdmins {
     private static String consequences(String nodeId, List<KnownMember> admitted) {
         String who = admitted.isEmpty() ? "no member this node knows of"
                 : admitted.size() + " member" + (admitted.size() == 1 ? "" : "s") + " (" + admitted.stream()
-                        .map(k -> k.nodeId() + (k.name().isEmpty() ? "" : " '" + k.name() + "'")).collect(java.util.stream.Collectors.joining(", ")) + ")";
+                        .map(k -> k.nodeId() + (k.name().isEmpty() ? "" : " '" + k.name() + "'")).collect(Collectors.joining(", ")) + ")";
         return "Node " + nodeId + " can admit members, and admitted " + who + ". Revoking it voids every certificate it signed: "
                 + "those members are cut off from the mesh until you re-admit them (each one asks by itself; 'atmosphere mesh members' "
                 + "lists them as cut-off and 'atmosphere approve NODE' re-admits one). To take away only its admin role and keep its "

@@ -1,6 +1,7 @@
 package farm.llama.atmosphere.runtime.mesh;
 
 import farm.llama.atmosphere.runtime.identity.Identity;
+import java.io.ByteArrayInputStream;
 import java.math.BigInteger;
 import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
@@ -13,6 +14,7 @@ import java.security.cert.CertificateExpiredException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.CertificateNotYetValidException;
 import java.security.cert.PKIXParameters;
+import java.security.cert.PKIXReason;
 import java.security.cert.TrustAnchor;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
@@ -20,7 +22,9 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.Date;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.style.BCStyle;
 import org.bouncycastle.asn1.x500.style.IETFUtils;
@@ -29,6 +33,7 @@ import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.cert.CertIOException;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
@@ -117,9 +122,9 @@ public final class MeshCertificates {
      */
     public static X509Certificate parse(byte[] der) {
         try {
-            return (X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
-                    .generateCertificate(new java.io.ByteArrayInputStream(der));
-        } catch (java.security.GeneralSecurityException | RuntimeException e) {
+            return (X509Certificate) CertificateFactory.getInstance("X.509")
+                    .generateCertificate(new ByteArrayInputStream(der));
+        } catch (GeneralSecurityException | RuntimeException e) {
             throw new MeshSecurityException(MeshSecurityException.Reason.MALFORMED, "an unreadable certificate");
         }
     }
@@ -138,7 +143,7 @@ public final class MeshCertificates {
     }
 
     /** One field of a certificate's subject; a subject without it, or not readable (not UTF-8), is refused as malformed. */
-    private static String nameField(X509Certificate cert, org.bouncycastle.asn1.ASN1ObjectIdentifier field) {
+    private static String nameField(X509Certificate cert, ASN1ObjectIdentifier field) {
         try {
             return IETFUtils.valueToString(subjectOf(cert).getRDNs(field)[0].getFirst().getValue());
         } catch (RuntimeException e) {
@@ -172,7 +177,7 @@ public final class MeshCertificates {
                         new ExtendedKeyUsage(new KeyPurposeId[] {KeyPurposeId.id_kp_clientAuth, KeyPurposeId.id_kp_serverAuth}));
             }
             return new JcaX509CertificateConverter().getCertificate(b.build(new JcaContentSignerBuilder("Ed25519").build(issuerKey)));
-        } catch (GeneralSecurityException | OperatorCreationException | org.bouncycastle.cert.CertIOException e) {
+        } catch (GeneralSecurityException | OperatorCreationException | CertIOException e) {
             throw new IllegalStateException("cannot build a mesh certificate: " + e.getMessage(), e);
         }
     }
@@ -189,7 +194,7 @@ public final class MeshCertificates {
      * @throws MeshSecurityException saying why the chain is refused
      */
     public static String verify(List<X509Certificate> chain, X509Certificate meshRoot, Set<String> revoked, Instant now) {
-        return verify(chain, meshRoot, new Withdrawn(revoked, java.util.Map.of()), now);
+        return verify(chain, meshRoot, new Withdrawn(revoked, Map.of()), now);
     }
 
     /**
@@ -198,14 +203,14 @@ public final class MeshCertificates {
      * @param revoked revoked node ids: none of their certificates, nor any certificate they signed, is valid
      * @param retired admins whose role was taken back, and when: certificates they signed after that are refused
      */
-    public record Withdrawn(Set<String> revoked, java.util.Map<String, Instant> retired) {
+    public record Withdrawn(Set<String> revoked, Map<String, Instant> retired) {
         /** Nothing withdrawn. */
-        public static final Withdrawn NONE = new Withdrawn(Set.of(), java.util.Map.of());
+        public static final Withdrawn NONE = new Withdrawn(Set.of(), Map.of());
 
         /** Copies. */
         public Withdrawn {
             revoked = Set.copyOf(revoked);
-            retired = java.util.Map.copyOf(retired);
+            retired = Map.copyOf(retired);
         }
     }
 
@@ -278,7 +283,7 @@ public final class MeshCertificates {
         } catch (CertPathValidatorException e) {
             MeshSecurityException.Reason reason = e.getReason() == CertPathValidatorException.BasicReason.EXPIRED
                     ? MeshSecurityException.Reason.EXPIRED
-                    : e.getReason() == java.security.cert.PKIXReason.PATH_TOO_LONG || e.getReason() == java.security.cert.PKIXReason.NOT_CA_CERT
+                    : e.getReason() == PKIXReason.PATH_TOO_LONG || e.getReason() == PKIXReason.NOT_CA_CERT
                             ? MeshSecurityException.Reason.NOT_AUTHORIZED : MeshSecurityException.Reason.FORGED;
             throw new MeshSecurityException(reason, "certificate chain of " + nodeId + " refused: " + e.getMessage());
         } catch (GeneralSecurityException e) {

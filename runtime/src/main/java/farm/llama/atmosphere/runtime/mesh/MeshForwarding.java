@@ -1,6 +1,7 @@
 package farm.llama.atmosphere.runtime.mesh;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import farm.llama.atmosphere.runtime.routing.ChatCall;
 import farm.llama.atmosphere.runtime.tools.Caller;
@@ -9,9 +10,17 @@ import farm.llama.atmosphere.spi.BlockingPublisher;
 import farm.llama.atmosphere.spi.CallFailedException;
 import farm.llama.atmosphere.spi.ChatChunk;
 import farm.llama.atmosphere.spi.ChatRequest;
+import farm.llama.atmosphere.spi.EmbedRequest;
+import farm.llama.atmosphere.spi.Embeddings;
 import farm.llama.atmosphere.spi.FailureKind;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -20,6 +29,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Flow;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * Requests served on another member, chunk by chunk, over signed envelopes. The asking side sends
@@ -48,7 +59,7 @@ public final class MeshForwarding {
          * @param input the texts
          * @return the vectors
          */
-        farm.llama.atmosphere.spi.Embeddings embed(String model, java.util.List<String> input);
+        Embeddings embed(String model, List<String> input);
 
         /**
          * @param name a tool
@@ -74,7 +85,7 @@ public final class MeshForwarding {
          * @param caller the asking member (checked against tools.grants: models:deploy)
          * @param progress told each progress object (JSON text) as the backend reports it
          */
-        void pull(String model, Caller caller, java.util.function.Consumer<String> progress);
+        void pull(String model, Caller caller, Consumer<String> progress);
     }
 
     /** Sends a message to a member; blocks while the link is congested rather than dropping it. */
@@ -192,27 +203,27 @@ public final class MeshForwarding {
     }
 
     /** The asking side: embeddings made on a member's backend; blocks until they arrive. */
-    farm.llama.atmosphere.spi.Embeddings embed(String node, farm.llama.atmosphere.spi.EmbedRequest request) {
+    Embeddings embed(String node, EmbedRequest request) {
         ObjectNode req = Json.MAPPER.createObjectNode();
         req.put("model", request.model());
         req.set("input", Json.MAPPER.valueToTree(request.input()));
         JsonNode m = ask(node, "embed.request", req, Duration.ofSeconds(120), r -> Optional.of(r));
-        java.util.List<float[]> vectors = new java.util.ArrayList<>();
+        List<float[]> vectors = new ArrayList<>();
         for (JsonNode v : m.path("vectors")) {
-            java.nio.FloatBuffer fb = java.nio.ByteBuffer.wrap(java.util.Base64.getDecoder().decode(v.asText()))
-                    .order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+            FloatBuffer fb = ByteBuffer.wrap(Base64.getDecoder().decode(v.asText()))
+                    .order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
             float[] f = new float[fb.remaining()];
             fb.get(f);
             vectors.add(f);
         }
-        return new farm.llama.atmosphere.spi.Embeddings(m.path("model").asText(), vectors, m.path("promptTokens").asInt());
+        return new Embeddings(m.path("model").asText(), vectors, m.path("promptTokens").asInt());
     }
 
     /**
      * Sends a request to a member and reads its answers until {@code onAnswer} returns a value;
      * a silent, lost or refusing member fails the call.
      */
-    private <T> T ask(String node, String type, ObjectNode req, Duration silence, java.util.function.Function<JsonNode, Optional<T>> onAnswer) {
+    private <T> T ask(String node, String type, ObjectNode req, Duration silence, Function<JsonNode, Optional<T>> onAnswer) {
         String id = UUID.randomUUID().toString();
         LinkedBlockingQueue<JsonNode> queue = new LinkedBlockingQueue<>();
         calls.put(id, new Outgoing(node, queue));
@@ -249,9 +260,9 @@ public final class MeshForwarding {
             if (s == null) {
                 throw new CallFailedException(FailureKind.UNREACHABLE, "this member serves no requests yet");
             }
-            java.util.List<String> input = new java.util.ArrayList<>();
+            List<String> input = new ArrayList<>();
             m.path("input").forEach(t -> input.add(t.asText()));
-            farm.llama.atmosphere.spi.Embeddings e;
+            Embeddings e;
             try (AutoCloseable admitted = admit(from, m.path("model").asText())) {
                 e = s.embed(m.path("model").asText(), input);
             }
@@ -259,11 +270,11 @@ public final class MeshForwarding {
             out.put("id", id);
             out.put("model", e.model());
             out.put("promptTokens", e.promptTokens());
-            com.fasterxml.jackson.databind.node.ArrayNode vs = out.putArray("vectors");
+            ArrayNode vs = out.putArray("vectors");
             for (float[] v : e.vectors()) {
-                java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(v.length * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                ByteBuffer b = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
                 b.asFloatBuffer().put(v);
-                vs.add(java.util.Base64.getEncoder().encodeToString(b.array()));
+                vs.add(Base64.getEncoder().encodeToString(b.array()));
             }
             send(from, "embed.result", out);
         } catch (CallFailedException e) {
@@ -287,7 +298,7 @@ public final class MeshForwarding {
     }
 
     /** Runs a request against this node's serving side and sends {@code <prefix>.result} with its JSON, or {@code <prefix>.error}. */
-    private void answer(String from, String id, String prefix, java.util.function.Function<LocalServing, String> work) {
+    private void answer(String from, String id, String prefix, Function<LocalServing, String> work) {
         try {
             LocalServing s = serving;
             if (s == null) {
@@ -321,7 +332,7 @@ public final class MeshForwarding {
     }
 
     /** The asking side: has a member's backend fetch a model, reporting its progress as it comes. */
-    void deploy(String node, String model, java.util.function.Consumer<JsonNode> progress) {
+    void deploy(String node, String model, Consumer<JsonNode> progress) {
         ObjectNode req = Json.MAPPER.createObjectNode();
         req.put("model", model);
         ask(node, "model.deploy", req, Duration.ofMinutes(10), m -> {
@@ -400,7 +411,7 @@ public final class MeshForwarding {
                     call.close();
                 }
             }
-            default -> LOG.log(System.Logger.Level.DEBUG, "ignored '" + type + "' from " + from);
+            default -> LOG.log(System.Logger.Level.DEBUG, () -> "ignored '" + type + "' from " + from);
         }
     }
 
@@ -415,7 +426,7 @@ public final class MeshForwarding {
                  ChatCall call = s.chat(m.path("model").asText(), m.path("json").asText(),
                     Duration.ofMillis(Math.max(1000, m.path("timeoutMs").asLong(120_000))))) {
                 served.put(key, call);
-                java.util.Optional<ChatChunk> c;
+                Optional<ChatChunk> c;
                 boolean ended = false;
                 while (!ended && (c = call.next()).isPresent()) {
                     if (!served.containsKey(key)) {

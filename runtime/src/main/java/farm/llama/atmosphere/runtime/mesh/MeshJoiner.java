@@ -1,5 +1,6 @@
 package farm.llama.atmosphere.runtime.mesh;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import farm.llama.atmosphere.runtime.identity.Identity;
@@ -16,6 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
@@ -149,7 +151,7 @@ public final class MeshJoiner {
                         } else {
                             X509Certificate root = Joins.rootOf(grant);
                             // the grant must come from the mesh the member's TLS certificate showed
-                            MeshCertificates.verify(List.of(seen.get().get(0)), root, java.util.Set.of(), clock.instant());
+                            MeshCertificates.verify(List.of(seen.get().get(0)), root, Set.of(), clock.instant());
                             info = Joins.accept(grant, root, grant.meshName(), identity, store, clock.instant());
                         }
                         List<KnownMember> members = new ArrayList<>();
@@ -175,7 +177,7 @@ public final class MeshJoiner {
             throw new AtmosphereException("Interrupted while joining.");
         } catch (MeshSecurityException e) {
             throw new AtmosphereException("The mesh's answer did not verify: " + e.getMessage() + ". Nothing was stored.", e);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             throw new AtmosphereException("The mesh's answer was corrupt: " + e.getOriginalMessage(), e);
         }
     }

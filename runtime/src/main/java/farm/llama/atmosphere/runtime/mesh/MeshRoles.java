@@ -13,10 +13,12 @@ import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
 import java.security.Signature;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,7 +40,7 @@ public final class MeshRoles {
     public static final int FORMAT = 1;
 
     /** Admins' signatures may claim a time this far before a retirement and still count (member certificates are back-dated by this much). */
-    static final java.time.Duration SIGNING_SKEW = java.time.Duration.ofMinutes(5);
+    static final Duration SIGNING_SKEW = Duration.ofMinutes(5);
 
     /**
      * An admin whose role the founder took back.
@@ -239,7 +241,7 @@ public final class MeshRoles {
         List<Retired> retired = new ArrayList<>(r.retired());
         retired.removeIf(x -> x.node().equals(node));
         retired.add(new Retired(node, at.toString()));
-        retired.sort(java.util.Comparator.comparing(Retired::node));
+        retired.sort(Comparator.comparing(Retired::node));
         return publish(new Roster(r.meshId(), r.version() + 1, r.founder(), List.copyOf(admins), retired, ""), meshKey);
     }
 

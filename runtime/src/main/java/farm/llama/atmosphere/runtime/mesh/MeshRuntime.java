@@ -205,7 +205,7 @@ public final class MeshRuntime implements AutoCloseable {
             public void refused(String from, SwimMessage.Update update, Statements.Check why) {
                 chainBook.refused(why);
                 if (why == Statements.Check.FORGED) {
-                    LOG.log(System.Logger.Level.WARNING, "member " + from + " passed on a statement about " + update.node()
+                    LOG.log(System.Logger.Level.WARNING, () -> "member " + from + " passed on a statement about " + update.node()
                             + " that " + update.node() + " did not sign: " + update);
                 }
             }
@@ -416,10 +416,10 @@ public final class MeshRuntime implements AutoCloseable {
                 List<X509Certificate> peer = link.peerCertificates();
                 String who = peer.isEmpty() ? link.remote() : MeshCertificates.nodeIdOf(peer.get(0));
                 if (versionMismatch.put(who, e.getMessage()) == null) {
-                    LOG.log(System.Logger.Level.WARNING, "refused " + who + ": " + e.getMessage());
+                    LOG.log(System.Logger.Level.WARNING, () -> "refused " + who + ": " + e.getMessage());
                 }
             }
-            LOG.log(System.Logger.Level.DEBUG, "dropped a mesh message from " + link.remote() + ": " + e.reason() + ": " + e.getMessage());
+            LOG.log(System.Logger.Level.DEBUG, () -> "dropped a mesh message from " + link.remote() + ": " + e.reason() + ": " + e.getMessage());
             return;
         }
         if (v.envelope().type().equals(EnvelopeCodec.SEALED)) {
@@ -551,7 +551,7 @@ public final class MeshRuntime implements AutoCloseable {
             return;
         }
         for (String node : pardoned) {
-            LOG.log(System.Logger.Level.WARNING, "node " + node + " is the founder or an admin: an admin's revocation of it is void");
+            LOG.log(System.Logger.Level.WARNING, () -> "node " + node + " is the founder or an admin: an admin's revocation of it is void");
             synchronized (swim) {
                 swim.pardon(node, clock.millis());
             }
@@ -597,7 +597,7 @@ public final class MeshRuntime implements AutoCloseable {
     private void learn(Revocations.Revocation r, String from) {
         if (r.node().equals(identity.nodeId())) {
             revocations.accept(r, root);
-            LOG.log(System.Logger.Level.WARNING, "this node was revoked from the mesh by " + r.by());
+            LOG.log(System.Logger.Level.WARNING, () -> "this node was revoked from the mesh by " + r.by());
             return;
         }
         boolean known;

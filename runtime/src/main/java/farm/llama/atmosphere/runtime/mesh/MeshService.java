@@ -124,7 +124,7 @@ public final class MeshService implements AutoCloseable {
         this.clock = clock;
         this.store = new MeshStore(dataDir);
         if (store.migrate()) {
-            LOG.log(System.Logger.Level.INFO, "Brought the mesh files in " + store.dir() + " to format " + MeshStore.FORMAT);
+            LOG.log(System.Logger.Level.INFO, () -> "Brought the mesh files in " + store.dir() + " to format " + MeshStore.FORMAT);
         }
         this.memberships = new Memberships(identity, store, clock);
         this.endpoints = new MeshEndpoints(settings, identity.nodeId(), store);
@@ -192,7 +192,7 @@ public final class MeshService implements AutoCloseable {
             return;
         }
         if (!missing.isEmpty()) {
-            LOG.log(System.Logger.Level.WARNING, "no transport plugin for " + String.join(", ", missing) + " is installed; the mesh runs over "
+            LOG.log(System.Logger.Level.WARNING, () -> "no transport plugin for " + String.join(", ", missing) + " is installed; the mesh runs over "
                     + running.stream().map(Transport::type).toList());
         }
         revocations = new Revocations(store.dir());
@@ -200,7 +200,7 @@ public final class MeshService implements AutoCloseable {
         try {
             store.meshKey().ifPresent(k -> revocations.roles().found(store.root(), k, identity.nodeId()));
         } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "cannot sign the mesh's roster of roles: " + e.getMessage());
+            LOG.log(System.Logger.Level.WARNING, () -> "cannot sign the mesh's roster of roles: " + e.getMessage());
         }
         known.clear();
         KnownMember.load(store.dir()).forEach(m -> known.put(m.nodeId(), m));
@@ -228,21 +228,21 @@ public final class MeshService implements AutoCloseable {
         } catch (RuntimeException e) {
             rt.close();
             problem = e.getMessage();
-            LOG.log(System.Logger.Level.WARNING, "the mesh could not start: " + e.getMessage());
+            LOG.log(System.Logger.Level.WARNING, () -> "the mesh could not start: " + e.getMessage());
             return;
         }
         runtime = rt;
         problem = "";
         if (advertise.isEmpty()) {
             // announce the first listed endpoint (site-local addresses come first, loopback last)
-            LOG.log(System.Logger.Level.DEBUG, "mesh endpoints: " + rt.endpoints());
+            LOG.log(System.Logger.Level.DEBUG, () -> "mesh endpoints: " + rt.endpoints());
         }
         refreshProfile();
         maintenance = Thread.ofVirtual().name("atmosphere-mesh-maintenance").start(this::maintain);
         if (memberships.ownStanding(rev.withdrawn()) == Memberships.Standing.CUT_OFF) {
             readmit();
         }
-        LOG.log(System.Logger.Level.INFO, "mesh " + info.get().meshId() + " ('" + info.get().name() + "'): " + info.get().role()
+        LOG.log(System.Logger.Level.INFO, () -> "mesh " + info.get().meshId() + " ('" + info.get().name() + "'): " + info.get().role()
                 + ", " + seeds.size() + " known member" + (seeds.size() == 1 ? "" : "s") + ", listening at " + rt.endpoints());
         events.accept(new NodeEvent("mesh.started", Instant.now(), Map.of("meshId", info.get().meshId(),
                 "endpoints", rt.endpoints())));
@@ -302,7 +302,7 @@ public final class MeshService implements AutoCloseable {
             return;
         }
         lanTried.put(nodeId, now);
-        LOG.log(System.Logger.Level.INFO, "member " + nodeId + " ('" + k.name() + "') heard " + where + " at " + endpoint + "; probing it there");
+        LOG.log(System.Logger.Level.INFO, () -> "member " + nodeId + " ('" + k.name() + "') heard " + where + " at " + endpoint + "; probing it there");
         rt.admit(nodeId, endpoint);
     }
 
@@ -353,7 +353,7 @@ public final class MeshService implements AutoCloseable {
                     saveNow();
                 }
             } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "mesh maintenance: " + e);
+                LOG.log(System.Logger.Level.WARNING, () -> "mesh maintenance: " + e);
             }
         }
     }
@@ -430,7 +430,7 @@ public final class MeshService implements AutoCloseable {
                 }
                 case String t when MeshForwarding.handles(t) -> forwarding.message(v.sender(), t, v.envelope().payload());
                 case String t when FileTransfer.handles(t) -> files.message(v.sender(), t, v.envelope().payload());
-                default -> LOG.log(System.Logger.Level.DEBUG, "ignored a '" + v.envelope().type() + "' message from " + v.sender());
+                default -> LOG.log(System.Logger.Level.DEBUG, () -> "ignored a '" + v.envelope().type() + "' message from " + v.sender());
             }
         }
 
@@ -781,7 +781,7 @@ public final class MeshService implements AutoCloseable {
                     relays.add(Json.MAPPER.treeToValue(r, NetworkReport.Relay.class));
                 }
             } catch (IOException | RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "the " + t.type() + " transport's status is unreadable (its rows are left out of 'network'): " + e);
+                LOG.log(System.Logger.Level.WARNING, () -> "the " + t.type() + " transport's status is unreadable (its rows are left out of 'network'): " + e);
             }
             out.add(new TransportStatus(t.type(), relays));
         }

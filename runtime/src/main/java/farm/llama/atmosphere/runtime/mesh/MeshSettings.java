@@ -3,9 +3,12 @@ package farm.llama.atmosphere.runtime.mesh;
 import farm.llama.atmosphere.runtime.mesh.swim.SwimConfig;
 import farm.llama.atmosphere.spi.AtmosphereException;
 import farm.llama.atmosphere.spi.ConfigView;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * The {@code mesh.*} settings of a node.
@@ -24,7 +27,7 @@ import java.util.Locale;
  * @param relays relays to keep a connection to ({@code mesh.relays}), besides those an invite named
  */
 public record MeshSettings(String bind, int port, List<String> advertise, String approval, String transport,
-                           SwimConfig swim, Duration joinWait, boolean mdns, java.util.Optional<String> mdnsAddress,
+                           SwimConfig swim, Duration joinWait, boolean mdns, Optional<String> mdnsAddress,
                            List<String> transports, List<String> relays) {
 
     /** Validates. */
@@ -32,10 +35,10 @@ public record MeshSettings(String bind, int port, List<String> advertise, String
         transports = List.copyOf(transports);
         relays = List.copyOf(relays);
         for (String r : relays) {
-            java.net.URI uri;
+            URI uri;
             try {
-                uri = new java.net.URI(r);
-            } catch (java.net.URISyntaxException e) {
+                uri = new URI(r);
+            } catch (URISyntaxException e) {
                 throw new AtmosphereException("mesh.relays: '" + r + "' is not a URL (" + e.getReason() + "). Write ws://host:8765 or wss://host.");
             }
             if (!"ws".equals(uri.getScheme()) && !"wss".equals(uri.getScheme()) || uri.getHost() == null) {

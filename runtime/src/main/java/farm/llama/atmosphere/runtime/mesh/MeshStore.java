@@ -23,6 +23,7 @@ import java.security.cert.X509Certificate;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
@@ -259,7 +260,7 @@ public final class MeshStore {
 
     private static List<X509Certificate> certificates(Path file) {
         try {
-            List<X509Certificate> out = new java.util.ArrayList<>();
+            List<X509Certificate> out = new ArrayList<>();
             for (var c : CertificateFactory.getInstance("X.509").generateCertificates(new ByteArrayInputStream(Files.readAllBytes(file)))) {
                 out.add((X509Certificate) c);
             }
@@ -309,7 +310,7 @@ public final class MeshStore {
      * @param relays relay URLs
      */
     public synchronized void saveRelays(List<String> relays) {
-        com.fasterxml.jackson.databind.node.ObjectNode doc = Json.MAPPER.createObjectNode();
+        ObjectNode doc = Json.MAPPER.createObjectNode();
         doc.put("format", FORMAT);
         relays.forEach(doc.putArray("relays")::add);
         try {
@@ -326,7 +327,7 @@ public final class MeshStore {
             return List.of();
         }
         try {
-            List<String> out = new java.util.ArrayList<>();
+            List<String> out = new ArrayList<>();
             FileFormat.read(file, FORMAT).path("relays").forEach(r -> out.add(r.asText()));
             return out;
         } catch (IOException | IllegalArgumentException e) {

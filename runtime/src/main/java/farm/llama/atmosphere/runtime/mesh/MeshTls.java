@@ -11,6 +11,7 @@ import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -132,7 +133,7 @@ public final class MeshTls {
                 MeshCertificates.verify(Arrays.asList(chain), root, revoked.get(), clock.instant());
             } catch (MeshSecurityException e) {
                 refused.accept(e);
-                throw new CertificateException(e.reason().name().toLowerCase(java.util.Locale.ROOT) + ": " + e.getMessage(), e);
+                throw new CertificateException(e.reason().name().toLowerCase(Locale.ROOT) + ": " + e.getMessage(), e);
             } catch (RuntimeException e) {
                 throw new CertificateException("unreadable certificate chain: " + e.getMessage(), e);
             }

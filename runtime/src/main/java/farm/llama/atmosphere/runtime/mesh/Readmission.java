@@ -70,7 +70,7 @@ final class Readmission implements AutoCloseable {
         if (thread != null && thread.isAlive()) {
             return;
         }
-        LOG.log(System.Logger.Level.WARNING, "the admin that admitted this node was revoked, so its membership is no longer valid; "
+        LOG.log(System.Logger.Level.WARNING, () -> "the admin that admitted this node was revoked, so its membership is no longer valid; "
                 + "asking the founder and admins to re-admit it");
         events.accept(new NodeEvent("mesh.cut-off", Instant.now(), Map.of("nodeId", identity.nodeId())));
         thread = Thread.ofVirtual().name("atmosphere-mesh-readmission").start(this::ask);

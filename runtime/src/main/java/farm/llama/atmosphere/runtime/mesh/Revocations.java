@@ -20,6 +20,7 @@ import java.security.Signature;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -238,7 +239,7 @@ public final class Revocations {
             Instant at;
             try {
                 at = Instant.parse(r.at());
-            } catch (java.time.format.DateTimeParseException e) {
+            } catch (DateTimeParseException e) {
                 throw new MeshSecurityException(MeshSecurityException.Reason.MALFORMED, "a revocation with a malformed time");
             }
             if (retired.isPresent() && at.isAfter(retired.get())) {

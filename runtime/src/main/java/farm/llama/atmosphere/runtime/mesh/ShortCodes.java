@@ -3,10 +3,14 @@ package farm.llama.atmosphere.runtime.mesh;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
+import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import javax.crypto.Cipher;
 import javax.crypto.Mac;
+import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
@@ -89,17 +93,17 @@ public final class ShortCodes {
      *
      * @return {@code iv} and {@code ciphertext}, base64
      */
-    public static java.util.Map<String, String> seal(String code, String joinerNonce, String issuerNonce, String token) {
+    public static Map<String, String> seal(String code, String joinerNonce, String issuerNonce, String token) {
         byte[] iv = new byte[12];
         RANDOM.nextBytes(iv);
         try {
-            javax.crypto.Cipher c = javax.crypto.Cipher.getInstance("AES/GCM/NoPadding");
-            c.init(javax.crypto.Cipher.ENCRYPT_MODE, new SecretKeySpec(key(code, joinerNonce, issuerNonce), "AES"),
-                    new javax.crypto.spec.GCMParameterSpec(128, iv));
+            Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
+            c.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key(code, joinerNonce, issuerNonce), "AES"),
+                    new GCMParameterSpec(128, iv));
             c.updateAAD((joinerNonce + "|" + issuerNonce).getBytes(StandardCharsets.US_ASCII));
             byte[] sealed = c.doFinal(token.getBytes(StandardCharsets.UTF_8));
-            return java.util.Map.of("iv", java.util.Base64.getEncoder().encodeToString(iv),
-                    "ciphertext", java.util.Base64.getEncoder().encodeToString(sealed));
+            return Map.of("iv", Base64.getEncoder().encodeToString(iv),
+                    "ciphertext", Base64.getEncoder().encodeToString(sealed));
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }
@@ -112,11 +116,11 @@ public final class ShortCodes {
      */
     public static Optional<String> open(String code, String joinerNonce, String issuerNonce, String iv, String ciphertext) {
         try {
-            javax.crypto.Cipher c = javax.crypto.Cipher.getInstance("AES/GCM/NoPadding");
-            c.init(javax.crypto.Cipher.DECRYPT_MODE, new SecretKeySpec(key(code, joinerNonce, issuerNonce), "AES"),
-                    new javax.crypto.spec.GCMParameterSpec(128, java.util.Base64.getDecoder().decode(iv)));
+            Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
+            c.init(Cipher.DECRYPT_MODE, new SecretKeySpec(key(code, joinerNonce, issuerNonce), "AES"),
+                    new GCMParameterSpec(128, Base64.getDecoder().decode(iv)));
             c.updateAAD((joinerNonce + "|" + issuerNonce).getBytes(StandardCharsets.US_ASCII));
-            return Optional.of(new String(c.doFinal(java.util.Base64.getDecoder().decode(ciphertext)), StandardCharsets.UTF_8));
+            return Optional.of(new String(c.doFinal(Base64.getDecoder().decode(ciphertext)), StandardCharsets.UTF_8));
         } catch (GeneralSecurityException | IllegalArgumentException e) {
             return Optional.empty();
         }

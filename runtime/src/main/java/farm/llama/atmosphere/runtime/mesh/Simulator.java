@@ -1,10 +1,24 @@
 package farm.llama.atmosphere.runtime.mesh;
 
-import farm.llama.atmosphere.runtime.mesh.swim.SwimNode;
-import farm.llama.atmosphere.runtime.mesh.swim.SwimMessage;
-import farm.llama.atmosphere.runtime.mesh.swim.SwimConfig;
+import farm.llama.atmosphere.runtime.identity.Identity;
 import farm.llama.atmosphere.runtime.mesh.swim.MemberState;
 import farm.llama.atmosphere.runtime.mesh.swim.Statements;
+import farm.llama.atmosphere.runtime.mesh.swim.SwimConfig;
+import farm.llama.atmosphere.runtime.mesh.swim.SwimMessage;
+import farm.llama.atmosphere.runtime.mesh.swim.SwimNode;
+import farm.llama.atmosphere.runtime.util.Json;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.PublicKey;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -15,6 +29,7 @@ import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.Random;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Runs N nodes' real membership code ({@link SwimNode}) over an in-memory network with virtual
@@ -88,20 +103,20 @@ public final class Simulator {
     private long order;
     private long now;
     private final long epoch = System.currentTimeMillis();
-    private final java.time.Clock clock = new java.time.Clock() {
+    private final Clock clock = new Clock() {
         @Override
-        public java.time.ZoneId getZone() {
-            return java.time.ZoneOffset.UTC;
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
         }
 
         @Override
-        public java.time.Clock withZone(java.time.ZoneId zone) {
+        public Clock withZone(ZoneId zone) {
             return this;
         }
 
         @Override
-        public java.time.Instant instant() {
-            return java.time.Instant.ofEpochMilli(epoch + now);
+        public Instant instant() {
+            return Instant.ofEpochMilli(epoch + now);
         }
     };
     private final List<EnvelopeCodec> codecs = new ArrayList<>();
@@ -110,8 +125,8 @@ public final class Simulator {
     private long verified;
     private long refusedEnvelopes;
     private long bytesSent;
-    private final Map<String, java.security.PublicKey> statementKeys = new HashMap<>();
-    private final List<farm.llama.atmosphere.runtime.identity.Identity> identities = new ArrayList<>();
+    private final Map<String, PublicKey> statementKeys = new HashMap<>();
+    private final List<Identity> identities = new ArrayList<>();
 
     /**
      * @param options what to simulate
@@ -141,7 +156,7 @@ public final class Simulator {
         Map<String, Long> firstSuspicion = new LinkedHashMap<>();
         Map<String, Set<String>> deadAt = new HashMap<>();
         Map<String, Long> allDead = new LinkedHashMap<>();
-        Set<String> falseDeaths = new java.util.TreeSet<>();
+        Set<String> falseDeaths = new TreeSet<>();
         SwimNode.Observer observer = new SwimNode.Observer() {
             @Override
             public void stateChanged(String by, String member, MemberState state, long t) {
@@ -235,7 +250,7 @@ public final class Simulator {
         if (!options.crypto()) {
             return Statements.unchecked(options.signedStatements() ? 64 : 0);
         }
-        farm.llama.atmosphere.runtime.identity.Identity me = identities.get(node);
+        Identity me = identities.get(node);
         return new Statements() {
             @Override
             public byte[] sign(SwimMessage.Update own) {
@@ -244,12 +259,12 @@ public final class Simulator {
 
             @Override
             public Check check(SwimMessage.Update u, String from) {
-                java.security.PublicKey key = statementKeys.get(u.node());
+                PublicKey key = statementKeys.get(u.node());
                 if (u.sig().length == 0) {
                     return Check.UNSIGNED;
                 }
                 return key == null ? Check.UNKNOWN_SIGNER
-                        : farm.llama.atmosphere.runtime.identity.Identity.verify(key, Statements.signedBytes(u), u.sig()) ? Check.VALID : Check.FORGED;
+                        : Identity.verify(key, Statements.signedBytes(u), u.sig()) ? Check.VALID : Check.FORGED;
             }
         };
     }
@@ -269,7 +284,7 @@ public final class Simulator {
         byte[] sealed = null;
         if (options.crypto()) {
             sealed = codecs.get(index.get(msg.from())).seal(msg.to(), "swim",
-                    farm.llama.atmosphere.runtime.util.Json.write(msg).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    Json.write(msg).getBytes(StandardCharsets.UTF_8));
             signed++;
         }
         queue.add(new Event(at, order++, to, options.crypto() ? null : msg, sealed));
@@ -278,18 +293,18 @@ public final class Simulator {
     /** Every node gets an identity and a membership certificate from one mesh key. */
     private void setUpCrypto(List<String> ids) {
         try {
-            java.security.KeyPair mesh = java.security.KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
-            java.security.cert.X509Certificate root = MeshCertificates.root(mesh.getPublic(), mesh.getPrivate(), "sim");
+            KeyPair mesh = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+            X509Certificate root = MeshCertificates.root(mesh.getPublic(), mesh.getPrivate(), "sim");
             for (int i = 0; i < ids.size(); i++) {
-                farm.llama.atmosphere.runtime.identity.Identity id = farm.llama.atmosphere.runtime.identity.Identity.generate("sim-" + i);
+                Identity id = Identity.generate("sim-" + i);
                 identities.add(id);
                 statementKeys.put(ids.get(i), id.publicKey());
-                java.security.cert.X509Certificate cert = MeshCertificates.member(root, mesh.getPrivate(), id.publicKey(),
-                        java.time.Duration.ofDays(1));
+                X509Certificate cert = MeshCertificates.member(root, mesh.getPrivate(), id.publicKey(),
+                        Duration.ofDays(1));
                 codecs.add(new EnvelopeCodec(id, List.of(cert), clock));
-                verifiers.add(new EnvelopeVerifier(root, () -> MeshCertificates.Withdrawn.NONE, clock, java.time.Duration.ofMinutes(1)));
+                verifiers.add(new EnvelopeVerifier(root, () -> MeshCertificates.Withdrawn.NONE, clock, Duration.ofMinutes(1)));
             }
-        } catch (java.security.GeneralSecurityException e) {
+        } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }
     }
@@ -299,8 +314,8 @@ public final class Simulator {
         try {
             EnvelopeVerifier.Verified v = verifiers.get(node).verify(sealed);
             verified++;
-            return farm.llama.atmosphere.runtime.util.Json.MAPPER.readValue(v.envelope().payload(), SwimMessage.class);
-        } catch (MeshSecurityException | java.io.IOException e) {
+            return Json.MAPPER.readValue(v.envelope().payload(), SwimMessage.class);
+        } catch (MeshSecurityException | IOException e) {
             refusedEnvelopes++;
             return null;
         }

@@ -1,14 +1,15 @@
 package farm.llama.atmosphere.runtime.node;
 
-import farm.llama.atmosphere.runtime.identity.AdminToken;
-import farm.llama.atmosphere.runtime.identity.ApiKeys;
-import farm.llama.atmosphere.runtime.util.Atmosphere;
 import farm.llama.atmosphere.runtime.DataDir;
 import farm.llama.atmosphere.runtime.NodeApi;
 import farm.llama.atmosphere.runtime.NodeConfig;
 import farm.llama.atmosphere.runtime.events.EventBus;
 import farm.llama.atmosphere.runtime.http.ApiServer;
+import farm.llama.atmosphere.runtime.identity.AdminToken;
+import farm.llama.atmosphere.runtime.identity.ApiKeys;
 import farm.llama.atmosphere.runtime.routing.RouterService;
+import farm.llama.atmosphere.runtime.util.Atmosphere;
+import farm.llama.atmosphere.spi.AtmosphereException;
 import farm.llama.atmosphere.spi.NodeEvent;
 import java.net.URI;
 import java.time.Instant;
@@ -48,7 +49,7 @@ public final class NodeServer implements AutoCloseable {
      * @param nodeId this node
      * @param startedAt when the node started
      * @return the serving node
-     * @throws farm.llama.atmosphere.spi.AtmosphereException if another node serves this data dir or the port is taken
+     * @throws AtmosphereException if another node serves this data dir or the port is taken
      */
     public static NodeServer start(DataDir dataDir, NodeConfig config, String host, int port, NodeApi node, EventBus events,
                                    RouterService router, String nodeId, Instant startedAt) {

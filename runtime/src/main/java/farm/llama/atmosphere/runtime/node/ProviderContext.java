@@ -1,7 +1,8 @@
 package farm.llama.atmosphere.runtime.node;
 
-import farm.llama.atmosphere.runtime.util.Atmosphere;
 import farm.llama.atmosphere.runtime.identity.Identity;
+import farm.llama.atmosphere.runtime.util.Atmosphere;
+import farm.llama.atmosphere.runtime.util.AtomicFiles;
 import farm.llama.atmosphere.spi.AtmosphereException;
 import farm.llama.atmosphere.spi.ConfigView;
 import farm.llama.atmosphere.spi.NodeContext;
@@ -11,6 +12,7 @@ import farm.llama.atmosphere.spi.RoutingService;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -29,7 +31,7 @@ public final class ProviderContext implements NodeContext {
 
     /** Where a provider's triggers go. */
     public interface Triggering {
-        java.util.Map<String, Object> fire(String capability, String event, java.util.Map<String, Object> payload);
+        Map<String, Object> fire(String capability, String event, Map<String, Object> payload);
     }
 
     public ProviderContext(Identity identity, String nodeName, Path dataDir, ConfigView config, Clock clock,
@@ -63,7 +65,7 @@ public final class ProviderContext implements NodeContext {
     @Override
     public Path dataDir() {
         try {
-            return farm.llama.atmosphere.runtime.util.AtomicFiles.createPrivateDirectories(dataDir);
+            return AtomicFiles.createPrivateDirectories(dataDir);
         } catch (IOException e) {
             throw new AtmosphereException("Cannot create plugin data folder " + dataDir + ": " + e.getMessage(), e);
         }
@@ -95,7 +97,7 @@ public final class ProviderContext implements NodeContext {
     }
 
     @Override
-    public java.util.Map<String, Object> fireTrigger(String capability, String event, java.util.Map<String, Object> payload) {
+    public Map<String, Object> fireTrigger(String capability, String event, Map<String, Object> payload) {
         return triggers.fire(capability, event, payload);
     }
 }

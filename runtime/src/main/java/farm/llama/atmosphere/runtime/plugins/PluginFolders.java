@@ -1,5 +1,6 @@
 package farm.llama.atmosphere.runtime.plugins;
 
+import farm.llama.atmosphere.runtime.util.AtomicFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -59,7 +60,7 @@ final class PluginFolders implements PluginRepository {
                     }
                 }
             } catch (IOException e) {
-                LOG.log(System.Logger.Level.WARNING, "Cannot list plugin folder " + root + ": " + e.getMessage());
+                LOG.log(System.Logger.Level.WARNING, () -> "Cannot list plugin folder " + root + ": " + e.getMessage());
             }
         }
         return out;
@@ -73,7 +74,7 @@ final class PluginFolders implements PluginRepository {
         if (Files.exists(stamp) && Files.readString(stamp).equals(zip.toAbsolutePath() + "@" + zipTime.toMillis())) {
             return target;
         }
-        Path tmp = farm.llama.atmosphere.runtime.util.AtomicFiles.createPrivateDirectories(unpackDir).resolve("." + base + ".tmp");
+        Path tmp = AtomicFiles.createPrivateDirectories(unpackDir).resolve("." + base + ".tmp");
         deleteTree(tmp);
         try (ZipFile file = new ZipFile(zip.toFile())) {
             for (ZipEntry entry : file.stream().toList()) {

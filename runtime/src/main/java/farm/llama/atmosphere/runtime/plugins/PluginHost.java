@@ -12,7 +12,9 @@ import farm.llama.atmosphere.spi.transport.TransportProvider;
 import java.lang.reflect.InvocationTargetException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -20,8 +22,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
+import java.util.Set;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import java.util.zip.ZipException;
 import org.pf4j.PluginState;
 import org.pf4j.PluginWrapper;
 
@@ -138,10 +142,10 @@ public final class PluginHost implements AutoCloseable {
             }
         }
         pathFailures.forEach((path, reason) ->
-                LOG.log(System.Logger.Level.WARNING, "Plugin " + path.getFileName() + " skipped: " + reason));
+                LOG.log(System.Logger.Level.WARNING, () -> "Plugin " + path.getFileName() + " skipped: " + reason));
         pluginErrors.forEach((id, reasons) ->
-                LOG.log(System.Logger.Level.WARNING, "Plugin " + id + " skipped: " + String.join("; ", reasons)));
-        LOG.log(System.Logger.Level.INFO, "Plugins: " + manager.getStartedPlugins().size() + " started, "
+                LOG.log(System.Logger.Level.WARNING, () -> "Plugin " + id + " skipped: " + String.join("; ", reasons)));
+        LOG.log(System.Logger.Level.INFO, () -> "Plugins: " + manager.getStartedPlugins().size() + " started, "
                 + (pathFailures.size() + pluginErrors.size()) + " failed, in "
                 + (System.nanoTime() - t0) / 1_000_000 + " ms");
     }
@@ -198,7 +202,7 @@ public final class PluginHost implements AutoCloseable {
                 }
                 out.add(new Found<>(iterator.next().get(), "builtin"));
             } catch (ServiceConfigurationError e) {
-                LOG.log(System.Logger.Level.WARNING, "Built-in " + family.getSimpleName() + " skipped: " + oneLine(e));
+                LOG.log(System.Logger.Level.WARNING, () -> "Built-in " + family.getSimpleName() + " skipped: " + oneLine(e));
             }
         }
         for (Map.Entry<String, List<Found<? extends Provider>>> entry : providersByPlugin.entrySet()) {
@@ -214,7 +218,7 @@ public final class PluginHost implements AutoCloseable {
         }
         out.sort(Comparator.comparingInt((Found<T> f) -> f.provider().weight()).reversed());
         // one provider per type: the highest weight wins (the same plugin may also sit on the module path)
-        java.util.Set<String> seen = new java.util.HashSet<>();
+        Set<String> seen = new HashSet<>();
         out.removeIf(f -> !seen.add(f.provider().type()));
         return out;
     }
@@ -226,7 +230,7 @@ public final class PluginHost implements AutoCloseable {
      * @param reason one line
      */
     public synchronized void providerFailed(String pluginId, String reason) {
-        LOG.log(System.Logger.Level.WARNING, "Plugin " + pluginId + " skipped: " + reason);
+        LOG.log(System.Logger.Level.WARNING, () -> "Plugin " + pluginId + " skipped: " + reason);
         if (!"builtin".equals(pluginId)) {
             pluginErrors.computeIfAbsent(pluginId, k -> new ArrayList<>()).add(reason);
         }
@@ -379,7 +383,7 @@ public final class PluginHost implements AutoCloseable {
         while (root != null) {
             String msg = root.getMessage();
             String part = msg == null || msg.isBlank() ? root.getClass().getSimpleName() : msg;
-            if (root instanceof LinkageError || root instanceof java.util.zip.ZipException
+            if (root instanceof LinkageError || root instanceof ZipException
                     || root.getClass() == RuntimeException.class && msg == null) {
                 part = root.getClass().getSimpleName() + (msg == null ? "" : ": " + msg);
             }
@@ -402,6 +406,6 @@ public final class PluginHost implements AutoCloseable {
         m.put(TransportProvider.class, "transport");
         m.put(AgentTypeProvider.class, "agent");
         m.put(ToolProvider.class, "tool");
-        return java.util.Collections.unmodifiableMap(m);
+        return Collections.unmodifiableMap(m);
     }
 }

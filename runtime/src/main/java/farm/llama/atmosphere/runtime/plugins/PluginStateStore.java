@@ -32,7 +32,7 @@ final class PluginStateStore implements PluginStatusProvider {
                 JsonNode json = FileFormat.read(file, FORMAT);
                 json.path("disabled").forEach(n -> disabled.add(n.asText()));
             } catch (IOException | IllegalArgumentException e) {
-                LOG.log(System.Logger.Level.WARNING, "Ignoring unreadable " + file + " (" + e.getMessage()
+                LOG.log(System.Logger.Level.WARNING, () -> "Ignoring unreadable " + file + " (" + e.getMessage()
                         + "); every plugin starts enabled. Fix or delete the file.");
             }
         }

@@ -361,7 +361,7 @@ public final class RelayServer implements AutoCloseable {
                     sendText(pong);
                 }
                 case "revocation" -> learnRevocations(mesh, root(), j.path("revocations"));
-                default -> LOG.log(System.Logger.Level.DEBUG, "ignored a '" + type + "' message from " + node);
+                default -> LOG.log(System.Logger.Level.DEBUG, () -> "ignored a '" + type + "' message from " + node);
             }
         }
 
@@ -383,7 +383,7 @@ public final class RelayServer implements AutoCloseable {
         @Override
         public void oversized(long length) {
             refused.computeIfAbsent("too_large", k -> new AtomicLong()).incrementAndGet();
-            LOG.log(System.Logger.Level.INFO, "closed a relay connection" + (node == null ? " before admission" : " of " + node)
+            LOG.log(System.Logger.Level.INFO, () -> "closed a relay connection" + (node == null ? " before admission" : " of " + node)
                     + ": a message of " + length + " bytes, over " + limit());
         }
 
@@ -458,7 +458,7 @@ public final class RelayServer implements AutoCloseable {
                 }
             }
             sendText(ok);
-            LOG.log(System.Logger.Level.INFO, "admitted " + nodeId + " of mesh " + meshId + " (" + room.size() + " connected)");
+            LOG.log(System.Logger.Level.INFO, () -> "admitted " + nodeId + " of mesh " + meshId + " (" + room.size() + " connected)");
         }
 
         private void describe(ObjectNode o) {
@@ -520,7 +520,7 @@ public final class RelayServer implements AutoCloseable {
             if (s != null && !reason.equals("busy") && !reason.equals("rate_limited")) {
                 failures.failed(s.remoteAddress());
             }
-            LOG.log(System.Logger.Level.INFO, "refused a relay connection: " + reason + ": " + message);
+            LOG.log(System.Logger.Level.INFO, () -> "refused a relay connection: " + reason + ": " + message);
             ObjectNode r = Json.MAPPER.createObjectNode();
             r.put("type", "refused");
             r.put("reason", reason);

@@ -8,6 +8,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -15,11 +16,19 @@ import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 
@@ -75,7 +84,7 @@ final class RelayWebSocket implements AutoCloseable {
     }
 
     /** The bounds of the network side. */
-    record Limits(int maxConnections, int maxConnectionsPerAddress, java.time.Duration handshakeTimeout, java.time.Duration frameTimeout) {
+    record Limits(int maxConnections, int maxConnectionsPerAddress, Duration handshakeTimeout, Duration frameTimeout) {
     }
 
     /** Told why a connection was refused or cut off by the network side: {@code busy}, {@code timeout}. */
@@ -99,15 +108,15 @@ final class RelayWebSocket implements AutoCloseable {
     private final Supplier<Handler> handlers;
     private final Pages pages;
     private final Thread acceptor;
-    private final java.util.concurrent.ScheduledExecutorService watchdog;
-    private final java.util.Set<Conn> conns = java.util.concurrent.ConcurrentHashMap.newKeySet();
-    private final Map<java.net.InetAddress, Integer> perAddress = new java.util.concurrent.ConcurrentHashMap<>();
-    private final java.util.concurrent.atomic.AtomicLong held = new java.util.concurrent.atomic.AtomicLong();
-    private final java.util.concurrent.atomic.AtomicLong heldPeak = new java.util.concurrent.atomic.AtomicLong();
-    private final java.util.concurrent.atomic.AtomicLong strangers = new java.util.concurrent.atomic.AtomicLong();
-    private final java.util.concurrent.atomic.AtomicLong strangersPeak = new java.util.concurrent.atomic.AtomicLong();
+    private final ScheduledExecutorService watchdog;
+    private final Set<Conn> conns = ConcurrentHashMap.newKeySet();
+    private final Map<InetAddress, Integer> perAddress = new ConcurrentHashMap<>();
+    private final AtomicLong held = new AtomicLong();
+    private final AtomicLong heldPeak = new AtomicLong();
+    private final AtomicLong strangers = new AtomicLong();
+    private final AtomicLong strangersPeak = new AtomicLong();
     /** Connections that ended on an unexpected exception: a bug, whatever the peer sent (0 in a healthy relay). */
-    private final java.util.concurrent.atomic.AtomicLong internalErrors = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong internalErrors = new AtomicLong();
     private volatile boolean closed;
 
     /**
@@ -137,9 +146,9 @@ final class RelayWebSocket implements AutoCloseable {
         this.handlers = handlers;
         this.pages = pages;
         long period = Math.clamp(Math.min(limits.handshakeTimeout().toMillis(), limits.frameTimeout().toMillis()) / 4, 50, 1000);
-        this.watchdog = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+        this.watchdog = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().daemon().name("atmosphere-relay-watchdog").factory());
-        watchdog.scheduleAtFixedRate(this::checkDeadlines, period, period, java.util.concurrent.TimeUnit.MILLISECONDS);
+        watchdog.scheduleAtFixedRate(this::checkDeadlines, period, period, TimeUnit.MILLISECONDS);
         this.acceptor = Thread.ofPlatform().daemon().name("atmosphere-relay-accept").start(this::accept);
     }
 
@@ -192,7 +201,7 @@ final class RelayWebSocket implements AutoCloseable {
                 c.deadline = 0;
                 conns.remove(c);
                 refusals.refused("timeout");
-                LOG.log(System.Logger.Level.DEBUG, "cut off a relay connection from " + c.socket.getInetAddress().getHostAddress()
+                LOG.log(System.Logger.Level.DEBUG, () -> "cut off a relay connection from " + c.socket.getInetAddress().getHostAddress()
                         + ": its " + c.phase + " did not arrive whole in time");
                 Thread.ofVirtual().name("atmosphere-relay-expire").start(() -> close(c.socket)); // closing TLS may write
             }
@@ -200,7 +209,7 @@ final class RelayWebSocket implements AutoCloseable {
     }
 
     /** @return whether the connection fits under both caps (and then counts against them) */
-    private boolean admit(java.net.InetAddress address) {
+    private boolean admit(InetAddress address) {
         boolean[] room = {false};
         perAddress.compute(address, (a, n) -> {
             int now = n == null ? 0 : n;
@@ -210,7 +219,7 @@ final class RelayWebSocket implements AutoCloseable {
         return room[0];
     }
 
-    private void leave(java.net.InetAddress address) {
+    private void leave(InetAddress address) {
         perAddress.computeIfPresent(address, (a, n) -> n <= 1 ? null : n - 1);
     }
 
@@ -248,7 +257,7 @@ final class RelayWebSocket implements AutoCloseable {
                 s = server.accept();
             } catch (IOException e) {
                 if (!closed) {
-                    LOG.log(System.Logger.Level.WARNING, "the relay stopped accepting connections: " + e.getMessage());
+                    LOG.log(System.Logger.Level.WARNING, () -> "the relay stopped accepting connections: " + e.getMessage());
                 }
                 return;
             }
@@ -315,10 +324,10 @@ final class RelayWebSocket implements AutoCloseable {
                 handler.closed();
             }
         } catch (IOException e) {
-            LOG.log(System.Logger.Level.DEBUG, "relay connection ended: " + e.getMessage());
+            LOG.log(System.Logger.Level.DEBUG, () -> "relay connection ended: " + e.getMessage());
         } catch (RuntimeException e) {
             internalErrors.incrementAndGet();
-            LOG.log(System.Logger.Level.WARNING, "relay connection failed: " + e, e);
+            LOG.log(System.Logger.Level.WARNING, () -> "relay connection failed: " + e, e);
         } finally {
             close(socket);
         }
@@ -414,7 +423,7 @@ final class RelayWebSocket implements AutoCloseable {
         int n = 0;
         while (n < len) {
             if (n == buf.length) {
-                buf = java.util.Arrays.copyOf(buf, (int) Math.min(len, 2L * buf.length));
+                buf = Arrays.copyOf(buf, (int) Math.min(len, 2L * buf.length));
             }
             int r = in.read(buf, n, buf.length - n);
             if (r < 0) {

@@ -1,5 +1,6 @@
 package farm.llama.atmosphere.runtime.routing;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,7 +26,7 @@ final class Concepts {
 
     private static void concept(String name, String... words) {
         for (String w : words) {
-            BY_WORD.computeIfAbsent(w, k -> new java.util.ArrayList<>()).add(name);
+            BY_WORD.computeIfAbsent(w, k -> new ArrayList<>()).add(name);
         }
     }
 

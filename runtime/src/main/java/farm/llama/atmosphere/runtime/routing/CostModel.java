@@ -1,16 +1,19 @@
 package farm.llama.atmosphere.runtime.routing;
 
 import farm.llama.atmosphere.spi.ConfigView;
+import java.io.File;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.OperatingSystemMXBean;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The cost of running work here, as named multipliers (1.0 is neutral, higher is costlier),
@@ -39,7 +42,7 @@ public final class CostModel {
                               boolean metered, Map<String, Double> multipliers) {
         /** Copies. */
         public NodeFactors {
-            multipliers = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(multipliers));
+            multipliers = Collections.unmodifiableMap(new LinkedHashMap<>(multipliers));
         }
 
         /** @return the product of the node multipliers */
@@ -224,7 +227,7 @@ public final class CostModel {
                 // unreadable: unknown
             }
         }
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
             Path smi = Path.of(dir, "nvidia-smi");
             if (!Files.isExecutable(smi)) {
                 continue;
@@ -232,7 +235,7 @@ public final class CostModel {
             try {
                 Process p = new ProcessBuilder(smi.toString(), "--query-gpu=utilization.gpu", "--format=csv,noheader,nounits")
                         .redirectErrorStream(true).start();
-                if (p.waitFor(2, java.util.concurrent.TimeUnit.SECONDS)) {
+                if (p.waitFor(2, TimeUnit.SECONDS)) {
                     for (String line : new String(p.getInputStream().readAllBytes()).split("\\R")) {
                         if (!line.isBlank()) {
                             busiest = Math.max(busiest, Double.parseDouble(line.trim()));

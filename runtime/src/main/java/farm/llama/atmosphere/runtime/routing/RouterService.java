@@ -22,6 +22,7 @@ import farm.llama.atmosphere.spi.routing.ScoredCandidate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -31,6 +32,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Flow;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * Routes requests over the capabilities of this node's backends: builds the candidates (vectors
@@ -178,18 +180,18 @@ public final class RouterService implements RoutingService {
         return allCapabilities().stream().anyMatch(c -> serves(c, model));
     }
 
-    private volatile java.util.function.Supplier<List<BackendState>> remote = List::of;
+    private volatile Supplier<List<BackendState>> remote = List::of;
 
     /**
      * Lets the router see other members' capabilities as backends reached over the mesh.
      *
      * @param remote the members' backends, up to date
      */
-    public void remoteBackends(java.util.function.Supplier<List<BackendState>> remote) {
+    public void remoteBackends(Supplier<List<BackendState>> remote) {
         this.remote = remote;
     }
 
-    private volatile java.util.function.Supplier<List<Capability>> workloads = List::of;
+    private volatile Supplier<List<Capability>> workloads = List::of;
 
     /**
      * Lets the router see this node's tools and agent types ({@code tool/<name>}, {@code agent/<type>}),
@@ -197,7 +199,7 @@ public final class RouterService implements RoutingService {
      *
      * @param workloads this node's workload capabilities, up to date
      */
-    public void localWorkloads(java.util.function.Supplier<List<Capability>> workloads) {
+    public void localWorkloads(Supplier<List<Capability>> workloads) {
         this.workloads = workloads;
     }
 
@@ -263,7 +265,7 @@ public final class RouterService implements RoutingService {
     public RouteDecision decide(RouteQuery query, Locality locality) {
         float[] q = query.model().isPresent() ? new float[0] : vector(query.intent());
         List<RouteCandidate> candidates = new ArrayList<>();
-        Map<String, Map<String, Double>> termsCache = new java.util.HashMap<>();
+        Map<String, Map<String, Double>> termsCache = new HashMap<>();
         for (BackendState b : allBackends(locality)) {
             for (Capability c : b.capabilities()) {
                 if (!query.needs().contains(c.type())) {

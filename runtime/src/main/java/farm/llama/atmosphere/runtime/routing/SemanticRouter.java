@@ -6,9 +6,13 @@ import farm.llama.atmosphere.spi.routing.RouteQuery;
 import farm.llama.atmosphere.spi.routing.Router;
 import farm.llama.atmosphere.spi.routing.ScoredCandidate;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeSet;
+import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -71,7 +75,7 @@ public final class SemanticRouter implements Router {
         }
         int[] top = top(score, candidates, Math.min(healthy, RUNNERS_UP + 1));
         int best = top[0];
-        String key = String.join(",", new java.util.TreeSet<>(query.needs())) + "|" + query.model().orElse("auto")
+        String key = String.join(",", new TreeSet<>(query.needs())) + "|" + query.model().orElse("auto")
                 + "|" + candidates.get(best).capability().name();
         String previous = lastWinner.get(key);
         int winner = best;
@@ -131,7 +135,7 @@ public final class SemanticRouter implements Router {
             }
             idx[pos] = i;
         }
-        return size == k ? idx : java.util.Arrays.copyOf(idx, size);
+        return size == k ? idx : Arrays.copyOf(idx, size);
     }
 
     private static boolean better(int a, int b, double[] score, List<RouteCandidate> candidates) {
@@ -146,7 +150,7 @@ public final class SemanticRouter implements Router {
      * vectors are cached by the node (the same array each decision), so this is computed once per
      * vector; lexical vectors are mostly zeros, which makes each dot product several times cheaper.
      */
-    private final Map<float[], int[]> sparse = java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+    private final Map<float[], int[]> sparse = Collections.synchronizedMap(new WeakHashMap<>());
 
     private int[] nonZero(float[] v) {
         int[] idx = sparse.get(v);

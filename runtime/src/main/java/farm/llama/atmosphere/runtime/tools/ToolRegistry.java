@@ -14,6 +14,7 @@ import farm.llama.atmosphere.spi.tool.ToolCall;
 import farm.llama.atmosphere.spi.tool.ToolProvider;
 import farm.llama.atmosphere.spi.tool.ToolResult;
 import farm.llama.atmosphere.spi.tool.ToolSpec;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -46,7 +47,7 @@ public final class ToolRegistry implements AutoCloseable {
     private final Map<String, Entry> tools = new LinkedHashMap<>();
     private final Set<String> outsideEnabled;
     private final Set<String> disabled;
-    private final Map<String, java.time.Duration> timeouts;
+    private final Map<String, Duration> timeouts;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private volatile ToolGrants grants = ToolGrants.of(null);
 
@@ -66,7 +67,7 @@ public final class ToolRegistry implements AutoCloseable {
     public ToolRegistry(List<PluginHost.Found<ToolProvider>> providers,
                         Function<PluginHost.Found<ToolProvider>, NodeContext> contextFor,
                         BiConsumer<String, String> onFailure, Collection<String> outsideEnabled,
-                        Collection<String> disabled, Map<String, java.time.Duration> timeouts) {
+                        Collection<String> disabled, Map<String, Duration> timeouts) {
         this.outsideEnabled = Set.copyOf(outsideEnabled);
         this.disabled = Set.copyOf(disabled);
         this.timeouts = Map.copyOf(timeouts);
@@ -98,7 +99,7 @@ public final class ToolRegistry implements AutoCloseable {
                 }
                 Entry existing = tools.putIfAbsent(e.spec().name(), e);
                 if (existing != null) {
-                    LOG.log(System.Logger.Level.WARNING, "Tool '" + e.spec().name() + "' from " + e.origin()
+                    LOG.log(System.Logger.Level.WARNING, () -> "Tool '" + e.spec().name() + "' from " + e.origin()
                             + " is shadowed by the one from " + existing.origin());
                 }
             }
@@ -128,7 +129,7 @@ public final class ToolRegistry implements AutoCloseable {
                 e.spec().permissions(), timeout(e.spec()).toString(), e.origin(), enabled(e.spec()));
     }
 
-    private java.time.Duration timeout(ToolSpec spec) {
+    private Duration timeout(ToolSpec spec) {
         return timeouts.getOrDefault(spec.name(), spec.timeout());
     }
 
@@ -159,7 +160,7 @@ public final class ToolRegistry implements AutoCloseable {
             throw new CallFailedException(FailureKind.REFUSED, "Tool '" + name + "' reaches outside this node and is off."
                     + " Enable it by adding it to tools.enabled-outside in config.yaml.");
         }
-        java.util.Optional<ToolGrants.Missing> missing = grants.missing(caller, e.spec().permissions());
+        Optional<ToolGrants.Missing> missing = grants.missing(caller, e.spec().permissions());
         if (missing.isPresent()) {
             throw new CallFailedException(FailureKind.REFUSED, "Tool '" + name + "' needs " + missing.get().explain(caller));
         }

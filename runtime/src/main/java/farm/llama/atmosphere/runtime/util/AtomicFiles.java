@@ -6,14 +6,20 @@ import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystems;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.EnumSet;
 import java.util.Set;
 
 /**
@@ -126,14 +132,14 @@ public final class AtomicFiles {
      */
     public static Path createPrivateFile(Path file) throws IOException {
         createPrivateDirectories(file.toAbsolutePath().getParent());
-        if (!Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
             try {
                 return posix() ? Files.createFile(file, PosixFilePermissions.asFileAttribute(PRIVATE)) : Files.createFile(file);
-            } catch (java.nio.file.FileAlreadyExistsException e) {
+            } catch (FileAlreadyExistsException e) {
                 // created meanwhile: made private below
             }
         }
-        if (posix() && Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        if (posix() && Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
             Files.setPosixFilePermissions(file, PRIVATE);
         }
         return file;
@@ -149,7 +155,7 @@ public final class AtomicFiles {
      * @throws IOException on failure
      */
     public static int tighten(Path root) throws IOException {
-        return tighten(root, java.util.Set.of());
+        return tighten(root, Set.of());
     }
 
     /**
@@ -162,41 +168,41 @@ public final class AtomicFiles {
      * @throws IOException on failure
      */
     public static int tighten(Path root, Set<String> groupReadable) throws IOException {
-        if (!posix() || !Files.isDirectory(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        if (!posix() || !Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
             return 0;
         }
         boolean shared = !groupReadable.isEmpty();
         int[] changed = {0};
-        Files.walkFileTree(root, new java.nio.file.SimpleFileVisitor<>() {
+        Files.walkFileTree(root, new SimpleFileVisitor<>() {
             @Override
-            public java.nio.file.FileVisitResult preVisitDirectory(Path dir, java.nio.file.attribute.BasicFileAttributes attrs) throws IOException {
+            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
                 restrict(dir, shared ? GROUP_DIR : PRIVATE_DIR);
-                return java.nio.file.FileVisitResult.CONTINUE;
+                return FileVisitResult.CONTINUE;
             }
 
             @Override
-            public java.nio.file.FileVisitResult visitFile(Path file, java.nio.file.attribute.BasicFileAttributes attrs) throws IOException {
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
                 if (attrs.isRegularFile()) {
                     boolean readable = file.getParent().equals(root) && groupReadable.contains(file.getFileName().toString());
                     restrict(file, readable ? GROUP_READ : PRIVATE);
                 }
-                return java.nio.file.FileVisitResult.CONTINUE;
+                return FileVisitResult.CONTINUE;
             }
 
             @Override
-            public java.nio.file.FileVisitResult visitFileFailed(Path file, IOException e) {
-                return java.nio.file.FileVisitResult.CONTINUE; // vanished meanwhile, or not ours to read
+            public FileVisitResult visitFileFailed(Path file, IOException e) {
+                return FileVisitResult.CONTINUE; // vanished meanwhile, or not ours to read
             }
 
             private void restrict(Path p, Set<PosixFilePermission> wanted) throws IOException {
-                Set<PosixFilePermission> now = Files.getPosixFilePermissions(p, java.nio.file.LinkOption.NOFOLLOW_LINKS);
-                java.util.EnumSet<PosixFilePermission> extra = java.util.EnumSet.noneOf(PosixFilePermission.class);
+                Set<PosixFilePermission> now = Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS);
+                EnumSet<PosixFilePermission> extra = EnumSet.noneOf(PosixFilePermission.class);
                 extra.addAll(now);
                 extra.removeAll(wanted);
                 extra.remove(PosixFilePermission.OWNER_EXECUTE);
                 boolean missing = !now.containsAll(wanted.stream().filter(x -> x.name().startsWith("GROUP_")).toList());
                 if (!extra.isEmpty() || missing) {
-                    java.util.EnumSet<PosixFilePermission> keep = java.util.EnumSet.copyOf(wanted);
+                    EnumSet<PosixFilePermission> keep = EnumSet.copyOf(wanted);
                     if (now.contains(PosixFilePermission.OWNER_EXECUTE)) {
                         keep.add(PosixFilePermission.OWNER_EXECUTE); // a script stays runnable
                     }

@@ -1,5 +1,6 @@
 package farm.llama.atmosphere.runtime.mesh.swim;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 
@@ -89,12 +90,12 @@ public record SwimMessage(Kind kind, String from, String to, long seq, String ta
         @Override
         public boolean equals(Object o) {
             return o instanceof Update u && u.node.equals(node) && u.incarnation == incarnation && u.state == state
-                    && u.capabilities == capabilities && u.address.equals(address) && java.util.Arrays.equals(u.sig, sig);
+                    && u.capabilities == capabilities && u.address.equals(address) && Arrays.equals(u.sig, sig);
         }
 
         @Override
         public int hashCode() {
-            return Objects.hash(node, incarnation, state, capabilities, address) * 31 + java.util.Arrays.hashCode(sig);
+            return Objects.hash(node, incarnation, state, capabilities, address) * 31 + Arrays.hashCode(sig);
         }
 
         @Override

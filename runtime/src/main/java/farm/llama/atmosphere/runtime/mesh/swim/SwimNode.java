@@ -4,8 +4,11 @@ import farm.llama.atmosphere.runtime.mesh.swim.SwimMessage.Kind;
 import farm.llama.atmosphere.runtime.mesh.swim.SwimMessage.Update;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -77,12 +80,12 @@ public final class SwimNode {
     private final Statements statements;
     private final Map<String, Member> members = new LinkedHashMap<>();
     /** Updates waiting to be passed on: member → how often sent so far; and the same, bucketed by that count, oldest first. */
-    private final Map<String, Integer> pending = new java.util.HashMap<>();
-    private final List<java.util.LinkedHashSet<String>> sentTimes = new ArrayList<>();
+    private final Map<String, Integer> pending = new HashMap<>();
+    private final List<LinkedHashSet<String>> sentTimes = new ArrayList<>();
     private final Map<Long, Probe> probes = new LinkedHashMap<>();
     private final Map<Long, Relay> relays = new LinkedHashMap<>();
     private final List<String> probeOrder = new ArrayList<>();
-    private final Set<String> suspects = new java.util.LinkedHashSet<>();
+    private final Set<String> suspects = new LinkedHashSet<>();
     private List<String> live;
     private int probeIndex;
     private long seq;
@@ -332,9 +335,9 @@ public final class SwimNode {
         bucket(0).add(member);
     }
 
-    private java.util.LinkedHashSet<String> bucket(int count) {
+    private LinkedHashSet<String> bucket(int count) {
         while (sentTimes.size() <= count) {
-            sentTimes.add(new java.util.LinkedHashSet<>());
+            sentTimes.add(new LinkedHashSet<>());
         }
         return sentTimes.get(count);
     }
@@ -357,8 +360,8 @@ public final class SwimNode {
         List<String> chosen = new ArrayList<>();
         int bytes = 0;
         fill:
-        for (java.util.LinkedHashSet<String> bucket : sentTimes) {
-            for (java.util.Iterator<String> it = bucket.iterator(); it.hasNext(); ) {
+        for (LinkedHashSet<String> bucket : sentTimes) {
+            for (Iterator<String> it = bucket.iterator(); it.hasNext(); ) {
                 String k = it.next();
                 Update u = updateOf(k);
                 if (!vouched(u.sig()) && !k.equals(id)) {

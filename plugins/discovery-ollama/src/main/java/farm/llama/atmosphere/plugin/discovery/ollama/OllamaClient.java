@@ -13,8 +13,6 @@ import farm.llama.atmosphere.spi.EmbedRequest;
 import farm.llama.atmosphere.spi.Embeddings;
 import farm.llama.atmosphere.spi.FailureKind;
 import farm.llama.atmosphere.spi.NodeContext;
-import farm.llama.atmosphere.spi.discovery.BackendClient;
-import farm.llama.atmosphere.spi.discovery.BackendInfo;
 import farm.llama.atmosphere.spi.discovery.Capability;
 import farm.llama.atmosphere.spi.discovery.ModelProfiles;
 import java.io.BufferedReader;
@@ -23,6 +21,8 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -200,7 +200,7 @@ final class OllamaClient extends HttpBackendClient {
         body.put("model", model);
         body.put("stream", true);
         return BlockingPublisher.of("ollama-pull", sink -> {
-            InputStream in = http.stream("api/pull", body, java.time.Duration.ofHours(6));
+            InputStream in = http.stream("api/pull", body, Duration.ofHours(6));
             sink.onCancel(() -> close(in));
             try (BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
                 String line;
@@ -235,18 +235,18 @@ final class OllamaClient extends HttpBackendClient {
     }
 
     @Override
-    public java.util.Optional<java.nio.file.Path> modelFile(String model) {
+    public Optional<Path> modelFile(String model) {
         open();
         ObjectNode body = Http.JSON.createObjectNode();
         body.put("model", model);
-        String modelfile = http.post("api/show", body, java.time.Duration.ofSeconds(30)).path("modelfile").asText("");
+        String modelfile = http.post("api/show", body, Duration.ofSeconds(30)).path("modelfile").asText("");
         return fromInstruction(modelfile).flatMap(from -> {
             try {
-                java.nio.file.Path p = java.nio.file.Path.of(from);
+                Path p = Path.of(from);
                 // the node decides whether the file may be shared (a blob of the model store, its hash)
-                return p.isAbsolute() ? java.util.Optional.of(p) : java.util.Optional.empty();
-            } catch (java.nio.file.InvalidPathException e) {
-                return java.util.Optional.empty(); // FROM names a model, not a file
+                return p.isAbsolute() ? Optional.of(p) : Optional.empty();
+            } catch (InvalidPathException e) {
+                return Optional.empty(); // FROM names a model, not a file
             }
         });
     }
@@ -259,7 +259,7 @@ final class OllamaClient extends HttpBackendClient {
      * @param modelfile the text {@code /api/show} returned
      * @return the argument, unquoted
      */
-    static java.util.Optional<String> fromInstruction(String modelfile) {
+    static Optional<String> fromInstruction(String modelfile) {
         List<String> froms = new ArrayList<>();
         boolean inBlock = false;
         for (String line : modelfile.split("\r?\n", -1)) {
@@ -281,21 +281,21 @@ final class OllamaClient extends HttpBackendClient {
                 at += 3;
             }
         }
-        return froms.size() == 1 && !inBlock ? java.util.Optional.of(froms.get(0)) : java.util.Optional.empty();
+        return froms.size() == 1 && !inBlock ? Optional.of(froms.get(0)) : Optional.empty();
     }
 
     @Override
-    public void register(String name, java.nio.file.Path file, String sha256) {
+    public void register(String name, Path file, String sha256) {
         open();
         String digest = "sha256:" + sha256;
-        if (http.head("api/blobs/" + digest, java.time.Duration.ofSeconds(30)) != 200) {
-            http.postFile("api/blobs/" + digest, file, java.time.Duration.ofHours(2));
+        if (http.head("api/blobs/" + digest, Duration.ofSeconds(30)) != 200) {
+            http.postFile("api/blobs/" + digest, file, Duration.ofHours(2));
         }
         ObjectNode body = Http.JSON.createObjectNode();
         body.put("model", name);
         body.putObject("files").put(file.getFileName().toString(), digest);
         body.put("stream", false);
-        JsonNode answer = http.post("api/create", body, java.time.Duration.ofHours(1));
+        JsonNode answer = http.post("api/create", body, Duration.ofHours(1));
         if (!answer.path("status").asText().equals("success")) {
             throw new CallFailedException(FailureKind.BAD_RESPONSE, id + " did not create " + name + ": " + answer);
         }

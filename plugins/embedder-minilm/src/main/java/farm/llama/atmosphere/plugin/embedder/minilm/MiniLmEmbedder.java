@@ -8,6 +8,7 @@ import farm.llama.atmosphere.spi.AtmosphereException;
 import farm.llama.atmosphere.spi.routing.Embedder;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.Arrays;
 import java.util.Map;
 
 /**
@@ -65,7 +66,7 @@ final class MiniLmEmbedder implements Embedder {
         long[] ids = tokenizer.encode(text, MAX_TOKENS);
         long[] mask = new long[ids.length];
         long[] types = new long[ids.length];
-        java.util.Arrays.fill(mask, 1);
+        Arrays.fill(mask, 1);
         try (OnnxTensor inputIds = OnnxTensor.createTensor(env, new long[][] {ids});
              OnnxTensor attention = OnnxTensor.createTensor(env, new long[][] {mask});
              OnnxTensor tokenTypes = OnnxTensor.createTensor(env, new long[][] {types});

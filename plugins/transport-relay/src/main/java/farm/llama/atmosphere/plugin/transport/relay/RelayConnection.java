@@ -6,11 +6,13 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import farm.llama.atmosphere.spi.CallFailedException;
 import farm.llama.atmosphere.spi.FailureKind;
+import farm.llama.atmosphere.spi.NodeEvent;
 import farm.llama.atmosphere.spi.transport.Link;
 import farm.llama.atmosphere.spi.transport.MeshCredentials;
 import farm.llama.atmosphere.spi.transport.TransportListener;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
@@ -21,14 +23,21 @@ import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import javax.net.ssl.SSLContext;
 
 /**
  * One relay, as this node sees it: a WebSocket kept open (re-opened after a pause that doubles
@@ -48,7 +57,7 @@ final class RelayConnection {
     private final MeshCredentials credentials;
     private final RelayTransport.Timers timers;
     private final TransportListener listener;
-    private final java.util.function.Consumer<farm.llama.atmosphere.spi.NodeEvent> events;
+    private final Consumer<NodeEvent> events;
     private final HttpClient http;
     private final Map<String, List<X509Certificate>> members = new ConcurrentHashMap<>();
     private final Map<String, RelayLink> links = new ConcurrentHashMap<>();
@@ -65,8 +74,8 @@ final class RelayConnection {
     private volatile boolean closed;
     private volatile Thread loop;
 
-    RelayConnection(String url, MeshCredentials credentials, RelayTransport.Timers timers, java.util.Optional<javax.net.ssl.SSLContext> trust,
-                    TransportListener listener, java.util.function.Consumer<farm.llama.atmosphere.spi.NodeEvent> events) {
+    RelayConnection(String url, MeshCredentials credentials, RelayTransport.Timers timers, Optional<SSLContext> trust,
+                    TransportListener listener, Consumer<NodeEvent> events) {
         this.url = url;
         this.events = events;
         this.credentials = credentials;
@@ -103,7 +112,7 @@ final class RelayConnection {
                 while (!closed && !ended.isDone()) {
                     try {
                         ended.get(Math.min(200, timers.pingInterval().toMillis()), TimeUnit.MILLISECONDS);
-                    } catch (java.util.concurrent.TimeoutException e) {
+                    } catch (TimeoutException e) {
                         if (admitted && System.nanoTime() >= nextPing) {
                             nextPing = System.nanoTime() + timers.pingInterval().toNanos();
                             ping();
@@ -116,7 +125,7 @@ final class RelayConnection {
                 lastError = ended.isDone() ? ended.getNow("") : "";
             } catch (InterruptedException e) {
                 return;
-            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException | IllegalArgumentException e) {
+            } catch (ExecutionException | TimeoutException | IllegalArgumentException e) {
                 Throwable cause = e.getCause() == null ? e : e.getCause();
                 lastError = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
             } finally {
@@ -159,9 +168,9 @@ final class RelayConnection {
 
     private void event(String type, Map<String, Object> data) {
         try {
-            events.accept(new farm.llama.atmosphere.spi.NodeEvent(type, Instant.now(), data));
+            events.accept(new NodeEvent(type, Instant.now(), data));
         } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.DEBUG, "could not publish " + type + ": " + e);
+            LOG.log(System.Logger.Level.DEBUG, () -> "could not publish " + type + ": " + e);
         }
     }
 
@@ -183,7 +192,7 @@ final class RelayConnection {
         for (String json : revocations) {
             try {
                 list.add(JSON.readTree(json));
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 LOG.log(System.Logger.Level.DEBUG, "skipped an unreadable revocation");
             }
         }
@@ -196,7 +205,7 @@ final class RelayConnection {
     }
 
     /** Sends one message after the previous one finished: the JDK's WebSocket takes one at a time. */
-    private CompletableFuture<Void> enqueue(java.util.function.Function<WebSocket, CompletableFuture<WebSocket>> op) {
+    private CompletableFuture<Void> enqueue(Function<WebSocket, CompletableFuture<WebSocket>> op) {
         WebSocket s = socket;
         if (s == null) {
             return CompletableFuture.failedFuture(new CallFailedException(FailureKind.UNREACHABLE, "relay " + url + " is not connected"));
@@ -227,7 +236,7 @@ final class RelayConnection {
                 lastError = "";
                 since = Instant.now();
                 revocationsSent = credentials.revocations().size();
-                LOG.log(System.Logger.Level.INFO, "relay " + url + " admitted this node; " + members.size() + " other member"
+                LOG.log(System.Logger.Level.INFO, () -> "relay " + url + " admitted this node; " + members.size() + " other member"
                         + (members.size() == 1 ? "" : "s") + " connected there");
                 event("relay.admitted", Map.of("url", url, "members", members.size()));
                 ping();
@@ -254,10 +263,10 @@ final class RelayConnection {
             case "refused" -> {
                 lastError = "refused: " + m.path("reason").asText() + ": " + m.path("message").asText();
                 state = "refused";
-                LOG.log(System.Logger.Level.WARNING, "relay " + url + " refused this node: " + m.path("message").asText());
+                LOG.log(System.Logger.Level.WARNING, () -> "relay " + url + " refused this node: " + m.path("message").asText());
                 event("relay.refused", Map.of("url", url, "reason", m.path("reason").asText()));
             }
-            default -> LOG.log(System.Logger.Level.DEBUG, "ignored a '" + m.path("type").asText() + "' message from relay " + url);
+            default -> LOG.log(System.Logger.Level.DEBUG, () -> "ignored a '" + m.path("type").asText() + "' message from relay " + url);
         }
     }
 
@@ -275,7 +284,7 @@ final class RelayConnection {
         for (String json : credentials.revocations()) {
             try {
                 revocations.add(JSON.readTree(json));
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 LOG.log(System.Logger.Level.DEBUG, "skipped an unreadable revocation");
             }
         }
@@ -295,7 +304,7 @@ final class RelayConnection {
             return;
         }
         String from = new String(frame, 3, len, StandardCharsets.UTF_8);
-        byte[] envelope = java.util.Arrays.copyOfRange(frame, 3 + len, frame.length);
+        byte[] envelope = Arrays.copyOfRange(frame, 3 + len, frame.length);
         boolean[] created = new boolean[1];
         RelayLink l = links.computeIfAbsent(from, n -> {
             created[0] = true;
@@ -333,8 +342,8 @@ final class RelayConnection {
         if (s != null) {
             try { // a close frame first, so the relay tells the others at once; the socket is aborted below either way
                 s.sendClose(WebSocket.NORMAL_CLOSURE, "closing").get(500, TimeUnit.MILLISECONDS);
-            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-                LOG.log(System.Logger.Level.DEBUG, "relay " + url + " did not take the close frame: " + e.getMessage());
+            } catch (ExecutionException | TimeoutException e) {
+                LOG.log(System.Logger.Level.DEBUG, () -> "relay " + url + " did not take the close frame: " + e.getMessage());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -383,8 +392,8 @@ final class RelayConnection {
                 text.setLength(0);
                 try {
                     handle(JSON.readTree(whole));
-                } catch (java.io.IOException | RuntimeException e) {
-                    LOG.log(System.Logger.Level.DEBUG, "relay " + url + " sent an unreadable control message: " + e);
+                } catch (IOException | RuntimeException e) {
+                    LOG.log(System.Logger.Level.DEBUG, () -> "relay " + url + " sent an unreadable control message: " + e);
                 }
             }
             ws.request(1);
@@ -407,7 +416,7 @@ final class RelayConnection {
                 try {
                     frame(whole);
                 } catch (RuntimeException e) {
-                    LOG.log(System.Logger.Level.WARNING, "handling a frame from relay " + url + " failed: " + e);
+                    LOG.log(System.Logger.Level.WARNING, () -> "handling a frame from relay " + url + " failed: " + e);
                 }
             }
             ws.request(1);

@@ -2,6 +2,7 @@ package farm.llama.atmosphere.plugin.transport.relay;
 
 import farm.llama.atmosphere.spi.CallFailedException;
 import farm.llama.atmosphere.spi.FailureKind;
+import farm.llama.atmosphere.spi.NodeEvent;
 import farm.llama.atmosphere.spi.transport.Link;
 import farm.llama.atmosphere.spi.transport.MeshCredentials;
 import farm.llama.atmosphere.spi.transport.Transport;
@@ -12,7 +13,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import javax.net.ssl.SSLContext;
 
 /**
  * Reaches members through relays: one outbound WebSocket per relay the node knows, kept open
@@ -38,14 +42,14 @@ final class RelayTransport implements Transport {
     }
 
     private final Timers timers;
-    private final java.util.Optional<javax.net.ssl.SSLContext> trust;
-    private final java.util.function.Consumer<farm.llama.atmosphere.spi.NodeEvent> events;
+    private final Optional<SSLContext> trust;
+    private final Consumer<NodeEvent> events;
     private final List<RelayConnection> connections = new CopyOnWriteArrayList<>();
     private volatile MeshCredentials credentials;
     private volatile boolean closed;
 
-    RelayTransport(Timers timers, java.util.Optional<javax.net.ssl.SSLContext> trust,
-                   java.util.function.Consumer<farm.llama.atmosphere.spi.NodeEvent> events) {
+    RelayTransport(Timers timers, Optional<SSLContext> trust,
+                   Consumer<NodeEvent> events) {
         this.timers = timers;
         this.trust = trust;
         this.events = events;

@@ -1,12 +1,23 @@
 package farm.llama.atmosphere.plugin.transport.relay;
 
+import farm.llama.atmosphere.spi.ConfigView;
 import farm.llama.atmosphere.spi.NodeContext;
-import farm.llama.atmosphere.spi.Setting;
 import farm.llama.atmosphere.spi.Setting.Kind;
+import farm.llama.atmosphere.spi.Setting;
 import farm.llama.atmosphere.spi.transport.Transport;
 import farm.llama.atmosphere.spi.transport.TransportProvider;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.List;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 
 /**
  * The relay transport. The relays come from {@code mesh.relays} and the node's invite; config
@@ -55,25 +66,25 @@ public final class RelayTransportProvider implements TransportProvider {
      * @param file PEM certificates (a self-hosted relay's own, or the CA that signed it)
      * @return a TLS context that trusts exactly those for {@code wss://} relays
      */
-    static javax.net.ssl.SSLContext pinned(String file) {
-        java.nio.file.Path path = farm.llama.atmosphere.spi.ConfigView.expandHome(file);
-        try (java.io.InputStream in = java.nio.file.Files.newInputStream(path)) {
-            java.security.KeyStore trust = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
+    static SSLContext pinned(String file) {
+        Path path = ConfigView.expandHome(file);
+        try (InputStream in = Files.newInputStream(path)) {
+            KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
             trust.load(null, null);
             int i = 0;
-            for (java.security.cert.Certificate cert : java.security.cert.CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+            for (Certificate cert : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
                 trust.setCertificateEntry("relay-" + i++, cert);
             }
             if (i == 0) {
                 throw new IllegalArgumentException("no certificate in it");
             }
-            javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(
-                    javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance(
+                    TrustManagerFactory.getDefaultAlgorithm());
             tmf.init(trust);
-            javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+            SSLContext ctx = SSLContext.getInstance("TLS");
             ctx.init(null, tmf.getTrustManagers(), null);
             return ctx;
-        } catch (java.io.IOException | java.security.GeneralSecurityException | IllegalArgumentException e) {
+        } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
             throw new IllegalArgumentException("transport.relay.trust: cannot use " + path + " (" + e.getMessage()
                     + "). It must be a PEM file with the relay's certificate or the CA that signed it.", e);
         }

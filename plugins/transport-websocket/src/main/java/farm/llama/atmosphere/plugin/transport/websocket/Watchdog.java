@@ -47,7 +47,7 @@ final class Watchdog implements AutoCloseable {
             try {
                 w.check(now);
             } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "a connection check failed: " + e);
+                LOG.log(System.Logger.Level.WARNING, () -> "a connection check failed: " + e);
             }
         }
     }

@@ -126,7 +126,7 @@ public final class WebSocketTransport implements Transport {
                 socket = s.accept();
             } catch (IOException e) {
                 if (!closed.get()) {
-                    LOG.log(System.Logger.Level.WARNING, "mesh port: accept failed: " + e.getMessage());
+                    LOG.log(System.Logger.Level.WARNING, () -> "mesh port: accept failed: " + e.getMessage());
                 }
                 continue;
             }
@@ -138,7 +138,7 @@ public final class WebSocketTransport implements Transport {
             Optional<Inbound.Slot> slot = inbound.admit(socket.getInetAddress());
             if (slot.isEmpty()) {
                 // over a cap: refused before any TLS work
-                LOG.log(System.Logger.Level.DEBUG, "mesh port: refused a connection from " + socket.getInetAddress().getHostAddress()
+                LOG.log(System.Logger.Level.DEBUG, () -> "mesh port: refused a connection from " + socket.getInetAddress().getHostAddress()
                         + ": busy (max-connections " + settings.maxConnections() + ", max-unauthenticated-per-address "
                         + settings.maxUnauthenticatedPerAddress() + ")");
                 closeQuietly(socket);
@@ -161,7 +161,7 @@ public final class WebSocketTransport implements Transport {
             Handshake.serve(socket.getInputStream(), socket.getOutputStream(), PATH);
             socket.setSoTimeout(0);
         } catch (IOException | RuntimeException e) {
-            LOG.log(System.Logger.Level.DEBUG, "mesh port: refused a link from " + remote + ": "
+            LOG.log(System.Logger.Level.DEBUG, () -> "mesh port: refused a link from " + remote + ": "
                     + (handshake.expired ? "no handshake within " + handshakeTimeout.toMillis() + " ms" : e.getMessage()));
             closeQuietly(socket);
             slot.release();
@@ -319,7 +319,7 @@ public final class WebSocketTransport implements Transport {
                 }
             }
         } catch (SocketException e) {
-            LOG.log(System.Logger.Level.DEBUG, "cannot list network interfaces: " + e.getMessage());
+            LOG.log(System.Logger.Level.DEBUG, () -> "cannot list network interfaces: " + e.getMessage());
         }
         out.add("wss://127.0.0.1:" + port);
         return List.copyOf(out);
