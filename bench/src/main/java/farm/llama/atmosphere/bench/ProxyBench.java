@@ -2,9 +2,9 @@ package farm.llama.atmosphere.bench;
 
 import com.sun.net.httpserver.HttpServer;
 import farm.llama.atmosphere.runtime.DataDir;
-import farm.llama.atmosphere.runtime.node.Node;
 import farm.llama.atmosphere.runtime.NodeConfig;
 import farm.llama.atmosphere.runtime.NodeSetup;
+import farm.llama.atmosphere.runtime.node.Node;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;

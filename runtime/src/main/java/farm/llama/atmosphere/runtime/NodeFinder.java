@@ -1,7 +1,7 @@
 package farm.llama.atmosphere.runtime;
 
-import farm.llama.atmosphere.runtime.identity.Identity;
 import com.fasterxml.jackson.databind.JsonNode;
+import farm.llama.atmosphere.runtime.identity.Identity;
 import farm.llama.atmosphere.runtime.util.Json;
 import java.io.IOException;
 import java.net.URI;

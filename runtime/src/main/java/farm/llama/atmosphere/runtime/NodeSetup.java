@@ -1,10 +1,10 @@
 package farm.llama.atmosphere.runtime;
 
+import farm.llama.atmosphere.runtime.config.ConfigKey;
+import farm.llama.atmosphere.runtime.config.ConfigLoader;
 import farm.llama.atmosphere.runtime.identity.AdminToken;
 import farm.llama.atmosphere.runtime.identity.Identity;
 import farm.llama.atmosphere.runtime.util.Atmosphere;
-import farm.llama.atmosphere.runtime.config.ConfigKey;
-import farm.llama.atmosphere.runtime.config.ConfigLoader;
 import farm.llama.atmosphere.runtime.util.AtomicFiles;
 import farm.llama.atmosphere.spi.AtmosphereException;
 import java.io.IOException;

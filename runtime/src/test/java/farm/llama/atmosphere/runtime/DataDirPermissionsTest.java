@@ -1,9 +1,9 @@
 package farm.llama.atmosphere.runtime;
 
-import farm.llama.atmosphere.runtime.node.Node;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import farm.llama.atmosphere.runtime.node.Node;
 import farm.llama.atmosphere.runtime.util.AtomicFiles;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;

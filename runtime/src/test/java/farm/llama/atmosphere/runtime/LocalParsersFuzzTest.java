@@ -1,11 +1,11 @@
 package farm.llama.atmosphere.runtime;
 
-import farm.llama.atmosphere.runtime.node.Node;
-import farm.llama.atmosphere.runtime.config.ConfigException;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import farm.llama.atmosphere.runtime.agents.AgentSpec;
+import farm.llama.atmosphere.runtime.config.ConfigException;
+import farm.llama.atmosphere.runtime.node.Node;
 import farm.llama.atmosphere.runtime.util.Fuzz;
 import farm.llama.atmosphere.spi.AtmosphereException;
 import java.net.URI;

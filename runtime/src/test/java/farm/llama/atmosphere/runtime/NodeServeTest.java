@@ -1,14 +1,14 @@
 package farm.llama.atmosphere.runtime;
 
-import farm.llama.atmosphere.runtime.node.Node;
-import farm.llama.atmosphere.runtime.util.Atmosphere;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import farm.llama.atmosphere.runtime.node.Node;
 import farm.llama.atmosphere.runtime.plugins.PluginJars;
+import farm.llama.atmosphere.runtime.util.Atmosphere;
 import farm.llama.atmosphere.runtime.util.Json;
 import farm.llama.atmosphere.spi.AtmosphereException;
 import farm.llama.atmosphere.spi.tool.ToolProvider;

@@ -1,10 +1,10 @@
 package farm.llama.atmosphere.runtime;
 
-import farm.llama.atmosphere.runtime.node.Node;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import farm.llama.atmosphere.runtime.node.Node;
 import farm.llama.atmosphere.runtime.plugins.PluginJars;
 import farm.llama.atmosphere.runtime.util.Json;
 import farm.llama.atmosphere.spi.tool.ToolProvider;

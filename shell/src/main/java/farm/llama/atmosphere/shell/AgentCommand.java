@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
@@ -34,9 +35,9 @@ final class AgentCommand {
     RootCommand root;
 
     @Command(name = "types", mixinStandardHelpOptions = true, description = "The agent types this node can spawn.")
-    int types(@Option(names = "--json", description = "Print one JSON document.") boolean json) {
+    int types(@Mixin JsonOption json) {
         AgentTypes t = root.session.api().agentTypes();
-        if (json) {
+        if (json.on()) {
             Output.json(root.session.out, t);
             return 0;
         }
@@ -53,9 +54,9 @@ final class AgentCommand {
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "The agents spawned on this node.")
-    int list(@Option(names = "--json", description = "Print one JSON document.") boolean json) {
+    int list(@Mixin JsonOption json) {
         List<AgentReport> agents = root.session.api().agents();
-        if (json) {
+        if (json.on()) {
             Output.json(root.session.out, Map.of("agents", agents));
             return 0;
         }
@@ -75,9 +76,9 @@ final class AgentCommand {
     int spawn(@Parameters(paramLabel = "TYPE", description = "Agent type ('atmosphere agent types').") String type,
               @Option(names = {"-i", "--intent"}, paramLabel = "TEXT", description = "A first intent.") String intent,
               @Option(names = {"-P", "--param"}, paramLabel = "KEY=VALUE", description = "A spawn parameter (max_steps=4, model=llama3.2).") List<String> params,
-              @Option(names = "--json", description = "Print one JSON document.") boolean json) {
+              @Mixin JsonOption json) {
         AgentReport out = root.session.api().agentSpawn(type, new JsonText(Output.JSON.valueToTree(keyValues(params)).toString()), Optional.ofNullable(intent));
-        if (json) {
+        if (json.on()) {
             Output.json(root.session.out, out);
             return 0;
         }
@@ -90,9 +91,9 @@ final class AgentCommand {
     int invoke(@Parameters(index = "0", paramLabel = "ID", description = "Agent id, or a prefix naming one agent.") String id,
                @Parameters(index = "1", paramLabel = "INTENT", description = "What to do.") String intent,
                @Option(names = {"-a", "--args"}, paramLabel = "JSON", description = "Extra arguments, a JSON object.") String args,
-               @Option(names = "--json", description = "Print one JSON document.") boolean json) {
+               @Mixin JsonOption json) {
         AgentAnswer out = root.session.api().agentInvoke(id, intent, object(args, "--args"));
-        if (json) {
+        if (json.on()) {
             Output.json(root.session.out, out);
         } else {
             printAnswer(out);
@@ -106,9 +107,9 @@ final class AgentCommand {
     int ask(@Parameters(paramLabel = "INTENT", description = "What to do.") String intent,
             @Option(names = {"-r", "--route"}, paramLabel = "HINT", description = "Route hint.") String route,
             @Option(names = {"-a", "--args"}, paramLabel = "JSON", description = "Extra arguments, a JSON object.") String args,
-            @Option(names = "--json", description = "Print one JSON document.") boolean json) {
+            @Mixin JsonOption json) {
         AgentAnswer out = root.session.api().agentAsk(intent, route == null ? "" : route, object(args, "--args"));
-        if (json) {
+        if (json.on()) {
             Output.json(root.session.out, out);
         } else {
             printAnswer(out);

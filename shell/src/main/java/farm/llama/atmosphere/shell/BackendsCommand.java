@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.ParentCommand;
 
 /** {@code atmosphere backends}: the AI backends found, with their health. */
@@ -18,13 +18,13 @@ final class BackendsCommand implements Callable<Integer> {
     @ParentCommand
     RootCommand root;
 
-    @Option(names = "--json", description = "Print one JSON document.")
-    boolean json;
+    @Mixin
+    JsonOption json;
 
     @Override
     public Integer call() {
         List<BackendReport> backends = root.session.api().backends();
-        if (json) {
+        if (json.on()) {
             Output.json(root.session.out, Map.of("backends", backends));
         } else {
             print(root.session.out, backends);

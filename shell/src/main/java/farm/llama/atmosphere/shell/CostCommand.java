@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
@@ -20,13 +21,13 @@ final class CostCommand implements Callable<Integer> {
     @ParentCommand
     RootCommand root;
 
-    @Option(names = "--json", description = "Print one JSON document.")
-    boolean json;
+    @Mixin
+    JsonOption json;
 
     @Override
     public Integer call() {
         CostReport cost = root.session.api().cost();
-        if (json) {
+        if (json.on()) {
             Output.json(root.session.out, cost);
             return 0;
         }
@@ -43,9 +44,9 @@ final class CostCommand implements Callable<Integer> {
     @Command(name = "estimate", mixinStandardHelpOptions = true, description = "Every candidate for a request, with its cost breakdown.")
     int estimate(@Parameters(paramLabel = "INTENT", arity = "1..*", description = "What the request is about.") List<String> intent,
                  @Option(names = {"-m", "--model"}, paramLabel = "MODEL", description = "A model name instead of routing by meaning.") String model,
-                 @Option(names = "--json", description = "Print one JSON document.") boolean asJson) {
+                 @Mixin JsonOption asJson) {
         RouteDecision d = root.session.api().route(String.join(" ", intent), Optional.ofNullable(model), false);
-        if (asJson) {
+        if (asJson.on()) {
             Output.json(root.session.out, d);
             return 0;
         }

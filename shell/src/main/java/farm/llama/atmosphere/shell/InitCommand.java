@@ -4,6 +4,7 @@ import farm.llama.atmosphere.runtime.NodeSetup;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
@@ -22,14 +23,14 @@ final class InitCommand implements Callable<Integer> {
     @Option(names = "--force", description = "Replace an existing identity (the node id changes).")
     boolean force;
 
-    @Option(names = "--json", description = "Print one JSON document.")
-    boolean json;
+    @Mixin
+    JsonOption json;
 
     @Override
     public Integer call() {
         Session s = root.session;
         NodeSetup.InitResult r = NodeSetup.init(s.dataDir(), Optional.ofNullable(name), force);
-        if (json) {
+        if (json.on()) {
             Output.json(s.out, r);
         } else {
             s.out.println((r.replaced() ? "Replaced the identity of " : "Initialised ") + r.dataDir());

@@ -3,10 +3,10 @@ package farm.llama.atmosphere.shell;
 import farm.llama.atmosphere.runtime.config.ConfigKey;
 import java.util.ArrayList;
 import java.util.List;
+import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Model.PositionalParamSpec;
-import picocli.CommandLine;
 
 /**
  * The manual page {@code atmosphere(1)} in roff, generated from the command tree (every command

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
@@ -47,9 +48,9 @@ final class MeshCommand {
     @Command(name = "create", mixinStandardHelpOptions = true,
             description = "Create a mesh with this node as its founder: a mesh key pair, the mesh root certificate and this node's membership.")
     int create(@Option(names = {"-n", "--name"}, required = true, paramLabel = "NAME", description = "The mesh's name.") String name,
-               @Option(names = "--json", description = "Print one JSON document.") boolean json) {
+               @Mixin JsonOption json) {
         MeshMembership info = api().meshCreate(name);
-        if (json) {
+        if (json.on()) {
             Output.json(out(), info);
         } else {
             out().println("Created mesh " + info.meshId() + " ('" + info.name() + "'); this node is its founder.");
@@ -117,9 +118,9 @@ final class MeshCommand {
     }
 
     @Command(name = "status", mixinStandardHelpOptions = true, description = "Show this node's mesh.")
-    int status(@Option(names = "--json", description = "Print one JSON document.") boolean json) {
+    int status(@Mixin JsonOption json) {
         MeshReport m = api().mesh();
-        if (json) {
+        if (json.on()) {
             Output.json(out(), m);
             return 0;
         }
@@ -141,9 +142,9 @@ final class MeshCommand {
     }
 
     @Command(name = "members", mixinStandardHelpOptions = true, description = "List the mesh's members as this node sees them.")
-    int members(@Option(names = "--json", description = "Print one JSON document.") boolean json) {
+    int members(@Mixin JsonOption json) {
         List<MeshMember> members = api().meshMembers();
-        if (json) {
+        if (json.on()) {
             Output.json(out(), Map.of("members", members));
             return 0;
         }
@@ -181,9 +182,9 @@ final class MeshCommand {
                     "A node that admitted members takes them with it (they ask to be re-admitted): that needs --yes."})
     int revoke(@Parameters(paramLabel = "NODE_ID", description = "The member's node id.") String nodeId,
                @Option(names = "--yes", description = "Revoke even a node that admitted members: they are cut off with it.") boolean yes,
-               @Option(names = "--json", description = "Print one JSON document.") boolean json) {
+               @Mixin JsonOption json) {
         RevocationReport r = api().meshRevoke(nodeId, yes);
-        if (json) {
+        if (json.on()) {
             Output.json(out(), r);
         } else {
             out().println("Revoked " + nodeId + " at " + r.at() + (r.spread()
@@ -204,9 +205,9 @@ final class MeshCommand {
                     "Revoke an admin you no longer trust: that also cuts off the members it admitted."})
     int admin(@Parameters(paramLabel = "NODE_ID", description = "A live member's node id (an admin's, with --remove).") String nodeId,
               @Option(names = "--remove", description = "Take the admin role back.") boolean remove,
-              @Option(names = "--json", description = "Print one JSON document.") boolean json) {
+              @Mixin JsonOption json) {
         AdminChange r = api().meshAdmin(nodeId, remove);
-        if (json) {
+        if (json.on()) {
             Output.json(out(), r);
         } else {
             if (remove) {
@@ -242,8 +243,8 @@ final class MeshCommand {
         @Option(names = "--deny", description = "Refuse the request.")
         boolean deny;
 
-        @Option(names = "--json", description = "Print one JSON document.")
-        boolean json;
+        @Mixin
+        JsonOption json;
 
         @Override
         public Integer call() {
@@ -252,7 +253,7 @@ final class MeshCommand {
                             + ". Join requests arrive at a serving node: start it with 'atmosphere serve'."));
             if (nodeId == null) {
                 List<PendingJoin> pending = api.meshPending();
-                if (json) {
+                if (json.on()) {
                     Output.json(root.session.out, Map.of("pending", pending));
                 } else if (pending.isEmpty()) {
                     root.session.out.println("No join requests are waiting.");
@@ -267,7 +268,7 @@ final class MeshCommand {
                 return 0;
             }
             JoinDecision d = api.meshDecide(nodeId, deny);
-            if (json) {
+            if (json.on()) {
                 Output.json(root.session.out, d);
             } else {
                 root.session.out.println((deny ? "Denied " : "Approved ") + d.nodeId() + " ('" + d.name() + "').");

@@ -12,6 +12,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
@@ -25,9 +26,9 @@ final class ModelCommand {
     @Command(name = "list", mixinStandardHelpOptions = true,
             description = "Each model once: its types, the nodes that serve it, whether it is loaded there, and its size.")
     int list(@Option(names = "--mesh", description = "Include the models of every member of the mesh.") boolean mesh,
-             @Option(names = "--json", description = "Print one JSON document.") boolean json) {
+             @Mixin JsonOption json) {
         List<ModelEntry> models = root.session.api().models(mesh);
-        if (json) {
+        if (json.on()) {
             Output.json(root.session.out, Map.of("models", models));
             return 0;
         }

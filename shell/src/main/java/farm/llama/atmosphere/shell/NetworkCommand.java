@@ -5,7 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.ParentCommand;
 
 /** {@code atmosphere network}: what the node's networking looks like, for finding why a peer is unreachable. */
@@ -17,14 +17,14 @@ final class NetworkCommand implements Callable<Integer> {
     @ParentCommand
     RootCommand root;
 
-    @Option(names = "--json", description = "Print one JSON document.")
-    boolean json;
+    @Mixin
+    JsonOption json;
 
     @Override
     public Integer call() {
         NetworkReport n = root.session.api().network();
         var out = root.session.out;
-        if (json) {
+        if (json.on()) {
             Output.json(out, n);
             return 0;
         }

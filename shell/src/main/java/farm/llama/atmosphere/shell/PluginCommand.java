@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
@@ -22,9 +22,9 @@ final class PluginCommand {
 
     @Command(name = "list", mixinStandardHelpOptions = true,
             description = "Show each plugin: id, version, state, source folder, the providers it contributes, and why it failed.")
-    int list(@Option(names = "--json", description = "Print one JSON document.") boolean json) {
+    int list(@Mixin JsonOption json) {
         List<PluginReport> plugins = root.session.api().plugins();
-        if (json) {
+        if (json.on()) {
             Output.json(root.session.out, Map.of("plugins", plugins));
             return 0;
         }
@@ -51,16 +51,16 @@ final class PluginCommand {
 
     @Command(name = "enable", mixinStandardHelpOptions = true, description = "Enable a plugin, now and at every start.")
     int enable(@Parameters(paramLabel = "ID", description = "Plugin id.") String id,
-               @Option(names = "--json", description = "Print one JSON document.") boolean json) {
+               @Mixin JsonOption json) {
         PluginReport r = root.session.api().enablePlugin(id);
-        return one(r, json, "Enabled");
+        return one(r, json.on(), "Enabled");
     }
 
     @Command(name = "disable", mixinStandardHelpOptions = true, description = "Disable a plugin, now and at every start.")
     int disable(@Parameters(paramLabel = "ID", description = "Plugin id.") String id,
-                @Option(names = "--json", description = "Print one JSON document.") boolean json) {
+                @Mixin JsonOption json) {
         PluginReport r = root.session.api().disablePlugin(id);
-        return one(r, json, "Disabled");
+        return one(r, json.on(), "Disabled");
     }
 
     private int one(PluginReport r, boolean json, String verb) {
@@ -77,13 +77,13 @@ final class PluginCommand {
     @Command(name = "reload", mixinStandardHelpOptions = true,
             description = "Reload one plugin, or all (picking up new ones), in the serving node without restarting it.")
     int reload(@Parameters(paramLabel = "ID", arity = "0..1", description = "Plugin id (default: all).") String id,
-               @Option(names = "--json", description = "Print one JSON document.") boolean json) {
+               @Mixin JsonOption json) {
         if (root.session.remote().isEmpty()) {
             throw new AtmosphereException("No node is serving " + root.session.dataDir().path()
                     + "; plugins are read when it starts. Start it with 'atmosphere serve'.");
         }
         List<PluginReport> plugins = root.session.api().reloadPlugins(Optional.ofNullable(id));
-        if (json) {
+        if (json.on()) {
             Output.json(root.session.out, Map.of("plugins", plugins));
         } else {
             root.session.out.println("Reloaded " + (id == null ? "all plugins" : "plugin " + id));

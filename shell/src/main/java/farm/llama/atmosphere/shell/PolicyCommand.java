@@ -2,7 +2,7 @@ package farm.llama.atmosphere.shell;
 
 import farm.llama.atmosphere.runtime.api.PolicyReport;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.ParentCommand;
 
 /** {@code atmosphere policy show}: what this node shares with the mesh. */
@@ -16,9 +16,9 @@ final class PolicyCommand {
     @Command(name = "show", mixinStandardHelpOptions = true,
             description = {"The sharing policy in effect: model globs allowed and denied, for everyone and per member,",
                     "and the rate and concurrency limits per member. Enforced on this node for every forwarded request."})
-    int show(@Option(names = "--json", description = "Print one JSON document.") boolean json) {
+    int show(@Mixin JsonOption json) {
         PolicyReport p = root.session.api().policy();
-        if (json) {
+        if (json.on()) {
             Output.json(root.session.out, p);
             return 0;
         }

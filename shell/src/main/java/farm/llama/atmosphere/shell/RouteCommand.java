@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
@@ -30,13 +31,13 @@ final class RouteCommand implements Callable<Integer> {
     @Option(names = "--vision", description = "The request carries an image.")
     boolean vision;
 
-    @Option(names = "--json", description = "Print one JSON document.")
-    boolean json;
+    @Mixin
+    JsonOption json;
 
     @Override
     public Integer call() {
         RouteDecision d = root.session.api().route(String.join(" ", intent), Optional.ofNullable(model), vision);
-        if (json) {
+        if (json.on()) {
             Output.json(root.session.out, d);
             return d.winner().isPresent() ? 0 : 1;
         }

@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.ParentCommand;
 
 /** {@code atmosphere scan}: probe for backends now and print what they offer. */
@@ -21,12 +21,12 @@ final class ScanCommand implements Callable<Integer> {
     @ParentCommand
     RootCommand root;
 
-    @Option(names = "--json", description = "Print one JSON document.")
-    boolean json;
+    @Mixin
+    JsonOption json;
 
     @Override
     public Integer call() {
-        if (!json) {
+        if (!json.on()) {
             root.session.out.println("Scanning for backends...");
             root.session.out.flush();
         }
@@ -34,7 +34,7 @@ final class ScanCommand implements Callable<Integer> {
         List<BackendReport> backends = api.scan();
         List<Capability> caps = api.capabilities();
         List<NearbyNode> nearby = api.nearby();
-        if (json) {
+        if (json.on()) {
             Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("backends", backends);
             doc.put("capabilities", caps);

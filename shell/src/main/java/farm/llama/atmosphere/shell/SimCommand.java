@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code atmosphere sim}: the membership protocol over an in-memory network in virtual time. */
@@ -36,8 +37,8 @@ final class SimCommand implements Callable<Integer> {
     @Option(names = "--unsigned-statements", description = "Membership statements travel without a signature's bytes (to measure what signing costs).")
     boolean unsigned;
 
-    @Option(names = "--json", description = "Print one JSON document.")
-    boolean json;
+    @Mixin
+    JsonOption json;
 
     @picocli.CommandLine.ParentCommand
     RootCommand root;
@@ -53,7 +54,7 @@ final class SimCommand implements Callable<Integer> {
         }
         Map<String, Object> r = new Simulator(options).run();
         var out = root.session.out;
-        if (json) {
+        if (json.on()) {
             Output.json(out, r);
             return 0;
         }

@@ -5,7 +5,7 @@ import farm.llama.atmosphere.spi.AtmosphereException;
 import java.nio.file.Files;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.ParentCommand;
 
 /** {@code atmosphere status}. */
@@ -16,8 +16,8 @@ final class StatusCommand implements Callable<Integer> {
     @ParentCommand
     RootCommand root;
 
-    @Option(names = "--json", description = "Print one JSON document.")
-    boolean json;
+    @Mixin
+    JsonOption json;
 
     @Override
     public Integer call() {
@@ -27,7 +27,7 @@ final class StatusCommand implements Callable<Integer> {
                     "No node is initialised in " + s.dataDir().path() + ". Run 'atmosphere init' first.");
         }
         StatusReport r = s.api().status();
-        if (json) {
+        if (json.on()) {
             Output.json(s.out, r);
             return 0;
         }

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
@@ -27,9 +28,9 @@ final class TokenCommand {
     int create(@Option(names = {"-n", "--name"}, paramLabel = "NAME", defaultValue = "client", description = "What the key is for.") String name,
                @Option(names = "--scope", paramLabel = "SCOPE", defaultValue = "openai",
                        description = "openai (the /v1 API only, the default), triggers (firing triggers only, for sensors and webhooks) or all.") String scope,
-               @Option(names = "--json", description = "Print one JSON document.") boolean json) {
+               @Mixin JsonOption json) {
         ApiKeys.NewKey k = keys().create(name, scope);
-        if (json) {
+        if (json.on()) {
             Output.json(root.session.out, Map.of("id", k.info().id(), "name", k.info().name(), "scope", k.info().scope(),
                     "createdAt", k.info().createdAt(), "key", k.key()));
         } else {
@@ -40,9 +41,9 @@ final class TokenCommand {
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List the keys (never their secrets).")
-    int list(@Option(names = "--json", description = "Print one JSON document.") boolean json) {
+    int list(@Mixin JsonOption json) {
         List<ApiKeys.KeyInfo> all = keys().list();
-        if (json) {
+        if (json.on()) {
             Output.json(root.session.out, Map.of("keys", all));
             return 0;
         }

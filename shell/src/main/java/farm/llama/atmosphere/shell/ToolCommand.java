@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
@@ -24,10 +25,10 @@ final class ToolCommand {
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List the tools.")
     int list(@Option(names = {"-c", "--category"}, paramLabel = "CATEGORY", description = "Only this category.") String category,
-             @Option(names = "--json", description = "Print one JSON document.") boolean json) {
+             @Mixin JsonOption json) {
         List<ToolReport> tools = root.session.api().tools().stream()
                 .filter(t -> category == null || t.category().equals(category)).toList();
-        if (json) {
+        if (json.on()) {
             Output.json(root.session.out, Map.of("tools", tools));
             return 0;
         }
@@ -45,10 +46,10 @@ final class ToolCommand {
 
     @Command(name = "info", mixinStandardHelpOptions = true, description = "Describe a tool and its parameters.")
     int info(@Parameters(paramLabel = "NAME", description = "Tool name.") String name,
-             @Option(names = "--json", description = "Print one JSON document.") boolean json) {
+             @Mixin JsonOption json) {
         ToolReport t = root.session.api().tool(name);
         var out = root.session.out;
-        if (json) {
+        if (json.on()) {
             Output.json(out, t);
             return 0;
         }
@@ -86,7 +87,7 @@ final class ToolCommand {
             @Option(names = {"-p", "--params"}, paramLabel = "JSON", description = "All parameters as a JSON object.") String paramsJson,
             @Option(names = "--node", paramLabel = "NODE_ID", description = {"Run it on this member of the mesh (which checks its tools.grants for this node).",
                     "Without it, a tool this node lacks runs on a member that offers it."}) String node,
-            @Option(names = "--json", description = "Print one JSON document.") boolean json) {
+            @Mixin JsonOption json) {
         NodeApi api = root.session.api();
         JsonNode parameters;
         try {
@@ -122,7 +123,7 @@ final class ToolCommand {
         }
         String result = node == null ? api.runTool(name, args.toString()) : api.runToolOn(node, name, args.toString());
         JsonNode value = Output.parse(result);
-        if (json) {
+        if (json.on()) {
             Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("tool", name);
             doc.put("result", value);

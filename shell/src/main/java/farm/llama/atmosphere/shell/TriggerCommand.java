@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
@@ -21,9 +22,9 @@ final class TriggerCommand {
     RootCommand root;
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "The triggers defined, with their counts.")
-    int list(@Option(names = "--json", description = "Print one JSON document.") boolean json) {
+    int list(@Mixin JsonOption json) {
         List<TriggerReport> triggers = root.session.api().triggers();
-        if (json) {
+        if (json.on()) {
             Output.json(root.session.out, Map.of("triggers", triggers));
             return 0;
         }
@@ -44,9 +45,9 @@ final class TriggerCommand {
              @Parameters(index = "1", paramLabel = "EVENT", description = "What happened.") String event,
              @Option(names = {"-p", "--payload"}, paramLabel = "JSON", description = "The event's data, a JSON object.") String payload,
              @Option(names = "--wait", description = "Wait for the agent's answer.") boolean wait,
-             @Option(names = "--json", description = "Print one JSON document.") boolean json) {
+             @Mixin JsonOption json) {
         TriggerFired out = root.session.api().fireTrigger(capability, event, AgentCommand.object(payload, "--payload"), wait);
-        if (json) {
+        if (json.on()) {
             Output.json(root.session.out, out);
             return 0;
         }

@@ -4,15 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import farm.llama.atmosphere.runtime.util.Atmosphere;
-import farm.llama.atmosphere.runtime.config.ConfigException;
 import farm.llama.atmosphere.runtime.DataDir;
-import farm.llama.atmosphere.runtime.node.Node;
 import farm.llama.atmosphere.runtime.NodeConfig;
 import farm.llama.atmosphere.runtime.NodeSetup;
+import farm.llama.atmosphere.runtime.config.ConfigException;
 import farm.llama.atmosphere.runtime.config.ConfigKey;
 import farm.llama.atmosphere.runtime.config.PluginSettings;
+import farm.llama.atmosphere.runtime.node.Node;
 import farm.llama.atmosphere.runtime.plugins.PluginHost;
+import farm.llama.atmosphere.runtime.util.Atmosphere;
 import farm.llama.atmosphere.spi.Provider;
 import farm.llama.atmosphere.spi.Setting;
 import java.nio.file.Files;

@@ -6,10 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
 import farm.llama.atmosphere.runtime.DataDir;
-import farm.llama.atmosphere.runtime.identity.Identity;
 import farm.llama.atmosphere.runtime.NodeClient;
 import farm.llama.atmosphere.runtime.NodeFinder;
 import farm.llama.atmosphere.runtime.NodeSetup;
+import farm.llama.atmosphere.runtime.identity.Identity;
 import java.net.InetSocketAddress;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;

@@ -2,9 +2,9 @@ package farm.llama.atmosphere.tests;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import farm.llama.atmosphere.runtime.DataDir;
-import farm.llama.atmosphere.runtime.node.Node;
 import farm.llama.atmosphere.runtime.NodeConfig;
 import farm.llama.atmosphere.runtime.NodeSetup;
+import farm.llama.atmosphere.runtime.node.Node;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import farm.llama.atmosphere.runtime.DataDir;
-import farm.llama.atmosphere.runtime.node.Node;
 import farm.llama.atmosphere.runtime.NodeConfig;
 import farm.llama.atmosphere.runtime.NodeSetup;
+import farm.llama.atmosphere.runtime.node.Node;
 import farm.llama.atmosphere.spi.AtmosphereException;
 import java.io.IOException;
 import java.net.URI;

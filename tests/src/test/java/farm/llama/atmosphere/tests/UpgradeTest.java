@@ -7,15 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import farm.llama.atmosphere.runtime.config.ConfigException;
 import farm.llama.atmosphere.runtime.DataDir;
-import farm.llama.atmosphere.runtime.node.Node;
 import farm.llama.atmosphere.runtime.NodeConfig;
 import farm.llama.atmosphere.runtime.api.AgentReport;
 import farm.llama.atmosphere.runtime.api.MeshReport;
 import farm.llama.atmosphere.runtime.api.PluginReport;
+import farm.llama.atmosphere.runtime.config.ConfigException;
 import farm.llama.atmosphere.runtime.mesh.MeshCertificates;
 import farm.llama.atmosphere.runtime.mesh.MeshStore;
+import farm.llama.atmosphere.runtime.node.Node;
 import farm.llama.atmosphere.spi.AtmosphereException;
 import java.io.IOException;
 import java.net.URI;

@@ -6,7 +6,6 @@ import farm.llama.atmosphere.runtime.api.AgentAnswer;
 import farm.llama.atmosphere.runtime.api.AgentReport;
 import farm.llama.atmosphere.runtime.api.AgentTypeReport;
 import farm.llama.atmosphere.runtime.api.JsonText;
-import farm.llama.atmosphere.runtime.config.ConfigException;
 import farm.llama.atmosphere.runtime.plugins.PluginHost;
 import farm.llama.atmosphere.runtime.tools.Caller;
 import farm.llama.atmosphere.runtime.tools.ToolGrants;
@@ -19,18 +18,14 @@ import farm.llama.atmosphere.spi.FailureKind;
 import farm.llama.atmosphere.spi.NodeContext;
 import farm.llama.atmosphere.spi.agent.Agent;
 import farm.llama.atmosphere.spi.agent.AgentReply;
-import farm.llama.atmosphere.spi.agent.AgentType;
 import farm.llama.atmosphere.spi.agent.AgentTypeProvider;
 import farm.llama.atmosphere.spi.discovery.Capability;
 import farm.llama.atmosphere.spi.routing.RouteDecision;
 import farm.llama.atmosphere.spi.routing.RouteQuery;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -42,10 +37,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentSkipListMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
@@ -64,27 +55,7 @@ public final class AgentService implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(AgentService.class.getName());
 
-    /** The YAML specs shipped with the node (resources next to this class). */
-    static final List<String> BUILT_IN_SPECS = List.of("research", "anomaly", "notification", "orchestrator", "vision",
-            "learning", "provisioning");
-
-    private static final Duration PLUGIN_AGENT_LIMIT = Duration.ofMinutes(5);
     private static final Pattern SPAWN_PARAM = Pattern.compile("[a-z_][a-z0-9_]{0,63}");
-
-    /** A kind of agent this node can spawn. */
-    private record TypeEntry(String name, String description, String source, List<String> required, List<String> optional,
-                             List<String> triggers, boolean needsModel,
-                             Function<String, Function<Map<String, Object>, AgentRunner>> factory) {
-    }
-
-    /** @return what the type lacks to run now: missing tools, or a chat model; empty when ready */
-    private List<String> missing(TypeEntry t, boolean canChat) {
-        List<String> out = new ArrayList<>(t.required().stream().filter(n -> bench.toolDefinition(n).isEmpty()).map(n -> "tool " + n).toList());
-        if (t.needsModel() && !canChat) {
-            out.add("a chat model");
-        }
-        return out;
-    }
 
     /** An agent spawned here. */
     private static final class Held {
@@ -117,8 +88,7 @@ public final class AgentService implements AutoCloseable {
     private final Path registryFile;
     private final Workbench bench;
     private final Supplier<ToolGrants> grants;
-    private final Map<String, TypeEntry> types = new ConcurrentSkipListMap<>();
-    private final List<String> problems = new ArrayList<>();
+    private final AgentCatalogue catalogue;
     private final Map<String, Held> agents = new ConcurrentHashMap<>();
     private final Object persistLock = new Object();
 
@@ -140,73 +110,8 @@ public final class AgentService implements AutoCloseable {
         this.registryFile = registryFile;
         this.bench = bench;
         this.grants = grants;
-        builtIns();
-        for (String name : BUILT_IN_SPECS) {
-            try (InputStream in = AgentService.class.getResourceAsStream(name + ".yaml")) {
-                if (in == null) {
-                    throw new IllegalStateException("built-in agent spec " + name + ".yaml is missing from the runtime");
-                }
-                addSpec(AgentSpec.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), "built-in " + name + ".yaml"), "built-in");
-            } catch (IOException e) {
-                throw new IllegalStateException("cannot read built-in agent spec " + name, e);
-            }
-        }
-        for (PluginHost.Found<AgentTypeProvider> found : providers) {
-            try {
-                for (AgentType t : found.provider().create(contextFor.apply(found))) {
-                    addPluginType(t, found.origin());
-                }
-            } catch (RuntimeException | LinkageError e) {
-                onFailure.accept(found.origin(), "agent type provider '" + found.provider().type() + "' failed: " + PluginHost.oneLine(e));
-            }
-        }
-        if (Files.isDirectory(specDir)) {
-            try (var files = Files.list(specDir)) {
-                for (Path f : files.filter(p -> p.getFileName().toString().matches(".*\\.ya?ml")).sorted().toList()) {
-                    try {
-                        addSpec(AgentSpec.parse(Files.readString(f), f.toString()), f.toString());
-                    } catch (ConfigException e) {
-                        problems.addAll(e.problems());
-                        LOG.log(System.Logger.Level.WARNING, () -> "Agent spec skipped: " + String.join("; ", e.problems()));
-                    } catch (IOException e) {
-                        problems.add(f + ": cannot read: " + e.getMessage());
-                    }
-                }
-            } catch (IOException e) {
-                problems.add(specDir + ": cannot list: " + e.getMessage());
-            }
-        }
+        this.catalogue = new AgentCatalogue(nodeId, specDir, bench, providers, contextFor, onFailure, this::dispatch);
         restore();
-    }
-
-    private void builtIns() {
-        types.put("echo", new TypeEntry("echo", "Echoes the intent it receives: a check that intents reach agents.", "built-in",
-                List.of(), List.of(), List.of("echo"), false, id -> params -> (intent, args, caller) ->
-                new AgentReply(intent, Json.write(Map.of("intent", intent, "args", args)), 0)));
-        types.put("notifier", new TypeEntry("notifier",
-                "Tells the owner about an event: turns the intent into a notification on the event stream, the shell and the dashboard.",
-                "built-in", List.of("notify"), List.of(), List.of("notify"), false, id -> params -> (intent, args, caller) -> {
-                    Map<String, Object> a = new LinkedHashMap<>();
-                    a.put("message", intent.length() > 4000 ? intent.substring(0, 4000) : intent);
-                    a.put("title", String.valueOf(params.getOrDefault("title", "Atmosphere")));
-                    String priority = String.valueOf(args.getOrDefault("priority", "normal"));
-                    a.put("level", priority.equals("critical") ? "critical" : priority.equals("high") ? "warning" : "info");
-                    String result = bench.runTool("notify", Json.write(a), caller);
-                    return new AgentReply("Notified: " + a.get("message"), result, 1);
-                }));
-        types.put("forwarder", new TypeEntry("forwarder",
-                "Passes an intent on to the agent that fits it best, by route hint (params.target) or by meaning.",
-                "built-in", List.of(), List.of(), List.of("forward"), false, id -> params -> (intent, args, caller) -> {
-                    String hint = String.valueOf(params.getOrDefault("target", ""));
-                    AgentAnswer out = dispatch(intent, hint, args, caller, Set.of("forwarder"));
-                    return new AgentReply(out.text(), Json.write(out), 1 + out.steps());
-                }));
-    }
-
-    private void addSpec(AgentSpec spec, String source) {
-        types.put(spec.type(), new TypeEntry(spec.type(), spec.description(), source, spec.requiredTools(), spec.optionalTools(),
-                spec.triggers().stream().map(AgentSpec.Trigger::name).toList(), true,
-                id -> params -> new SpecAgent(id, spec, merged(spec.defaultParams(), params), bench)));
     }
 
     /**
@@ -217,89 +122,22 @@ public final class AgentService implements AutoCloseable {
      * @return the type's description
      */
     public AgentTypeReport install(AgentSpec spec, String source) {
-        addSpec(spec, source);
-        return types().stream().filter(t -> t.type().equals(spec.type())).findFirst().orElseThrow();
+        return catalogue.install(spec, source);
     }
-
-    private void addPluginType(AgentType t, String origin) {
-        if (types.containsKey(t.name())) {
-            LOG.log(System.Logger.Level.WARNING, () -> "Agent type '" + t.name() + "' from " + origin + " is shadowed by " + types.get(t.name()).source());
-            return;
-        }
-        types.put(t.name(), new TypeEntry(t.name(), t.description(), origin, t.requiredTools(), List.of(), List.of(), false,
-                id -> params -> {
-                    Agent agent = t.spawn(id, params);
-                    return new AgentRunner() {
-                        @Override
-                        public AgentReply handle(String intent, Map<String, Object> args, Caller caller) {
-                            try {
-                                return agent.handle(intent, args).toCompletableFuture().get(PLUGIN_AGENT_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
-                            } catch (TimeoutException e) {
-                                throw new CallFailedException(FailureKind.TIMEOUT, "agent " + id + " did not answer within " + PLUGIN_AGENT_LIMIT);
-                            } catch (InterruptedException e) {
-                                Thread.currentThread().interrupt();
-                                throw new CallFailedException(FailureKind.CANCELLED, "cancelled");
-                            } catch (ExecutionException e) {
-                                if (e.getCause() instanceof CallFailedException cfe) {
-                                    throw cfe;
-                                }
-                                throw new CallFailedException(FailureKind.INTERNAL, "agent " + id + " failed: " + PluginHost.oneLine(e.getCause()));
-                            }
-                        }
-
-                        @Override
-                        public Map<String, Object> snapshot() {
-                            return agent.snapshot();
-                        }
-
-                        @Override
-                        public void close() {
-                            agent.close();
-                        }
-                    };
-                }));
-    }
-
-    private static Map<String, Object> merged(Map<String, Object> defaults, Map<String, Object> params) {
-        Map<String, Object> m = new LinkedHashMap<>(defaults);
-        m.putAll(params);
-        return m;
-    }
-
-    // ---- what the node offers ----
 
     /** @return the agent types: name, description, source, tools, triggers, and whether their required tools are reachable */
     public List<AgentTypeReport> types() {
-        List<AgentTypeReport> out = new ArrayList<>();
-        boolean canChat = bench.canChat();
-        for (TypeEntry t : types.values()) {
-            List<String> missing = missing(t, canChat);
-            out.add(new AgentTypeReport(t.name(), t.description(), t.source(), t.required(), t.optional(), t.triggers(), missing.isEmpty(),
-                    missing.isEmpty() ? Optional.empty() : Optional.of(missing)));
-        }
-        return out;
+        return catalogue.reports();
     }
 
     /** @return agent spec files that could not be loaded, each naming file, line and problem */
     public List<String> problems() {
-        return List.copyOf(problems);
+        return catalogue.problems();
     }
 
     /** @return one {@code agent/<type>} capability per type that can run now, for the mesh and the router */
     public List<Capability> capabilities() {
-        List<Capability> out = new ArrayList<>();
-        boolean canChat = bench.canChat(); // once per listing: it looks at every backend and member
-        for (TypeEntry t : types.values()) {
-            if (!missing(t, canChat).isEmpty()) {
-                continue; // an agent that cannot run is not offered, nor routed to
-            }
-            Map<String, String> meta = new LinkedHashMap<>();
-            meta.put("backend", "agents");
-            meta.put("source", t.source().startsWith("/") ? "spec" : t.source());
-            out.add(new Capability("agent/" + t.name(), nodeId, "agent/" + t.name(), t.name(), t.description(), List.of(),
-                    List.of("agent"), "local", meta));
-        }
-        return out;
+        return catalogue.capabilities();
     }
 
     // ---- spawned agents ----
@@ -323,11 +161,8 @@ public final class AgentService implements AutoCloseable {
      * @return the new agent's description
      */
     public AgentReport spawn(String type, Map<String, Object> params, Caller caller) {
-        TypeEntry t = types.get(type);
-        if (t == null) {
-            throw new CallFailedException(FailureKind.NOT_FOUND, "No agent type '" + type + "'. Known types: " + String.join(", ", types.keySet())
-                    + ". 'atmosphere agent types' describes them.");
-        }
+        AgentCatalogue.TypeEntry t = catalogue.get(type).orElseThrow(() -> new CallFailedException(FailureKind.NOT_FOUND,
+                "No agent type '" + type + "'. Known types: " + String.join(", ", catalogue.names()) + ". 'atmosphere agent types' describes them."));
         for (String key : params.keySet()) {
             if (!SPAWN_PARAM.matcher(key).matches()) {
                 throw new CallFailedException(FailureKind.INVALID_REQUEST, "Spawn parameter names are lower-case words ('max_steps', 'model'), not '" + key + "'.");
@@ -403,11 +238,8 @@ public final class AgentService implements AutoCloseable {
                 throw new CallFailedException(FailureKind.NOT_FOUND, "Agent " + h.id + " was stopped.");
             }
             if (h.runner == null) { // asleep since a restart: wake it
-                TypeEntry t = types.get(h.type);
-                if (t == null) {
-                    throw new CallFailedException(FailureKind.NOT_FOUND, "Agent " + h.id + " is of type '" + h.type
-                            + "', which this node no longer has (its spec or plugin was removed).");
-                }
+                AgentCatalogue.TypeEntry t = catalogue.get(h.type).orElseThrow(() -> new CallFailedException(FailureKind.NOT_FOUND,
+                        "Agent " + h.id + " is of type '" + h.type + "', which this node no longer has (its spec or plugin was removed)."));
                 h.runner = t.factory().apply(h.id).apply(h.params);
                 bench.publish("agent.woke", Map.of("agent", h.id, "type", h.type));
             }

@@ -4,11 +4,11 @@ import static farm.llama.atmosphere.runtime.http.Http.error;
 import static farm.llama.atmosphere.runtime.http.Http.failure;
 import static farm.llama.atmosphere.runtime.http.Http.json;
 
-import farm.llama.atmosphere.runtime.identity.AdminToken;
-import farm.llama.atmosphere.runtime.identity.ApiKeys;
 import farm.llama.atmosphere.runtime.NodeApi;
 import farm.llama.atmosphere.runtime.NodeConfig;
 import farm.llama.atmosphere.runtime.events.EventBus;
+import farm.llama.atmosphere.runtime.identity.AdminToken;
+import farm.llama.atmosphere.runtime.identity.ApiKeys;
 import farm.llama.atmosphere.runtime.routing.RouterService;
 import farm.llama.atmosphere.spi.AtmosphereException;
 import farm.llama.atmosphere.spi.CallFailedException;

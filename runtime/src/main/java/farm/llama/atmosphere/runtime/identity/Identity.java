@@ -30,6 +30,7 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Objects;
+import java.util.regex.Pattern;
 import javax.crypto.KeyAgreement;
 import org.bouncycastle.math.ec.rfc8032.Ed25519;
 
@@ -40,6 +41,8 @@ import org.bouncycastle.math.ec.rfc8032.Ed25519;
  * <p>Immutable and thread-safe. {@code toString()} never shows the private key.
  */
 public final class Identity {
+
+    private static final Pattern NODE_ID = Pattern.compile("[0-9a-f]{16}");
 
     /** Format version of {@code identity.json}. */
     public static final int FORMAT = 1;
@@ -78,6 +81,14 @@ public final class Identity {
         } catch (GeneralSecurityException e) {
             throw new AtmosphereException("This Java runtime cannot make Ed25519 keys", e);
         }
+    }
+
+    /**
+     * @param text anything
+     * @return whether it is a node id: 16 lower-case hex digits
+     */
+    public static boolean isNodeId(String text) {
+        return text != null && NODE_ID.matcher(text).matches();
     }
 
     /**

@@ -1,8 +1,8 @@
 package farm.llama.atmosphere.runtime.mesh;
 
-import farm.llama.atmosphere.runtime.mesh.swim.SwimMessage;
-import farm.llama.atmosphere.runtime.mesh.swim.Statements;
 import farm.llama.atmosphere.runtime.identity.Identity;
+import farm.llama.atmosphere.runtime.mesh.swim.Statements;
+import farm.llama.atmosphere.runtime.mesh.swim.SwimMessage;
 import farm.llama.atmosphere.runtime.util.Json;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

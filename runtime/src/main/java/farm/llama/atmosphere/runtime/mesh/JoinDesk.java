@@ -1,11 +1,11 @@
 package farm.llama.atmosphere.runtime.mesh;
 
-import farm.llama.atmosphere.runtime.mesh.swim.MemberState;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import farm.llama.atmosphere.runtime.identity.Identity;
 import farm.llama.atmosphere.runtime.api.PendingJoin;
+import farm.llama.atmosphere.runtime.identity.Identity;
+import farm.llama.atmosphere.runtime.mesh.swim.MemberState;
 import farm.llama.atmosphere.runtime.util.Json;
 import farm.llama.atmosphere.runtime.util.SafeText;
 import farm.llama.atmosphere.spi.AtmosphereException;

@@ -1,10 +1,10 @@
 package farm.llama.atmosphere.runtime.mesh;
 
-import farm.llama.atmosphere.runtime.mesh.swim.MemberState;
-import farm.llama.atmosphere.runtime.identity.Identity;
 import farm.llama.atmosphere.runtime.api.CostReport;
 import farm.llama.atmosphere.runtime.api.MemberCost;
 import farm.llama.atmosphere.runtime.api.MeshMember;
+import farm.llama.atmosphere.runtime.identity.Identity;
+import farm.llama.atmosphere.runtime.mesh.swim.MemberState;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Instant;

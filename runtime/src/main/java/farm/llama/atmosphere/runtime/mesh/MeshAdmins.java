@@ -236,7 +236,7 @@ final class MeshAdmins {
         if (store.info().isEmpty()) {
             throw new AtmosphereException("This node is not in a mesh.");
         }
-        if (!nodeId.matches("[0-9a-f]{16}")) {
+        if (!Identity.isNodeId(nodeId)) {
             throw new AtmosphereException("A node id is 16 hex characters, got '" + nodeId + "'.");
         }
         if (nodeId.equals(identity.nodeId())) {

@@ -4,6 +4,7 @@ import farm.llama.atmosphere.spi.AtmosphereException;
 import java.net.Inet4Address;
 import java.net.NetworkInterface;
 import java.net.SocketException;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -30,6 +31,27 @@ final class MeshEndpoints {
         this.settings = settings;
         this.nodeId = nodeId;
         this.store = store;
+    }
+
+    /**
+     * @param rt the running mesh, or null
+     * @return the endpoints an invite names: {@code mesh.advertise}, else where the mesh listens, never a relay's
+     * @throws AtmosphereException when this node does not listen, so nobody could join through it
+     */
+    List<String> forInvite(MeshRuntime rt) {
+        List<String> eps = new ArrayList<>(settings.advertise());
+        if (eps.isEmpty() && rt != null) {
+            eps.addAll(rt.endpoints());
+        }
+        if (eps.isEmpty()) {
+            eps.add(endpoint(rt));
+        }
+        eps.removeIf(e -> e.startsWith(MeshRuntime.RELAY_SCHEME));
+        if (eps.isEmpty()) {
+            throw new AtmosphereException("This node does not listen (mesh.transports: " + settings.transportsToRun(relays())
+                    + "), so nobody could join through it. Create the invite on a member that listens, or add websocket to mesh.transports.");
+        }
+        return eps;
     }
 
     /**

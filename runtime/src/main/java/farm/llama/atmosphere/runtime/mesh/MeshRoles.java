@@ -1,6 +1,7 @@
 package farm.llama.atmosphere.runtime.mesh;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import farm.llama.atmosphere.runtime.identity.Identity;
 import farm.llama.atmosphere.runtime.util.AtomicFiles;
 import farm.llama.atmosphere.runtime.util.FileFormat;
 import farm.llama.atmosphere.runtime.util.Json;
@@ -133,13 +134,13 @@ public final class MeshRoles {
         if (r.meshId() == null || !r.meshId().equals(meshId)) {
             throw new MeshSecurityException(MeshSecurityException.Reason.WRONG_MESH, "a roster of mesh " + r.meshId() + ", this is mesh " + meshId);
         }
-        if (r.founder() == null || !r.founder().matches("[0-9a-f]{16}") || r.version() < 1
-                || !r.admins().stream().allMatch(a -> a != null && a.matches("[0-9a-f]{16}"))) {
+        if (r.founder() == null || !Identity.isNodeId(r.founder()) || r.version() < 1
+                || !r.admins().stream().allMatch(Identity::isNodeId)) {
             throw new MeshSecurityException(MeshSecurityException.Reason.MALFORMED, "a roster with a malformed node id or version");
         }
         try {
             for (Retired x : r.retired()) {
-                if (x == null || x.node() == null || !x.node().matches("[0-9a-f]{16}")) {
+                if (x == null || !Identity.isNodeId(x.node())) {
                     throw new MeshSecurityException(MeshSecurityException.Reason.MALFORMED, "a roster with a malformed retirement");
                 }
                 Instant.parse(x.at());

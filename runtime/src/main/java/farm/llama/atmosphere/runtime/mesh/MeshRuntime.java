@@ -1,11 +1,12 @@
 package farm.llama.atmosphere.runtime.mesh;
 
-import farm.llama.atmosphere.runtime.mesh.swim.SwimNode;
-import farm.llama.atmosphere.runtime.mesh.swim.SwimMessage;
-import farm.llama.atmosphere.runtime.mesh.swim.SwimConfig;
+import farm.llama.atmosphere.runtime.identity.Identity;
 import farm.llama.atmosphere.runtime.mesh.swim.MemberState;
 import farm.llama.atmosphere.runtime.mesh.swim.Statements;
-import farm.llama.atmosphere.runtime.identity.Identity;
+import farm.llama.atmosphere.runtime.mesh.swim.SwimConfig;
+import farm.llama.atmosphere.runtime.mesh.swim.SwimMessage;
+import farm.llama.atmosphere.runtime.mesh.swim.SwimNode;
+import farm.llama.atmosphere.runtime.mesh.swim.SwimObserver;
 import farm.llama.atmosphere.runtime.util.Json;
 import farm.llama.atmosphere.spi.CallFailedException;
 import farm.llama.atmosphere.spi.FailureKind;
@@ -13,13 +14,11 @@ import farm.llama.atmosphere.spi.transport.Link;
 import farm.llama.atmosphere.spi.transport.Transport;
 import farm.llama.atmosphere.spi.transport.TransportListener;
 import farm.llama.atmosphere.spi.transport.TransportOptions;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -27,10 +26,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -46,52 +45,6 @@ public final class MeshRuntime implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(MeshRuntime.class.getName());
 
-    /** What the node adds on top of membership: joins, profiles, events. Called on transport threads. */
-    public interface Extension {
-        /**
-         * A frame that is not an envelope arrived (a join request from a node without a certificate).
-         *
-         * @param link the link it came on
-         * @param frame the bytes
-         */
-        default void unauthenticated(Link link, byte[] frame) {
-        }
-
-        /**
-         * A verified envelope of a type the membership protocol does not handle arrived.
-         *
-         * @param link the link it came on
-         * @param message the verified envelope and its sender
-         */
-        default void message(Link link, EnvelopeVerifier.Verified message) {
-        }
-
-        /** @param member whose state changed, @param state its new state */
-        default void stateChanged(String member, MemberState state) {
-        }
-
-        /**
-         * A transport says a member can be reached now (it connected to a relay this node uses).
-         *
-         * @param member the member
-         * @param endpoint where
-         */
-        default void reachable(String member, String endpoint) {
-        }
-
-        /** @param member whose capabilities changed, @param version the version now known */
-        default void capabilitiesLearned(String member, long version) {
-        }
-
-        /** @param roster the newer roster of roles this node took (from a member, or its own as founder) */
-        default void rolesChanged(MeshRoles.Roster roster) {
-        }
-
-        /** @param node a node this node learned is revoked (checked and stored) */
-        default void revoked(String node) {
-        }
-    }
-
     /** The endpoint scheme of a member reached through a relay: {@code relay:<node id>}. */
     public static final String RELAY_SCHEME = "relay:";
 
@@ -101,27 +54,26 @@ public final class MeshRuntime implements AutoCloseable {
     private final String advertise;
     private final long incarnation;
     private final Clock clock;
-    private final Extension extension;
+    private final MeshExtension extension;
     private final EnvelopeCodec codec;
     private final EnvelopeVerifier verifier;
     private final X509Certificate root;
     private final Revocations revocations;
     private final SwimNode swim;
-    private final Duration retryPause;
     private final Map<String, String> seeds = new ConcurrentHashMap<>();
-    private final Map<String, PeerLink> peers = new ConcurrentHashMap<>();
+    private final PeerLinks links;
     private final Map<String, MemberState> states = new ConcurrentHashMap<>();
-    private final Map<String, Long> lastHeard = new ConcurrentHashMap<>();
     private final Map<String, Double> rtt = new ConcurrentHashMap<>();
     private final Map<String, Long> capabilities = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> linkRefusals = new ConcurrentHashMap<>();
     private final Sealing sealing;
     private final ChainBook chainBook;
+    private final RevocationFlood flood;
     /** Sends that pass revocations and rosters on, one virtual thread each, owned by this runtime. */
     /** Revocation flooding and direct-link retries: owned here, stopped by {@link #close()}. */
     private final ExecutorService background = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("atmosphere-mesh-bg-", 0).factory());
     /** Peers refused for speaking another protocol version: node id (or address) → what they speak. */
-    private final Map<String, String> versionMismatch = new ConcurrentHashMap<>();
+    private final Inbound inbound;
     private volatile Thread ticker;
     private volatile boolean closed;
 
@@ -141,7 +93,7 @@ public final class MeshRuntime implements AutoCloseable {
     public MeshRuntime(Identity identity, List<X509Certificate> chain, X509Certificate root, Revocations revocations,
                        Transport transport, String listenHost, int listenPort, SwimConfig config, Clock clock) {
         this(identity, chain, root, revocations, List.of(transport), new TransportOptions(listenHost, listenPort, Optional.empty()),
-                "", 0, config, clock, new Extension() { });
+                "", 0, config, clock, new MeshExtension() { });
     }
 
     /**
@@ -159,7 +111,7 @@ public final class MeshRuntime implements AutoCloseable {
      */
     public MeshRuntime(Identity identity, List<X509Certificate> chain, X509Certificate root, Revocations revocations,
                        List<Transport> transports, TransportOptions listen, String advertise, long incarnation,
-                       SwimConfig config, Clock clock, Extension extension) {
+                       SwimConfig config, Clock clock, MeshExtension extension) {
         if (transports.isEmpty()) {
             throw new IllegalArgumentException("a mesh runtime needs at least one transport");
         }
@@ -174,17 +126,50 @@ public final class MeshRuntime implements AutoCloseable {
         this.root = root;
         this.revocations = revocations;
         this.sealing = new Sealing(identity, root, revocations, clock);
-        this.chainBook = new ChainBook(identity, root, revocations, clock, this::deliver, this::pushRoles);
-        this.retryPause = config.probeInterval().compareTo(Duration.ofSeconds(1)) < 0 ? config.probeInterval() : Duration.ofSeconds(1);
+        this.flood = new RevocationFlood(identity.nodeId(), root, revocations, new RevocationFlood.Members() {
+            @Override
+            public List<String> live() {
+                synchronized (swim) {
+                    return swim.liveMembers();
+                }
+            }
+
+            @Override
+            public boolean expelled(String node) {
+                return states.get(node) == MemberState.LEFT;
+            }
+
+            @Override
+            public void pardon(String node) {
+                synchronized (swim) {
+                    swim.pardon(node, clock.millis());
+                }
+                states.remove(node);
+            }
+
+            @Override
+            public void expel(String node) {
+                MeshRuntime.this.expel(node);
+            }
+
+            @Override
+            public void send(String member, String type, byte[] payload) {
+                sendReliably(member, type, payload);
+            }
+        }, extension, background);
+        this.chainBook = new ChainBook(identity, root, revocations, clock, this::deliver, flood::pushRoles);
+        this.links = new PeerLinks(this.transports, codec, sealing, clock,
+                config.probeInterval().compareTo(Duration.ofSeconds(1)) < 0 ? config.probeInterval() : Duration.ofSeconds(1),
+                () -> closed, this::refusedLink, background);
         this.verifier = new EnvelopeVerifier(root, revocations::withdrawn, clock, Duration.ofMinutes(2), Optional.of(identity.nodeId()),
                 clock.instant());
-        this.swim = new SwimNode(identity.nodeId(), config, new Random(), this::send, new SwimNode.Observer() {
+        this.swim = new SwimNode(identity.nodeId(), config, new Random(), this::send, new SwimObserver() {
             @Override
             public void stateChanged(String observer, String member, MemberState state, long now) {
                 MemberState before = states.put(member, state);
                 if (before != state) {
                     if (state == MemberState.ALIVE && before != MemberState.SUSPECT) {
-                        pushRoles(member); // a member back from dead, or new, may have missed a change of roles
+                        flood.pushRoles(member); // a member back from dead, or new, may have missed a change of roles
                     }
                     extension.stateChanged(member, state);
                 }
@@ -210,6 +195,11 @@ public final class MeshRuntime implements AutoCloseable {
                 }
             }
         }, chainBook);
+        this.inbound = new Inbound(verifier, sealing, chainBook, flood, msg -> {
+            synchronized (swim) {
+                swim.receive(msg, clock.millis());
+            }
+        }, extension, clock);
     }
 
     /** @return the endpoints where this node can be reached, over every transport */
@@ -235,9 +225,7 @@ public final class MeshRuntime implements AutoCloseable {
      */
     public String transportOf(String member) {
         String endpoint = addressOf(member);
-        PeerLink p = endpoint.isEmpty() ? null : peers.get(peerKey(member, endpoint));
-        Link l = p == null ? null : p.link();
-        return l != null && l.isOpen() ? l.transport() : "";
+        return endpoint.isEmpty() ? "" : links.transportOf(member, endpoint);
     }
 
     /**
@@ -250,7 +238,7 @@ public final class MeshRuntime implements AutoCloseable {
         TransportListener listener = new TransportListener() {
             @Override
             public void frame(Link link, byte[] frame) {
-                receive(link, frame);
+                inbound.receive(link, frame);
             }
 
             @Override
@@ -323,10 +311,7 @@ public final class MeshRuntime implements AutoCloseable {
         if (endpoint.isEmpty() || closed) {
             throw new CallFailedException(FailureKind.UNREACHABLE, "no address known for member " + to);
         }
-        PeerLink p = peers.computeIfAbsent(peerKey(to, endpoint), k -> peer(endpoint, to));
-        p.ensureLink();
-        Link l = p.link();
-        p.sendWaiting(new PeerLink.Outbound(to, type, payload, l != null && !l.needsSealing() ? codec.seal(to, type, payload) : null));
+        links.sendWaiting(to, endpoint, type, payload);
     }
 
     /**
@@ -349,146 +334,12 @@ public final class MeshRuntime implements AutoCloseable {
         if (endpoint.isEmpty()) {
             return;
         }
-        peers.computeIfAbsent(peerKey(to, endpoint), k -> peer(endpoint, to)).send(new PeerLink.Outbound(to, type, payload));
-    }
-
-    /** Signs a message for a link; sealed end-to-end first when the link passes through a relay. */
-    private PeerLink peer(String endpoint, String member) {
-        return new PeerLink(endpoint, member, transports, clock, retryPause, peerHost);
-    }
-
-    /** What peers need of this runtime. */
-    private final PeerLink.Host peerHost = new PeerLink.Host() {
-        @Override
-        public boolean closed() {
-            return closed;
-        }
-
-        @Override
-        public byte[] frame(Link link, PeerLink.Outbound message) {
-            return MeshRuntime.this.frame(link, message);
-        }
-
-        @Override
-        public void noKey() {
-            sealing.count("no_key");
-        }
-
-        @Override
-        public void refused(MeshSecurityException refusal) {
-            refusedLink(refusal);
-        }
-
-        @Override
-        public void background(Runnable job) {
-            try {
-                background.execute(job);
-            } catch (RejectedExecutionException closing) {
-                // the runtime is closing: nothing more is opened
-            }
-        }
-    };
-
-    private byte[] frame(Link link, PeerLink.Outbound m) {
-        if (!link.needsSealing()) {
-            return codec.seal(m.to(), m.type(), m.payload());
-        }
-        byte[] sealed = codec.seal(m.to(), m.type(), m.payload(), sealing.keyFor(m.to(), link));
-        sealing.count("sealed");
-        return sealed;
+        links.send(to, endpoint, type, payload);
     }
 
     /** @return sealed messages sent, opened and refused, and messages not sent for want of the recipient's key */
     public Map<String, Long> sealingStats() {
         return sealing.stats();
-    }
-
-    private void receive(Link link, byte[] frame) {
-        if (frame.length < 3 || !Arrays.equals(Arrays.copyOf(frame, 3), EnvelopeCodec.MAGIC)) {
-            extension.unauthenticated(link, frame);
-            return;
-        }
-        EnvelopeVerifier.Verified v;
-        try {
-            v = verifier.verify(frame);
-        } catch (MeshSecurityException e) {
-            if (e.reason() == MeshSecurityException.Reason.VERSION) {
-                List<X509Certificate> peer = link.peerCertificates();
-                String who = peer.isEmpty() ? link.remote() : MeshCertificates.nodeIdOf(peer.get(0));
-                if (versionMismatch.put(who, e.getMessage()) == null) {
-                    LOG.log(System.Logger.Level.WARNING, () -> "refused " + who + ": " + e.getMessage());
-                }
-            }
-            LOG.log(System.Logger.Level.DEBUG, () -> "dropped a mesh message from " + link.remote() + ": " + e.reason() + ": " + e.getMessage());
-            return;
-        }
-        if (v.envelope().type().equals(EnvelopeCodec.SEALED)) {
-            try {
-                v = new EnvelopeVerifier.Verified(EnvelopeCodec.open(v.envelope(), sealing.shared(v.sender(), v.envelope().chain().get(0))),
-                        v.sender());
-                sealing.count("opened");
-            } catch (MeshSecurityException e) {
-                sealing.count("refused");
-                LOG.log(System.Logger.Level.DEBUG, "dropped a sealed message from " + v.sender() + " via " + link.remote() + ": " + e.getMessage());
-                return;
-            }
-        }
-        lastHeard.put(v.sender(), clock.millis());
-        sealing.learned(v.sender(), v.envelope().chain().get(0));
-        chainBook.learn(v.sender(), v.envelope().chain());
-        versionMismatch.remove(v.sender());
-        switch (v.envelope().type()) {
-            case "revocation" -> {
-                try {
-                    learn(Json.MAPPER.readValue(v.envelope().payload(), Revocations.Revocation.class), v.sender());
-                } catch (IOException | MeshSecurityException e) {
-                    LOG.log(System.Logger.Level.WARNING, "refused a revocation from " + v.sender() + ": " + e.getMessage());
-                }
-            }
-            case "roles" -> {
-                try {
-                    takeRoles(Json.MAPPER.readValue(v.envelope().payload(), MeshRoles.Roster.class), v.sender());
-                } catch (IOException | MeshSecurityException e) {
-                    LOG.log(System.Logger.Level.WARNING, "refused a roster of roles from " + v.sender() + ": " + e.getMessage());
-                }
-            }
-            case "chains.request" -> {
-                try {
-                    chainBook.answer(v.sender(), v.envelope().payload());
-                } catch (IOException | RuntimeException e) {
-                    LOG.log(System.Logger.Level.DEBUG, "ignored a malformed chains request from " + v.sender());
-                }
-            }
-            case "chains" -> {
-                try {
-                    chainBook.take(v.sender(), v.envelope().payload());
-                } catch (IOException | RuntimeException e) {
-                    LOG.log(System.Logger.Level.DEBUG, "ignored malformed chains from " + v.sender());
-                }
-            }
-            case "swim" -> {
-                SwimMessage msg;
-                try {
-                    msg = Json.MAPPER.readValue(v.envelope().payload(), SwimMessage.class);
-                } catch (IOException e) {
-                    return;
-                }
-                if (!msg.from().equals(v.sender())) {
-                    return; // the envelope is the authority on who sent it
-                }
-                synchronized (swim) {
-                    swim.receive(msg, clock.millis());
-                }
-            }
-            default -> {
-                try {
-                    extension.message(link, v);
-                } catch (RuntimeException e) {
-                    LOG.log(System.Logger.Level.WARNING, "handling a '" + v.envelope().type() + "' message from " + v.sender()
-                            + " failed: " + e);
-                }
-            }
-        }
     }
 
     /**
@@ -508,8 +359,10 @@ public final class MeshRuntime implements AutoCloseable {
 
     /**
      * Announces that this node leaves: every live member is told directly.
+     *
+     * @return completes once the goodbye has been written to every member's link
      */
-    public void leave() {
+    public CompletableFuture<Void> leave() {
         List<String> live;
         SwimMessage.Update bye;
         synchronized (swim) {
@@ -519,6 +372,7 @@ public final class MeshRuntime implements AutoCloseable {
         for (String m : live) {
             send(new SwimMessage(SwimMessage.Kind.GOSSIP, identity.nodeId(), m, 0, "", List.of(bye)));
         }
+        return CompletableFuture.allOf(live.stream().map(m -> links.drained(m, addressOf(m))).toArray(CompletableFuture[]::new));
     }
 
     /**
@@ -529,61 +383,18 @@ public final class MeshRuntime implements AutoCloseable {
      * @throws MeshSecurityException if it does not verify against the mesh root
      */
     public void revoke(Revocations.Revocation revocation) {
-        learn(revocation, identity.nodeId());
+        flood.learn(revocation, identity.nodeId());
     }
 
     /**
-     * Takes a roster of roles if it is newer than this node's, lets back any node an admin's
-     * revocation had cut off though the roster shows it was not the admin's to revoke, and passes
-     * the roster on to every live member.
+     * Takes a roster of roles and passes it on ({@link RevocationFlood#takeRoles}).
      *
      * @param roster a roster signed by the mesh key (this node's own, when it is the founder)
      * @param from who sent it (this node's id for its own)
      * @throws MeshSecurityException if it does not verify
      */
     public void takeRoles(MeshRoles.Roster roster, String from) {
-        long before = revocations.roles().current().map(MeshRoles.Roster::version).orElse(0L);
-        List<String> pardoned = revocations.takeRoles(roster, root);
-        if (!from.equals(identity.nodeId()) && roster.version() < before) {
-            pushRoles(from); // the sender lags: it gets this node's newer roster
-        }
-        if (!from.equals(identity.nodeId()) && roster.version() <= before) {
-            return;
-        }
-        for (String node : pardoned) {
-            LOG.log(System.Logger.Level.WARNING, () -> "node " + node + " is the founder or an admin: an admin's revocation of it is void");
-            synchronized (swim) {
-                swim.pardon(node, clock.millis());
-            }
-            states.remove(node);
-        }
-        extension.rolesChanged(roster);
-        List<String> others;
-        synchronized (swim) {
-            others = swim.liveMembers();
-        }
-        byte[] payload = Json.write(roster).getBytes(StandardCharsets.UTF_8);
-        for (String member : others) {
-            if (!member.equals(from) && !member.equals(identity.nodeId())) {
-                sendRoles(member, payload);
-            }
-        }
-    }
-
-    /** Sends this node's roster of roles, if it holds one, to a member: opened now if need be, off the caller's thread. */
-    private void pushRoles(String member) {
-        revocations.roles().current().ifPresent(r -> sendRoles(member, Json.write(r).getBytes(StandardCharsets.UTF_8)));
-    }
-
-    private void sendRoles(String member, byte[] roster) {
-        flood(() -> {
-            try {
-                sendReliably(member, "roles", roster);
-            } catch (CallFailedException | IllegalStateException e) {
-                LOG.log(System.Logger.Level.DEBUG, () -> "could not pass the roster of roles to " + member + " now (" + e.getMessage()
-                        + "); it gets it when it is next seen alive");
-            }
-        });
+        flood.takeRoles(roster, from);
     }
 
     /**
@@ -594,53 +405,6 @@ public final class MeshRuntime implements AutoCloseable {
         return chainBook.admittedBy(member);
     }
 
-    private void learn(Revocations.Revocation r, String from) {
-        if (r.node().equals(identity.nodeId())) {
-            revocations.accept(r, root);
-            LOG.log(System.Logger.Level.WARNING, () -> "this node was revoked from the mesh by " + r.by());
-            return;
-        }
-        boolean known;
-        synchronized (revocations) {
-            known = revocations.revoked().contains(r.node()) && states.get(r.node()) == MemberState.LEFT;
-            if (!known) {
-                revocations.accept(r, root);
-            }
-        }
-        if (known) {
-            return;
-        }
-        List<String> others;
-        synchronized (swim) {
-            others = swim.liveMembers();
-        }
-        expel(r.node());
-        extension.revoked(r.node());
-        byte[] payload = Json.write(r).getBytes(StandardCharsets.UTF_8);
-        for (String member : others) {
-            if (!member.equals(from) && !member.equals(r.node())) {
-                // not dropped like a probe: opened now if need be, off the thread that received it
-                flood(() -> {
-                    try {
-                        sendReliably(member, "revocation", payload);
-                    } catch (CallFailedException | IllegalStateException e) {
-                        LOG.log(System.Logger.Level.INFO, () -> "could not pass the revocation of " + r.node() + " to " + member
-                                + " now (" + e.getMessage() + "); the other members pass it on too");
-                    }
-                });
-            }
-        }
-    }
-
-    /** Passes a revocation or a roster on to one member, off the caller's thread, on this runtime's executor (stopped by {@link #close()}). */
-    private void flood(Runnable send) {
-        try {
-            background.execute(send);
-        } catch (RejectedExecutionException e) {
-            // closed: nothing more is passed on
-        }
-    }
-
     private void expel(String member) {
         String endpoint = addressOf(member);
         synchronized (swim) {
@@ -649,15 +413,7 @@ public final class MeshRuntime implements AutoCloseable {
         states.put(member, MemberState.LEFT);
         seeds.remove(member);
         chainBook.forget(member);
-        PeerLink p = peers.remove(peerKey(member, endpoint));
-        if (p != null) {
-            p.close();
-        }
-    }
-
-    /** Outbound queues are per member and endpoint: two members never share a link, whatever address is claimed for them. */
-    private static String peerKey(String member, String endpoint) {
-        return member + " " + endpoint;
+        links.close(member, endpoint);
     }
 
     /**
@@ -710,7 +466,7 @@ public final class MeshRuntime implements AutoCloseable {
 
     /** @return when a verified message last came from a member, ms since the epoch, or 0 */
     public long lastHeard(String member) {
-        return lastHeard.getOrDefault(member, 0L);
+        return inbound.lastHeard(member);
     }
 
     /** @return the capability version this node knows for a member, or -1 */
@@ -733,7 +489,7 @@ public final class MeshRuntime implements AutoCloseable {
      * @return why it is refused for speaking another protocol version, naming both; empty if it is not
      */
     public Optional<String> versionMismatch(String member) {
-        return Optional.ofNullable(versionMismatch.get(member));
+        return inbound.versionMismatch(member);
     }
 
     /** @return links refused at the TLS handshake, by reason */
@@ -766,8 +522,7 @@ public final class MeshRuntime implements AutoCloseable {
             t.interrupt();
         }
         background.shutdownNow();
-        peers.values().forEach(PeerLink::close);
-        peers.clear();
+        links.closeAll();
         transports.forEach(Transport::close);
     }
 }

@@ -1,28 +1,18 @@
 package farm.llama.atmosphere.runtime.mesh;
 
-import farm.llama.atmosphere.runtime.mesh.swim.MemberState;
-import com.fasterxml.jackson.databind.JsonNode;
 import farm.llama.atmosphere.runtime.DataDir;
-import farm.llama.atmosphere.runtime.identity.Identity;
 import farm.llama.atmosphere.runtime.api.AdminChange;
 import farm.llama.atmosphere.runtime.api.CostReport;
 import farm.llama.atmosphere.runtime.api.MeshMember;
-import farm.llama.atmosphere.runtime.api.NetworkReport;
 import farm.llama.atmosphere.runtime.api.PendingJoin;
 import farm.llama.atmosphere.runtime.discovery.BackendState;
-import farm.llama.atmosphere.runtime.tools.Caller;
-import farm.llama.atmosphere.runtime.util.Json;
+import farm.llama.atmosphere.runtime.identity.Identity;
+import farm.llama.atmosphere.runtime.mesh.swim.MemberState;
 import farm.llama.atmosphere.spi.AtmosphereException;
-import farm.llama.atmosphere.spi.CallFailedException;
-import farm.llama.atmosphere.spi.FailureKind;
 import farm.llama.atmosphere.spi.NodeEvent;
 import farm.llama.atmosphere.spi.discovery.Capability;
-import farm.llama.atmosphere.spi.transport.Link;
 import farm.llama.atmosphere.spi.transport.Transport;
 import farm.llama.atmosphere.spi.transport.TransportOptions;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
@@ -30,13 +20,15 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -51,6 +43,9 @@ import javax.net.ssl.SSLContext;
 public final class MeshService implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(MeshService.class.getName());
+
+    /** How long a leaving node waits for its goodbye to be written to every member's link. */
+    private static final Duration LEAVE_WAIT = Duration.ofSeconds(2);
 
     private final DataDir dataDir;
     /** Restarts after a renewal, off the thread that learned of it; stopped by {@link #close()}. */
@@ -72,14 +67,9 @@ public final class MeshService implements AutoCloseable {
     private final MemberSync sync;
     private final JoinDesk joins;
     private volatile MeshRuntime runtime;
-    private final MeshForwarding forwarding;
-    private final FileTransfer files = new FileTransfer((to, type, payload) -> {
-        MeshRuntime rt = runtime;
-        if (rt == null) {
-            throw new CallFailedException(FailureKind.UNREACHABLE, "the mesh is not running");
-        }
-        rt.sendReliably(to, type, payload);
-    });
+    private final MeshCalls calls;
+    private final Rediscovery rediscovery;
+    private final MeshInbox inbox;
     private final RemoteBackends remote;
     private volatile Revocations revocations;
     private volatile Invites invites;
@@ -107,14 +97,9 @@ public final class MeshService implements AutoCloseable {
                        Supplier<CostReport> localCost, Consumer<NodeEvent> events, Clock clock) {
         this.dataDir = dataDir;
         this.identity = identity;
-        this.forwarding = new MeshForwarding(identity.nodeId(), (to, type, payload) -> {
-            MeshRuntime rt = runtime;
-            if (rt == null) {
-                throw new CallFailedException(FailureKind.UNREACHABLE, "the mesh is not running");
-            }
-            rt.sendReliably(to, type, payload);
-        });
-        this.remote = new RemoteBackends(identity.nodeId(), forwarding);
+        this.calls = new MeshCalls(identity.nodeId(), () -> runtime);
+        this.remote = new RemoteBackends(identity.nodeId(), calls.forwarding());
+        this.rediscovery = new Rediscovery(identity.nodeId(), () -> runtime, known, () -> revocations, clock);
         this.nodeName = nodeName;
         this.settings = settings;
         this.transports = transports;
@@ -149,6 +134,38 @@ public final class MeshService implements AutoCloseable {
                     public String nameOf(String nodeId) {
                         KnownMember k = known.get(nodeId);
                         return k == null ? "" : k.name();
+                    }
+                });
+        this.inbox = new MeshInbox(identity.nodeId(), store, joins, rediscovery, profile, profiles, admins, memberships, calls, known, events,
+                new MeshInbox.Owner() {
+                    @Override
+                    public MeshRuntime runtime() {
+                        return runtime;
+                    }
+
+                    @Override
+                    public Revocations revocations() {
+                        return revocations;
+                    }
+
+                    @Override
+                    public void restartMesh() {
+                        MeshService.this.restartMesh();
+                    }
+
+                    @Override
+                    public void readmit() {
+                        readmission.start();
+                    }
+
+                    @Override
+                    public void refreshProfile() {
+                        MeshService.this.refreshProfile();
+                    }
+
+                    @Override
+                    public void changed() {
+                        dirty = true;
                     }
                 });
     }
@@ -217,7 +234,7 @@ public final class MeshService implements AutoCloseable {
         MeshRuntime rt = new MeshRuntime(identity, chain, root, rev, running,
                 new TransportOptions(settings.bind(), settings.port(), Optional.of(() -> tls),
                         Optional.of(new MemberCredentials(info.get().meshId(), identity, chain, root, rev, relays))), advertise, clock.millis(),
-                settings.swim(), clock, new Extension());
+                settings.swim(), clock, inbox);
         self[0] = rt;
         Map<String, String> seeds = new LinkedHashMap<>();
         known.values().stream()
@@ -258,55 +275,26 @@ public final class MeshService implements AutoCloseable {
         return endpoints.lanAddress();
     }
 
-    private volatile LanPresence lan;
-
     /** @param presence this node on the LAN, or null when mDNS is off */
     public void lan(LanPresence presence) {
-        this.lan = presence;
+        rediscovery.lan(presence);
     }
 
     /** @return this node on the LAN, when mDNS runs */
     public Optional<LanPresence> lan() {
-        return Optional.ofNullable(lan);
+        return rediscovery.lan();
     }
 
-    private final Map<String, Long> lanTried = new ConcurrentHashMap<>();
-
     /**
-     * A member was heard on the LAN (mDNS) at an endpoint: if this node has lost it (suspect, dead,
-     * or no address), it is probed there. Heals a split where both sides' last known addresses went
-     * stale (a laptop woke with a new address). Strangers are ignored: only known members count,
-     * and every link and message is still authenticated.
+     * A member was heard on the LAN (mDNS) at an endpoint: if this node has lost it, it is probed
+     * there ({@link Rediscovery}).
      *
      * @param nodeId the node heard
      * @param endpoint its mesh endpoint as advertised
      */
     public void heardOnLan(String nodeId, String endpoint) {
-        heard(nodeId, endpoint, "on the LAN");
+        rediscovery.heard(nodeId, endpoint, "on the LAN");
     }
-
-    /** A member this node wrote off is reachable again (heard on the LAN, or connected to a relay): probe it there. */
-    private void heard(String nodeId, String endpoint, String where) {
-        MeshRuntime rt = runtime;
-        KnownMember k = known.get(nodeId);
-        if (rt == null || k == null || nodeId.equals(identity.nodeId()) || k.state().equals("left") || revocations.revoked().contains(nodeId)) {
-            return;
-        }
-        MemberState state = rt.members().get(nodeId);
-        if (state == MemberState.ALIVE || state == MemberState.LEFT) {
-            return;
-        }
-        long now = clock.millis();
-        Long last = lanTried.get(nodeId);
-        if (last != null && now - last < LAN_RETRY.toMillis()) {
-            return;
-        }
-        lanTried.put(nodeId, now);
-        LOG.log(System.Logger.Level.INFO, () -> "member " + nodeId + " ('" + k.name() + "') heard " + where + " at " + endpoint + "; probing it there");
-        rt.admit(nodeId, endpoint);
-    }
-
-    private static final Duration LAN_RETRY = Duration.ofSeconds(15);
 
     /** @return the port the mesh listens on, 0 when it does not run */
     public int listeningPort() {
@@ -393,194 +381,18 @@ public final class MeshService implements AutoCloseable {
         }
     }
 
-    /** Handles what arrives besides membership. */
-    private final class Extension implements MeshRuntime.Extension {
-        @Override
-        public void unauthenticated(Link link, byte[] frame) {
-            joins.handle(link, frame);
-        }
-
-        @Override
-        public void reachable(String member, String endpoint) {
-            MeshRuntime rt = runtime;
-            String known = rt == null ? "" : rt.addressOf(member);
-            // a member with a direct address keeps it: the runtime falls back to the relay when it does not answer
-            heard(member, known.isEmpty() ? endpoint : known, "on a relay");
-        }
-
-        @Override
-        public void message(Link link, EnvelopeVerifier.Verified v) {
-            MeshRuntime rt = runtime;
-            if (rt == null) {
-                return;
-            }
-            switch (v.envelope().type()) {
-                case "profile.get" -> {
-                    String mine = profile.json();
-                    if (!mine.isEmpty()) {
-                        rt.send(v.sender(), "profile", mine.getBytes(StandardCharsets.UTF_8));
-                    }
-                }
-                case "profile" -> profiles.learn(v.sender(), v.envelope().payload());
-                case "admin.grant" -> admins.granted(v.sender(), v.envelope().payload());
-                case "membership.renew" -> {
-                    if (memberships.renewed(v.sender(), v.envelope().payload(), revocations.withdrawn())) {
-                        restartMesh();
-                    }
-                }
-                case String t when MeshForwarding.handles(t) -> forwarding.message(v.sender(), t, v.envelope().payload());
-                case String t when FileTransfer.handles(t) -> files.message(v.sender(), t, v.envelope().payload());
-                default -> LOG.log(System.Logger.Level.DEBUG, () -> "ignored a '" + v.envelope().type() + "' message from " + v.sender());
-            }
-        }
-
-        @Override
-        public void rolesChanged(MeshRoles.Roster roster) {
-            String self = identity.nodeId();
-            if (roster.retiredAt(self).isPresent() && !roster.admins().contains(self) && store.adminCertificate().isPresent()) {
-                store.setAdmin(Optional.empty());
-                LOG.log(System.Logger.Level.INFO, "the founder removed this node's admin role; it stays a member");
-                events.accept(new NodeEvent("mesh.role", Instant.now(), Map.of("role", "member")));
-                refreshProfile();
-            }
-        }
-
-        @Override
-        public void revoked(String node) {
-            if (memberships.ownStanding(revocations.withdrawn()) == Memberships.Standing.CUT_OFF) {
-                readmit();
-            }
-        }
-
-        @Override
-        public void stateChanged(String member, MemberState state) {
-            KnownMember k = known.get(member);
-            Map<String, Object> data = new LinkedHashMap<>();
-            data.put("nodeId", member);
-            data.put("name", k == null ? "" : k.name());
-            data.put("state", state.name().toLowerCase(Locale.ROOT));
-            events.accept(new NodeEvent("mesh.member", Instant.now(), data));
-            dirty = true;
-            if (state == MemberState.DEAD || state == MemberState.LEFT) {
-                forwarding.lost(member);
-                files.lost(member);
-            }
-        }
-    }
-
-    // ---- serving across the mesh ----
-
-    /**
-     * @param serving runs a request another member forwarded here, on this node's own backends
-     */
-    public void serving(MeshForwarding.LocalServing serving) {
-        forwarding.serving(serving);
-    }
-
-    private volatile SharingPolicy policy;
-
-    /**
-     * Has a member's backend fetch a model (the member checks tools.grants for models:deploy).
-     *
-     * @param nodeId the member
-     * @param model the model
-     * @param progress told each progress report
-     */
-    public void deploy(String nodeId, String model, Consumer<JsonNode> progress) {
-        MeshRuntime rt = runtime;
-        if (rt == null) {
-            throw new AtmosphereException("The mesh is not running here; start the node with 'atmosphere serve'.");
-        }
-        MemberState state = rt.members().get(nodeId);
-        if (state != MemberState.ALIVE && state != MemberState.SUSPECT) {
-            throw new AtmosphereException("Node " + nodeId + " is not a live member. 'atmosphere mesh members' lists them.");
-        }
-        forwarding.deploy(nodeId, model, progress);
-    }
-
-    /** @return the live members other than this node */
-    public List<String> liveMembers() {
-        MeshRuntime rt = runtime;
-        if (rt == null) {
-            return List.of();
-        }
-        return rt.members().entrySet().stream()
-                .filter(e -> !e.getKey().equals(identity.nodeId()) && (e.getValue() == MemberState.ALIVE || e.getValue() == MemberState.SUSPECT))
-                .map(Map.Entry::getKey).sorted().toList();
-    }
-
-    /**
-     * Runs a tool on another member for a caller; the member checks its tools.grants for this node's
-     * id and for the node the call began on (and {@code trigger} for a trigger).
-     *
-     * @param nodeId the member
-     * @param name the tool
-     * @param argumentsJson its parameters
-     * @param caller whom this node asks for
-     * @return the result as JSON text
-     */
-    public String runTool(String nodeId, String name, String argumentsJson, Caller caller) {
-        requireLive(nodeId);
-        // the member enforces the tool's own timeout; this wait only covers a member that vanishes
-        return forwarding.runTool(nodeId, name, argumentsJson, Duration.ofMinutes(5), caller);
-    }
-
-    /** @throws CallFailedException UNREACHABLE unless the mesh runs here and the node is a live member */
-    private void requireLive(String nodeId) {
-        MeshRuntime rt = runtime;
-        if (rt == null) {
-            throw new AtmosphereException("The mesh is not running here; start the node with 'atmosphere serve'.");
-        }
-        MemberState state = rt.members().get(nodeId);
-        if (state != MemberState.ALIVE && state != MemberState.SUSPECT) {
-            throw new CallFailedException(FailureKind.UNREACHABLE,
-                    "Node " + nodeId + " is not a live member. 'atmosphere mesh members' lists them.");
-        }
-    }
-
-    /** @param shares the files this node serves to members that pull them */
-    public void shares(FileTransfer.Shares shares) {
-        files.shares(shares);
-    }
-
-    /**
-     * Copies a file a member shares (a model file) into {@code target}, resuming a partial copy.
-     *
-     * @param nodeId the member
-     * @param name the name it shares the file under
-     * @param target the finished file's path
-     * @param maxBytesPerSecond pace, 0 for none
-     * @param progress told as chunks arrive
-     * @return the final progress
-     */
-    public FileTransfer.Progress pullFile(String nodeId, String name, Path target, long maxBytesPerSecond,
-                                          Consumer<FileTransfer.Progress> progress) {
-        requireLive(nodeId);
-        return files.pull(nodeId, name, target, maxBytesPerSecond, progress);
-    }
-
-    /**
-     * Sends an intent to an agent of a type on a member (the member spawns one when it has none idle).
-     *
-     * @param nodeId the member
-     * @param type the agent type
-     * @param intent what to do
-     * @param argsJson extra arguments, a JSON object
-     * @param caller whom this node asks for (the member judges the intent by its grants and this node's)
-     * @return the member's answer: {@code {agent, text, json, steps, ...}} as JSON text
-     */
-    public String invokeAgent(String nodeId, String type, String intent, String argsJson, Caller caller) {
-        requireLive(nodeId);
-        // an agent's loop may take many model turns; the member bounds it by its step limit
-        return forwarding.invokeAgent(nodeId, type, intent, argsJson, Duration.ofMinutes(10), caller);
+    /** @return what this node asks of members and serves them: tools, agents, deploys, file pulls */
+    public MeshCalls calls() {
+        return calls;
     }
 
     /** @param policy what this node offers the mesh, enforced on forwarded requests and applied to its profile */
     public void policy(SharingPolicy policy) {
         this.policy = policy;
-        forwarding.policy(policy);
-        files.policy(policy);
+        calls.policy(policy);
     }
+
+    private volatile SharingPolicy policy;
 
     /**
      * @return one backend per live member that shares capabilities, reached over the mesh; the
@@ -662,7 +474,7 @@ public final class MeshService implements AutoCloseable {
         out.put("sealed", rt == null ? Map.of() : rt.sealingStats());
         out.put("statements", rt == null ? Map.of() : rt.statementStats());
         out.put("joins", joins.counts());
-        out.put("files", files.stats());
+        out.put("files", calls.fileStats());
         if (rt != null) {
             out.putAll(rt.transportStats());
         }
@@ -677,20 +489,7 @@ public final class MeshService implements AutoCloseable {
      * @return the invite
      */
     public Invites.Invite invite(Duration ttl, int uses) {
-        List<String> eps = new ArrayList<>(settings.advertise());
-        if (eps.isEmpty()) {
-            eps.addAll(endpoints());
-        }
-        if (eps.isEmpty()) {
-            eps.add(endpoint());
-        }
-        eps.removeIf(e -> e.startsWith(MeshRuntime.RELAY_SCHEME));
-        List<String> relays = relays();
-        if (eps.isEmpty()) {
-            throw new AtmosphereException("This node does not listen (mesh.transports: " + settings.transportsToRun(relays)
-                    + "), so nobody could join through it. Create the invite on a member that listens, or add websocket to mesh.transports.");
-        }
-        return new Invites(store.dir()).create(identity, store, ttl, uses, eps, relays);
+        return new Invites(store.dir()).create(identity, store, ttl, uses, endpoints.forInvite(runtime), relays());
     }
 
     /**
@@ -720,9 +519,10 @@ public final class MeshService implements AutoCloseable {
     public synchronized Optional<MeshStore.MeshInfo> leave() {
         MeshRuntime rt = runtime;
         if (rt != null) {
-            rt.leave();
             try {
-                Thread.sleep(Math.min(500, settings.swim().probeInterval().toMillis()));
+                rt.leave().get(LEAVE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException | ExecutionException e) {
+                LOG.log(System.Logger.Level.DEBUG, () -> "not every member was told of the leave in time; they find out by probing");
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -757,35 +557,9 @@ public final class MeshService implements AutoCloseable {
                 + "' transport plugin is installed; cannot join."));
     }
 
-    /**
-     * What a transport reports for diagnostics.
-     *
-     * @param type the transport
-     * @param relays its relay connections (a relay transport)
-     */
-    public record TransportStatus(String type, List<NetworkReport.Relay> relays) {
-    }
-
     /** @return each transport the mesh runs over, with what it reports (a relay: its connections and round trips) */
     public List<TransportStatus> transportStatus() {
-        MeshRuntime rt = runtime;
-        List<TransportStatus> out = new ArrayList<>();
-        if (rt == null) {
-            return out;
-        }
-        for (Transport t : rt.transports()) {
-            List<NetworkReport.Relay> relays = new ArrayList<>();
-            try {
-                // plugins report plain values, lists and maps (the SPI's diagnostics form); read as the rows they are
-                for (JsonNode r : Json.MAPPER.valueToTree(t.status()).path("relays")) {
-                    relays.add(Json.MAPPER.treeToValue(r, NetworkReport.Relay.class));
-                }
-            } catch (IOException | RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, () -> "the " + t.type() + " transport's status is unreadable (its rows are left out of 'network'): " + e);
-            }
-            out.add(new TransportStatus(t.type(), relays));
-        }
-        return out;
+        return TransportStatus.of(runtime);
     }
 
     /** @return the relays this node keeps a connection to: {@code mesh.relays}, then those its invite named */

@@ -8,6 +8,7 @@ import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -81,6 +82,8 @@ final class PeerLink {
     private final Clock clock;
     private final Duration retryPause;
     private final Host host;
+    /** The link's answer to the last frame written (its send completes once the frame is out). */
+    private volatile CompletableFuture<?> lastWrite = CompletableFuture.completedFuture(null);
     private final ExecutorService out = Executors.newSingleThreadExecutor(Thread.ofVirtual().name("atmosphere-mesh-out").factory());
     private final Semaphore room = new Semaphore(MAX_QUEUE);
     private volatile Link link;
@@ -231,10 +234,24 @@ final class PeerLink {
             LOG.log(System.Logger.Level.DEBUG, () -> "cannot seal a '" + message.type() + "' message for " + message.to() + ": " + e.getMessage());
             return;
         }
-        l.send(frame).exceptionally(t -> {
+        lastWrite = l.send(frame).exceptionally(t -> {
             link = null;
             return null;
         });
+    }
+
+    /**
+     * @return completes once every message queued before this call has been written to the link
+     *         (or given up on): what a node that leaves waits for before it closes its links
+     */
+    CompletableFuture<Void> drained() {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        try {
+            out.execute(() -> lastWrite.whenComplete((r, t) -> done.complete(null)));
+        } catch (RejectedExecutionException closed) {
+            done.complete(null);
+        }
+        return done;
     }
 
     /** While on a relay, tries the direct endpoint now and then, in the runtime's background; switches when it answers. */

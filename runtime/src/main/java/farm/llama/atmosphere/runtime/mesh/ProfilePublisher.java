@@ -1,9 +1,9 @@
 package farm.llama.atmosphere.runtime.mesh;
 
-import farm.llama.atmosphere.runtime.identity.Identity;
 import farm.llama.atmosphere.runtime.api.CostReport;
 import farm.llama.atmosphere.runtime.api.MemberCost;
 import farm.llama.atmosphere.runtime.api.SharedCapability;
+import farm.llama.atmosphere.runtime.identity.Identity;
 import farm.llama.atmosphere.runtime.util.Json;
 import farm.llama.atmosphere.spi.discovery.Capability;
 import java.nio.charset.StandardCharsets;

@@ -1,9 +1,9 @@
 package farm.llama.atmosphere.runtime.mesh;
 
-import farm.llama.atmosphere.runtime.mesh.swim.MemberState;
 import farm.llama.atmosphere.runtime.api.MemberCost;
 import farm.llama.atmosphere.runtime.api.SharedCapability;
 import farm.llama.atmosphere.runtime.discovery.BackendState;
+import farm.llama.atmosphere.runtime.mesh.swim.MemberState;
 import farm.llama.atmosphere.spi.discovery.Capability;
 import java.util.ArrayList;
 import java.util.Collection;

@@ -1,6 +1,7 @@
 package farm.llama.atmosphere.runtime.mesh;
 
 import farm.llama.atmosphere.runtime.api.PolicyReport;
+import farm.llama.atmosphere.runtime.identity.Identity;
 import farm.llama.atmosphere.spi.AtmosphereException;
 import farm.llama.atmosphere.spi.ConfigView;
 import java.util.LinkedHashMap;
@@ -74,7 +75,7 @@ public final class SharingPolicy {
         if (section instanceof Map<?, ?> map) {
             for (Object id : map.keySet()) {
                 String node = String.valueOf(id);
-                if (!node.matches("[0-9a-f]{16}")) {
+                if (!Identity.isNodeId(node)) {
                     throw new AtmosphereException("policy.peers." + node + ": a node id is 16 hex characters ('atmosphere mesh members' lists them).");
                 }
                 peers.put(node, rules(policy.subtree("peers").subtree(node), "policy.peers." + node));

@@ -6,6 +6,7 @@ import farm.llama.atmosphere.runtime.mesh.swim.Statements;
 import farm.llama.atmosphere.runtime.mesh.swim.SwimConfig;
 import farm.llama.atmosphere.runtime.mesh.swim.SwimMessage;
 import farm.llama.atmosphere.runtime.mesh.swim.SwimNode;
+import farm.llama.atmosphere.runtime.mesh.swim.SwimObserver;
 import farm.llama.atmosphere.runtime.util.Json;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -157,7 +158,7 @@ public final class Simulator {
         Map<String, Set<String>> deadAt = new HashMap<>();
         Map<String, Long> allDead = new LinkedHashMap<>();
         Set<String> falseDeaths = new TreeSet<>();
-        SwimNode.Observer observer = new SwimNode.Observer() {
+        SwimObserver observer = new SwimObserver() {
             @Override
             public void stateChanged(String by, String member, MemberState state, long t) {
                 if (state == MemberState.SUSPECT && killTime.containsKey(member)) {

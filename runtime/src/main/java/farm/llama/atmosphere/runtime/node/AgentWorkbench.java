@@ -117,7 +117,7 @@ public final class AgentWorkbench implements Workbench {
 
     @Override
     public String invokeRemote(String nodeId, String type, String intent, String argsJson, Caller caller) {
-        return mesh.invokeAgent(nodeId, type, intent, argsJson, caller);
+        return mesh.calls().invokeAgent(nodeId, type, intent, argsJson, caller);
     }
 
     @Override

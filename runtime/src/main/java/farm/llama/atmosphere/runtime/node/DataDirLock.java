@@ -2,9 +2,9 @@ package farm.llama.atmosphere.runtime.node;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import farm.llama.atmosphere.runtime.util.Atmosphere;
 import farm.llama.atmosphere.runtime.DataDir;
 import farm.llama.atmosphere.runtime.NodeFinder;
+import farm.llama.atmosphere.runtime.util.Atmosphere;
 import farm.llama.atmosphere.runtime.util.AtomicFiles;
 import farm.llama.atmosphere.runtime.util.Json;
 import farm.llama.atmosphere.spi.AtmosphereException;

@@ -1,9 +1,9 @@
 package farm.llama.atmosphere.runtime.node;
 
-import farm.llama.atmosphere.runtime.identity.ApiKeys;
-import farm.llama.atmosphere.runtime.identity.Identity;
 import farm.llama.atmosphere.runtime.DataDir;
 import farm.llama.atmosphere.runtime.agents.AgentService;
+import farm.llama.atmosphere.runtime.identity.ApiKeys;
+import farm.llama.atmosphere.runtime.identity.Identity;
 import farm.llama.atmosphere.runtime.mesh.Invites;
 import farm.llama.atmosphere.runtime.mesh.KnownMember;
 import farm.llama.atmosphere.runtime.mesh.MeshRoles;

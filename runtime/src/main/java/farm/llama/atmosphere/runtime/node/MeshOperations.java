@@ -12,6 +12,7 @@ import farm.llama.atmosphere.runtime.api.MeshReport;
 import farm.llama.atmosphere.runtime.api.PendingJoin;
 import farm.llama.atmosphere.runtime.api.RevocationReport;
 import farm.llama.atmosphere.runtime.api.Roles;
+import farm.llama.atmosphere.runtime.identity.Identity;
 import farm.llama.atmosphere.runtime.mesh.MeshService;
 import farm.llama.atmosphere.runtime.mesh.MeshStore;
 import farm.llama.atmosphere.runtime.mesh.Revocations;
@@ -181,7 +182,7 @@ public final class MeshOperations implements AutoCloseable {
      * @return what changed
      */
     public AdminChange admin(String node, boolean remove) {
-        if (!node.matches("[0-9a-f]{16}")) {
+        if (!Identity.isNodeId(node)) {
             throw new AtmosphereException("A node id is 16 hex characters, got '" + node + "'.");
         }
         return mesh.admin(node, remove);

@@ -83,7 +83,7 @@ public final class ModelDeploys implements AutoCloseable {
         if (model.isBlank()) {
             throw new AtmosphereException("Name the model to deploy, e.g. 'atmosphere model deploy llama3.2 --all'.");
         }
-        List<String> nodes = new ArrayList<>(all ? mesh.liveMembers() : targets);
+        List<String> nodes = new ArrayList<>(all ? mesh.calls().liveMembers() : targets);
         if (all) {
             nodes.add(0, nodeId);
         }
@@ -131,7 +131,7 @@ public final class ModelDeploys implements AutoCloseable {
             if (n.equals(nodeId)) {
                 pullHere(model, Caller.LOCAL, json -> onProgress.accept(Json.parse(json)));
             } else {
-                mesh.deploy(n, model, onProgress);
+                mesh.calls().deploy(n, model, onProgress);
             }
             state.updateAndGet(d -> d.with(n, DeployStatus.NodeProgress::done));
         } catch (RuntimeException e) {

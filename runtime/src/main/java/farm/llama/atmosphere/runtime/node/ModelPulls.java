@@ -1,6 +1,7 @@
 package farm.llama.atmosphere.runtime.node;
 
 import farm.llama.atmosphere.runtime.api.PullStatus;
+import farm.llama.atmosphere.runtime.identity.Identity;
 import farm.llama.atmosphere.runtime.mesh.MeshService;
 import farm.llama.atmosphere.spi.AtmosphereException;
 import farm.llama.atmosphere.spi.NodeEvent;
@@ -71,7 +72,7 @@ public final class ModelPulls implements AutoCloseable {
         if (state.get().running()) {
             throw new AtmosphereException("A pull is already running; 'atmosphere model pull --status' shows it.");
         }
-        if (!fromNode.matches("[0-9a-f]{16}")) {
+        if (!Identity.isNodeId(fromNode)) {
             throw new AtmosphereException("A node id is 16 hex characters, got '" + fromNode + "'. 'atmosphere mesh members' lists them.");
         }
         if (name.isBlank() || name.contains("\0")) {
@@ -95,7 +96,7 @@ public final class ModelPulls implements AutoCloseable {
         long[] lastEvent = {0};
         int[] lastPercent = {-1};
         try {
-            var result = mesh.pullFile(fromNode, name, target, rate, p -> {
+            var result = mesh.calls().pullFile(fromNode, name, target, rate, p -> {
                 state.updateAndGet(s -> s.progress(p.bytes(), p.total(), p.percent(), p.present(), p.fetched(), p.badChunks()));
                 long now = System.nanoTime();
                 if (p.percent() != lastPercent[0] && (now - lastEvent[0] > EVENT_NANOS || p.bytes() == p.total())) {

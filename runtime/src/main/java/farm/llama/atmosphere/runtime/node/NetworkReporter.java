@@ -3,6 +3,7 @@ package farm.llama.atmosphere.runtime.node;
 import farm.llama.atmosphere.runtime.api.NetworkReport;
 import farm.llama.atmosphere.runtime.mesh.MeshRuntime;
 import farm.llama.atmosphere.runtime.mesh.MeshService;
+import farm.llama.atmosphere.runtime.mesh.TransportStatus;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
@@ -50,9 +51,9 @@ public final class NetworkReporter {
             addressesError = Optional.of(String.valueOf(e.getMessage()));
         }
         List<NetworkReport.Endpoint> endpoints = mesh.endpoints().stream().map(e -> new NetworkReport.Endpoint(e, probe(e))).toList();
-        List<MeshService.TransportStatus> transports = mesh.transportStatus();
+        List<TransportStatus> transports = mesh.transportStatus();
         NetworkReport.Mesh m = new NetworkReport.Mesh(mesh.store().info().isPresent(), mesh.running(), mesh.listeningPort(), endpoints,
-                transports.stream().map(MeshService.TransportStatus::type).toList());
+                transports.stream().map(TransportStatus::type).toList());
         List<NetworkReport.Relay> relays = new ArrayList<>();
         transports.forEach(t -> relays.addAll(t.relays()));
         if (relays.isEmpty() && mesh.store().info().isPresent()) {

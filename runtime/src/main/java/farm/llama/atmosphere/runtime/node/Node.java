@@ -1,12 +1,9 @@
 package farm.llama.atmosphere.runtime.node;
 
-import farm.llama.atmosphere.runtime.identity.Identity;
-import farm.llama.atmosphere.runtime.NodeApi;
-import farm.llama.atmosphere.runtime.DataDir;
-import farm.llama.atmosphere.runtime.NodeConfig;
-import farm.llama.atmosphere.runtime.config.ConfigException;
-import farm.llama.atmosphere.runtime.util.Atmosphere;
 import com.fasterxml.jackson.core.type.TypeReference;
+import farm.llama.atmosphere.runtime.DataDir;
+import farm.llama.atmosphere.runtime.NodeApi;
+import farm.llama.atmosphere.runtime.NodeConfig;
 import farm.llama.atmosphere.runtime.agents.AgentService;
 import farm.llama.atmosphere.runtime.agents.Triggers;
 import farm.llama.atmosphere.runtime.api.AdminChange;
@@ -37,9 +34,11 @@ import farm.llama.atmosphere.runtime.api.StatusReport;
 import farm.llama.atmosphere.runtime.api.ToolReport;
 import farm.llama.atmosphere.runtime.api.TriggerFired;
 import farm.llama.atmosphere.runtime.api.TriggerReport;
+import farm.llama.atmosphere.runtime.config.ConfigException;
 import farm.llama.atmosphere.runtime.config.PluginSettings;
 import farm.llama.atmosphere.runtime.discovery.DiscoveryService;
 import farm.llama.atmosphere.runtime.events.EventBus;
+import farm.llama.atmosphere.runtime.identity.Identity;
 import farm.llama.atmosphere.runtime.mesh.MeshService;
 import farm.llama.atmosphere.runtime.mesh.MeshSettings;
 import farm.llama.atmosphere.runtime.mesh.ModelShares;
@@ -49,6 +48,7 @@ import farm.llama.atmosphere.runtime.routing.CostModel;
 import farm.llama.atmosphere.runtime.routing.RouterService;
 import farm.llama.atmosphere.runtime.tools.Caller;
 import farm.llama.atmosphere.runtime.tools.ToolGrants;
+import farm.llama.atmosphere.runtime.util.Atmosphere;
 import farm.llama.atmosphere.runtime.util.Json;
 import farm.llama.atmosphere.spi.AtmosphereException;
 import farm.llama.atmosphere.spi.CallFailedException;
@@ -159,7 +159,7 @@ public final class Node implements NodeApi, AutoCloseable {
             this.policy = SharingPolicy.of(config.view().subtree("policy"));
             mesh.policy(policy);
             this.catalogue = new ModelCatalogue(discovery, mesh, identity.nodeId(), this::ensureScanned, this::publish);
-            mesh.shares(new ModelShares(config.view().list("models.shared-dirs").stream()
+            mesh.calls().shares(new ModelShares(config.view().list("models.shared-dirs").stream()
                     .map(ConfigView::expandHome).toList(),
                     dataDir.path(), catalogue::backendFile));
             this.deploys = new ModelDeploys(discovery, mesh, () -> grants, identity.nodeId(), this::ensureScanned, this::publish);
@@ -172,7 +172,7 @@ public final class Node implements NodeApi, AutoCloseable {
             this.meshOps = new MeshOperations(mesh, dataDir, identity.nodeId(), () -> server != null);
             opened.push(meshOps);
             router.remoteBackends(mesh::remoteBackends);
-            mesh.serving(new ServingForMembers(router, live::tools, this::agentService, deploys));
+            mesh.calls().serving(new ServingForMembers(router, live::tools, this::agentService, deploys));
             this.agents = new AgentService(identity.nodeId(), dataDir.agentsDir(),
                     dataDir.agentRegistryFile(), new AgentWorkbench(router, discovery, mesh, live::tools, toolRouter, this::ensureScanned, this::publish),
                     plugins.providers(AgentTypeProvider.class),

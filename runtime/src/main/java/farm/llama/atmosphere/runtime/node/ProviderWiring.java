@@ -1,11 +1,11 @@
 package farm.llama.atmosphere.runtime.node;
 
-import farm.llama.atmosphere.runtime.config.ConfigException;
 import farm.llama.atmosphere.runtime.DataDir;
-import farm.llama.atmosphere.runtime.identity.Identity;
 import farm.llama.atmosphere.runtime.NodeConfig;
+import farm.llama.atmosphere.runtime.config.ConfigException;
 import farm.llama.atmosphere.runtime.config.Durations;
 import farm.llama.atmosphere.runtime.config.PluginSettings;
+import farm.llama.atmosphere.runtime.identity.Identity;
 import farm.llama.atmosphere.runtime.plugins.PluginHost;
 import farm.llama.atmosphere.runtime.routing.LexicalEmbedder;
 import farm.llama.atmosphere.runtime.routing.SemanticRouter;

@@ -1,6 +1,5 @@
 package farm.llama.atmosphere.runtime.node;
 
-import farm.llama.atmosphere.runtime.util.Atmosphere;
 import farm.llama.atmosphere.runtime.DataDir;
 import farm.llama.atmosphere.runtime.api.BackendReport;
 import farm.llama.atmosphere.runtime.api.PluginReport;
@@ -9,6 +8,7 @@ import farm.llama.atmosphere.runtime.discovery.BackendState;
 import farm.llama.atmosphere.runtime.mesh.MeshStore;
 import farm.llama.atmosphere.runtime.plugins.PluginHost;
 import farm.llama.atmosphere.runtime.tools.ToolRegistry;
+import farm.llama.atmosphere.runtime.util.Atmosphere;
 import farm.llama.atmosphere.spi.AtmosphereException;
 import farm.llama.atmosphere.spi.NodeStatus;
 import java.net.URI;

@@ -1,6 +1,7 @@
 package farm.llama.atmosphere.runtime.node;
 
 import farm.llama.atmosphere.runtime.api.ToolReport;
+import farm.llama.atmosphere.runtime.identity.Identity;
 import farm.llama.atmosphere.runtime.mesh.MeshService;
 import farm.llama.atmosphere.runtime.routing.RouterService;
 import farm.llama.atmosphere.runtime.tools.Caller;
@@ -83,10 +84,10 @@ public final class ToolRouter {
         if (target.equals(nodeId)) {
             return tools.get().run(toolName, argumentsJson, caller);
         }
-        if (!target.matches("[0-9a-f]{16}")) {
+        if (!Identity.isNodeId(target)) {
             throw new AtmosphereException("A node id is 16 hex characters, got '" + target + "'.");
         }
-        return mesh.runTool(target, toolName, argumentsJson, caller);
+        return mesh.calls().runTool(target, toolName, argumentsJson, caller);
     }
 
     /**
@@ -126,7 +127,7 @@ public final class ToolRouter {
         CallFailedException last = null;
         for (String owner : owners) {
             try {
-                String result = mesh.runTool(owner, toolName, argumentsJson, caller);
+                String result = mesh.calls().runTool(owner, toolName, argumentsJson, caller);
                 events.accept(new NodeEvent("tool.ran", Instant.now(), Map.of("tool", toolName, "caller", caller.toString(), "node", owner)));
                 return result;
             } catch (CallFailedException e) {

@@ -1,10 +1,7 @@
 package farm.llama.atmosphere.runtime.relay;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import farm.llama.atmosphere.runtime.http.ApiServer;
-import farm.llama.atmosphere.runtime.mesh.Refusal;
 import farm.llama.atmosphere.runtime.util.Json;
 import farm.llama.atmosphere.spi.AtmosphereException;
 import io.helidon.common.tls.Tls;
@@ -15,8 +12,6 @@ import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Arrays;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -66,28 +61,28 @@ public final class RelayServer implements AutoCloseable {
     public static final byte ENVELOPE = 1;
 
     private static final System.Logger LOG = System.getLogger(RelayServer.class.getName());
-    private static final SecureRandom RANDOM = new SecureRandom();
-    private static final int MAX_MESSAGE = 32 * 1024 * 1024;
-    private static final int ADMISSION_LIMIT = 256 * 1024;
+    static final SecureRandom RANDOM = new SecureRandom();
+    static final int MAX_MESSAGE = 32 * 1024 * 1024;
+    static final int ADMISSION_LIMIT = 256 * 1024;
 
     private final RelayWebSocket server;
-    private final Duration admissionTimeout;
-    private final Duration idleTimeout;
-    private final UnaryOperator<byte[]> forwarded;
-    private final FailedAdmissions failures;
-    private final Set<String> allowMeshes;
-    private final boolean tls;
+    final Duration admissionTimeout;
+    final Duration idleTimeout;
+    final UnaryOperator<byte[]> forwarded;
+    final FailedAdmissions failures;
+    final Set<String> allowMeshes;
+    final boolean tls;
     private final Instant started = Instant.now();
-    private final Map<String, Map<String, Connection>> meshes = new ConcurrentHashMap<>();
-    private final RelayRevocations revoked = new RelayRevocations();
-    private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
-    private final Map<String, AtomicLong> refused = new ConcurrentHashMap<>();
-    private final AtomicLong admitted = new AtomicLong();
-    private final AtomicLong forwardedMessages = new AtomicLong();
-    private final AtomicLong forwardedBytes = new AtomicLong();
-    private final AtomicLong unreachable = new AtomicLong();
+    final Map<String, Map<String, RelayPeer>> meshes = new ConcurrentHashMap<>();
+    final RelayRevocations revoked = new RelayRevocations();
+    final Set<RelayPeer> connections = ConcurrentHashMap.newKeySet();
+    final Map<String, AtomicLong> refused = new ConcurrentHashMap<>();
+    final AtomicLong admitted = new AtomicLong();
+    final AtomicLong forwardedMessages = new AtomicLong();
+    final AtomicLong forwardedBytes = new AtomicLong();
+    final AtomicLong unreachable = new AtomicLong();
     private final Thread sweeper;
-    private volatile boolean closed;
+    volatile boolean closed;
 
     /**
      * How a relay runs.
@@ -231,7 +226,7 @@ public final class RelayServer implements AutoCloseable {
                     new RelayWebSocket.Limits(options.maxConnections(), options.maxConnectionsPerAddress(), options.admissionTimeout(),
                             options.frameTimeout()),
                     reason -> refused.computeIfAbsent(reason, k -> new AtomicLong()).incrementAndGet(),
-                    Connection::new, page -> switch (page) {
+                    () -> new RelayPeer(this), page -> switch (page) {
                         case "/health" -> Optional.of(Json.write(Map.of("status", "ok", "version", VERSION)));
                         case "/stats" -> Optional.of(Json.write(stats()));
                         default -> Optional.empty();
@@ -288,254 +283,13 @@ public final class RelayServer implements AutoCloseable {
                 return;
             }
             long now = System.nanoTime();
-            for (Connection c : connections) {
-                if (c.node == null && now - c.openedAt > admissionTimeout.toNanos()) {
+            for (RelayPeer c : connections) {
+                if (c.node() == null && now - c.openedAt() > admissionTimeout.toNanos()) {
                     c.refuse("timeout", "no admission within " + admissionTimeout.toSeconds() + " s");
-                } else if (c.node != null && now - c.lastHeard > idleTimeout.toNanos()) {
+                } else if (c.node() != null && now - c.lastHeard() > idleTimeout.toNanos()) {
                     c.closeWith(1001, "silent for " + idleTimeout.toSeconds() + " s");
                 }
             }
-        }
-    }
-
-    /** One WebSocket connection: a node being admitted, then an admitted member. */
-    private final class Connection implements RelayWebSocket.Handler {
-        private final String challenge;
-        private final long openedAt = System.nanoTime();
-        private volatile RelayWebSocket.Session session;
-        private volatile long lastHeard = System.nanoTime();
-        private volatile String mesh;
-        private volatile String node;
-        private volatile List<String> chain = List.of();
-
-        Connection() {
-            byte[] nonce = new byte[32];
-            RANDOM.nextBytes(nonce);
-            this.challenge = Base64.getEncoder().encodeToString(nonce);
-        }
-
-        @Override
-        public void opened(RelayWebSocket.Session s) {
-            session = s;
-            if (failures.limited(s.remoteAddress())) {
-                refuse("rate_limited", failures.perMinute() + " failed admissions from " + s.remoteAddress()
-                        + " within a minute; try again later");
-                return;
-            }
-            connections.add(this);
-            ObjectNode c = Json.MAPPER.createObjectNode();
-            c.put("type", "challenge");
-            c.put("v", VERSION);
-            c.put("nonce", challenge);
-            sendText(c);
-        }
-
-        @Override
-        public void text(String whole) {
-            lastHeard = System.nanoTime();
-            if (whole.length() > 1024 * 1024) {
-                refuse("malformed", "control message too large");
-                return;
-            }
-            JsonNode j;
-            try {
-                j = Json.parse(whole);
-            } catch (RuntimeException e) {
-                refuse("malformed", "a control message is not JSON");
-                return;
-            }
-            String type = j.path("type").asText();
-            if (node == null) {
-                if (type.equals("hello")) {
-                    hello(j);
-                } else {
-                    refuse("malformed", "expected a hello answering the challenge, got '" + type + "'");
-                }
-                return;
-            }
-            switch (type) {
-                case "ping" -> {
-                    ObjectNode pong = Json.MAPPER.createObjectNode();
-                    pong.put("type", "pong");
-                    pong.set("t", j.path("t"));
-                    sendText(pong);
-                }
-                case "revocation" -> learnRevocations(mesh, root(), j.path("revocations"));
-                default -> LOG.log(System.Logger.Level.DEBUG, () -> "ignored a '" + type + "' message from " + node);
-            }
-        }
-
-        @Override
-        public void binary(byte[] frame) {
-            lastHeard = System.nanoTime();
-            if (node == null) {
-                refuse("malformed", "an envelope before admission");
-                return;
-            }
-            forward(frame);
-        }
-
-        @Override
-        public void closed() {
-            gone();
-        }
-
-        @Override
-        public void oversized(long length) {
-            refused.computeIfAbsent("too_large", k -> new AtomicLong()).incrementAndGet();
-            LOG.log(System.Logger.Level.INFO, () -> "closed a relay connection" + (node == null ? " before admission" : " of " + node)
-                    + ": a message of " + length + " bytes, over " + limit());
-        }
-
-        @Override
-        public boolean admitted() {
-            return node != null;
-        }
-
-        @Override
-        public int limit() {
-            return node == null ? ADMISSION_LIMIT : MAX_MESSAGE; // a stranger cannot make the relay hold 32 MiB
-        }
-
-        private void gone() {
-            connections.remove(this);
-            String m = mesh;
-            String n = node;
-            if (m == null || n == null) {
-                return;
-            }
-            Map<String, Connection> room = meshes.get(m);
-            if (room != null && room.remove(n, this)) {
-                ObjectNode g = Json.MAPPER.createObjectNode();
-                g.put("type", "gone");
-                g.put("node", n);
-                room.values().forEach(c -> c.sendText(g));
-            }
-            forgetIfEmpty(m);
-        }
-
-        private X509Certificate root() {
-            return RelayAdmission.certificate(chain.get(chain.size() - 1));
-        }
-
-        private void hello(JsonNode j) {
-            RelayAdmission.Admitted proven;
-            try {
-                proven = RelayAdmission.check(j, challenge, allowMeshes, revoked,
-                        (root, list) -> learnRevocations(j.path("mesh").asText(), root, list));
-            } catch (Refusal e) {
-                refuse(e.reason(), e.getMessage());
-                forgetIfEmpty(j.path("mesh").asText()); // what a refused hello made the relay learn goes with it
-                return;
-            }
-            String meshId = proven.meshId();
-            String nodeId = proven.nodeId();
-            chain = proven.chain();
-            mesh = meshId;
-            node = nodeId;
-            admitted.incrementAndGet();
-            Map<String, Connection> room;
-            Connection before;
-            synchronized (meshes) {
-                room = meshes.computeIfAbsent(meshId, k -> new ConcurrentHashMap<>());
-                before = room.put(nodeId, this);
-            }
-            if (before != null && before != this) {
-                before.node = null; // its close must not announce that the member is gone
-                before.closeWith(1000, "replaced by a newer connection of the same member");
-            }
-            ObjectNode ok = Json.MAPPER.createObjectNode();
-            ok.put("type", "admitted");
-            ok.put("v", VERSION);
-            ArrayNode members = ok.putArray("members");
-            ObjectNode online = Json.MAPPER.createObjectNode();
-            online.put("type", "online");
-            describe(online);
-            for (Connection c : room.values()) {
-                if (c != this) {
-                    c.describe(members.addObject());
-                    c.sendText(online);
-                }
-            }
-            sendText(ok);
-            LOG.log(System.Logger.Level.INFO, () -> "admitted " + nodeId + " of mesh " + meshId + " (" + room.size() + " connected)");
-        }
-
-        private void describe(ObjectNode o) {
-            o.put("node", node);
-            ArrayNode c = o.putArray("chain");
-            chain.forEach(c::add);
-        }
-
-        private void forward(byte[] frame) {
-            if (frame.length < 3 || frame[0] != ENVELOPE) {
-                closeWith(1003, "unknown frame kind");
-                return;
-            }
-            int len = ((frame[1] & 0xff) << 8) | (frame[2] & 0xff);
-            if (3 + len > frame.length) {
-                closeWith(1003, "truncated frame");
-                return;
-            }
-            String to = new String(frame, 3, len, StandardCharsets.UTF_8);
-            Map<String, Connection> room = meshes.getOrDefault(mesh, Map.of());
-            Connection target = room.get(to);
-            if (target == null) {
-                unreachable.incrementAndGet();
-                ObjectNode g = Json.MAPPER.createObjectNode();
-                g.put("type", "gone");
-                g.put("node", to);
-                sendText(g);
-                return;
-            }
-            byte[] envelope = forwarded.apply(Arrays.copyOfRange(frame, 3 + len, frame.length));
-            byte[] from = node.getBytes(StandardCharsets.UTF_8);
-            byte[] out = new byte[3 + from.length + envelope.length];
-            out[0] = ENVELOPE;
-            out[1] = (byte) (from.length >> 8);
-            out[2] = (byte) from.length;
-            System.arraycopy(from, 0, out, 3, from.length);
-            System.arraycopy(envelope, 0, out, 3 + from.length, envelope.length);
-            if (target.sendBinary(out)) {
-                forwardedMessages.incrementAndGet();
-                forwardedBytes.addAndGet(envelope.length);
-            }
-        }
-
-        void sendText(JsonNode message) {
-            RelayWebSocket.Session s = session;
-            if (s != null) {
-                s.sendText(message.toString());
-            }
-        }
-
-        boolean sendBinary(byte[] bytes) {
-            RelayWebSocket.Session s = session;
-            return s != null && s.sendBinary(bytes);
-        }
-
-        void refuse(String reason, String message) {
-            refused.computeIfAbsent(reason, k -> new AtomicLong()).incrementAndGet();
-            RelayWebSocket.Session s = session;
-            if (s != null && !reason.equals("busy") && !reason.equals("rate_limited")) {
-                failures.failed(s.remoteAddress());
-            }
-            LOG.log(System.Logger.Level.INFO, () -> "refused a relay connection: " + reason + ": " + message);
-            ObjectNode r = Json.MAPPER.createObjectNode();
-            r.put("type", "refused");
-            r.put("reason", reason);
-            r.put("message", message);
-            sendText(r);
-            closeWith(1008, reason);
-        }
-
-        void closeWith(int code, String reason) {
-            RelayWebSocket.Session s = session;
-            connections.remove(this);
-            if (s != null) {
-                s.close(code, reason);
-            }
-            gone();
         }
     }
 
@@ -544,9 +298,9 @@ public final class RelayServer implements AutoCloseable {
      * roster its members told. They tell them again when they reconnect, so the relay's memory is
      * bounded by its connections, not by the meshes anyone can mint.
      */
-    private void forgetIfEmpty(String meshId) {
+    void forgetIfEmpty(String meshId) {
         synchronized (meshes) {
-            Map<String, Connection> room = meshes.get(meshId);
+            Map<String, RelayPeer> room = meshes.get(meshId);
             if (room == null || room.isEmpty()) {
                 meshes.remove(meshId);
                 revoked.forget(meshId);
@@ -558,9 +312,9 @@ public final class RelayServer implements AutoCloseable {
     public static final int MAX_REVOKED_PER_MESH = RelayRevocations.MAX_PER_MESH;
 
     /** Checks revocations a member passes on and applies them: a revoked member still connected is cut off. */
-    private void learnRevocations(String meshId, X509Certificate root, JsonNode list) {
+    void learnRevocations(String meshId, X509Certificate root, JsonNode list) {
         for (String node : revoked.learn(meshId, root, list)) {
-            Connection c = meshes.getOrDefault(meshId, Map.of()).get(node);
+            RelayPeer c = meshes.getOrDefault(meshId, Map.of()).get(node);
             if (c != null) {
                 c.refuse("revoked", "node " + node + " was revoked");
             }
@@ -581,7 +335,7 @@ public final class RelayServer implements AutoCloseable {
     public void close() {
         closed = true;
         sweeper.interrupt();
-        for (Connection c : connections) {
+        for (RelayPeer c : connections) {
             c.closeWith(1001, "the relay is stopping");
         }
         server.close();

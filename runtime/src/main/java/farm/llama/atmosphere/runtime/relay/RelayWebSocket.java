@@ -53,16 +53,16 @@ final class RelayWebSocket implements AutoCloseable {
     private static final String GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
     private static final int MAX_HEAD = 16 * 1024;
     private static final int OP_CONTINUATION = 0x0;
-    private static final int OP_TEXT = 0x1;
-    private static final int OP_BINARY = 0x2;
-    private static final int OP_CLOSE = 0x8;
+    static final int OP_TEXT = 0x1;
+    static final int OP_BINARY = 0x2;
+    static final int OP_CLOSE = 0x8;
     private static final int OP_PING = 0x9;
     private static final int OP_PONG = 0xA;
 
     /** Receives one WebSocket connection's events, on that connection's thread. */
     interface Handler {
         /** @param session the connection, open */
-        void opened(Session session);
+        void opened(RelaySession session);
 
         /** @param text a whole text message */
         void text(String text);
@@ -314,7 +314,7 @@ final class RelayWebSocket implements AutoCloseable {
             socket.setSoTimeout(0);
             conn.deadline = 0;
             conn.phase = "message";
-            Session session = new Session(socket, out);
+            RelaySession session = new RelaySession(socket, out);
             Handler handler = handlers.get();
             try {
                 handler.opened(session);
@@ -334,11 +334,11 @@ final class RelayWebSocket implements AutoCloseable {
     }
 
     /** Reads frames until the connection closes, and hands each whole message to the handler. */
-    private void frames(DataInputStream in, Conn conn, Session session, Handler handler) throws IOException {
+    private void frames(DataInputStream in, Conn conn, RelaySession session, Handler handler) throws IOException {
         ByteArrayOutputStream message = new ByteArrayOutputStream();
         int messageOp = -1;
         byte[] mask = new byte[4];
-        while (session.open) {
+        while (session.isOpen()) {
             int b0;
             try {
                 b0 = in.readUnsignedByte();
@@ -492,87 +492,6 @@ final class RelayWebSocket implements AutoCloseable {
             s.close();
         } catch (IOException e) {
             // closing anyway
-        }
-    }
-
-    /** One WebSocket connection's sending side. Thread-safe: frames are never interleaved. */
-    static final class Session {
-        private final Socket socket;
-        private final OutputStream out;
-        private volatile boolean open = true;
-
-        Session(Socket socket, OutputStream out) {
-            this.socket = socket;
-            this.out = out;
-        }
-
-        /** @return the peer's IP address, as text */
-        String remoteAddress() {
-            return socket.getInetAddress().getHostAddress();
-        }
-
-        /** @param text a whole text message @return whether it was written */
-        boolean sendText(String text) {
-            return frame(OP_TEXT, text.getBytes(StandardCharsets.UTF_8));
-        }
-
-        /** @param bytes a whole binary message @return whether it was written */
-        boolean sendBinary(byte[] bytes) {
-            return frame(OP_BINARY, bytes);
-        }
-
-        synchronized boolean frame(int op, byte[] payload) {
-            if (!open) {
-                return false;
-            }
-            try {
-                out.write(0x80 | op);
-                if (payload.length < 126) {
-                    out.write(payload.length);
-                } else if (payload.length < 65536) {
-                    out.write(126);
-                    out.write(payload.length >>> 8);
-                    out.write(payload.length);
-                } else {
-                    out.write(127);
-                    long n = payload.length;
-                    for (int shift = 56; shift >= 0; shift -= 8) {
-                        out.write((int) (n >>> shift));
-                    }
-                }
-                out.write(payload);
-                out.flush();
-                return true;
-            } catch (IOException e) {
-                terminate();
-                return false;
-            }
-        }
-
-        /**
-         * Sends a close frame and closes the connection.
-         *
-         * @param code the status
-         * @param reason why (short)
-         */
-        void close(int code, String reason) {
-            byte[] why = reason.getBytes(StandardCharsets.UTF_8);
-            byte[] payload = new byte[2 + Math.min(why.length, 123)];
-            payload[0] = (byte) (code >>> 8);
-            payload[1] = (byte) code;
-            System.arraycopy(why, 0, payload, 2, payload.length - 2);
-            frame(OP_CLOSE, payload);
-            terminate();
-        }
-
-        /** Closes the socket without a close frame; the reading thread then ends. */
-        void terminate() {
-            open = false;
-            try {
-                socket.close();
-            } catch (IOException e) {
-                // closed anyway
-            }
         }
     }
 

@@ -1,8 +1,8 @@
 package farm.llama.atmosphere.runtime.tools;
 
+import farm.llama.atmosphere.runtime.identity.Identity;
 import farm.llama.atmosphere.spi.CallFailedException;
 import farm.llama.atmosphere.spi.FailureKind;
-import java.util.regex.Pattern;
 
 /**
  * Who a tool call or an agent intent is for, carried end to end across the mesh so that no node
@@ -27,8 +27,6 @@ import java.util.regex.Pattern;
  */
 public record Caller(String principal, String origin, String via) {
 
-    private static final Pattern NODE = Pattern.compile("[0-9a-f]{16}");
-
     /** This node's owner: its CLI, API clients and plugins. */
     public static final Caller LOCAL = new Caller("local", "", "");
 
@@ -40,7 +38,7 @@ public record Caller(String principal, String origin, String via) {
         if (!principal.equals("local") && !principal.equals("trigger")) {
             throw new IllegalArgumentException("a caller is local or trigger, not " + principal);
         }
-        if (!origin.isEmpty() && !NODE.matcher(origin).matches() || !via.isEmpty() && !NODE.matcher(via).matches()) {
+        if (!origin.isEmpty() && !Identity.isNodeId(origin) || !via.isEmpty() && !Identity.isNodeId(via)) {
             throw new IllegalArgumentException("a node id is 16 hex characters");
         }
     }

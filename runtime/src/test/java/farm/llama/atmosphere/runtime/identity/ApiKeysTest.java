@@ -1,13 +1,13 @@
 package farm.llama.atmosphere.runtime.identity;
 
-import farm.llama.atmosphere.runtime.NodeSetup;
-import farm.llama.atmosphere.runtime.DataDir;
-import farm.llama.atmosphere.runtime.NodeConfig;
-import farm.llama.atmosphere.runtime.node.Node;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import farm.llama.atmosphere.runtime.DataDir;
+import farm.llama.atmosphere.runtime.NodeConfig;
+import farm.llama.atmosphere.runtime.NodeSetup;
+import farm.llama.atmosphere.runtime.node.Node;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import farm.llama.atmosphere.runtime.DataDir;
-import farm.llama.atmosphere.runtime.identity.Identity;
 import farm.llama.atmosphere.runtime.NodeSetup;
+import farm.llama.atmosphere.runtime.identity.Identity;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;

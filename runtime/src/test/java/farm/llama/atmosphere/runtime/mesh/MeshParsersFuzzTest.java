@@ -3,8 +3,8 @@ package farm.llama.atmosphere.runtime.mesh;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import farm.llama.atmosphere.runtime.DataDir;
-import farm.llama.atmosphere.runtime.identity.Identity;
 import farm.llama.atmosphere.runtime.NodeSetup;
+import farm.llama.atmosphere.runtime.identity.Identity;
 import farm.llama.atmosphere.runtime.util.Fuzz;
 import farm.llama.atmosphere.runtime.util.Json;
 import java.nio.charset.StandardCharsets;

@@ -1,14 +1,14 @@
 package farm.llama.atmosphere.runtime.mesh;
 
-import farm.llama.atmosphere.runtime.mesh.swim.SwimMessage;
-import farm.llama.atmosphere.runtime.mesh.swim.SwimConfig;
-import farm.llama.atmosphere.runtime.mesh.swim.MemberState;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import farm.llama.atmosphere.runtime.identity.Identity;
+import farm.llama.atmosphere.runtime.mesh.swim.MemberState;
+import farm.llama.atmosphere.runtime.mesh.swim.SwimConfig;
+import farm.llama.atmosphere.runtime.mesh.swim.SwimMessage;
 import farm.llama.atmosphere.runtime.transport.InMemoryTransport;
 import farm.llama.atmosphere.spi.transport.TransportOptions;
 import java.nio.file.Files;

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import farm.llama.atmosphere.runtime.config.ConfigException;
 import farm.llama.atmosphere.runtime.NodeConfig;
+import farm.llama.atmosphere.runtime.config.ConfigException;
 import farm.llama.atmosphere.spi.AtmosphereException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,10 +1,10 @@
 package farm.llama.atmosphere.runtime.mesh;
 
-import farm.llama.atmosphere.runtime.mesh.swim.SwimConfig;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import farm.llama.atmosphere.runtime.mesh.swim.SwimConfig;
 import farm.llama.atmosphere.runtime.util.Json;
 import java.util.List;
 import java.util.Map;

@@ -42,4 +42,26 @@ public record SwimConfig(Duration probeInterval, Duration probeTimeout, int indi
         return new SwimConfig(Duration.ofSeconds(1), Duration.ofMillis(500), 3, 3, 6, Duration.ofMillis(200), 3, 4,
                 Duration.ofSeconds(30), 1400);
     }
+
+    /**
+     * Lifeguard's suspicion timeout: it starts at {@code suspicionMaxMult} times the minimum and
+     * shrinks towards the minimum ({@code suspicionMult × log10(members) × probe interval}) as
+     * independent members confirm the suspicion.
+     *
+     * @param members live members, this node included
+     * @param confirmations confirmations from other members so far
+     * @return the timeout, ms
+     */
+    public long suspicionTimeout(int members, int confirmations) {
+        int n = Math.max(1, members);
+        double min = suspicionMult * Math.max(1, Math.log10(n)) * probeInterval.toMillis();
+        double max = suspicionMaxMult * min;
+        int k = indirectChecks;
+        if (n - 2 < k) {
+            // too few members to ever collect k independent confirmations (memberlist does the same)
+            return (long) min;
+        }
+        double t = max - (max - min) * Math.log(confirmations + 1) / Math.log(k + 1);
+        return (long) Math.max(min, t);
+    }
 }

@@ -4,9 +4,7 @@ import farm.llama.atmosphere.runtime.mesh.swim.SwimMessage.Kind;
 import farm.llama.atmosphere.runtime.mesh.swim.SwimMessage.Update;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -34,23 +32,6 @@ import java.util.function.Consumer;
  */
 public final class SwimNode {
 
-    /** What a node observes, for the simulator and the event stream. */
-    public interface Observer {
-        /** @param observer who noticed, @param member about whom, @param state the new state, @param now when */
-        void stateChanged(String observer, String member, MemberState state, long now);
-
-        /** @param observer who learned it, @param member whose capabilities, @param version the version, @param now when */
-        void capabilitiesLearned(String observer, String member, long version, long now);
-
-        /** @param member answered a direct probe, @param rttMs after this many ms */
-        default void acked(String member, long rttMs) {
-        }
-
-        /** @param from passed on a statement that was not taken, @param update it, @param why the check's finding */
-        default void refused(String from, Update update, Statements.Check why) {
-        }
-    }
-
     private static final class Member {
         long incarnation;
         MemberState state = MemberState.ALIVE;
@@ -76,12 +57,10 @@ public final class SwimNode {
     private final SwimConfig config;
     private final Random random;
     private final Consumer<SwimMessage> network;
-    private final Observer observer;
+    private final SwimObserver observer;
     private final Statements statements;
     private final Map<String, Member> members = new LinkedHashMap<>();
-    /** Updates waiting to be passed on: member → how often sent so far; and the same, bucketed by that count, oldest first. */
-    private final Map<String, Integer> pending = new HashMap<>();
-    private final List<LinkedHashSet<String>> sentTimes = new ArrayList<>();
+    private final GossipQueue gossip = new GossipQueue();
     private final Map<Long, Probe> probes = new LinkedHashMap<>();
     private final Map<Long, Relay> relays = new LinkedHashMap<>();
     private final List<String> probeOrder = new ArrayList<>();
@@ -104,7 +83,7 @@ public final class SwimNode {
      * @param observer told of every state change it makes or learns
      * @param statements signs this node's statements and checks others'
      */
-    public SwimNode(String id, SwimConfig config, Random random, Consumer<SwimMessage> network, Observer observer, Statements statements) {
+    public SwimNode(String id, SwimConfig config, Random random, Consumer<SwimMessage> network, SwimObserver observer, Statements statements) {
         this.id = id;
         this.config = config;
         this.random = random;
@@ -189,7 +168,7 @@ public final class SwimNode {
         me.address = address;
         resign();
         announce = true;
-        enqueue(id);
+        gossip.enqueue(id);
         begin(others, now);
         // a node that just (re)joined exchanges its whole view soon, as memberlist's join does
         nextSync = now + (long) (random.nextDouble() * config.probeInterval().toMillis());
@@ -217,7 +196,7 @@ public final class SwimNode {
         Member me = members.get(id);
         me.capabilities = version;
         resign();
-        enqueue(id);
+        gossip.enqueue(id);
     }
 
     /**
@@ -291,7 +270,7 @@ public final class SwimNode {
         m.state = MemberState.ALIVE;
         live = null;
         if (vouched(m.sig)) {
-            enqueue(member);
+            gossip.enqueue(member);
         }
         observer.stateChanged(id, member, MemberState.ALIVE, now);
     }
@@ -307,7 +286,7 @@ public final class SwimNode {
         me.incarnation++;
         me.state = MemberState.LEFT;
         resign();
-        enqueue(id);
+        gossip.enqueue(id);
         return updateOf(id);
     }
 
@@ -327,21 +306,6 @@ public final class SwimNode {
         return live.size() + 1;
     }
 
-    private void enqueue(String member) {
-        Integer before = pending.put(member, 0);
-        if (before != null) {
-            sentTimes.get(before).remove(member);
-        }
-        bucket(0).add(member);
-    }
-
-    private LinkedHashSet<String> bucket(int count) {
-        while (sentTimes.size() <= count) {
-            sentTimes.add(new LinkedHashSet<>());
-        }
-        return sentTimes.get(count);
-    }
-
     private Update updateOf(String member) {
         Member m = members.get(member);
         return new Update(member, m.incarnation, m.state, m.capabilities, m.address, m.sig);
@@ -352,42 +316,8 @@ public final class SwimNode {
      * retransmitted a bounded number of times. Costs what it returns, not what is pending.
      */
     private List<Update> piggyback() {
-        if (pending.isEmpty()) {
-            return List.of();
-        }
         int limit = config.retransmitMult() * (int) Math.ceil(Math.log10(members.size() + 1));
-        List<Update> out = new ArrayList<>();
-        List<String> chosen = new ArrayList<>();
-        int bytes = 0;
-        fill:
-        for (LinkedHashSet<String> bucket : sentTimes) {
-            for (Iterator<String> it = bucket.iterator(); it.hasNext(); ) {
-                String k = it.next();
-                Update u = updateOf(k);
-                if (!vouched(u.sig()) && !k.equals(id)) {
-                    it.remove(); // nobody would take it: nothing vouches for it yet
-                    pending.remove(k);
-                    continue;
-                }
-                bytes += u.wireSize();
-                if (bytes > config.maxPiggybackBytes() && !out.isEmpty()) {
-                    break fill;
-                }
-                out.add(u);
-                chosen.add(k);
-            }
-        }
-        for (String k : chosen) {
-            int count = pending.get(k);
-            sentTimes.get(count).remove(k);
-            if (count + 1 >= limit) {
-                pending.remove(k);
-            } else {
-                pending.put(k, count + 1);
-                bucket(count + 1).add(k);
-            }
-        }
-        return out;
+        return gossip.take(limit, config.maxPiggybackBytes(), this::updateOf, u -> u.node().equals(id) || vouched(u.sig()));
     }
 
     /** An ack always says who answers, at which incarnation and capability version: a prober learns both first-hand. */
@@ -471,7 +401,7 @@ public final class SwimNode {
                 m.state = MemberState.DEAD;
                 suspects.remove(s);
                 live = null;
-                enqueue(s);
+                gossip.enqueue(s);
                 observer.stateChanged(id, s, MemberState.DEAD, now);
             }
         }
@@ -486,7 +416,7 @@ public final class SwimNode {
         }
         if (now >= nextGossip) {
             nextGossip = now + config.gossipInterval().toMillis();
-            if (!pending.isEmpty()) {
+            if (!gossip.isEmpty()) {
                 for (String t : randomLive(config.gossipFanout(), id)) {
                     List<Update> u = piggyback();
                     if (u.isEmpty()) {
@@ -534,16 +464,7 @@ public final class SwimNode {
     }
 
     private long suspicionTimeout(int confirmations) {
-        int n = Math.max(1, liveCount());
-        double min = config.suspicionMult() * Math.max(1, Math.log10(n)) * config.probeInterval().toMillis();
-        double max = config.suspicionMaxMult() * min;
-        int k = config.indirectChecks();
-        if (n - 2 < k) {
-            // too few members to ever collect k independent confirmations (memberlist does the same)
-            return (long) min;
-        }
-        double t = max - (max - min) * Math.log(confirmations + 1) / Math.log(k + 1);
-        return (long) Math.max(min, t);
+        return config.suspicionTimeout(liveCount(), confirmations);
     }
 
     private void suspect(String member, String by, long now) {
@@ -558,7 +479,7 @@ public final class SwimNode {
             m.confirmations.clear();
             m.confirmations.add(by);
             m.suspicionTimeout = suspicionTimeout(0);
-            enqueue(member);
+            gossip.enqueue(member);
             observer.stateChanged(id, member, MemberState.SUSPECT, now);
         } else if (m.state == MemberState.SUSPECT && m.confirmations.add(by)) {
             m.suspicionTimeout = suspicionTimeout(m.confirmations.size() - 1);
@@ -619,7 +540,7 @@ public final class SwimNode {
                 }
                 // a claim about an older incarnation (someone who never heard this node announce
                 // itself) is answered by announcing the current one again
-                enqueue(id);
+                gossip.enqueue(id);
             }
             return;
         }
@@ -646,13 +567,13 @@ public final class SwimNode {
                     adopt(m, u, now);
                     m.state = MemberState.ALIVE;
                     live = null;
-                    enqueue(u.node());
+                    gossip.enqueue(u.node());
                     if (changed) {
                         observer.stateChanged(id, u.node(), MemberState.ALIVE, now);
                     }
                 } else if (u.incarnation() == m.incarnation && u.capabilities() > m.capabilities && m.state != MemberState.LEFT) {
                     adopt(m, u, now);
-                    enqueue(u.node());
+                    gossip.enqueue(u.node());
                 }
             }
             case SUSPECT -> {
@@ -673,7 +594,7 @@ public final class SwimNode {
                     }
                     m.state = u.state();
                     live = null;
-                    enqueue(u.node());
+                    gossip.enqueue(u.node());
                     observer.stateChanged(id, u.node(), u.state(), now);
                 }
             }

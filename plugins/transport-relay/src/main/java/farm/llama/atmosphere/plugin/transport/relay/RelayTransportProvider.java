@@ -2,8 +2,8 @@ package farm.llama.atmosphere.plugin.transport.relay;
 
 import farm.llama.atmosphere.spi.ConfigView;
 import farm.llama.atmosphere.spi.NodeContext;
-import farm.llama.atmosphere.spi.Setting.Kind;
 import farm.llama.atmosphere.spi.Setting;
+import farm.llama.atmosphere.spi.Setting.Kind;
 import farm.llama.atmosphere.spi.transport.Transport;
 import farm.llama.atmosphere.spi.transport.TransportProvider;
 import java.io.IOException;

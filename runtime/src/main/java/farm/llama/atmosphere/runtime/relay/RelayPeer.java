@@ -1,0 +1,276 @@
+package farm.llama.atmosphere.runtime.relay;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import farm.llama.atmosphere.runtime.mesh.Refusal;
+import farm.llama.atmosphere.runtime.util.Json;
+import java.nio.charset.StandardCharsets;
+import java.security.cert.X509Certificate;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** One WebSocket connection to the relay: a node being admitted, then an admitted member. */
+final class RelayPeer implements RelayWebSocket.Handler {
+
+private static final System.Logger LOG = System.getLogger(RelayPeer.class.getName());
+
+private final RelayServer server;
+    private final String challenge;
+    private final long openedAt = System.nanoTime();
+    private volatile RelaySession session;
+    private volatile long lastHeard = System.nanoTime();
+    private volatile String mesh;
+    private volatile String node;
+    private volatile List<String> chain = List.of();
+
+    /** @return the admitted member's node id, or null before admission */
+    String node() {
+        return node;
+    }
+
+    /** @return when the connection opened, {@link System#nanoTime()} */
+    long openedAt() {
+        return openedAt;
+    }
+
+    /** @return when the member was last heard, {@link System#nanoTime()} */
+    long lastHeard() {
+        return lastHeard;
+    }
+
+    RelayPeer(RelayServer server) {
+        this.server = server;
+        byte[] nonce = new byte[32];
+        server.RANDOM.nextBytes(nonce);
+        this.challenge = Base64.getEncoder().encodeToString(nonce);
+    }
+
+    @Override
+    public void opened(RelaySession s) {
+        session = s;
+        if (server.failures.limited(s.remoteAddress())) {
+            refuse("rate_limited", server.failures.perMinute() + " failed admissions from " + s.remoteAddress()
+                    + " within a minute; try again later");
+            return;
+        }
+        server.connections.add(this);
+        ObjectNode c = Json.MAPPER.createObjectNode();
+        c.put("type", "challenge");
+        c.put("v", RelayServer.VERSION);
+        c.put("nonce", challenge);
+        sendText(c);
+    }
+
+    @Override
+    public void text(String whole) {
+        lastHeard = System.nanoTime();
+        if (whole.length() > 1024 * 1024) {
+            refuse("malformed", "control message too large");
+            return;
+        }
+        JsonNode j;
+        try {
+            j = Json.parse(whole);
+        } catch (RuntimeException e) {
+            refuse("malformed", "a control message is not JSON");
+            return;
+        }
+        String type = j.path("type").asText();
+        if (node == null) {
+            if (type.equals("hello")) {
+                hello(j);
+            } else {
+                refuse("malformed", "expected a hello answering the challenge, got '" + type + "'");
+            }
+            return;
+        }
+        switch (type) {
+            case "ping" -> {
+                ObjectNode pong = Json.MAPPER.createObjectNode();
+                pong.put("type", "pong");
+                pong.set("t", j.path("t"));
+                sendText(pong);
+            }
+            case "revocation" -> server.learnRevocations(mesh, root(), j.path("revocations"));
+            default -> LOG.log(System.Logger.Level.DEBUG, () -> "ignored a '" + type + "' message from " + node);
+        }
+    }
+
+    @Override
+    public void binary(byte[] frame) {
+        lastHeard = System.nanoTime();
+        if (node == null) {
+            refuse("malformed", "an envelope before admission");
+            return;
+        }
+        forward(frame);
+    }
+
+    @Override
+    public void closed() {
+        gone();
+    }
+
+    @Override
+    public void oversized(long length) {
+        server.refused.computeIfAbsent("too_large", k -> new AtomicLong()).incrementAndGet();
+        LOG.log(System.Logger.Level.INFO, () -> "closed a relay connection" + (node == null ? " before admission" : " of " + node)
+                + ": a message of " + length + " bytes, over " + limit());
+    }
+
+    @Override
+    public boolean admitted() {
+        return node != null;
+    }
+
+    @Override
+    public int limit() {
+        return node == null ? server.ADMISSION_LIMIT : server.MAX_MESSAGE; // a stranger cannot make the relay hold 32 MiB
+    }
+
+    private void gone() {
+        server.connections.remove(this);
+        String m = mesh;
+        String n = node;
+        if (m == null || n == null) {
+            return;
+        }
+        Map<String, RelayPeer> room = server.meshes.get(m);
+        if (room != null && room.remove(n, this)) {
+            ObjectNode g = Json.MAPPER.createObjectNode();
+            g.put("type", "gone");
+            g.put("node", n);
+            room.values().forEach(c -> c.sendText(g));
+        }
+        server.forgetIfEmpty(m);
+    }
+
+    private X509Certificate root() {
+        return RelayAdmission.certificate(chain.get(chain.size() - 1));
+    }
+
+    private void hello(JsonNode j) {
+        RelayAdmission.Admitted proven;
+        try {
+            proven = RelayAdmission.check(j, challenge, server.allowMeshes, server.revoked,
+                    (root, list) -> server.learnRevocations(j.path("mesh").asText(), root, list));
+        } catch (Refusal e) {
+            refuse(e.reason(), e.getMessage());
+            server.forgetIfEmpty(j.path("mesh").asText()); // what a refused hello made the relay learn goes with it
+            return;
+        }
+        String meshId = proven.meshId();
+        String nodeId = proven.nodeId();
+        chain = proven.chain();
+        mesh = meshId;
+        node = nodeId;
+        server.admitted.incrementAndGet();
+        Map<String, RelayPeer> room;
+        RelayPeer before;
+        synchronized (server.meshes) {
+            room = server.meshes.computeIfAbsent(meshId, k -> new ConcurrentHashMap<>());
+            before = room.put(nodeId, this);
+        }
+        if (before != null && before != this) {
+            before.node = null; // its close must not announce that the member is gone
+            before.closeWith(1000, "replaced by a newer connection of the same member");
+        }
+        ObjectNode ok = Json.MAPPER.createObjectNode();
+        ok.put("type", "admitted");
+        ok.put("v", RelayServer.VERSION);
+        ArrayNode members = ok.putArray("members");
+        ObjectNode online = Json.MAPPER.createObjectNode();
+        online.put("type", "online");
+        describe(online);
+        for (RelayPeer c : room.values()) {
+            if (c != this) {
+                c.describe(members.addObject());
+                c.sendText(online);
+            }
+        }
+        sendText(ok);
+        LOG.log(System.Logger.Level.INFO, () -> "admitted " + nodeId + " of mesh " + meshId + " (" + room.size() + " connected)");
+    }
+
+    private void describe(ObjectNode o) {
+        o.put("node", node);
+        ArrayNode c = o.putArray("chain");
+        chain.forEach(c::add);
+    }
+
+    private void forward(byte[] frame) {
+        if (frame.length < 3 || frame[0] != RelayServer.ENVELOPE) {
+            closeWith(1003, "unknown frame kind");
+            return;
+        }
+        int len = ((frame[1] & 0xff) << 8) | (frame[2] & 0xff);
+        if (3 + len > frame.length) {
+            closeWith(1003, "truncated frame");
+            return;
+        }
+        String to = new String(frame, 3, len, StandardCharsets.UTF_8);
+        Map<String, RelayPeer> room = server.meshes.getOrDefault(mesh, Map.of());
+        RelayPeer target = room.get(to);
+        if (target == null) {
+            server.unreachable.incrementAndGet();
+            ObjectNode g = Json.MAPPER.createObjectNode();
+            g.put("type", "gone");
+            g.put("node", to);
+            sendText(g);
+            return;
+        }
+        byte[] envelope = server.forwarded.apply(Arrays.copyOfRange(frame, 3 + len, frame.length));
+        byte[] from = node.getBytes(StandardCharsets.UTF_8);
+        byte[] out = new byte[3 + from.length + envelope.length];
+        out[0] = RelayServer.ENVELOPE;
+        out[1] = (byte) (from.length >> 8);
+        out[2] = (byte) from.length;
+        System.arraycopy(from, 0, out, 3, from.length);
+        System.arraycopy(envelope, 0, out, 3 + from.length, envelope.length);
+        if (target.sendBinary(out)) {
+            server.forwardedMessages.incrementAndGet();
+            server.forwardedBytes.addAndGet(envelope.length);
+        }
+    }
+
+    void sendText(JsonNode message) {
+        RelaySession s = session;
+        if (s != null) {
+            s.sendText(message.toString());
+        }
+    }
+
+    boolean sendBinary(byte[] bytes) {
+        RelaySession s = session;
+        return s != null && s.sendBinary(bytes);
+    }
+
+    void refuse(String reason, String message) {
+        server.refused.computeIfAbsent(reason, k -> new AtomicLong()).incrementAndGet();
+        RelaySession s = session;
+        if (s != null && !reason.equals("busy") && !reason.equals("rate_limited")) {
+            server.failures.failed(s.remoteAddress());
+        }
+        LOG.log(System.Logger.Level.INFO, () -> "refused a relay connection: " + reason + ": " + message);
+        ObjectNode r = Json.MAPPER.createObjectNode();
+        r.put("type", "refused");
+        r.put("reason", reason);
+        r.put("message", message);
+        sendText(r);
+        closeWith(1008, reason);
+    }
+
+    void closeWith(int code, String reason) {
+        RelaySession s = session;
+        server.connections.remove(this);
+        if (s != null) {
+            s.close(code, reason);
+        }
+        gone();
+    }
+}
