@@ -63,12 +63,12 @@ final class FloodBench {
         List<SSLSocket> held = new ArrayList<>();
         try {
             node.api().meshCreate("bench");
-            MeshBench.await(() -> Boolean.TRUE.equals(node.api().mesh().get("running")), Duration.ofSeconds(30));
+            MeshBench.await(() -> node.api().mesh().running().orElse(false), Duration.ofSeconds(30));
             Thread.sleep(3000);
             long pid = node.process().pid();
             long idle = status(pid, "VmRSS");
             URI health = URI.create(node.api().status().address().orElseThrow() + "/health");
-            URI endpoint = URI.create(String.valueOf(((List<?>) node.api().mesh().get("endpoints")).getFirst()));
+            URI endpoint = URI.create(node.api().mesh().endpoints().orElseThrow().getFirst());
             SSLContext tls = trustAll();
             int accepted = 0;
             for (int i = 0; i < CONNECTIONS; i++) {

@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpServer;
 import farm.llama.atmosphere.runtime.DataDir;
 import farm.llama.atmosphere.runtime.NodeConfig;
 import farm.llama.atmosphere.runtime.NodeSetup;
+import farm.llama.atmosphere.runtime.api.JoinStatus;
 import farm.llama.atmosphere.runtime.node.Node;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -90,12 +91,12 @@ final class HopBench {
             URI viaB = b.serve("127.0.0.1", 0);
             a.scan();
             a.meshCreate("bench");
-            await(() -> Boolean.TRUE.equals(a.mesh().get("running")), "A's mesh");
-            b.meshJoin(String.valueOf(a.meshInvite(Duration.ofMinutes(5), 1).get("token")));
-            await(() -> "joined".equals(b.meshJoinStatus().get("state")), "B joined");
+            await(() -> a.mesh().running().orElse(false), "A's mesh");
+            b.meshJoin(a.meshInvite(Duration.ofMinutes(5), 1).token());
+            await(() -> b.meshJoinStatus().state() == JoinStatus.State.JOINED, "B joined");
             String aId = a.status().nodeId();
-            await(() -> b.meshMembers().stream().anyMatch(m -> aId.equals(m.get("nodeId"))
-                    && ((Number) m.get("capabilityCount")).intValue() > 0), "A's capabilities at B");
+            await(() -> b.meshMembers().stream().anyMatch(m -> aId.equals(m.nodeId())
+                    && m.capabilityCount() > 0), "A's capabilities at B");
             compare(viaA, viaB, "One hop across the mesh", "served locally", "one hop away");
         } finally {
             backend.stop(0);

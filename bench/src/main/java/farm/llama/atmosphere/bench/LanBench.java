@@ -21,13 +21,13 @@ final class LanBench {
         MeshBench.Node founder = MeshBench.start(image, work.resolve("founder"), "founder"); // mesh bound to 127.0.0.1: mDNS there too
         try {
             founder.api().meshCreate("bench");
-            MeshBench.await(() -> Boolean.TRUE.equals(founder.api().mesh().get("running")), Duration.ofSeconds(30));
+            MeshBench.await(() -> founder.api().mesh().running().orElse(false), Duration.ofSeconds(30));
             double[] byToken = new double[trials];
             double[] byCode = new double[trials];
             for (int t = 0; t < trials; t++) {
                 var invite = founder.api().meshInvite(Duration.ofMinutes(10), 2);
-                byToken[t] = join(image, work.resolve("t" + t), String.valueOf(invite.get("token")));
-                byCode[t] = join(image, work.resolve("c" + t), String.valueOf(invite.get("code")));
+                byToken[t] = join(image, work.resolve("t" + t), invite.token());
+                byCode[t] = join(image, work.resolve("c" + t), invite.code());
             }
             System.out.println();
             System.out.println("## Joining on a LAN (" + trials + " trials, image processes, loopback; `mesh join` wall time)");

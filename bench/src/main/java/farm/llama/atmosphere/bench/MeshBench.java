@@ -2,14 +2,14 @@ package farm.llama.atmosphere.bench;
 
 import farm.llama.atmosphere.runtime.DataDir;
 import farm.llama.atmosphere.runtime.NodeClient;
-import java.io.IOException;
+import farm.llama.atmosphere.runtime.api.JoinStatus;
+import farm.llama.atmosphere.runtime.api.MeshMember;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
 
@@ -26,9 +26,9 @@ final class MeshBench {
 
     record Node(Path data, Process process, NodeClient api) {
         String state(String id) {
-            for (Map<String, Object> m : api.meshMembers()) {
-                if (id.equals(m.get("nodeId"))) {
-                    return String.valueOf(m.get("state"));
+            for (MeshMember m : api.meshMembers()) {
+                if (id.equals(m.nodeId())) {
+                    return m.state();
                 }
             }
             return "unknown";
@@ -70,12 +70,12 @@ final class MeshBench {
             Node b = nodes.get(1);
             Node c = nodes.get(2);
             a.api().meshCreate("bench");
-            await(() -> Boolean.TRUE.equals(a.api().mesh().get("running")), Duration.ofSeconds(30));
-            String token = String.valueOf(a.api().meshInvite(Duration.ofMinutes(10), 2).get("token"));
+            await(() -> a.api().mesh().running().orElse(false), Duration.ofSeconds(30));
+            String token = a.api().meshInvite(Duration.ofMinutes(10), 2).token();
 
             long t0 = System.nanoTime();
             b.api().meshJoin(token);
-            await(() -> "joined".equals(b.api().meshJoinStatus().get("state")), Duration.ofSeconds(60));
+            await(() -> b.api().meshJoinStatus().state() == JoinStatus.State.JOINED, Duration.ofSeconds(60));
             long joined = System.nanoTime() - t0;
             String bId = b.id();
             await(() -> "alive".equals(a.state(bId)), Duration.ofSeconds(60));

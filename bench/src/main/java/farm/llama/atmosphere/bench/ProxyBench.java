@@ -41,7 +41,7 @@ final class ProxyBench {
         Path dir = Files.createTempDirectory("atmosphere-bench");
         DataDir data = new DataDir(dir);
         NodeSetup.init(data, Optional.of("bench"), false);
-        Files.writeString(data.configFile(), "discovery:\n  probe-default-ports: false\n  max-concurrency: 64\nbackends:\n"
+        Files.writeString(data.configFile(), "mesh:\n  mdns: false\ndiscovery:\n  probe-default-ports: false\n  max-concurrency: 64\nbackends:\n"
                 + "  - type: openai\n    url: http://127.0.0.1:" + backend.getAddress().getPort() + "/v1\n");
         Path plugins = Path.of(System.getProperty("atmosphere.bench.plugins", "bench/target/plugins"));
         try (Node node = Node.open(data, NodeConfig.load(data.configFile(), Map.of()), Optional.of(plugins))) {

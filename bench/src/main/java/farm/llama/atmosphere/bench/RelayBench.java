@@ -1,6 +1,8 @@
 package farm.llama.atmosphere.bench;
 
 import com.sun.net.httpserver.HttpServer;
+import farm.llama.atmosphere.runtime.api.JoinStatus;
+import farm.llama.atmosphere.runtime.api.TaskState;
 import farm.llama.atmosphere.runtime.node.Node;
 import farm.llama.atmosphere.runtime.relay.RelayServer;
 import java.net.URI;
@@ -25,9 +27,9 @@ final class RelayBench {
     private static long pull(Node at, String from, Path models) throws Exception {
         long t0 = System.nanoTime();
         at.modelPull("bench.gguf", from, java.util.Optional.empty());
-        HopBench.await(() -> !"running".equals(at.modelPullStatus().get("state")), "the pull");
+        HopBench.await(() -> at.modelPullStatus().state() != TaskState.RUNNING, "the pull");
         long took = System.nanoTime() - t0;
-        if (!"done".equals(at.modelPullStatus().get("state"))) {
+        if (at.modelPullStatus().state() != TaskState.DONE) {
             throw new IllegalStateException("the pull failed: " + at.modelPullStatus());
         }
         Files.delete(models.resolve("bench.gguf"));
@@ -54,15 +56,15 @@ final class RelayBench {
                 URI viaC = c.serve("127.0.0.1", 0);
                 a.scan();
                 a.meshCreate("bench");
-                HopBench.await(() -> Boolean.TRUE.equals(a.mesh().get("running")), "A's mesh");
+                HopBench.await(() -> a.mesh().running().orElse(false), "A's mesh");
                 for (Node n : new Node[] {b, c}) {
-                    n.meshJoin(String.valueOf(a.meshInvite(Duration.ofMinutes(5), 1).get("token")));
-                    HopBench.await(() -> "joined".equals(n.meshJoinStatus().get("state")), "joined");
+                    n.meshJoin(a.meshInvite(Duration.ofMinutes(5), 1).token());
+                    HopBench.await(() -> n.meshJoinStatus().state() == JoinStatus.State.JOINED, "joined");
                 }
                 String aId = a.status().nodeId();
                 for (Node n : new Node[] {b, c}) {
-                    HopBench.await(() -> n.meshMembers().stream().anyMatch(m -> aId.equals(m.get("nodeId"))
-                            && "alive".equals(m.get("state")) && ((Number) m.get("capabilityCount")).intValue() > 0), "A's capabilities");
+                    HopBench.await(() -> n.meshMembers().stream().anyMatch(m -> aId.equals(m.nodeId())
+                            && "alive".equals(m.state()) && m.capabilityCount() > 0), "A's capabilities");
                 }
                 HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
                 String body = "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
@@ -70,8 +72,8 @@ final class RelayBench {
                 ProxyBench.call(http, viaC, body);
                 // B learned the relay from its invite and runs the relay transport too, but reaches A directly
                 for (Object[] expect : new Object[][] {{b, "websocket"}, {c, "relay"}}) {
-                    String transport = ((Node) expect[0]).meshMembers().stream().filter(m -> aId.equals(m.get("nodeId")))
-                            .map(m -> String.valueOf(m.get("transport"))).findFirst().orElse("?");
+                    String transport = ((Node) expect[0]).meshMembers().stream().filter(m -> aId.equals(m.nodeId()))
+                            .map(m -> m.transport()).findFirst().orElse("?");
                     if (!transport.equals(expect[1])) {
                         throw new IllegalStateException("A is reached over '" + transport + "', expected " + expect[1]);
                     }

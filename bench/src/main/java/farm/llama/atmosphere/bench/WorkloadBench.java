@@ -1,10 +1,12 @@
 package farm.llama.atmosphere.bench;
 
+import farm.llama.atmosphere.runtime.api.JoinStatus;
+import farm.llama.atmosphere.runtime.api.PullStatus;
+import farm.llama.atmosphere.runtime.api.TaskState;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.Map;
 import java.util.Random;
 
 /**
@@ -36,9 +38,9 @@ final class WorkloadBench {
         MeshBench.Node b = MeshBench.start(image, work.resolve("b"), "b", "models:\n  dir: \"" + work.resolve("pulled") + "\"\n");
         try {
             a.api().meshCreate("bench");
-            MeshBench.await(() -> Boolean.TRUE.equals(a.api().mesh().get("running")), Duration.ofSeconds(30));
-            b.api().meshJoin(String.valueOf(a.api().meshInvite(Duration.ofMinutes(10), 1).get("token")));
-            MeshBench.await(() -> "joined".equals(b.api().meshJoinStatus().get("state")), Duration.ofSeconds(60));
+            MeshBench.await(() -> a.api().mesh().running().orElse(false), Duration.ofSeconds(30));
+            b.api().meshJoin(a.api().meshInvite(Duration.ofMinutes(10), 1).token());
+            MeshBench.await(() -> b.api().meshJoinStatus().state() == JoinStatus.State.JOINED, Duration.ofSeconds(60));
             String aId = a.id();
             MeshBench.await(() -> "alive".equals(b.state(aId)), Duration.ofSeconds(60));
 
@@ -57,10 +59,10 @@ final class WorkloadBench {
                 Files.deleteIfExists(pulled);
                 long p0 = System.nanoTime();
                 b.api().modelPull("model.gguf", aId, java.util.Optional.empty());
-                MeshBench.await(() -> !"running".equals(b.api().modelPullStatus().get("state")), Duration.ofMinutes(10));
+                MeshBench.await(() -> b.api().modelPullStatus().state() != TaskState.RUNNING, Duration.ofMinutes(10));
                 pull[t] = (System.nanoTime() - p0) / 1e9;
-                Map<String, Object> st = b.api().modelPullStatus();
-                if (!"done".equals(st.get("state"))) {
+                PullStatus st = b.api().modelPullStatus();
+                if (st.state() != TaskState.DONE) {
                     throw new IllegalStateException("pull failed: " + st);
                 }
             }

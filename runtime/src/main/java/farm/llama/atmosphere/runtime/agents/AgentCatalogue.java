@@ -64,8 +64,8 @@ final class AgentCatalogue {
 
     /** A kind of agent this node can spawn. */
     record TypeEntry(String name, String description, String source, List<String> required, List<String> optional,
-                             List<String> triggers, boolean needsModel,
-                             Function<String, Function<Map<String, Object>, AgentRunner>> factory) {
+                     List<String> triggers, boolean needsModel,
+                     Function<String, Function<Map<String, Object>, AgentRunner>> factory) {
     }
 
     /** @return what the type lacks to run now: missing tools, or a chat model; empty when ready */

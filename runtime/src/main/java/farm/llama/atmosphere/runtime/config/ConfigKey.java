@@ -7,12 +7,14 @@ import farm.llama.atmosphere.spi.routing.EmbedderProvider;
 import farm.llama.atmosphere.spi.routing.RouterProvider;
 import farm.llama.atmosphere.spi.tool.ToolProvider;
 import farm.llama.atmosphere.spi.transport.TransportProvider;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * One configuration key the node reads: declared once here with its type, default and meaning,
@@ -171,6 +173,27 @@ public record ConfigKey(String name, Type type, Object defaultValue, String show
             computed("policy.peers", Type.MAPPING, "none", "allow, deny, rate and concurrency for one member, by node id"));
 
     private static final Map<String, ConfigKey> BY_NAME = index();
+    /** Every section that holds keys of the registry, "" (the top level) included. */
+    private static final Set<String> SECTIONS = sections();
+
+    private static Set<String> sections() {
+        Set<String> out = new HashSet<>();
+        out.add("");
+        for (ConfigKey k : ALL) {
+            for (int dot = k.name().indexOf('.'); dot > 0; dot = k.name().indexOf('.', dot + 1)) {
+                out.add(k.name().substring(0, dot));
+            }
+        }
+        return Set.copyOf(out);
+    }
+
+    /**
+     * @param section a dotted section ({@code mesh.probe}), "" for the top level
+     * @return whether the registry declares keys directly or deeper in it
+     */
+    public static boolean holdsKeys(String section) {
+        return SECTIONS.contains(section);
+    }
 
     private static Map<String, ConfigKey> index() {
         Map<String, ConfigKey> m = new LinkedHashMap<>();

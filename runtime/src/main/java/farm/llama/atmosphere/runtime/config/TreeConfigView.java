@@ -15,6 +15,8 @@ public final class TreeConfigView implements ConfigView {
 
     private final String prefix;
     private final Map<String, Object> tree;
+    /** Whether the registry declares keys in this subtree (a plugin's section and {@code cost.prices} have none). */
+    private final boolean registered;
 
     /**
      * @param prefix dotted path of this subtree, for error messages ("" for the root)
@@ -23,12 +25,13 @@ public final class TreeConfigView implements ConfigView {
     public TreeConfigView(String prefix, Map<String, Object> tree) {
         this.prefix = prefix;
         this.tree = tree;
+        this.registered = ConfigKey.holdsKeys(prefix);
     }
 
     /** The value at {@code key}, else the registry's default for it ({@link ConfigKey}): a view never needs a default of its own. */
     private Optional<Object> raw(String key) {
         Optional<Object> given = given(key);
-        if (given.isPresent()) {
+        if (given.isPresent() || !registered) {
             return given;
         }
         return ConfigKey.named(prefix.isEmpty() ? key : prefix + "." + key).map(ConfigKey::defaultValue);

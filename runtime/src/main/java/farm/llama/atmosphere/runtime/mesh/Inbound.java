@@ -69,9 +69,9 @@ final class Inbound {
             extension.unauthenticated(link, frame);
             return;
         }
-        EnvelopeVerifier.Verified v;
+        EnvelopeVerifier.Verified checked;
         try {
-            v = verifier.verify(frame);
+            checked = verifier.verify(frame);
         } catch (MeshSecurityException e) {
             if (e.reason() == MeshSecurityException.Reason.VERSION) {
                 List<X509Certificate> peer = link.peerCertificates();
@@ -83,17 +83,11 @@ final class Inbound {
             LOG.log(System.Logger.Level.DEBUG, () -> "dropped a mesh message from " + link.remote() + ": " + e.reason() + ": " + e.getMessage());
             return;
         }
-        if (v.envelope().type().equals(EnvelopeCodec.SEALED)) {
-            try {
-                v = new EnvelopeVerifier.Verified(EnvelopeCodec.open(v.envelope(), sealing.shared(v.sender(), v.envelope().chain().get(0))),
-                        v.sender());
-                sealing.count("opened");
-            } catch (MeshSecurityException e) {
-                sealing.count("refused");
-                LOG.log(System.Logger.Level.DEBUG, "dropped a sealed message from " + v.sender() + " via " + link.remote() + ": " + e.getMessage());
-                return;
-            }
+        Optional<EnvelopeVerifier.Verified> opened = opened(link, checked);
+        if (opened.isEmpty()) {
+            return;
         }
+        EnvelopeVerifier.Verified v = opened.get();
         lastHeard.put(v.sender(), clock.millis());
         sealing.learned(v.sender(), v.envelope().chain().get(0));
         chainBook.learn(v.sender(), v.envelope().chain());
@@ -103,28 +97,28 @@ final class Inbound {
                 try {
                     flood.learn(Json.MAPPER.readValue(v.envelope().payload(), Revocations.Revocation.class), v.sender());
                 } catch (IOException | MeshSecurityException e) {
-                    LOG.log(System.Logger.Level.WARNING, "refused a revocation from " + v.sender() + ": " + e.getMessage());
+                    LOG.log(System.Logger.Level.WARNING, () -> "refused a revocation from " + v.sender() + ": " + e.getMessage());
                 }
             }
             case "roles" -> {
                 try {
                     flood.takeRoles(Json.MAPPER.readValue(v.envelope().payload(), MeshRoles.Roster.class), v.sender());
                 } catch (IOException | MeshSecurityException e) {
-                    LOG.log(System.Logger.Level.WARNING, "refused a roster of roles from " + v.sender() + ": " + e.getMessage());
+                    LOG.log(System.Logger.Level.WARNING, () -> "refused a roster of roles from " + v.sender() + ": " + e.getMessage());
                 }
             }
             case "chains.request" -> {
                 try {
                     chainBook.answer(v.sender(), v.envelope().payload());
                 } catch (IOException | RuntimeException e) {
-                    LOG.log(System.Logger.Level.DEBUG, "ignored a malformed chains request from " + v.sender());
+                    LOG.log(System.Logger.Level.DEBUG, () -> "ignored a malformed chains request from " + v.sender());
                 }
             }
             case "chains" -> {
                 try {
                     chainBook.take(v.sender(), v.envelope().payload());
                 } catch (IOException | RuntimeException e) {
-                    LOG.log(System.Logger.Level.DEBUG, "ignored malformed chains from " + v.sender());
+                    LOG.log(System.Logger.Level.DEBUG, () -> "ignored malformed chains from " + v.sender());
                 }
             }
             case "swim" -> {
@@ -143,10 +137,27 @@ final class Inbound {
                 try {
                     extension.message(link, v);
                 } catch (RuntimeException e) {
-                    LOG.log(System.Logger.Level.WARNING, "handling a '" + v.envelope().type() + "' message from " + v.sender()
+                    LOG.log(System.Logger.Level.WARNING, () -> "handling a '" + v.envelope().type() + "' message from " + v.sender()
                             + " failed: " + e);
                 }
             }
+        }
+    }
+
+    /** @return the envelope, opened first when it was sealed for a relay; empty when it does not open */
+    private Optional<EnvelopeVerifier.Verified> opened(Link link, EnvelopeVerifier.Verified v) {
+        if (!v.envelope().type().equals(EnvelopeCodec.SEALED)) {
+            return Optional.of(v);
+        }
+        try {
+            EnvelopeVerifier.Verified inner = new EnvelopeVerifier.Verified(
+                    EnvelopeCodec.open(v.envelope(), sealing.shared(v.sender(), v.envelope().chain().get(0))), v.sender());
+            sealing.count("opened");
+            return Optional.of(inner);
+        } catch (MeshSecurityException e) {
+            sealing.count("refused");
+            LOG.log(System.Logger.Level.DEBUG, () -> "dropped a sealed message from " + v.sender() + " via " + link.remote() + ": " + e.getMessage());
+            return Optional.empty();
         }
     }
 }

@@ -110,7 +110,7 @@ MeshInbox(String self, MeshStore store, JoinDesk joins, Rediscovery rediscovery,
 
     @Override
     public void rolesChanged(MeshRoles.Roster roster) {
-                    if (roster.retiredAt(self).isPresent() && !roster.admins().contains(self) && store.adminCertificate().isPresent()) {
+        if (roster.retiredAt(self).isPresent() && !roster.admins().contains(self) && store.adminCertificate().isPresent()) {
             store.setAdmin(Optional.empty());
             LOG.log(System.Logger.Level.INFO, "the founder removed this node's admin role; it stays a member");
             events.accept(new NodeEvent("mesh.role", Instant.now(), Map.of("role", "member")));

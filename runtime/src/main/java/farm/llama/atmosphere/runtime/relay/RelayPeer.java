@@ -46,7 +46,7 @@ private final RelayServer server;
     RelayPeer(RelayServer server) {
         this.server = server;
         byte[] nonce = new byte[32];
-        server.RANDOM.nextBytes(nonce);
+        RelayServer.RANDOM.nextBytes(nonce);
         this.challenge = Base64.getEncoder().encodeToString(nonce);
     }
 
@@ -130,7 +130,7 @@ private final RelayServer server;
 
     @Override
     public int limit() {
-        return node == null ? server.ADMISSION_LIMIT : server.MAX_MESSAGE; // a stranger cannot make the relay hold 32 MiB
+        return node == null ? RelayServer.ADMISSION_LIMIT : RelayServer.MAX_MESSAGE; // a stranger cannot make the relay hold 32 MiB
     }
 
     private void gone() {

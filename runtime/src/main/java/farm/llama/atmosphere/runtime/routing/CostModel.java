@@ -70,6 +70,8 @@ public final class CostModel {
     }
 
     private final ConfigView config;
+    /** {@code cost.prices}, read once: looked up per candidate on every routing decision. */
+    private final ConfigView prices;
     private final OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
     private volatile NodeFactors cached;
     private volatile long cachedAt;
@@ -79,6 +81,7 @@ public final class CostModel {
      */
     public CostModel(ConfigView config) {
         this.config = config;
+        this.prices = config.subtree("prices");
     }
 
     /** @return the node's current factors */
@@ -178,7 +181,7 @@ public final class CostModel {
      * @return its API price per million tokens from {@code cost.prices.<model>} (0 if none)
      */
     public double price(String model) {
-        return config.subtree("prices").string(model).map(s -> {
+        return prices.string(model).map(s -> {
             try {
                 return Double.parseDouble(s);
             } catch (NumberFormatException e) {
