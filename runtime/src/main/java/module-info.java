@@ -1,6 +1,7 @@
 /**
- * The Atmosphere node: plugin host, identity, config, HTTP API. Exports one small embedding API
- * ({@code farm.llama.atmosphere.runtime}) for the shell; everything else is internal.
+ * The Atmosphere node: plugin host, identity, config, mesh, HTTP API. Exports the embedding API
+ * ({@code farm.llama.atmosphere.runtime}) and its records ({@code runtime.api}); the packages the
+ * shell also uses are exported to it alone; everything else is internal.
  */
 module farm.llama.atmosphere.runtime {
     requires transitive farm.llama.atmosphere.spi;
@@ -24,7 +25,7 @@ module farm.llama.atmosphere.runtime {
     exports farm.llama.atmosphere.runtime.api;
     exports farm.llama.atmosphere.runtime.mesh to farm.llama.atmosphere.shell;
     exports farm.llama.atmosphere.runtime.mesh.swim to farm.llama.atmosphere.shell;
-    exports farm.llama.atmosphere.runtime.node;
+    exports farm.llama.atmosphere.runtime.node to farm.llama.atmosphere.shell;
     exports farm.llama.atmosphere.runtime.identity to farm.llama.atmosphere.shell;
     exports farm.llama.atmosphere.runtime.config to farm.llama.atmosphere.shell;
     exports farm.llama.atmosphere.runtime.relay to farm.llama.atmosphere.shell;
