@@ -14,13 +14,9 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -50,7 +46,6 @@ import javax.net.ssl.SSLContext;
 final class RelayWebSocket implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(RelayWebSocket.class.getName());
-    private static final String GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
     private static final int MAX_HEAD = 16 * 1024;
     private static final int OP_CONTINUATION = 0x0;
     static final int OP_TEXT = 0x1;
@@ -230,7 +225,7 @@ final class RelayWebSocket implements AutoCloseable {
             try {
                 if (!tls) {
                     s.setSoTimeout(1000);
-                    respond(new BufferedOutputStream(s.getOutputStream()), "503 Service Unavailable",
+                    Http1.respond(new BufferedOutputStream(s.getOutputStream()), "503 Service Unavailable",
                             "{\"type\":\"refused\",\"reason\":\"busy\",\"message\":\"the relay serves as many connections as it may"
                                     + " (in total or from this address); try again later\"}");
                     // read what the client sent before closing, or the close resets the connection before it reads the answer
@@ -290,26 +285,26 @@ final class RelayWebSocket implements AutoCloseable {
             socket.setSoTimeout((int) limits.handshakeTimeout().toMillis()); // and the watchdog holds the whole head to the same deadline
             InputStream in = new BufferedInputStream(socket.getInputStream(), 64 * 1024);
             OutputStream out = new BufferedOutputStream(socket.getOutputStream(), 64 * 1024);
-            Map<String, String> head = readHead(in);
+            Map<String, String> head = Http1.readHead(in, MAX_HEAD);
             String[] line = head.getOrDefault("", "").split(" ");
             if (line.length < 3 || !line[0].equals("GET")) {
-                respond(out, "405 Method Not Allowed", "{\"error\":\"only GET\"}");
+                Http1.respond(out, "405 Method Not Allowed", "{\"error\":\"only GET\"}");
                 return;
             }
             String target = line[1].replaceAll("\\?.*", "");
             if (!target.equals(path)) {
                 Optional<String> page = pages.get(target);
-                respond(out, page.isPresent() ? "200 OK" : "404 Not Found", page.orElse("{\"error\":\"not found\"}"));
+                Http1.respond(out, page.isPresent() ? "200 OK" : "404 Not Found", page.orElse("{\"error\":\"not found\"}"));
                 return;
             }
             String key = head.get("sec-websocket-key");
             if (!"websocket".equalsIgnoreCase(head.getOrDefault("upgrade", "")) || key == null
                     || !"13".equals(head.getOrDefault("sec-websocket-version", ""))) {
-                respond(out, "426 Upgrade Required", "{\"error\":\"a WebSocket (RFC 6455, version 13) upgrade is expected here\"}");
+                Http1.respond(out, "426 Upgrade Required", "{\"error\":\"a WebSocket (RFC 6455, version 13) upgrade is expected here\"}");
                 return;
             }
             out.write(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: "
-                    + accept(key) + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                    + Http1.acceptKey(key) + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             out.flush();
             socket.setSoTimeout(0);
             conn.deadline = 0;
@@ -440,50 +435,6 @@ final class RelayWebSocket implements AutoCloseable {
             handler.text(new String(bytes, StandardCharsets.UTF_8));
         } else {
             handler.binary(bytes);
-        }
-    }
-
-    /** Reads the request head: the request line under "" and the headers, names lower-cased. */
-    private static Map<String, String> readHead(InputStream in) throws IOException {
-        ByteArrayOutputStream head = new ByteArrayOutputStream(512);
-        int state = 0;
-        while (state < 4) {
-            int c = in.read();
-            if (c < 0) {
-                throw new EOFException("the connection closed before the request head ended");
-            }
-            head.write(c);
-            if (head.size() > MAX_HEAD) {
-                throw new IOException("request head over " + MAX_HEAD + " bytes");
-            }
-            state = (c == '\r' && (state == 0 || state == 2)) || (c == '\n' && (state == 1 || state == 3)) ? state + 1 : c == '\r' ? 1 : 0;
-        }
-        Map<String, String> headers = new LinkedHashMap<>();
-        String[] lines = head.toString(StandardCharsets.ISO_8859_1).split("\r\n");
-        headers.put("", lines.length == 0 ? "" : lines[0]); // a head of blank lines has no request line
-        for (int i = 1; i < lines.length; i++) {
-            int colon = lines[i].indexOf(':');
-            if (colon > 0) {
-                headers.put(lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT), lines[i].substring(colon + 1).trim());
-            }
-        }
-        return headers;
-    }
-
-    private static void respond(OutputStream out, String status, String json) throws IOException {
-        byte[] body = json.getBytes(StandardCharsets.UTF_8);
-        out.write(("HTTP/1.1 " + status + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length
-                + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-        out.write(body);
-        out.flush();
-    }
-
-    private static String accept(String key) {
-        try {
-            return Base64.getEncoder().encodeToString(MessageDigest.getInstance("SHA-1")
-                    .digest((key.trim() + GUID).getBytes(StandardCharsets.US_ASCII)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 
