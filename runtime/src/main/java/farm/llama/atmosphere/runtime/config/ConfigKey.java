@@ -7,6 +7,7 @@ import farm.llama.atmosphere.spi.routing.EmbedderProvider;
 import farm.llama.atmosphere.spi.routing.RouterProvider;
 import farm.llama.atmosphere.spi.tool.ToolProvider;
 import farm.llama.atmosphere.spi.transport.TransportProvider;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,7 +26,7 @@ import java.util.Set;
  *
  * @param name dotted kebab-case name ({@code api.allowed-hosts})
  * @param type its type
- * @param defaultValue the default as the loader fills it in (String, Long, Boolean or List), or null
+ * @param defaultValue the default as readers get it (String, Long, Boolean or List), or null
  * @param shownDefault the default for people: the value, or what it is when it is computed ("half the interval")
  * @param doc one line for people
  */
@@ -209,11 +210,16 @@ public record ConfigKey(String name, Type type, Object defaultValue, String show
      * Top-level sections in which a mapping under a name the node does not read is a provider's
      * own section ({@code transport.websocket:}), checked against what that provider declares.
      */
-    public static final Map<String, Class<? extends Provider>> PLUGIN_SECTIONS = Map.of(
-            "discovery", DiscoveryProvider.class,
-            "tools", ToolProvider.class,
-            "agents", AgentTypeProvider.class,
-            "routing", RouterProvider.class,
-            "embedder", EmbedderProvider.class,
-            "transport", TransportProvider.class);
+    public static final Map<String, Class<? extends Provider>> PLUGIN_SECTIONS = pluginSections();
+
+    private static Map<String, Class<? extends Provider>> pluginSections() {
+        Map<String, Class<? extends Provider>> m = new LinkedHashMap<>(); // ordered: messages and suggestions are stable
+        m.put("discovery", DiscoveryProvider.class);
+        m.put("tools", ToolProvider.class);
+        m.put("agents", AgentTypeProvider.class);
+        m.put("routing", RouterProvider.class);
+        m.put("embedder", EmbedderProvider.class);
+        m.put("transport", TransportProvider.class);
+        return Collections.unmodifiableMap(m);
+    }
 }

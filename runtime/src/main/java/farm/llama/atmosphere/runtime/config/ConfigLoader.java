@@ -33,7 +33,7 @@ import org.yaml.snakeyaml.nodes.Tag;
 
 /**
  * Reads {@code config.yaml}, checks it against the known keys, applies {@code ATMOSPHERE_*}
- * environment overrides and fills in defaults. Every problem is reported with the file, the line
+ * environment overrides. Every problem is reported with the file, the line
  * and the key; nothing is ever written back.
  */
 public final class ConfigLoader {
@@ -53,7 +53,7 @@ public final class ConfigLoader {
     /**
      * A loaded configuration.
      *
-     * @param tree the merged, validated tree, defaults filled in; unmodifiable
+     * @param tree the merged, validated tree (what was given; views supply the registry's defaults); unmodifiable
      * @param where for a dotted key: {@code file:line: key} when the file gives it, else {@code file: key}
      */
     public record Loaded(Map<String, Object> tree, Function<String, String> where) {
@@ -100,12 +100,7 @@ public final class ConfigLoader {
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
-        for (ConfigKey key : ConfigKey.ALL) {
-            if (key.defaultValue() != null && get(tree, key.name()).isEmpty()) {
-                put(tree, key.name(), key.defaultValue());
-            }
-        }
-        return freeze(tree);
+        return freeze(tree); // defaults stay in the registry: every view falls back to it
     }
 
     /** {@code format: N} at the top of the file (absent: 1, as 0.1.0 wrote it); a newer one is refused. */
@@ -230,7 +225,7 @@ public final class ConfigLoader {
             if (ConfigKey.named(key).isPresent()) {
                 continue;
             }
-            boolean parent = ConfigKey.ALL.stream().anyMatch(k -> k.name().startsWith(key + "."))
+            boolean parent = ConfigKey.holdsKeys(key)
                     || ConfigKey.PLUGIN_SECTIONS.containsKey(key);
             if (parent && entry.getValue() instanceof Map<?, ?> map) {
                 @SuppressWarnings("unchecked")
@@ -241,13 +236,15 @@ public final class ConfigLoader {
             } else if (ConfigKey.PLUGIN_SECTIONS.containsKey(prefix) && entry.getValue() instanceof Map) {
                 continue; // a provider's own section: checked against what it declares
             } else {
-                problems.add(where(key) + ": unknown key" + suggestion(key, knownNames())
+                problems.add(where(key) + ": unknown key" + suggestion(key, KNOWN_NAMES)
                         + ". Known keys are listed in the README under 'Configuration'.");
             }
         }
     }
 
-    /** @return every key the node reads and every section that holds them ({@code mesh}, {@code mesh.probe}) */
+    /** Every key the node reads and every section that holds them ({@code mesh}, {@code mesh.probe}), in a stable order. */
+    private static final List<String> KNOWN_NAMES = knownNames();
+
     private static List<String> knownNames() {
         Set<String> names = new LinkedHashSet<>(ConfigKey.PLUGIN_SECTIONS.keySet());
         for (ConfigKey k : ConfigKey.ALL) {

@@ -40,7 +40,7 @@ public final class PluginSettings {
             }
             for (Map.Entry<?, ?> e : content.entrySet()) {
                 String prefix = section + "." + e.getKey();
-                if (ConfigKey.named(prefix).isPresent() || ConfigKey.ALL.stream().anyMatch(k -> k.name().startsWith(prefix + "."))
+                if (ConfigKey.named(prefix).isPresent() || ConfigKey.holdsKeys(prefix)
                         || !(e.getValue() instanceof Map<?, ?> own)) {
                     continue; // the node's own key, checked by the loader
                 }
