@@ -1,6 +1,7 @@
 package farm.llama.atmosphere.image;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -387,7 +388,7 @@ class MeshImageIT {
         assertEquals(1, asked.code(), asked.out());
         assertTrue(asked.err().contains(d.nodeId) && asked.err().contains("--yes") && asked.err().contains("mesh admin " + b.nodeId + " --remove"),
                 asked.err());
-        assertEquals("alive", a.stateOf(b.nodeId), "nothing was revoked");
+        assertNotEquals("left", a.stateOf(b.nodeId), "nothing was revoked (alive, or suspect on a loaded machine, but not expelled)");
         Result revoked = a.ok("mesh", "revoke", b.nodeId, "--yes");
         assertTrue(revoked.out().contains("Cut off with it") && revoked.out().contains(d.nodeId), revoked.out());
         a.awaitState(b.nodeId, "left");

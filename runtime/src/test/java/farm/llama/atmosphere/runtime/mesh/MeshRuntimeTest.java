@@ -1,6 +1,7 @@
 package farm.llama.atmosphere.runtime.mesh;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -51,6 +52,22 @@ class MeshRuntimeTest {
             Thread.sleep(20);
         }
         throw new AssertionError("timed out waiting for " + what);
+    }
+
+    /**
+     * The first n members are never expelled by each other, and each one sees each other alive. A loaded
+     * machine may suspect a live member, or even declare it dead, for a while: it refutes and comes back, so
+     * each pair is awaited on its own rather than all of them at one instant.
+     */
+    private void awaitAliveToEachOther(int n) throws InterruptedException {
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < n; j++) {
+                MeshRuntime node = nodes.get(i);
+                String member = ids.get(j).nodeId();
+                assertNotEquals(MemberState.LEFT, node.members().get(member), "member " + i + " expelled member " + j);
+                await(() -> node.members().get(member) == MemberState.ALIVE, "member " + i + " to see member " + j + " alive");
+            }
+        }
     }
 
     @TempDir
@@ -114,10 +131,8 @@ class MeshRuntimeTest {
         Thread.sleep(FAST.probeInterval().toMillis() * 5);
         for (int i = 0; i < 4; i++) {
             assertEquals(MemberState.LEFT, nodes.get(i).members().get(bad), "nothing brings a revoked node back");
-            for (int j = 0; j < 4; j++) {
-                assertEquals(MemberState.ALIVE, nodes.get(i).members().get(ids.get(j).nodeId()), "the others stay alive");
-            }
         }
+        awaitAliveToEachOther(4);
     }
 
     @Test
@@ -135,24 +150,28 @@ class MeshRuntimeTest {
         EnvelopeCodec eveCodec = new EnvelopeCodec(eve, List.of(MeshCertificates.member(otherRoot, other.getPrivate(),
                 eve.publicKey(), Duration.ofDays(1))), Clock.systemUTC());
         String dead = ids.get(3).nodeId();
+        // the lie kills one member and gives another capabilities it never published; member 2's
+        // capability version is a witness no timing can move (member 2 never publishes any)
+        String witness = ids.get(2).nodeId();
+        long before = nodes.get(0).capabilitiesOf(witness);
         SwimMessage lie = new SwimMessage(SwimMessage.Kind.GOSSIP, eve.nodeId(), first, 0, "",
-                List.of(new SwimMessage.Update(ids.get(1).nodeId(), 99, MemberState.DEAD, 0)));
+                List.of(new SwimMessage.Update(ids.get(1).nodeId(), 99, MemberState.DEAD, 0),
+                        new SwimMessage.Update(witness, 99, MemberState.ALIVE, 42)));
         try (InMemoryTransport evil = new InMemoryTransport()) {
             evil.start(new TransportOptions(prefix + "-eve", 0, Optional.empty()), (link, frame) -> { });
             evil.connect(endpoints.get(first)).send(eveCodec.seal(first, "swim",
                     farm.llama.atmosphere.runtime.util.Json.write(lie).getBytes(java.nio.charset.StandardCharsets.UTF_8))).join();
         }
         await(() -> nodes.get(0).stats().get("wrong_mesh") >= 1, "the foreign message to be refused and counted");
-        assertEquals(MemberState.ALIVE, nodes.get(0).members().get(ids.get(1).nodeId()), "a refused message changes nothing");
+        assertEquals(before, nodes.get(0).capabilitiesOf(witness), "a refused message changes nothing");
+        await(() -> nodes.get(0).members().get(ids.get(1).nodeId()) == MemberState.ALIVE,
+                "the member the lie called dead to be alive (a loaded machine may suspect it for a while)");
 
         nodes.get(3).close();
         await(() -> nodes.stream().limit(3).allMatch(n -> n.members().get(dead) == MemberState.DEAD),
                 "every member to confirm the stopped node dead");
-        for (int i = 0; i < 3; i++) {
-            for (int j = 0; j < 3; j++) {
-                assertEquals(MemberState.ALIVE, nodes.get(i).members().get(ids.get(j).nodeId()), "no false deaths");
-            }
-        }
+        awaitAliveToEachOther(3);
+        assertEquals(MemberState.DEAD, nodes.get(0).members().get(dead), "the stopped node stays dead");
         assertTrue(nodes.get(1).stats().get("forged") == 0);
     }
 }

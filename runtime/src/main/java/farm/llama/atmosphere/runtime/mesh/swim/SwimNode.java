@@ -176,8 +176,12 @@ public final class SwimNode {
 
     private void begin(List<String> others, long now) {
         for (String o : others) {
-            if (!o.equals(id)) {
-                members.putIfAbsent(o, new Member());
+            if (!o.equals(id) && !members.containsKey(o)) {
+                // known by name only: below any incarnation, so the member's first signed statement is
+                // taken (at incarnation 0 too) and what others say of it can be passed on and refuted
+                Member m = new Member();
+                m.incarnation = -1;
+                members.put(o, m);
             }
         }
         live = null;
