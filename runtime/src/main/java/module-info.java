@@ -44,11 +44,4 @@ module farm.llama.atmosphere.runtime {
     uses farm.llama.atmosphere.spi.transport.TransportProvider;
     uses farm.llama.atmosphere.spi.agent.AgentTypeProvider;
     uses farm.llama.atmosphere.spi.tool.ToolProvider;
-
-    provides farm.llama.atmosphere.spi.routing.EmbedderProvider
-            with farm.llama.atmosphere.runtime.routing.LexicalEmbedderProvider;
-    provides farm.llama.atmosphere.spi.routing.RouterProvider
-            with farm.llama.atmosphere.runtime.routing.SemanticRouterProvider;
-    provides farm.llama.atmosphere.spi.transport.TransportProvider
-            with farm.llama.atmosphere.runtime.transport.InMemoryTransportProvider;
 }

@@ -3,6 +3,12 @@ package farm.llama.atmosphere.runtime;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import farm.llama.atmosphere.spi.Provider;
+import farm.llama.atmosphere.spi.agent.Agent;
+import farm.llama.atmosphere.spi.agent.AgentType;
+import farm.llama.atmosphere.spi.routing.Embedder;
+import farm.llama.atmosphere.spi.routing.Router;
+import farm.llama.atmosphere.spi.tool.Tool;
 import java.io.IOException;
 import java.lang.classfile.ClassFile;
 import java.lang.classfile.ClassModel;
@@ -80,6 +86,22 @@ class ArchitectureTest {
     void swimDependsOnNothingElseOfTheNode() {
         assertTrue(USES.keySet().stream().anyMatch(c -> c.startsWith(RUNTIME + ".mesh.swim.SwimNode")));
         assertEquals(List.of(), violations(RUNTIME + ".mesh.swim", u -> !u.startsWith("farm.llama.atmosphere.")));
+    }
+
+    @Test
+    void theRuntimeImplementsNoProviderAndNoRouterEmbedderOrAgent() throws ClassNotFoundException {
+        // routers, embedders, agent types, tools, transports and discovery come from plugins (DESIGN.md)
+        List<Class<?>> spi = List.of(Provider.class, Router.class, Embedder.class, AgentType.class, Agent.class, Tool.class);
+        List<String> found = new ArrayList<>();
+        for (String cls : USES.keySet()) {
+            Class<?> c = Class.forName(cls, false, ArchitectureTest.class.getClassLoader());
+            for (Class<?> i : spi) {
+                if (i.isAssignableFrom(c)) {
+                    found.add(cls + " implements " + i.getName());
+                }
+            }
+        }
+        assertEquals(List.of(), found);
     }
 
     @Test

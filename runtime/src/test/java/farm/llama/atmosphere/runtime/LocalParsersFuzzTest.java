@@ -3,7 +3,6 @@ package farm.llama.atmosphere.runtime;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import farm.llama.atmosphere.runtime.agents.AgentSpec;
 import farm.llama.atmosphere.runtime.config.ConfigException;
 import farm.llama.atmosphere.runtime.node.Node;
 import farm.llama.atmosphere.runtime.util.Fuzz;
@@ -59,18 +58,6 @@ class LocalParsersFuzzTest {
             Files.write(file, b);
             NodeConfig.load(file, Map.of());
         });
-    }
-
-    @Test
-    void agentSpecs() throws Exception {
-        List<byte[]> shipped = new java.util.ArrayList<>();
-        for (String name : List.of("research", "orchestrator", "notification")) {
-            try (var in = AgentSpec.class.getResourceAsStream(name + ".yaml")) {
-                shipped.add(in.readAllBytes());
-            }
-        }
-        Fuzz.run("agent spec", shipped, Set.of(ConfigException.class), 8 << 20,
-                b -> AgentSpec.parse(new String(b, StandardCharsets.UTF_8), "fuzz.yaml"));
     }
 
     @Test

@@ -51,6 +51,24 @@ public interface NodeContext {
     RoutingService routing();
 
     /**
+     * The tools this node and its live members offer, to run as a given caller (since 0.2).
+     *
+     * @return the tools; the default (a context that offers none) finds nothing and runs nothing
+     */
+    default farm.llama.atmosphere.spi.tool.ToolAccess tools() {
+        return NoAccess.INSTANCE;
+    }
+
+    /**
+     * Passes intents to the agent that fits them, here or on a member (since 0.2).
+     *
+     * @return the dispatcher; the default (a context without agents) refuses every intent
+     */
+    default farm.llama.atmosphere.spi.agent.AgentDispatch agents() {
+        return NoAccess.INSTANCE;
+    }
+
+    /**
      * Fires one of the node's triggers, as a sensor or webhook would with
      * {@code POST /api/v1/triggers/{capability}/{event}}: the event becomes an intent through the
      * trigger's template, is throttled and queued by priority, and is routed to an agent. Returns

@@ -22,6 +22,20 @@ public interface RoutingService {
     Flow.Publisher<ChatChunk> chat(ChatRequest request);
 
     /**
+     * Routes a chat request and gathers the whole answer (since 0.2): what an agent's tool-calling
+     * loop needs. The request's {@code tools} steer routing to a capability that can call them
+     * when one exists, and the answer's {@code tool_calls} arrive assembled, each with its
+     * {@code id}, {@code function.name} and complete {@code function.arguments}.
+     *
+     * @param request the request; model {@code auto} routes by meaning
+     * @return an OpenAI {@code chat.completion} object as JSON text
+     * @throws CallFailedException when no capability can answer or every candidate failed
+     */
+    default String complete(ChatRequest request) {
+        throw new CallFailedException(FailureKind.NOT_FOUND, "This router gathers no whole answers.");
+    }
+
+    /**
      * Routes an embeddings request.
      *
      * @param request the request

@@ -144,6 +144,26 @@ class LocalRoutingTest {
     }
 
     @Test
+    void withoutARouterPluginNamedModelsStillAnswerAndAutoSaysHowToGetItBack() throws Exception {
+        startNode("");
+        node.node.disablePlugin("router-semantic");
+        HttpResponse<String> auto = node.post("/v1/chat/completions", chat("auto", "Fix my Python script", false));
+        assertEquals(503, auto.statusCode(), auto.body());
+        assertTrue(auto.body().contains("router-semantic") && auto.body().contains("plugin enable"), auto.body());
+        HttpResponse<String> named = node.post("/v1/chat/completions", chat("llama3.2", "Hello", false));
+        assertEquals(200, named.statusCode(), named.body());
+        assertTrue(named.headers().firstValue("x-atmosphere-route").orElseThrow().contains("llama3.2"), named.headers().map().toString());
+        JsonNode models = json(node.get("/v1/models").body());
+        assertTrue(models.path("data").findValuesAsText("id").stream().noneMatch(id -> id.equals("auto") || id.equals("lexical-v1")),
+                "neither auto nor the lexical embedder is offered without the plugin: " + models);
+
+        node.node.enablePlugin("router-semantic");
+        HttpResponse<String> back = node.post("/v1/chat/completions", chat("auto", "My Python script throws a KeyError, fix it", false));
+        assertEquals(200, back.statusCode(), back.body());
+        assertTrue(back.headers().firstValue("x-atmosphere-route").orElseThrow().endsWith("/qwen2.5-coder:7b"));
+    }
+
+    @Test
     void streamingPassesChunksThroughAndEndsWithDone() throws Exception {
         startNode("");
         HttpResponse<InputStream> r = node.postStream("/v1/chat/completions", chat("llama3.2", "Why is the sky blue?", true));

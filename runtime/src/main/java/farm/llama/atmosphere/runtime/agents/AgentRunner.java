@@ -1,6 +1,6 @@
 package farm.llama.atmosphere.runtime.agents;
 
-import farm.llama.atmosphere.runtime.tools.Caller;
+import farm.llama.atmosphere.spi.Caller;
 import farm.llama.atmosphere.spi.agent.AgentReply;
 import java.util.Map;
 

@@ -7,13 +7,13 @@ import farm.llama.atmosphere.runtime.api.AgentReport;
 import farm.llama.atmosphere.runtime.api.AgentTypeReport;
 import farm.llama.atmosphere.runtime.api.JsonText;
 import farm.llama.atmosphere.runtime.plugins.PluginHost;
-import farm.llama.atmosphere.runtime.tools.Caller;
 import farm.llama.atmosphere.runtime.tools.ToolGrants;
 import farm.llama.atmosphere.runtime.util.AtomicFiles;
 import farm.llama.atmosphere.runtime.util.FileFormat;
 import farm.llama.atmosphere.runtime.util.Json;
 import farm.llama.atmosphere.spi.AtmosphereException;
 import farm.llama.atmosphere.spi.CallFailedException;
+import farm.llama.atmosphere.spi.Caller;
 import farm.llama.atmosphere.spi.FailureKind;
 import farm.llama.atmosphere.spi.NodeContext;
 import farm.llama.atmosphere.spi.agent.Agent;
@@ -89,6 +89,7 @@ public final class AgentService implements AutoCloseable {
     private final Workbench bench;
     private final Supplier<ToolGrants> grants;
     private final AgentCatalogue catalogue;
+    private final Supplier<List<PluginHost.Found<AgentTypeProvider>>> providers;
     private final Map<String, Held> agents = new ConcurrentHashMap<>();
     private final Object persistLock = new Object();
 
@@ -97,32 +98,51 @@ public final class AgentService implements AutoCloseable {
      * @param specDir the owner's spec folder ({@code agents/*.yaml}); its types override built-in ones
      * @param registryFile where spawned agents are kept
      * @param bench what agents use of the node
-     * @param providers agent type plugins
+     * @param providers the agent type plugins in effect (asked again after a plugin change)
      * @param contextFor makes a plugin's context
      * @param onFailure told (plugin, reason) when a plugin's types are broken
      * @param grants who may do what (remote callers need {@code agents:invoke})
      */
     public AgentService(String nodeId, Path specDir, Path registryFile, Workbench bench,
-                        List<PluginHost.Found<AgentTypeProvider>> providers,
+                        Supplier<List<PluginHost.Found<AgentTypeProvider>>> providers,
                         Function<PluginHost.Found<AgentTypeProvider>, NodeContext> contextFor,
                         BiConsumer<String, String> onFailure, Supplier<ToolGrants> grants) {
         this.nodeId = nodeId;
         this.registryFile = registryFile;
         this.bench = bench;
         this.grants = grants;
-        this.catalogue = new AgentCatalogue(nodeId, specDir, bench, providers, contextFor, onFailure, this::dispatch);
+        this.providers = providers;
+        this.catalogue = new AgentCatalogue(nodeId, specDir, bench, providers, contextFor, onFailure);
         restore();
     }
 
+    /** Builds the agent types again from the plugins now in effect; spawned agents of a type that is gone fail when invoked. */
+    public void pluginsChanged() {
+        catalogue.load(providers.get());
+    }
+
     /**
-     * Adds (or replaces) a type from a spec the owner installed while the node runs.
+     * Checks a file that defines an agent type (a YAML spec), before the owner's copy is stored.
      *
-     * @param spec the checked spec
+     * @param fileName its name
+     * @param text its content
+     * @return the type's name
+     * @throws farm.llama.atmosphere.runtime.config.ConfigException naming each problem: file, line, what
+     */
+    public String check(String fileName, String text) {
+        return catalogue.check(fileName, text).name();
+    }
+
+    /**
+     * Adds (or replaces) a type from a file the owner stored while the node runs.
+     *
+     * @param fileName its name
+     * @param text its content
      * @param source where it is stored
      * @return the type's description
      */
-    public AgentTypeReport install(AgentSpec spec, String source) {
-        return catalogue.install(spec, source);
+    public AgentTypeReport install(String fileName, String text, String source) {
+        return catalogue.install(catalogue.check(fileName, text), source);
     }
 
     /** @return the agent types: name, description, source, tools, triggers, and whether their required tools are reachable */
@@ -168,13 +188,13 @@ public final class AgentService implements AutoCloseable {
                 throw new CallFailedException(FailureKind.INVALID_REQUEST, "Spawn parameter names are lower-case words ('max_steps', 'model'), not '" + key + "'.");
             }
         }
-        for (String tool : t.required()) {
-            if (bench.toolDefinition(tool).isEmpty()) {
+        for (String tool : t.type().requiredTools()) {
+            if (!bench.offers(tool)) {
                 throw new CallFailedException(FailureKind.NOT_FOUND, "Agent type '" + type + "' needs the tool '" + tool
                         + "', which neither this node nor a live member offers. 'atmosphere tool list' shows the tools.");
             }
         }
-        if (t.needsModel() && !bench.canChat()) {
+        if (t.type().needsChatModel() && !bench.canChat()) {
             throw new CallFailedException(FailureKind.NOT_FOUND, "Agent type '" + type + "' thinks with a chat model, and none is"
                     + " reachable here or on a live member. 'atmosphere backends' shows what was found.");
         }
@@ -183,7 +203,7 @@ public final class AgentService implements AutoCloseable {
             id = type + "-" + HexFormat.of().formatHex(randomBytes());
         } while (agents.containsKey(id));
         Held h = new Held(id, type, Map.copyOf(params), Instant.now(), caller.key());
-        h.runner = t.factory().apply(id).apply(h.params);
+        h.runner = t.spawn(id, h.params);
         h.state = "idle";
         agents.put(id, h);
         persist();
@@ -240,7 +260,7 @@ public final class AgentService implements AutoCloseable {
             if (h.runner == null) { // asleep since a restart: wake it
                 AgentCatalogue.TypeEntry t = catalogue.get(h.type).orElseThrow(() -> new CallFailedException(FailureKind.NOT_FOUND,
                         "Agent " + h.id + " is of type '" + h.type + "', which this node no longer has (its spec or plugin was removed)."));
-                h.runner = t.factory().apply(h.id).apply(h.params);
+                h.runner = t.spawn(h.id, h.params);
                 bench.publish("agent.woke", Map.of("agent", h.id, "type", h.type));
             }
             h.state = "running";
@@ -412,6 +432,10 @@ public final class AgentService implements AutoCloseable {
         if (needs.isEmpty()) {
             throw new CallFailedException(FailureKind.NOT_FOUND, (h.isEmpty() ? "No agent type" : "No agent matches '" + h + "'")
                     + " here or on a live member. Agent capabilities: " + ids(all) + ".");
+        }
+        List<Capability> fitting = all.stream().filter(c -> needs.contains(c.type())).toList();
+        if (fitting.size() == 1) {
+            return fitting.get(0); // nothing to choose between: no router needed
         }
         RouteDecision d = bench.decide(new RouteQuery(intent, needs, Optional.empty()));
         return d.winner().map(w -> w.capability()).orElseThrow(() -> new CallFailedException(FailureKind.NOT_FOUND,

@@ -1,42 +1,20 @@
 package farm.llama.atmosphere.runtime.agents;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import farm.llama.atmosphere.runtime.tools.Caller;
-import farm.llama.atmosphere.spi.CallFailedException;
+import farm.llama.atmosphere.spi.Caller;
 import farm.llama.atmosphere.spi.discovery.Capability;
 import farm.llama.atmosphere.spi.routing.RouteDecision;
 import farm.llama.atmosphere.spi.routing.RouteQuery;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
-/** What agents use of their node: routed chat, tools here or on other members, routing and events. */
+/** What the node's agent service uses of the node: tools and chat models reachable, members' agents, routing and events. */
 public interface Workbench {
 
     /**
-     * A routed chat completion, gathered whole.
-     *
-     * @param body an OpenAI chat request body ({@code model}, {@code messages}, {@code tools})
-     * @return the {@code chat.completion} answer
-     * @throws CallFailedException when no capability can answer
+     * @param tool a tool name
+     * @return whether this node (enabled) or a live member offers it
      */
-    ObjectNode complete(ObjectNode body);
-
-    /**
-     * @param name a tool name
-     * @return the OpenAI {@code tools[]} entry for it, when this node or a live member offers it
-     */
-    Optional<ObjectNode> toolDefinition(String name);
-
-    /**
-     * Runs a tool here, or on the member that offers it when this node has none of that name.
-     *
-     * @param name the tool
-     * @param argumentsJson a JSON object
-     * @param caller who is asking; on another member the call carries it, and is judged by its grants there
-     * @return the result as JSON text
-     */
-    String runTool(String name, String argumentsJson, Caller caller);
+    boolean offers(String tool);
 
     /** @return whether a chat model is reachable (here or on a live member): spec agents need one */
     boolean canChat();

@@ -120,11 +120,13 @@ final class OpenAiApi implements HttpService {
         ObjectNode out = Json.MAPPER.createObjectNode();
         out.put("object", "list");
         ArrayNode data = out.putArray("data");
-        data.add(autoEntry());
+        if (router.hasRouter()) {
+            data.add(autoEntry()); // "auto" routes by meaning: listed only while a router is loaded
+        }
         for (Map.Entry<String, List<Capability>> e : router.models().entrySet()) {
             data.add(modelEntry(e.getKey(), e.getValue()));
         }
-        data.add(embedderEntry());
+        router.embedder().ifPresent(e -> data.add(embedderEntry(e.id())));
         send(res, out);
     }
 
@@ -138,9 +140,9 @@ final class OpenAiApi implements HttpService {
         return auto;
     }
 
-    private ObjectNode embedderEntry() {
+    private ObjectNode embedderEntry(String id) {
         ObjectNode local = Json.MAPPER.createObjectNode();
-        local.put("id", router.embedder().id());
+        local.put("id", id);
         local.put("object", "model");
         local.put("created", 0);
         local.put("owned_by", "atmosphere");
@@ -178,8 +180,8 @@ final class OpenAiApi implements HttpService {
             send(res, autoEntry());
             return;
         }
-        if (id.equals(router.embedder().id())) {
-            send(res, embedderEntry());
+        if (router.embedder().filter(e -> e.id().equals(id)).isPresent()) {
+            send(res, embedderEntry(id));
             return;
         }
         // listed without Ollama's default tag, asked for with or without it
@@ -357,7 +359,7 @@ final class OpenAiApi implements HttpService {
             throw new ApiError(Status.BAD_REQUEST_400, "invalid_request_error", "invalid_value", "encoding_format",
                     "'encoding_format' must be \"float\" or \"base64\".");
         }
-        if (!model.equals("auto") && !model.equals(router.embedder().id()) && !router.knows(model)) {
+        if (!model.equals("auto") && router.embedder().filter(e -> e.id().equals(model)).isEmpty() && !router.knows(model)) {
             throw new ApiError(Status.NOT_FOUND_404, "invalid_request_error", "model_not_found", "model",
                     "The model '" + model + "' does not exist on this node. GET /v1/models lists the models.");
         }

@@ -2,9 +2,9 @@ package farm.llama.atmosphere.runtime.mesh;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import farm.llama.atmosphere.runtime.mesh.swim.MemberState;
-import farm.llama.atmosphere.runtime.tools.Caller;
 import farm.llama.atmosphere.spi.AtmosphereException;
 import farm.llama.atmosphere.spi.CallFailedException;
+import farm.llama.atmosphere.spi.Caller;
 import farm.llama.atmosphere.spi.FailureKind;
 import java.nio.file.Path;
 import java.time.Duration;

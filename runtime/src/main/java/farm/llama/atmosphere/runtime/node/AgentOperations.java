@@ -2,7 +2,6 @@ package farm.llama.atmosphere.runtime.node;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import farm.llama.atmosphere.runtime.agents.AgentService;
-import farm.llama.atmosphere.runtime.agents.AgentSpec;
 import farm.llama.atmosphere.runtime.agents.Triggers;
 import farm.llama.atmosphere.runtime.api.AgentAnswer;
 import farm.llama.atmosphere.runtime.api.AgentReport;
@@ -11,11 +10,11 @@ import farm.llama.atmosphere.runtime.api.AgentTypes;
 import farm.llama.atmosphere.runtime.api.JsonText;
 import farm.llama.atmosphere.runtime.api.TriggerFired;
 import farm.llama.atmosphere.runtime.api.TriggerReport;
-import farm.llama.atmosphere.runtime.tools.Caller;
 import farm.llama.atmosphere.runtime.util.AtomicFiles;
 import farm.llama.atmosphere.runtime.util.Json;
 import farm.llama.atmosphere.spi.AtmosphereException;
 import farm.llama.atmosphere.spi.CallFailedException;
+import farm.llama.atmosphere.spi.Caller;
 import farm.llama.atmosphere.spi.FailureKind;
 import farm.llama.atmosphere.spi.NodeEvent;
 import java.io.IOException;
@@ -104,16 +103,16 @@ public final class AgentOperations {
         if (!base.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,100}\\.ya?ml")) {
             throw new AtmosphereException("An agent spec file is named like 'my-agent.yaml', got '" + base + "'.");
         }
-        AgentSpec spec = AgentSpec.parse(yaml, base);
+        String type = agents.check(base, yaml); // refused before anything is stored
         Path target = agentsDir.resolve(base);
         try {
             AtomicFiles.writeString(target, yaml, AtomicFiles.PRIVATE);
         } catch (IOException e) {
             throw new AtmosphereException("Cannot store the spec in " + target + ": " + e.getMessage(), e);
         }
-        AgentTypeReport type = agents.install(spec, target.toString());
-        events.accept(new NodeEvent("agent.type.added", Instant.now(), Map.of("type", spec.type(), "file", target.toString())));
-        return type;
+        AgentTypeReport added = agents.install(base, yaml, target.toString());
+        events.accept(new NodeEvent("agent.type.added", Instant.now(), Map.of("type", type, "file", target.toString())));
+        return added;
     }
 
     /** @return the agents spawned here */

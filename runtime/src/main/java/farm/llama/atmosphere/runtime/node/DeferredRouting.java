@@ -19,10 +19,16 @@ import java.util.concurrent.Flow;
 public final class DeferredRouting implements RoutingService {
 
     private volatile RoutingService target;
+    private volatile Runnable ensureScanned = () -> { };
 
-    /** @param routing the node's router, once it exists */
-    public void target(RoutingService routing) {
+    /**
+     * @param routing the node's router, once it exists
+     * @param ensureScanned scans the backends once, if nobody has yet (before a chat: the first
+     *                      request after start must find them)
+     */
+    public void target(RoutingService routing, Runnable ensureScanned) {
         this.target = routing;
+        this.ensureScanned = ensureScanned;
     }
 
     private RoutingService target() {
@@ -36,6 +42,13 @@ public final class DeferredRouting implements RoutingService {
     @Override
     public Flow.Publisher<ChatChunk> chat(ChatRequest request) {
         return target().chat(request);
+    }
+
+    @Override
+    public String complete(ChatRequest request) {
+        RoutingService t = target();
+        ensureScanned.run();
+        return t.complete(request);
     }
 
     @Override

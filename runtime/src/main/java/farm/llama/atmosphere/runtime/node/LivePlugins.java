@@ -7,6 +7,7 @@ import farm.llama.atmosphere.runtime.tools.ToolGrants;
 import farm.llama.atmosphere.runtime.tools.ToolRegistry;
 import farm.llama.atmosphere.spi.NodeEvent;
 import farm.llama.atmosphere.spi.routing.Embedder;
+import farm.llama.atmosphere.spi.routing.Router;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -14,9 +15,9 @@ import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
- * What the node takes from plugins that can change while it runs: the tools and the embedder.
- * Enabling, disabling or reloading a plugin rebuilds both from the plugins now in effect, swaps
- * them in (the router's embedder too) and closes the old ones.
+ * What the node takes from plugins that can change while it runs: the tools, the router and the
+ * embedder. Enabling, disabling or reloading a plugin rebuilds them from the plugins now in
+ * effect, swaps them in and closes the old ones.
  */
 public final class LivePlugins implements AutoCloseable {
 
@@ -25,8 +26,9 @@ public final class LivePlugins implements AutoCloseable {
     private final ToolGrants grants;
     private final Consumer<NodeEvent> events;
     private volatile ToolRegistry tools;
-    private volatile Embedder embedder;
+    private volatile RouterService.Engine engine;
     private volatile RouterService router;
+    private volatile Runnable onChange = () -> { };
 
     /**
      * @param plugins the plugins
@@ -40,12 +42,17 @@ public final class LivePlugins implements AutoCloseable {
         this.grants = grants;
         this.events = events;
         this.tools = wiring.tools(grants);
-        this.embedder = wiring.embedder();
+        this.engine = RouterService.Engine.of(wiring.router(), wiring.embedder());
     }
 
-    /** @param router the router whose embedder follows plugin changes */
+    /** @param router the router service whose router and embedder follow plugin changes */
     public void router(RouterService router) {
         this.router = router;
+    }
+
+    /** @param onChange told after every change of plugins (agent types follow them) */
+    public void onChange(Runnable onChange) {
+        this.onChange = onChange;
     }
 
     /** @return the tools in effect */
@@ -53,9 +60,9 @@ public final class LivePlugins implements AutoCloseable {
         return tools;
     }
 
-    /** @return the embedder in effect */
-    public Embedder embedder() {
-        return embedder;
+    /** @return the router and embedder in effect */
+    public RouterService.Engine engine() {
+        return engine;
     }
 
     /** @return every plugin, its state and providers */
@@ -97,21 +104,29 @@ public final class LivePlugins implements AutoCloseable {
         ToolRegistry old = tools;
         tools = wiring.tools(grants);
         old.close();
-        // the embedder may come from a plugin that was just reloaded, enabled or disabled
-        Embedder fresh = wiring.embedder();
+        // the router and embedder may come from a plugin that was just reloaded, enabled or disabled
+        RouterService.Engine fresh = RouterService.Engine.of(wiring.router(), wiring.embedder());
         RouterService r = router;
-        Embedder previous = r == null ? embedder : r.swapEmbedder(fresh);
-        embedder = fresh;
-        if (previous != fresh) {
-            previous.close();
+        RouterService.Engine previous = r == null ? engine : r.swap(fresh);
+        engine = fresh;
+        close(previous);
+        try {
+            onChange.run();
+        } catch (RuntimeException e) {
+            System.getLogger(LivePlugins.class.getName()).log(System.Logger.Level.WARNING, () -> "After " + event + " " + id + ": " + e.getMessage());
         }
         events.accept(new NodeEvent(event, Instant.now(), Map.of("plugin", id)));
     }
 
-    /** Closes the tools and the embedder in effect. */
+    /** Closes the tools, router and embedder in effect. */
     @Override
     public synchronized void close() {
-        embedder.close();
+        close(engine);
         tools.close();
+    }
+
+    private static void close(RouterService.Engine e) {
+        e.router().ifPresent(Router::close);
+        e.embedder().ifPresent(Embedder::close);
     }
 }

@@ -46,12 +46,12 @@ import farm.llama.atmosphere.runtime.mesh.SharingPolicy;
 import farm.llama.atmosphere.runtime.plugins.PluginHost;
 import farm.llama.atmosphere.runtime.routing.CostModel;
 import farm.llama.atmosphere.runtime.routing.RouterService;
-import farm.llama.atmosphere.runtime.tools.Caller;
 import farm.llama.atmosphere.runtime.tools.ToolGrants;
 import farm.llama.atmosphere.runtime.util.Atmosphere;
 import farm.llama.atmosphere.runtime.util.Json;
 import farm.llama.atmosphere.spi.AtmosphereException;
 import farm.llama.atmosphere.spi.CallFailedException;
+import farm.llama.atmosphere.spi.Caller;
 import farm.llama.atmosphere.spi.ConfigView;
 import farm.llama.atmosphere.spi.FailureKind;
 import farm.llama.atmosphere.spi.NodeEvent;
@@ -61,7 +61,6 @@ import farm.llama.atmosphere.spi.discovery.Capability;
 import farm.llama.atmosphere.spi.discovery.DiscoveryProvider;
 import farm.llama.atmosphere.spi.routing.RouteDecision;
 import farm.llama.atmosphere.spi.routing.RouteQuery;
-import farm.llama.atmosphere.spi.routing.Router;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -91,9 +90,9 @@ public final class Node implements NodeApi, AutoCloseable {
     private final PluginHost plugins;
     private final EventBus events;
     private final DeferredRouting routing = new DeferredRouting();
+    private final DeferredWork work = new DeferredWork();
     private final DiscoveryService discovery;
     private final RouterService router;
-    private final Router routerImpl;
     private volatile boolean scanned;
     private final Clock clock = Clock.systemUTC();
     private final Instant startedAt = Instant.now();
@@ -133,24 +132,23 @@ public final class Node implements NodeApi, AutoCloseable {
             if (!problems.isEmpty()) {
                 throw new ConfigException(problems);
             }
-            this.wiring = new ProviderWiring(plugins, config, dataDir, identity, name, clock, this::publish, this::nodeStatus, routing, this::fireForPlugin);
+            this.wiring = new ProviderWiring(plugins, config, dataDir, identity, name, clock, this::publish, this::nodeStatus, routing, this::fireForPlugin,
+                    work);
             this.grants = ToolGrants.of(config.view().subtree("tools").asMap().get("grants"));
             this.live = new LivePlugins(plugins, wiring, grants, this::publish);
             opened.push(live);
             this.workloads = new Workloads(live::tools, this::agentService, identity.nodeId());
             this.statuses = new StatusReporter(identity.nodeId(), name, dataDir, startedAt, plugins, live::tools, this::address);
-            this.routerImpl = wiring.router();
-            opened.push(routerImpl);
             this.discovery = new DiscoveryService(plugins.providers(DiscoveryProvider.class),
                     f -> wiring.of("discovery", "discovery", f), plugins::providerFailed,
                     config.view().subtree("discovery"), config.asMap().get("backends"), this::publish);
             opened.push(discovery);
-            this.router = new RouterService(discovery, live.embedder(), routerImpl, new CostModel(config.view().subtree("cost")),
+            this.router = new RouterService(discovery, live.engine(), new CostModel(config.view().subtree("cost")),
                     this::publish, identity.nodeId(),
                     config.view().number("routing.max-attempts").orElseThrow().intValue(),
                     config.view().duration("routing.queue-timeout").orElseThrow(),
                     config.view().duration("routing.timeout").orElseThrow());
-            routing.target(router);
+            routing.target(router, this::ensureScanned);
             live.router(router);
             this.mesh = new MeshService(dataDir, identity, name,
                     MeshSettings.of(config.view().subtree("mesh")), wiring::transport,
@@ -168,16 +166,19 @@ public final class Node implements NodeApi, AutoCloseable {
                     config.view().string("models.max-transfer-rate"), () -> server != null, this::publish);
             opened.push(pulls);
             this.toolRouter = new ToolRouter(live::tools, mesh, grants, router, identity.nodeId(), this::publish);
+            NodeTools nodeTools = new NodeTools(live::tools, toolRouter);
             this.lan = new LanLoop(mesh, identity.nodeId(), name);
             this.meshOps = new MeshOperations(mesh, dataDir, identity.nodeId(), () -> server != null);
             opened.push(meshOps);
             router.remoteBackends(mesh::remoteBackends);
             mesh.calls().serving(new ServingForMembers(router, live::tools, this::agentService, deploys));
             this.agents = new AgentService(identity.nodeId(), dataDir.agentsDir(),
-                    dataDir.agentRegistryFile(), new AgentWorkbench(router, discovery, mesh, live::tools, toolRouter, this::ensureScanned, this::publish),
-                    plugins.providers(AgentTypeProvider.class),
+                    dataDir.agentRegistryFile(), new AgentWorkbench(router, discovery, mesh, nodeTools, toolRouter, this::publish),
+                    () -> plugins.providers(AgentTypeProvider.class),
                     f -> wiring.of("agents", "agent", f), plugins::providerFailed, () -> grants);
             opened.push(agents);
+            work.target(nodeTools, agents);
+            live.onChange(agents::pluginsChanged);
             agents.maxPerCaller(atLeastOne("agents.max-per-caller"));
             this.triggers = Triggers.of(config.asMap().get("triggers"), agents,
                     (type, data) -> publish(new NodeEvent(type, Instant.now(), data)), clock, atLeastOne("agents.trigger-queue"));
@@ -481,7 +482,6 @@ public final class Node implements NodeApi, AutoCloseable {
         agents.close();
         mesh.close();
         discovery.close();
-        routerImpl.close();
         live.close();
         plugins.close();
         if (s != null) {

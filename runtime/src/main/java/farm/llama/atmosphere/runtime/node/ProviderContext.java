@@ -9,6 +9,8 @@ import farm.llama.atmosphere.spi.NodeContext;
 import farm.llama.atmosphere.spi.NodeEvent;
 import farm.llama.atmosphere.spi.NodeStatus;
 import farm.llama.atmosphere.spi.RoutingService;
+import farm.llama.atmosphere.spi.agent.AgentDispatch;
+import farm.llama.atmosphere.spi.tool.ToolAccess;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -28,6 +30,7 @@ public final class ProviderContext implements NodeContext {
     private final Supplier<NodeStatus> status;
     private final RoutingService routing;
     private final Triggering triggers;
+    private final DeferredWork work;
 
     /** Where a provider's triggers go. */
     public interface Triggering {
@@ -35,8 +38,10 @@ public final class ProviderContext implements NodeContext {
     }
 
     public ProviderContext(Identity identity, String nodeName, Path dataDir, ConfigView config, Clock clock,
-                    Consumer<NodeEvent> events, Supplier<NodeStatus> status, RoutingService routing, Triggering triggers) {
+                    Consumer<NodeEvent> events, Supplier<NodeStatus> status, RoutingService routing, Triggering triggers,
+                    DeferredWork work) {
         this.triggers = triggers;
+        this.work = work;
         this.identity = identity;
         this.nodeName = nodeName;
         this.dataDir = dataDir;
@@ -94,6 +99,16 @@ public final class ProviderContext implements NodeContext {
     @Override
     public RoutingService routing() {
         return routing;
+    }
+
+    @Override
+    public ToolAccess tools() {
+        return work;
+    }
+
+    @Override
+    public AgentDispatch agents() {
+        return work;
     }
 
     @Override

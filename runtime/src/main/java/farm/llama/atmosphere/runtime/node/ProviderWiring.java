@@ -7,8 +7,6 @@ import farm.llama.atmosphere.runtime.config.Durations;
 import farm.llama.atmosphere.runtime.config.PluginSettings;
 import farm.llama.atmosphere.runtime.identity.Identity;
 import farm.llama.atmosphere.runtime.plugins.PluginHost;
-import farm.llama.atmosphere.runtime.routing.LexicalEmbedder;
-import farm.llama.atmosphere.runtime.routing.SemanticRouter;
 import farm.llama.atmosphere.runtime.tools.ToolGrants;
 import farm.llama.atmosphere.runtime.tools.ToolRegistry;
 import farm.llama.atmosphere.spi.ConfigView;
@@ -51,6 +49,7 @@ public final class ProviderWiring implements ProviderSelector.Contexts {
     private final Supplier<NodeStatus> status;
     private final DeferredRouting routing;
     private final ProviderContext.Triggering triggers;
+    private final DeferredWork work;
     private final ProviderSelector selector;
 
     /**
@@ -64,9 +63,11 @@ public final class ProviderWiring implements ProviderSelector.Contexts {
      * @param status the node's status, as providers see it
      * @param routing the router, once it exists
      * @param triggers where providers fire triggers
+     * @param work the tools and agents, once they exist
      */
     public ProviderWiring(PluginHost plugins, NodeConfig config, DataDir dataDir, Identity identity, String name, Clock clock,
-                          Consumer<NodeEvent> events, Supplier<NodeStatus> status, DeferredRouting routing, ProviderContext.Triggering triggers) {
+                          Consumer<NodeEvent> events, Supplier<NodeStatus> status, DeferredRouting routing, ProviderContext.Triggering triggers,
+                          DeferredWork work) {
         this.plugins = plugins;
         this.config = config;
         this.dataDir = dataDir;
@@ -77,6 +78,7 @@ public final class ProviderWiring implements ProviderSelector.Contexts {
         this.status = status;
         this.routing = routing;
         this.triggers = triggers;
+        this.work = work;
         this.selector = new ProviderSelector(plugins, this);
     }
 
@@ -97,7 +99,7 @@ public final class ProviderWiring implements ProviderSelector.Contexts {
             }
         }
         return new ProviderContext(identity, name, dataDir.pluginDataDir().resolve(family).resolve(type),
-                own, clock, events, status, routing, triggers);
+                own, clock, events, status, routing, triggers, work);
     }
 
     /**
@@ -122,26 +124,33 @@ public final class ProviderWiring implements ProviderSelector.Contexts {
         return registry;
     }
 
-    /** @return the embedder {@code routing.embedder} names (or the first that starts), else the built-in lexical one */
-    public Embedder embedder() {
+    /** @return the embedder {@code routing.embedder} names (or the first that starts); none when no plugin offers one */
+    public Optional<Embedder> embedder() {
         Optional<String> wanted = config.view().string("routing.embedder");
         ProviderSelector.Selected<Embedder> s = selector.first(EmbedderProvider.class, "embedder", "embedder", wanted, EmbedderProvider::create);
         if (s.chosen().isPresent()) {
             Embedder e = s.chosen().get();
             LOG.log(System.Logger.Level.INFO, () -> "Embedder: " + e.id() + " (" + e.dimensions() + " dimensions, from " + s.origin() + ")");
-            return e;
+            return s.chosen();
         }
         if (wanted.isPresent()) {
             LOG.log(System.Logger.Level.WARNING, () -> "routing.embedder '" + wanted.get() + "' is not available"
-                    + (s.failures().isEmpty() ? "" : " (" + s.why() + ")") + "; using the lexical embedder");
+                    + (s.failures().isEmpty() ? "" : " (" + s.why() + ")") + "; using the next one that starts");
+            return selector.first(EmbedderProvider.class, "embedder", "embedder", Optional.empty(), EmbedderProvider::create).chosen();
         }
-        return new LexicalEmbedder();
+        LOG.log(System.Logger.Level.WARNING, () -> "No embedder plugin is loaded (router-semantic ships the lexical one): routing by meaning is off");
+        return Optional.empty();
     }
 
-    /** @return the router {@code routing.router} names (or the first that starts), else the built-in semantic one */
-    public Router router() {
-        return selector.first(RouterProvider.class, "router", "routing", config.view().string("routing.router"), RouterProvider::create)
-                .chosen().orElseGet(SemanticRouter::new);
+    /** @return the router {@code routing.router} names (or the first that starts); none when no plugin offers one */
+    public Optional<Router> router() {
+        Optional<Router> r = selector.first(RouterProvider.class, "router", "routing", config.view().string("routing.router"), RouterProvider::create)
+                .chosen();
+        if (r.isEmpty()) {
+            LOG.log(System.Logger.Level.WARNING, () -> "No router plugin is loaded (router-semantic is disabled or missing):"
+                    + " requests that name a model go to the cheapest backend serving it; model \"auto\" is refused");
+        }
+        return r;
     }
 
     /**

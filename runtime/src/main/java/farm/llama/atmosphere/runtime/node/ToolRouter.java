@@ -4,11 +4,11 @@ import farm.llama.atmosphere.runtime.api.ToolReport;
 import farm.llama.atmosphere.runtime.identity.Identity;
 import farm.llama.atmosphere.runtime.mesh.MeshService;
 import farm.llama.atmosphere.runtime.routing.RouterService;
-import farm.llama.atmosphere.runtime.tools.Caller;
 import farm.llama.atmosphere.runtime.tools.ToolGrants;
 import farm.llama.atmosphere.runtime.tools.ToolRegistry;
 import farm.llama.atmosphere.spi.AtmosphereException;
 import farm.llama.atmosphere.spi.CallFailedException;
+import farm.llama.atmosphere.spi.Caller;
 import farm.llama.atmosphere.spi.FailureKind;
 import farm.llama.atmosphere.spi.NodeEvent;
 import farm.llama.atmosphere.spi.discovery.Capability;
@@ -87,6 +87,13 @@ public final class ToolRouter {
         if (!Identity.isNodeId(target)) {
             throw new AtmosphereException("A node id is 16 hex characters, got '" + target + "'.");
         }
+        // this node is a party to the call too: its caller must hold here what the tool needs (as the member says)
+        List<String> needs = remoteOf("tool").stream().filter(c -> c.nodeId().equals(target) && c.name().equals(toolName))
+                .flatMap(c -> Arrays.stream(c.metadata().getOrDefault("permissions", "").split(",")))
+                .map(String::strip).filter(p -> !p.isEmpty()).distinct().toList();
+        grants.missing(caller, needs).ifPresent(m -> {
+            throw new CallFailedException(FailureKind.REFUSED, "Tool '" + toolName + "' (on member " + target + ") needs " + m.explain(caller));
+        });
         return mesh.calls().runTool(target, toolName, argumentsJson, caller);
     }
 

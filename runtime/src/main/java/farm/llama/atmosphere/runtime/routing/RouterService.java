@@ -46,11 +46,27 @@ public final class RouterService implements RoutingService {
     /** Capability types that can hold a chat. */
     public static final Set<String> CHAT_TYPES = Set.of("llm/chat", "llm/code", "llm/reasoning", "vision/chat");
 
+    /**
+     * The router and embedder in effect, swapped together when plugins change.
+     *
+     * @param router the router plugin's, if one is loaded
+     * @param embedder the node's embedder ({@code routing.embedder}), if one is loaded
+     * @param routing what candidates and queries are embedded with: the router's choice over the embedder
+     */
+    public record Engine(Optional<Router> router, Optional<Embedder> embedder, Optional<Embedder> routing) {
+
+        /**
+         * @param router the router, if any
+         * @param embedder the embedder, if any
+         * @return both, with the embedder the router routes with
+         */
+        public static Engine of(Optional<Router> router, Optional<Embedder> embedder) {
+            return new Engine(router, embedder, embedder.map(e -> router.map(r -> r.routingEmbedder(e)).orElse(e)));
+        }
+    }
+
     private final DiscoveryService discovery;
-    private volatile Embedder embedder;
-    private volatile Embedder routingEmbedder;
-    private final LexicalEmbedder lexical = new LexicalEmbedder();
-    private final Router router;
+    private volatile Engine engine;
     private final CostModel cost;
     private final Consumer<NodeEvent> events;
     private final String nodeId;
@@ -61,8 +77,7 @@ public final class RouterService implements RoutingService {
 
     /**
      * @param discovery the backends
-     * @param embedder the node's embedder
-     * @param router the node's router
+     * @param engine the node's router and embedder (either may be missing: see {@link Fallback})
      * @param cost the cost model
      * @param events where routing events go
      * @param nodeId this node
@@ -70,14 +85,12 @@ public final class RouterService implements RoutingService {
      * @param queueTimeout how long a request waits for a free slot when every backend is at its cap
      * @param firstByteTimeout how long a backend may take to its first chunk before failover
      */
-    public RouterService(DiscoveryService discovery, Embedder embedder, Router router, CostModel cost,
+    public RouterService(DiscoveryService discovery, Engine engine, CostModel cost,
                          Consumer<NodeEvent> events, String nodeId, int maxAttempts, Duration queueTimeout,
                          Duration firstByteTimeout) {
         this.firstByteTimeout = firstByteTimeout;
         this.discovery = discovery;
-        this.embedder = embedder;
-        this.routingEmbedder = forRouting(embedder);
-        this.router = router;
+        this.engine = engine;
         this.cost = cost;
         this.events = events;
         this.nodeId = nodeId;
@@ -91,31 +104,26 @@ public final class RouterService implements RoutingService {
     }
 
     /**
-     * Switches to another embedder (after a plugin reload); cached vectors of the old one are dropped.
+     * Switches to another router and embedder (after a plugin change); cached vectors are dropped.
      *
-     * @param next the new embedder
-     * @return the previous one, for the caller to close
+     * @param next the new ones
+     * @return the previous ones, for the caller to close
      */
-    public synchronized Embedder swapEmbedder(Embedder next) {
-        Embedder previous = embedder;
-        embedder = next;
-        routingEmbedder = forRouting(next);
+    public synchronized Engine swap(Engine next) {
+        Engine previous = engine;
+        engine = next;
         vectors.clear();
         return previous;
     }
 
-    private Embedder forRouting(Embedder e) {
-        return e.id().equals(lexical.id()) ? e : new HybridEmbedder(e, lexical);
+    /** @return the node's embedder, if one is loaded */
+    public Optional<Embedder> embedder() {
+        return engine.embedder();
     }
 
-    /** @return the embedder routing uses: the node's embedder, with the lexicon beside a model embedder */
-    public Embedder routingEmbedder() {
-        return routingEmbedder;
-    }
-
-    /** @return the embedder */
-    public Embedder embedder() {
-        return embedder;
+    /** @return whether a router is loaded ({@code model: auto} needs one) */
+    public boolean hasRouter() {
+        return engine.router().isPresent();
     }
 
     /** @return the cost model */
@@ -133,9 +141,13 @@ public final class RouterService implements RoutingService {
             if (vectors.size() > MAX_CACHED_VECTORS) {
                 vectors.clear();
             }
-            Embedder e = routingEmbedder;
-            v = e.embed(text);
-            if (e == routingEmbedder) {
+            Engine now = engine;
+            Optional<Embedder> e = now.routing();
+            if (e.isEmpty()) {
+                return new float[0];
+            }
+            v = e.get().embed(text);
+            if (now == engine) {
                 vectors.put(text, v);
             }
         }
@@ -263,7 +275,9 @@ public final class RouterService implements RoutingService {
      * @return the explained decision
      */
     public RouteDecision decide(RouteQuery query, Locality locality) {
-        float[] q = query.model().isPresent() ? new float[0] : vector(query.intent());
+        Optional<Router> router = engine.router();
+        boolean embed = query.model().isEmpty() && router.isPresent();
+        float[] q = embed ? vector(query.intent()) : new float[0];
         List<RouteCandidate> candidates = new ArrayList<>();
         Map<String, Map<String, Double>> termsCache = new HashMap<>();
         for (BackendState b : allBackends(locality)) {
@@ -274,7 +288,7 @@ public final class RouterService implements RoutingService {
                 if (query.model().isPresent() && !serves(c, query.model().get())) {
                     continue;
                 }
-                float[] v = query.model().isPresent() ? new float[0] : vector(c.description());
+                float[] v = embed ? vector(c.description()) : new float[0];
                 boolean warm = c.tags().contains("warm");
                 double price = cost.price(c.name());
                 // the terms depend on the backend, warmth and price only: compute them once per kind
@@ -287,14 +301,14 @@ public final class RouterService implements RoutingService {
         boolean workload = query.needs().stream().anyMatch(n -> n.startsWith("tool/") || n.startsWith("agent/"));
         for (Capability c : workload ? workloads() : List.<Capability>of()) { // not on the chat path
             if (query.needs().contains(c.type())) {
-                float[] v = query.model().isPresent() ? new float[0] : vector(c.description());
+                float[] v = embed ? vector(c.description()) : new float[0];
                 candidates.add(new RouteCandidate(c, v, q, Map.of(), true)); // runs here: no hop, no backend terms
             }
         }
         if (query.needs().contains(ChatRequests.TOOLS) && candidates.stream().anyMatch(c -> c.capability().tags().contains("tools"))) {
             candidates.removeIf(c -> !c.capability().tags().contains("tools"));
         }
-        RouteDecision d = router.route(query, candidates);
+        RouteDecision d = router.isPresent() ? router.get().route(query, candidates) : Fallback.decide(query, candidates);
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("intent", abbreviate(query.intent()));
         data.put("needs", List.copyOf(query.needs()));
@@ -465,7 +479,9 @@ public final class RouterService implements RoutingService {
      */
     public RoutedEmbeddings embedRouted(EmbedRequest request, Locality locality) {
         String model = request.model();
-        if (model.equals(embedder.id()) || (model.equals("auto") && !hasEmbedCapability(locality))) {
+        Optional<Embedder> own = engine.embedder();
+        if (own.isPresent() && (model.equals(own.get().id()) || model.equals("auto") && !hasEmbedCapability(locality))) {
+            Embedder embedder = own.get();
             long t0 = System.nanoTime();
             List<float[]> v = embedder.embedAll(request.input());
             events.accept(new NodeEvent("embeddings.local", Instant.now(), Map.of("embedder", embedder.id(),
@@ -512,6 +528,14 @@ public final class RouterService implements RoutingService {
 
     private boolean hasEmbedCapability(Locality locality) {
         return (locality == Locality.LOCAL ? discovery.capabilities() : allCapabilities()).stream().anyMatch(c -> c.type().equals("llm/embed"));
+    }
+
+    @Override
+    public String complete(ChatRequest request) {
+        RouteQuery query = ChatRequests.query(request.model(), request.json());
+        try (ChatCall call = startChat(request, query)) {
+            return ChatCompletions.aggregate(call, false).toString();
+        }
     }
 
     @Override

@@ -1,5 +1,6 @@
 package farm.llama.atmosphere.runtime.tools;
 
+import farm.llama.atmosphere.spi.Caller;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -7,6 +7,7 @@ import farm.llama.atmosphere.runtime.plugins.PluginHost;
 import farm.llama.atmosphere.runtime.util.Json;
 import farm.llama.atmosphere.spi.AtmosphereException;
 import farm.llama.atmosphere.spi.CallFailedException;
+import farm.llama.atmosphere.spi.Caller;
 import farm.llama.atmosphere.spi.FailureKind;
 import farm.llama.atmosphere.spi.NodeContext;
 import farm.llama.atmosphere.spi.tool.Tool;
@@ -117,6 +118,16 @@ public final class ToolRegistry implements AutoCloseable {
      */
     public Optional<ToolReport> find(String name) {
         return Optional.ofNullable(tools.get(name)).map(this::report);
+    }
+
+    /**
+     * @param name a tool name
+     * @return its spec with the owner's timeout, if there is such a tool and it is enabled
+     */
+    public Optional<ToolSpec> spec(String name) {
+        return Optional.ofNullable(tools.get(name)).filter(e -> enabled(e.spec())).map(e -> new ToolSpec(e.spec().name(),
+                e.spec().description(), e.spec().category(), e.spec().parametersSchema(), e.spec().permissions(), timeout(e.spec()),
+                e.spec().touchesOutside()));
     }
 
     /** @return how many tools there are */

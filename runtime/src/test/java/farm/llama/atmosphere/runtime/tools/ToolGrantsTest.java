@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import farm.llama.atmosphere.spi.CallFailedException;
+import farm.llama.atmosphere.spi.Caller;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;

@@ -1,5 +1,6 @@
 package farm.llama.atmosphere.spi.agent;
 
+import farm.llama.atmosphere.spi.Caller;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 
@@ -25,6 +26,23 @@ public interface Agent extends AutoCloseable {
      * @return the answer; fails with {@link farm.llama.atmosphere.spi.CallFailedException}
      */
     CompletionStage<AgentReply> handle(String intent, Map<String, Object> args);
+
+    /**
+     * Sends an intent on behalf of a caller (since 0.2): the node calls this one. Tools the agent
+     * runs for this intent must be run as {@code caller}
+     * ({@link farm.llama.atmosphere.spi.tool.ToolAccess#run}), so that they are judged by the
+     * grants of whoever asked, never by the node's own. The default ignores the caller and calls
+     * {@link #handle(String, Map)}: right for an agent that runs no tools.
+     *
+     * @param intent what to do, in words
+     * @param args extra arguments (JSON-friendly values)
+     * @param caller who the intent is for: {@link farm.llama.atmosphere.spi.Caller#LOCAL} for the
+     *               owner, {@code TRIGGER} for a trigger, else a member (and the node it asks for)
+     * @return the answer; fails with {@link farm.llama.atmosphere.spi.CallFailedException}
+     */
+    default CompletionStage<AgentReply> handle(String intent, Map<String, Object> args, Caller caller) {
+        return handle(intent, args);
+    }
 
     /** @return what must be persisted for the agent to come back (asleep) after a restart */
     default Map<String, Object> snapshot() {

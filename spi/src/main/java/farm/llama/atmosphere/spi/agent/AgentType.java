@@ -19,6 +19,24 @@ public interface AgentType {
         return List.of();
     }
 
+    /** @return names of tools an agent of this type uses when they are there (since 0.2) */
+    default List<String> optionalTools() {
+        return List.of();
+    }
+
+    /** @return names of the events it reacts to, for people choosing a trigger's route (since 0.2) */
+    default List<String> triggers() {
+        return List.of();
+    }
+
+    /**
+     * @return whether it cannot work without a chat model (since 0.2): the node then offers the
+     *         type only while a chat model is reachable here or on a live member
+     */
+    default boolean needsChatModel() {
+        return false;
+    }
+
     /**
      * Creates an agent.
      *

@@ -20,6 +20,19 @@ public interface Router extends AutoCloseable {
      */
     RouteDecision route(RouteQuery query, List<RouteCandidate> candidates);
 
+    /**
+     * The embedder this router's candidates and queries are embedded with (since 0.2): the node
+     * hands it the embedder it chose ({@code routing.embedder}), and uses what it returns for
+     * routing only (the {@code embed} tool and embeddings API keep the chosen one). A router
+     * may pair a model embedder with one of its own.
+     *
+     * @param chosen the node's embedder
+     * @return the embedder to route with; the default is {@code chosen}
+     */
+    default Embedder routingEmbedder(Embedder chosen) {
+        return chosen;
+    }
+
     /** Releases state. Idempotent. */
     @Override
     default void close() {
