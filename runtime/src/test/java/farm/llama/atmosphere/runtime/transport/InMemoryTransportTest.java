@@ -1,12 +1,13 @@
 package farm.llama.atmosphere.runtime.transport;
 
+import farm.llama.atmosphere.spi.contract.TransportContract;
 import farm.llama.atmosphere.spi.transport.Transport;
 import farm.llama.atmosphere.spi.transport.TransportListener;
 import farm.llama.atmosphere.spi.transport.TransportOptions;
 import java.util.Optional;
 import java.util.UUID;
 
-class InMemoryTransportTest extends TransportContractTest {
+class InMemoryTransportTest extends TransportContract {
 
     @Override
     protected Transport newTransport() {

@@ -9,7 +9,7 @@ import farm.llama.atmosphere.runtime.identity.Identity;
 import farm.llama.atmosphere.runtime.mesh.MeshCertificates;
 import farm.llama.atmosphere.runtime.mesh.MeshSecurityException;
 import farm.llama.atmosphere.runtime.mesh.MeshTls;
-import farm.llama.atmosphere.runtime.transport.TransportContractTest;
+import farm.llama.atmosphere.spi.contract.TransportContract;
 import farm.llama.atmosphere.spi.CallFailedException;
 import farm.llama.atmosphere.spi.FailureKind;
 import farm.llama.atmosphere.spi.transport.Link;
@@ -38,7 +38,7 @@ import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.Test;
 
 /** The transport contract over real TLS sockets on loopback, plus what only mutual TLS can show. */
-class WebSocketTransportTest extends TransportContractTest {
+class WebSocketTransportTest extends TransportContract {
 
     private static final KeyPair MESH = generate();
     private static final X509Certificate ROOT = MeshCertificates.root(MESH.getPublic(), MESH.getPrivate(), "test");

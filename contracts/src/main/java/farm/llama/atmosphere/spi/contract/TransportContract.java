@@ -1,4 +1,4 @@
-package farm.llama.atmosphere.runtime.transport;
+package farm.llama.atmosphere.spi.contract;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -19,9 +19,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * What every transport must do, whatever carries the bytes: each transport's test extends this
- * (in-memory here, WebSocket in its plugin; the relay when it comes). Shipped in the runtime's test jar.
+ * (the runtime's in-memory test transport, WebSocket in its plugin). A transport is made by its
+ * provider in a node; the test makes it directly, so this contract does not go through a provider.
  */
-public abstract class TransportContractTest {
+public abstract class TransportContract {
 
     /** @return a new, not yet started transport */
     protected abstract Transport newTransport();
@@ -57,7 +58,7 @@ public abstract class TransportContractTest {
     }
 
     @Test
-    void framesArriveWholeAndInOrderBothWays() throws Exception {
+    public void framesArriveWholeAndInOrderBothWays() throws Exception {
         Recorder server = new Recorder();
         Recorder client = new Recorder();
         try (Transport a = newTransport(); Transport b = newTransport()) {
@@ -81,7 +82,7 @@ public abstract class TransportContractTest {
     }
 
     @Test
-    void nothingListeningIsUnreachableAndAClosedLinkRefusesToSend() throws Exception {
+    public void nothingListeningIsUnreachableAndAClosedLinkRefusesToSend() throws Exception {
         Recorder server = new Recorder();
         try (Transport a = newTransport(); Transport b = newTransport()) {
             String endpoint = listen(a, server);
