@@ -6,18 +6,14 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 
-/** The HTTP/1.1 side of the relay's WebSocket upgrade: the request head, plain JSON answers, the accept key. */
+/** The HTTP/1.1 side of the relay's WebSocket upgrade: the request head and plain JSON answers. */
 final class Http1 {
 
     /** The key every WebSocket server appends (RFC 6455). */
-    private static final String GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
     private Http1() {
     }
@@ -61,18 +57,5 @@ final class Http1 {
                 + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
         out.write(body);
         out.flush();
-    }
-
-    /**
-     * @param key the client's {@code Sec-WebSocket-Key}
-     * @return the {@code Sec-WebSocket-Accept} that answers it (RFC 6455 §4.2.2)
-     */
-    static String acceptKey(String key) {
-        try {
-            return Base64.getEncoder().encodeToString(MessageDigest.getInstance("SHA-1")
-                    .digest((key.trim() + GUID).getBytes(StandardCharsets.US_ASCII)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -1,5 +1,6 @@
 package farm.llama.atmosphere.runtime.relay;
 
+import farm.llama.atmosphere.websocket.Frames;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -28,12 +29,12 @@ final class RelaySession {
 
     /** @param text a whole text message @return whether it was written */
     boolean sendText(String text) {
-        return frame(RelayWebSocket.OP_TEXT, text.getBytes(StandardCharsets.UTF_8));
+        return frame(Frames.TEXT, text.getBytes(StandardCharsets.UTF_8));
     }
 
     /** @param bytes a whole binary message @return whether it was written */
     boolean sendBinary(byte[] bytes) {
-        return frame(RelayWebSocket.OP_BINARY, bytes);
+        return frame(Frames.BINARY, bytes);
     }
 
     synchronized boolean frame(int op, byte[] payload) {
@@ -41,21 +42,7 @@ final class RelaySession {
             return false;
         }
         try {
-            out.write(0x80 | op);
-            if (payload.length < 126) {
-                out.write(payload.length);
-            } else if (payload.length < 65536) {
-                out.write(126);
-                out.write(payload.length >>> 8);
-                out.write(payload.length);
-            } else {
-                out.write(127);
-                long n = payload.length;
-                for (int shift = 56; shift >= 0; shift -= 8) {
-                    out.write((int) (n >>> shift));
-                }
-            }
-            out.write(payload);
+            Frames.write(out, op, payload, null);
             out.flush();
             return true;
         } catch (IOException e) {
@@ -76,7 +63,7 @@ final class RelaySession {
         payload[0] = (byte) (code >>> 8);
         payload[1] = (byte) code;
         System.arraycopy(why, 0, payload, 2, payload.length - 2);
-        frame(RelayWebSocket.OP_CLOSE, payload);
+        frame(Frames.CLOSE, payload);
         terminate();
     }
 

@@ -1,5 +1,6 @@
 package farm.llama.atmosphere.runtime.relay;
 
+import farm.llama.atmosphere.websocket.Frames;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
@@ -47,12 +48,6 @@ final class RelayWebSocket implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(RelayWebSocket.class.getName());
     private static final int MAX_HEAD = 16 * 1024;
-    private static final int OP_CONTINUATION = 0x0;
-    static final int OP_TEXT = 0x1;
-    static final int OP_BINARY = 0x2;
-    static final int OP_CLOSE = 0x8;
-    private static final int OP_PING = 0x9;
-    private static final int OP_PONG = 0xA;
 
     /** Receives one WebSocket connection's events, on that connection's thread. */
     interface Handler {
@@ -304,7 +299,7 @@ final class RelayWebSocket implements AutoCloseable {
                 return;
             }
             out.write(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: "
-                    + Http1.acceptKey(key) + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                    + Frames.acceptKey(key) + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             out.flush();
             socket.setSoTimeout(0);
             conn.deadline = 0;
@@ -332,7 +327,6 @@ final class RelayWebSocket implements AutoCloseable {
     private void frames(DataInputStream in, Conn conn, RelaySession session, Handler handler) throws IOException {
         ByteArrayOutputStream message = new ByteArrayOutputStream();
         int messageOp = -1;
-        byte[] mask = new byte[4];
         while (session.isOpen()) {
             int b0;
             try {
@@ -343,16 +337,11 @@ final class RelayWebSocket implements AutoCloseable {
             if (conn.deadline == 0) {
                 conn.deadline = System.nanoTime() + limits.frameTimeout().toNanos();
             }
-            int b1 = in.readUnsignedByte();
-            boolean fin = (b0 & 0x80) != 0;
-            int op = b0 & 0x0F;
-            long len = b1 & 0x7F;
-            if (len == 126) {
-                len = in.readUnsignedShort();
-            } else if (len == 127) {
-                len = in.readLong();
-            }
-            if ((b1 & 0x80) == 0) {
+            Frames.Header h = Frames.readHeader(b0, in);
+            boolean fin = h.fin();
+            int op = h.op();
+            long len = h.length();
+            if (!h.masked()) {
                 session.close(1002, "client frames must be masked");
                 return;
             }
@@ -362,12 +351,9 @@ final class RelayWebSocket implements AutoCloseable {
                 session.close(1009, "message too large");
                 return;
             }
-            in.readFully(mask);
             byte[] payload = readPayload(in, (int) len, conn, handler.admitted());
-            for (int i = 0; i < payload.length; i++) {
-                payload[i] ^= mask[i & 3];
-            }
-            boolean control = op >= OP_CLOSE;
+            Frames.mask(payload, h.mask());
+            boolean control = h.control();
             if (control ? messageOp < 0 : fin) {
                 conn.deadline = 0; // a whole message, or a control frame between messages
             }
@@ -375,16 +361,16 @@ final class RelayWebSocket implements AutoCloseable {
                 conn.release(); // handed on below, no longer held here
             }
             switch (op) {
-                case OP_PING -> session.frame(OP_PONG, payload);
-                case OP_PONG -> {
+                case Frames.PING -> session.frame(Frames.PONG, payload);
+                case Frames.PONG -> {
                     // keep-alive answers carry nothing for the relay
                 }
-                case OP_CLOSE -> {
+                case Frames.CLOSE -> {
                     session.close(1000, "");
                     return;
                 }
-                case OP_TEXT, OP_BINARY, OP_CONTINUATION -> {
-                    if (op != OP_CONTINUATION) {
+                case Frames.TEXT, Frames.BINARY, Frames.CONTINUATION -> {
+                    if (op != Frames.CONTINUATION) {
                         messageOp = op;
                         message.reset();
                     } else if (messageOp < 0) {
@@ -431,7 +417,7 @@ final class RelayWebSocket implements AutoCloseable {
     }
 
     private static void deliver(Handler handler, int op, byte[] bytes) {
-        if (op == OP_TEXT) {
+        if (op == Frames.TEXT) {
             handler.text(new String(bytes, StandardCharsets.UTF_8));
         } else {
             handler.binary(bytes);

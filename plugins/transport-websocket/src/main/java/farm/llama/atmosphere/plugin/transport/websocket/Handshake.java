@@ -1,13 +1,12 @@
 package farm.llama.atmosphere.plugin.transport.websocket;
 
+import farm.llama.atmosphere.websocket.Frames;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -17,7 +16,6 @@ import java.util.Map;
 /** The HTTP/1.1 upgrade that opens a WebSocket (RFC 6455 §4), both sides. */
 final class Handshake {
 
-    private static final String GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
     private static final int MAX_HEAD = 8192;
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -32,12 +30,7 @@ final class Handshake {
     }
 
     static String accept(String key) {
-        try {
-            byte[] sha = MessageDigest.getInstance("SHA-1").digest((key + GUID).getBytes(StandardCharsets.US_ASCII));
-            return Base64.getEncoder().encodeToString(sha);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return Frames.acceptKey(key);
     }
 
     /** Client side: sends the upgrade request and checks the answer. */

@@ -4,6 +4,7 @@ import farm.llama.atmosphere.spi.CallFailedException;
 import farm.llama.atmosphere.spi.FailureKind;
 import farm.llama.atmosphere.spi.transport.Link;
 import farm.llama.atmosphere.spi.transport.TransportListener;
+import farm.llama.atmosphere.websocket.Frames;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
@@ -36,12 +37,6 @@ import javax.net.ssl.SSLSocket;
 final class WebSocketLink implements Link, Watchdog.Watched {
 
     private static final SecureRandom RANDOM = new SecureRandom();
-    private static final int OP_CONTINUATION = 0x0;
-    private static final int OP_TEXT = 0x1;
-    private static final int OP_BINARY = 0x2;
-    private static final int OP_CLOSE = 0x8;
-    private static final int OP_PING = 0x9;
-    private static final int OP_PONG = 0xA;
     /** The first piece a payload is read into; it doubles as bytes arrive. */
     private static final int PIECE = 64 * 1024;
 
@@ -135,7 +130,7 @@ final class WebSocketLink implements Link, Watchdog.Watched {
             // off the watchdog's thread: a write can wait on a peer that reads slowly
             Thread.ofVirtual().name("atmosphere-ws-ping").start(() -> {
                 try {
-                    write(OP_PING, new byte[0]);
+                    write(Frames.PING, new byte[0]);
                 } catch (IOException e) {
                     finish("ping failed: " + e.getMessage());
                 } finally {
@@ -159,17 +154,12 @@ final class WebSocketLink implements Link, Watchdog.Watched {
                 if (messageDeadline == 0) {
                     messageDeadline = lastReceived + settings.frameTimeout().toNanos();
                 }
-                int b1 = in.readUnsignedByte();
-                boolean fin = (b0 & 0x80) != 0;
-                int op = b0 & 0x0F;
-                boolean masked = (b1 & 0x80) != 0;
-                long len = b1 & 0x7F;
-                if (len == 126) {
-                    len = in.readUnsignedShort();
-                } else if (len == 127) {
-                    len = in.readLong();
-                }
-                if ((b0 & 0x70) != 0) {
+                Frames.Header h = Frames.readHeader(b0, in);
+                boolean fin = h.fin();
+                int op = h.op();
+                boolean masked = h.masked();
+                long len = h.length();
+                if (h.reserved()) {
                     reason = "protocol error: reserved bits set";
                     sendClose(1002);
                     break;
@@ -187,22 +177,16 @@ final class WebSocketLink implements Link, Watchdog.Watched {
                     sendClose(1009);
                     break;
                 }
-                byte[] mask = new byte[4];
-                if (masked) {
-                    in.readFully(mask);
-                }
                 byte[] payload = readPayload(in, (int) len);
                 if (masked) {
-                    for (int i = 0; i < payload.length; i++) {
-                        payload[i] ^= mask[i & 3];
-                    }
+                    Frames.mask(payload, h.mask());
                 }
                 lastReceived = System.nanoTime();
-                if (message == null && (fin || op >= OP_CLOSE)) {
+                if (message == null && (fin || op >= Frames.CLOSE)) {
                     messageDeadline = 0; // a whole message or a control frame between messages
                 }
                 switch (op) {
-                    case OP_BINARY, OP_TEXT -> {
+                    case Frames.BINARY, Frames.TEXT -> {
                         if (fin) {
                             deliver(payload);
                         } else {
@@ -210,7 +194,7 @@ final class WebSocketLink implements Link, Watchdog.Watched {
                             message.write(payload);
                         }
                     }
-                    case OP_CONTINUATION -> {
+                    case Frames.CONTINUATION -> {
                         if (message == null) {
                             reason = "protocol error: continuation without a start";
                             sendClose(1002);
@@ -225,11 +209,11 @@ final class WebSocketLink implements Link, Watchdog.Watched {
                             }
                         }
                     }
-                    case OP_PING -> write(OP_PONG, payload);
-                    case OP_PONG -> {
+                    case Frames.PING -> write(Frames.PONG, payload);
+                    case Frames.PONG -> {
                         // keep-alive answered
                     }
-                    case OP_CLOSE -> {
+                    case Frames.CLOSE -> {
                         sendClose(1000);
                         open = false;
                     }
@@ -278,7 +262,7 @@ final class WebSocketLink implements Link, Watchdog.Watched {
 
     private void sendClose(int status) {
         try {
-            write(OP_CLOSE, new byte[] {(byte) (status >> 8), (byte) status});
+            write(Frames.CLOSE, new byte[] {(byte) (status >> 8), (byte) status});
         } catch (IOException ignored) {
             // closing anyway
         }
@@ -287,33 +271,12 @@ final class WebSocketLink implements Link, Watchdog.Watched {
     private void write(int op, byte[] payload) throws IOException {
         writeLock.lock();
         try {
-            int b1 = client ? 0x80 : 0;
-            out.write(0x80 | op);
-            if (payload.length < 126) {
-                out.write(b1 | payload.length);
-            } else if (payload.length <= 0xFFFF) {
-                out.write(b1 | 126);
-                out.write(payload.length >>> 8);
-                out.write(payload.length);
-            } else {
-                out.write(b1 | 127);
-                long l = payload.length;
-                for (int i = 7; i >= 0; i--) {
-                    out.write((int) (l >>> (8 * i)));
-                }
-            }
+            byte[] mask = null;
             if (client) {
-                byte[] mask = new byte[4];
+                mask = new byte[4];
                 RANDOM.nextBytes(mask);
-                out.write(mask);
-                byte[] masked = new byte[payload.length];
-                for (int i = 0; i < payload.length; i++) {
-                    masked[i] = (byte) (payload[i] ^ mask[i & 3]);
-                }
-                out.write(masked);
-            } else {
-                out.write(payload);
             }
+            Frames.write(out, op, payload, mask);
             out.flush();
             lastSent = System.nanoTime();
         } finally {
@@ -346,7 +309,7 @@ final class WebSocketLink implements Link, Watchdog.Watched {
                     "frame of " + frame.length + " bytes is larger than the limit of " + settings.maxFrame()));
         }
         try {
-            write(OP_BINARY, frame);
+            write(Frames.BINARY, frame);
             return CompletableFuture.completedFuture(null);
         } catch (IOException e) {
             finish("write failed: " + e.getMessage());
