@@ -7,6 +7,7 @@ import farm.llama.atmosphere.runtime.discovery.DiscoveryService;
 import farm.llama.atmosphere.runtime.plugins.PluginHost;
 import farm.llama.atmosphere.runtime.routing.CostModel;
 import farm.llama.atmosphere.runtime.routing.RouterService;
+import farm.llama.atmosphere.runtime.routing.RoutingEngine;
 import farm.llama.atmosphere.spi.ChatChunk;
 import farm.llama.atmosphere.spi.ChatRequest;
 import farm.llama.atmosphere.spi.ConfigView;
@@ -135,7 +136,7 @@ final class RoutingBench {
         DiscoveryService discovery = new DiscoveryService(List.of(new PluginHost.Found<>(provider, "bench")), f -> context(empty),
                 (a, b) -> { }, new TreeConfigView("discovery", Map.of()), null, e -> { });
         discovery.scanNow();
-        return new RouterService(discovery, RouterService.Engine.of(Optional.of(new SemanticRouter()), Optional.of(new LexicalEmbedder())), new CostModel(new TreeConfigView("cost", Map.of())), e -> { },
+        return new RouterService(discovery, RoutingEngine.of(Optional.of(new SemanticRouter()), Optional.of(new LexicalEmbedder())), new CostModel(new TreeConfigView("cost", Map.of())), e -> { },
                 "0000000000000000", 3, Duration.ofSeconds(5), Duration.ofSeconds(120));
     }
 

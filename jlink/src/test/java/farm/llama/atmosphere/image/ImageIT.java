@@ -177,6 +177,12 @@ class ImageIT {
         Result plugins = run("plugin", "list");
         assertEquals(0, plugins.code(), plugins.err());
         assertTrue(plugins.out().matches("(?s).*tools-core\\s+\\S+\\s+started\\s+image\\s+tool:core.*"), plugins.out());
+        // the router, the embedder and the agent types are plugins like the rest, and nothing else provides them
+        assertTrue(plugins.out().matches("(?s).*router-semantic\\s+\\S+\\s+started\\s+image\\s+embedder:lexical, router:semantic.*"), plugins.out());
+        assertTrue(plugins.out().matches("(?s).*agents-core\\s+\\S+\\s+started\\s+image\\s+agent:core.*"), plugins.out());
+        assertFalse((plugins.out() + plugins.err()).contains("skipped"), "no built-in provider is looked for in the runtime: " + plugins.err());
+        Result types = run("agent", "types");
+        assertTrue(types.out().contains("research") && types.out().contains("echo"), types.out());
         Result echo = run("tool", "run", "echo", "--param", "message=from the image");
         assertEquals(0, echo.code(), echo.err());
         assertTrue(echo.out().contains("from the image"), echo.out());

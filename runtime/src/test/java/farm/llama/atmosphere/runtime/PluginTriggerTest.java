@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import farm.llama.atmosphere.runtime.node.Node;
 import farm.llama.atmosphere.runtime.plugins.PluginJars;
 import farm.llama.atmosphere.runtime.util.Json;
-import farm.llama.atmosphere.spi.agent.AgentTypeProvider;
 import farm.llama.atmosphere.spi.tool.ToolProvider;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,37 +65,9 @@ class PluginTriggerTest {
                             }
                         }
                         """)
-                .source("s.Agents", """
-                        package s;
-                        import farm.llama.atmosphere.spi.*;
-                        import farm.llama.atmosphere.spi.agent.*;
-                        import java.util.List;
-                        import java.util.Map;
-                        import java.util.concurrent.CompletableFuture;
-                        import java.util.concurrent.CompletionStage;
-                        public final class Agents implements AgentTypeProvider {
-                            public String type() { return "sensor-agents"; }
-                            public List<AgentType> create(NodeContext ctx) {
-                                return List.of(new AgentType() {
-                                    public String name() { return "echo"; }
-                                    public String description() { return "echoes what it hears"; }
-                                    public Agent spawn(String id, Map<String, Object> params) {
-                                        return new Agent() {
-                                            private volatile AgentState state = AgentState.IDLE;
-                                            public String id() { return id; }
-                                            public AgentState state() { return state; }
-                                            public CompletionStage<AgentReply> handle(String intent, Map<String, Object> args) {
-                                                return CompletableFuture.completedFuture(new AgentReply(intent, "null", 0));
-                                            }
-                                            public void close() { state = AgentState.STOPPED; }
-                                        };
-                                    }
-                                });
-                            }
-                        }
-                        """)
+                .agentType("s", "echo", "echoes what it hears",
+                        "return CompletableFuture.completedFuture(new AgentReply(intent, \"null\", 0));")
                 .service(ToolProvider.class, "s.Provider")
-                .service(AgentTypeProvider.class, "s.Agents")
                 .writeTo(image, "sensor.jar");
         try (Node node = Node.open(data, NodeConfig.load(data.configFile(), Map.of()), Optional.of(image))) {
             JsonNode first = Json.parse(node.runTool("read_sensor", "{\"celsius\":21}"));

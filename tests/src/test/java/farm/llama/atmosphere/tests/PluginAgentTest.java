@@ -9,7 +9,6 @@ import farm.llama.atmosphere.runtime.api.JsonText;
 import farm.llama.atmosphere.runtime.plugins.PluginJars;
 import farm.llama.atmosphere.spi.CallFailedException;
 import farm.llama.atmosphere.spi.FailureKind;
-import farm.llama.atmosphere.spi.agent.AgentTypeProvider;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -43,45 +42,15 @@ class PluginAgentTest {
             }
         }
         PluginJars.plugin("prober")
-                .source("p.Prober", """
-                        package p;
-                        import farm.llama.atmosphere.spi.*;
-                        import farm.llama.atmosphere.spi.agent.*;
-                        import java.util.List;
-                        import java.util.Map;
-                        import java.util.concurrent.CompletableFuture;
-                        import java.util.concurrent.CompletionStage;
-                        public final class Prober implements AgentTypeProvider {
-                            public String type() { return "prober"; }
-                            public List<AgentType> create(NodeContext ctx) {
-                                return List.of(new AgentType() {
-                                    public String name() { return "prober"; }
-                                    public String description() { return "probes a member's machine"; }
-                                    public Agent spawn(String id, Map<String, Object> params) {
-                                        return new Agent() {
-                                            private volatile AgentState state = AgentState.IDLE;
-                                            public String id() { return id; }
-                                            public AgentState state() { return state; }
-                                            public CompletionStage<AgentReply> handle(String intent, Map<String, Object> args) {
-                                                return handle(intent, args, Caller.LOCAL);
-                                            }
-                                            public CompletionStage<AgentReply> handle(String intent, Map<String, Object> args, Caller caller) {
-                                                String member = intent.substring(intent.lastIndexOf(' ') + 1);
-                                                try {
-                                                    String info = ctx.tools().runOn(member, "system_info", "{}", caller).json();
-                                                    return CompletableFuture.completedFuture(new AgentReply("probed " + member, info, 1));
-                                                } catch (RuntimeException e) {
-                                                    return CompletableFuture.failedFuture(e);
-                                                }
-                                            }
-                                            public void close() { state = AgentState.STOPPED; }
-                                        };
-                                    }
-                                });
-                            }
+                .agentType("p", "prober", "probes a member's machine", """
+                        String member = intent.substring(intent.lastIndexOf(' ') + 1);
+                        try {
+                            String info = ctx.tools().runOn(member, "system_info", "{}", caller).json();
+                            return CompletableFuture.completedFuture(new AgentReply("probed " + member, info, 1));
+                        } catch (RuntimeException e) {
+                            return CompletableFuture.failedFuture(e);
                         }
                         """)
-                .service(AgentTypeProvider.class, "p.Prober")
                 .writeTo(plugins, "prober.jar");
         return plugins;
     }
@@ -128,5 +97,29 @@ class PluginAgentTest {
                 && refused.getMessage().contains("tools.grants.trigger"), "B refused, naming the permission and the caller: " + refused.getMessage());
         JsonNode counts = NodeHarness.json(a.get("/api/v1/triggers").body()).path("triggers").get(0).path("counts");
         assertEquals(1, counts.path("failed").asInt(), counts.toString());
+    }
+
+    @Test
+    void agentTypesFollowTheirPluginWhenItIsDisabledAndEnabledAgain() throws Exception {
+        NodeHarness a = new NodeHarness(dir.resolve("solo"), "discovery:\n  probe-default-ports: false\nmesh:\n  mdns: false\n");
+        open.add(a);
+        a.node.agentAdd("greeter.yaml", """
+                agent:
+                  id: greeter
+                  type: greeter
+                  description: Greets people.
+                """);
+        assertTrue(typeNames(a).containsAll(List.of("echo", "research", "greeter")), typeNames(a).toString());
+        a.node.disablePlugin("agents-core");
+        assertEquals(List.of(), typeNames(a), "no plugin, no agent types");
+        assertTrue(a.node.agentTypes().problems().stream().anyMatch(p -> p.contains("greeter.yaml") && p.contains("no agent type plugin")),
+                "the owner's spec waits for a plugin that reads it: " + a.node.agentTypes().problems());
+        a.node.enablePlugin("agents-core");
+        assertTrue(typeNames(a).containsAll(List.of("echo", "research", "greeter")), typeNames(a).toString());
+        assertEquals(List.of(), a.node.agentTypes().problems());
+    }
+
+    private static List<String> typeNames(NodeHarness h) {
+        return h.node.agentTypes().types().stream().map(t -> t.type()).toList();
     }
 }

@@ -20,8 +20,6 @@ import farm.llama.atmosphere.spi.agent.Agent;
 import farm.llama.atmosphere.spi.agent.AgentReply;
 import farm.llama.atmosphere.spi.agent.AgentTypeProvider;
 import farm.llama.atmosphere.spi.discovery.Capability;
-import farm.llama.atmosphere.spi.routing.RouteDecision;
-import farm.llama.atmosphere.spi.routing.RouteQuery;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,7 +29,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -89,6 +86,7 @@ public final class AgentService implements AutoCloseable {
     private final Workbench bench;
     private final Supplier<ToolGrants> grants;
     private final AgentCatalogue catalogue;
+    private final AgentPicker picker;
     private final Supplier<List<PluginHost.Found<AgentTypeProvider>>> providers;
     private final Map<String, Held> agents = new ConcurrentHashMap<>();
     private final Object persistLock = new Object();
@@ -113,6 +111,7 @@ public final class AgentService implements AutoCloseable {
         this.grants = grants;
         this.providers = providers;
         this.catalogue = new AgentCatalogue(nodeId, specDir, bench, providers, contextFor, onFailure);
+        this.picker = new AgentPicker(nodeId, this::capabilities, bench);
         restore();
     }
 
@@ -407,51 +406,7 @@ public final class AgentService implements AutoCloseable {
      * @throws CallFailedException NOT_FOUND when nothing matches
      */
     public Capability route(String intent, String hint, Set<String> excluded) {
-        List<Capability> all = new ArrayList<>(capabilities());
-        try {
-            all.addAll(bench.remoteAgents());
-        } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.DEBUG, () -> "members' agents unknown: " + e.getMessage());
-        }
-        all.removeIf(c -> excluded.contains(c.name()));
-        String h = hint == null ? "" : hint.strip();
-        if (h.startsWith("capability:")) {
-            String id = h.substring("capability:".length());
-            return all.stream().filter(c -> c.id().equals(id) && c.nodeId().equals(nodeId)).findFirst()
-                    .or(() -> all.stream().filter(c -> c.id().equals(id) || c.id().endsWith("/" + id)).findFirst())
-                    .orElseThrow(() -> new CallFailedException(FailureKind.NOT_FOUND, "No agent capability '" + id
-                            + "' here or on a live member. Agent capabilities: " + ids(all) + "."));
-        }
-        Set<String> needs = new LinkedHashSet<>();
-        Pattern glob = h.isEmpty() ? null : glob(h);
-        for (Capability c : all) {
-            if (glob == null || glob.matcher(c.type()).matches()) {
-                needs.add(c.type());
-            }
-        }
-        if (needs.isEmpty()) {
-            throw new CallFailedException(FailureKind.NOT_FOUND, (h.isEmpty() ? "No agent type" : "No agent matches '" + h + "'")
-                    + " here or on a live member. Agent capabilities: " + ids(all) + ".");
-        }
-        List<Capability> fitting = all.stream().filter(c -> needs.contains(c.type())).toList();
-        if (fitting.size() == 1) {
-            return fitting.get(0); // nothing to choose between: no router needed
-        }
-        RouteDecision d = bench.decide(new RouteQuery(intent, needs, Optional.empty()));
-        return d.winner().map(w -> w.capability()).orElseThrow(() -> new CallFailedException(FailureKind.NOT_FOUND,
-                "No agent can take this intent: " + d.reason()));
-    }
-
-    private static String ids(List<Capability> all) {
-        return all.isEmpty() ? "none" : String.join(", ", all.stream().map(c -> c.nodeId() + ":" + c.type()).distinct().toList());
-    }
-
-    static Pattern glob(String hint) {
-        StringBuilder re = new StringBuilder();
-        for (char ch : hint.toCharArray()) {
-            re.append(ch == '*' ? ".*" : ch == '?' ? "." : Pattern.quote(String.valueOf(ch)));
-        }
-        return Pattern.compile(re.toString());
+        return picker.pick(intent, hint, excluded);
     }
 
     // ---- persistence ----

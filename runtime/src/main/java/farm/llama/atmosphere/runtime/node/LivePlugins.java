@@ -3,6 +3,7 @@ package farm.llama.atmosphere.runtime.node;
 import farm.llama.atmosphere.runtime.api.PluginReport;
 import farm.llama.atmosphere.runtime.plugins.PluginHost;
 import farm.llama.atmosphere.runtime.routing.RouterService;
+import farm.llama.atmosphere.runtime.routing.RoutingEngine;
 import farm.llama.atmosphere.runtime.tools.ToolGrants;
 import farm.llama.atmosphere.runtime.tools.ToolRegistry;
 import farm.llama.atmosphere.spi.NodeEvent;
@@ -26,7 +27,7 @@ public final class LivePlugins implements AutoCloseable {
     private final ToolGrants grants;
     private final Consumer<NodeEvent> events;
     private volatile ToolRegistry tools;
-    private volatile RouterService.Engine engine;
+    private volatile RoutingEngine engine;
     private volatile RouterService router;
     private volatile Runnable onChange = () -> { };
 
@@ -42,7 +43,7 @@ public final class LivePlugins implements AutoCloseable {
         this.grants = grants;
         this.events = events;
         this.tools = wiring.tools(grants);
-        this.engine = RouterService.Engine.of(wiring.router(), wiring.embedder());
+        this.engine = RoutingEngine.of(wiring.router(), wiring.embedder());
     }
 
     /** @param router the router service whose router and embedder follow plugin changes */
@@ -61,7 +62,7 @@ public final class LivePlugins implements AutoCloseable {
     }
 
     /** @return the router and embedder in effect */
-    public RouterService.Engine engine() {
+    public RoutingEngine engine() {
         return engine;
     }
 
@@ -105,9 +106,9 @@ public final class LivePlugins implements AutoCloseable {
         tools = wiring.tools(grants);
         old.close();
         // the router and embedder may come from a plugin that was just reloaded, enabled or disabled
-        RouterService.Engine fresh = RouterService.Engine.of(wiring.router(), wiring.embedder());
+        RoutingEngine fresh = RoutingEngine.of(wiring.router(), wiring.embedder());
         RouterService r = router;
-        RouterService.Engine previous = r == null ? engine : r.swap(fresh);
+        RoutingEngine previous = r == null ? engine : r.swap(fresh);
         engine = fresh;
         close(previous);
         try {
@@ -125,7 +126,7 @@ public final class LivePlugins implements AutoCloseable {
         tools.close();
     }
 
-    private static void close(RouterService.Engine e) {
+    private static void close(RoutingEngine e) {
         e.router().ifPresent(Router::close);
         e.embedder().ifPresent(Embedder::close);
     }

@@ -5,7 +5,7 @@ import farm.llama.atmosphere.runtime.discovery.BackendState;
 import farm.llama.atmosphere.runtime.discovery.DiscoveryService;
 import farm.llama.atmosphere.runtime.mesh.MeshService;
 import farm.llama.atmosphere.runtime.mesh.ModelShares;
-import farm.llama.atmosphere.runtime.routing.RouterService;
+import farm.llama.atmosphere.runtime.routing.ModelNames;
 import farm.llama.atmosphere.spi.CallFailedException;
 import farm.llama.atmosphere.spi.FailureKind;
 import farm.llama.atmosphere.spi.NodeEvent;
@@ -83,7 +83,7 @@ public final class ModelCatalogue {
     public Optional<Path> backendFile(String model) {
         for (BackendState b : discovery.backends()) {
             if (!b.up() || !ModelShares.onThisMachine(b.info().url())
-                    || b.capabilities().stream().noneMatch(c -> RouterService.serves(c, model))) {
+                    || b.capabilities().stream().noneMatch(c -> ModelNames.serves(c, model))) {
                 continue;
             }
             try {

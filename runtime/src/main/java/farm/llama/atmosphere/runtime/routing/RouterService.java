@@ -29,7 +29,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Flow;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -46,34 +45,15 @@ public final class RouterService implements RoutingService {
     /** Capability types that can hold a chat. */
     public static final Set<String> CHAT_TYPES = Set.of("llm/chat", "llm/code", "llm/reasoning", "vision/chat");
 
-    /**
-     * The router and embedder in effect, swapped together when plugins change.
-     *
-     * @param router the router plugin's, if one is loaded
-     * @param embedder the node's embedder ({@code routing.embedder}), if one is loaded
-     * @param routing what candidates and queries are embedded with: the router's choice over the embedder
-     */
-    public record Engine(Optional<Router> router, Optional<Embedder> embedder, Optional<Embedder> routing) {
-
-        /**
-         * @param router the router, if any
-         * @param embedder the embedder, if any
-         * @return both, with the embedder the router routes with
-         */
-        public static Engine of(Optional<Router> router, Optional<Embedder> embedder) {
-            return new Engine(router, embedder, embedder.map(e -> router.map(r -> r.routingEmbedder(e)).orElse(e)));
-        }
-    }
-
     private final DiscoveryService discovery;
-    private volatile Engine engine;
+    private volatile RoutingEngine engine;
     private final CostModel cost;
     private final Consumer<NodeEvent> events;
     private final String nodeId;
     private final int maxAttempts;
     private final Duration queueTimeout;
     private final Duration firstByteTimeout;
-    private final Map<String, float[]> vectors = new ConcurrentHashMap<>();
+    private final VectorCache vectors = new VectorCache();
 
     /**
      * @param discovery the backends
@@ -85,7 +65,7 @@ public final class RouterService implements RoutingService {
      * @param queueTimeout how long a request waits for a free slot when every backend is at its cap
      * @param firstByteTimeout how long a backend may take to its first chunk before failover
      */
-    public RouterService(DiscoveryService discovery, Engine engine, CostModel cost,
+    public RouterService(DiscoveryService discovery, RoutingEngine engine, CostModel cost,
                          Consumer<NodeEvent> events, String nodeId, int maxAttempts, Duration queueTimeout,
                          Duration firstByteTimeout) {
         this.firstByteTimeout = firstByteTimeout;
@@ -109,8 +89,8 @@ public final class RouterService implements RoutingService {
      * @param next the new ones
      * @return the previous ones, for the caller to close
      */
-    public synchronized Engine swap(Engine next) {
-        Engine previous = engine;
+    public synchronized RoutingEngine swap(RoutingEngine next) {
+        RoutingEngine previous = engine;
         engine = next;
         vectors.clear();
         return previous;
@@ -131,57 +111,13 @@ public final class RouterService implements RoutingService {
         return cost;
     }
 
-    /**
-     * Vectors are cached by content (the text itself is the key, with its cached hash: no digest
-     * per lookup), for this node's one embedder; the cache is bounded.
-     */
     float[] vector(String text) {
-        float[] v = vectors.get(text);
-        if (v == null) {
-            if (vectors.size() > MAX_CACHED_VECTORS) {
-                vectors.clear();
-            }
-            Engine now = engine;
-            Optional<Embedder> e = now.routing();
-            if (e.isEmpty()) {
-                return new float[0];
-            }
-            v = e.get().embed(text);
-            if (now == engine) {
-                vectors.put(text, v);
-            }
-        }
-        return v;
-    }
-
-    private static final int MAX_CACHED_VECTORS = 100_000;
-
-    /**
-     * @param model a model name from a request
-     * @param capability a capability
-     * @return whether the capability serves it ({@code llama3.2} matches {@code llama3.2:latest})
-     */
-    public static boolean serves(Capability capability, String model) {
-        String m = model.toLowerCase(Locale.ROOT);
-        for (String name : capability.models()) {
-            String n = name.toLowerCase(Locale.ROOT);
-            if (n.equals(m) || n.equals(m + ":latest") || (n + ":latest").equals(m)) {
-                return true;
-            }
-        }
-        return false;
+        return vectors.vector(text, () -> engine);
     }
 
     /** @return every model name known here, each once, with the backends that serve it */
     public Map<String, List<Capability>> models() {
-        Map<String, List<Capability>> out = new LinkedHashMap<>();
-        for (Capability c : allCapabilities()) {
-            for (String m : c.models()) {
-                String name = m.endsWith(":latest") ? m.substring(0, m.length() - 7) : m;
-                out.computeIfAbsent(name, k -> new ArrayList<>()).add(c);
-            }
-        }
-        return out;
+        return ModelNames.byName(allCapabilities());
     }
 
     /**
@@ -189,7 +125,7 @@ public final class RouterService implements RoutingService {
      * @return whether any capability serves it
      */
     public boolean knows(String model) {
-        return allCapabilities().stream().anyMatch(c -> serves(c, model));
+        return allCapabilities().stream().anyMatch(c -> ModelNames.serves(c, model));
     }
 
     private volatile Supplier<List<BackendState>> remote = List::of;
@@ -285,7 +221,7 @@ public final class RouterService implements RoutingService {
                 if (!query.needs().contains(c.type())) {
                     continue;
                 }
-                if (query.model().isPresent() && !serves(c, query.model().get())) {
+                if (query.model().isPresent() && !ModelNames.serves(c, query.model().get())) {
                     continue;
                 }
                 float[] v = embed ? vector(c.description()) : new float[0];

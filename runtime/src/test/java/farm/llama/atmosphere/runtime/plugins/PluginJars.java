@@ -87,6 +87,48 @@ public final class PluginJars {
                 .service(farm.llama.atmosphere.spi.tool.ToolProvider.class, pkg + ".Provider");
     }
 
+    /**
+     * Adds an agent type provider {@code pkg.Agents} (type {@code type}) with one agent type of that
+     * name, and declares it. The agent answers each intent with {@code body}: Java statements that
+     * return a {@code CompletionStage<AgentReply>}, with {@code ctx} (the NodeContext), {@code id},
+     * {@code intent}, {@code args} and {@code caller} in scope.
+     */
+    public PluginJars agentType(String pkg, String type, String description, String body) {
+        return source(pkg + ".Agents", """
+                package %1$s;
+                import farm.llama.atmosphere.spi.*;
+                import farm.llama.atmosphere.spi.agent.*;
+                import java.util.List;
+                import java.util.Map;
+                import java.util.concurrent.CompletableFuture;
+                import java.util.concurrent.CompletionStage;
+                public final class Agents implements AgentTypeProvider {
+                    public String type() { return "%2$s"; }
+                    public List<AgentType> create(NodeContext ctx) {
+                        return List.of(new AgentType() {
+                            public String name() { return "%2$s"; }
+                            public String description() { return "%3$s"; }
+                            public Agent spawn(String id, Map<String, Object> params) {
+                                return new Agent() {
+                                    private volatile AgentState state = AgentState.IDLE;
+                                    public String id() { return id; }
+                                    public AgentState state() { return state; }
+                                    public CompletionStage<AgentReply> handle(String intent, Map<String, Object> args) {
+                                        return handle(intent, args, Caller.LOCAL);
+                                    }
+                                    public CompletionStage<AgentReply> handle(String intent, Map<String, Object> args, Caller caller) {
+                                        %4$s
+                                    }
+                                    public void close() { state = AgentState.STOPPED; }
+                                };
+                            }
+                        });
+                    }
+                }
+                """.formatted(pkg, type, description, body))
+                .service(farm.llama.atmosphere.spi.agent.AgentTypeProvider.class, pkg + ".Agents");
+    }
+
     /** Compiles and writes the jar. */
     public Path writeTo(Path dir, String fileName) throws IOException {
         Path work = Files.createTempDirectory("plugin-src");
