@@ -111,7 +111,7 @@ final class AgentCatalogue {
         List<String> found = new ArrayList<>();
         if (Files.isDirectory(specDir)) {
             try (var files = Files.list(specDir)) {
-                for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
+                for (Path f : files.filter(AgentCatalogue::ownersFile).sorted().toList()) {
                     try {
                         define(f.getFileName().toString(), Files.readString(f)).ifPresentOrElse(
                                 t -> next.put(t.name(), new TypeEntry(t, f.toString())),
@@ -129,6 +129,12 @@ final class AgentCatalogue {
         }
         problems = List.copyOf(found);
         types = next;
+    }
+
+    /** A file the owner keeps in {@code agents/}: not hidden, not an editor's backup. */
+    private static boolean ownersFile(Path f) {
+        String name = f.getFileName().toString();
+        return Files.isRegularFile(f) && !name.startsWith(".") && !name.endsWith("~");
     }
 
     private static List<String> lines(AtmosphereException e) {
@@ -181,7 +187,7 @@ final class AgentCatalogue {
      * @param source where it is stored
      * @return the type's description
      */
-    AgentTypeReport install(AgentType type, String source) {
+    synchronized AgentTypeReport install(AgentType type, String source) {
         Map<String, TypeEntry> next = new ConcurrentSkipListMap<>(types);
         next.put(type.name(), new TypeEntry(type, source));
         types = next;
