@@ -164,6 +164,15 @@ class LocalRoutingTest {
     }
 
     @Test
+    void aRouterOrEmbedderConfigNamesThatIsMissingGivesWayToTheOneInstalled() throws Exception {
+        startNode("  router: nope\n  embedder: nope\n"); // continues the harness's routing: section
+        HttpResponse<String> r = node.post("/v1/chat/completions", chat("auto", "My Python script throws a KeyError, fix it", false));
+        assertEquals(200, r.statusCode(), r.body());
+        assertTrue(r.headers().firstValue("x-atmosphere-route").orElseThrow().endsWith("/qwen2.5-coder:7b"));
+        assertTrue(json(node.get("/v1/models").body()).path("data").findValuesAsText("id").contains("lexical-v1"));
+    }
+
+    @Test
     void streamingPassesChunksThroughAndEndsWithDone() throws Exception {
         startNode("");
         HttpResponse<InputStream> r = node.postStream("/v1/chat/completions", chat("llama3.2", "Why is the sky blue?", true));

@@ -110,12 +110,17 @@ class PluginAgentTest {
                   description: Greets people.
                 """);
         assertTrue(typeNames(a).containsAll(List.of("echo", "research", "greeter")), typeNames(a).toString());
+        String echo = a.node.agentSpawn("echo", JsonText.EMPTY_OBJECT, Optional.empty()).id();
         a.node.disablePlugin("agents-core");
+        CallFailedException gone = assertThrows(CallFailedException.class, () -> a.node.agentInvoke(echo, "hello", JsonText.EMPTY_OBJECT));
+        assertEquals(FailureKind.NOT_FOUND, gone.kind(), gone.getMessage());
+        assertTrue(gone.getMessage().contains("no longer has"), gone.getMessage());
         assertEquals(List.of(), typeNames(a), "no plugin, no agent types");
         assertTrue(a.node.agentTypes().problems().stream().anyMatch(p -> p.contains("greeter.yaml") && p.contains("no agent type plugin")),
                 "the owner's spec waits for a plugin that reads it: " + a.node.agentTypes().problems());
         a.node.enablePlugin("agents-core");
         assertTrue(typeNames(a).containsAll(List.of("echo", "research", "greeter")), typeNames(a).toString());
+        assertEquals("hello", a.node.agentInvoke(echo, "hello", JsonText.EMPTY_OBJECT).text(), "the agent is made again from its type");
         assertEquals(List.of(), a.node.agentTypes().problems());
     }
 

@@ -97,7 +97,16 @@ public class TestContext implements NodeContext {
         @Override
         public Flow.Publisher<ChatChunk> chat(ChatRequest request) {
             return subscriber -> {
-                throw new CallFailedException(FailureKind.NOT_FOUND, "no capability (contract test)");
+                subscriber.onSubscribe(new Flow.Subscription() {
+                    @Override
+                    public void request(long n) {
+                    }
+
+                    @Override
+                    public void cancel() {
+                    }
+                });
+                subscriber.onError(new CallFailedException(FailureKind.NOT_FOUND, "no capability (contract test)"));
             };
         }
 

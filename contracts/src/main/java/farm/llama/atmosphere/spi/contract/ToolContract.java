@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import farm.llama.atmosphere.spi.CallFailedException;
 import farm.llama.atmosphere.spi.tool.Tool;
 import farm.llama.atmosphere.spi.tool.ToolCall;
@@ -28,6 +31,16 @@ public abstract class ToolContract extends ProviderContract<ToolProvider> {
         return ToolProvider.class;
     }
 
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static JsonNode json(String text, String what) {
+        try {
+            return JSON.readTree(text);
+        } catch (JsonProcessingException e) {
+            return fail(what + " is not JSON: " + e.getOriginalMessage() + ": " + text);
+        }
+    }
+
     /** @return valid arguments (a JSON object) for each of the provider's tools, by name */
     protected abstract Map<String, String> sampleArguments();
 
@@ -39,8 +52,8 @@ public abstract class ToolContract extends ProviderContract<ToolProvider> {
         for (Tool t : tools) {
             assertTrue(names.add(t.spec().name()), "two tools named " + t.spec().name());
             assertFalse(t.spec().description().isBlank(), t.spec().name() + " needs a description");
-            String schema = t.spec().parametersSchema().strip();
-            assertTrue(schema.startsWith("{") && schema.endsWith("}") && schema.replace(" ", "").contains("\"type\":\"object\""),
+            JsonNode schema = json(t.spec().parametersSchema(), t.spec().name() + "'s parameters schema");
+            assertTrue(schema.isObject() && schema.path("type").asText().equals("object"),
                     t.spec().name() + ": the parameters schema is a JSON object of type object: " + schema);
         }
     }
@@ -56,8 +69,7 @@ public abstract class ToolContract extends ProviderContract<ToolProvider> {
             }
             try {
                 ToolResult r = t.invoke(new ToolCall(args, "local"));
-                String json = r.json().strip();
-                assertTrue(!json.isEmpty() && "{[\"-0123456789tfn".indexOf(json.charAt(0)) >= 0, t.spec().name() + " answered: " + json);
+                json(r.json(), t.spec().name() + "'s result");
             } catch (CallFailedException e) {
                 assertFalse(String.valueOf(e.getMessage()).isBlank(), t.spec().name() + " failed without saying why");
             }

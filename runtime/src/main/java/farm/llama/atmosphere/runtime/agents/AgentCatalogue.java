@@ -73,6 +73,7 @@ final class AgentCatalogue {
     private volatile List<Source> sources = List.of();
     private volatile Map<String, TypeEntry> types = Map.of();
     private volatile List<String> problems = List.of();
+    private volatile long generation;
 
     AgentCatalogue(String nodeId, Path specDir, Workbench bench, Supplier<List<PluginHost.Found<AgentTypeProvider>>> providers,
                    Function<PluginHost.Found<AgentTypeProvider>, NodeContext> contextFor, BiConsumer<String, String> onFailure) {
@@ -129,6 +130,12 @@ final class AgentCatalogue {
         }
         problems = List.copyOf(found);
         types = next;
+        generation++;
+    }
+
+    /** @return how many times the types were built: an agent made before the last build is made again */
+    long generation() {
+        return generation;
     }
 
     /** A file the owner keeps in {@code agents/}: not hidden, not an editor's backup. */

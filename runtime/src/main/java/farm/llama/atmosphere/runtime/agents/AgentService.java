@@ -65,6 +65,8 @@ public final class AgentService implements AutoCloseable {
         volatile String state;
         volatile int invocations;
         volatile AgentRunner runner;
+        /** The catalogue's generation the runner was made from: after a plugin change it is made again. */
+        long generation;
         volatile Map<String, Object> snapshot = Map.of();
         /** Taken by an intent of {@code invokeType} that has not ended (guarded by {@code spawnLock}). */
         boolean taken;
@@ -115,7 +117,10 @@ public final class AgentService implements AutoCloseable {
         restore();
     }
 
-    /** Builds the agent types again from the plugins now in effect; spawned agents of a type that is gone fail when invoked. */
+    /**
+     * Builds the agent types again from the plugins now in effect. A spawned agent is made again
+     * from its type at its next intent, or refused then if its type is gone.
+     */
     public void pluginsChanged() {
         catalogue.load(providers.get());
     }
@@ -203,6 +208,7 @@ public final class AgentService implements AutoCloseable {
         } while (agents.containsKey(id));
         Held h = new Held(id, type, Map.copyOf(params), Instant.now(), caller.key());
         h.runner = t.spawn(id, h.params);
+        h.generation = catalogue.generation();
         h.state = "idle";
         agents.put(id, h);
         persist();
@@ -256,10 +262,14 @@ public final class AgentService implements AutoCloseable {
             if ("stopped".equals(h.state)) {
                 throw new CallFailedException(FailureKind.NOT_FOUND, "Agent " + h.id + " was stopped.");
             }
-            if (h.runner == null) { // asleep since a restart: wake it
+            if (h.runner != null && h.generation != catalogue.generation()) {
+                close(h); // made by a plugin that changed since: made again below from the type now in effect
+            }
+            if (h.runner == null) { // asleep since a restart, or its plugin changed: wake it
                 AgentCatalogue.TypeEntry t = catalogue.get(h.type).orElseThrow(() -> new CallFailedException(FailureKind.NOT_FOUND,
                         "Agent " + h.id + " is of type '" + h.type + "', which this node no longer has (its spec or plugin was removed)."));
                 h.runner = t.spawn(h.id, h.params);
+                h.generation = catalogue.generation();
                 bench.publish("agent.woke", Map.of("agent", h.id, "type", h.type));
             }
             h.state = "running";
@@ -301,15 +311,7 @@ public final class AgentService implements AutoCloseable {
     public AgentReport stop(String idOrPrefix) {
         Held h = find(idOrPrefix);
         h.state = "stopped";
-        AgentRunner r = h.runner;
-        h.runner = null;
-        if (r != null) {
-            try {
-                r.close();
-            } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, () -> "agent " + h.id + " failed to close: " + e.getMessage());
-            }
-        }
+        close(h);
         agents.remove(h.id);
         persist();
         bench.publish("agent.stopped", Map.of("agent", h.id, "type", h.type));
@@ -462,17 +464,21 @@ public final class AgentService implements AutoCloseable {
         }
     }
 
-    @Override
-    public void close() {
-        for (Held h : agents.values()) {
-            AgentRunner r = h.runner;
-            if (r != null) {
-                try {
-                    r.close();
-                } catch (RuntimeException e) {
-                    LOG.log(System.Logger.Level.DEBUG, () -> "agent " + h.id + " failed to close: " + e.getMessage());
-                }
+    /** Closes an agent's runner, if it has one; it sleeps until its next intent. */
+    private static void close(Held h) {
+        AgentRunner r = h.runner;
+        h.runner = null;
+        if (r != null) {
+            try {
+                r.close();
+            } catch (RuntimeException | LinkageError e) {
+                LOG.log(System.Logger.Level.WARNING, () -> "agent " + h.id + " failed to close: " + e);
             }
         }
+    }
+
+    @Override
+    public void close() {
+        agents.values().forEach(AgentService::close);
     }
 }

@@ -6,6 +6,7 @@ import farm.llama.atmosphere.spi.Provider;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /**
  * Chooses the one provider of a family the node uses (a transport of a type, the embedder, the
@@ -58,6 +59,8 @@ public final class ProviderSelector {
         }
     }
 
+    private static final System.Logger LOG = System.getLogger(ProviderSelector.class.getName());
+
     private final PluginHost plugins;
     private final Contexts contexts;
 
@@ -82,9 +85,40 @@ public final class ProviderSelector {
      */
     public <P extends Provider, T> Selected<T> first(Class<P> family, String name, String section, Optional<String> wanted,
                                                     Creator<P, T> creator) {
+        return first(family, name, section, type -> wanted.isEmpty() || wanted.get().equals(type), creator);
+    }
+
+    /**
+     * The provider config names ({@code wanted}); when it is missing or fails, the first other one
+     * that starts (each provider is tried once).
+     *
+     * @param family the provider interface
+     * @param name the family's short name
+     * @param section its config section
+     * @param key the config key that names the type, for the warning
+     * @param wanted the type wanted, or empty for the first that starts
+     * @param creator makes the product
+     * @param <P> the provider type
+     * @param <T> the product
+     * @return the product, if any provider of the family started
+     */
+    public <P extends Provider, T> Selected<T> preferred(Class<P> family, String name, String section, String key, Optional<String> wanted,
+                                                        Creator<P, T> creator) {
+        Selected<T> s = first(family, name, section, wanted, creator);
+        if (s.chosen().isPresent() || wanted.isEmpty()) {
+            return s;
+        }
+        Selected<T> other = first(family, name, section, type -> !type.equals(wanted.get()), creator);
+        LOG.log(System.Logger.Level.WARNING, () -> key + " '" + wanted.get() + "' is not available" + (s.failures().isEmpty() ? "" : " ("
+                + s.why() + ")") + other.chosen().map(x -> "; using " + name + " from " + other.origin()).orElse(""));
+        return other;
+    }
+
+    private <P extends Provider, T> Selected<T> first(Class<P> family, String name, String section, Predicate<String> type,
+                                                     Creator<P, T> creator) {
         List<String> failures = new ArrayList<>();
         for (PluginHost.Found<P> f : plugins.providers(family)) {
-            if (wanted.isPresent() && !wanted.get().equals(f.provider().type())) {
+            if (!type.test(f.provider().type())) {
                 continue;
             }
             try {

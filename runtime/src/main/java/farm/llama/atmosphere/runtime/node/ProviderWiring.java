@@ -124,28 +124,21 @@ public final class ProviderWiring implements ProviderSelector.Contexts {
         return registry;
     }
 
-    /** @return the embedder {@code routing.embedder} names (or the first that starts); none when no plugin offers one */
+    /** @return the embedder {@code routing.embedder} names, else the first that starts; none when no plugin offers one */
     public Optional<Embedder> embedder() {
-        Optional<String> wanted = config.view().string("routing.embedder");
-        ProviderSelector.Selected<Embedder> s = selector.first(EmbedderProvider.class, "embedder", "embedder", wanted, EmbedderProvider::create);
-        if (s.chosen().isPresent()) {
-            Embedder e = s.chosen().get();
-            LOG.log(System.Logger.Level.INFO, () -> "Embedder: " + e.id() + " (" + e.dimensions() + " dimensions, from " + s.origin() + ")");
-            return s.chosen();
-        }
-        if (wanted.isPresent()) {
-            LOG.log(System.Logger.Level.WARNING, () -> "routing.embedder '" + wanted.get() + "' is not available"
-                    + (s.failures().isEmpty() ? "" : " (" + s.why() + ")") + "; using the next one that starts");
-            return selector.first(EmbedderProvider.class, "embedder", "embedder", Optional.empty(), EmbedderProvider::create).chosen();
-        }
-        LOG.log(System.Logger.Level.WARNING, () -> "No embedder plugin is loaded (router-semantic ships the lexical one): routing by meaning is off");
-        return Optional.empty();
+        ProviderSelector.Selected<Embedder> s = selector.preferred(EmbedderProvider.class, "embedder", "embedder", "routing.embedder",
+                config.view().string("routing.embedder"), EmbedderProvider::create);
+        s.chosen().ifPresentOrElse(
+                e -> LOG.log(System.Logger.Level.INFO, () -> "Embedder: " + e.id() + " (" + e.dimensions() + " dimensions, from " + s.origin() + ")"),
+                () -> LOG.log(System.Logger.Level.WARNING, () -> "No embedder plugin is loaded (router-semantic ships the lexical one):"
+                        + " routing by meaning is off"));
+        return s.chosen();
     }
 
-    /** @return the router {@code routing.router} names (or the first that starts); none when no plugin offers one */
+    /** @return the router {@code routing.router} names, else the first that starts; none when no plugin offers one */
     public Optional<Router> router() {
-        Optional<Router> r = selector.first(RouterProvider.class, "router", "routing", config.view().string("routing.router"), RouterProvider::create)
-                .chosen();
+        Optional<Router> r = selector.preferred(RouterProvider.class, "router", "routing", "routing.router",
+                config.view().string("routing.router"), RouterProvider::create).chosen();
         if (r.isEmpty()) {
             LOG.log(System.Logger.Level.WARNING, () -> "No router plugin is loaded (router-semantic is disabled or missing):"
                     + " requests that name a model go to the cheapest backend serving it; model \"auto\" is refused");

@@ -53,7 +53,7 @@ public final class RouterService implements RoutingService {
     private final int maxAttempts;
     private final Duration queueTimeout;
     private final Duration firstByteTimeout;
-    private final VectorCache vectors = new VectorCache();
+    private final VectorCache vectors;
 
     /**
      * @param discovery the backends
@@ -71,6 +71,7 @@ public final class RouterService implements RoutingService {
         this.firstByteTimeout = firstByteTimeout;
         this.discovery = discovery;
         this.engine = engine;
+        this.vectors = new VectorCache(engine);
         this.cost = cost;
         this.events = events;
         this.nodeId = nodeId;
@@ -92,7 +93,7 @@ public final class RouterService implements RoutingService {
     public synchronized RoutingEngine swap(RoutingEngine next) {
         RoutingEngine previous = engine;
         engine = next;
-        vectors.clear();
+        vectors.clear(next);
         return previous;
     }
 
@@ -111,9 +112,6 @@ public final class RouterService implements RoutingService {
         return cost;
     }
 
-    float[] vector(String text) {
-        return vectors.vector(text, () -> engine);
-    }
 
     /** @return every model name known here, each once, with the backends that serve it */
     public Map<String, List<Capability>> models() {
@@ -211,9 +209,10 @@ public final class RouterService implements RoutingService {
      * @return the explained decision
      */
     public RouteDecision decide(RouteQuery query, Locality locality) {
-        Optional<Router> router = engine.router();
+        RoutingEngine now = engine; // one router and one embedder for the whole decision
+        Optional<Router> router = now.router();
         boolean embed = query.model().isEmpty() && router.isPresent();
-        float[] q = embed ? vector(query.intent()) : new float[0];
+        float[] q = embed ? vectors.vector(query.intent(), now) : new float[0];
         List<RouteCandidate> candidates = new ArrayList<>();
         Map<String, Map<String, Double>> termsCache = new HashMap<>();
         for (BackendState b : allBackends(locality)) {
@@ -224,7 +223,7 @@ public final class RouterService implements RoutingService {
                 if (query.model().isPresent() && !ModelNames.serves(c, query.model().get())) {
                     continue;
                 }
-                float[] v = embed ? vector(c.description()) : new float[0];
+                float[] v = embed ? vectors.vector(c.description(), now) : new float[0];
                 boolean warm = c.tags().contains("warm");
                 double price = cost.price(c.name());
                 // the terms depend on the backend, warmth and price only: compute them once per kind
@@ -237,7 +236,7 @@ public final class RouterService implements RoutingService {
         boolean workload = query.needs().stream().anyMatch(n -> n.startsWith("tool/") || n.startsWith("agent/"));
         for (Capability c : workload ? workloads() : List.<Capability>of()) { // not on the chat path
             if (query.needs().contains(c.type())) {
-                float[] v = embed ? vector(c.description()) : new float[0];
+                float[] v = embed ? vectors.vector(c.description(), now) : new float[0];
                 candidates.add(new RouteCandidate(c, v, q, Map.of(), true)); // runs here: no hop, no backend terms
             }
         }
