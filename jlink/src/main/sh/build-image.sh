@@ -82,6 +82,10 @@ else
 fi
 mkdir -p "$IMAGE/plugins" "$IMAGE/conf"
 cp "${plugin_jars[@]}" "$IMAGE/plugins/"
+# plugins that ship as zips (embedder-minilm: the model and ONNX Runtime), without their version in the name
+for z in "$PLUGINS"/*.zip; do
+  [[ -e "$z" ]] && cp "$z" "$IMAGE/plugins/$(basename "$z" | sed -E 's/-[0-9][0-9A-Za-z.+-]*\.zip$/.zip/')"
+done
 cp "$SRC/conf/"* "$IMAGE/conf/"
 echo "$VERSION" > "$IMAGE/VERSION"
 cp "$LICENSE_FILE" "$IMAGE/LICENSE"

@@ -114,6 +114,15 @@ public interface NodeApi {
      */
     RouteDecision route(String intent, Optional<String> model, boolean vision);
 
+    /**
+     * Teaches the router that an intent belongs to a task (it went to the wrong kind of model).
+     *
+     * @param intent the intent
+     * @param task the right task ({@code code}) or the type that serves it first ({@code llm/code})
+     * @return what was learned and where the intent goes now
+     */
+    farm.llama.atmosphere.runtime.api.RouteFeedback routeFeedback(String intent, String task);
+
     /** @return this node's cost factors */
     CostReport cost();
 

@@ -229,6 +229,11 @@ public final class NodeClient implements NodeApi {
     }
 
     @Override
+    public farm.llama.atmosphere.runtime.api.RouteFeedback routeFeedback(String intent, String task) {
+        return as(call("POST", "/api/v1/route/feedback", body(Map.of("intent", intent, "task", task))), new TypeReference<>() { });
+    }
+
+    @Override
     public CostReport cost() {
         return as(call("GET", "/api/v1/cost", ""), new TypeReference<>() { });
     }

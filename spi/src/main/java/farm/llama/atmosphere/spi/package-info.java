@@ -31,6 +31,11 @@
  *       type from a file the owner keeps in {@code agents/} (YAML specs, read by agents-core).</li>
  *   <li>{@link farm.llama.atmosphere.spi.routing.Router#routingEmbedder} — the router says what
  *       it routes with (the semantic router pairs a model embedder with its lexicon).</li>
+ *   <li>{@link farm.llama.atmosphere.spi.routing.Router#tasks()} and
+ *       {@link farm.llama.atmosphere.spi.routing.Router#teach} — a router that routes by example
+ *       names its tasks and takes the owner's examples ({@code routing.examples}, route feedback);
+ *       {@link farm.llama.atmosphere.spi.routing.RouteDecision#tasks()} with
+ *       {@link farm.llama.atmosphere.spi.routing.TaskMatch} — the examples that decided.</li>
  * </ul>
  * All additive: every new method has a default, so a plugin built against 0.1 keeps working.
  */

@@ -172,6 +172,7 @@ class ApiShapeTest {
         get(a, "/api/v1/capabilities");
         post(a, "/api/v1/route", "{\"intent\":\"Write a Python function that sorts a list\"}");
         post(a, "/api/v1/route", "{\"intent\":\"hello\",\"model\":\"llama3.2:latest\"}");
+        post(a, "/api/v1/route/feedback", "{\"intent\":\"the gizmo wobbles sideways\",\"task\":\"code\"}");
         get(a, "/api/v1/cost");
         get(a, "/api/v1/mesh");
         get(a, "/api/v1/mesh/members");
@@ -235,6 +236,7 @@ class ApiShapeTest {
         cli(a, "agent", "ask", "echo this text back", "--route", "agent/echo", "--json");
         cli(a, "trigger", "fire", "door", "open", "-p", "{\"side\":\"front\"}", "--wait", "--json");
         cli(a, "model", "deploy", "tinyllama", "--to", aId, "--json");
+        cli(a, "route", "feedback", "the gizmo wobbles sideways", "--task", "code", "--json");
 
         // roles, leaving, revocation
         post(a, "/api/v1/mesh/admins", "{\"nodeId\":\"" + bId + "\"}");

@@ -233,10 +233,14 @@ class LocalRoutingTest {
         assertEquals(200, r.statusCode(), r.body());
         String route = r.headers().firstValue("x-atmosphere-route").orElseThrow();
         assertFalse(route.contains("llava"), "llava does not call tools: " + route);
-        HttpResponse<String> plain = node.post("/v1/chat/completions",
-                "{\"model\":\"auto\",\"messages\":[{\"role\":\"user\",\"content\":\"describe what is shown in this photo\"}]}");
+        assertFalse(node.post("/v1/chat/completions", "{\"model\":\"auto\",\"messages\":[{\"role\":\"user\",\"content\":"
+                + "\"describe what is shown in this photo\"}]}").headers().firstValue("x-atmosphere-route").orElseThrow().contains("llava"),
+                "a text-only request never goes to a vision model while a text model can take it");
+        HttpResponse<String> plain = node.post("/v1/chat/completions", "{\"model\":\"auto\",\"messages\":[{\"role\":\"user\",\"content\":["
+                + "{\"type\":\"text\",\"text\":\"describe what is shown in this photo\"},"
+                + "{\"type\":\"image_url\",\"image_url\":{\"url\":\"data:image/png;base64,iVBORw0KGgo=\"}}]}]}");
         assertTrue(plain.headers().firstValue("x-atmosphere-route").orElseThrow().contains("llava"),
-                "without tools the same intent goes to the vision model: " + plain.headers().map());
+                "with the photo and without tools it goes to the vision model: " + plain.headers().map());
     }
 
     @Test

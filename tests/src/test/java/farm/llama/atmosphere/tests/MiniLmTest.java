@@ -20,6 +20,14 @@ class MiniLmTest {
     Path dir;
 
     private Path pluginsWithMiniLm() throws Exception {
+        return pluginsWithMiniLm(dir);
+    }
+
+    /**
+     * @param dir a temporary folder
+     * @return a plugin folder with the test plugins and the MiniLM zip, as the image has them
+     */
+    static Path pluginsWithMiniLm(Path dir) throws Exception {
         Path plugins = Files.createDirectories(dir.resolve("plugins"));
         try (var jars = Files.list(Path.of(System.getProperty("atmosphere.test.plugins")))) {
             for (Path jar : jars.toList()) {

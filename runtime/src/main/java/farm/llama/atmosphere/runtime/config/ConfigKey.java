@@ -139,6 +139,7 @@ public record ConfigKey(String name, Type type, Object defaultValue, String show
             key("routing.max-attempts", Type.NUMBER, 3L, "candidates a request may try (failover)"),
             computed("routing.embedder", Type.STRING, "highest weight", "the embedder provider to use, by type (lexical, minilm)"),
             computed("routing.router", Type.STRING, "highest weight", "the router provider to use, by type (semantic)"),
+            computed("routing.examples", Type.MAPPING, "none", "your own example intents per task, e.g. code: [\"my build breaks\"] (tasks: chat, code, reasoning, math, translation, vision, embed)"),
             key("cost.metered", Type.BOOLEAN, false, "this node's network is metered"),
             computed("cost.prices", Type.MAPPING, "0 per model", "API price in USD per million tokens, per model"),
             key("tools.enabled-outside", Type.LIST, List.of(), "tools that reach files, processes or the network, enabled by the owner"),

@@ -41,7 +41,19 @@ final class NodeRoutes implements HttpService {
                 .get("/api/v1/capabilities", (req, res) -> json(res, Map.of("capabilities", api.capabilities())))
                 .get("/api/v1/cost", (req, res) -> json(res, api.cost()))
                 .get("/api/v1/policy", (req, res) -> json(res, api.policy()))
-                .post("/api/v1/route", this::route);
+                .post("/api/v1/route", this::route)
+                .post("/api/v1/route/feedback", this::feedback);
+    }
+
+    private void feedback(ServerRequest req, ServerResponse res) {
+        JsonNode body = OpenAiApi.bodyOf(req);
+        for (String field : new String[] {"intent", "task"}) {
+            if (!body.path(field).isTextual() || body.path(field).asText().isBlank()) {
+                throw new ApiError(Status.BAD_REQUEST_400, "invalid_request_error", "missing_required_parameter", field,
+                        "'" + field + "' is required: {\"intent\": \"the request that went to the wrong model\", \"task\": \"code\"}.");
+            }
+        }
+        json(res, api.routeFeedback(body.get("intent").asText(), body.get("task").asText()));
     }
 
     private void route(ServerRequest req, ServerResponse res) {

@@ -10,6 +10,7 @@ import farm.llama.atmosphere.runtime.mesh.MeshRoles;
 import farm.llama.atmosphere.runtime.mesh.MeshStore;
 import farm.llama.atmosphere.runtime.mesh.Revocations;
 import farm.llama.atmosphere.runtime.plugins.PluginHost;
+import farm.llama.atmosphere.runtime.routing.RouteExamples;
 import farm.llama.atmosphere.runtime.util.FileFormat;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -44,6 +45,7 @@ public final class DataFiles {
             new Versioned("api-keys.json", ApiKeys.FORMAT),
             new Versioned("agent-registry.json", AgentService.REGISTRY_FORMAT),
             new Versioned("plugin-state/plugins.json", PluginHost.STATE_FORMAT),
+            new Versioned(RouteExamples.FILE, RouteExamples.FORMAT),
             new Versioned("mesh/mesh.json", MeshStore.FORMAT),
             new Versioned("mesh/mesh-key.json", MeshStore.FORMAT),
             new Versioned("mesh/relays.json", MeshStore.FORMAT),

@@ -30,6 +30,7 @@ import farm.llama.atmosphere.runtime.api.PluginReport;
 import farm.llama.atmosphere.runtime.api.PolicyReport;
 import farm.llama.atmosphere.runtime.api.PullStatus;
 import farm.llama.atmosphere.runtime.api.RevocationReport;
+import farm.llama.atmosphere.runtime.api.RouteFeedback;
 import farm.llama.atmosphere.runtime.api.StatusReport;
 import farm.llama.atmosphere.runtime.api.ToolReport;
 import farm.llama.atmosphere.runtime.api.TriggerFired;
@@ -45,6 +46,7 @@ import farm.llama.atmosphere.runtime.mesh.ModelShares;
 import farm.llama.atmosphere.runtime.mesh.SharingPolicy;
 import farm.llama.atmosphere.runtime.plugins.PluginHost;
 import farm.llama.atmosphere.runtime.routing.CostModel;
+import farm.llama.atmosphere.runtime.routing.RouteExamples;
 import farm.llama.atmosphere.runtime.routing.RouterService;
 import farm.llama.atmosphere.runtime.tools.ToolGrants;
 import farm.llama.atmosphere.runtime.util.Atmosphere;
@@ -148,6 +150,8 @@ public final class Node implements NodeApi, AutoCloseable {
                     config.view().number("routing.max-attempts").orElseThrow().intValue(),
                     config.view().duration("routing.queue-timeout").orElseThrow(),
                     config.view().duration("routing.timeout").orElseThrow());
+            this.router.examples(new RouteExamples(dataDir.path(), config.asMap().get("routing") instanceof Map<?, ?> routing
+                    ? routing.get("examples") : null));
             routing.target(router, this::ensureScanned);
             live.router(router);
             this.mesh = new MeshService(dataDir, identity, name,
@@ -367,6 +371,12 @@ public final class Node implements NodeApi, AutoCloseable {
         ensureScanned();
         Set<String> needs = vision ? Set.of("vision/chat") : RouterService.CHAT_TYPES;
         return router.decide(new RouteQuery(intent, needs, model.filter(m -> !m.equals("auto"))));
+    }
+
+    @Override
+    public RouteFeedback routeFeedback(String intent, String task) {
+        ensureScanned();
+        return router.feedback(intent, task);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package farm.llama.atmosphere.runtime.routing;
 
+import farm.llama.atmosphere.runtime.api.RouteFeedback;
 import farm.llama.atmosphere.runtime.discovery.BackendState;
 import farm.llama.atmosphere.runtime.discovery.DiscoveryService;
 import farm.llama.atmosphere.runtime.util.FlowQueue;
@@ -43,7 +44,8 @@ import java.util.function.Supplier;
 public final class RouterService implements RoutingService {
 
     /** Capability types that can hold a chat. */
-    public static final Set<String> CHAT_TYPES = Set.of("llm/chat", "llm/code", "llm/reasoning", "vision/chat");
+    public static final Set<String> CHAT_TYPES = Set.of("llm/chat", "llm/code", "llm/reasoning", "llm/math", "llm/translate",
+            "vision/chat");
 
     private final DiscoveryService discovery;
     private volatile RoutingEngine engine;
@@ -92,9 +94,76 @@ public final class RouterService implements RoutingService {
      */
     public synchronized RoutingEngine swap(RoutingEngine next) {
         RoutingEngine previous = engine;
+        teach(next);
         engine = next;
         vectors.clear(next);
         return previous;
+    }
+
+    private volatile RouteExamples examples = new RouteExamples(null, null);
+
+    /**
+     * Gives the router the owner's examples, now and after every plugin change.
+     *
+     * @param examples {@code routing.examples} and what route feedback taught
+     */
+    public synchronized void examples(RouteExamples examples) {
+        this.examples = examples;
+        teach(engine);
+    }
+
+    private void teach(RoutingEngine e) {
+        e.router().ifPresent(r -> {
+            Map<String, List<String>> all = examples.all();
+            for (String task : examples.configuredTasks()) {
+                if (!r.tasks().containsKey(task)) {
+                    System.getLogger(RouterService.class.getName()).log(System.Logger.Level.WARNING, () -> "routing.examples." + task
+                            + ": the router knows no task '" + task + "' (it knows " + String.join(", ", r.tasks().keySet())
+                            + "); these examples are not used.");
+                }
+            }
+            try {
+                r.teach(all);
+            } catch (RuntimeException ex) {
+                System.getLogger(RouterService.class.getName()).log(System.Logger.Level.WARNING, () -> "The router did not take the owner's examples: " + ex);
+            }
+        });
+    }
+
+    /**
+     * Teaches the router that an intent belongs to a task (the request went to the wrong kind of
+     * model): the intent becomes one of this node's examples of that task.
+     *
+     * @param intent the intent
+     * @param task a task the router knows ({@code code}), or a capability type that serves one first ({@code llm/code})
+     * @return what was learned and where the intent goes now
+     * @throws CallFailedException INVALID_REQUEST for an unknown task or a router that does not route by example;
+     *         INTERNAL when the examples cannot be saved
+     */
+    public RouteFeedback feedback(String intent, String task) {
+        Router r = engine.router().orElseThrow(() -> new CallFailedException(FailureKind.INVALID_REQUEST,
+                "No router is loaded, so there is nothing to teach. Enable one: atmosphere plugin enable router-semantic"));
+        Map<String, List<String>> tasks = r.tasks();
+        if (tasks.isEmpty()) {
+            throw new CallFailedException(FailureKind.INVALID_REQUEST, "The router in use does not route by example, so it cannot be taught.");
+        }
+        String name = tasks.containsKey(task) ? task : tasks.entrySet().stream()
+                .filter(t -> !t.getValue().isEmpty() && t.getValue().get(0).equals(task)).map(Map.Entry::getKey).findFirst()
+                .orElseThrow(() -> new CallFailedException(FailureKind.INVALID_REQUEST, "Unknown task '" + task + "'. Name one of: "
+                        + String.join(", ", tasks.keySet()) + " (or the type that serves it, such as " + tasks.values().iterator().next().get(0) + ")."));
+        String text = intent.strip();
+        if (text.isEmpty()) {
+            throw new CallFailedException(FailureKind.INVALID_REQUEST, "The intent is empty: give the text of the request that went to the wrong model.");
+        }
+        int learned;
+        try {
+            learned = examples.learn(name, text);
+        } catch (java.io.IOException e) {
+            throw new CallFailedException(FailureKind.INTERNAL, "The example could not be saved (" + e.getMessage() + "); nothing was changed.");
+        }
+        teach(engine);
+        events.accept(new NodeEvent("route.taught", Instant.now(), Map.of("task", name, "learned", learned)));
+        return new RouteFeedback(name, text, learned, decide(new RouteQuery(text, CHAT_TYPES, Optional.empty())));
     }
 
     /** @return the node's embedder, if one is loaded */
@@ -251,6 +320,7 @@ public final class RouterService implements RoutingService {
         data.put("winner", d.winner().map(w -> w.capability().id()).orElse(""));
         data.put("score", d.winner().map(ScoredCandidate::score).orElse(0.0));
         data.put("reason", d.reason());
+        data.put("task", d.tasks().isEmpty() ? "" : d.tasks().get(0).task());
         data.put("candidates", candidates.size());
         events.accept(new NodeEvent("route.decided", Instant.now(), data));
         return d;

@@ -20,7 +20,7 @@ public final class ModelProfiles {
      * What is known of a model.
      *
      * @param type the capability type: {@code llm/chat}, {@code llm/code}, {@code llm/reasoning},
-     *             {@code llm/embed} or {@code vision/chat}
+     *             {@code llm/math}, {@code llm/translate} (since 0.2), {@code llm/embed} or {@code vision/chat}
      * @param description words to route on
      * @param tags short labels ({@code code}, {@code vision}, {@code 7b}, {@code tools} for models trained to call tools)
      */
@@ -78,6 +78,16 @@ public final class ModelProfiles {
                     + " debugs source code; programming in Python, JavaScript, TypeScript, Java, Go, Rust, C, SQL and"
                     + " shell scripts; functions, classes, algorithms, regular expressions, unit tests, stack traces,"
                     + " compiler errors and APIs.", tags);
+        }
+        if (matches(name, "math", "mathstral", "deepseek-math", "internlm2-math")) {
+            tags.add("math");
+            return new Profile("llm/math", "Math model " + sized + ": arithmetic, algebra, calculus, geometry,"
+                    + " probability, statistics, equations, proofs and word problems with numbers.", tags);
+        }
+        if (matches(name, "translat", "nllb", "madlad", "towerinstruct", "tower-", "seamless", "opus-mt", "m2m100")) {
+            tags.add("translation");
+            return new Profile("llm/translate", "Translation model " + sized + ": translates text between languages"
+                    + " (English, French, Spanish, German, Italian, Portuguese, Chinese, Japanese, Korean and more).", tags);
         }
         if (matches(name, "r1", "qwq", "reason", "think", "o1", "o3", "o4", "marco-o1", "phi4-reasoning", "magistral", "openthinker")) {
             tags.add("reasoning");

@@ -33,6 +33,26 @@ public interface Router extends AutoCloseable {
         return chosen;
     }
 
+    /**
+     * The tasks this router tells apart by example (since 0.2), each with the capability types
+     * that serve it, best first ({@code code} → {@code llm/code}, {@code llm/chat}). The node
+     * checks the owner's examples ({@code routing.examples}, route feedback) against it.
+     *
+     * @return task → serving types; empty (the default) for a router that does not route by example
+     */
+    default java.util.Map<String, List<String>> tasks() {
+        return java.util.Map.of();
+    }
+
+    /**
+     * The owner's own example intents (since 0.2): from {@code routing.examples} in config and
+     * from route feedback. Replaces what was taught before; the router's own examples stay.
+     *
+     * @param examples task → example intents, tasks among {@link #tasks()}
+     */
+    default void teach(java.util.Map<String, List<String>> examples) {
+    }
+
     /** Releases state. Idempotent. */
     @Override
     default void close() {

@@ -25,6 +25,8 @@ final class MiniLmEmbedder implements Embedder {
     private final OrtSession session;
     private final WordPiece tokenizer;
     private volatile boolean closed;
+    /** Runs hold it shared, close exclusively: closing the session under a running inference would crash the JVM. */
+    private final java.util.concurrent.locks.ReentrantReadWriteLock lock = new java.util.concurrent.locks.ReentrantReadWriteLock();
 
     private MiniLmEmbedder(OrtEnvironment env, OrtSession session, WordPiece tokenizer) {
         this.env = env;
@@ -60,9 +62,18 @@ final class MiniLmEmbedder implements Embedder {
 
     @Override
     public float[] embed(String text) {
-        if (closed) {
-            throw new IllegalStateException("embedder closed");
+        lock.readLock().lock();
+        try {
+            if (closed) {
+                throw new IllegalStateException("embedder closed");
+            }
+            return run(text);
+        } finally {
+            lock.readLock().unlock();
         }
+    }
+
+    private float[] run(String text) {
         long[] ids = tokenizer.encode(text, MAX_TOKENS);
         long[] mask = new long[ids.length];
         long[] types = new long[ids.length];
@@ -96,13 +107,18 @@ final class MiniLmEmbedder implements Embedder {
 
     @Override
     public void close() {
-        if (!closed) {
-            closed = true;
-            try {
-                session.close();
-            } catch (OrtException e) {
-                // closing: nothing else to release
+        lock.writeLock().lock(); // waits for running inferences
+        try {
+            if (!closed) {
+                closed = true;
+                try {
+                    session.close();
+                } catch (OrtException e) {
+                    // closing: nothing else to release
+                }
             }
+        } finally {
+            lock.writeLock().unlock();
         }
     }
 }

@@ -11,7 +11,7 @@ import farm.llama.atmosphere.spi.routing.Embedder;
  */
 final class HybridEmbedder implements Embedder {
 
-    private static final float SCALE = (float) (1 / Math.sqrt(2));
+    static final float SCALE = (float) (1 / Math.sqrt(2));
 
     private final Embedder model;
     private final Embedder lexical;
@@ -19,6 +19,11 @@ final class HybridEmbedder implements Embedder {
     HybridEmbedder(Embedder model, Embedder lexical) {
         this.model = model;
         this.lexical = lexical;
+    }
+
+    /** @return the model embedder (the first {@code model().dimensions()} entries of each vector, scaled by 1/√2) */
+    Embedder model() {
+        return model;
     }
 
     @Override

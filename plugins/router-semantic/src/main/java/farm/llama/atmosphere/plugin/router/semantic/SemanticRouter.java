@@ -6,20 +6,32 @@ import farm.llama.atmosphere.spi.routing.RouteDecision;
 import farm.llama.atmosphere.spi.routing.RouteQuery;
 import farm.llama.atmosphere.spi.routing.Router;
 import farm.llama.atmosphere.spi.routing.ScoredCandidate;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Ranks candidates by meaning and cost: {@code score = fit × cost^-0.5}, where fit is the cosine
- * similarity of intent and description mapped to [0, 1] (or 1 when the caller named the model)
- * and cost is the product of the cost terms. Unhealthy candidates are left out.
+ * Ranks candidates by meaning and cost. For a chat the meaning is the task the intent belongs to
+ * ({@link Tasks}: chat, code, reasoning, math, translation, vision, embed), found by the intent's
+ * nearest curated and taught examples ({@link ExampleIndex}); the capabilities of the first type
+ * that serves that task compete on cost ({@code score = fit × cost^-0.5}, fit bent a little by the
+ * similarity of intent and description, so a specialist's own description still counts). Where
+ * no task applies (tools, agents, a router without examples yet) the fit is the similarity of
+ * intent and description mapped to [0, 1], as before. A named model has fit 1. Unhealthy
+ * candidates are left out.
+ *
+ * <p>A text-only request goes to a vision model only when no text model can take it (explained);
+ * when the best two tasks are within {@link #LOW_MARGIN}, the cheapest of their models and the
+ * general ones serves, a general model on a tie (explained).
  *
  * <p>Hysteresis: for the same kind of request (needs, requested model and the winning model
  * name), the previous winner is kept while it scores within {@link #STICKINESS} of the best, so
@@ -39,53 +51,218 @@ public final class SemanticRouter implements Router {
     /** Below this similarity a winner is still chosen, but the decision says the match is weak. */
     public static final double WEAK_MATCH = 0.15;
 
+    /** Two tasks whose scores differ by less than this are a tie: the cheaper, general model serves. */
+    public static final double LOW_MARGIN = 0.02;
+
+    /** How much a type that serves the task only as a fallback (second, third) gives up. */
+    private static final double[] FALLBACK = {1.0, 0.8, 0.6, 0.5};
+
+    /** How far the task scores of types that do not win fall off (a softmax temperature). */
+    private static final double TEMPERATURE = 0.05;
+
     private final Map<String, String> lastWinner = new ConcurrentHashMap<>();
 
     /** How many runners-up a decision lists (and failover may try). */
     public static final int RUNNERS_UP = 16;
 
     private final LexicalEmbedder lexical = new LexicalEmbedder();
+    private final Path dataDir;
+    private final Map<String, List<String>> serving = Tasks.serving();
+    private final Set<String> servedTypes;
+    private volatile Examples examples;
+    private volatile Map<String, List<String>> taught = Map.of();
+
+    /** The examples, embedded with the embedder that gives meaning to the routing vectors. */
+    private static final class Examples {
+        final Embedder meaning;
+        final int routingDimensions;
+        final float scale;
+        volatile ExampleIndex index;
+
+        Examples(Embedder meaning, int routingDimensions, float scale) {
+            this.meaning = meaning;
+            this.routingDimensions = routingDimensions;
+            this.scale = scale;
+        }
+    }
+
+    /** A router that keeps nothing on disk (tests, benchmarks). */
+    public SemanticRouter() {
+        this(null);
+    }
+
+    /**
+     * @param dataDir where the curated examples' vectors are kept between starts, or null
+     */
+    public SemanticRouter(Path dataDir) {
+        this.dataDir = dataDir;
+        Set<String> types = new HashSet<>();
+        serving.values().forEach(types::addAll);
+        this.servedTypes = Set.copyOf(types);
+    }
 
     /**
      * Routes with the lexicon beside a model embedder ({@link HybridEmbedder}): meaning from the
-     * model, exact terms from the lexicon. The lexical embedder alone is used as it is.
+     * model, exact terms from the lexicon. The lexical embedder alone is used as it is. The
+     * examples are embedded with the model alone (the lexicon adds nothing to them but noise):
+     * with the lexicon at once, with a model from the disk cache or in the background (until
+     * then the router matches descriptions, as without examples).
      */
     @Override
     public Embedder routingEmbedder(Embedder chosen) {
-        return chosen.id().equals(lexical.id()) ? chosen : new HybridEmbedder(chosen, lexical);
+        boolean alone = chosen.id().equals(lexical.id());
+        Embedder routing = alone ? chosen : new HybridEmbedder(chosen, lexical);
+        Examples e = new Examples(chosen, routing.dimensions(), alone ? 1f : 1f / HybridEmbedder.SCALE);
+        examples = e;
+        List<String> texts = ExampleIndex.curatedTexts(Tasks.builtIn());
+        Path cache = dataDir == null ? null : ExampleCache.file(dataDir, chosen.id(), chosen.dimensions(), texts);
+        java.util.Optional<List<float[]>> cached = cache == null ? java.util.Optional.empty()
+                : ExampleCache.read(cache, texts.size(), chosen.dimensions());
+        if (cached.isPresent()) {
+            e.index = ExampleIndex.of(chosen, Tasks.builtIn(), cached.get(), taught);
+        } else if (alone) {
+            e.index = ExampleIndex.build(chosen, Tasks.builtIn(), taught);
+        } else {
+            Thread.ofVirtual().name("router-examples").start(() -> embedInBackground(e, texts, cache));
+        }
+        return routing;
+    }
+
+    private void embedInBackground(Examples e, List<String> texts, Path cache) {
+        try {
+            List<float[]> vectors = new ArrayList<>(texts.size());
+            for (String t : texts) {
+                if (examples != e) {
+                    return; // replaced by another embedder
+                }
+                vectors.add(e.meaning.embed(t));
+            }
+            synchronized (this) {
+                e.index = ExampleIndex.of(e.meaning, Tasks.builtIn(), vectors, taught);
+            }
+            if (cache != null) {
+                ExampleCache.write(cache, vectors, e.meaning.dimensions());
+            }
+        } catch (java.io.IOException | RuntimeException ex) {
+            // the embedder was closed, or the cache cannot be written: routing by description goes on
+        }
+    }
+
+    @Override
+    public Map<String, List<String>> tasks() {
+        return serving;
+    }
+
+    @Override
+    public synchronized void teach(Map<String, List<String>> examples) {
+        Map<String, List<String>> copy = new java.util.LinkedHashMap<>();
+        examples.forEach((task, list) -> {
+            if (serving.containsKey(task)) {
+                copy.put(task, List.copyOf(list));
+            }
+        });
+        taught = Map.copyOf(copy);
+        Examples e = this.examples;
+        if (e != null && e.index != null) {
+            e.index = e.index.teach(e.meaning, Tasks.builtIn(), taught);
+        }
+    }
+
+    /** @return whether the examples are embedded and in use */
+    public boolean examplesReady() {
+        Examples e = examples;
+        return e != null && e.index != null;
     }
 
     @Override
     public RouteDecision route(RouteQuery query, List<RouteCandidate> candidates) {
         int n = candidates.size();
+        boolean named = query.model().isPresent();
+        Examples e = examples;
+        ExampleIndex index = e == null ? null : e.index;
+        if (!named && index != null && n > 0 && candidates.get(0).queryVector().length == e.routingDimensions
+                && candidates.stream().anyMatch(c -> servedTypes.contains(c.capability().type()))) {
+            RouteDecision d = new ByExample(this, query, candidates, index.score(meaning(candidates.get(0).queryVector(), e))).decide();
+            if (d != null) {
+                return d;
+            }
+        }
         double[] score = new double[n];
         double[] similarity = new double[n];
         double[] cost = new double[n];
-        int healthy = 0;
-        boolean named = query.model().isPresent();
+        int[] group = new int[n];
         for (int i = 0; i < n; i++) {
             RouteCandidate c = candidates.get(i);
             if (!c.healthy()) {
                 score[i] = -1;
                 continue;
             }
-            healthy++;
-            double sim = named ? 1.0 : dot(c.queryVector(), c.vector(), nonZero(c.vector()));
-            double k = 1.0;
-            for (double term : c.costTerms().values()) {
-                k *= Math.max(term, 1e-6);
-            }
+            double sim = named ? 1.0 : similarity(c);
             similarity[i] = sim;
-            cost[i] = k;
-            score[i] = Math.min(1.0, Math.max(0, sim) * Math.pow(Math.max(k, 1e-6), -COST_WEIGHT));
+            cost[i] = cost(c);
+            score[i] = Math.min(1.0, Math.max(0, sim) * Math.pow(Math.max(cost[i], 1e-6), -COST_WEIGHT));
+        }
+        return finish(query, candidates, score, similarity, cost, group, (w, kept) -> named
+                ? "model '" + query.model().get() + "' requested; " + w.capability().id() + " serves it at the lowest cost (" + w.cost() + ")"
+                : w.capability().name() + " (" + w.capability().type() + ") fits best: similarity " + w.similarity() + ", cost " + w.cost()
+                        + (w.similarity() < WEAK_MATCH ? "; weak match, nothing fits better" : ""), List.of());
+    }
+
+    /** The part of a routing vector that carries the model's meaning, at unit length. */
+    private static float[] meaning(float[] q, Examples e) {
+        int d = e.meaning.dimensions();
+        if (q.length == d) {
+            return q;
+        }
+        float[] out = new float[d];
+        for (int i = 0; i < d; i++) {
+            out[i] = q[i] * e.scale;
+        }
+        return out;
+    }
+
+    /** @return the cosine of intent and description */
+    double similarity(RouteCandidate c) {
+        return dot(c.queryVector(), c.vector(), nonZero(c.vector()));
+    }
+
+    static double cost(RouteCandidate c) {
+        double k = 1.0;
+        for (double term : c.costTerms().values()) {
+            k *= Math.max(term, 1e-6);
+        }
+        return k;
+    }
+
+    Map<String, List<String>> serving() {
+        return serving;
+    }
+
+    /** Says why the winner won. */
+    interface Reason {
+        String of(ScoredCandidate winner, boolean kept);
+    }
+
+    /**
+     * Picks the winner by score (the lower group first), keeps the previous winner while it is
+     * within {@link #STICKINESS}, and lists the runners-up.
+     */
+    RouteDecision finish(RouteQuery query, List<RouteCandidate> candidates, double[] score, double[] similarity, double[] cost,
+                         int[] group, Reason reason, List<farm.llama.atmosphere.spi.routing.TaskMatch> tasks) {
+        int n = candidates.size();
+        int healthy = 0;
+        for (double s : score) {
+            if (s >= 0) {
+                healthy++;
+            }
         }
         if (healthy == 0) {
             String why = candidates.isEmpty() ? "no capability of the kind this request needs (" + String.join(", ", query.needs()) + ")"
                     + query.model().map(m -> " serving model '" + m + "'").orElse("") + " is known"
                     : "every capability that fits is unhealthy (its backend is down)";
-            return new RouteDecision(Optional.empty(), List.of(), why);
+            return new RouteDecision(Optional.empty(), List.of(), why, tasks);
         }
-        int[] top = top(score, candidates, Math.min(healthy, RUNNERS_UP + 1));
+        int[] top = top(score, group, candidates, Math.min(healthy, RUNNERS_UP + 1));
         int best = top[0];
         String key = String.join(",", new TreeSet<>(query.needs())) + "|" + query.model().orElse("auto")
                 + "|" + candidates.get(best).capability().name();
@@ -94,7 +271,7 @@ public final class SemanticRouter implements Router {
         boolean kept = false;
         if (previous != null && !previous.equals(candidates.get(best).capability().id())) {
             for (int i = 0; i < n; i++) {
-                if (score[i] >= 0 && score[i] >= score[best] * (1 - STICKINESS)
+                if (score[i] >= 0 && group[i] == group[best] && score[i] >= score[best] * (1 - STICKINESS)
                         && candidates.get(i).capability().id().equals(previous)) {
                     winner = i;
                     kept = true;
@@ -110,19 +287,19 @@ public final class SemanticRouter implements Router {
                 rest.add(scored(candidates.get(i), score[i], similarity[i], cost[i]));
             }
         }
-        String reason;
-        if (named) {
-            reason = "model '" + query.model().get() + "' requested; " + w.capability().id() + " serves it at the lowest cost ("
-                    + w.cost() + ")";
-        } else {
-            reason = w.capability().name() + " (" + w.capability().type() + ") fits best: similarity "
-                    + w.similarity() + ", cost " + w.cost()
-                    + (w.similarity() < WEAK_MATCH ? "; weak match, nothing fits better" : "");
-        }
+        String text = reason.of(w, kept);
         if (kept) {
-            reason += "; kept the previous choice, within " + (int) (STICKINESS * 100) + "% of the best";
+            text += "; kept the previous choice, within " + (int) (STICKINESS * 100) + "% of the best";
         }
-        return new RouteDecision(Optional.of(w), rest, reason);
+        return new RouteDecision(Optional.of(w), rest, text, tasks);
+    }
+
+    static double fallback(int position) {
+        return FALLBACK[Math.min(position, FALLBACK.length - 1)];
+    }
+
+    static double temperature() {
+        return TEMPERATURE;
     }
 
     private static ScoredCandidate scored(RouteCandidate c, double score, double similarity, double cost) {
@@ -130,18 +307,18 @@ public final class SemanticRouter implements Router {
     }
 
     /** Indices of the k best scores (ties by capability id), best first, without sorting everything. */
-    private static int[] top(double[] score, List<RouteCandidate> candidates, int k) {
+    private static int[] top(double[] score, int[] group, List<RouteCandidate> candidates, int k) {
         int[] idx = new int[k];
         int size = 0;
         for (int i = 0; i < score.length; i++) {
             if (score[i] < 0) {
                 continue;
             }
-            if (size == k && !better(i, idx[k - 1], score, candidates)) {
+            if (size == k && !better(i, idx[k - 1], score, group, candidates)) {
                 continue;
             }
             int pos = size < k ? size++ : k - 1;
-            while (pos > 0 && better(i, idx[pos - 1], score, candidates)) {
+            while (pos > 0 && better(i, idx[pos - 1], score, group, candidates)) {
                 idx[pos] = idx[pos - 1];
                 pos--;
             }
@@ -150,7 +327,10 @@ public final class SemanticRouter implements Router {
         return size == k ? idx : Arrays.copyOf(idx, size);
     }
 
-    private static boolean better(int a, int b, double[] score, List<RouteCandidate> candidates) {
+    private static boolean better(int a, int b, double[] score, int[] group, List<RouteCandidate> candidates) {
+        if (group[a] != group[b]) {
+            return group[a] < group[b];
+        }
         if (score[a] != score[b]) {
             return score[a] > score[b];
         }

@@ -18,6 +18,6 @@ public final class SemanticRouterProvider implements RouterProvider {
 
     @Override
     public Router create(NodeContext context) {
-        return new SemanticRouter();
+        return new SemanticRouter(context.dataDir());
     }
 }
