@@ -121,7 +121,7 @@ public interface NodeApi {
      * @param task the right task ({@code code}) or the type that serves it first ({@code llm/code})
      * @return what was learned and where the intent goes now
      */
-    farm.llama.atmosphere.runtime.api.RouteFeedback routeFeedback(String intent, String task);
+    farm.llama.atmosphere.runtime.RouteFeedback routeFeedback(String intent, String task);
 
     /** @return this node's cost factors */
     CostReport cost();

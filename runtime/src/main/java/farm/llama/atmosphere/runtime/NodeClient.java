@@ -229,7 +229,7 @@ public final class NodeClient implements NodeApi {
     }
 
     @Override
-    public farm.llama.atmosphere.runtime.api.RouteFeedback routeFeedback(String intent, String task) {
+    public farm.llama.atmosphere.runtime.RouteFeedback routeFeedback(String intent, String task) {
         return as(call("POST", "/api/v1/route/feedback", body(Map.of("intent", intent, "task", task))), new TypeReference<>() { });
     }
 

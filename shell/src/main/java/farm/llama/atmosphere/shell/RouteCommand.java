@@ -1,6 +1,6 @@
 package farm.llama.atmosphere.shell;
 
-import farm.llama.atmosphere.runtime.api.RouteFeedback;
+import farm.llama.atmosphere.runtime.RouteFeedback;
 import farm.llama.atmosphere.spi.routing.RouteDecision;
 import farm.llama.atmosphere.spi.routing.ScoredCandidate;
 import farm.llama.atmosphere.spi.routing.TaskMatch;

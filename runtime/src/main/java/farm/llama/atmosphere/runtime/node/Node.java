@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import farm.llama.atmosphere.runtime.DataDir;
 import farm.llama.atmosphere.runtime.NodeApi;
 import farm.llama.atmosphere.runtime.NodeConfig;
+import farm.llama.atmosphere.runtime.RouteFeedback;
 import farm.llama.atmosphere.runtime.agents.AgentService;
 import farm.llama.atmosphere.runtime.agents.Triggers;
 import farm.llama.atmosphere.runtime.api.AdminChange;
@@ -30,7 +31,6 @@ import farm.llama.atmosphere.runtime.api.PluginReport;
 import farm.llama.atmosphere.runtime.api.PolicyReport;
 import farm.llama.atmosphere.runtime.api.PullStatus;
 import farm.llama.atmosphere.runtime.api.RevocationReport;
-import farm.llama.atmosphere.runtime.api.RouteFeedback;
 import farm.llama.atmosphere.runtime.api.StatusReport;
 import farm.llama.atmosphere.runtime.api.ToolReport;
 import farm.llama.atmosphere.runtime.api.TriggerFired;
@@ -376,7 +376,9 @@ public final class Node implements NodeApi, AutoCloseable {
     @Override
     public RouteFeedback routeFeedback(String intent, String task) {
         ensureScanned();
-        return router.feedback(intent, task);
+        RouteExamples.Learned l = router.feedback(intent, task);
+        return new RouteFeedback(l.task(), l.intent(), l.learned(),
+                router.decide(new RouteQuery(l.intent(), RouterService.CHAT_TYPES, Optional.empty())));
     }
 
     @Override

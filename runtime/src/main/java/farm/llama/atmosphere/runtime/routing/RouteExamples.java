@@ -24,6 +24,16 @@ import java.util.Map;
  */
 public final class RouteExamples {
 
+    /**
+     * What route feedback taught.
+     *
+     * @param task the task
+     * @param intent the intent, now one of its examples
+     * @param learned how many examples this node has learned for the task
+     */
+    public record Learned(String task, String intent, int learned) {
+    }
+
     /** The newest format of {@code route-examples.json}. */
     public static final int FORMAT = 1;
     /** The file, inside the data dir. */

@@ -1,6 +1,5 @@
 package farm.llama.atmosphere.runtime.routing;
 
-import farm.llama.atmosphere.runtime.api.RouteFeedback;
 import farm.llama.atmosphere.runtime.discovery.BackendState;
 import farm.llama.atmosphere.runtime.discovery.DiscoveryService;
 import farm.llama.atmosphere.runtime.util.FlowQueue;
@@ -136,11 +135,11 @@ public final class RouterService implements RoutingService {
      *
      * @param intent the intent
      * @param task a task the router knows ({@code code}), or a capability type that serves one first ({@code llm/code})
-     * @return what was learned and where the intent goes now
+     * @return what was learned
      * @throws CallFailedException INVALID_REQUEST for an unknown task or a router that does not route by example;
      *         INTERNAL when the examples cannot be saved
      */
-    public RouteFeedback feedback(String intent, String task) {
+    public RouteExamples.Learned feedback(String intent, String task) {
         Router r = engine.router().orElseThrow(() -> new CallFailedException(FailureKind.INVALID_REQUEST,
                 "No router is loaded, so there is nothing to teach. Enable one: atmosphere plugin enable router-semantic"));
         Map<String, List<String>> tasks = r.tasks();
@@ -163,7 +162,7 @@ public final class RouterService implements RoutingService {
         }
         teach(engine);
         events.accept(new NodeEvent("route.taught", Instant.now(), Map.of("task", name, "learned", learned)));
-        return new RouteFeedback(name, text, learned, decide(new RouteQuery(text, CHAT_TYPES, Optional.empty())));
+        return new RouteExamples.Learned(name, text, learned);
     }
 
     /** @return the node's embedder, if one is loaded */

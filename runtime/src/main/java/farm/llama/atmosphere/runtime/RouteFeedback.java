@@ -1,4 +1,4 @@
-package farm.llama.atmosphere.runtime.api;
+package farm.llama.atmosphere.runtime;
 
 import farm.llama.atmosphere.spi.routing.RouteDecision;
 
