@@ -376,7 +376,8 @@ public final class Node implements NodeApi, AutoCloseable {
     @Override
     public RouteFeedback routeFeedback(String intent, String task) {
         ensureScanned();
-        RouteExamples.Learned l = router.feedback(intent, task);
+        RouteExamples.Learned l = router.teaching().feedback(intent, task);
+        publish(new NodeEvent("route.taught", Instant.now(), Map.of("task", l.task(), "learned", l.learned())));
         return new RouteFeedback(l.task(), l.intent(), l.learned(),
                 router.decide(new RouteQuery(l.intent(), RouterService.CHAT_TYPES, Optional.empty())));
     }

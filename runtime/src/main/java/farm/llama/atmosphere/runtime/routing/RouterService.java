@@ -93,76 +93,23 @@ public final class RouterService implements RoutingService {
      */
     public synchronized RoutingEngine swap(RoutingEngine next) {
         RoutingEngine previous = engine;
-        teach(next);
+        teaching.teach(next);
         engine = next;
         vectors.clear(next);
         return previous;
     }
 
-    private volatile RouteExamples examples = new RouteExamples(null, null);
+    private volatile RouteTeaching teaching = new RouteTeaching(new RouteExamples(null, null), () -> engine);
 
-    /**
-     * Gives the router the owner's examples, now and after every plugin change.
-     *
-     * @param examples {@code routing.examples} and what route feedback taught
-     */
+    /** @param examples {@code routing.examples} and what route feedback taught: the router gets them now and after every plugin change */
     public synchronized void examples(RouteExamples examples) {
-        this.examples = examples;
-        teach(engine);
+        this.teaching = new RouteTeaching(examples, () -> engine);
+        teaching.teach(engine);
     }
 
-    private void teach(RoutingEngine e) {
-        e.router().ifPresent(r -> {
-            Map<String, List<String>> all = examples.all();
-            for (String task : examples.configuredTasks()) {
-                if (!r.tasks().containsKey(task)) {
-                    System.getLogger(RouterService.class.getName()).log(System.Logger.Level.WARNING, () -> "routing.examples." + task
-                            + ": the router knows no task '" + task + "' (it knows " + String.join(", ", r.tasks().keySet())
-                            + "); these examples are not used.");
-                }
-            }
-            try {
-                r.teach(all);
-            } catch (RuntimeException ex) {
-                System.getLogger(RouterService.class.getName()).log(System.Logger.Level.WARNING, () -> "The router did not take the owner's examples: " + ex);
-            }
-        });
-    }
-
-    /**
-     * Teaches the router that an intent belongs to a task (the request went to the wrong kind of
-     * model): the intent becomes one of this node's examples of that task.
-     *
-     * @param intent the intent
-     * @param task a task the router knows ({@code code}), or a capability type that serves one first ({@code llm/code})
-     * @return what was learned
-     * @throws CallFailedException INVALID_REQUEST for an unknown task or a router that does not route by example;
-     *         INTERNAL when the examples cannot be saved
-     */
-    public RouteExamples.Learned feedback(String intent, String task) {
-        Router r = engine.router().orElseThrow(() -> new CallFailedException(FailureKind.INVALID_REQUEST,
-                "No router is loaded, so there is nothing to teach. Enable one: atmosphere plugin enable router-semantic"));
-        Map<String, List<String>> tasks = r.tasks();
-        if (tasks.isEmpty()) {
-            throw new CallFailedException(FailureKind.INVALID_REQUEST, "The router in use does not route by example, so it cannot be taught.");
-        }
-        String name = tasks.containsKey(task) ? task : tasks.entrySet().stream()
-                .filter(t -> !t.getValue().isEmpty() && t.getValue().get(0).equals(task)).map(Map.Entry::getKey).findFirst()
-                .orElseThrow(() -> new CallFailedException(FailureKind.INVALID_REQUEST, "Unknown task '" + task + "'. Name one of: "
-                        + String.join(", ", tasks.keySet()) + " (or the type that serves it, such as " + tasks.values().iterator().next().get(0) + ")."));
-        String text = intent.strip();
-        if (text.isEmpty()) {
-            throw new CallFailedException(FailureKind.INVALID_REQUEST, "The intent is empty: give the text of the request that went to the wrong model.");
-        }
-        int learned;
-        try {
-            learned = examples.learn(name, text);
-        } catch (java.io.IOException e) {
-            throw new CallFailedException(FailureKind.INTERNAL, "The example could not be saved (" + e.getMessage() + "); nothing was changed.");
-        }
-        teach(engine);
-        events.accept(new NodeEvent("route.taught", Instant.now(), Map.of("task", name, "learned", learned)));
-        return new RouteExamples.Learned(name, text, learned);
+    /** @return route feedback, for the router in use */
+    public RouteTeaching teaching() {
+        return teaching;
     }
 
     /** @return the node's embedder, if one is loaded */
@@ -179,7 +126,6 @@ public final class RouterService implements RoutingService {
     public CostModel costModel() {
         return cost;
     }
-
 
     /** @return every model name known here, each once, with the backends that serve it */
     public Map<String, List<Capability>> models() {

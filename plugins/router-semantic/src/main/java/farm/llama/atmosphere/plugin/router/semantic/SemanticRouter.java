@@ -123,7 +123,11 @@ public final class SemanticRouter implements Router {
         } else if (alone) {
             e.index = ExampleIndex.build(chosen, Tasks.builtIn(), taught);
         } else {
-            Thread.ofVirtual().name("router-examples").start(() -> embedInBackground(e, texts, cache));
+            synchronized (this) {
+                if (!closed) {
+                    workers.add(Thread.ofVirtual().name("router-examples").start(() -> embedInBackground(e, texts, cache)));
+                }
+            }
         }
         return routing;
     }
@@ -132,19 +136,43 @@ public final class SemanticRouter implements Router {
         try {
             List<float[]> vectors = new ArrayList<>(texts.size());
             for (String t : texts) {
-                if (examples != e) {
-                    return; // replaced by another embedder
+                if (examples != e || closed) {
+                    return; // replaced by another embedder, or closed
                 }
                 vectors.add(e.meaning.embed(t));
             }
             synchronized (this) {
+                if (closed) {
+                    return;
+                }
                 e.index = ExampleIndex.of(e.meaning, Tasks.builtIn(), vectors, taught);
-            }
-            if (cache != null) {
-                ExampleCache.write(cache, vectors, e.meaning.dimensions());
+                if (cache != null) {
+                    ExampleCache.write(cache, vectors, e.meaning.dimensions()); // under the lock: nothing is written once closed
+                }
             }
         } catch (java.io.IOException | RuntimeException ex) {
             // the embedder was closed, or the cache cannot be written: routing by description goes on
+        }
+    }
+
+    private volatile boolean closed;
+    private final List<Thread> workers = new ArrayList<>();
+
+    /** Stops embedding examples in the background and waits for it: nothing is written after this returns. */
+    @Override
+    public void close() {
+        List<Thread> running;
+        synchronized (this) {
+            closed = true;
+            running = List.copyOf(workers);
+        }
+        for (Thread t : running) {
+            try {
+                t.join();
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                return;
+            }
         }
     }
 
