@@ -6,7 +6,7 @@ set "ATMOSPHERE_HOME=%~dp0.."
 set "JIT=-XX:TieredStopAtLevel=1"
 for %%a in (%*) do if /i "%%~a"=="serve" set "JIT="
 "%ATMOSPHERE_HOME%\bin\java.exe" -XX:+UseSerialGC -Xss512k %JIT% %ATMOSPHERE_JAVA_OPTS% ^
-  --enable-native-access=org.jline.terminal.ffm,org.jline.nativ ^
+  --enable-native-access=org.jline.terminal.ffm,org.jline.nativ,ALL-UNNAMED ^
   "-Datmosphere.home=%ATMOSPHERE_HOME%" ^
   -m farm.llama.atmosphere.shell/farm.llama.atmosphere.shell.Main %*
 exit /b %ERRORLEVEL%

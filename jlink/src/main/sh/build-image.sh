@@ -82,9 +82,13 @@ else
 fi
 mkdir -p "$IMAGE/plugins" "$IMAGE/conf"
 cp "${plugin_jars[@]}" "$IMAGE/plugins/"
-# plugins that ship as zips (embedder-minilm: the model and ONNX Runtime), without their version in the name
+# plugins that ship as zips (embedder-minilm: the model and ONNX Runtime) go in unpacked, without
+# their version in the name: read where they lie (a zip would be unpacked into every data dir)
 for z in "$PLUGINS"/*.zip; do
-  [[ -e "$z" ]] && cp "$z" "$IMAGE/plugins/$(basename "$z" | sed -E 's/-[0-9][0-9A-Za-z.+-]*\.zip$/.zip/')"
+  [[ -e "$z" ]] || continue
+  dir="$IMAGE/plugins/$(basename "$z" | sed -E 's/-[0-9][0-9A-Za-z.+-]*\.zip$//')"
+  mkdir -p "$dir"
+  (cd "$dir" && "$JAR" xf "$z")
 done
 cp "$SRC/conf/"* "$IMAGE/conf/"
 echo "$VERSION" > "$IMAGE/VERSION"
@@ -96,7 +100,7 @@ sha256 "$IMAGE/lib/modules" > "$IMAGE/lib/atmosphere-build-id"
 docs_data=$(mktemp -d)
 run_image() {
   if [[ $os == windows ]]; then
-    ATMOSPHERE_DATA_DIR="$docs_data" "$IMAGE/bin/java$exe" --enable-native-access=org.jline.terminal.ffm,org.jline.nativ \
+    ATMOSPHERE_DATA_DIR="$docs_data" "$IMAGE/bin/java$exe" --enable-native-access=org.jline.terminal.ffm,org.jline.nativ,ALL-UNNAMED \
       -Datmosphere.home="$IMAGE" -m farm.llama.atmosphere.shell/farm.llama.atmosphere.shell.Main "$@"
   else
     ATMOSPHERE_DATA_DIR="$docs_data" ATMOSPHERE_AOT=off "$IMAGE/bin/atmosphere" "$@"

@@ -45,8 +45,9 @@ test('embeddings as float and as base64 (the client default)', async () => {
   assert.equal(floats.data[1].embedding[4], 1.5);
   const decoded = await client.embeddings.create({ model: 'nomic-embed-text', input: 'a' });
   assert.ok(Math.abs(decoded.data[0].embedding[0] - 0.010071029) < 1e-6, String(decoded.data[0].embedding[0]));
-  const local = await client.embeddings.create({ model: 'lexical-v1', input: 'hello' });
-  assert.equal(local.data[0].embedding.length, 1024);
+  // the node's own embedder: MiniLM, which the image ships as the default
+  const local = await client.embeddings.create({ model: 'minilm-l6-v2-q', input: 'hello' });
+  assert.equal(local.data[0].embedding.length, 384);
 });
 
 test('errors come back in OpenAI shape', async () => {

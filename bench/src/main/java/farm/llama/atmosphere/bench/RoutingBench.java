@@ -53,13 +53,19 @@ final class RoutingBench {
     }
 
     static void run() {
+        table("lexical-v1", LexicalEmbedder::new, new int[] {100, 1_000, 20_000});
+        table("minilm-l6-v2-q, the image's default", () -> new farm.llama.atmosphere.plugin.embedder.minilm.MiniLmEmbedderProvider()
+                .create(context(new TreeConfigView("", Map.of()))), new int[] {100, 1_000});
+    }
+
+    private static void table(String name, java.util.function.Supplier<farm.llama.atmosphere.spi.routing.Embedder> embedder, int[] sizes) {
         System.out.println();
-        System.out.println("## Routing decision latency (RouterService.decide, lexical-v1 embedder)");
+        System.out.println("## Routing decision latency (RouterService.decide, with the example sets; " + name + " embedder)");
         System.out.println();
         System.out.println("| capabilities | p50 cached intent | p99 cached intent | p50 incl. embedding | p99 incl. embedding |");
         System.out.println("|---|---|---|---|---|");
-        for (int n : new int[] {100, 1_000, 20_000}) {
-            RouterService router = router(n);
+        for (int n : sizes) {
+            RouterService router = router(n, embedder.get());
             int iterations = n >= 20_000 ? 300 : 3_000;
             for (int i = 0; i < iterations; i++) {
                 router.decide(query(INTENTS[i % INTENTS.length]));
@@ -89,6 +95,10 @@ final class RoutingBench {
     }
 
     static RouterService router(int n) {
+        return router(n, new LexicalEmbedder());
+    }
+
+    static RouterService router(int n, farm.llama.atmosphere.spi.routing.Embedder embedder) {
         List<Capability> caps = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             String name = FAMILIES[i % FAMILIES.length] + "-v" + (i / FAMILIES.length) + ":" + SIZES[i % SIZES.length];
@@ -136,7 +146,17 @@ final class RoutingBench {
         DiscoveryService discovery = new DiscoveryService(List.of(new PluginHost.Found<>(provider, "bench")), f -> context(empty),
                 (a, b) -> { }, new TreeConfigView("discovery", Map.of()), null, e -> { });
         discovery.scanNow();
-        return new RouterService(discovery, RoutingEngine.of(Optional.of(new SemanticRouter()), Optional.of(new LexicalEmbedder())), new CostModel(new TreeConfigView("cost", Map.of())), e -> { },
+        SemanticRouter semantic = new SemanticRouter();
+        RoutingEngine engine = RoutingEngine.of(Optional.of(semantic), Optional.of(embedder));
+        while (!semantic.examplesReady()) { // a model embedder embeds the examples in the background
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+        return new RouterService(discovery, engine, new CostModel(new TreeConfigView("cost", Map.of())), e -> { },
                 "0000000000000000", 3, Duration.ofSeconds(5), Duration.ofSeconds(120));
     }
 

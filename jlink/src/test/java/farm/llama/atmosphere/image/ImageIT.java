@@ -180,6 +180,8 @@ class ImageIT {
         // the router, the embedder and the agent types are plugins like the rest, and nothing else provides them
         assertTrue(plugins.out().matches("(?s).*router-semantic\\s+\\S+\\s+started\\s+image\\s+embedder:lexical, router:semantic.*"), plugins.out());
         assertTrue(plugins.out().matches("(?s).*agents-core\\s+\\S+\\s+started\\s+image\\s+agent:core.*"), plugins.out());
+        // MiniLM (the model and ONNX Runtime's natives) loads in the linked image: the default embedder
+        assertTrue(plugins.out().matches("(?s).*embedder-minilm\\s+\\S+\\s+started\\s+image\\s+embedder:minilm.*"), plugins.out());
         assertFalse((plugins.out() + plugins.err()).contains("skipped"), "no built-in provider is looked for in the runtime: " + plugins.err());
         Result types = run("agent", "types");
         assertTrue(types.out().contains("research") && types.out().contains("echo"), types.out());
