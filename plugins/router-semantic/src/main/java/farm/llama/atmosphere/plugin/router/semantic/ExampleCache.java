@@ -49,8 +49,15 @@ final class ExampleCache {
         if (!Files.isRegularFile(file)) {
             return Optional.empty();
         }
-        try (InputStream raw = Files.newInputStream(file);
-             DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(raw))) {
+        try (InputStream raw = Files.newInputStream(file)) {
+            return read(raw, count, dimensions);
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    static Optional<List<float[]>> read(InputStream raw, int count, int dimensions) {
+        try (DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(raw))) {
             if (in.readInt() != MAGIC || in.readInt() != count || in.readInt() != dimensions) {
                 return Optional.empty();
             }

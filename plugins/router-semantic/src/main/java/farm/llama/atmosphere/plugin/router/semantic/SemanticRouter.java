@@ -105,7 +105,8 @@ public final class SemanticRouter implements Router {
      * Routes with the lexicon beside a model embedder ({@link HybridEmbedder}): meaning from the
      * model, exact terms from the lexicon. The lexical embedder alone is used as it is. The
      * examples are embedded with the model alone (the lexicon adds nothing to them but noise):
-     * with the lexicon at once, with a model from the disk cache or in the background (until
+     * with the lexicon at once, with a model from the vectors the plugin ships (made at build time
+     * for MiniLM), from the disk cache, or in the background (until
      * then the router matches descriptions, as without examples).
      */
     @Override
@@ -116,8 +117,10 @@ public final class SemanticRouter implements Router {
         examples = e;
         List<String> texts = ExampleIndex.curatedTexts(Tasks.builtIn());
         Path cache = dataDir == null ? null : ExampleCache.file(dataDir, chosen.id(), chosen.dimensions(), texts);
-        java.util.Optional<List<float[]>> cached = cache == null ? java.util.Optional.empty()
-                : ExampleCache.read(cache, texts.size(), chosen.dimensions());
+        java.util.Optional<List<float[]>> cached = ExampleVectors.shipped(chosen, texts);
+        if (cached.isEmpty() && cache != null) {
+            cached = ExampleCache.read(cache, texts.size(), chosen.dimensions());
+        }
         if (cached.isPresent()) {
             e.index = ExampleIndex.of(chosen, Tasks.builtIn(), cached.get(), taught);
         } else if (alone) {
