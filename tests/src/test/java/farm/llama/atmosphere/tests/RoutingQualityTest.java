@@ -107,6 +107,14 @@ class RoutingQualityTest {
                 JsonNode models = NodeHarness.json(node.get("/v1/models").body());
                 assertTrue(models.toString().contains("\"" + embedder + "\""), "the node uses " + embedder + ": " + models);
                 node.await("/api/v1/capabilities", c -> c.path("capabilities").size() == 10);
+                // route only once the router's examples decide (a model embedder may still be embedding them)
+                NodeHarness.awaitTrue(() -> {
+                    try {
+                        return NodeHarness.json(node.post("/api/v1/route", "{\"intent\":\"hello\"}").body()).path("tasks").size() > 0;
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                }, "the router's examples are in use");
                 JsonNode caps = NodeHarness.json(node.get("/api/v1/capabilities").body()).path("capabilities");
                 Map<String, String> descriptions = new HashMap<>();
                 caps.forEach(c -> descriptions.put(c.path("name").asText(), c.path("description").asText()));

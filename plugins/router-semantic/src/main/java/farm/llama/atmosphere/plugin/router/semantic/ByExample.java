@@ -17,13 +17,22 @@ import java.util.Set;
  * One decision by example: the intent's task (the best-scoring task some available type
  * serves), the type that serves it (the first of its serving types that is available: a
  * reasoning model stands in for a missing math model, a general model for a missing code model),
- * then cost among the capabilities of that type. Text-only requests keep vision models as a last
- * resort; two tasks within {@link SemanticRouter#LOW_MARGIN} let the cheapest of their models and
- * the general ones serve, a general one on a tie.
+ * then fit and cost among the capabilities of that type (and the owner-described specialists,
+ * tagged {@code project}). Text-only requests keep vision models as a last
+ * resort; two tasks within {@link SemanticRouter#LOW_MARGIN} let their models and the general ones
+ * compete on fit and cost, a general one first on a tie.
  */
 final class ByExample {
 
     static final String VISION = "vision/chat";
+
+    /**
+     * Capabilities with this tag are described by their owner (a LlamaFarm project's system prompt),
+     * not by the model's type: they compete by their description beside the winning type's models.
+     */
+    static final String SPECIALIST = "project";
+
+    private final Set<String> specialists = new HashSet<>();
 
     private final SemanticRouter router;
     private final RouteQuery query;
@@ -91,6 +100,7 @@ final class ByExample {
         double[] similarity = new double[n];
         double[] cost = new double[n];
         int[] group = new int[n];
+        specialists.clear();
         for (int i = 0; i < n; i++) {
             RouteCandidate c = candidates.get(i);
             if (!c.healthy()) {
@@ -100,12 +110,18 @@ final class ByExample {
             String t = c.capability().type();
             cost[i] = SemanticRouter.cost(c);
             double price = Math.pow(Math.max(cost[i], 1e-6), -SemanticRouter.COST_WEIGHT);
-            double bend = 0.75 + 0.25 * Math.clamp(router.similarity(c), 0, 1);
-            if (winning.contains(t)) {
+            double description = router.similarity(c);
+            double bend = 0.75 + 0.25 * Math.clamp(description, 0, 1);
+            boolean specialist = c.capability().tags().contains(SPECIALIST) && usable.contains(t);
+            if (winning.contains(t) || specialist) {
+                // the winning type's models (and owner-described specialists) compete on how well their
+                // description fits and on cost; on a tie between tasks a general model goes first
                 group[i] = 0;
-                similarity[i] = top.score();
-                // a tie between tasks: cost alone, a general model first on equal cost
-                score[i] = low ? price * (t.equals(Tasks.GENERAL_TYPE) ? 1.0 : 0.99) : bend * price;
+                similarity[i] = Math.round(description * 10000) / 10000.0;
+                score[i] = (0.05 + Math.max(0, description)) * price * (low && !t.equals(Tasks.GENERAL_TYPE) ? 0.99 : 1.0);
+                if (specialist && !winning.contains(t)) {
+                    specialists.add(c.capability().name());
+                }
             } else {
                 group[i] = t.equals(VISION) && visionKeptBack ? 2 : 1;
                 double fit = fit(t, top.score());
@@ -125,14 +141,17 @@ final class ByExample {
             }
             why.append("; nearest examples: ").append(quoted(top.nearest())).append("): ");
             why.append(w.capability().name()).append(" (").append(w.capability().type()).append(") serves it at cost ").append(w.cost());
+            if (specialists.contains(w.capability().name())) {
+                why.append("; a specialist (described by its owner) whose description fits best: similarity ").append(w.similarity());
+            }
             String best = serving.get(top.task()).get(0);
             if (!best.equals(servedBy)) {
                 why.append("; no ").append(best).append(" model is available, so ").append(servedBy).append(" stands in");
             }
             if (low) {
                 why.append("; ").append(top.task()).append(" and ").append(runnerUp.task()).append(" are within ")
-                        .append(SemanticRouter.LOW_MARGIN).append(" of each other: the cheapest of their ").append(servedBy).append(", ")
-                        .append(runnerUpType).append(" and general models serves, a general one on a tie");
+                        .append(SemanticRouter.LOW_MARGIN).append(" of each other: their ").append(servedBy).append(", ")
+                        .append(runnerUpType).append(" and general models compete on fit and cost, a general one first on a tie");
             }
             if (visionKeptBack) {
                 why.append("; the request carries no image, so vision models are only a last resort");

@@ -23,15 +23,15 @@ import java.util.concurrent.ConcurrentHashMap;
  * Ranks candidates by meaning and cost. For a chat the meaning is the task the intent belongs to
  * ({@link Tasks}: chat, code, reasoning, math, translation, vision, embed), found by the intent's
  * nearest curated and taught examples ({@link ExampleIndex}); the capabilities of the first type
- * that serves that task compete on cost ({@code score = fit × cost^-0.5}, fit bent a little by the
- * similarity of intent and description, so a specialist's own description still counts). Where
- * no task applies (tools, agents, a router without examples yet) the fit is the similarity of
- * intent and description mapped to [0, 1], as before. A named model has fit 1. Unhealthy
- * candidates are left out.
+ * that serves that task, with the specialists their owners describe (LlamaFarm projects), compete
+ * on fit and cost ({@code score = (0.05 + similarity of intent and description) × cost^-0.5}: models
+ * of one type share a description, so cost decides between them; a specialist wins its domain).
+ * Where no task applies (tools, agents, a router without examples yet) the fit is the similarity
+ * of intent and description, as before. A named model has fit 1. Unhealthy candidates are left out.
  *
  * <p>A text-only request goes to a vision model only when no text model can take it (explained);
- * when the best two tasks are within {@link #LOW_MARGIN}, the cheapest of their models and the
- * general ones serves, a general model on a tie (explained).
+ * when the best two tasks are within {@link #LOW_MARGIN}, their models and the general ones
+ * compete on fit and cost, a general model first on a tie (explained).
  *
  * <p>Hysteresis: for the same kind of request (needs, requested model and the winning model
  * name), the previous winner is kept while it scores within {@link #STICKINESS} of the best, so

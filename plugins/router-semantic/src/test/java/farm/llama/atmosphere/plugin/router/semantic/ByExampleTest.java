@@ -96,9 +96,32 @@ class ByExampleTest {
         router.teach(Map.of("code", List.of("zorblax quux frobnicate"), "chat", List.of("zorblax quux frobnicate")));
         RouteDecision d = route("zorblax quux frobnicate", TEXT, Map.of(), "qwen2.5-coder:7b", "llama3.2:3b");
         assertEquals("llama3.2:3b", winner(d), d.reason());
-        assertTrue(d.reason().contains("within") && d.reason().contains("a general one on a tie"), d.reason());
+        assertTrue(d.reason().contains("within") && d.reason().contains("a general one first on a tie"), d.reason());
         RouteDecision cheaper = route("zorblax quux frobnicate", TEXT, Map.of("llama3.2:3b", 4.0), "qwen2.5-coder:7b", "llama3.2:3b");
         assertEquals("qwen2.5-coder:7b", winner(cheaper), "on a tie the cheaper one serves: " + cheaper.reason());
+    }
+
+    @Test
+    void aSpecialistDescribedByItsOwnerWinsItsDomainAndOnlyIt() {
+        Capability clinic = new Capability("farm/default/clinic", "0123456789abcdef", "llm/chat", "default/clinic",
+                "You are a careful medical assistant: symptoms, medications, dosages and when to see a doctor.", List.of("default/clinic"),
+                List.of("llamafarm", "project", "warm"), "local", Map.of("backend", "farm"));
+        for (String[] c : new String[][] {
+                {"What dose of ibuprofen is safe for a child with a fever?", "default/clinic"},
+                {"Write a Python function that parses a CSV file", "qwen2.5-coder:7b"},
+                {"Solve for x: 5x - 3 = 2x + 12", "deepseek-r1:8b"}}) {
+            float[] q = embedder.embed(c[0]);
+            List<RouteCandidate> out = new ArrayList<>();
+            for (String m : List.of("llama3.2:3b", "qwen2.5-coder:7b", "deepseek-r1:8b")) {
+                ModelProfiles.Profile p = ModelProfiles.describe(m, List.of());
+                Capability cap = new Capability("b/" + m, "0123456789abcdef", p.type(), m, p.description(), List.of(m), p.tags(), "local",
+                        Map.of("backend", "b"));
+                out.add(new RouteCandidate(cap, embedder.embed(cap.description()), q, Map.of("cold", 1.3), true));
+            }
+            out.add(new RouteCandidate(clinic, embedder.embed(clinic.description()), q, Map.of(), true));
+            RouteDecision d = router.route(new RouteQuery(c[0], TEXT, Optional.empty()), out);
+            assertEquals(c[1], winner(d), c[0] + ": " + d.reason());
+        }
     }
 
     @Test
