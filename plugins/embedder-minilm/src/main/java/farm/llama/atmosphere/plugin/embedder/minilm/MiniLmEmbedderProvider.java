@@ -4,7 +4,7 @@ import farm.llama.atmosphere.spi.NodeContext;
 import farm.llama.atmosphere.spi.routing.Embedder;
 import farm.llama.atmosphere.spi.routing.EmbedderProvider;
 
-/** all-MiniLM-L6-v2 on ONNX Runtime. Weighs more than the built-in lexical embedder, so it wins when installed. */
+/** all-MiniLM-L6-v2 on ONNX Runtime, loaded in the background. Weighs more than the built-in lexical embedder, so it wins when installed. */
 public final class MiniLmEmbedderProvider implements EmbedderProvider {
 
     /** Found by ServiceLoader. */
@@ -23,6 +23,6 @@ public final class MiniLmEmbedderProvider implements EmbedderProvider {
 
     @Override
     public Embedder create(NodeContext context) {
-        return MiniLmEmbedder.load();
+        return new LoadingEmbedder();
     }
 }

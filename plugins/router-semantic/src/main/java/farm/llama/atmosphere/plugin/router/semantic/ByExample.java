@@ -110,10 +110,9 @@ final class ByExample {
             String t = c.capability().type();
             cost[i] = SemanticRouter.cost(c);
             double price = Math.pow(Math.max(cost[i], 1e-6), -SemanticRouter.COST_WEIGHT);
-            double description = router.similarity(c);
-            double bend = 0.75 + 0.25 * Math.clamp(description, 0, 1);
             boolean specialist = c.capability().tags().contains(SPECIALIST) && usable.contains(t);
             if (winning.contains(t) || specialist) {
+                double description = router.similarity(c);
                 // the winning type's models (and owner-described specialists) compete on how well their
                 // description fits and on cost; on a tie between tasks a general model goes first
                 group[i] = 0;
@@ -123,10 +122,12 @@ final class ByExample {
                     specialists.add(c.capability().name());
                 }
             } else {
+                // runners-up of other types: how well their type fits (their descriptions are not read: cheaper)
                 group[i] = t.equals(VISION) && visionKeptBack ? 2 : 1;
                 double fit = fit(t, top.score());
-                similarity[i] = fit > 0 ? Math.round(fit * top.score() * 10000) / 10000.0 : router.similarity(c);
-                score[i] = fit > 0 ? fit * bend * price : Math.max(0, router.similarity(c)) * 0.5 * price;
+                double description = fit > 0 ? 0 : router.similarity(c);
+                similarity[i] = fit > 0 ? Math.round(fit * top.score() * 10000) / 10000.0 : description;
+                score[i] = fit > 0 ? fit * price : Math.max(0, description) * 0.5 * price;
             }
             score[i] = Math.min(1.0, score[i]);
         }

@@ -213,7 +213,7 @@ public final class SemanticRouter implements Router {
         ExampleIndex index = e == null ? null : e.index;
         if (!named && index != null && n > 0 && candidates.get(0).queryVector().length == e.routingDimensions
                 && candidates.stream().anyMatch(c -> servedTypes.contains(c.capability().type()))) {
-            RouteDecision d = new ByExample(this, query, candidates, index.score(meaning(candidates.get(0).queryVector(), e))).decide();
+            RouteDecision d = new ByExample(this, query, candidates, taskScores(candidates.get(0).queryVector(), e, index)).decide();
             if (d != null) {
                 return d;
             }
@@ -237,6 +237,22 @@ public final class SemanticRouter implements Router {
                 ? "model '" + query.model().get() + "' requested; " + w.capability().id() + " serves it at the lowest cost (" + w.cost() + ")"
                 : w.capability().name() + " (" + w.capability().type() + ") fits best: similarity " + w.similarity() + ", cost " + w.cost()
                         + (w.similarity() < WEAK_MATCH ? "; weak match, nothing fits better" : ""), List.of());
+    }
+
+    /** An intent's task scores, by the identity of its vector (the node caches intent vectors) and the index they came from. */
+    private record Scored(ExampleIndex index, ExampleIndex.Score[] scores) {
+    }
+
+    private final Map<float[], Scored> scoredIntents = Collections.synchronizedMap(new WeakHashMap<>());
+
+    private ExampleIndex.Score[] taskScores(float[] q, Examples e, ExampleIndex index) {
+        Scored known = scoredIntents.get(q);
+        if (known != null && known.index() == index) {
+            return known.scores();
+        }
+        ExampleIndex.Score[] scores = index.score(meaning(q, e));
+        scoredIntents.put(q, new Scored(index, scores));
+        return scores;
     }
 
     /** The part of a routing vector that carries the model's meaning, at unit length. */
