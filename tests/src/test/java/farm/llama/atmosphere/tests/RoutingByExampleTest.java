@@ -102,21 +102,8 @@ class RoutingByExampleTest {
                     new String[] {"llava:7b", "llama", "7B"},
                     new String[] {"nomic-embed-text:latest", "nomic-bert", "137M"});
             ollama.loaded = List.of();
-            String config = """
-                    discovery:
-                      probe-default-ports: false
-                      interval: PT60S
-                    backends:
-                      - type: ollama
-                        url: %s
-                    """.formatted(ollama.url());
             Path home = Files.createDirectories(dir.resolve(embedder));
-            try (NodeHarness node = new NodeHarness(home, config, plugins)) {
-                JsonNode models = NodeHarness.json(node.get("/v1/models").body());
-                assertTrue(models.toString().contains("\"" + embedder + "\""), "the node uses " + embedder + ": " + models);
-                node.await("/api/v1/capabilities", c -> c.path("capabilities").size() == 6);
-                // a model embedder embeds the examples in the background after start: wait until they decide
-                NodeHarness.awaitTrue(() -> route(node, "hello there", "").path("tasks").size() > 0, "the examples are in use");
+            try (NodeHarness node = routingNode(home, "  - type: ollama\n    url: " + ollama.url() + "\n", plugins, embedder, 6)) {
                 Map<String, int[]> perTask = new TreeMap<>();
                 int task = 0;
                 int type = 0;
@@ -157,8 +144,33 @@ class RoutingByExampleTest {
         }
     }
 
+    /**
+     * Starts a node over the given backends and waits until it routes by example.
+     *
+     * @param home its folder
+     * @param backends the {@code backends:} entries, YAML
+     * @param plugins its plugin folder
+     * @param embedder the embedder it must be using
+     * @param capabilities how many capabilities the backends offer
+     * @return the node, routing by example
+     */
+    static NodeHarness routingNode(Path home, String backends, Path plugins, String embedder, int capabilities) throws Exception {
+        NodeHarness node = new NodeHarness(home, "discovery:\n  probe-default-ports: false\n  interval: PT60S\nbackends:\n" + backends, plugins);
+        try {
+            JsonNode models = NodeHarness.json(node.get("/v1/models").body());
+            assertTrue(models.toString().contains("\"" + embedder + "\""), "the node uses " + embedder + ": " + models);
+            node.await("/api/v1/capabilities", c -> c.path("capabilities").size() == capabilities);
+            // a model embedder may still be loading (or embedding examples of its own): wait until the examples decide
+            NodeHarness.awaitTrue(() -> route(node, "hello there", "").path("tasks").size() > 0, "the examples are in use");
+            return node;
+        } catch (Exception | AssertionError e) {
+            node.close();
+            throw e;
+        }
+    }
+
     /** Routes like a request would be: a picture travels with vision intents, embedding intents ask for vectors. */
-    private static JsonNode route(NodeHarness node, String intent, String task) {
+    static JsonNode route(NodeHarness node, String intent, String task) {
         try {
             var body = FakeBackend.JSON.createObjectNode().put("intent", intent);
             if (task.equals("vision")) {

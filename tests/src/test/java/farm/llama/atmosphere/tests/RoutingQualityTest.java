@@ -93,28 +93,8 @@ class RoutingQualityTest {
                     + " fiber, breeding and pasture management on small farms.");
             farm.projects.put("fishing-guide", "You are a fishing guide: fly fishing, trout and bass, choosing lures and"
                     + " bait, reading rivers and lakes, and the best seasons to catch fish.");
-            String config = """
-                    discovery:
-                      probe-default-ports: false
-                      interval: PT60S
-                    backends:
-                      - type: ollama
-                        url: %s
-                      - type: llamafarm
-                        url: %s
-                    """.formatted(ollama.url(), farm.url());
-            try (NodeHarness node = new NodeHarness(dir, config, plugins)) {
-                JsonNode models = NodeHarness.json(node.get("/v1/models").body());
-                assertTrue(models.toString().contains("\"" + embedder + "\""), "the node uses " + embedder + ": " + models);
-                node.await("/api/v1/capabilities", c -> c.path("capabilities").size() == 10);
-                // route only once the router's examples decide (a model embedder may still be embedding them)
-                NodeHarness.awaitTrue(() -> {
-                    try {
-                        return NodeHarness.json(node.post("/api/v1/route", "{\"intent\":\"hello\"}").body()).path("tasks").size() > 0;
-                    } catch (Exception e) {
-                        throw new IllegalStateException(e);
-                    }
-                }, "the router's examples are in use");
+            String backends = "  - type: ollama\n    url: " + ollama.url() + "\n  - type: llamafarm\n    url: " + farm.url() + "\n";
+            try (NodeHarness node = RoutingByExampleTest.routingNode(dir, backends, plugins, embedder, 10)) {
                 JsonNode caps = NodeHarness.json(node.get("/api/v1/capabilities").body()).path("capabilities");
                 Map<String, String> descriptions = new HashMap<>();
                 caps.forEach(c -> descriptions.put(c.path("name").asText(), c.path("description").asText()));
