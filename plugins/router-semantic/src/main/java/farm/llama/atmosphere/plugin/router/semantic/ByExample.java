@@ -100,7 +100,6 @@ final class ByExample {
         double[] similarity = new double[n];
         double[] cost = new double[n];
         int[] group = new int[n];
-        specialists.clear();
         for (int i = 0; i < n; i++) {
             RouteCandidate c = candidates.get(i);
             if (!c.healthy()) {
@@ -179,6 +178,12 @@ final class ByExample {
      * serving types. 0 for a type no task names.
      */
     private double fit(String type, double topScore) {
+        return fitByType.computeIfAbsent(type, t -> fitOf(t, topScore)); // the same for every candidate of a type
+    }
+
+    private final java.util.Map<String, Double> fitByType = new java.util.HashMap<>();
+
+    private double fitOf(String type, double topScore) {
         double best = 0;
         for (ExampleIndex.Score s : ranked) {
             List<String> types = serving.getOrDefault(s.task(), List.of());

@@ -21,11 +21,6 @@ final class HybridEmbedder implements Embedder {
         this.lexical = lexical;
     }
 
-    /** @return the model embedder (the first {@code model().dimensions()} entries of each vector, scaled by 1/√2) */
-    Embedder model() {
-        return model;
-    }
-
     @Override
     public String id() {
         return model.id() + "+" + lexical.id();

@@ -150,11 +150,19 @@ public final class SemanticRouter implements Router {
                 }
                 e.index = ExampleIndex.of(e.meaning, Tasks.builtIn(), vectors, taught);
                 if (cache != null) {
-                    ExampleCache.write(cache, vectors, e.meaning.dimensions()); // under the lock: nothing is written once closed
+                    try {
+                        ExampleCache.write(cache, vectors, e.meaning.dimensions()); // under the lock: nothing is written once closed
+                    } catch (java.io.IOException ex) {
+                        System.getLogger(SemanticRouter.class.getName()).log(System.Logger.Level.WARNING, () -> "The examples' vectors"
+                                + " could not be kept in " + cache + " (" + ex + "); they are in use, and will be embedded again at the next start.");
+                    }
                 }
             }
-        } catch (java.io.IOException | RuntimeException ex) {
-            // the embedder was closed, or the cache cannot be written: routing by description goes on
+        } catch (RuntimeException ex) {
+            if (!closed && examples == e) { // not merely replaced or closed: say why routing stays by description
+                System.getLogger(SemanticRouter.class.getName()).log(System.Logger.Level.WARNING, () -> "The router's examples could not be"
+                        + " embedded with " + e.meaning.id() + " (" + ex + "); routing matches model descriptions until the next start.");
+            }
         }
     }
 
