@@ -91,7 +91,7 @@ final class CompletionCommand implements Callable<Integer> {
                 sb.append(" -r");
             }
             String desc = opt.description().length > 0 ? opt.description()[0] : "";
-            sb.append(" -d ").append(quote(desc)).append('\n');
+            sb.append(" -d ").append(quote(desc.replace("%%", "%"))).append('\n');
         }
         for (var sub : spec.subcommands().entrySet()) {
             List<String> next = new ArrayList<>(path);

@@ -138,7 +138,8 @@ final class ManPage {
 
     /** @return text safe in roff: backslashes and minus signs escaped, no line starting with a control character */
     static String text(String s) {
-        String out = s.replace("\\", "\\e").replace("-", "\\-");
+        // picocli's texts are format strings: %n is a line break, %% a percent sign
+        String out = s.replace("%n", "\n").replace("%%", "%").replace("\\", "\\e").replace("-", "\\-");
         StringBuilder sb = new StringBuilder();
         for (String line : out.split("\n", -1)) {
             if (!sb.isEmpty()) {

@@ -22,7 +22,7 @@ final class SimCommand implements Callable<Integer> {
     @Option(names = "--loss", paramLabel = "P", defaultValue = "0.01", description = "Message loss probability, 0..1 (default ${DEFAULT-VALUE}).")
     double loss;
 
-    @Option(names = "--latency", paramLabel = "MS", defaultValue = "5", description = "One-way latency in ms, ±20% (default ${DEFAULT-VALUE}).")
+    @Option(names = "--latency", paramLabel = "MS", defaultValue = "5", description = "One-way latency in ms, ±20%% (default ${DEFAULT-VALUE}).")
     int latency;
 
     @Option(names = "--seed", paramLabel = "S", defaultValue = "1", description = "Random seed (default ${DEFAULT-VALUE}).")
