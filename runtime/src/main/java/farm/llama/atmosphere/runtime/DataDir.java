@@ -64,6 +64,23 @@ public record DataDir(Path path) {
         return new DataDir(user);
     }
 
+    /**
+     * @return what to tell a user for whom this data dir holds no node: to run {@code init}, and —
+     *         when a system node's data dir exists that this user may not read — how to be let in
+     */
+    public String noNodeMessage() {
+        return noNodeMessage(SYSTEM);
+    }
+
+    String noNodeMessage(Path system) {
+        String message = "No node is initialised in " + path + ".";
+        if (!path.equals(system) && Files.isDirectory(system) && !Files.isReadable(system)) {
+            return message + " A system node's data dir is " + system + ", and this user may not use it: members of the group"
+                    + " 'atmosphere' can ('sudo usermod -aG atmosphere $USER', then log in again). Or run 'atmosphere init' for a node of your own.";
+        }
+        return message + " Run 'atmosphere init' first.";
+    }
+
     /** @return whether a folder holds a node (its identity, or — where this user cannot read that — its config) */
     private static boolean holdsNode(Path dir) {
         return Files.exists(dir.resolve("identity.json")) || Files.exists(dir.resolve("config.yaml"));

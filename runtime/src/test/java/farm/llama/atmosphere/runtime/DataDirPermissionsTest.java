@@ -79,6 +79,8 @@ class DataDirPermissionsTest {
         Path user = dir.resolve("home/.atmosphere");
         Path system = dir.resolve("var/lib/atmosphere");
         assertEquals(user, DataDir.resolve(Optional.empty(), Map.of(), user, system).path(), "nothing anywhere: the user's, for init");
+        assertEquals("No node is initialised in " + user + ". Run 'atmosphere init' first.", new DataDir(user).noNodeMessage(system),
+                "no system node: nothing about groups (DebIT has a user the system node's data dir shuts out)");
         NodeSetup.init(new DataDir(system), Optional.of("server"), false);
         assertEquals(system, DataDir.resolve(Optional.empty(), Map.of(), user, system).path(), "only a system node");
         NodeSetup.init(new DataDir(user), Optional.of("laptop"), false);

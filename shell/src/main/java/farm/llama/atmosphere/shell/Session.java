@@ -5,6 +5,7 @@ import farm.llama.atmosphere.runtime.NodeApi;
 import farm.llama.atmosphere.runtime.NodeClient;
 import farm.llama.atmosphere.runtime.NodeConfig;
 import farm.llama.atmosphere.runtime.node.Node;
+import farm.llama.atmosphere.spi.AtmosphereException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -68,7 +69,11 @@ final class Session implements AutoCloseable {
             return remote.get();
         }
         if (local == null) {
-            local = Node.open(dataDir(), config(), imagePlugins());
+            DataDir dir = dataDir();
+            if (!Files.exists(dir.identityFile())) {
+                throw new AtmosphereException(dir.noNodeMessage());
+            }
+            local = Node.open(dir, config(), imagePlugins());
         }
         return local;
     }

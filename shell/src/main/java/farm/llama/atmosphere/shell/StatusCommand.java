@@ -23,8 +23,7 @@ final class StatusCommand implements Callable<Integer> {
     public Integer call() {
         Session s = root.session;
         if (!Files.exists(s.dataDir().identityFile())) {
-            throw new AtmosphereException(
-                    "No node is initialised in " + s.dataDir().path() + ". Run 'atmosphere init' first.");
+            throw new AtmosphereException(s.dataDir().noNodeMessage());
         }
         StatusReport r = s.api().status();
         if (json.on()) {
