@@ -7,7 +7,8 @@
 #
 # TARGET/atmosphere          the image (what the image tests run)
 # TARGET/release/            atmosphere-VERSION-PLATFORM.tar.gz (.zip on Windows), its CycloneDX
-#                            SBOM, VERSION, SHA256SUMS (+ SHA256SUMS.asc when a signing key is given)
+#                            SBOM, on Linux the .deb (build-deb.sh), VERSION, SHA256SUMS
+#                            (+ SHA256SUMS.asc when a signing key is given)
 # The archive is reproducible: entries sorted, owned by 0:0, dated OUTPUT_TIMESTAMP, gzip without a
 # name or time; the same sources and JDK give the same bytes.
 # Portable: Linux, macOS and Windows (Git Bash) runners; the platform is detected, not assumed.
@@ -145,5 +146,8 @@ else
   fi
 fi
 rm -rf "$stage"
+if [[ $os == linux ]]; then
+  JAVA_HOME="$JAVA_HOME" bash "$SRC/sh/build-deb.sh" "$VERSION" "$IMAGE" "$SRC" "$RELEASE" "$STAMP"
+fi
 bash "$SRC/sh/sign-release.sh" "$RELEASE"
 echo "build-image: $IMAGE ($(du -sh "$IMAGE" | cut -f1)), $ARCHIVE ($(du -h "$ARCHIVE" | cut -f1)) in $(( $(date +%s) - t0 )) s"
