@@ -257,6 +257,14 @@ public final class NodeClient implements NodeApi {
         return as(call("POST", "/api/v1/mesh/invites", body(Map.of("ttl", ttl.toString(), "uses", uses))), new TypeReference<>() { });
     }
 
+    /**
+     * @return a single-use code that signs a browser in to the dashboard with the admin token's rights
+     * @throws CallFailedException when this user cannot read the admin token, or the node refuses
+     */
+    public farm.llama.atmosphere.runtime.api.UiLogin uiLoginCode() {
+        return as(call("POST", "/api/v1/ui/codes", "{}"), new TypeReference<>() { });
+    }
+
     @Override
     public JoinStatus meshJoin(String target) {
         return as(call("POST", "/api/v1/mesh/join", body(Map.of("target", target))), new TypeReference<>() { });

@@ -158,7 +158,10 @@ class NodeServeTest {
 
     @Test
     void unknownPathsAnswer404InTheOpenAiErrorShape() throws Exception {
-        for (String path : new String[] {"/nonexistent", "/ui/", "/api/v1/nothing-here"}) {
+        HttpResponse<String> ui = get("/ui/");
+        assertEquals(404, ui.statusCode(), "no ui module on this test's class path");
+        assertTrue(ui.body().contains("no dashboard"), ui.body());
+        for (String path : new String[] {"/nonexistent", "/api/v1/nothing-here"}) {
             HttpResponse<String> r = get(path);
             assertEquals(404, r.statusCode(), path + ": " + r.body());
             JsonNode error = Json.parse(r.body()).path("error");

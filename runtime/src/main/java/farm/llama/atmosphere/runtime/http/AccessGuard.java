@@ -47,11 +47,14 @@ final class AccessGuard {
     private final Set<String> allowedOrigins = new HashSet<>();
     private final AdminToken token;
     private final ApiKeys keys;
+    private final UiSessions sessions;
     private final boolean keyOnLoopback;
 
-    AccessGuard(List<String> extraHosts, List<String> origins, AdminToken token, ApiKeys keys, boolean keyOnLoopback, boolean loopbackOnly) {
+    AccessGuard(List<String> extraHosts, List<String> origins, AdminToken token, ApiKeys keys, UiSessions sessions, boolean keyOnLoopback,
+                boolean loopbackOnly) {
         this.token = token;
         this.keys = keys;
+        this.sessions = sessions;
         this.keyOnLoopback = keyOnLoopback;
         allowedHosts.add("localhost");
         // the machine's names only when the API is reachable by them: a node on loopback answers to
@@ -96,7 +99,8 @@ final class AccessGuard {
         }
         boolean local = isLoopback(req.remotePeer().address()) && !keyOnLoopback;
         String path = req.path().path();
-        if (path.equals("/health")) {
+        // the dashboard's files hold no data, and its sign-in checks what it is given itself
+        if (path.equals("/health") || UiRoutes.isPublic(path)) {
             return Optional.empty();
         }
         boolean openAi = path.startsWith("/v1/");
@@ -116,6 +120,14 @@ final class AccessGuard {
             scope = presented.flatMap(keys::check);
         } catch (RuntimeException e) {
             scope = Optional.empty();
+        }
+        if (presented.isEmpty()) {
+            // a dashboard session: a login code's carries the admin token's rights, a key's its scope
+            Optional<UiSessions.Grant> grant = UiRoutes.cookie(req).flatMap(sessions::check);
+            if (grant.isPresent() && grant.get().admin()) {
+                return Optional.empty();
+            }
+            scope = grant.flatMap(UiSessions.Grant::keyScope);
         }
         boolean trigger = path.startsWith("/api/v1/triggers/") && req.prologue().method() == Method.POST;
         if (scope.isPresent() && (scope.get() == ApiKeys.Scope.ALL || (openAi && scope.get() == ApiKeys.Scope.OPENAI)

@@ -75,7 +75,9 @@ public final class ApiServer implements AutoCloseable {
     public ApiServer(NodeConfig config, String host, int port, NodeApi api, Supplier<Map<String, Object>> health,
                      EventBus events, AdminToken token, RouterService router,
                      ApiKeys keys) {
-        AccessGuard guard = new AccessGuard(config.allowedHosts(), config.allowedOrigins(), token, keys,
+        UiSessions sessions = new UiSessions(java.time.Clock.systemUTC(), config.view().duration("ui.login-code-ttl").orElseThrow(),
+                config.view().duration("ui.session-ttl").orElseThrow());
+        AccessGuard guard = new AccessGuard(config.allowedHosts(), config.allowedOrigins(), token, keys, sessions,
                 config.requireKeyOnLoopback(), loopback(host));
         HttpRouting.Builder routing = HttpRouting.builder()
                 .addFilter((chain, req, res) -> {
@@ -89,7 +91,8 @@ public final class ApiServer implements AutoCloseable {
                 })
                 .get("/health", (req, res) -> json(res, health.get()))
                 .register(new NodeRoutes(api, router), new PluginRoutes(api), new ToolRoutes(api), new EventRoutes(events, () -> running),
-                        new MeshRoutes(api), new ModelRoutes(api), new AgentRoutes(api), new OpenAiApi(router));
+                        new MeshRoutes(api), new ModelRoutes(api), new AgentRoutes(api), new OpenAiApi(router),
+                        new UiRoutes(sessions, keys, config.tlsKeystore().isPresent()));
         routing.error(ApiError.class, (req, res, e) -> {
                     if (e.retryAfter > 0) {
                         res.header(HeaderNames.RETRY_AFTER, Integer.toString(e.retryAfter));

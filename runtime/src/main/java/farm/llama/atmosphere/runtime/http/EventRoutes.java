@@ -16,7 +16,8 @@ import java.util.function.BooleanSupplier;
 /**
  * The live event stream, {@code GET /api/v1/events} (server-sent events): from the event after
  * {@code Last-Event-ID} (or {@code ?after=}), a keep-alive comment after 15 s of silence, until the
- * client goes or the server stops.
+ * client goes or the server stops. Each frame names its type ({@code event:}) unless
+ * {@code ?named=false}.
  */
 final class EventRoutes implements HttpService {
 
@@ -50,6 +51,9 @@ final class EventRoutes implements HttpService {
                         return 0L;
                     }
                 }).orElse(0L);
+        // ?named=false leaves out each frame's "event:" line, so a browser's EventSource hands every
+        // event to onmessage (the type is in the data too) instead of only to listeners of its type
+        boolean named = !req.query().first("named").asOptional().map("false"::equals).orElse(false);
         res.header(HeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8");
         res.header(HeaderNames.CACHE_CONTROL, "no-cache");
         try (EventBus.Subscription sub = events.subscribe(after); OutputStream out = res.outputStream()) {
@@ -59,7 +63,7 @@ final class EventRoutes implements HttpService {
             while (running.getAsBoolean()) {
                 EventBus.Numbered n = sub.poll(1000);
                 if (n != null) {
-                    String frame = "event: " + n.event().type() + "\nid: " + n.id() + "\ndata: " + Json.write(n.toMap()) + "\n\n";
+                    String frame = (named ? "event: " + n.event().type() + "\n" : "") + "id: " + n.id() + "\ndata: " + Json.write(n.toMap()) + "\n\n";
                     out.write(frame.getBytes(StandardCharsets.UTF_8));
                     out.flush();
                     lastWrite = System.nanoTime();
