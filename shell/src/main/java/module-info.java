@@ -4,6 +4,8 @@
  */
 module farm.llama.atmosphere.shell {
     requires farm.llama.atmosphere.runtime;
+    // the dashboard's files: required so the image resolves the module and the node finds them
+    requires farm.llama.atmosphere.ui;
     requires com.fasterxml.jackson.datatype.jdk8;
     requires info.picocli;
     requires org.jline.reader;

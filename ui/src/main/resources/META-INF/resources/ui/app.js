@@ -1,0 +1,126 @@
+// The dashboard: the overview strip and the members, backends and events views, kept live by the
+// node's event stream (/api/v1/events). Figures are shown as the API reports them; an event only
+// says which endpoint to fetch again. Text from outside (names, errors, event data) is rendered as
+// text by Preact, never as HTML.
+import { h, render } from './vendor/preact.js';
+import { useEffect, useReducer, useRef, useState } from './vendor/preact-hooks.js';
+import htm from './vendor/htm.js';
+import { RESOURCES, affected, initial, reduce } from './lib/state.js';
+import { Backends, Events, Members, Overview } from './views.js';
+
+const html = htm.bind(h);
+const REFRESH_MS = 5000; // round trips, uptime and last-seen move without events
+
+async function getJson(path, options = {}) {
+  const res = await fetch(path, { credentials: 'same-origin', ...options });
+  const json = await res.json().catch(() => ({}));
+  if (!res.ok) throw new Error((json.error && json.error.message) || `HTTP ${res.status}`);
+  return json;
+}
+
+function useNode() {
+  const [state, dispatch] = useReducer(reduce, undefined, initial);
+  const pending = useRef(new Set());
+  const timer = useRef(0);
+
+  const fetchOne = (name) => getJson(RESOURCES[name])
+    .then((json) => dispatch({ type: 'fetched', name, json, at: Date.now() }))
+    .catch((e) => dispatch({ type: 'failed', name, message: e.message }));
+  const refresh = (names) => {
+    names.forEach((n) => pending.current.add(n));
+    clearTimeout(timer.current);
+    timer.current = setTimeout(() => {
+      const batch = [...pending.current];
+      pending.current.clear();
+      batch.forEach(fetchOne);
+    }, 150);
+  };
+
+  useEffect(() => {
+    Object.keys(RESOURCES).forEach(fetchOne);
+    const source = new EventSource('/api/v1/events?named=false');
+    source.onopen = () => {
+      dispatch({ type: 'connection', value: 'live' });
+      refresh(Object.keys(RESOURCES)); // what changed while the stream was down
+    };
+    source.onerror = () => dispatch({ type: 'connection', value: 'reconnecting' }); // EventSource retries with Last-Event-ID
+    source.onmessage = (ev) => {
+      let event;
+      try {
+        event = JSON.parse(ev.data);
+      } catch {
+        return;
+      }
+      dispatch({ type: 'event', event });
+      const names = affected(event.type);
+      if (names.length) refresh(names);
+    };
+    const tick = setInterval(() => refresh(['status', 'members', 'backends', 'mesh']), REFRESH_MS);
+    return () => {
+      source.close();
+      clearInterval(tick);
+    };
+  }, []);
+
+  return { state, dispatch, refresh, getJson };
+}
+
+const TABS = [
+  ['members', 'Members'],
+  ['backends', 'Backends'],
+  ['events', 'Live events'],
+];
+
+function App() {
+  const node = useNode();
+  const { state } = node;
+  const [tab, setTab] = useState(location.hash.slice(1) || 'members');
+  const [session, setSession] = useState(null);
+  useEffect(() => {
+    getJson('/api/v1/ui/session').then(setSession).catch(() => setSession({ signedIn: false }));
+    const onHash = () => setTab(location.hash.slice(1) || 'members');
+    addEventListener('hashchange', onHash);
+    return () => removeEventListener('hashchange', onHash);
+  }, []);
+  const select = (id) => {
+    location.hash = id;
+    setTab(id);
+  };
+  const onTabKey = (ev, i) => {
+    const next = ev.key === 'ArrowRight' ? (i + 1) % TABS.length : ev.key === 'ArrowLeft' ? (i + TABS.length - 1) % TABS.length : -1;
+    if (next >= 0) {
+      select(TABS[next][0]);
+      document.getElementById(`tab-${TABS[next][0]}`)?.focus();
+    }
+  };
+  const signOut = () => getJson('/api/v1/ui/session', { method: 'DELETE' }).then(() => location.replace('/ui/login'));
+  return html`
+    <header class="top">
+      <h1>Atmosphere</h1>
+      <${Connection} state=${state} />
+      ${session && (session.signedIn
+        ? html`<span class="who">signed in (${session.scope})</span><button type="button" onClick=${signOut}>Sign out</button>`
+        : html`<a class="who" href="/ui/login">Sign in</a>`)}
+    </header>
+    <${Overview} state=${state} />
+    <nav role="tablist" aria-label="Views">
+      ${TABS.map(([id, label], i) => html`
+        <button type="button" role="tab" id=${`tab-${id}`} aria-selected=${tab === id} aria-controls=${`panel-${id}`}
+          tabIndex=${tab === id ? 0 : -1} onClick=${() => select(id)} onKeyDown=${(ev) => onTabKey(ev, i)}>${label}</button>`)}
+    </nav>
+    <main id=${`panel-${tab}`} role="tabpanel" aria-labelledby=${`tab-${tab}`}>
+      ${tab === 'members' && html`<${Members} state=${state} />`}
+      ${tab === 'backends' && html`<${Backends} state=${state} node=${node} signedIn=${session && session.signedIn} />`}
+      ${tab === 'events' && html`<${Events} state=${state} dispatch=${node.dispatch} />`}
+    </main>`;
+}
+
+function Connection({ state }) {
+  if (state.connection === 'live') return html`<span class="conn ok" role="status">● live</span>`;
+  const times = Object.values(state.fetchedAt);
+  const asOf = times.length ? new Date(Math.max(...times)).toLocaleTimeString() : null;
+  return html`<span class="conn warn" role="status" data-stale="true">
+    ${state.connection === 'connecting' ? 'connecting…' : 'reconnecting…'}${asOf ? ` — figures as of ${asOf}` : ''}</span>`;
+}
+
+render(html`<${App} />`, document.getElementById('app'));
