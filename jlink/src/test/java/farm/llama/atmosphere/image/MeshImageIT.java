@@ -6,34 +6,26 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import farm.llama.atmosphere.image.ImageNodes.NodeDir;
+import farm.llama.atmosphere.image.ImageNodes.Result;
 import farm.llama.atmosphere.tests.FakeOllama;
 import farm.llama.atmosphere.tests.FakeOpenAi;
-import java.io.ByteArrayOutputStream;
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Predicate;
-import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -50,256 +42,46 @@ import org.junit.jupiter.api.extension.TestWatcher;
  */
 class MeshImageIT {
 
-    private static final Duration WAIT = Duration.ofSeconds(60);
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration WAIT = ImageNodes.WAIT;
+    private static final ObjectMapper JSON = ImageNodes.JSON;
 
+    private ImageNodes nodes;
     private Path work;
     private Path launcher;
-    private final List<Process> processes = new ArrayList<>();
-    private final List<AutoCloseable> closing = new ArrayList<>();
-    private final List<Supplier<String>> logs = new ArrayList<>();
+    private List<Process> processes;
+    private List<AutoCloseable> closing;
 
     /** On a failure, the nodes' own logs say what they saw. */
     @RegisterExtension
     final TestWatcher printLogs = new TestWatcher() {
         @Override
         public void testFailed(ExtensionContext context, Throwable cause) {
-            logs.forEach(l -> System.err.println(l.get()));
+            nodes.printLogs();
         }
     };
 
-    /** What a command printed. */
-    record Result(int code, String out, String err) {
-    }
-
-    /** One node: a data dir with its config, and its serving process when started. */
-    final class NodeDir {
-        final String name;
-        final Path data;
-        final int meshPort;
-        Process serving;
-        String nodeId;
-
-        NodeDir(String name) throws IOException {
-            this(name, "");
-        }
-
-        NodeDir(String name, String extra) throws IOException {
-            this(name, extra, "PT0.2S");
-        }
-
-        NodeDir(String name, String extra, String probeInterval) throws IOException {
-            this.name = name;
-            this.data = work.resolve(name);
-            this.meshPort = freePort();
-            Files.createDirectories(data);
-            Files.writeString(data.resolve("config.yaml"), """
-                    node:
-                      name: %s
-                    discovery:
-                      probe-default-ports: false
-                    mesh:
-                      bind: 127.0.0.1
-                      port: %d
-                      probe:
-                        interval: %s
-                      gossip:
-                        interval: PT0.05S
-                    %s""".formatted(name, meshPort, probeInterval, extra));
-        }
-
-        ProcessBuilder command(List<String> args) {
-            List<String> cmd = new ArrayList<>();
-            cmd.add(launcher.toString());
-            cmd.addAll(args);
-            ProcessBuilder pb = new ProcessBuilder(cmd).directory(work.toFile());
-            pb.environment().put("ATMOSPHERE_DATA_DIR", data.toString());
-            return pb;
-        }
-
-        Result run(String... args) throws Exception {
-            Process p = command(List.of(args)).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            ByteArrayOutputStream err = new ByteArrayOutputStream();
-            Thread t1 = Thread.ofVirtual().start(() -> copy(p.getInputStream(), out));
-            Thread t2 = Thread.ofVirtual().start(() -> copy(p.getErrorStream(), err));
-            assertTrue(p.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS), name + ": atmosphere " + String.join(" ", args) + " did not finish");
-            t1.join();
-            t2.join();
-            return new Result(p.exitValue(), out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        }
-
-        Result ok(String... args) throws Exception {
-            Result r = run(args);
-            assertEquals(0, r.code(), name + ": atmosphere " + String.join(" ", args) + "\n" + r.out() + r.err());
-            return r;
-        }
-
-        void serve() throws Exception {
-            serving = command(List.of("serve", "--port", "0")).redirectErrorStream(true).start();
-            processes.add(serving);
-            ProcessOutput out = new ProcessOutput(serving.getInputStream());
-            logs.add(() -> name + ":\n" + out.text());
-            out.await(t -> t.contains("serving on http://"), name + " serving");
-            nodeId = JSON.readTree(ok("status", "--json").out()).path("nodeId").asText();
-        }
-
-        void killDuringInviteWrites() throws Exception {
-            JsonNode node = JSON.readTree(Files.readString(data.resolve("node.json")));
-            URI base = URI.create(node.path("address").asText());
-            String token = Files.readString(data.resolve("admin.token")).trim();
-            HttpClient http = HttpClient.newHttpClient();
-            AtomicInteger written = new AtomicInteger();
-            Thread writer = Thread.ofVirtual().start(() -> {
-                while (serving.isAlive()) {
-                    try {
-                        HttpResponse<String> r = http.send(HttpRequest.newBuilder(base.resolve("/api/v1/mesh/invites"))
-                                .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
-                                .POST(HttpRequest.BodyPublishers.ofString("{\"ttl\":\"1h\",\"uses\":1}")).build(),
-                                HttpResponse.BodyHandlers.ofString());
-                        if (r.statusCode() == 200) {
-                            written.incrementAndGet();
-                        }
-                    } catch (IOException | InterruptedException e) {
-                        return;
-                    }
-                }
-            });
-            long end = System.nanoTime() + WAIT.toNanos();
-            while (written.get() < 20 && System.nanoTime() < end) {
-                Thread.sleep(10);
-            }
-            assertTrue(written.get() >= 20, "invites were being written");
-            serving.destroyForcibly();
-            serving.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS);
-            writer.join();
-            JSON.readTree(Files.readString(data.resolve("mesh/invites.json"))); // whole, not torn
-        }
-
-        JsonNode members() throws Exception {
-            return JSON.readTree(ok("mesh", "members", "--json").out()).path("members");
-        }
-
-        void awaitMember(String id, Predicate<JsonNode> check, String what) throws Exception {
-            long end = System.nanoTime() + WAIT.toNanos();
-            JsonNode last = null;
-            while (System.nanoTime() < end) {
-                for (JsonNode m : members()) {
-                    if (m.path("nodeId").asText().equals(id)) {
-                        last = m;
-                        if (check.test(m)) {
-                            return;
-                        }
-                    }
-                }
-                Thread.sleep(200);
-            }
-            throw new AssertionError(name + " never saw " + what + "; last: " + last);
-        }
-
-        void awaitMe(Predicate<JsonNode> check, String what) throws Exception {
-            awaitMember(nodeId, check, what);
-        }
-
-        String stateOf(String id) {
-            try {
-                for (JsonNode m : members()) {
-                    if (m.path("nodeId").asText().equals(id)) {
-                        return m.path("state").asText();
-                    }
-                }
-                return "unknown";
-            } catch (Exception e) {
-                return "error: " + e.getMessage();
-            }
-        }
-
-        void awaitState(String id, String state) throws InterruptedException {
-            long end = System.nanoTime() + WAIT.toNanos();
-            String last = "";
-            while (System.nanoTime() < end) {
-                last = stateOf(id);
-                if (last.equals(state)) {
-                    return;
-                }
-                Thread.sleep(200);
-            }
-            throw new AssertionError(name + " never saw " + id + " " + state + " (last: " + last + ")");
-        }
-    }
-
-    private static void copy(InputStream in, OutputStream out) {
-        try {
-            in.transferTo(out);
-        } catch (IOException e) {
-            // process ended
-        }
-    }
-
-    /** @return how many of a member's capabilities are its backends' (not its tools or agent types) */
-    static int backendCapabilities(JsonNode member) {
-        int n = 0;
-        for (JsonNode c : member.path("capabilities")) {
-            String type = c.path("type").asText();
-            n += type.startsWith("tool/") || type.startsWith("agent/") ? 0 : 1;
-        }
-        return n;
-    }
-
-    /** Ports handed to the image's nodes and relay: below the kernel's ephemeral range (32768-60999 on Linux). */
-    private static final int PORTS_FROM = 20_000;
-    private static final int PORTS_TO = 32_000;
-    private static final AtomicInteger NEXT_PORT =
-            new AtomicInteger((int) (ProcessHandle.current().pid() * 97 % (PORTS_TO - PORTS_FROM)));
-
-    /**
-     * A port for a process to listen on later: not the kernel's pick (port 0), which comes from the
-     * range every outgoing connection takes its local port from, so it could be taken before the
-     * process binds it; these come from below that range, each once, and are checked free now.
-     */
-    static int freePort() throws IOException {
-        for (int i = 0; i < PORTS_TO - PORTS_FROM; i++) {
-            int port = PORTS_FROM + Math.floorMod(NEXT_PORT.getAndIncrement(), PORTS_TO - PORTS_FROM);
-            try (ServerSocket s = new ServerSocket()) {
-                s.bind(new InetSocketAddress("127.0.0.1", port));
-                return port;
-            } catch (IOException taken) {
-                // someone listens there: the next one
-            }
-        }
-        throw new IOException("no free port between " + PORTS_FROM + " and " + PORTS_TO);
-    }
-
     @BeforeEach
     void image() throws Exception {
-        Path built = Path.of(System.getProperty("atmosphere.image", "target/atmosphere"));
-        assertTrue(Files.isExecutable(built.resolve("bin/atmosphere")), "build the image first: " + built);
-        launcher = built.resolve("bin/atmosphere").toAbsolutePath();
-        work = Files.createTempDirectory("atmosphere-mesh-it");
+        nodes = new ImageNodes("atmosphere-mesh-it");
+        work = nodes.work;
+        launcher = nodes.launcher;
+        processes = nodes.processes;
+        closing = nodes.closing;
     }
 
     @AfterEach
     void stop() throws Exception {
-        for (Process p : processes) {
-            if (p != null) {
-                p.destroyForcibly();
-                p.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS);
-            }
-        }
-        for (AutoCloseable c : closing) {
-            c.close();
-        }
-        new ProcessBuilder("rm", "-rf", work.toString()).inheritIO().start().waitFor();
+        nodes.close();
     }
 
     @Test
     void fourNodeProcessesJoinApproveDenyAdminDieRestartLeaveAndRevoke() throws Exception {
         FakeOllama ollama = new FakeOllama();
         closing.add(ollama);
-        NodeDir a = new NodeDir("alpha", "backends:\n  - type: ollama\n    url: " + ollama.url() + "\n");
-        NodeDir b = new NodeDir("bravo");
-        NodeDir c = new NodeDir("charlie");
-        NodeDir d = new NodeDir("delta");
+        NodeDir a = nodes.new NodeDir("alpha", "backends:\n  - type: ollama\n    url: " + ollama.url() + "\n");
+        NodeDir b = nodes.new NodeDir("bravo");
+        NodeDir c = nodes.new NodeDir("charlie");
+        NodeDir d = nodes.new NodeDir("delta");
         for (NodeDir n : List.of(a, b, c, d)) {
             n.serve();
         }
@@ -343,7 +125,7 @@ class MeshImageIT {
         // alpha's backend models are capabilities the others see
         int aCaps = JSON.readTree(a.ok("backends", "--json").out()).path("backends").get(0).path("capabilities").asInt();
         assertTrue(aCaps > 0);
-        c.awaitMember(a.nodeId, m -> backendCapabilities(m) == aCaps, aCaps + " backend capabilities of alpha");
+        c.awaitMember(a.nodeId, m -> ImageNodes.backendCapabilities(m) == aCaps, aCaps + " backend capabilities of alpha");
 
         // admin: bravo admits delta with its own invite while the founder is stopped
         a.ok("mesh", "admin", b.nodeId);
@@ -450,9 +232,9 @@ class MeshImageIT {
         closing.add(oa);
         closing.add(ob);
         // default probe interval: the node killed below is still believed alive when the next request comes
-        NodeDir a = new NodeDir("alpha", backend(oa), "PT1S");
-        NodeDir b = new NodeDir("bravo", backend(ob), "PT1S");
-        NodeDir c = new NodeDir("charlie", "", "PT1S");
+        NodeDir a = nodes.new NodeDir("alpha", backend(oa), "PT1S");
+        NodeDir b = nodes.new NodeDir("bravo", backend(ob), "PT1S");
+        NodeDir c = nodes.new NodeDir("charlie", "", "PT1S");
         for (NodeDir n : List.of(a, b, c)) {
             n.serve();
         }
@@ -460,8 +242,8 @@ class MeshImageIT {
         String token = JSON.readTree(a.ok("mesh", "invite", "--uses", "2", "--json").out()).path("token").asText();
         b.ok("mesh", "join", token);
         c.ok("mesh", "join", token);
-        c.awaitMember(a.nodeId, m -> backendCapabilities(m) > 0, "alpha's backend capabilities");
-        c.awaitMember(b.nodeId, m -> backendCapabilities(m) > 0, "bravo's backend capabilities");
+        c.awaitMember(a.nodeId, m -> ImageNodes.backendCapabilities(m) > 0, "alpha's backend capabilities");
+        c.awaitMember(b.nodeId, m -> ImageNodes.backendCapabilities(m) > 0, "bravo's backend capabilities");
         String route = c.ok("route", "why is the sky blue?").out();
         assertTrue(route.contains(a.nodeId) || route.contains(b.nodeId), "remote candidates are explained: " + route);
 
@@ -496,7 +278,7 @@ class MeshImageIT {
                 .directory(work.toFile()).redirectErrorStream(true).start();
         processes.add(p);
         ProcessOutput out = new ProcessOutput(p.getInputStream());
-        logs.add(() -> "relay:\n" + out.text());
+        nodes.logs.add(() -> "relay:\n" + out.text());
         out.await(t -> t.contains("Relay listening on ws://127.0.0.1:" + port), "the relay listening");
         return p;
     }
@@ -518,16 +300,16 @@ class MeshImageIT {
     void aNodeThatDoesNotListenIsServedThroughARelayProcessAndARelayRestartHeals() throws Exception {
         FakeOllama ob = new FakeOllama();
         closing.add(ob);
-        int relayPort = freePort();
+        int relayPort = ImageNodes.freePort();
         Process relay = relay(relayPort);
-        NodeDir a = new NodeDir("alpha", overRelay("websocket, relay", relayPort));
-        NodeDir b = new NodeDir("bravo", overRelay("relay", relayPort) + backend(ob));
+        NodeDir a = nodes.new NodeDir("alpha", overRelay("websocket, relay", relayPort));
+        NodeDir b = nodes.new NodeDir("bravo", overRelay("relay", relayPort) + backend(ob));
         a.serve();
         b.serve();
         a.ok("mesh", "create", "-n", "split");
         String token = JSON.readTree(a.ok("mesh", "invite", "--json").out()).path("token").asText();
         b.ok("mesh", "join", token);
-        a.awaitMember(b.nodeId, m -> backendCapabilities(m) > 0 && m.path("state").asText().equals("alive"), "bravo's backend");
+        a.awaitMember(b.nodeId, m -> ImageNodes.backendCapabilities(m) > 0 && m.path("state").asText().equals("alive"), "bravo's backend");
         String chat = "{\"model\":\"llama3.2\",\"messages\":[{\"role\":\"user\",\"content\":\"why is the sky blue?\"}]}";
         HttpResponse<String> r = post(a, "/v1/chat/completions", chat);
         assertEquals(200, r.statusCode(), r.body());
@@ -547,7 +329,7 @@ class MeshImageIT {
         relay.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS);
         a.awaitMember(b.nodeId, m -> !m.path("state").asText().equals("alive"), "bravo unreachable without the relay");
         relay(relayPort);
-        a.awaitMember(b.nodeId, m -> backendCapabilities(m) > 0 && m.path("state").asText().equals("alive"), "bravo back through the new relay");
+        a.awaitMember(b.nodeId, m -> ImageNodes.backendCapabilities(m) > 0 && m.path("state").asText().equals("alive"), "bravo back through the new relay");
         HttpResponse<String> again = post(a, "/v1/chat/completions", chat);
         assertEquals(200, again.statusCode(), again.body());
         assertEquals(b.nodeId, again.headers().firstValue("x-atmosphere-node").orElseThrow());
@@ -563,9 +345,9 @@ class MeshImageIT {
         Files.write(shared.resolve("big.gguf"), content);
         // probes at the default pace: with two members there is nobody to probe indirectly, and 0.2 s probes let a
         // busy moment of the copy (two cores, both ends hashing) pass for a death
-        NodeDir a = new NodeDir("alpha", "models:\n  shared-dirs: [\"" + shared + "\"]\n", "PT1S");
+        NodeDir a = nodes.new NodeDir("alpha", "models:\n  shared-dirs: [\"" + shared + "\"]\n", "PT1S");
         // paced so that the copy is still running when it is interrupted
-        NodeDir b = new NodeDir("bravo", "models:\n  max-transfer-rate: 16MB\n", "PT1S");
+        NodeDir b = nodes.new NodeDir("bravo", "models:\n  max-transfer-rate: 16MB\n", "PT1S");
         a.serve();
         b.serve();
         a.ok("mesh", "create", "-n", "home");
@@ -628,7 +410,7 @@ class MeshImageIT {
         // a model only alpha's slow backend serves: the llm tool cannot be routed to bravo's fast one
         slow.models = List.of("slow-only-at-alpha");
         // alpha offers system_info and llm to members, with llm cut short; bravo runs the agent
-        NodeDir a = new NodeDir("alpha", """
+        NodeDir a = nodes.new NodeDir("alpha", """
                 backends:
                   - type: openai
                     url: %s/v1
@@ -638,14 +420,14 @@ class MeshImageIT {
                   timeouts:
                     llm: 1s
                 """.formatted(slow.url()));
-        NodeDir b = new NodeDir("bravo", """
+        NodeDir b = nodes.new NodeDir("bravo", """
                 backends:
                   - type: openai
                     url: %s/v1
                 tools:
                   disabled: [system_info]
                 """.formatted(model.url()));
-        NodeDir c = new NodeDir("charlie", "");
+        NodeDir c = nodes.new NodeDir("charlie", "");
         a.serve();
         b.serve();
         c.serve();

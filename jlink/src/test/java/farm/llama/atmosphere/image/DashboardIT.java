@@ -1,0 +1,280 @@
+package farm.llama.atmosphere.image;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import farm.llama.atmosphere.image.ImageNodes.NodeDir;
+import farm.llama.atmosphere.tests.FakeOllama;
+import java.io.File;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.logging.Level;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.extension.TestWatcher;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.logging.LogEntry;
+import org.openqa.selenium.logging.LogType;
+import org.openqa.selenium.logging.LoggingPreferences;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The dashboard in a real browser (Debian's Chromium, driven by Selenium through chromedriver)
+ * against three image processes in a mesh: signed in by {@code atmosphere dashboard}'s code, every
+ * figure shown is the one the API reports, a killed member turns suspect then dead without a
+ * reload, a notification reaches the feed, the page logs no error and loads nothing from another
+ * origin, and a replayed code is refused. Screenshots of each view go to {@code target/}.
+ */
+class DashboardIT {
+
+    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+    private static final Duration WAIT = Duration.ofSeconds(60);
+    private static final Path TARGET = Path.of(System.getProperty("atmosphere.target", "target"));
+    /** Figures that move between the page's fetch and the test's: only their presence and form are checked. */
+    private static final Set<String> MOVING = Set.of("rttMs", "uptimeSeconds", "latencyMs", "tokensPerSecond", "inFlight", "overall",
+            "cpuLoadPerCore", "memoryUsedPercent", "batteryPercent");
+    private static final Map<String, String> ENDPOINTS = Map.of("status", "/api/v1/status", "mesh", "/api/v1/mesh",
+            "members", "/api/v1/mesh/members", "backends", "/api/v1/backends", "models", "/v1/models", "policy", "/api/v1/policy");
+
+    private ImageNodes nodes;
+    private WebDriver browser;
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @RegisterExtension
+    final TestWatcher printLogs = new TestWatcher() {
+        @Override
+        public void testFailed(ExtensionContext context, Throwable cause) {
+            if (nodes != null) {
+                nodes.printLogs();
+            }
+        }
+    };
+
+    @BeforeEach
+    void start() throws Exception {
+        boolean present = Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
+        if (!present && "1".equals(System.getenv("ATMOSPHERE_REQUIRE_ENV_TESTS"))) {
+            throw new AssertionError("the dashboard test needs Debian's chromium and chromium-driver (.ci/run installs them)");
+        }
+        Assumptions.assumeTrue(present, "chromium and chromium-driver are not installed");
+        nodes = new ImageNodes("atmosphere-dashboard-it");
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (browser != null) {
+            browser.quit();
+        }
+        if (nodes != null) {
+            nodes.close();
+        }
+    }
+
+    private WebDriver browser() {
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM.toFile());
+        options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                "--disable-dev-shm-usage", "--window-size=1400,900", "--allow-file-access-from-files");
+        LoggingPreferences logs = new LoggingPreferences();
+        logs.enable(LogType.BROWSER, Level.ALL);
+        options.setCapability("goog:loggingPrefs", logs);
+        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().build();
+        return new ChromeDriver(service, options);
+    }
+
+    @Test
+    void threeMembersLiveSignedInByACodeWithEveryFigureAsTheApiReportsIt() throws Exception {
+        FakeOllama ollama = new FakeOllama();
+        nodes.closing.add(ollama);
+        // a long suspicion: a killed member stays suspect for at least 20 x log10(3) x 0.5 s = 4.8 s (Lifeguard starts
+        // at six times that) before it is declared dead, while the page shows a change within a fetch of its event
+        String slowSuspicion = "  suspicion:\n    multiplier: 20\n";
+        NodeDir a = nodes.new NodeDir("alpha", "backends:\n  - type: ollama\n    url: " + ollama.url() + "\n", "PT0.5S", slowSuspicion);
+        NodeDir b = nodes.new NodeDir("bravo", "", "PT0.5S", slowSuspicion);
+        NodeDir c = nodes.new NodeDir("charlie", "", "PT0.5S", slowSuspicion);
+        for (NodeDir n : List.of(a, b, c)) {
+            n.serve();
+        }
+        a.ok("mesh", "create", "-n", "home");
+        String token = ImageNodes.JSON.readTree(a.ok("mesh", "invite", "--uses", "2", "--json").out()).path("token").asText();
+        b.ok("mesh", "join", token);
+        c.ok("mesh", "join", token);
+        a.awaitMember(b.nodeId, m -> m.path("state").asText().equals("alive"), "bravo alive");
+        a.awaitMember(c.nodeId, m -> m.path("state").asText().equals("alive"), "charlie alive");
+        URI base = URI.create(ImageNodes.JSON.readTree(Files.readString(a.data.resolve("node.json"))).path("address").asText());
+
+        // signing in: the CLI writes a private page that hands the browser a single-use code
+        String printed = a.ok("dashboard", "--no-open").out();
+        Matcher page = Pattern.compile("open (file:\\S+)").matcher(printed);
+        assertTrue(page.find(), printed);
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(Path.of(URI.create(page.group(1))))), "the sign-in page is private");
+        browser = browser();
+        browser.get(page.group(1));
+        WebDriverWait wait = new WebDriverWait(browser, WAIT);
+        wait.withMessage(() -> "at " + browser.getCurrentUrl() + ": " + browser.findElement(By.tagName("body")).getText());
+        wait.until(d -> d.getCurrentUrl().equals(base + "/ui/"));
+        wait.until(d -> d.findElements(By.cssSelector("table.members tbody tr")).size() == 3);
+        assertTrue(browser.findElement(By.cssSelector(".who")).getText().contains("signed in (admin)"));
+        assertTrue(browser.findElement(By.cssSelector(".conn")).getText().contains("live"));
+
+        wait.until(d -> shown(d, "members:members.[nodeId=" + c.nodeId + "].state").equals("alive"));
+        checkFigures(base);
+        screenshot("members");
+        browser.findElement(By.cssSelector("table.members tbody tr[data-node='" + b.nodeId + "']")).click();
+        wait.until(d -> !d.findElements(By.cssSelector(".drawer")).isEmpty());
+        assertTrue(browser.findElement(By.cssSelector(".drawer")).getText().contains(b.nodeId));
+        checkFigures(base);
+
+        browser.findElement(By.id("tab-backends")).click();
+        wait.until(d -> !d.findElements(By.cssSelector("table.backends tbody tr")).isEmpty());
+        checkFigures(base);
+        screenshot("backends");
+
+        browser.findElement(By.id("tab-events")).click();
+        a.ok("tool", "run", "notify", "-P", "message=backup finished <b>bold?</b>");
+        wait.until(d -> d.findElements(By.cssSelector(".feed li[data-event-type='tool.notify']")).stream()
+                .anyMatch(e -> e.getText().contains("backup finished <b>bold?</b>")));
+        assertTrue(browser.findElements(By.cssSelector(".feed b")).isEmpty(), "text from outside is never HTML");
+        screenshot("events");
+
+        // a member dies: suspect, then dead, without a reload
+        browser.findElement(By.id("tab-members")).click();
+        c.serving.destroyForcibly();
+        String row = "members:members.[nodeId=" + c.nodeId + "].state";
+        new WebDriverWait(browser, WAIT, Duration.ofMillis(50)).until(d -> shown(d, row).equals("suspect"));
+        new WebDriverWait(browser, Duration.ofSeconds(180)).until(d -> shown(d, row).equals("dead"));
+        assertTrue(browser.findElements(By.cssSelector("[data-stale]")).isEmpty(), "the stream stayed live");
+
+        List<String> errors = new ArrayList<>();
+        for (LogEntry e : browser.manage().logs().get(LogType.BROWSER)) {
+            if (e.getLevel().intValue() >= Level.SEVERE.intValue()) {
+                errors.add(e.getMessage());
+            }
+        }
+        assertEquals(List.of(), errors, "no console errors");
+        Object loaded = ((JavascriptExecutor) browser).executeScript(
+                "return performance.getEntriesByType('resource').map(e => e.name).concat([location.href]);");
+        for (Object url : (List<?>) loaded) {
+            assertTrue(url.toString().startsWith(base.toString()), "nothing from another origin: " + url);
+        }
+
+        // the code worked once: the same page again is refused, and says what to do
+        browser.get(page.group(1));
+        wait.until(d -> d.findElement(By.id("status")).getText().contains("not valid"));
+        assertTrue(browser.findElement(By.id("status")).getText().contains("atmosphere dashboard"));
+    }
+
+    /** @return the text of the element that shows a figure, or "" while there is none */
+    private static String shown(WebDriver d, String field) {
+        List<WebElement> found = d.findElements(By.cssSelector("[data-field='" + field + "']"));
+        if (found.isEmpty()) {
+            return "";
+        }
+        WebElement e = found.get(0);
+        String state = e.getAttribute("data-state");
+        return state != null ? state : e.getText().trim();
+    }
+
+    /** Every figure on the page equals the field of the API answer it names (moving ones: present and well-formed). */
+    private void checkFigures(URI base) throws Exception {
+        Map<String, JsonNode> answers = new HashMap<>();
+        List<WebElement> figures = browser.findElements(By.cssSelector("[data-field]"));
+        assertTrue(figures.size() > 10, "the page shows figures: " + figures.size());
+        for (WebElement f : figures) {
+            String at = f.getAttribute("data-field");
+            String resource = at.substring(0, at.indexOf(':'));
+            JsonNode answer = answers.computeIfAbsent(resource, r -> fetch(base, ENDPOINTS.get(r)));
+            JsonNode value = resolve(answer, at.substring(at.indexOf(':') + 1));
+            String text = f.getText().trim();
+            String name = at.substring(at.lastIndexOf('.') + 1);
+            if (MOVING.contains(name)) {
+                assertTrue(text.matches("-?\\d+(\\.\\d+)?([eE]-?\\d+)?"), at + " shows a number: " + text);
+                continue;
+            }
+            String expected = value.isNumber() ? trimZero(value.asText()) : value.asText();
+            String actual = f.getAttribute("data-state") != null ? f.getAttribute("data-state") : text;
+            assertEquals(expected, actual, at + " on the page equals the API's");
+        }
+        for (WebElement count : browser.findElements(By.cssSelector("[data-count]"))) {
+            String at = count.getAttribute("data-count");
+            String resource = at.substring(0, at.indexOf(':'));
+            JsonNode answer = answers.computeIfAbsent(resource, r -> fetch(base, ENDPOINTS.get(r)));
+            Matcher m = Pattern.compile("(\\w+)(?:\\[(\\w+)=(\\w+)])?").matcher(at.substring(at.indexOf(':') + 1));
+            assertTrue(m.matches(), at);
+            int n = 0;
+            for (JsonNode item : answer.path(m.group(1))) {
+                n += m.group(2) == null || item.path(m.group(2)).asText().equals(m.group(3)) ? 1 : 0;
+            }
+            assertEquals(String.valueOf(n), count.getText().trim(), at + " counts the API's list");
+        }
+    }
+
+    /** JavaScript writes 2.0 as "2": so does this. */
+    private static String trimZero(String number) {
+        return number.matches("-?\\d+\\.0") ? number.substring(0, number.length() - 2) : number;
+    }
+
+    /** @return the value at a path such as {@code members.[nodeId=ab12].rttMs} */
+    private static JsonNode resolve(JsonNode root, String path) {
+        JsonNode at = root;
+        for (String seg : path.split("\\.(?![^\\[]*])")) {
+            if (seg.startsWith("[")) {
+                String[] kv = seg.substring(1, seg.length() - 1).split("=", 2);
+                JsonNode found = null;
+                for (JsonNode item : at) {
+                    if (item.path(kv[0]).asText().equals(kv[1])) {
+                        found = item;
+                    }
+                }
+                assertTrue(found != null, "no element " + seg + " in " + at);
+                at = found;
+            } else {
+                at = at.path(seg);
+            }
+        }
+        return at;
+    }
+
+    private JsonNode fetch(URI base, String path) {
+        try {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(base.resolve(path)).GET().build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, r.statusCode(), path + ": " + r.body());
+            return ImageNodes.JSON.readTree(r.body());
+        } catch (Exception e) {
+            throw new AssertionError(path + ": " + e, e);
+        }
+    }
+
+    private void screenshot(String view) throws Exception {
+        File shot = ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE);
+        Files.copy(shot.toPath(), TARGET.resolve("dashboard-" + view + ".png"), StandardCopyOption.REPLACE_EXISTING);
+    }
+}
