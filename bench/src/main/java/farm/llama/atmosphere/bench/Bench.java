@@ -7,7 +7,8 @@ package farm.llama.atmosphere.bench;
  * failure detection between image processes), {@code workload} (model file copy against cp, remote
  * tool call against local, between image processes), {@code lan} (join by token against join by
  * short code found over mDNS), {@code relay}, {@code flood} (a stranger's connections to the
- * mesh port: resident memory of the node, before and after), or {@code all}. Results print as Markdown tables for BENCHMARKS.md.
+ * mesh port: resident memory of the node, before and after), {@code dashboard} (bytes the page loads
+ * and navigation to a filled members table in headless Chromium), or {@code all}. Results print as Markdown tables for BENCHMARKS.md.
  */
 public final class Bench {
 
@@ -15,7 +16,7 @@ public final class Bench {
     }
 
     /**
-     * @param args {@code routing}, {@code proxy}, {@code hop}, {@code mesh}, {@code workload}, {@code lan}, {@code relay}, {@code flood} or {@code all}
+     * @param args {@code routing}, {@code proxy}, {@code hop}, {@code mesh}, {@code workload}, {@code lan}, {@code relay}, {@code flood}, {@code dashboard} or {@code all}
      * @throws Exception on failure
      */
     public static void main(String[] args) throws Exception {
@@ -44,6 +45,9 @@ public final class Bench {
         }
         if (which.equals("flood") || which.equals("all")) {
             FloodBench.run();
+        }
+        if (which.equals("dashboard") || which.equals("all")) {
+            DashboardBench.run(Integer.getInteger("bench.loads", 20));
         }
     }
 
