@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FEED_LIMIT, affected, initial, reduce, stale, visibleFeed } from '../../main/resources/META-INF/resources/ui/lib/state.js';
+import { FEED_LIMIT, HISTORY_LIMIT, affected, initial, reduce, stale, visibleFeed } from '../../main/resources/META-INF/resources/ui/lib/state.js';
 
 const ev = (id, type, extra = {}) => ({ id, type, time: '2026-12-05T10:00:00Z', nodeId: 'n1', ...extra });
 
@@ -55,4 +55,17 @@ test('the type filter and the stale marker', () => {
   assert.equal(visibleFeed(s, '').length, 3);
   assert.ok(stale(s));
   assert.ok(!stale(reduce(s, { type: 'connection', value: 'live' })));
+});
+
+test("a member's state changes are kept in order, bounded, apart from the feed", () => {
+  let s = reduce(initial(), { type: 'pause', value: true });
+  s = reduce(s, { type: 'event', event: ev(1, 'mesh.member', { member: 'm1', name: 'phone', state: 'suspect' }) });
+  s = reduce(s, { type: 'event', event: ev(2, 'mesh.member', { member: 'm1', name: 'phone', state: 'dead' }) });
+  s = reduce(s, { type: 'event', event: ev(3, 'mesh.member', { member: 'm2', name: 'nas', state: 'alive' }) });
+  assert.deepEqual(s.history.m1.map((h) => h.state), ['suspect', 'dead']);
+  assert.deepEqual(s.history.m2.map((h) => h.state), ['alive']);
+  assert.equal(s.feed.length, 0, 'paused: the feed stands still, the history does not');
+  for (let i = 10; i < 50; i++) s = reduce(s, { type: 'event', event: ev(i, 'mesh.member', { member: 'm3', state: i % 2 ? 'alive' : 'suspect' }) });
+  assert.equal(s.history.m3.length, HISTORY_LIMIT);
+  assert.equal(s.history.m3.at(-1).state, 'alive');
 });

@@ -2,7 +2,7 @@
 // lib/state.js RESOURCES and the JSON path of the value in its answer; [key=value] picks an array
 // element), so a test can hold what is shown to what the API says.
 import { h } from './vendor/preact.js';
-import { useState } from './vendor/preact-hooks.js';
+import { useEffect, useRef, useState } from './vendor/preact-hooks.js';
 import htm from './vendor/htm.js';
 import { ago, duration, matches, num, stateClass } from './lib/format.js';
 import { visibleFeed } from './lib/state.js';
@@ -70,7 +70,8 @@ export function Members({ state }) {
               onClick=${() => setOpen(m.nodeId)} onKeyDown=${(e) => e.key === 'Enter' && setOpen(m.nodeId)}>
             <td><${Field} at=${`${at}.name`} value=${m.name} />${m.self ? html` <span class="tag">this node</span>` : ''}</td>
             <td><code><${Field} at=${`${at}.nodeId`} value=${m.nodeId} /></code></td>
-            <td data-field=${`${at}.state`} data-state=${m.state}><${State} value=${m.state} /></td>
+            <td data-field=${`${at}.state`} data-state=${m.state} data-history=${(state.history[m.nodeId] || []).map((h) => h.state).join(' ')}
+              title=${(state.history[m.nodeId] || []).map((h) => `${h.state} at ${new Date(h.time).toLocaleTimeString()}`).join(', ')}><${State} value=${m.state} /></td>
             <td><${Field} at=${`${at}.role`} value=${m.role} /></td>
             <td><${Field} at=${`${at}.transport`} value=${m.transport} /></td>
             <td>${typeof m.rttMs === 'number' ? html`<${Field} at=${`${at}.rttMs`} value=${m.rttMs} unit="ms" />` : '—'}</td>
@@ -79,17 +80,25 @@ export function Members({ state }) {
           </tr>`;
         })}</tbody>
       </table>`}
-      ${chosen && html`<${MemberDrawer} member=${chosen} policy=${state.data.policy} onClose=${() => setOpen(null)} />`}
+      ${chosen && html`<${MemberDrawer} member=${chosen} policy=${state.data.policy} history=${state.history[chosen.nodeId] || []}
+        onClose=${() => setOpen(null)} />`}
     </section>`;
 }
 
-function MemberDrawer({ member, policy, onClose }) {
+function MemberDrawer({ member, policy, history, onClose }) {
   const cost = member.cost || {};
   const at = `members:members.[nodeId=${member.nodeId}]`;
+  const close = useRef(null);
+  useEffect(() => {
+    close.current?.focus(); // keyboard users land in the panel; Escape anywhere closes it
+    const onKey = (e) => e.key === 'Escape' && onClose();
+    addEventListener('keydown', onKey);
+    return () => removeEventListener('keydown', onKey);
+  }, [member.nodeId]);
   return html`
-    <aside class="drawer" role="dialog" aria-modal="false" aria-labelledby="drawer-h" onKeyDown=${(e) => e.key === 'Escape' && onClose()}>
+    <aside class="drawer" role="dialog" aria-modal="false" aria-labelledby="drawer-h">
       <h3 id="drawer-h">${member.name} <code>${member.nodeId}</code></h3>
-      <button type="button" class="close" onClick=${onClose} aria-label="Close the details">Close</button>
+      <button type="button" class="close" ref=${close} onClick=${onClose} aria-label="Close the details">Close</button>
       <dl>
         <dt>Address</dt><dd>${member.address || '—'}</dd>
         <dt>Admitted by</dt><dd>${member.admittedBy || '—'}</dd>
@@ -99,6 +108,9 @@ function MemberDrawer({ member, policy, onClose }) {
         <dt>On battery</dt><dd>${cost.onBattery ? `yes (${num(cost.batteryPercent)} %)` : 'no'}</dd>
         <dt>Metered network</dt><dd>${cost.metered ? 'yes' : 'no'}</dd>
       </dl>
+      <h4>State changes seen here</h4>
+      ${history.length === 0 ? html`<p class="muted">None since this page opened.</p>` : html`
+      <ol class="history">${history.map((h) => html`<li><${State} value=${h.state} /> <time datetime=${h.time}>${new Date(h.time).toLocaleTimeString()}</time></li>`)}</ol>`}
       <h4>Capabilities</h4>
       <ul class="caps">${(member.capabilities || []).map((c) => html`<li key=${c.id}><code>${c.type}</code> ${c.name}${c.backend ? html` <span class="muted">on ${c.backend}</span>` : ''}</li>`)}</ul>
       <h4>This node's sharing policy</h4>

@@ -3,6 +3,8 @@
 
 /** Events kept in the feed. */
 export const FEED_LIMIT = 500;
+/** State changes kept per member. */
+export const HISTORY_LIMIT = 20;
 
 /** The resources the dashboard shows, and the endpoint of each. */
 export const RESOURCES = {
@@ -22,6 +24,7 @@ export function initial() {
     errors: {}, // resource name -> message of the last failed fetch
     feed: [], // newest first
     types: [], // event types seen, sorted
+    history: {}, // member id -> the state changes this page saw, oldest first: [{state, time}]
     connection: 'connecting', // connecting | live | reconnecting
     lastEventId: 0,
     paused: false,
@@ -54,7 +57,12 @@ export function reduce(state, action) {
       if (id && id <= state.lastEventId) return state; // a resumed stream repeats nothing
       const feed = state.paused ? state.feed : [e, ...state.feed].slice(0, FEED_LIMIT);
       const types = state.types.includes(e.type) ? state.types : [...state.types, e.type].sort();
-      return { ...state, feed, types, lastEventId: Math.max(state.lastEventId, id) };
+      let history = state.history;
+      if (e.type === 'mesh.member' && e.member) {
+        const seen = [...(history[e.member] || []), { state: e.state, time: e.time }].slice(-HISTORY_LIMIT);
+        history = { ...history, [e.member]: seen };
+      }
+      return { ...state, feed, types, history, lastEventId: Math.max(state.lastEventId, id) };
     }
     case 'fetched': {
       const errors = { ...state.errors };

@@ -129,7 +129,7 @@ MeshInbox(String self, MeshStore store, JoinDesk joins, Rediscovery rediscovery,
     public void stateChanged(String member, MemberState state) {
         KnownMember k = known.get(member);
         Map<String, Object> data = new LinkedHashMap<>();
-        data.put("nodeId", member);
+        data.put("member", member); // not "nodeId": every event's nodeId names the node that publishes it
         data.put("name", k == null ? "" : k.name());
         data.put("state", state.name().toLowerCase(Locale.ROOT));
         events.accept(new NodeEvent("mesh.member", Instant.now(), data));
