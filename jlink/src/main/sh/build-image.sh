@@ -66,12 +66,18 @@ rm -rf "$IMAGE"
   --strip-debug --no-header-files --no-man-pages --compress zip-9 --ignore-signing-information \
   --output "$IMAGE"
 
-# libjvm.so ships with its symbol table (~5 MB); strip it on Linux when binutils is there, as
-# distributions do. Never on macOS: stripping (or chmod-ing) a signed library breaks its signature.
+# The JDK's native files ship with their symbol tables (libjvm.so ~5 MB of them); strip every one
+# on Linux when binutils is there, as distributions do. Never on macOS: stripping (or chmod-ing) a
+# signed library breaks its signature.
 if [[ $os == linux ]] && command -v strip >/dev/null 2>&1; then
-  chmod u+w "$IMAGE/lib/server/libjvm.so"
-  strip --strip-unneeded "$IMAGE/lib/server/libjvm.so"
-  chmod u-w "$IMAGE/lib/server/libjvm.so"
+  while IFS= read -r -d '' f; do
+    if [[ "$(head -c 4 "$f" | od -An -c | tr -d ' ')" == '177ELF' ]]; then
+      mode=$(stat -c %a "$f")
+      chmod u+w "$f"
+      strip --strip-unneeded "$f"
+      chmod "$mode" "$f"
+    fi
+  done < <(find "$IMAGE/bin" "$IMAGE/lib" -type f -print0)
 fi
 
 # Our own launcher: jlink's has no exec, so killing it would leave the JVM running.
