@@ -38,7 +38,7 @@ function useNode() {
 
   useEffect(() => {
     Object.keys(RESOURCES).forEach(fetchOne);
-    const source = new EventSource('/api/v1/events?named=false');
+    const source = new EventSource('/api/v1/events?named=false&recent=200');
     source.onopen = () => {
       dispatch({ type: 'connection', value: 'live' });
       refresh(Object.keys(RESOURCES)); // what changed while the stream was down

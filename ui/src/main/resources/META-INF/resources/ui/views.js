@@ -68,7 +68,8 @@ export function Members({ state }) {
           const at = `members:members.[nodeId=${m.nodeId}]`;
           return html`<tr key=${m.nodeId} data-node=${m.nodeId} tabIndex="0" aria-label=${`member ${m.name}, ${m.state}`}
               onClick=${() => setOpen(m.nodeId)} onKeyDown=${(e) => e.key === 'Enter' && setOpen(m.nodeId)}>
-            <td><${Field} at=${`${at}.name`} value=${m.name} />${m.self ? html` <span class="tag">this node</span>` : ''}</td>
+            <td><${Field} at=${`${at}.name`} value=${m.name} />${m.self ? html` <span class="tag">this node</span>` : ''}
+              ${m.error ? html`<div class="error">${m.error}</div>` : ''}</td>
             <td><code><${Field} at=${`${at}.nodeId`} value=${m.nodeId} /></code></td>
             <td data-field=${`${at}.state`} data-state=${m.state} data-history=${(state.history[m.nodeId] || []).map((h) => h.state).join(' ')}
               title=${(state.history[m.nodeId] || []).map((h) => `${h.state} at ${new Date(h.time).toLocaleTimeString()}`).join(', ')}><${State} value=${m.state} /></td>
@@ -108,8 +109,8 @@ function MemberDrawer({ member, policy, history, onClose }) {
         <dt>On battery</dt><dd>${cost.onBattery ? `yes (${num(cost.batteryPercent)} %)` : 'no'}</dd>
         <dt>Metered network</dt><dd>${cost.metered ? 'yes' : 'no'}</dd>
       </dl>
-      <h4>State changes seen here</h4>
-      ${history.length === 0 ? html`<p class="muted">None since this page opened.</p>` : html`
+      <h4>Recent state changes seen here</h4>
+      ${history.length === 0 ? html`<p class="muted">None in the node's recent events.</p>` : html`
       <ol class="history">${history.map((h) => html`<li><${State} value=${h.state} /> <time datetime=${h.time}>${new Date(h.time).toLocaleTimeString()}</time></li>`)}</ol>`}
       <h4>Capabilities</h4>
       <ul class="caps">${(member.capabilities || []).map((c) => html`<li key=${c.id}><code>${c.type}</code> ${c.name}${c.backend ? html` <span class="muted">on ${c.backend}</span>` : ''}</li>`)}</ul>

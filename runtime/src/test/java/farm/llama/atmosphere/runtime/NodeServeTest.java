@@ -304,6 +304,24 @@ class NodeServeTest {
     }
 
     @Test
+    void aFirstConnectionMayAskForTheNewestEventsAndFramesWithoutTypeLines() throws Exception {
+        post("/api/v1/tools/greet/run", "{\"who\":\"first\"}", true);
+        post("/api/v1/tools/greet/run", "{\"who\":\"second\"}", true);
+        HttpRequest req = HttpRequest.newBuilder(base.resolve("/api/v1/events?recent=1&named=false")).timeout(Duration.ofSeconds(30)).GET().build();
+        HttpResponse<InputStream> stream = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(stream.body(), StandardCharsets.UTF_8))) {
+            String line;
+            java.util.List<String> frame = new java.util.ArrayList<>();
+            while ((line = r.readLine()) != null && !line.startsWith("data:")) {
+                frame.add(line);
+            }
+            assertTrue(line != null && line.contains("\"type\":\"tool.ran\""), "the newest kept event first: " + line);
+            assertTrue(frame.stream().noneMatch(l -> l.startsWith("event:")), "no type lines: " + frame);
+            assertTrue(frame.stream().anyMatch(l -> l.startsWith("id: ")), "ids, for resuming: " + frame);
+        }
+    }
+
+    @Test
     void eventsStreamAsServerSentEventsAndResume() throws Exception {
         HttpRequest req = HttpRequest.newBuilder(base.resolve("/api/v1/events")).GET().build();
         HttpResponse<InputStream> stream = http.send(req, HttpResponse.BodyHandlers.ofInputStream());

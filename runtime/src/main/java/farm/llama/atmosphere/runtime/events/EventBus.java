@@ -112,6 +112,25 @@ public final class EventBus {
         return s;
     }
 
+    /**
+     * @param count how many of the newest kept events to deliver first
+     * @return a subscription
+     */
+    public Subscription subscribeRecent(int count) {
+        Subscription s = new Subscription();
+        synchronized (history) {
+            int skip = Math.max(0, history.size() - Math.min(count, QUEUE));
+            int i = 0;
+            for (Numbered n : history) {
+                if (i++ >= skip) {
+                    s.queue.offer(n);
+                }
+            }
+            subscribers.add(s);
+        }
+        return s;
+    }
+
     /** @return the kept events, oldest first */
     public List<Numbered> recent() {
         synchronized (history) {

@@ -11,13 +11,14 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 import java.util.function.BooleanSupplier;
 
 /**
  * The live event stream, {@code GET /api/v1/events} (server-sent events): from the event after
  * {@code Last-Event-ID} (or {@code ?after=}), a keep-alive comment after 15 s of silence, until the
- * client goes or the server stops. Each frame names its type ({@code event:}) unless
- * {@code ?named=false}.
+ * client goes or the server stops. A first connection may ask for the newest kept events with
+ * {@code ?recent=N}. Each frame names its type ({@code event:}) unless {@code ?named=false}.
  */
 final class EventRoutes implements HttpService {
 
@@ -42,21 +43,16 @@ final class EventRoutes implements HttpService {
     }
 
     private void stream(ServerRequest req, ServerResponse res) {
-        long after = req.headers().first(HeaderNames.create("Last-Event-ID"))
-                .or(() -> req.query().first("after").asOptional())
-                .map(s -> {
-                    try {
-                        return Long.parseLong(s.trim());
-                    } catch (NumberFormatException e) {
-                        return 0L;
-                    }
-                }).orElse(0L);
+        Optional<String> resume = req.headers().first(HeaderNames.create("Last-Event-ID")).or(() -> req.query().first("after").asOptional());
+        long after = resume.map(EventRoutes::number).orElse(0L);
+        // a first connection may ask for the newest kept events (?recent=N); a reconnection resumes instead
+        int recent = resume.isPresent() ? 0 : (int) Math.min(EventBus.HISTORY, req.query().first("recent").asOptional().map(EventRoutes::number).orElse(0L));
         // ?named=false leaves out each frame's "event:" line, so a browser's EventSource hands every
         // event to onmessage (the type is in the data too) instead of only to listeners of its type
         boolean named = !req.query().first("named").asOptional().map("false"::equals).orElse(false);
         res.header(HeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8");
         res.header(HeaderNames.CACHE_CONTROL, "no-cache");
-        try (EventBus.Subscription sub = events.subscribe(after); OutputStream out = res.outputStream()) {
+        try (EventBus.Subscription sub = recent > 0 ? events.subscribeRecent(recent) : events.subscribe(after); OutputStream out = res.outputStream()) {
             out.write(": atmosphere event stream\n\n".getBytes(StandardCharsets.UTF_8));
             out.flush();
             long lastWrite = System.nanoTime();
@@ -77,6 +73,14 @@ final class EventRoutes implements HttpService {
             // the client went away
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    private static long number(String s) {
+        try {
+            return Math.max(0, Long.parseLong(s.trim()));
+        } catch (NumberFormatException e) {
+            return 0L;
         }
     }
 }
