@@ -5,13 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import farm.llama.atmosphere.tests.MeshFixtures;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -109,7 +108,7 @@ final class ImageNodes implements AutoCloseable {
         NodeDir(String name, String extra, String probeInterval, String meshExtra) throws IOException {
             this.name = name;
             this.data = work.resolve(name);
-            this.meshPort = freePort();
+            this.meshPort = MeshFixtures.freePort();
             Files.createDirectories(data);
             Files.writeString(data.resolve("config.yaml"), """
                     node:
@@ -252,39 +251,5 @@ final class ImageNodes implements AutoCloseable {
         } catch (IOException e) {
             // process ended
         }
-    }
-
-    /** @return how many of a member's capabilities are its backends' (not its tools or agent types) */
-    static int backendCapabilities(JsonNode member) {
-        int n = 0;
-        for (JsonNode c : member.path("capabilities")) {
-            String type = c.path("type").asText();
-            n += type.startsWith("tool/") || type.startsWith("agent/") ? 0 : 1;
-        }
-        return n;
-    }
-
-    /** Ports handed to the image's nodes and relay: below the kernel's ephemeral range (32768-60999 on Linux). */
-    private static final int PORTS_FROM = 20_000;
-    private static final int PORTS_TO = 32_000;
-    private static final AtomicInteger NEXT_PORT =
-            new AtomicInteger((int) (ProcessHandle.current().pid() * 97 % (PORTS_TO - PORTS_FROM)));
-
-    /**
-     * A port for a process to listen on later: not the kernel's pick (port 0), which comes from the
-     * range every outgoing connection takes its local port from, so it could be taken before the
-     * process binds it; these come from below that range, each once, and are checked free now.
-     */
-    static int freePort() throws IOException {
-        for (int i = 0; i < PORTS_TO - PORTS_FROM; i++) {
-            int port = PORTS_FROM + Math.floorMod(NEXT_PORT.getAndIncrement(), PORTS_TO - PORTS_FROM);
-            try (ServerSocket s = new ServerSocket()) {
-                s.bind(new InetSocketAddress("127.0.0.1", port));
-                return port;
-            } catch (IOException taken) {
-                // someone listens there: the next one
-            }
-        }
-        throw new IOException("no free port between " + PORTS_FROM + " and " + PORTS_TO);
     }
 }

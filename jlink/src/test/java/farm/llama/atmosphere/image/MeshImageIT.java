@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import farm.llama.atmosphere.image.ImageNodes.NodeDir;
 import farm.llama.atmosphere.image.ImageNodes.Result;
 import farm.llama.atmosphere.tests.FakeOllama;
+import farm.llama.atmosphere.tests.MeshFixtures;
 import farm.llama.atmosphere.tests.FakeOpenAi;
 import java.io.IOException;
 import java.io.InputStream;
@@ -125,7 +126,7 @@ class MeshImageIT {
         // alpha's backend models are capabilities the others see
         int aCaps = JSON.readTree(a.ok("backends", "--json").out()).path("backends").get(0).path("capabilities").asInt();
         assertTrue(aCaps > 0);
-        c.awaitMember(a.nodeId, m -> ImageNodes.backendCapabilities(m) == aCaps, aCaps + " backend capabilities of alpha");
+        c.awaitMember(a.nodeId, m -> MeshFixtures.backendCapabilities(m) == aCaps, aCaps + " backend capabilities of alpha");
 
         // admin: bravo admits delta with its own invite while the founder is stopped
         a.ok("mesh", "admin", b.nodeId);
@@ -242,8 +243,8 @@ class MeshImageIT {
         String token = JSON.readTree(a.ok("mesh", "invite", "--uses", "2", "--json").out()).path("token").asText();
         b.ok("mesh", "join", token);
         c.ok("mesh", "join", token);
-        c.awaitMember(a.nodeId, m -> ImageNodes.backendCapabilities(m) > 0, "alpha's backend capabilities");
-        c.awaitMember(b.nodeId, m -> ImageNodes.backendCapabilities(m) > 0, "bravo's backend capabilities");
+        c.awaitMember(a.nodeId, m -> MeshFixtures.backendCapabilities(m) > 0, "alpha's backend capabilities");
+        c.awaitMember(b.nodeId, m -> MeshFixtures.backendCapabilities(m) > 0, "bravo's backend capabilities");
         String route = c.ok("route", "why is the sky blue?").out();
         assertTrue(route.contains(a.nodeId) || route.contains(b.nodeId), "remote candidates are explained: " + route);
 
@@ -300,7 +301,7 @@ class MeshImageIT {
     void aNodeThatDoesNotListenIsServedThroughARelayProcessAndARelayRestartHeals() throws Exception {
         FakeOllama ob = new FakeOllama();
         closing.add(ob);
-        int relayPort = ImageNodes.freePort();
+        int relayPort = MeshFixtures.freePort();
         Process relay = relay(relayPort);
         NodeDir a = nodes.new NodeDir("alpha", overRelay("websocket, relay", relayPort));
         NodeDir b = nodes.new NodeDir("bravo", overRelay("relay", relayPort) + backend(ob));
@@ -309,7 +310,7 @@ class MeshImageIT {
         a.ok("mesh", "create", "-n", "split");
         String token = JSON.readTree(a.ok("mesh", "invite", "--json").out()).path("token").asText();
         b.ok("mesh", "join", token);
-        a.awaitMember(b.nodeId, m -> ImageNodes.backendCapabilities(m) > 0 && m.path("state").asText().equals("alive"), "bravo's backend");
+        a.awaitMember(b.nodeId, m -> MeshFixtures.backendCapabilities(m) > 0 && m.path("state").asText().equals("alive"), "bravo's backend");
         String chat = "{\"model\":\"llama3.2\",\"messages\":[{\"role\":\"user\",\"content\":\"why is the sky blue?\"}]}";
         HttpResponse<String> r = post(a, "/v1/chat/completions", chat);
         assertEquals(200, r.statusCode(), r.body());
@@ -329,7 +330,7 @@ class MeshImageIT {
         relay.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS);
         a.awaitMember(b.nodeId, m -> !m.path("state").asText().equals("alive"), "bravo unreachable without the relay");
         relay(relayPort);
-        a.awaitMember(b.nodeId, m -> ImageNodes.backendCapabilities(m) > 0 && m.path("state").asText().equals("alive"), "bravo back through the new relay");
+        a.awaitMember(b.nodeId, m -> MeshFixtures.backendCapabilities(m) > 0 && m.path("state").asText().equals("alive"), "bravo back through the new relay");
         HttpResponse<String> again = post(a, "/v1/chat/completions", chat);
         assertEquals(200, again.statusCode(), again.body());
         assertEquals(b.nodeId, again.headers().firstValue("x-atmosphere-node").orElseThrow());

@@ -53,7 +53,7 @@ final class UiRoutes implements HttpService {
     private final ApiKeys keys;
     private final boolean tls;
     private final ClassLoader loader = UiRoutes.class.getClassLoader();
-    private final Map<String, Optional<UiFile>> files = new ConcurrentHashMap<>();
+    private final Map<String, UiFile> files = new ConcurrentHashMap<>();
 
     /**
      * @param sessions the dashboard's codes and sessions
@@ -94,16 +94,12 @@ final class UiRoutes implements HttpService {
         } else if (rel.equals("login")) {
             rel = "login.html";
         }
-        Optional<UiFile> f = Optional.empty();
-        if (valid(rel)) {
-            String name = rel;
-            f = files.computeIfAbsent(rel, k -> read(name));
-        }
+        Optional<UiFile> f = valid(rel) ? file(rel) : Optional.empty();
         res.header(HeaderNames.X_CONTENT_TYPE_OPTIONS, "nosniff");
         res.header(HeaderNames.create("Content-Security-Policy"), CSP);
         res.header(HeaderNames.create("Referrer-Policy"), "no-referrer");
         if (f.isEmpty()) {
-            boolean none = files.computeIfAbsent("index.html", this::read).isEmpty();
+            boolean none = file("index.html").isEmpty();
             error(res, Status.NOT_FOUND_404, "invalid_request_error", "not_found",
                     none ? "This build of Atmosphere has no dashboard (the ui module is not on its module path)."
                             : "The dashboard has no file " + req.path().path() + ". Open /ui/.");
@@ -131,6 +127,17 @@ final class UiRoutes implements HttpService {
         }
         int dot = rel.lastIndexOf('.');
         return dot > 0 && TYPES.containsKey(rel.substring(dot + 1));
+    }
+
+    /** @return the file, read once; a missing one is not remembered (asking for many names must not fill memory) */
+    private Optional<UiFile> file(String rel) {
+        UiFile known = files.get(rel);
+        if (known != null) {
+            return Optional.of(known);
+        }
+        Optional<UiFile> read = read(rel);
+        read.ifPresent(f -> files.putIfAbsent(rel, f));
+        return read;
     }
 
     private Optional<UiFile> read(String rel) {
