@@ -7,8 +7,9 @@
 #
 # TARGET/atmosphere          the image (what the image tests run)
 # TARGET/release/            atmosphere-VERSION-PLATFORM.tar.gz (.zip on Windows), its CycloneDX
-#                            SBOM, on Linux the .deb (build-deb.sh), VERSION, SHA256SUMS
-#                            (+ SHA256SUMS.asc when a signing key is given)
+#                            SBOM, on Linux the .deb (build-deb.sh) and the Dockerfile with its
+#                            compose.yaml, install.sh, the Homebrew formula atmosphere.rb, VERSION,
+#                            SHA256SUMS (+ SHA256SUMS.asc when a signing key is given)
 # The archive is reproducible: entries sorted, owned by 0:0, dated OUTPUT_TIMESTAMP, gzip without a
 # name or time; the same sources and JDK give the same bytes.
 # Portable: Linux, macOS and Windows (Git Bash) runners; the platform is detected, not assumed.
@@ -88,6 +89,11 @@ else
   chmod 0755 "$IMAGE/bin/atmosphere"
 fi
 mkdir -p "$IMAGE/plugins" "$IMAGE/conf"
+if [[ $os == linux ]]; then
+  # the system node's unit, for install.sh run as root (the .deb installs its own copy)
+  mkdir -p "$IMAGE/share/systemd"
+  cp "$SRC/deb/atmosphere.service" "$IMAGE/share/systemd/atmosphere.service"
+fi
 cp "${plugin_jars[@]}" "$IMAGE/plugins/"
 # plugins that ship as zips (embedder-minilm: the model and ONNX Runtime) go in unpacked, without
 # their version in the name: read where they lie (a zip would be unpacked into every data dir)
@@ -154,6 +160,20 @@ fi
 rm -rf "$stage"
 if [[ $os == linux ]]; then
   JAVA_HOME="$JAVA_HOME" bash "$SRC/sh/build-deb.sh" "$VERSION" "$IMAGE" "$SRC" "$RELEASE" "$STAMP"
+  # the container image is built from this folder: docker build -t atmosphere:VERSION RELEASE
+  sed "s/@VERSION@/$VERSION/g" "$SRC/docker/Dockerfile" > "$RELEASE/Dockerfile"
+  sed "s/@VERSION@/$VERSION/g" "$SRC/docker/compose.yaml" > "$RELEASE/compose.yaml"
+  printf '*\n!atmosphere-*-linux-*.tar.gz\n' > "$RELEASE/.dockerignore"
+fi
+# install.sh (sign-release.sh writes the release key into it when it signs) and the Homebrew
+# formula for this platform's archive (the release workflow renders it again with every platform)
+cp "$SRC/sh/install.sh" "$RELEASE/install.sh"
+chmod 0755 "$RELEASE/install.sh"
+if [[ $os != windows ]]; then
+  RELEASE_URL=${ATMOSPHERE_RELEASE_URL:-https://github.com/llama-farm/atmosphere/releases/download/v$VERSION}
+  printf '%s  %s\n' "$(sha256 "$ARCHIVE")" "$(basename "$ARCHIVE")" > "$TARGET/archive.sha256"
+  bash "$SRC/sh/render-formula.sh" "$VERSION" "$RELEASE_URL" "$TARGET/archive.sha256" > "$RELEASE/atmosphere.rb"
+  rm -f "$TARGET/archive.sha256"
 fi
 bash "$SRC/sh/sign-release.sh" "$RELEASE"
 echo "build-image: $IMAGE ($(du -sh "$IMAGE" | cut -f1)), $ARCHIVE ($(du -h "$ARCHIVE" | cut -f1)) in $(( $(date +%s) - t0 )) s"

@@ -1,24 +1,22 @@
 package farm.llama.atmosphere.image;
 
+import static farm.llama.atmosphere.image.Commands.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.File;
+import farm.llama.atmosphere.image.Commands.Run;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -38,101 +36,38 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DebIT {
 
-    private static final Path TARGET = Path.of(System.getProperty("atmosphere.target", "target"));
-    private static final Path SCRIPTS = Path.of(System.getProperty("atmosphere.test.sh", "src/test/sh"));
     private static final String DATA = "/var/lib/atmosphere";
 
     private static Path deb;
     private static String debVersion;
-    private static Path work;
-    private static Path root;
+    private static DebianRoot debian;
 
-    /** What a command did. */
-    record Run(int code, String out, String err) {
-        String all() {
-            return out + err;
-        }
-    }
-
-    private static boolean required() {
-        return "1".equals(System.getenv("ATMOSPHERE_REQUIRE_ENV_TESTS"));
-    }
-
-    /** Fails where the environment must provide it ({@code ATMOSPHERE_REQUIRE_ENV_TESTS=1}), skips otherwise. */
-    private static void requireThat(boolean present, String what) {
-        if (!present && required()) {
-            throw new AssertionError(what + " (.ci/run provides it)");
-        }
-        Assumptions.assumeTrue(present, what);
-    }
-
-    private static Run run(List<String> cmd) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(cmd);
-        Path out = Files.createTempFile("deb-it", ".out");
-        Path err = Files.createTempFile("deb-it", ".err");
-        Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
-        if (!p.waitFor(10, TimeUnit.MINUTES)) {
-            p.destroyForcibly();
-            throw new AssertionError(String.join(" ", cmd) + " did not finish in 10 minutes");
-        }
-        Run r = new Run(p.exitValue(), Files.readString(out), Files.readString(err));
-        Files.delete(out);
-        Files.delete(err);
-        return r;
-    }
-
-    /** Runs a script as root inside the Debian root (its own namespaces: nothing it starts outlives it). */
     private static Run inRoot(String script) throws Exception {
-        return run(List.of("sh", SCRIPTS.resolve("in-root.sh").toString(), root.toString(), script));
+        return debian.in(script);
     }
 
     private static Run inRootOk(String script) throws Exception {
-        Run r = inRoot(script);
-        assertEquals(0, r.code(), script + "\n" + r.all());
-        return r;
+        return debian.inOk(script);
     }
 
     /** @return a path inside the root, as this machine sees it */
     private static Path at(String absolute) {
-        return root.resolve(absolute.substring(1));
+        return debian.at(absolute);
     }
 
     @BeforeAll
     static void makeRoot() throws Exception {
-        for (String tool : List.of("debootstrap", "unshare", "chroot", "ip", "dpkg-deb", "dpkg-shlibdeps")) {
-            requireThat(run(List.of("sh", "-c", "command -v " + tool)).code() == 0, tool + " is needed by this test and missing");
-        }
-        requireThat("0".equals(run(List.of("id", "-u")).out().trim()), "this test makes namespaces and a chroot: it runs as root");
-        try (Stream<Path> files = Files.list(TARGET.resolve("release"))) {
-            List<Path> debs = files.filter(f -> f.getFileName().toString().matches("atmosphere_.+_[a-z0-9]+\\.deb")).toList();
-            assertEquals(1, debs.size(), "the build made one .deb in " + TARGET.resolve("release") + ": " + debs);
-            deb = debs.get(0);
-        }
+        debian = DebianRoot.copy("deb-it");
+        deb = DebianRoot.deb();
         debVersion = deb.getFileName().toString().split("_")[1];
-        Path cache = Path.of(System.getProperty("user.home"), ".cache", "atmosphere");
-        Run pristine = run(List.of("sh", SCRIPTS.resolve("debian-root.sh").toString(), cache.toString(), deb.toString()));
-        requireThat(pristine.code() == 0, "a minimal Debian root could not be made in " + cache + " (debootstrap from the Debian mirror): "
-                + pristine.err());
-        work = TARGET.resolve("deb-it");
-        removeWork();
-        root = Files.createDirectories(work).resolve("root");
-        Run copy = run(List.of("cp", "-a", pristine.out().trim(), root.toString()));
-        assertEquals(0, copy.code(), copy.err());
-        assertEquals("755", run(List.of("stat", "-c", "%a", root.toString())).out().trim(), "the root's / lets every user through");
         Files.copy(deb, at("/tmp/" + deb.getFileName()));
     }
 
     @AfterAll
     static void removeWork() throws Exception {
-        if (work == null || !Files.exists(work)) {
-            return;
+        if (debian != null) {
+            debian.remove();
         }
-        // the namespaces took their mounts with them; never delete through a mount that is still there
-        String mounts = Files.readString(Path.of("/proc/self/mountinfo"));
-        if (mounts.contains(" " + work.toAbsolutePath() + "/")) {
-            throw new AssertionError("something is still mounted under " + work + "; not deleting it");
-        }
-        assertEquals(0, run(List.of("rm", "-rf", work.toString())).code());
     }
 
     @Test
@@ -273,7 +208,7 @@ class DebIT {
     @Test
     @Order(6)
     void lintianFindsNothingButWhatASelfContainedRuntimeIs() throws Exception {
-        requireThat(run(List.of("sh", "-c", "command -v lintian")).code() == 0, "lintian is needed by this test and missing");
+        Commands.requireTool("lintian");
         // what bundling a Java runtime is, and cannot change: the JDK's own zlib, its jars and classes
         // outside /usr/share/java (of a class version newer than lintian knows); and it is not uploaded to Debian
         Run lintian = run(List.of("lintian", "--tag-display-limit", "0", "--suppress-tags",
@@ -286,8 +221,8 @@ class DebIT {
     /** Repacks the package under a newer Debian revision (a newer build of it) and installs that. */
     private static void installNewerBuild(int revision) throws Exception {
         String version = debVersion.replaceAll("-\\d+$", "-" + revision);
-        Path tree = work.resolve("repack-" + revision);
-        Path newer = work.resolve("atmosphere_" + version + "_" + deb.getFileName().toString().split("_")[2]);
+        Path tree = debian.work().resolve("repack-" + revision);
+        Path newer = debian.work().resolve("atmosphere_" + version + "_" + deb.getFileName().toString().split("_")[2]);
         for (List<String> step : List.of(
                 List.of("dpkg-deb", "-R", deb.toString(), tree.toString()),
                 List.of("sed", "-i", "s/^Version: .*/Version: " + version + "/", tree.resolve("DEBIAN/control").toString()),

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import farm.llama.atmosphere.image.Commands.Run;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,10 +16,8 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -37,33 +36,12 @@ class ReleaseIT {
     private static Path archive;
     private static Path unpacked;
 
-    /** What a command did. */
-    record Run(int code, String out, String err) {
-    }
-
-    /** Fails where the environment must provide a tool ({@code ATMOSPHERE_REQUIRE_ENV_TESTS=1}), skips otherwise. */
     private static void requireTool(String tool) throws Exception {
-        boolean present = run(List.of("sh", "-c", "command -v " + tool), null, Map.of()).code() == 0;
-        if (!present && "1".equals(System.getenv("ATMOSPHERE_REQUIRE_ENV_TESTS"))) {
-            throw new AssertionError(tool + " is needed by this test and missing (.ci/run installs it)");
-        }
-        Assumptions.assumeTrue(present, tool + " is not installed");
+        Commands.requireTool(tool);
     }
 
     private static Run run(List<String> cmd, Path dir, Map<String, String> env) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(cmd);
-        if (dir != null) {
-            pb.directory(dir.toFile());
-        }
-        pb.environment().putAll(env);
-        Path out = Files.createTempFile("release-it", ".out");
-        Path err = Files.createTempFile("release-it", ".err");
-        Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
-        assertTrue(p.waitFor(5, TimeUnit.MINUTES), String.join(" ", cmd) + " did not finish");
-        Run r = new Run(p.exitValue(), Files.readString(out), Files.readString(err));
-        Files.delete(out);
-        Files.delete(err);
-        return r;
+        return Commands.run(cmd, dir, env);
     }
 
     @BeforeAll
