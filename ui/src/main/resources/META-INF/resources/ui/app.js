@@ -1,4 +1,5 @@
-// The dashboard: the overview strip and the members, backends and events views, kept live by the
+// The dashboard: the overview strip and its views (members, backends, requests, charts, the route
+// explainer, models, live events), kept live by the
 // node's event stream (/api/v1/events). Figures are shown as the API reports them; an event only
 // says which endpoint to fetch again. Text from outside (names, errors, event data) is rendered as
 // text by Preact, never as HTML.
@@ -7,6 +8,9 @@ import { useEffect, useReducer, useRef, useState } from './vendor/preact-hooks.j
 import htm from './vendor/htm.js';
 import { RESOURCES, affected, initial, reduce } from './lib/state.js';
 import { Backends, Events, Members, Overview } from './views.js';
+import { Charts, Requests } from './traffic.js';
+import { Explainer } from './explain.js';
+import { Models } from './models.js';
 
 const html = htm.bind(h);
 const REFRESH_MS = 5000; // round trips, uptime and last-seen move without events
@@ -23,13 +27,30 @@ function useNode() {
   const pending = useRef(new Set());
   const timer = useRef(0);
 
-  const fetchOne = (name) => getJson(RESOURCES[name])
-    .then((json) => dispatch({ type: 'fetched', name, json, at: Date.now() }))
-    .catch((e) => dispatch({ type: 'failed', name, message: e.message }));
+  const inMesh = useRef(null); // unknown until /api/v1/mesh answers: a node in no mesh has no members to ask for
+  const fetchOne = (name) => {
+    if (name === 'members' && inMesh.current !== true) {
+      if (inMesh.current === false) dispatch({ type: 'fetched', name, json: { members: [] }, at: Date.now() });
+      return Promise.resolve();
+    }
+    return getJson(RESOURCES[name])
+      .then((json) => {
+        dispatch({ type: 'fetched', name, json, at: Date.now() });
+        if (name === 'mesh') {
+          const was = inMesh.current;
+          inMesh.current = Boolean(json.member);
+          if (was !== inMesh.current) fetchOne('members');
+        }
+      })
+      .catch((e) => dispatch({ type: 'failed', name, message: e.message }));
+  };
+  // at most one fetch of each resource per 150 ms, however fast events come (a timer that is
+  // already set is not moved, so a steady stream of events cannot put the fetch off for ever)
   const refresh = (names) => {
     names.forEach((n) => pending.current.add(n));
-    clearTimeout(timer.current);
+    if (timer.current) return;
     timer.current = setTimeout(() => {
+      timer.current = 0;
       const batch = [...pending.current];
       pending.current.clear();
       batch.forEach(fetchOne);
@@ -44,18 +65,27 @@ function useNode() {
       refresh(Object.keys(RESOURCES)); // what changed while the stream was down
     };
     source.onerror = () => dispatch({ type: 'connection', value: 'reconnecting' }); // EventSource retries with Last-Event-ID
+    // events are applied in batches, one per frame (or per 100 ms in a hidden tab): a busy node's
+    // hundreds of events a second cost one render each frame, not one each
+    let queued = [];
+    let flushing = 0;
+    const flush = () => {
+      flushing = 0;
+      const events = queued;
+      queued = [];
+      dispatch({ type: 'events', events });
+      const names = new Set(events.flatMap((e) => affected(e.type)));
+      if (names.size) refresh([...names]);
+    };
     source.onmessage = (ev) => {
-      let event;
       try {
-        event = JSON.parse(ev.data);
+        queued.push(JSON.parse(ev.data));
       } catch {
         return;
       }
-      dispatch({ type: 'event', event });
-      const names = affected(event.type);
-      if (names.length) refresh(names);
+      if (!flushing) flushing = document.hidden ? setTimeout(flush, 100) : requestAnimationFrame(flush);
     };
-    const tick = setInterval(() => refresh(['status', 'members', 'backends', 'mesh']), REFRESH_MS);
+    const tick = setInterval(() => refresh(['status', 'members', 'backends', 'mesh', 'usage']), REFRESH_MS);
     return () => {
       source.close();
       clearInterval(tick);
@@ -68,6 +98,10 @@ function useNode() {
 const TABS = [
   ['members', 'Members'],
   ['backends', 'Backends'],
+  ['requests', 'Requests'],
+  ['charts', 'Charts'],
+  ['explain', 'Route explainer'],
+  ['models', 'Models'],
   ['events', 'Live events'],
 ];
 
@@ -111,6 +145,10 @@ function App() {
     <main id=${`panel-${tab}`} role="tabpanel" aria-labelledby=${`tab-${tab}`}>
       ${tab === 'members' && html`<${Members} state=${state} />`}
       ${tab === 'backends' && html`<${Backends} state=${state} node=${node} signedIn=${session && session.signedIn} />`}
+      ${tab === 'requests' && html`<${Requests} state=${state} node=${node} />`}
+      ${tab === 'charts' && html`<${Charts} state=${state} />`}
+      ${tab === 'explain' && html`<${Explainer} state=${state} node=${node} />`}
+      ${tab === 'models' && html`<${Models} state=${state} node=${node} signedIn=${session && session.signedIn} />`}
       ${tab === 'events' && html`<${Events} state=${state} dispatch=${node.dispatch} />`}
     </main>`;
 }

@@ -16,7 +16,7 @@ public final class Bench {
     }
 
     /**
-     * @param args {@code routing}, {@code proxy}, {@code hop}, {@code mesh}, {@code workload}, {@code lan}, {@code relay}, {@code flood}, {@code dashboard} or {@code all}
+     * @param args {@code routing}, {@code proxy}, {@code hop}, {@code mesh}, {@code workload}, {@code lan}, {@code relay}, {@code flood}, {@code dashboard}, {@code dashboard-load} or {@code all}
      * @throws Exception on failure
      */
     public static void main(String[] args) throws Exception {
@@ -48,6 +48,9 @@ public final class Bench {
         }
         if (which.equals("dashboard") || which.equals("all")) {
             DashboardBench.run(Integer.getInteger("bench.loads", 20));
+        }
+        if (which.equals("dashboard-load") || which.equals("all")) {
+            DashboardLoadBench.run(Integer.getInteger("bench.seconds", 300), Integer.getInteger("bench.rate", 200));
         }
     }
 

@@ -61,7 +61,10 @@ class DashboardIT {
     private static final Set<String> MOVING = Set.of("rttMs", "uptimeSeconds", "latencyMs", "tokensPerSecond", "inFlight", "overall",
             "cpuLoadPerCore", "memoryUsedPercent", "batteryPercent");
     private static final Map<String, String> ENDPOINTS = Map.of("status", "/api/v1/status", "mesh", "/api/v1/mesh",
-            "members", "/api/v1/mesh/members", "backends", "/api/v1/backends", "models", "/v1/models", "policy", "/api/v1/policy");
+            "members", "/api/v1/mesh/members", "backends", "/api/v1/backends", "models", "/v1/models", "policy", "/api/v1/policy",
+            "usage", "/api/v1/usage", "requests", "/api/v1/requests?limit=200");
+    /** What every chat of the test backends answers. */
+    private static final String REPLY = "The sky is blue because of Rayleigh scattering.";
 
     private ImageNodes nodes;
     private WebDriver browser;
@@ -130,17 +133,8 @@ class DashboardIT {
         a.awaitMember(c.nodeId, m -> m.path("state").asText().equals("alive"), "charlie alive");
         URI base = URI.create(ImageNodes.JSON.readTree(Files.readString(a.data.resolve("node.json"))).path("address").asText());
 
-        // signing in: the CLI writes a private page that hands the browser a single-use code
-        String printed = a.ok("dashboard", "--no-open").out();
-        Matcher page = Pattern.compile("open (file:\\S+)").matcher(printed);
-        assertTrue(page.find(), printed);
-        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
-                Files.getPosixFilePermissions(Path.of(URI.create(page.group(1))))), "the sign-in page is private");
-        browser = browser();
-        browser.get(page.group(1));
-        WebDriverWait wait = new WebDriverWait(browser, WAIT);
-        wait.withMessage(() -> "at " + browser.getCurrentUrl() + ": " + browser.findElement(By.tagName("body")).getText());
-        wait.until(d -> d.getCurrentUrl().equals(base + "/ui/"));
+        String signIn = signIn(a, base);
+        WebDriverWait wait = waiting();
         wait.until(d -> d.findElements(By.cssSelector("table.members tbody tr")).size() == 3);
         assertTrue(browser.findElement(By.cssSelector(".who")).getText().contains("signed in (admin)"));
         assertTrue(browser.findElement(By.cssSelector(".conn")).getText().contains("live"));
@@ -175,13 +169,7 @@ class DashboardIT {
         assertTrue(seen.matches("(.* )?suspect dead"), "the row went suspect, then dead: " + seen);
         assertTrue(browser.findElements(By.cssSelector("[data-stale]")).isEmpty(), "the stream stayed live");
 
-        List<String> errors = new ArrayList<>();
-        for (LogEntry e : browser.manage().logs().get(LogType.BROWSER)) {
-            if (e.getLevel().intValue() >= Level.SEVERE.intValue()) {
-                errors.add(e.getMessage());
-            }
-        }
-        assertEquals(List.of(), errors, "no console errors");
+        assertEquals(List.of(), consoleErrors(), "no console errors");
         Object loaded = ((JavascriptExecutor) browser).executeScript(
                 "return performance.getEntriesByType('resource').map(e => e.name).concat([location.href]);");
         for (Object url : (List<?>) loaded) {
@@ -189,9 +177,125 @@ class DashboardIT {
         }
 
         // the code worked once: the same page again is refused, and says what to do
-        browser.get(page.group(1));
+        browser.get(signIn);
         wait.until(d -> d.findElement(By.id("status")).getText().contains("not valid"));
         assertTrue(browser.findElement(By.id("status")).getText().contains("atmosphere dashboard"));
+    }
+
+    /** Signs the browser in as the CLI does: a private page that hands it a single-use code. @return that page's URL */
+    private String signIn(NodeDir node, URI base) throws Exception {
+        String printed = node.ok("dashboard", "--no-open").out();
+        Matcher page = Pattern.compile("open (file:\\S+)").matcher(printed);
+        assertTrue(page.find(), printed);
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(Path.of(URI.create(page.group(1))))), "the sign-in page is private");
+        browser = browser();
+        browser.get(page.group(1));
+        waiting().until(d -> d.getCurrentUrl().equals(base + "/ui/"));
+        return page.group(1);
+    }
+
+    private WebDriverWait waiting() {
+        WebDriverWait wait = new WebDriverWait(browser, WAIT);
+        wait.withMessage(() -> "at " + browser.getCurrentUrl() + ": " + browser.findElement(By.tagName("body")).getText());
+        return wait;
+    }
+
+    @Test
+    void requestsUsageTheRouteExplainerAndADeployAsTheApiReportsThem() throws Exception {
+        // code goes to the coder model, whose backend fails every chat: the router fails over to llama3.2 on the other
+        FakeOllama coder = new FakeOllama().serving("qwen2.5-coder:7b");
+        coder.failChats(500);
+        FakeOllama chats = new FakeOllama().serving("llama3.2:latest");
+        nodes.closing.add(coder);
+        nodes.closing.add(chats);
+        NodeDir a = nodes.new NodeDir("alpha", "backends:\n  - type: ollama\n    url: " + coder.url() + "\n  - type: ollama\n    url: "
+                + chats.url() + "\n");
+        a.serve();
+        long end = System.nanoTime() + WAIT.toNanos();
+        while (ImageNodes.JSON.readTree(a.ok("backends", "--json").out()).findValues("state").stream().filter(v -> v.asText().equals("up")).count() < 2) {
+            assertTrue(System.nanoTime() < end, "both backends up: " + a.ok("backends").out());
+            Thread.sleep(200);
+        }
+        URI base = URI.create(ImageNodes.JSON.readTree(Files.readString(a.data.resolve("node.json"))).path("address").asText());
+        signIn(a, base);
+        WebDriverWait wait = waiting();
+
+        // the route explainer decides as 'atmosphere route' does (before any failure changes the backends' health)
+        String intent = "Fix this Python stack trace: KeyError";
+        JsonNode cli = ImageNodes.JSON.readTree(a.ok("route", intent, "--json").out()).path("winner").path("capability");
+        browser.findElement(By.id("tab-explain")).click();
+        browser.findElement(By.id("intent")).sendKeys(intent);
+        browser.findElement(By.id("explain-go")).click();
+        WebElement winner = wait.until(d -> d.findElements(By.cssSelector("[data-explained] [data-candidate=winner] [data-candidate-route]")).stream()
+                .findFirst().orElse(null));
+        assertEquals(cli.path("nodeId").asText() + " " + cli.path("name").asText(), winner.getAttribute("data-node") + " " + winner.getAttribute("data-model"),
+                "the page's winner is the CLI's");
+        assertEquals("qwen2.5-coder:7b", winner.getAttribute("data-model"), "code goes to the coder model");
+        assertTrue(browser.findElements(By.cssSelector("[data-explained] .term .bar")).size() > 1, "each cost term as a bar");
+
+        // two chats with the official OpenAI client: one fails over, one streams
+        JsonNode failedOver = ImageNodes.chat(base, "auto", intent, false);
+        assertTrue(!failedOver.path("failover").isNull() && failedOver.path("route").asText().contains("/llama3.2"), failedOver.toString());
+        JsonNode streamed = ImageNodes.chat(base, "llama3.2", "Why is the sky blue?", true);
+        assertEquals(REPLY, streamed.path("text").asText());
+
+        browser.findElement(By.id("tab-requests")).click();
+        for (JsonNode chat : List.of(failedOver, streamed)) {
+            String row = "tr[data-request='" + chat.path("requestId").asText() + "']";
+            wait.until(d -> !d.findElements(By.cssSelector(row)).isEmpty());
+            WebElement r = browser.findElement(By.cssSelector(row));
+            assertEquals(chat.path("route").asText(), r.findElement(By.cssSelector("[data-route]")).getText(), "the route that served it");
+            assertEquals(chat.path("usage").path("prompt_tokens").asText(), r.findElement(By.cssSelector("[data-tokens-in]")).getText(), "tokens in");
+            assertEquals(chat.path("usage").path("completion_tokens").asText(), r.findElement(By.cssSelector("[data-tokens-out]")).getText(), "tokens out");
+            assertEquals(chat == failedOver, !r.findElements(By.cssSelector("[data-failover]")).isEmpty(), "a failover shows as such");
+            assertEquals("200", r.findElement(By.cssSelector("[data-status]")).getText());
+        }
+        wait.until(d -> shown(d, "usage:sinceStart.total.requests").equals("2"));
+        checkFigures(base);
+        assertEquals("1", shown(browser, "usage:sinceStart.total.failovers"));
+        assertEquals(failedOver.path("usage").path("completion_tokens").asInt() + streamed.path("usage").path("completion_tokens").asInt(),
+                Integer.parseInt(shown(browser, "usage:sinceStart.byModel.{llama3.2}.tokensOut")), "the usage per model adds the two up");
+        browser.findElement(By.cssSelector("tr[data-request='" + failedOver.path("requestId").asText() + "']")).click();
+        wait.until(d -> d.findElements(By.cssSelector("[data-request-details] .failover li")).size() == 1
+                && !d.findElements(By.cssSelector("[data-request-details] [data-candidate=winner]")).isEmpty());
+        assertTrue(browser.findElement(By.cssSelector("[data-request-details] .failover li")).getText().contains("qwen2.5-coder:7b"),
+                "the route that failed, and why");
+        screenshot("requests");
+
+        // "run it" streams the answer in the page, from the route that served it
+        browser.findElement(By.id("tab-explain")).click();
+        browser.findElement(By.id("intent")).sendKeys("Why is the sky blue?");
+        browser.findElement(By.id("explain-run")).click();
+        wait.until(d -> "true".equals(d.findElement(By.cssSelector("[data-answer]")).getAttribute("data-done")));
+        assertEquals(REPLY, browser.findElement(By.cssSelector("[data-answer]")).getText());
+        assertTrue(browser.findElement(By.cssSelector("[data-run-route]")).getText().contains("/llama3.2"));
+
+        // the charts draw what usage says
+        browser.findElement(By.id("tab-charts")).click();
+        wait.until(d -> d.findElements(By.cssSelector("[data-chart=requests] canvas")).size() == 1);
+        assertTrue(Integer.parseInt(browser.findElement(By.cssSelector("[data-chart=requests]")).getAttribute("data-points")) > 0);
+
+        // a deploy from the page, with its progress to the end
+        browser.findElement(By.id("tab-models")).click();
+        wait.until(d -> !d.findElements(By.cssSelector("table.models tr[data-model='llama3.2']")).isEmpty());
+        browser.findElement(By.id("deploy-model")).sendKeys("phi3:mini");
+        browser.findElement(By.cssSelector("[data-target='" + a.nodeId + "']")).click();
+        browser.findElement(By.id("deploy-go")).click();
+        wait.until(d -> d.findElements(By.cssSelector("[data-progress='phi3:mini on " + a.nodeId + "'][data-state=done]")).size() == 1);
+        wait.until(d -> !d.findElements(By.cssSelector("table.models tr[data-model='phi3:mini']")).isEmpty());
+        screenshot("models");
+        assertEquals(List.of(), consoleErrors(), "no console errors");
+    }
+
+    private List<String> consoleErrors() {
+        List<String> errors = new ArrayList<>();
+        for (LogEntry e : browser.manage().logs().get(LogType.BROWSER)) {
+            if (e.getLevel().intValue() >= Level.SEVERE.intValue()) {
+                errors.add(e.getMessage());
+            }
+        }
+        return errors;
     }
 
     /** @return the text of the element that shows a figure, or "" while there is none */
@@ -247,8 +351,10 @@ class DashboardIT {
     /** @return the value at a path such as {@code members.[nodeId=ab12].rttMs} */
     private static JsonNode resolve(JsonNode root, String path) {
         JsonNode at = root;
-        for (String seg : path.split("\\.(?![^\\[]*])")) {
-            if (seg.startsWith("[")) {
+        for (String seg : path.split("\\.(?![^\\[]*])(?![^{]*})")) {
+            if (seg.startsWith("{")) {
+                at = at.path(seg.substring(1, seg.length() - 1)); // a name with dots in it
+            } else if (seg.startsWith("[")) {
                 String[] kv = seg.substring(1, seg.length() - 1).split("=", 2);
                 JsonNode found = null;
                 for (JsonNode item : at) {

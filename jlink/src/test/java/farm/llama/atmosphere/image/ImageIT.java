@@ -397,17 +397,7 @@ class ImageIT {
     @Test
     @Order(8)
     void theOfficialOpenAiNodeClientWorksAgainstTheImage() throws Exception {
-        Path tests = Path.of(System.getProperty("atmosphere.node.tests", "src/test/node")).toAbsolutePath();
-        org.junit.jupiter.api.Assumptions.assumeTrue(onPath("node") && onPath("npm"),
-                "Node.js and npm are needed for the openai client test; .ci/run installs them where missing");
-        if (!Files.isDirectory(tests.resolve("node_modules/openai"))) {
-            // not inheritIO: the forked test JVM's stdout belongs to failsafe
-            Process install = new ProcessBuilder("npm", "install", "--no-audit", "--no-fund", "--loglevel=error")
-                    .directory(tests.toFile()).redirectErrorStream(true).start();
-            ProcessOutput log = new ProcessOutput(install.getInputStream());
-            assertTrue(install.waitFor(300, TimeUnit.SECONDS), "npm install timed out");
-            assertEquals(0, install.exitValue(), "npm install of the openai client failed: " + log.text());
-        }
+        Path tests = ImageNodes.openAiClient();
         try (farm.llama.atmosphere.tests.FakeOllama ollama = new farm.llama.atmosphere.tests.FakeOllama();
              farm.llama.atmosphere.tests.FakeOpenAi openai = new farm.llama.atmosphere.tests.FakeOpenAi()) {
             Files.writeString(dataDir.resolve("config.yaml"), "discovery:\n  probe-default-ports: false\n"
@@ -439,14 +429,5 @@ class ImageIT {
                 node.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS);
             }
         }
-    }
-
-    private static boolean onPath(String tool) {
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
-            if (Files.isExecutable(Path.of(dir, tool))) {
-                return true;
-            }
-        }
-        return false;
     }
 }

@@ -245,6 +245,36 @@ final class ImageNodes implements AutoCloseable {
         }
     }
 
+    /** @return the folder of the Node.js tests, with the official openai npm client installed in it (npm install the first time) */
+    static Path openAiClient() throws Exception {
+        Path tests = Path.of(System.getProperty("atmosphere.node.tests", "src/test/node")).toAbsolutePath();
+        Commands.requireTool("node");
+        Commands.requireTool("npm");
+        if (!Files.isDirectory(tests.resolve("node_modules/openai"))) {
+            // not inheritIO: the forked test JVM's stdout belongs to failsafe
+            Process install = new ProcessBuilder("npm", "install", "--no-audit", "--no-fund", "--loglevel=error")
+                    .directory(tests.toFile()).redirectErrorStream(true).start();
+            ProcessOutput log = new ProcessOutput(install.getInputStream());
+            assertTrue(install.waitFor(300, TimeUnit.SECONDS), "npm install timed out");
+            assertEquals(0, install.exitValue(), "npm install of the openai client failed: " + log.text());
+        }
+        return tests;
+    }
+
+    /**
+     * One chat with the official openai npm client ({@code src/test/node/chat-once.mjs}).
+     *
+     * @return {requestId, route, failover, text, usage} as the client received them
+     */
+    static JsonNode chat(URI base, String model, String message, boolean stream) throws Exception {
+        Path tests = openAiClient();
+        ProcessBuilder pb = new ProcessBuilder("node", "chat-once.mjs").directory(tests.toFile());
+        pb.environment().putAll(java.util.Map.of("ATMOSPHERE_URL", base + "/v1", "MODEL", model, "MESSAGE", message, "STREAM", String.valueOf(stream)));
+        Commands.Run r = Commands.run(pb.command(), tests.toFile().toPath(), pb.environment());
+        assertEquals(0, r.code(), "the openai client's chat: " + r.all());
+        return JSON.readTree(r.out());
+    }
+
     static void copy(InputStream in, OutputStream out) {
         try {
             in.transferTo(out);

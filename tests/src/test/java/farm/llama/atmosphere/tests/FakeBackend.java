@@ -64,6 +64,16 @@ public abstract class FakeBackend implements AutoCloseable {
         server.start();
     }
 
+    /**
+     * Answers every chat with this HTTP status from now on (0: normally again), as a backend whose
+     * model fails to load does.
+     *
+     * @param status the status
+     */
+    public void failChats(int status) {
+        chatStatus = status;
+    }
+
     public URI url() {
         return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
     }

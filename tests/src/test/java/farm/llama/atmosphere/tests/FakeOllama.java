@@ -35,6 +35,21 @@ public final class FakeOllama extends FakeBackend {
         start();
     }
 
+    /**
+     * Lists only these models from now on (family and size made up from the name).
+     *
+     * @param names model names with their tags, e.g. {@code llama3.2:latest}
+     * @return this server
+     */
+    public FakeOllama serving(String... names) {
+        List<String[]> next = new java.util.ArrayList<>();
+        for (String n : names) {
+            next.add(new String[] {n, n.replaceAll("[^a-z].*", ""), "3B"});
+        }
+        models = List.copyOf(next);
+        return this;
+    }
+
     /** Where models' weights lie on this machine, named by /api/show's modelfile ({@code FROM <path>}). */
     volatile java.util.Map<String, java.nio.file.Path> weights = java.util.Map.of();
     /** Blobs pushed with POST /api/blobs/sha256:…, by digest: their sizes. */

@@ -45,3 +45,22 @@ export function matches(fields, filter) {
   const hay = fields.map((f) => String(f ?? '').toLowerCase());
   return words.every((w) => hay.some((f) => f.includes(w)));
 }
+
+/** @returns the data of one server-sent-events frame (its data: lines joined), or null when it has none */
+export function sseData(frame) {
+  const lines = String(frame || '').split('\n').filter((l) => l.startsWith('data:'));
+  return lines.length ? lines.map((l) => l.slice(5).replace(/^ /, '')).join('\n') : null;
+}
+
+/** @returns a byte count as "812 B", "3.4 MB", "1.2 GB" */
+export function bytes(n) {
+  if (typeof n !== 'number' || !Number.isFinite(n) || n < 0) return '—';
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let v = n;
+  let i = 0;
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  return i === 0 ? `${v} B` : `${v.toFixed(1)} ${units[i]}`;
+}

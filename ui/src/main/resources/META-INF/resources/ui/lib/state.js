@@ -1,10 +1,13 @@
 // The dashboard's state and how the live event stream changes it. Pure: node --test checks it.
 // Figures come only from API responses; an event says which of them to fetch again.
+import { addRtt, emptyRtt } from './series.js';
 
 /** Events kept in the feed. */
 export const FEED_LIMIT = 500;
 /** State changes kept per member. */
 export const HISTORY_LIMIT = 20;
+/** Requests kept in the request log (the node keeps as many). */
+export const REQUEST_LIMIT = 500;
 
 /** The resources the dashboard shows, and the endpoint of each. */
 export const RESOURCES = {
@@ -14,6 +17,9 @@ export const RESOURCES = {
   backends: '/api/v1/backends',
   models: '/v1/models',
   policy: '/api/v1/policy',
+  usage: '/api/v1/usage',
+  requests: '/api/v1/requests?limit=200',
+  meshModels: '/api/v1/models?mesh=true',
 };
 
 /** @returns the state before anything is fetched */
@@ -25,6 +31,9 @@ export function initial() {
     feed: [], // newest first
     types: [], // event types seen, sorted
     history: {}, // member id -> the state changes this page saw, oldest first: [{state, time}]
+    requests: [], // the request log, newest first: GET /api/v1/requests and request.completed events, one entry per requestId
+    rtt: emptyRtt(), // each member's measured round trip, sampled at each members fetch (lib/series.js)
+    progress: {}, // "deploy <model> <node>" or "pull <name> <from>" -> {label, done, total, state, message}
     connection: 'connecting', // connecting | live | reconnecting
     lastEventId: 0,
     paused: false,
@@ -38,14 +47,15 @@ export function affected(type) {
   if (t.startsWith('mesh.')) return ['mesh', 'members', 'status'];
   if (t.startsWith('backend.')) return ['backends', 'models'];
   if (t.startsWith('plugin.')) return ['status', 'backends', 'models'];
-  if (t.startsWith('model.registered') || t === 'model.pulled') return ['models'];
+  if (t.startsWith('model.registered') || t === 'model.pulled' || t === 'model.pull.done' || t === 'model.deployed') return ['models', 'meshModels'];
+  if (t === 'request.completed') return ['usage'];
   if (t === 'node.started' || t === 'node.stopping') return ['status'];
   return [];
 }
 
 /**
  * @param state the state
- * @param action {type: 'event', event} | {type: 'fetched', name, json, at} | {type: 'failed', name, message}
+ * @param action {type: 'event', event} | {type: 'events', events} (several, in order) | {type: 'fetched', name, json, at} | {type: 'failed', name, message}
  *               | {type: 'connection', value} | {type: 'pause', value}
  * @returns the next state (the old one is not changed)
  */
@@ -62,13 +72,21 @@ export function reduce(state, action) {
         const seen = [...(history[e.member] || []), { state: e.state, time: e.time }].slice(-HISTORY_LIMIT);
         history = { ...history, [e.member]: seen };
       }
-      return { ...state, feed, types, history, lastEventId: Math.max(state.lastEventId, id) };
+      const requests = e.type === 'request.completed' ? mergeRequests(state.requests, [e]) : state.requests;
+      const progress = progressOf(state.progress, e);
+      return { ...state, feed, types, history, requests, progress, lastEventId: Math.max(state.lastEventId, id) };
     }
+    case 'events':
+      return action.events.reduce((s, event) => reduce(s, { type: 'event', event }), state);
     case 'fetched': {
       const errors = { ...state.errors };
       delete errors[action.name];
+      const requests = action.name === 'requests' ? mergeRequests(state.requests, action.json.requests || []) : state.requests;
+      const rtt = action.name === 'members' ? addRtt(state.rtt, action.json.members, action.at) : state.rtt;
       return {
         ...state,
+        requests,
+        rtt,
         data: { ...state.data, [action.name]: action.json },
         fetchedAt: { ...state.fetchedAt, [action.name]: action.at },
         errors,
@@ -94,4 +112,54 @@ export function visibleFeed(state, typeFilter) {
 /** @returns whether what is shown may be out of date: the stream is down */
 export function stale(state) {
   return state.connection !== 'live';
+}
+
+/** @returns the number in a request id ("req-42" -> 42) */
+function requestNumber(r) {
+  return Number(String(r.requestId || '').replace(/^req-/, '')) || 0;
+}
+
+/** @returns the two lists of requests as one, newest first, each request once, bounded */
+export function mergeRequests(kept, more) {
+  const byId = new Map(kept.map((r) => [r.requestId, r]));
+  for (const r of more) if (r && r.requestId) byId.set(r.requestId, { ...byId.get(r.requestId), ...r });
+  return [...byId.values()].sort((a, b) => requestNumber(b) - requestNumber(a)).slice(0, REQUEST_LIMIT);
+}
+
+/** @returns the requests that match a free-text filter over client, model asked, route, status and error */
+export function visibleRequests(requests, filter) {
+  const words = String(filter || '').toLowerCase().split(/\s+/).filter(Boolean);
+  return requests.filter((r) => {
+    const hay = [r.client, r.modelAsked, r.route, String(r.status), r.error, r.failover && r.failover.length ? 'failover' : '']
+      .map((f) => String(f ?? '').toLowerCase());
+    return words.every((w) => hay.some((f) => f.includes(w)));
+  });
+}
+
+/**
+ * Progress of deploys (model.progress, model.deployed, model.deploy.failed) and pulls
+ * (model.pull.progress, model.pull.done, model.pull.failed), per model and node.
+ * @returns the next progress map (the old one when the event is about neither)
+ */
+export function progressOf(progress, e) {
+  const t = String(e.type || '');
+  if (t === 'model.progress' || t === 'model.deployed' || t === 'model.deploy.failed') {
+    const key = `deploy ${e.model} ${e.node || e.target || e.nodeId}`;
+    const was = progress[key] || { label: `${e.model} on ${e.node || e.target || e.nodeId}`, done: 0, total: 0 };
+    const next = t === 'model.progress'
+      ? { ...was, done: Number(e.completed ?? e.done ?? was.done) || 0, total: Number(e.total ?? was.total) || 0, state: 'running', message: e.status || '' }
+      : { ...was, state: t === 'model.deployed' ? 'done' : 'failed', message: e.error || e.status || '' };
+    if (next.state === 'done' && next.total) next.done = next.total;
+    return { ...progress, [key]: next };
+  }
+  if (t === 'model.pull.progress' || t === 'model.pull.done' || t === 'model.pull.failed') {
+    const key = `pull ${e.name} ${e.from}`;
+    const was = progress[key] || { label: `${e.name} from ${e.from}`, done: 0, total: 0 };
+    const next = t === 'model.pull.progress'
+      ? { ...was, done: Number(e.bytes ?? e.done ?? was.done) || 0, total: Number(e.total ?? was.total) || 0, state: 'running', message: '' }
+      : { ...was, state: t === 'model.pull.done' ? 'done' : 'failed', message: e.error || '' };
+    if (next.state === 'done' && next.total) next.done = next.total;
+    return { ...progress, [key]: next };
+  }
+  return progress;
 }

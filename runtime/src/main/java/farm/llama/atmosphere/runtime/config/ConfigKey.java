@@ -130,6 +130,7 @@ public record ConfigKey(String name, Type type, Object defaultValue, String show
             key("api.require-key-on-loopback", Type.BOOLEAN, false, "require API keys and the admin token from local clients too (shared machines)"),
             key("ui.login-code-ttl", Type.DURATION, "60s", "how long a sign-in code of 'atmosphere dashboard' may be used (once)"),
             key("ui.session-ttl", Type.DURATION, "12h", "how long a dashboard session lasts before the browser must sign in again"),
+            key("ui.show-prompts", Type.BOOLEAN, false, "keep the text of prompts and answers in the request log, shown only to admins (the dashboard signed in by atmosphere dashboard)"),
             key("log.level", Type.LOG_LEVEL, "INFO", "log level: ERROR, WARNING, INFO, DEBUG or TRACE"),
             key("plugins.enabled", Type.BOOLEAN, true, "load drop-in plugins at all"),
             key("backends", Type.MAPPINGS, null, "backends to probe besides the default ports: - {type: ollama|openai|llamafarm, url: http://..., api-key: ...}"),

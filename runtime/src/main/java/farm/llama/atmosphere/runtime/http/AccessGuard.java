@@ -109,9 +109,7 @@ final class AccessGuard {
         if (local && readOnly) {
             return Optional.empty();
         }
-        Optional<String> presented = req.headers().first(HeaderNames.AUTHORIZATION)
-                .filter(v -> v.regionMatches(true, 0, "Bearer ", 0, 7))
-                .map(v -> v.substring(7).trim());
+        Optional<String> presented = bearer(req);
         if (presented.isPresent() && token.matches(presented.get())) {
             return Optional.empty();
         }
@@ -148,6 +146,45 @@ final class AccessGuard {
         return Optional.of(new Refusal(Status.UNAUTHORIZED_401, presented.isPresent() ? "invalid_api_key" : "api_key_required",
                 (presented.isPresent() ? "The API key is not valid (revoked or mistyped)." : "Clients that are not on this machine need an API key.")
                         + " Create one on the node with 'atmosphere token create' and send 'Authorization: Bearer <key>'."));
+    }
+
+    private static Optional<String> bearer(ServerRequest req) {
+        return req.headers().first(HeaderNames.AUTHORIZATION)
+                .filter(v -> v.regionMatches(true, 0, "Bearer ", 0, 7))
+                .map(v -> v.substring(7).trim());
+    }
+
+    /**
+     * @param req a request {@link #check} admitted
+     * @return who it comes from, as the request log names it: {@code admin} (the admin token),
+     *         {@code key:NAME} (a valid API key), {@code dashboard} (a dashboard session) or {@code local}
+     */
+    String clientOf(ServerRequest req) {
+        Optional<String> presented = bearer(req);
+        if (presented.isPresent()) {
+            String p = presented.get();
+            if (token.matches(p)) {
+                return "admin";
+            }
+            if (keys.check(p).isPresent()) {
+                String id = p.substring(4, p.indexOf('_', 4) < 0 ? p.length() : p.indexOf('_', 4));
+                return "key:" + keys.list().stream().filter(k -> k.id().equals(id)).findFirst().map(ApiKeys.KeyInfo::name).orElse(id);
+            }
+            return "local"; // an invalid key is admitted only from this machine's loopback
+        }
+        return UiRoutes.cookie(req).flatMap(sessions::check).isPresent() ? "dashboard" : "local";
+    }
+
+    /**
+     * @param req a request
+     * @return whether it carries the admin's rights: the admin token, or a session signed in by {@code atmosphere dashboard}
+     */
+    boolean isAdmin(ServerRequest req) {
+        Optional<String> presented = bearer(req);
+        if (presented.isPresent()) {
+            return token.matches(presented.get());
+        }
+        return UiRoutes.cookie(req).flatMap(sessions::check).map(UiSessions.Grant::admin).orElse(false);
     }
 
     static String hostName(String hostHeader) {

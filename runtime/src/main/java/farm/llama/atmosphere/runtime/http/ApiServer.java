@@ -10,6 +10,7 @@ import farm.llama.atmosphere.runtime.events.EventBus;
 import farm.llama.atmosphere.runtime.identity.AdminToken;
 import farm.llama.atmosphere.runtime.identity.ApiKeys;
 import farm.llama.atmosphere.runtime.routing.RouterService;
+import farm.llama.atmosphere.runtime.usage.RequestLog;
 import farm.llama.atmosphere.spi.AtmosphereException;
 import farm.llama.atmosphere.spi.CallFailedException;
 import io.helidon.common.tls.Tls;
@@ -79,6 +80,7 @@ public final class ApiServer implements AutoCloseable {
                 config.view().duration("ui.session-ttl").orElseThrow());
         AccessGuard guard = new AccessGuard(config.allowedHosts(), config.allowedOrigins(), token, keys, sessions,
                 config.requireKeyOnLoopback(), loopback(host));
+        RequestLog requests = new RequestLog(events::publish, java.time.Clock.systemUTC(), config.view().bool("ui.show-prompts").orElse(false));
         HttpRouting.Builder routing = HttpRouting.builder()
                 .addFilter((chain, req, res) -> {
                     Optional<AccessGuard.Refusal> refusal = guard.check(req);
@@ -90,8 +92,9 @@ public final class ApiServer implements AutoCloseable {
                     }
                 })
                 .get("/health", (req, res) -> json(res, health.get()))
-                .register(new NodeRoutes(api, router), new PluginRoutes(api), new ToolRoutes(api), new EventRoutes(events, () -> running),
-                        new MeshRoutes(api), new ModelRoutes(api), new AgentRoutes(api), new OpenAiApi(router),
+                .register(new NodeRoutes(api, router), new PluginRoutes(api), new ToolRoutes(api), new EventRoutes(events, () -> running, guard::isAdmin),
+                        new MeshRoutes(api), new ModelRoutes(api), new AgentRoutes(api), new OpenAiApi(router, requests, guard::clientOf),
+                        new UsageRoutes(requests, guard::isAdmin),
                         new UiRoutes(sessions, keys, config.tlsKeystore().isPresent()));
         routing.error(ApiError.class, (req, res, e) -> {
                     if (e.retryAfter > 0) {

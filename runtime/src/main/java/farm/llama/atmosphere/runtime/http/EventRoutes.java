@@ -11,8 +11,10 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
 
 /**
  * The live event stream, {@code GET /api/v1/events} (server-sent events): from the event after
@@ -27,14 +29,18 @@ final class EventRoutes implements HttpService {
 
     private final EventBus events;
     private final BooleanSupplier running;
+    private final Predicate<ServerRequest> admin;
 
     /**
      * @param events the node's events
      * @param running whether the server still runs
+     * @param admin whether a request carries the admin's rights (only then do {@code request.completed}
+     *              events keep the text of prompts and answers, when {@code ui.show-prompts} kept it)
      */
-    EventRoutes(EventBus events, BooleanSupplier running) {
+    EventRoutes(EventBus events, BooleanSupplier running, Predicate<ServerRequest> admin) {
         this.events = events;
         this.running = running;
+        this.admin = admin;
     }
 
     @Override
@@ -50,6 +56,7 @@ final class EventRoutes implements HttpService {
         // ?named=false leaves out each frame's "event:" line, so a browser's EventSource hands every
         // event to onmessage (the type is in the data too) instead of only to listeners of its type
         boolean named = !req.query().first("named").asOptional().map("false"::equals).orElse(false);
+        boolean texts = admin.test(req);
         res.header(HeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8");
         res.header(HeaderNames.CACHE_CONTROL, "no-cache");
         try (EventBus.Subscription sub = recent > 0 ? events.subscribeRecent(recent) : events.subscribe(after); OutputStream out = res.outputStream()) {
@@ -59,7 +66,12 @@ final class EventRoutes implements HttpService {
             while (running.getAsBoolean()) {
                 EventBus.Numbered n = sub.poll(1000);
                 if (n != null) {
-                    String frame = (named ? "event: " + n.event().type() + "\n" : "") + "id: " + n.id() + "\ndata: " + Json.write(n.toMap()) + "\n\n";
+                    Map<String, Object> data = n.toMap();
+                    if (!texts && n.event().type().equals("request.completed")) {
+                        data.remove("prompt");
+                        data.remove("answer");
+                    }
+                    String frame = (named ? "event: " + n.event().type() + "\n" : "") + "id: " + n.id() + "\ndata: " + Json.write(data) + "\n\n";
                     out.write(frame.getBytes(StandardCharsets.UTF_8));
                     out.flush();
                     lastWrite = System.nanoTime();

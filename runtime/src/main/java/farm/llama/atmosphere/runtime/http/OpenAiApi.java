@@ -8,6 +8,8 @@ import farm.llama.atmosphere.runtime.routing.ChatCompletions;
 import farm.llama.atmosphere.runtime.routing.ChatRequests;
 import farm.llama.atmosphere.runtime.routing.Locality;
 import farm.llama.atmosphere.runtime.routing.RouterService;
+import farm.llama.atmosphere.runtime.usage.RequestLog;
+import farm.llama.atmosphere.runtime.usage.RequestTrace;
 import farm.llama.atmosphere.runtime.util.Json;
 import farm.llama.atmosphere.spi.CallFailedException;
 import farm.llama.atmosphere.spi.ChatChunk;
@@ -15,6 +17,7 @@ import farm.llama.atmosphere.spi.ChatRequest;
 import farm.llama.atmosphere.spi.EmbedRequest;
 import farm.llama.atmosphere.spi.FailureKind;
 import farm.llama.atmosphere.spi.discovery.Capability;
+import farm.llama.atmosphere.spi.routing.RouteDecision;
 import farm.llama.atmosphere.spi.routing.RouteQuery;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
@@ -36,6 +39,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * The OpenAI-compatible API: {@code GET /v1/models}, {@code POST /v1/chat/completions},
@@ -47,18 +52,53 @@ import java.util.Set;
 final class OpenAiApi implements HttpService {
 
     private final RouterService router;
+    private final RequestLog log;
+    private final Function<ServerRequest, String> clients;
 
-    OpenAiApi(RouterService router) {
+    /**
+     * @param router the router
+     * @param log where each request is recorded when it ends
+     * @param clients who a request comes from, as the request log names it
+     */
+    OpenAiApi(RouterService router, RequestLog log, Function<ServerRequest, String> clients) {
         this.router = router;
+        this.log = log;
+        this.clients = clients;
     }
 
     @Override
     public void routing(HttpRules rules) {
         rules.get("/v1/models", this::models)
                 .get("/v1/models/{id}", this::model)
-                .post("/v1/chat/completions", (req, res) -> chat(req, res, false))
-                .post("/v1/completions", (req, res) -> chat(req, res, true))
-                .post("/v1/embeddings", this::embeddings);
+                .post("/v1/chat/completions", (req, res) -> traced(req, res, "chat", trace -> chat(req, res, false, trace)))
+                .post("/v1/completions", (req, res) -> traced(req, res, "completions", trace -> chat(req, res, true, trace)))
+                .post("/v1/embeddings", (req, res) -> traced(req, res, "embeddings", trace -> embeddings(req, res, trace)));
+    }
+
+    /** Runs a request under a trace that records how it ended, whatever that was. */
+    private void traced(ServerRequest req, ServerResponse res, String endpoint, Consumer<RequestTrace> handler) {
+        RequestTrace trace = log.start(clients.apply(req), endpoint);
+        res.header("x-atmosphere-request", trace.requestId()); // its id in the request log (GET /api/v1/requests/ID)
+        try {
+            handler.accept(trace);
+        } catch (ApiError e) {
+            trace.failed(e.status.code(), e.getMessage());
+            throw e;
+        } catch (CallFailedException e) {
+            trace.failed(Status.BAD_GATEWAY_502.code(), e.getMessage());
+            throw e;
+        } catch (RuntimeException e) {
+            trace.failed(Status.INTERNAL_SERVER_ERROR_500.code(), e.getClass().getSimpleName());
+            throw e;
+        } finally {
+            trace.end();
+        }
+    }
+
+    private void served(RequestTrace trace, Capability c, RouteDecision decision, List<String> failed) {
+        // the model as /v1/models lists it (Ollama's default tag left off)
+        String model = c.name().endsWith(":latest") ? c.name().substring(0, c.name().length() - ":latest".length()) : c.name();
+        trace.served(router.routeOf(c), c.nodeId(), model, failed, decision);
     }
 
     /** @return the request's JSON object body, or a 400 in OpenAI's shape */
@@ -193,10 +233,11 @@ final class OpenAiApi implements HttpService {
         send(res, modelEntry(id.endsWith(":latest") ? id.substring(0, id.length() - ":latest".length()) : id, caps));
     }
 
-    private void chat(ServerRequest req, ServerResponse res, boolean legacy) {
+    private void chat(ServerRequest req, ServerResponse res, boolean legacy, RequestTrace trace) {
         ObjectNode body = bodyOf(req);
         String model = modelOf(body);
         requireType(body, "stream", "boolean");
+        trace.asked(model, body.path("stream").asBoolean(false));
         requireType(body, "temperature", "number");
         requireType(body, "top_p", "number");
         requireType(body, "max_tokens", "integer");
@@ -238,6 +279,9 @@ final class OpenAiApi implements HttpService {
         }
         String json = body.toString();
         boolean stream = body.path("stream").asBoolean(false);
+        if (trace.keepsText()) {
+            trace.prompt(ChatRequests.intent(json));
+        }
         RouteQuery query = ChatRequests.query(model, json);
         ChatCall call;
         try {
@@ -246,12 +290,20 @@ final class OpenAiApi implements HttpService {
             throw routingFailure(e, model);
         }
         try (call) {
+            trace.firstToken();
+            served(trace, call.served().capability(), call.decision(), call.failedRoutes());
             headers(res, call.served().capability(), call.served().score(), call.failedRoutes());
             if (stream) {
-                streamChat(res, call, legacy);
+                streamChat(res, call, legacy, trace);
             } else {
-                send(res, ChatCompletions.aggregate(call, legacy));
+                ObjectNode answer = ChatCompletions.aggregate(call, legacy);
+                if (trace.keepsText()) {
+                    JsonNode choice = answer.path("choices").path(0);
+                    trace.answer(legacy ? choice.path("text").asText("") : choice.path("message").path("content").asText(""));
+                }
+                send(res, answer);
             }
+            trace.tokens(call.promptTokens(), call.completionTokens());
         }
     }
 
@@ -278,7 +330,7 @@ final class OpenAiApi implements HttpService {
         }
     }
 
-    private void streamChat(ServerResponse res, ChatCall call, boolean legacy) {
+    private void streamChat(ServerResponse res, ChatCall call, boolean legacy, RequestTrace trace) {
         res.header(HeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8");
         res.header(HeaderNames.CACHE_CONTROL, "no-cache");
         try (OutputStream out = res.outputStream()) {
@@ -286,12 +338,16 @@ final class OpenAiApi implements HttpService {
                 Optional<ChatChunk> c;
                 while ((c = call.next()).isPresent()) {
                     String json = legacy ? toTextChunk(c.get().json()) : c.get().json();
+                    if (trace.keepsText()) {
+                        trace.answer(deltaText(c.get().json()));
+                    }
                     if (json != null) {
                         out.write(("data: " + json + "\n\n").getBytes(StandardCharsets.UTF_8));
                         out.flush();
                     }
                 }
             } catch (CallFailedException e) {
+                trace.failed(Status.OK_200.code(), "The backend failed mid-stream: " + e.getMessage());
                 ObjectNode err = Json.MAPPER.createObjectNode();
                 ObjectNode inner = err.putObject("error");
                 inner.put("message", "The backend failed mid-stream: " + e.getMessage());
@@ -304,8 +360,18 @@ final class OpenAiApi implements HttpService {
             out.flush();
         } catch (IOException | UncheckedIOException e) {
             // the client went away: closing the call cancels the generation at the backend
+            trace.failed(499, "The client went away before the answer ended.");
             call.close();
         }
+    }
+
+    /** @return the text a streamed chunk adds to the answer */
+    private static String deltaText(String chatChunk) {
+        StringBuilder text = new StringBuilder();
+        for (JsonNode choice : Json.parse(chatChunk).path("choices")) {
+            text.append(choice.path("delta").path("content").asText(""));
+        }
+        return text.toString();
     }
 
     private static String toTextChunk(String chatChunk) {
@@ -329,9 +395,10 @@ final class OpenAiApi implements HttpService {
         return t.toString();
     }
 
-    private void embeddings(ServerRequest req, ServerResponse res) {
+    private void embeddings(ServerRequest req, ServerResponse res, RequestTrace trace) {
         ObjectNode body = bodyOf(req);
         String model = modelOf(body);
+        trace.asked(model, false);
         requireType(body, "input", "string|array");
         requireType(body, "encoding_format", "string");
         JsonNode input = body.get("input");
@@ -370,6 +437,9 @@ final class OpenAiApi implements HttpService {
             throw routingFailure(e, model);
         }
         String route = r.route();
+        trace.firstToken();
+        trace.served(route, route.substring(0, route.indexOf('/')), r.embeddings().model(), List.of(), null);
+        trace.tokens(r.embeddings().promptTokens(), 0);
         res.header("x-atmosphere-route", route);
         res.header("x-atmosphere-node", route.substring(0, route.indexOf('/')));
         ObjectNode out = Json.MAPPER.createObjectNode();

@@ -134,9 +134,11 @@ public final class ModelDeploys implements AutoCloseable {
                 mesh.calls().deploy(n, model, onProgress);
             }
             state.updateAndGet(d -> d.with(n, DeployStatus.NodeProgress::done));
+            events.accept(new NodeEvent("model.deployed", Instant.now(), Map.of("model", model, "node", n)));
         } catch (RuntimeException e) {
             String why = e.getMessage() == null ? e.toString() : e.getMessage();
             state.updateAndGet(d -> d.with(n, st -> st.failed(why)));
+            events.accept(new NodeEvent("model.deploy.failed", Instant.now(), Map.of("model", model, "node", n, "error", why)));
         }
     }
 

@@ -27,6 +27,7 @@ public final class ChatCall implements AutoCloseable {
     private Optional<ChatChunk> pending;
     private boolean ended;
     private int completionTokens = -1;
+    private int promptTokens = -1;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     ChatCall(RouteDecision decision, ScoredCandidate served, BackendState backend, List<String> failedRoutes,
@@ -87,19 +88,44 @@ public final class ChatCall implements AutoCloseable {
 
     private void note(Optional<ChatChunk> c) {
         if (c.isPresent() && c.get().json().contains("\"completion_tokens\"")) {
-            int i = c.get().json().indexOf("\"completion_tokens\"");
-            String rest = c.get().json().substring(i + 19).replaceFirst("^\\s*:\\s*", "");
-            StringBuilder digits = new StringBuilder();
-            for (char ch : rest.toCharArray()) {
-                if (!Character.isDigit(ch)) {
-                    break;
-                }
-                digits.append(ch);
+            String json = c.get().json();
+            int completion = count(json, "\"completion_tokens\"");
+            if (completion >= 0) {
+                completionTokens = completion;
             }
-            if (!digits.isEmpty()) {
-                completionTokens = Integer.parseInt(digits.toString());
+            int prompt = count(json, "\"prompt_tokens\"");
+            if (prompt >= 0) {
+                promptTokens = prompt;
             }
         }
+    }
+
+    /** @return the number after {@code "field":} in a usage chunk, -1 when there is none (a scan: no parse per chunk) */
+    private static int count(String json, String field) {
+        int i = json.indexOf(field);
+        if (i < 0) {
+            return -1;
+        }
+        i += field.length();
+        while (i < json.length() && (json.charAt(i) == ' ' || json.charAt(i) == ':')) {
+            i++;
+        }
+        long n = 0;
+        int start = i;
+        while (i < json.length() && Character.isDigit(json.charAt(i)) && n < Integer.MAX_VALUE) {
+            n = n * 10 + (json.charAt(i++) - '0');
+        }
+        return i == start ? -1 : (int) Math.min(n, Integer.MAX_VALUE);
+    }
+
+    /** @return the prompt tokens the backend reported in its usage, 0 until (or unless) it did */
+    public int promptTokens() {
+        return Math.max(0, promptTokens);
+    }
+
+    /** @return the completion tokens the backend reported in its usage, 0 until (or unless) it did */
+    public int completionTokens() {
+        return Math.max(0, completionTokens);
     }
 
     private void finish() {
