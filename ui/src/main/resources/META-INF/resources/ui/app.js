@@ -14,6 +14,7 @@ import { Models } from './models.js';
 
 const html = htm.bind(h);
 const REFRESH_MS = 5000; // round trips, uptime and last-seen move without events
+const BATCH_MS = 250; // events wait at most this long to be shown
 
 async function getJson(path, options = {}) {
   const res = await fetch(path, { credentials: 'same-origin', ...options });
@@ -65,8 +66,8 @@ function useNode() {
       refresh(Object.keys(RESOURCES)); // what changed while the stream was down
     };
     source.onerror = () => dispatch({ type: 'connection', value: 'reconnecting' }); // EventSource retries with Last-Event-ID
-    // events are applied in batches, one per frame (or per 100 ms in a hidden tab): a busy node's
-    // hundreds of events a second cost one render each frame, not one each
+    // events are applied in batches, at most one every BATCH_MS: a busy node's hundreds of events a
+    // second cost a few renders a second, not one each
     let queued = [];
     let flushing = 0;
     const flush = () => {
@@ -83,7 +84,7 @@ function useNode() {
       } catch {
         return;
       }
-      if (!flushing) flushing = document.hidden ? setTimeout(flush, 100) : requestAnimationFrame(flush);
+      if (!flushing) flushing = setTimeout(flush, BATCH_MS);
     };
     const tick = setInterval(() => refresh(['status', 'members', 'backends', 'mesh', 'usage']), REFRESH_MS);
     return () => {

@@ -2,7 +2,7 @@
 // decision), the usage figures per model, and the charts (uPlot). Figures carry data-field like the
 // other views: "usage:PATH" is GET /api/v1/usage, "requests:PATH" GET /api/v1/requests; a name with
 // dots in a path is written {name}.
-import { h } from './vendor/preact.js';
+import { Component, h } from './vendor/preact.js';
 import { useEffect, useRef, useState } from './vendor/preact-hooks.js';
 import htm from './vendor/htm.js';
 import { num } from './lib/format.js';
@@ -55,23 +55,34 @@ export function Requests({ state, node }) {
       <table class="requests">
         <thead><tr><th scope="col">Time</th><th scope="col">Client</th><th scope="col">Asked</th><th scope="col">Route</th><th scope="col">First token</th>
           <th scope="col">Total</th><th scope="col">Tokens in/out</th><th scope="col">Status</th></tr></thead>
-        <tbody>${rows.map((r) => html`
-          <tr key=${r.requestId} data-request=${r.requestId} tabIndex="0" aria-label=${`request ${r.requestId}, ${r.route || 'not served'}`}
-              class=${r.error || r.status >= 400 ? 'failed' : ''}
-              onClick=${() => setOpen(r.requestId)} onKeyDown=${(e) => e.key === 'Enter' && setOpen(r.requestId)}>
-            <td><time datetime=${r.at}>${new Date(r.at).toLocaleTimeString()}</time></td>
-            <td>${r.client}</td>
-            <td>${r.modelAsked}${r.stream ? html` <span class="tag">stream</span>` : ''}</td>
-            <td><code data-route>${r.route || '—'}</code>${r.failover && r.failover.length ? html` <span class="tag warn" data-failover>failover</span>` : ''}</td>
-            <td>${ms(r.firstTokenMs)}</td>
-            <td>${ms(r.totalMs)}</td>
-            <td><span data-tokens-in>${r.tokensIn}</span> / <span data-tokens-out>${r.tokensOut}</span></td>
-            <td data-status>${r.status}${r.error ? html` <span class="error">${r.error}</span>` : ''}</td>
-          </tr>`)}</tbody>
+        <tbody>${rows.map((r) => html`<${RequestRow} key=${r.requestId} r=${r} onOpen=${setOpen} />`)}</tbody>
       </table>
       ${matching.length > rows.length && html`<button type="button" onClick=${() => setShown(shown + ROWS)}>Show more (${matching.length - rows.length} older)</button>`}`}
       ${open && html`<${RequestDrawer} id=${open} node=${node} summary=${state.requests.find((r) => r.requestId === open)} onClose=${() => setOpen(null)} />`}
     </section>`;
+}
+
+/** One row of the request log; drawn again only when its request changed (the log grows by hundreds a second). */
+class RequestRow extends Component {
+  shouldComponentUpdate(next) {
+    return next.r !== this.props.r;
+  }
+
+  render({ r, onOpen }) {
+    return html`
+      <tr data-request=${r.requestId} tabIndex="0" aria-label=${`request ${r.requestId}, ${r.route || 'not served'}`}
+          class=${r.error || r.status >= 400 ? 'failed' : ''}
+          onClick=${() => onOpen(r.requestId)} onKeyDown=${(e) => e.key === 'Enter' && onOpen(r.requestId)}>
+        <td><time datetime=${r.at}>${new Date(r.at).toLocaleTimeString()}</time></td>
+        <td>${r.client}</td>
+        <td>${r.modelAsked}${r.stream ? html` <span class="tag">stream</span>` : ''}</td>
+        <td><code data-route>${r.route || '—'}</code>${r.failover && r.failover.length ? html` <span class="tag warn" data-failover>failover</span>` : ''}</td>
+        <td>${ms(r.firstTokenMs)}</td>
+        <td>${ms(r.totalMs)}</td>
+        <td><span data-tokens-in>${r.tokensIn}</span> / <span data-tokens-out>${r.tokensOut}</span></td>
+        <td data-status>${r.status}${r.error ? html` <span class="error">${r.error}</span>` : ''}</td>
+      </tr>`;
+  }
 }
 
 function RequestDrawer({ id, node, summary, onClose }) {

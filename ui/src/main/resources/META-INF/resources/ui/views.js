@@ -1,7 +1,7 @@
 // The dashboard's views. Each figure is an element with data-field="RESOURCE:PATH" (the endpoint in
 // lib/state.js RESOURCES and the JSON path of the value in its answer; [key=value] picks an array
 // element), so a test can hold what is shown to what the API says.
-import { h } from './vendor/preact.js';
+import { Component, h } from './vendor/preact.js';
 import { useEffect, useRef, useState } from './vendor/preact-hooks.js';
 import htm from './vendor/htm.js';
 import { ago, duration, matches, num, stateClass } from './lib/format.js';
@@ -154,6 +154,22 @@ export function Backends({ state, node, signedIn }) {
     </section>`;
 }
 
+/** One event of the feed; an event never changes, so it is drawn once. */
+class FeedItem extends Component {
+  shouldComponentUpdate(next) {
+    return next.e !== this.props.e;
+  }
+
+  render({ e }) {
+    return html`
+      <li data-event-type=${e.type}>
+        <time datetime=${e.time}>${new Date(e.time).toLocaleTimeString()}</time>
+        <strong>${e.type}</strong> <code>${e.nodeId}</code>
+        <span class="data">${JSON.stringify(Object.fromEntries(Object.entries(e).filter(([k]) => !['type', 'time', 'nodeId', 'id'].includes(k))))}</span>
+      </li>`;
+  }
+}
+
 export function Events({ state, dispatch }) {
   const [type, setType] = useState('');
   const feed = visibleFeed(state, type);
@@ -168,12 +184,7 @@ export function Events({ state, dispatch }) {
       <button type="button" aria-pressed=${state.paused} onClick=${() => dispatch({ type: 'pause', value: !state.paused })}>
         ${state.paused ? 'Resume' : 'Pause'}</button>
       <ol class="feed" aria-live=${state.paused ? 'off' : 'polite'}>
-        ${feed.length === 0 ? html`<li class="muted">No events yet.</li>` : feed.map((e) => html`
-          <li key=${e.id} data-event-type=${e.type}>
-            <time datetime=${e.time}>${new Date(e.time).toLocaleTimeString()}</time>
-            <strong>${e.type}</strong> <code>${e.nodeId}</code>
-            <span class="data">${JSON.stringify(Object.fromEntries(Object.entries(e).filter(([k]) => !['type', 'time', 'nodeId', 'id'].includes(k))))}</span>
-          </li>`)}
+        ${feed.length === 0 ? html`<li class="muted">No events yet.</li>` : feed.map((e) => html`<${FeedItem} key=${e.id} e=${e} />`)}
       </ol>
     </section>`;
 }

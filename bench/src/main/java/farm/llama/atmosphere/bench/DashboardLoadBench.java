@@ -1,18 +1,13 @@
 package farm.llama.atmosphere.bench;
 
 import com.sun.net.httpserver.HttpServer;
-import farm.llama.atmosphere.runtime.DataDir;
-import farm.llama.atmosphere.runtime.NodeConfig;
-import farm.llama.atmosphere.runtime.NodeSetup;
 import farm.llama.atmosphere.runtime.node.Node;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
@@ -39,22 +34,17 @@ final class DashboardLoadBench {
 
     static void run(int seconds, int rate) throws Exception {
         HttpServer backend = ProxyBench.backend();
-        Path dir = Files.createTempDirectory("atmosphere-dashboard-load");
-        DataDir data = new DataDir(dir);
-        NodeSetup.init(data, Optional.of("bench"), false);
-        Files.writeString(data.configFile(), "mesh:\n  mdns: false\ndiscovery:\n  probe-default-ports: false\n  max-concurrency: 64\nbackends:\n"
-                + "  - type: openai\n    url: http://127.0.0.1:" + backend.getAddress().getPort() + "/v1\n");
-        Path plugins = Path.of(System.getProperty("atmosphere.bench.plugins", "bench/target/plugins"));
         ChromeDriver browser = null;
-        try (Node node = Node.open(data, NodeConfig.load(data.configFile(), Map.of()), Optional.of(plugins))) {
+        try (Node node = ProxyBench.nodeFor(backend)) {
             URI via = node.serve("127.0.0.1", 0);
             node.scan();
             ChromeOptions options = new ChromeOptions();
             options.setBinary("/usr/bin/chromium");
             options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                     "--disable-dev-shm-usage", "--window-size=1400,900");
-            browser = new ChromeDriver(new ChromeDriverService.Builder().usingDriverExecutable(Path.of("/usr/bin/chromedriver").toFile())
-                    .usingAnyFreePort().build(), options);
+            // -Dbench.chromedriver names another driver, e.g. a script that execs it under taskset (its browser inherits the CPUs)
+            browser = new ChromeDriver(new ChromeDriverService.Builder().usingDriverExecutable(
+                    Path.of(System.getProperty("bench.chromedriver", "/usr/bin/chromedriver")).toFile()).usingAnyFreePort().build(), options);
             browser.executeCdpCommand("Page.addScriptToEvaluateOnNewDocument", Map.of("source", LONG_TASKS));
             browser.get(via.toString().replaceAll("/+$", "") + "/ui/#requests");
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
@@ -62,8 +52,17 @@ final class DashboardLoadBench {
             for (int i = 0; i < 50; i++) {
                 ProxyBench.call(http, via, body); // warm up, and the page's first rows
             }
-            Thread.sleep(3000);
+            for (int i = 0; i < 300 && !Boolean.TRUE.equals(browser.executeScript(
+                    "return document.querySelectorAll('table.requests tbody tr').length >= 50;")); i++) {
+                Thread.sleep(100);
+            }
+            if (!Boolean.TRUE.equals(browser.executeScript("return document.querySelectorAll('table.requests tbody tr').length >= 50;"))) {
+                throw new IllegalStateException("the Requests view never showed the warm-up requests: "
+                        + browser.executeScript("return document.body.innerText;"));
+            }
             browser.executeScript("window.__long = [];"); // what loading the page took is the other bench's
+            browser.executeCdpCommand("Performance.enable", Map.of());
+            Map<String, Double> before = metrics(browser);
             List<Long> heap = new ArrayList<>();
             heap.add(heapAfterGc(browser));
             AtomicLong sent = new AtomicLong();
@@ -101,6 +100,10 @@ final class DashboardLoadBench {
             @SuppressWarnings("unchecked")
             List<Number> longTasks = (List<Number>) browser.executeScript("return window.__long;");
             double longest = longTasks.stream().mapToDouble(Number::doubleValue).max().orElse(0);
+            Map<String, Double> after = metrics(browser);
+            double busy = after.get("TaskDuration") - before.get("TaskDuration");
+            double script = after.get("ScriptDuration") - before.get("ScriptDuration");
+            double layout = after.get("LayoutDuration") - before.get("LayoutDuration") + after.get("RecalcStyleDuration") - before.get("RecalcStyleDuration");
             Object rows = browser.executeScript("return document.querySelectorAll('table.requests tbody tr').length;");
             Object total = browser.executeScript("const e = document.querySelector(\"[data-field='usage:sinceStart.total.requests']\");"
                     + " return e ? e.textContent : '';");
@@ -112,6 +115,8 @@ final class DashboardLoadBench {
             System.out.printf("| requests answered (failed) / rate achieved | %,d (%d) / %.0f per s |%n", sent.get(), failed.get(), sent.get() / elapsed);
             System.out.printf("| main-thread tasks over 50 ms during the load | %d |%n", longTasks.size());
             System.out.printf("| longest main-thread task during the load | %.0f ms |%n", longest);
+            System.out.printf("| the page's main thread busy (of which script / layout and style) | %.1f s of %.0f s: %.1f%% (%.1f s / %.1f s) |%n",
+                    busy, elapsed, 100 * busy / elapsed, script, layout);
             System.out.printf("| JS heap after GC, every 30 s | %s |%n", String.join(", ", heap.stream().map(b -> String.format("%.1f MB", b / 1e6)).toList()));
             System.out.printf("| rows drawn / requests the page counts (usage) | %s / %s |%n", rows, total);
         } finally {
@@ -119,8 +124,17 @@ final class DashboardLoadBench {
                 browser.quit();
             }
             backend.stop(0);
-            new ProcessBuilder("rm", "-rf", dir.toString()).start().waitFor();
         }
+    }
+
+    /** @return Chromium's performance counters of the page (durations in seconds) */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Double> metrics(ChromeDriver browser) {
+        Map<String, Double> out = new java.util.HashMap<>();
+        for (Map<String, Object> m : (List<Map<String, Object>>) browser.executeCdpCommand("Performance.getMetrics", Map.of()).get("metrics")) {
+            out.put((String) m.get("name"), ((Number) m.get("value")).doubleValue());
+        }
+        return out;
     }
 
     @SuppressWarnings("unchecked")

@@ -36,15 +36,23 @@ final class ProxyBench {
     private ProxyBench() {
     }
 
-    static void run() throws Exception {
-        HttpServer backend = backend();
+    /**
+     * @param backend the test backend it routes to
+     * @return a node in this JVM (its data dir a new temporary folder) whose one backend that is
+     */
+    static Node nodeFor(HttpServer backend) throws Exception {
         Path dir = Files.createTempDirectory("atmosphere-bench");
         DataDir data = new DataDir(dir);
         NodeSetup.init(data, Optional.of("bench"), false);
         Files.writeString(data.configFile(), "mesh:\n  mdns: false\ndiscovery:\n  probe-default-ports: false\n  max-concurrency: 64\nbackends:\n"
                 + "  - type: openai\n    url: http://127.0.0.1:" + backend.getAddress().getPort() + "/v1\n");
         Path plugins = Path.of(System.getProperty("atmosphere.bench.plugins", "bench/target/plugins"));
-        try (Node node = Node.open(data, NodeConfig.load(data.configFile(), Map.of()), Optional.of(plugins))) {
+        return Node.open(data, NodeConfig.load(data.configFile(), Map.of()), Optional.of(plugins));
+    }
+
+    static void run() throws Exception {
+        HttpServer backend = backend();
+        try (Node node = nodeFor(backend)) {
             URI via = node.serve("127.0.0.1", 0);
             URI direct = URI.create("http://127.0.0.1:" + backend.getAddress().getPort());
             node.scan();

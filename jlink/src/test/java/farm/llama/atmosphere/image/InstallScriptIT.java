@@ -140,7 +140,7 @@ class InstallScriptIT {
             return List.of();
         }
         try (Stream<Path> dirs = Files.list(prefix.resolve("lib"))) {
-            return dirs.map(d -> d.getFileName().toString()).sorted().toList();
+            return dirs.map(d -> d.getFileName().toString()).filter(n -> n.contains("atmosphere")).sorted().toList();
         }
     }
 
@@ -270,5 +270,64 @@ class InstallScriptIT {
         assertNotEquals(0, unsigned.code(), unsigned.all());
         assertTrue(unsigned.err().contains("this release is signed, but") && unsigned.err().contains("SHA256SUMS.asc"), unsigned.err());
         assertEquals(List.of(), installed(forgedPrefix), "nothing installed");
+    }
+
+    @Test
+    @Order(6)
+    void asRootWhereSystemdRunsItSetsUpTheServiceRestartsItOnUpgradeAndUninstallKeepsTheData() throws Exception {
+        DebianRoot debian = DebianRoot.copy("install-it-root");
+        try {
+            // the minimal root has no curl: the release folders are read over file://
+            for (String folder : List.of("release", "next")) {
+                ok(List.of("cp", "-r", served.resolve(folder).toString(), debian.at("/tmp/" + folder).toString()));
+            }
+            // systemd cannot run here (no PID 1 of its own): a stand-in systemctl records what it is asked, and has the real one
+            // do what needs no running manager, offline (--root=/): enable and disable make and remove the unit's links
+            Path systemctl = debian.at("/usr/local/sbin/systemctl");
+            Files.writeString(systemctl, """
+                    #!/bin/sh
+                    echo "$*" >> /tmp/systemctl.log
+                    verb=$1
+                    case $verb in
+                      enable|disable) shift; [ "$1" = --now ] && shift; exec /usr/bin/systemctl --root=/ "$verb" "$@" ;;
+                    esac
+                    exit 0
+                    """);
+            ok(List.of("chmod", "0755", systemctl.toString()));
+            String install = "mkdir -p /run/systemd/system /tmp/it && cd /tmp && PATH=/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin "
+                    + "ATMOSPHERE_BASE_URL=file:///tmp/%s sh /tmp/release/install.sh %s";
+            Run first = debian.in(install.formatted("release", ""));
+            assertEquals(0, first.code(), first.all());
+            assertTrue(first.out().contains("Created the system user atmosphere") && first.out().contains("Started the service atmosphere"), first.out());
+            String[] user = debian.inOk("getent passwd atmosphere").out().trim().split(":");
+            assertTrue(Integer.parseInt(user[2]) < 1000 && user[5].equals("/var/lib/atmosphere") && user[6].endsWith("/nologin"), String.join(":", user));
+
+            Path unit = debian.at("/etc/systemd/system/atmosphere.service");
+            String expected = Files.readString(debian.at("/usr/local/lib/atmosphere-" + VERSION + "/share/systemd/atmosphere.service"))
+                    .replace("ExecStart=/usr/bin/atmosphere serve", "ExecStart=/usr/local/bin/atmosphere serve");
+            assertEquals(expected, Files.readString(unit), "the .deb's hardened unit, running the command install.sh linked");
+            Run verify = debian.in("systemd-analyze verify --man=no /etc/systemd/system/atmosphere.service");
+            assertEquals("", verify.all().strip(), "systemd-analyze verify is silent about it");
+            assertTrue(Files.isSymbolicLink(debian.at("/etc/systemd/system/multi-user.target.wants/atmosphere.service")), "enabled");
+            assertEquals(List.of("daemon-reload", "enable --now atmosphere.service"), Files.readAllLines(debian.at("/tmp/systemctl.log")));
+
+            Run upgrade = debian.in(install.formatted("next", ""));
+            assertEquals(0, upgrade.code(), upgrade.all());
+            assertTrue(upgrade.out().contains("Restarted the service atmosphere on " + NEXT), upgrade.out());
+            assertEquals(List.of("daemon-reload", "enable --now atmosphere.service", "daemon-reload", "try-restart atmosphere.service"),
+                    Files.readAllLines(debian.at("/tmp/systemctl.log")), "an upgrade restarts a running service and enables nothing anew");
+
+            debian.inOk("install -d -o atmosphere -g atmosphere -m 0750 /var/lib/atmosphere && echo kept > /var/lib/atmosphere/marker");
+            Run uninstall = debian.in(install.formatted("release", "--uninstall"));
+            assertEquals(0, uninstall.code(), uninstall.all());
+            assertFalse(Files.exists(unit) || Files.exists(debian.at("/etc/systemd/system/multi-user.target.wants/atmosphere.service"),
+                    LinkOption.NOFOLLOW_LINKS), "the unit and its link are gone");
+            assertFalse(Files.exists(debian.at("/usr/local/bin/atmosphere"), LinkOption.NOFOLLOW_LINKS), "the command is gone");
+            assertEquals(List.of(), installed(debian.at("/usr/local")), "every version is gone");
+            assertTrue(Files.exists(debian.at("/var/lib/atmosphere/marker")) && uninstall.out().contains("its data stays in /var/lib/atmosphere"),
+                    "the data stays: " + uninstall.out());
+        } finally {
+            debian.remove();
+        }
     }
 }

@@ -72,12 +72,17 @@ export function reduce(state, action) {
         const seen = [...(history[e.member] || []), { state: e.state, time: e.time }].slice(-HISTORY_LIMIT);
         history = { ...history, [e.member]: seen };
       }
-      const requests = e.type === 'request.completed' ? mergeRequests(state.requests, [e]) : state.requests;
+      const requests = e.type === 'request.completed' && !action.deferRequests ? mergeRequests(state.requests, [e]) : state.requests;
       const progress = progressOf(state.progress, e);
       return { ...state, feed, types, history, requests, progress, lastEventId: Math.max(state.lastEventId, id) };
     }
-    case 'events':
-      return action.events.reduce((s, event) => reduce(s, { type: 'event', event }), state);
+    case 'events': {
+      // one by one, except that the request log merges the batch's requests once
+      const next = action.events.reduce((s, event) => reduce(s, { type: 'event', event, deferRequests: true }), state);
+      const ids = new Set(state.requests.map((r) => r.requestId));
+      const fresh = action.events.filter((e) => e.type === 'request.completed' && (!(Number(e.id) > 0) || Number(e.id) > state.lastEventId) && !ids.has(e.requestId));
+      return fresh.length ? { ...next, requests: mergeRequests(next.requests, fresh) } : next;
+    }
     case 'fetched': {
       const errors = { ...state.errors };
       delete errors[action.name];

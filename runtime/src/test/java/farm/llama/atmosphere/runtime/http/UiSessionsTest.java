@@ -5,10 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import farm.llama.atmosphere.runtime.identity.ApiKeys;
-import java.time.Clock;
+import farm.llama.atmosphere.runtime.util.ManualClock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -17,27 +16,7 @@ import org.junit.jupiter.api.Test;
 /** Login codes and dashboard sessions: once, in time, bounded, and never more than they were given. */
 class UiSessionsTest {
 
-    /** A clock the test moves. */
-    private static final class Manual extends Clock {
-        Instant now = Instant.parse("2026-12-05T10:00:00Z");
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public java.time.ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-    }
-
-    private final Manual clock = new Manual();
+    private final ManualClock clock = new ManualClock(Instant.parse("2026-12-05T10:00:00Z"));
     private final UiSessions sessions = new UiSessions(clock, Duration.ofSeconds(60), Duration.ofHours(12));
 
     @Test

@@ -7,11 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import farm.llama.atmosphere.runtime.api.RequestRecord;
 import farm.llama.atmosphere.runtime.api.UsageReport;
 import farm.llama.atmosphere.spi.NodeEvent;
-import java.time.Clock;
+import farm.llama.atmosphere.runtime.util.ManualClock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -20,27 +18,7 @@ import org.junit.jupiter.api.Test;
 /** The usage figures and the request log: windows by the minute, bounds, and who sees the texts. */
 class UsageTest {
 
-    /** A clock the test moves. */
-    private static final class Manual extends Clock {
-        Instant now = Instant.parse("2026-12-05T10:00:30Z");
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-    }
-
-    private final Manual clock = new Manual();
+    private final ManualClock clock = new ManualClock(Instant.parse("2026-12-05T10:00:30Z"));
 
     private static RequestRecord request(String model, String node, String client, long ms, int in, int out, int status, List<String> failover) {
         return new RequestRecord("req", "at", client, "chat", false, "auto", node + "/ollama/" + model, node, model, failover, ms / 2, ms, in, out,
