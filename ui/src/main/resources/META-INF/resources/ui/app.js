@@ -15,6 +15,8 @@ import { Models } from './models.js';
 const html = htm.bind(h);
 const REFRESH_MS = 5000; // round trips, uptime and last-seen move without events
 const BATCH_MS = 250; // events wait at most this long to be shown
+const SLOW = new Set(['usage']); // figures every request changes: fetched at most every SLOW_MS
+const SLOW_MS = 2000;
 
 async function getJson(path, options = {}) {
   const res = await fetch(path, { credentials: 'same-origin', ...options });
@@ -45,17 +47,23 @@ function useNode() {
       })
       .catch((e) => dispatch({ type: 'failed', name, message: e.message }));
   };
-  // at most one fetch of each resource per 150 ms, however fast events come (a timer that is
-  // already set is not moved, so a steady stream of events cannot put the fetch off for ever)
+  // at most one fetch of each resource per 150 ms (the usage figures, which every request changes:
+  // per SLOW_MS), however fast events come (a timer that is already set is not moved, so a steady
+  // stream of events cannot put the fetch off for ever)
+  const slowTimer = useRef(0);
   const refresh = (names) => {
     names.forEach((n) => pending.current.add(n));
-    if (timer.current) return;
-    timer.current = setTimeout(() => {
-      timer.current = 0;
-      const batch = [...pending.current];
-      pending.current.clear();
-      batch.forEach(fetchOne);
-    }, 150);
+    const start = (ref, ms, slow) => {
+      if (ref.current) return;
+      ref.current = setTimeout(() => {
+        ref.current = 0;
+        const batch = [...pending.current].filter((n) => SLOW.has(n) === slow);
+        batch.forEach((n) => pending.current.delete(n));
+        batch.forEach(fetchOne);
+      }, ms);
+    };
+    if (names.some((n) => !SLOW.has(n))) start(timer, 150, false);
+    if (names.some((n) => SLOW.has(n))) start(slowTimer, SLOW_MS, true);
   };
 
   useEffect(() => {
