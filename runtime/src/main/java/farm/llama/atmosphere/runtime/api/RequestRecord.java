@@ -1,9 +1,7 @@
 package farm.llama.atmosphere.runtime.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -54,29 +52,5 @@ public record RequestRecord(String requestId, String at, String client, String e
         return prompt.isEmpty() && answer.isEmpty() ? this
                 : new RequestRecord(requestId, at, client, endpoint, stream, modelAsked, route, node, model, failover, firstTokenMs, totalMs,
                         tokensIn, tokensOut, status, error, Optional.empty(), Optional.empty());
-    }
-
-    /** @return the event's data: every field, the texts only when kept */
-    public Map<String, Object> eventData() {
-        Map<String, Object> data = new LinkedHashMap<>();
-        data.put("requestId", requestId);
-        data.put("at", at);
-        data.put("client", client);
-        data.put("endpoint", endpoint);
-        data.put("stream", stream);
-        data.put("modelAsked", modelAsked);
-        data.put("route", route);
-        data.put("node", node);
-        data.put("model", model);
-        data.put("failover", failover);
-        data.put("firstTokenMs", firstTokenMs);
-        data.put("totalMs", totalMs);
-        data.put("tokensIn", tokensIn);
-        data.put("tokensOut", tokensOut);
-        data.put("status", status);
-        error.ifPresent(e -> data.put("error", e));
-        prompt.ifPresent(p -> data.put("prompt", p));
-        answer.ifPresent(a -> data.put("answer", a));
-        return data;
     }
 }

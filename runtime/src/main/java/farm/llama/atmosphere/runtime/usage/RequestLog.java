@@ -8,7 +8,9 @@ import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -79,7 +81,31 @@ public final class RequestLog {
             }
         }
         usage.record(r);
-        events.accept(new NodeEvent("request.completed", clock.instant(), r.eventData()));
+        events.accept(new NodeEvent("request.completed", clock.instant(), eventData(r)));
+    }
+
+    /** @return the event's data: every field of the record, the texts only when kept */
+    private static Map<String, Object> eventData(RequestRecord r) {
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("requestId", r.requestId());
+        data.put("at", r.at());
+        data.put("client", r.client());
+        data.put("endpoint", r.endpoint());
+        data.put("stream", r.stream());
+        data.put("modelAsked", r.modelAsked());
+        data.put("route", r.route());
+        data.put("node", r.node());
+        data.put("model", r.model());
+        data.put("failover", r.failover());
+        data.put("firstTokenMs", r.firstTokenMs());
+        data.put("totalMs", r.totalMs());
+        data.put("tokensIn", r.tokensIn());
+        data.put("tokensOut", r.tokensOut());
+        data.put("status", r.status());
+        r.error().ifPresent(e -> data.put("error", e));
+        r.prompt().ifPresent(p -> data.put("prompt", p));
+        r.answer().ifPresent(a -> data.put("answer", a));
+        return data;
     }
 
     /**
