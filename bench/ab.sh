@@ -24,7 +24,7 @@ for label in before after; do
   cp -r "$src/bench/target/classes" "$out/classes"
   cp -r "$src/bench/target/plugins" "$out/plugins"
   cp="$out/classes" i=0
-  IFS=: read -r -a jars < "$work/cp-$label.txt"
+  IFS=: read -r -a jars < "$work/cp-$label.txt" || true # one line without a newline: read says 1 at its end
   for jar in "${jars[@]}"; do
     i=$((i + 1))
     copy="$out/lib/$(printf '%03d' "$i")-$(basename "$jar")" # numbered: the class path's order, no name clashes
