@@ -301,9 +301,11 @@ final class OpenAiApi implements HttpService {
                     JsonNode choice = answer.path("choices").path(0);
                     trace.answer(legacy ? choice.path("text").asText("") : choice.path("message").path("content").asText(""));
                 }
+                // recorded before the client has the answer: a client that asks the log next finds it there
+                trace.tokens(call.promptTokens(), call.completionTokens());
+                trace.end();
                 send(res, answer);
             }
-            trace.tokens(call.promptTokens(), call.completionTokens());
         }
     }
 
@@ -356,6 +358,9 @@ final class OpenAiApi implements HttpService {
                 inner.put("code", e.kind() == FailureKind.TIMEOUT ? "backend_timeout" : "backend_failed");
                 out.write(("data: " + err + "\n\n").getBytes(StandardCharsets.UTF_8));
             }
+            // recorded before the stream ends: a client that asks the log next finds it there
+            trace.tokens(call.promptTokens(), call.completionTokens());
+            trace.end();
             out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
             out.flush();
         } catch (IOException | UncheckedIOException e) {
@@ -465,6 +470,7 @@ final class OpenAiApi implements HttpService {
         ObjectNode usage = out.putObject("usage");
         usage.put("prompt_tokens", r.embeddings().promptTokens());
         usage.put("total_tokens", r.embeddings().promptTokens());
+        trace.end(); // recorded before the client has the answer
         send(res, out);
     }
 

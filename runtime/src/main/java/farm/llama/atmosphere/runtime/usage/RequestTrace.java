@@ -109,7 +109,7 @@ public final class RequestTrace {
         }
     }
 
-    /** Records it (once). */
+    /** Records it (once; what is reported after that is not). */
     public void end() {
         if (ended) {
             return;
