@@ -115,7 +115,9 @@ final class AccessGuard {
         }
         Optional<ApiKeys.Scope> scope;
         try {
-            scope = presented.flatMap(keys::check);
+            Optional<ApiKeys.KeyInfo> key = presented.flatMap(keys::find);
+            key.ifPresent(k -> req.context().register(k)); // who the request log names as its client, without a second lookup
+            scope = key.map(ApiKeys.KeyInfo::rights);
         } catch (RuntimeException e) {
             scope = Optional.empty();
         }
@@ -166,11 +168,9 @@ final class AccessGuard {
             if (token.matches(p)) {
                 return "admin";
             }
-            if (keys.check(p).isPresent()) {
-                String id = p.substring(4, p.indexOf('_', 4) < 0 ? p.length() : p.indexOf('_', 4));
-                return "key:" + keys.list().stream().filter(k -> k.id().equals(id)).findFirst().map(ApiKeys.KeyInfo::name).orElse(id);
-            }
-            return "local"; // an invalid key is admitted only from this machine's loopback
+            // the guard found the key for a request it had to check; a local one it let through unchecked is looked up now
+            return req.context().get(ApiKeys.KeyInfo.class).or(() -> keys.find(p)).map(k -> "key:" + k.name())
+                    .orElse("local"); // an invalid key is admitted only from this machine's loopback
         }
         return UiRoutes.cookie(req).flatMap(sessions::check).isPresent() ? "dashboard" : "local";
     }

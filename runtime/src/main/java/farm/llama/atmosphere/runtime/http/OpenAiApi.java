@@ -96,9 +96,7 @@ final class OpenAiApi implements HttpService {
     }
 
     private void served(RequestTrace trace, Capability c, RouteDecision decision, List<String> failed) {
-        // the model as /v1/models lists it (Ollama's default tag left off)
-        String model = c.name().endsWith(":latest") ? c.name().substring(0, c.name().length() - ":latest".length()) : c.name();
-        trace.served(router.routeOf(c), c.nodeId(), model, failed, decision);
+        trace.served(router.routeOf(c), c.nodeId(), withoutLatest(c.name()), failed, decision);
     }
 
     /** @return the request's JSON object body, or a 400 in OpenAI's shape */
@@ -225,12 +223,17 @@ final class OpenAiApi implements HttpService {
             return;
         }
         // listed without Ollama's default tag, asked for with or without it
-        List<Capability> caps = router.models().get(id.endsWith(":latest") ? id.substring(0, id.length() - ":latest".length()) : id);
+        List<Capability> caps = router.models().get(withoutLatest(id));
         if (caps == null) {
             throw new ApiError(Status.NOT_FOUND_404, "invalid_request_error", "model_not_found", "model",
                     "The model '" + id + "' does not exist on this node. GET /v1/models lists the models.");
         }
-        send(res, modelEntry(id.endsWith(":latest") ? id.substring(0, id.length() - ":latest".length()) : id, caps));
+        send(res, modelEntry(withoutLatest(id), caps));
+    }
+
+    /** @return a model name as /v1/models lists it: without Ollama's default tag */
+    private static String withoutLatest(String model) {
+        return model.endsWith(":latest") ? model.substring(0, model.length() - ":latest".length()) : model;
     }
 
     private void chat(ServerRequest req, ServerResponse res, boolean legacy, RequestTrace trace) {

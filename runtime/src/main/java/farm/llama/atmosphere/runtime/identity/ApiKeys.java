@@ -75,6 +75,11 @@ public final class ApiKeys {
             Objects.requireNonNull(scope, "scope");
             Objects.requireNonNull(createdAt, "createdAt");
         }
+
+        /** @return what it may reach, as a scope */
+        public Scope rights() {
+            return Scope.parse(scope);
+        }
     }
 
     /**
@@ -171,13 +176,21 @@ public final class ApiKeys {
      * @return the key's scope, if it is a valid key
      */
     public Optional<Scope> check(String presented) {
+        return find(presented).map(KeyInfo::rights);
+    }
+
+    /**
+     * @param presented a bearer token from a request
+     * @return the key it is (without its secret), if it is a valid key
+     */
+    public Optional<KeyInfo> find(String presented) {
         if (!presented.startsWith("atm_")) {
             return Optional.empty();
         }
         byte[] hash = sha256(presented).getBytes(StandardCharsets.US_ASCII);
         for (Entry e : entries()) {
             if (MessageDigest.isEqual(hash, e.hash().getBytes(StandardCharsets.US_ASCII))) {
-                return Optional.of(Scope.parse(e.info().scope()));
+                return Optional.of(e.info());
             }
         }
         return Optional.empty();
