@@ -7,15 +7,12 @@ import { useEffect, useRef, useState } from './vendor/preact-hooks.js';
 import htm from './vendor/htm.js';
 import { num } from './lib/format.js';
 import { visibleRequests } from './lib/state.js';
+import { Field, useDrawer } from './views.js';
 import { WINDOW_MINUTES, rttColumns, usageSeries } from './lib/series.js';
 
 const html = htm.bind(h);
 /** Rows of the request log drawn at first; "Show more" adds as many (the log keeps 500). */
 const ROWS = 100;
-
-function Fig({ at, value, unit }) {
-  return html`<span class="fig"><span data-field=${at}>${typeof value === 'number' ? num(value) : (value ?? '—')}</span>${unit ? html`<span class="unit"> ${unit}</span>` : ''}</span>`;
-}
 
 function ms(value) {
   return typeof value === 'number' && value >= 0 ? `${value} ms` : '—';
@@ -34,7 +31,7 @@ export function Requests({ state, node }) {
   return html`
     <section aria-labelledby="requests-h">
       <h2 id="requests-h">Requests</h2>
-      <p class="summary">${'Since the node started: '}<${Fig} at="usage:sinceStart.total.requests" value=${total.requests} />${' requests, '}<${Fig} at="usage:sinceStart.total.errors" value=${total.errors} />${' failed, '}<${Fig} at="usage:sinceStart.total.failovers" value=${total.failovers} />${' after a failover, '}<${Fig} at="usage:sinceStart.total.tokensIn" value=${total.tokensIn} />${' tokens in, '}<${Fig} at="usage:sinceStart.total.tokensOut" value=${total.tokensOut} />${' tokens out. '}${showPrompts ? html`<span class="tag">prompts are kept (ui.show-prompts)</span>` : ''}</p>
+      <p class="summary">${'Since the node started: '}<${Field} at="usage:sinceStart.total.requests" value=${total.requests} />${' requests, '}<${Field} at="usage:sinceStart.total.errors" value=${total.errors} />${' failed, '}<${Field} at="usage:sinceStart.total.failovers" value=${total.failovers} />${' after a failover, '}<${Field} at="usage:sinceStart.total.tokensIn" value=${total.tokensIn} />${' tokens in, '}<${Field} at="usage:sinceStart.total.tokensOut" value=${total.tokensOut} />${' tokens out. '}${showPrompts ? html`<span class="tag">prompts are kept (ui.show-prompts)</span>` : ''}</p>
       ${Object.keys(byModel).length > 0 && html`
       <table class="usage">
         <thead><tr><th scope="col">Model</th><th scope="col">Requests</th><th scope="col">Failed</th><th scope="col">Failovers</th>
@@ -42,11 +39,11 @@ export function Requests({ state, node }) {
         <tbody>${Object.entries(byModel).map(([model, f]) => {
           const at = `usage:sinceStart.byModel.{${model}}`;
           return html`<tr key=${model} data-model=${model}>
-            <td>${model}</td><td><${Fig} at=${`${at}.requests`} value=${f.requests} /></td><td><${Fig} at=${`${at}.errors`} value=${f.errors} /></td>
-            <td><${Fig} at=${`${at}.failovers`} value=${f.failovers} /></td><td><${Fig} at=${`${at}.tokensIn`} value=${f.tokensIn} /></td>
-            <td><${Fig} at=${`${at}.tokensOut`} value=${f.tokensOut} /></td>
-            <td><${Fig} at=${`${at}.latencyMs.p50`} value=${f.latencyMs.p50} unit="ms" /></td>
-            <td><${Fig} at=${`${at}.latencyMs.p99`} value=${f.latencyMs.p99} unit="ms" /></td></tr>`;
+            <td>${model}</td><td><${Field} at=${`${at}.requests`} value=${f.requests} /></td><td><${Field} at=${`${at}.errors`} value=${f.errors} /></td>
+            <td><${Field} at=${`${at}.failovers`} value=${f.failovers} /></td><td><${Field} at=${`${at}.tokensIn`} value=${f.tokensIn} /></td>
+            <td><${Field} at=${`${at}.tokensOut`} value=${f.tokensOut} /></td>
+            <td><${Field} at=${`${at}.latencyMs.p50`} value=${f.latencyMs.p50} unit="ms" /></td>
+            <td><${Field} at=${`${at}.latencyMs.p99`} value=${f.latencyMs.p99} unit="ms" /></td></tr>`;
         })}</tbody>
       </table>`}
       <label for="request-filter">Filter</label>
@@ -88,14 +85,10 @@ class RequestRow extends Component {
 function RequestDrawer({ id, node, summary, onClose }) {
   const [full, setFull] = useState(null);
   const [error, setError] = useState('');
-  const close = useRef(null);
+  const close = useDrawer(onClose, id);
   useEffect(() => {
-    close.current?.focus();
     setFull(null);
     node.getJson(`/api/v1/requests/${encodeURIComponent(id)}`).then(setFull).catch((e) => setError(e.message));
-    const onKey = (e) => e.key === 'Escape' && onClose();
-    addEventListener('keydown', onKey);
-    return () => removeEventListener('keydown', onKey);
   }, [id]);
   const r = full || summary || {};
   const d = r.decision;

@@ -10,7 +10,7 @@ import { visibleFeed } from './lib/state.js';
 const html = htm.bind(h);
 
 /** A figure as the API reported it, and where it comes from. */
-function Field({ at, value, unit }) {
+export function Field({ at, value, unit }) {
   return html`<span class="fig"><span data-field=${at}>${typeof value === 'number' ? num(value) : (value ?? '—')}</span>${unit ? html`<span class="unit"> ${unit}</span>` : ''}</span>`;
 }
 
@@ -86,16 +86,25 @@ export function Members({ state }) {
     </section>`;
 }
 
-function MemberDrawer({ member, policy, history, onClose }) {
-  const cost = member.cost || {};
-  const at = `members:members.[nodeId=${member.nodeId}]`;
+/**
+ * A details panel's keyboard: focus lands on its close button (returned as a ref) each time it
+ * shows something else, and Escape anywhere closes it.
+ */
+export function useDrawer(onClose, showing) {
   const close = useRef(null);
   useEffect(() => {
-    close.current?.focus(); // keyboard users land in the panel; Escape anywhere closes it
+    close.current?.focus();
     const onKey = (e) => e.key === 'Escape' && onClose();
     addEventListener('keydown', onKey);
     return () => removeEventListener('keydown', onKey);
-  }, [member.nodeId]);
+  }, [showing]);
+  return close;
+}
+
+function MemberDrawer({ member, policy, history, onClose }) {
+  const cost = member.cost || {};
+  const at = `members:members.[nodeId=${member.nodeId}]`;
+  const close = useDrawer(onClose, member.nodeId);
   return html`
     <aside class="drawer" role="dialog" aria-modal="false" aria-labelledby="drawer-h">
       <h3 id="drawer-h">${member.name} <code>${member.nodeId}</code></h3>

@@ -179,6 +179,23 @@ class DockerImageIT {
         }
     }
 
+    @Test
+    @SuppressWarnings("unchecked")
+    void composeBuildsThisReleaseAndItsEnvironmentIsAConfigurationTheNodeAccepts() throws Exception {
+        Map<String, Object> compose = new org.yaml.snakeyaml.Yaml().load(Files.readString(RELEASE.resolve("compose.yaml")));
+        Map<String, Object> services = (Map<String, Object>) compose.get("services");
+        Map<String, Object> node = (Map<String, Object>) services.get("atmosphere");
+        assertEquals(".", node.get("build"), "built from the release folder when the published image is not there");
+        assertTrue(node.get("image").toString().endsWith(":" + VERSION), node.get("image").toString());
+        assertTrue(services.containsKey("ollama"));
+        Map<String, String> env = new LinkedHashMap<>();
+        ((Map<String, Object>) node.get("environment")).forEach((k, v) -> env.put(k, String.valueOf(v)));
+        // read as the node reads its environment: no problem reported, Ollama named as a backend, loopback probing off
+        Map<String, Object> tree = farm.llama.atmosphere.runtime.config.ConfigLoader.load(Path.of("no-config.yaml"), env).tree();
+        assertEquals("[{type=ollama, url=http://ollama:11434}]", String.valueOf(tree.get("backends")));
+        assertEquals("{probe-default-ports=false}", String.valueOf(tree.get("discovery")));
+    }
+
     /** Where a Docker engine runs (the release workflow sets ATMOSPHERE_REQUIRE_DOCKER=1 there); these machines have none. */
     @Test
     void aRealDockerBuildRunsHealthyAndRefusesAClientWithoutAKey() throws Exception {

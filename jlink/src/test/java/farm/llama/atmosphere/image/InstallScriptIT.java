@@ -123,9 +123,8 @@ class InstallScriptIT {
                 + (args.length == 0 ? "" : " " + String.join(" ", args));
         Map<String, String> all = new HashMap<>(env);
         all.putIfAbsent("ATMOSPHERE_BASE_URL", url + "/" + folder);
-        ProcessBuilder clean = new ProcessBuilder();
         List<String> cmd = new java.util.ArrayList<>(List.of("env"));
-        clean.environment().keySet().stream().filter(k -> k.startsWith("ATMOSPHERE_") || k.equals("PREFIX")).forEach(k -> cmd.add("-u" + k));
+        System.getenv().keySet().stream().filter(k -> k.startsWith("ATMOSPHERE_") || k.equals("PREFIX")).forEach(k -> cmd.add("-u" + k));
         all.forEach((k, v) -> cmd.add(k + "=" + v));
         cmd.addAll(List.of("bash", "-c", pipe));
         return run(cmd);
