@@ -15,9 +15,14 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIf;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A data dir is this user's alone: folders 0700, files 0600, also when an older version left them open. */
+/**
+ * A data dir is this user's alone: folders 0700, files 0600, also when an older version left them
+ * open. POSIX modes only (Windows: {@code AtomicFilesTest} checks the owner-only access lists).
+ */
+@EnabledIf("farm.llama.atmosphere.runtime.util.FileModes#posix")
 class DataDirPermissionsTest {
 
     @TempDir

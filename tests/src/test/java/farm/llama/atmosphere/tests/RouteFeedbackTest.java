@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import farm.llama.atmosphere.runtime.util.FileModes;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -46,7 +46,7 @@ class RouteFeedbackTest {
                 assertEquals(1, f.path("learned").asInt());
                 assertEquals("reasoning", f.path("decision").path("tasks").path(0).path("task").asText(), f.toString());
                 Path file = node.data.path().resolve("route-examples.json");
-                assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
+                FileModes.assertPrivate(file);
                 JsonNode stored = json(Files.readString(file));
                 assertEquals(1, stored.path("format").asInt());
                 assertEquals(INTENT, stored.path("examples").path("reasoning").path(0).asText());

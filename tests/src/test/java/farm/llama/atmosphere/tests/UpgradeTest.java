@@ -16,6 +16,7 @@ import farm.llama.atmosphere.runtime.config.ConfigException;
 import farm.llama.atmosphere.runtime.mesh.MeshCertificates;
 import farm.llama.atmosphere.runtime.mesh.MeshStore;
 import farm.llama.atmosphere.runtime.node.Node;
+import farm.llama.atmosphere.runtime.util.FileModes;
 import farm.llama.atmosphere.spi.AtmosphereException;
 import java.io.IOException;
 import java.net.URI;
@@ -68,7 +69,9 @@ class UpgradeTest {
                     Files.createDirectories(target);
                 } else {
                     Files.copy(p, target);
-                    Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rw-r--r--"));
+                    if (FileModes.posix()) {
+                        Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rw-r--r--"));
+                    }
                 }
             }
         }
@@ -125,8 +128,9 @@ class UpgradeTest {
         HttpResponse<String> without = http.send(HttpRequest.newBuilder(base.resolve("/v1/models")).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(401, without.statusCode(), without.body());
 
-        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(data.path().resolve("mesh/member.pem"))),
-                "0.1.0 left mesh files readable by all; this version keeps them private");
+        if (FileModes.posix()) { // 0.1.0 ran only where there are POSIX modes, and left mesh files readable by all
+            FileModes.assertPrivate(data.path().resolve("mesh/member.pem"));
+        }
     }
 
     @Test

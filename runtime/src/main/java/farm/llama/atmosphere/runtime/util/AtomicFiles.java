@@ -15,11 +15,17 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.AclEntry;
+import java.nio.file.attribute.AclEntryFlag;
+import java.nio.file.attribute.AclEntryPermission;
+import java.nio.file.attribute.AclEntryType;
+import java.nio.file.attribute.AclFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -27,6 +33,11 @@ import java.util.Set;
  * bytes go to a temporary file in the same directory, which is forced to disk and then renamed
  * over the target. A crash at any point leaves the target as it was (and at most a stray
  * {@code .tmp} file, which readers ignore).
+ *
+ * <p>Where the file system has POSIX permissions, files and folders get the modes below. Where it
+ * has access control lists instead (Windows, NTFS), a file or folder that would be 0600 or 0700
+ * gets a list with one entry, its owner with full control (folders pass it on to what they
+ * hold): nobody else, not even another account of the machine's users group, may read it.
  */
 public final class AtomicFiles {
 
@@ -79,6 +90,9 @@ public final class AtomicFiles {
                 : new FileAttribute<?>[0];
         Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp", attrs);
         try {
+            if (!posix) {
+                ownerOnly(tmp, false); // before a byte of the secret is in it
+            }
             try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE);
                  OutputStream out = Channels.newOutputStream(channel)) {
                 writer.write(out);
@@ -108,6 +122,30 @@ public final class AtomicFiles {
     }
 
     /**
+     * Where there are no POSIX permissions but access control lists (Windows): leaves the owner
+     * alone with full control of a file or folder (a folder passes the entry on to what it holds),
+     * the equivalent of 0600 and 0700. Does nothing on a file system with neither.
+     *
+     * @param p the file or folder
+     * @param dir whether it is a folder
+     * @throws IOException on failure
+     */
+    static void ownerOnly(Path p, boolean dir) throws IOException {
+        AclFileAttributeView acl = Files.getFileAttributeView(p, AclFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
+        if (acl == null) {
+            return;
+        }
+        AclEntry.Builder owner = AclEntry.newBuilder()
+                .setType(AclEntryType.ALLOW)
+                .setPrincipal(acl.getOwner())
+                .setPermissions(EnumSet.allOf(AclEntryPermission.class));
+        if (dir) {
+            owner.setFlags(AclEntryFlag.FILE_INHERIT, AclEntryFlag.DIRECTORY_INHERIT);
+        }
+        acl.setAcl(List.of(owner.build()));
+    }
+
+    /**
      * Creates a folder and its missing parents readable by the owner only (0700). Folders that
      * exist are left as they are ({@link #tighten} fixes a whole data dir).
      *
@@ -119,7 +157,18 @@ public final class AtomicFiles {
         if (Files.isDirectory(dir)) {
             return dir;
         }
-        return posix() ? Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PRIVATE_DIR)) : Files.createDirectories(dir);
+        if (posix()) {
+            return Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PRIVATE_DIR));
+        }
+        Path missing = dir.toAbsolutePath();
+        while (missing.getParent() != null && !Files.isDirectory(missing.getParent())) {
+            missing = missing.getParent();
+        }
+        Files.createDirectories(dir);
+        for (Path p = dir.toAbsolutePath(); p != null && p.startsWith(missing); p = p.getParent()) {
+            ownerOnly(p, true); // only the folders made here: never one the user had before
+        }
+        return dir;
     }
 
     /**
@@ -134,13 +183,20 @@ public final class AtomicFiles {
         createPrivateDirectories(file.toAbsolutePath().getParent());
         if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
             try {
-                return posix() ? Files.createFile(file, PosixFilePermissions.asFileAttribute(PRIVATE)) : Files.createFile(file);
+                if (posix()) {
+                    return Files.createFile(file, PosixFilePermissions.asFileAttribute(PRIVATE));
+                }
+                Files.createFile(file);
             } catch (FileAlreadyExistsException e) {
                 // created meanwhile: made private below
             }
         }
-        if (posix() && Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
-            Files.setPosixFilePermissions(file, PRIVATE);
+        if (Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+            if (posix()) {
+                Files.setPosixFilePermissions(file, PRIVATE);
+            } else {
+                ownerOnly(file, false);
+            }
         }
         return file;
     }

@@ -7,11 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import farm.llama.atmosphere.runtime.util.FileModes;
 import farm.llama.atmosphere.spi.AtmosphereException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.util.Base64;
 import java.util.HexFormat;
@@ -63,7 +63,7 @@ class IdentityTest {
         Identity id = Identity.generate("laptop");
         Path file = dir.resolve("identity.json");
         id.save(file);
-        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
+        FileModes.assertPrivate(file);
         Identity back = Identity.load(file);
         assertEquals(id.nodeId(), back.nodeId());
         assertEquals("laptop", back.name());

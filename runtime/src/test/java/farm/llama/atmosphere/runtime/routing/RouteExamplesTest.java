@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import farm.llama.atmosphere.runtime.config.ConfigException;
+import farm.llama.atmosphere.runtime.util.FileModes;
 import farm.llama.atmosphere.spi.AtmosphereException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -37,7 +37,7 @@ class RouteExamplesTest {
         assertEquals(1, e.learn("code", "learned one"));
         assertEquals(1, e.learn("code", "learned one"), "the same intent is kept once");
         Path file = dir.resolve(RouteExamples.FILE);
-        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
+        FileModes.assertPrivate(file);
         assertTrue(Files.readString(file).contains("\"format\" : 1"), Files.readString(file));
         for (int i = 0; i < RouteExamples.MAX_PER_TASK + 5; i++) {
             e.learn("math", "sum number " + i);

@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -51,11 +50,23 @@ class AtomicFilesTest {
             // while the secret is being written, nobody else may read the temporary file
             try (Stream<Path> files = Files.list(dir)) {
                 Path tmp = files.filter(p -> p.getFileName().toString().endsWith(".tmp")).findFirst().orElseThrow();
-                assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(tmp)));
+                FileModes.assertPrivate(tmp);
             }
             out.write(1);
         }, AtomicFiles.PRIVATE);
-        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(target)));
+        FileModes.assertPrivate(target);
         assertTrue(Files.size(target) == 1);
+    }
+
+    /** On POSIX file systems modes 0700/0600; on Windows an access list naming the owner alone (the release workflow runs this there). */
+    @Test
+    void foldersAndFilesMadeHereAreTheOwnersAlone() throws Exception {
+        Path nested = AtomicFiles.createPrivateDirectories(dir.resolve("data/mesh"));
+        FileModes.assertPrivateDir(dir.resolve("data"));
+        FileModes.assertPrivateDir(nested);
+        FileModes.assertPrivate(AtomicFiles.createPrivateFile(dir.resolve("data/history")));
+        Path key = nested.resolve("mesh-key.json");
+        AtomicFiles.writeString(key, "{}", AtomicFiles.PRIVATE);
+        FileModes.assertPrivate(key);
     }
 }
