@@ -93,6 +93,15 @@ public final class NodeClient implements NodeApi {
         return base;
     }
 
+    /**
+     * Asks the node to stop, as SIGTERM would (the only way on Windows); it answers first, then stops.
+     *
+     * @throws CallFailedException if it refused (only the admin token may) or did not answer
+     */
+    public void stop() {
+        call("POST", "/api/v1/node/stop", "{}");
+    }
+
     private HttpRequest.Builder request(String path) {
         HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofMinutes(5));
         token.ifPresent(t -> b.header("Authorization", "Bearer " + t.secret()));

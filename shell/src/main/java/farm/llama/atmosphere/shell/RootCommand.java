@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
         versionProvider = RootCommand.Version.class,
         description = {"Atmosphere: a semantic mesh for AI capabilities.",
                 "Run without a command for an interactive shell."},
-        subcommands = {InitCommand.class, StatusCommand.class, ServeCommand.class, HealthCommand.class, DashboardCommand.class, ChatCommand.class, RouteCommand.class,
+        subcommands = {InitCommand.class, StatusCommand.class, ServeCommand.class, StopCommand.class, HealthCommand.class, DashboardCommand.class, ChatCommand.class, RouteCommand.class,
                 BackendsCommand.class, ScanCommand.class, NetworkCommand.class, CostCommand.class, PluginCommand.class, ToolCommand.class, AgentCommand.class, TriggerCommand.class,
                 MeshCommand.class, MeshCommand.Approve.class, PolicyCommand.class, ModelCommand.class, TokenCommand.class, SimCommand.class, RelayCommand.class, CompletionCommand.class, ManCommand.class},
         usageHelpAutoWidth = true)

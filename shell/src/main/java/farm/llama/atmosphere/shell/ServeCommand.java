@@ -12,9 +12,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
-/** {@code atmosphere serve}: run the node until SIGTERM or Ctrl-C. */
+/** {@code atmosphere serve}: run the node until SIGTERM, Ctrl-C or {@code atmosphere stop}. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
-        description = {"Start the node: the HTTP API (loopback only unless configured) until SIGTERM or Ctrl-C.",
+        description = {"Start the node: the HTTP API (loopback only unless configured) until SIGTERM, Ctrl-C or 'atmosphere stop'.",
                 "Initialises the data dir first if 'atmosphere init' was never run.",
                 "Takes a lock on the data dir; a second 'serve' on the same data dir fails."})
 final class ServeCommand implements Callable<Integer> {
@@ -56,6 +56,16 @@ final class ServeCommand implements Callable<Integer> {
             stopped.countDown();
         }, "atmosphere-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
+        // 'atmosphere stop' (the admin over the API): the node closes, and the JVM ends as after Ctrl-C
+        node.stopRequested().thenRunAsync(() -> {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                return; // a signal came first: the hook closes the node
+            }
+            node.close();
+            stopped.countDown();
+        }, task -> Thread.ofPlatform().name("atmosphere-stop").start(task));
         s.out.println("Atmosphere node " + node.identity().nodeId() + " serving on " + address + " (Ctrl-C to stop)");
         s.out.flush();
         stopped.await();

@@ -44,4 +44,24 @@ class HealthCommandTest {
         assertTrue(down.out().startsWith("no node serves " + n.data.path() + " ("), down.out());
         assertEquals(1, down.out().lines().count(), down.out());
     }
+
+    /** {@code atmosphere stop} asks over the API: only the admin token may; the node answers, then its server learns to stop. */
+    @Test
+    void onlyTheAdminTokenAsksTheNodeToStop() throws Exception {
+        try (NodeHarness n = new NodeHarness(dir, NodeHarness.config(null, null, ""))) {
+            java.util.concurrent.CompletableFuture<Void> asked = n.node.stopRequested().toCompletableFuture();
+            String token = java.nio.file.Files.readString(n.data.adminTokenFile()).strip();
+            java.net.http.HttpResponse<String> noToken = n.http.send(java.net.http.HttpRequest.newBuilder(n.base.resolve("/api/v1/node/stop"))
+                    .POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(401, noToken.statusCode(), noToken.body());
+            assertTrue(noToken.body().contains("admin_token_required"), noToken.body());
+            assertTrue(!asked.isDone(), "refused: the node keeps serving");
+            java.net.http.HttpResponse<String> admin = n.http.send(java.net.http.HttpRequest.newBuilder(n.base.resolve("/api/v1/node/stop"))
+                    .header("Authorization", "Bearer " + token)
+                    .POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(202, admin.statusCode(), admin.body());
+            assertEquals("{\"stopping\":true}", admin.body());
+            asked.get(NodeHarness.WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
 }

@@ -71,11 +71,12 @@ public final class ApiServer implements AutoCloseable {
      * @param health the body of {@code /health}
      * @param events the live event stream
      * @param token the admin token
+     * @param stop asks the node to stop; run after the admin's {@code POST /api/v1/node/stop} has its answer
      * @throws AtmosphereException if the address cannot be bound, saying what to do
      */
     public ApiServer(NodeConfig config, String host, int port, NodeApi api, Supplier<Map<String, Object>> health,
                      EventBus events, AdminToken token, RouterService router,
-                     ApiKeys keys) {
+                     ApiKeys keys, Runnable stop) {
         UiSessions sessions = new UiSessions(java.time.Clock.systemUTC(), config.view().duration("ui.login-code-ttl").orElseThrow(),
                 config.view().duration("ui.session-ttl").orElseThrow());
         AccessGuard guard = new AccessGuard(config.allowedHosts(), config.allowedOrigins(), token, keys, sessions,
@@ -92,6 +93,17 @@ public final class ApiServer implements AutoCloseable {
                     }
                 })
                 .get("/health", (req, res) -> json(res, health.get()))
+                .post("/api/v1/node/stop", (req, res) -> {
+                    // how 'atmosphere stop' ends a node where there are no signals (Windows); the admin's alone
+                    if (!guard.isAdmin(req)) {
+                        error(res, Status.FORBIDDEN_403, "permission_error", "admin_only",
+                                "Only the admin token stops the node: run 'atmosphere stop' on its machine, as the user that runs it.");
+                        return;
+                    }
+                    res.status(Status.ACCEPTED_202);
+                    json(res, Map.of("stopping", true));
+                    stop.run();
+                })
                 .register(new NodeRoutes(api, router), new PluginRoutes(api), new ToolRoutes(api), new EventRoutes(events, () -> running, guard::isAdmin),
                         new MeshRoutes(api), new ModelRoutes(api), new AgentRoutes(api), new OpenAiApi(router, requests, guard::clientOf),
                         new UsageRoutes(requests, guard::isAdmin),

@@ -102,6 +102,7 @@ public final class Node implements NodeApi, AutoCloseable {
     private final ToolGrants grants;
     private final ProviderWiring wiring;
     private volatile NodeServer server;
+    private final java.util.concurrent.CompletableFuture<Void> stopRequest = new java.util.concurrent.CompletableFuture<>();
     private final MeshService mesh;
     private final SharingPolicy policy;
     private final AgentService agents;
@@ -281,7 +282,8 @@ public final class Node implements NodeApi, AutoCloseable {
             throw new IllegalStateException("already serving");
         }
         long t0 = System.nanoTime();
-        NodeServer s = NodeServer.start(dataDir, config, host, port, this, events, router, identity.nodeId(), startedAt);
+        NodeServer s = NodeServer.start(dataDir, config, host, port, this, events, router, identity.nodeId(), startedAt,
+                () -> stopRequest.complete(null));
         try {
             server = s;
             scanned = true;
@@ -478,6 +480,14 @@ public final class Node implements NodeApi, AutoCloseable {
     public String chat(String requestJson, Consumer<String> onText) {
         ensureScanned();
         return ChatText.stream(router, requestJson, onText);
+    }
+
+    /**
+     * @return completes when the admin asked the node to stop over its API ({@code atmosphere stop}:
+     *         how a node stops where there are no signals, as on Windows); whoever serves the node closes it then
+     */
+    public java.util.concurrent.CompletionStage<Void> stopRequested() {
+        return stopRequest.copy();
     }
 
     @Override

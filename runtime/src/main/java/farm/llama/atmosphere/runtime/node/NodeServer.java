@@ -48,15 +48,17 @@ public final class NodeServer implements AutoCloseable {
      * @param router the router (the OpenAI-compatible API routes through it)
      * @param nodeId this node
      * @param startedAt when the node started
+     * @param stop asks the node to stop (the admin's {@code POST /api/v1/node/stop}, answered before it runs)
      * @return the serving node
      * @throws AtmosphereException if another node serves this data dir or the port is taken
      */
     public static NodeServer start(DataDir dataDir, NodeConfig config, String host, int port, NodeApi node, EventBus events,
-                                   RouterService router, String nodeId, Instant startedAt) {
+                                   RouterService router, String nodeId, Instant startedAt, Runnable stop) {
         DataDirLock lock = DataDirLock.acquire(dataDir);
         try {
             AdminToken token = AdminToken.loadOrCreate(dataDir.adminTokenFile());
-            ApiServer api = new ApiServer(config, host, port, node, () -> health(nodeId), events, token, router, new ApiKeys(dataDir.apiKeysFile()));
+            ApiServer api = new ApiServer(config, host, port, node, () -> health(nodeId), events, token, router, new ApiKeys(dataDir.apiKeysFile()),
+                    stop);
             String shownHost = host.contains(":") ? "[" + host + "]" : host;
             String scheme = config.tlsKeystore().isPresent() ? "https" : "http";
             URI address = URI.create(scheme + "://" + ("0.0.0.0".equals(host) || "::".equals(host) ? "127.0.0.1" : shownHost)
