@@ -10,6 +10,7 @@ module farm.llama.atmosphere.runtime {
     requires java.net.http;
     requires java.logging;
     requires java.management;
+    requires jdk.management;
     requires io.helidon.webserver;
     requires io.helidon.http;
     requires io.helidon.common.tls;

@@ -230,8 +230,14 @@ public final class CostModel {
                 // unreadable: unknown
             }
         }
+        String exe = File.separatorChar == '\\' ? "nvidia-smi.exe" : "nvidia-smi";
         for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            Path smi = Path.of(dir, "nvidia-smi");
+            Path smi;
+            try {
+                smi = Path.of(dir.replace("\"", ""), exe); // Windows allows quoted PATH entries
+            } catch (java.nio.file.InvalidPathException e) {
+                continue;
+            }
             if (!Files.isExecutable(smi)) {
                 continue;
             }
@@ -258,6 +264,14 @@ public final class CostModel {
     }
 
     private static double memoryUsedPercent() {
+        if (!Files.isReadable(Path.of("/proc/meminfo"))) {
+            // macOS, Windows: the JDK's view of physical memory (free excludes the OS's caches, so it reads higher than Linux's)
+            if (java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+                    && os.getTotalMemorySize() > 0) {
+                return 100.0 * (os.getTotalMemorySize() - os.getFreeMemorySize()) / os.getTotalMemorySize();
+            }
+            return -1;
+        }
         try {
             long total = -1;
             long available = -1;
