@@ -72,6 +72,12 @@ final class NodeHarness implements AutoCloseable {
     }
 
     /** A POST that changes state, with the admin token as the CLI sends it. */
+    HttpResponse<String> getAdmin(String path) throws IOException, InterruptedException {
+        String token = Files.readString(data.adminTokenFile()).trim();
+        return http.send(HttpRequest.newBuilder(base.resolve(path)).header("Authorization", "Bearer " + token).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
     HttpResponse<String> postAdmin(String path, String body) throws IOException, InterruptedException {
         String token = Files.readString(data.adminTokenFile()).trim();
         return http.send(HttpRequest.newBuilder(base.resolve(path)).header("Content-Type", "application/json")

@@ -2,6 +2,7 @@ package farm.llama.atmosphere.runtime.http;
 
 import static farm.llama.atmosphere.runtime.http.Http.error;
 import static farm.llama.atmosphere.runtime.http.Http.failure;
+import static farm.llama.atmosphere.runtime.http.Http.invalidParameters;
 import static farm.llama.atmosphere.runtime.http.Http.json;
 
 import farm.llama.atmosphere.runtime.NodeApi;
@@ -10,6 +11,7 @@ import farm.llama.atmosphere.runtime.events.EventBus;
 import farm.llama.atmosphere.runtime.identity.AdminToken;
 import farm.llama.atmosphere.runtime.identity.ApiKeys;
 import farm.llama.atmosphere.runtime.routing.RouterService;
+import farm.llama.atmosphere.runtime.tools.InvalidParametersException;
 import farm.llama.atmosphere.runtime.usage.RequestLog;
 import farm.llama.atmosphere.spi.AtmosphereException;
 import farm.llama.atmosphere.spi.CallFailedException;
@@ -106,7 +108,7 @@ public final class ApiServer implements AutoCloseable {
                 })
                 .register(new NodeRoutes(api, router), new PluginRoutes(api), new ToolRoutes(api), new EventRoutes(events, () -> running, guard::isAdmin),
                         new MeshRoutes(api), new ModelRoutes(api), new AgentRoutes(api), new OpenAiApi(router, requests, guard::clientOf),
-                        new UsageRoutes(requests, guard::isAdmin),
+                        new UsageRoutes(requests, guard::isAdmin), new SettingsRoutes(keys, config, guard::isAdmin),
                         new UiRoutes(sessions, keys, config.tlsKeystore().isPresent()));
         routing.error(ApiError.class, (req, res, e) -> {
                     if (e.retryAfter > 0) {
@@ -114,7 +116,13 @@ public final class ApiServer implements AutoCloseable {
                     }
                     error(res, e.status, e.type, e.code, e.param, e.getMessage());
                 })
-                .error(CallFailedException.class, (req, res, e) -> failure(res, e))
+                .error(CallFailedException.class, (req, res, e) -> {
+                    if (e instanceof InvalidParametersException invalid) {
+                        invalidParameters(res, invalid); // a form shows each problem beside its field
+                    } else {
+                        failure(res, e);
+                    }
+                })
                 .error(HttpException.class, (req, res, e) -> {
                     // Helidon's own answers (no route: 404, wrong method: 405), in the OpenAI error shape
                     Status status = e.status();

@@ -11,6 +11,7 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -147,6 +148,23 @@ final class Http {
         err.put("param", param);
         err.put("code", code);
         res.status(status);
+        res.header(HeaderNames.CONTENT_TYPE, "application/json");
+        res.send(Json.write(Map.of("error", err)).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Answers a tool's arguments that do not match its schema: the OpenAI error shape, {@code param}
+     * the first parameter at fault, and {@code fields}: every problem with its parameter's path.
+     */
+    static void invalidParameters(ServerResponse res, farm.llama.atmosphere.runtime.tools.InvalidParametersException e) {
+        List<Map<String, String>> fields = e.problems().stream().map(p -> Map.of("param", p.path(), "message", p.message())).toList();
+        Map<String, Object> err = new LinkedHashMap<>();
+        err.put("message", e.getMessage());
+        err.put("type", "invalid_request_error");
+        err.put("param", fields.isEmpty() ? null : fields.get(0).get("param"));
+        err.put("code", "invalid_parameters");
+        err.put("fields", fields);
+        res.status(Status.BAD_REQUEST_400);
         res.header(HeaderNames.CONTENT_TYPE, "application/json");
         res.send(Json.write(Map.of("error", err)).getBytes(StandardCharsets.UTF_8));
     }

@@ -26,7 +26,25 @@ public final class SchemaValidator {
      * @return problems, empty if valid
      */
     public static List<String> validate(JsonNode schema, JsonNode value) {
-        List<String> problems = new ArrayList<>();
+        return problems(schema, value).stream().map(Problem::message).toList();
+    }
+
+    /**
+     * One thing wrong with the arguments.
+     *
+     * @param path where: the parameter's path ({@code a.b[2]}), empty for the arguments as a whole
+     * @param message what is wrong, naming the parameter
+     */
+    public record Problem(String path, String message) {
+    }
+
+    /**
+     * @param schema the schema
+     * @param value the arguments
+     * @return problems with the path of the parameter each is about, empty if valid
+     */
+    public static List<Problem> problems(JsonNode schema, JsonNode value) {
+        List<Problem> problems = new ArrayList<>();
         check(schema, value, "", problems);
         return problems;
     }
@@ -35,7 +53,7 @@ public final class SchemaValidator {
         return path.isEmpty() ? "the parameters" : "parameter '" + path + "'";
     }
 
-    private static void check(JsonNode schema, JsonNode value, String path, List<String> problems) {
+    private static void check(JsonNode schema, JsonNode value, String path, List<Problem> problems) {
         if (schema == null || !schema.isObject()) {
             return;
         }
@@ -48,8 +66,8 @@ public final class SchemaValidator {
                 types.add(type.asText());
             }
             if (types.stream().noneMatch(t -> matches(t, value))) {
-                problems.add(name(path) + ": expected " + String.join(" or ", types.stream().map(SchemaValidator::article).toList())
-                        + ", got " + describe(value));
+                problems.add(new Problem(path, name(path) + ": expected " + String.join(" or ", types.stream().map(SchemaValidator::article).toList())
+                        + ", got " + describe(value)));
                 return;
             }
         }
@@ -60,12 +78,12 @@ public final class SchemaValidator {
                 found |= e.equals(value);
             }
             if (!found) {
-                problems.add(name(path) + ": expected one of " + enumValues + ", got " + value);
+                problems.add(new Problem(path, name(path) + ": expected one of " + enumValues + ", got " + value));
             }
         }
         JsonNode constant = schema.get("const");
         if (constant != null && !constant.equals(value)) {
-            problems.add(name(path) + ": expected " + constant + ", got " + value);
+            problems.add(new Problem(path, name(path) + ": expected " + constant + ", got " + value));
         }
         if (value.isNumber()) {
             double v = value.asDouble();
@@ -77,27 +95,27 @@ public final class SchemaValidator {
         if (value.isTextual()) {
             int len = value.asText().codePointCount(0, value.asText().length());
             if (schema.has("minLength") && len < schema.get("minLength").asInt()) {
-                problems.add(name(path) + ": expected at least " + schema.get("minLength").asInt() + " characters, got " + len);
+                problems.add(new Problem(path, name(path) + ": expected at least " + schema.get("minLength").asInt() + " characters, got " + len));
             }
             if (schema.has("maxLength") && len > schema.get("maxLength").asInt()) {
-                problems.add(name(path) + ": expected at most " + schema.get("maxLength").asInt() + " characters, got " + len);
+                problems.add(new Problem(path, name(path) + ": expected at most " + schema.get("maxLength").asInt() + " characters, got " + len));
             }
             if (schema.has("pattern")) {
                 try {
                     if (!Pattern.compile(schema.get("pattern").asText()).matcher(value.asText()).find()) {
-                        problems.add(name(path) + ": expected text matching " + schema.get("pattern").asText() + ", got " + value);
+                        problems.add(new Problem(path, name(path) + ": expected text matching " + schema.get("pattern").asText() + ", got " + value));
                     }
                 } catch (PatternSyntaxException e) {
-                    problems.add(name(path) + ": the tool's schema has an invalid pattern");
+                    problems.add(new Problem(path, name(path) + ": the tool's schema has an invalid pattern"));
                 }
             }
         }
         if (value.isArray()) {
             if (schema.has("minItems") && value.size() < schema.get("minItems").asInt()) {
-                problems.add(name(path) + ": expected at least " + schema.get("minItems").asInt() + " items, got " + value.size());
+                problems.add(new Problem(path, name(path) + ": expected at least " + schema.get("minItems").asInt() + " items, got " + value.size()));
             }
             if (schema.has("maxItems") && value.size() > schema.get("maxItems").asInt()) {
-                problems.add(name(path) + ": expected at most " + schema.get("maxItems").asInt() + " items, got " + value.size());
+                problems.add(new Problem(path, name(path) + ": expected at most " + schema.get("maxItems").asInt() + " items, got " + value.size()));
             }
             JsonNode items = schema.get("items");
             for (int i = 0; i < value.size(); i++) {
@@ -113,7 +131,7 @@ public final class SchemaValidator {
                         String child = path.isEmpty() ? r.asText() : path + "." + r.asText();
                         JsonNode ps = props.path(r.asText());
                         String expected = ps.has("type") ? " (" + article(ps.get("type").asText()) + ")" : "";
-                        problems.add("parameter '" + child + "' is required" + expected + " but missing");
+                        problems.add(new Problem(child, "parameter '" + child + "' is required" + expected + " but missing"));
                     }
                 }
             }
@@ -127,8 +145,8 @@ public final class SchemaValidator {
                 } else if (additional != null && additional.isBoolean() && !additional.asBoolean()) {
                     List<String> known = new ArrayList<>();
                     props.fieldNames().forEachRemaining(known::add);
-                    problems.add("parameter '" + child + "' is not accepted; known parameters: "
-                            + (known.isEmpty() ? "none" : String.join(", ", known)));
+                    problems.add(new Problem(child, "parameter '" + child + "' is not accepted; known parameters: "
+                            + (known.isEmpty() ? "none" : String.join(", ", known))));
                 } else if (additional != null && additional.isObject()) {
                     check(additional, f.getValue(), child, problems);
                 }
@@ -140,10 +158,10 @@ public final class SchemaValidator {
         boolean ok(double value, double bound);
     }
 
-    private static void bound(JsonNode schema, String key, double v, String path, List<String> problems, Cmp cmp, String words) {
+    private static void bound(JsonNode schema, String key, double v, String path, List<Problem> problems, Cmp cmp, String words) {
         JsonNode b = schema.get(key);
         if (b != null && b.isNumber() && !cmp.ok(v, b.asDouble())) {
-            problems.add(name(path) + ": expected " + words + " " + b.asText() + ", got " + trim(v));
+            problems.add(new Problem(path, name(path) + ": expected " + words + " " + b.asText() + ", got " + trim(v)));
         }
     }
 

@@ -181,10 +181,11 @@ public final class ToolRegistry implements AutoCloseable {
         } catch (IllegalArgumentException ex) {
             throw new CallFailedException(FailureKind.INVALID_REQUEST, "Parameters of '" + name + "' are " + ex.getMessage());
         }
-        List<String> problems = SchemaValidator.validate(e.schema(), args);
+        List<SchemaValidator.Problem> problems = SchemaValidator.problems(e.schema(), args);
         if (!problems.isEmpty()) {
-            throw new CallFailedException(FailureKind.INVALID_REQUEST, "Invalid parameters for tool '" + name + "': "
-                    + String.join("; ", problems) + ". 'atmosphere tool info " + name + "' shows the parameters.");
+            throw new InvalidParametersException("Invalid parameters for tool '" + name + "': "
+                    + String.join("; ", problems.stream().map(SchemaValidator.Problem::message).toList())
+                    + ". 'atmosphere tool info " + name + "' shows the parameters.", problems);
         }
         ToolCall call = new ToolCall(Json.write(args), caller.key());
         Future<ToolResult> future = executor.submit(() -> e.tool().invoke(call));
