@@ -178,6 +178,11 @@ class ApiShapeTest {
         get(a, "/api/v1/mesh/members");
         get(a, "/api/v1/mesh/stats");
         get(a, "/api/v1/policy");
+        // the admin's settings: API keys (the new key's secret only in the answer that made it) and the configuration in effect
+        post(a, "/api/v1/keys", "{\"name\":\"shape\",\"scope\":\"openai\"}");
+        record("GET /api/v1/keys", a.getAdmin("/api/v1/keys"));
+        record("GET /api/v1/config", a.getAdmin("/api/v1/config"));
+        record("error (400, invalid tool parameters)", a.postAdmin("/api/v1/tools/echo/run", "{\"message\":5}"));
         get(a, "/api/v1/models");
         get(a, "/api/v1/models?mesh=true");
         JsonNode listed = get(a, "/v1/models");

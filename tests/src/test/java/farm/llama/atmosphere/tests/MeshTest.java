@@ -142,6 +142,28 @@ class MeshTest {
         assertEquals("websocket", seen.path("transport").asText());
         assertEquals(aEndpoint, seen.path("address").asText());
 
+        // the topology: C learns from B's signed profile the link B measures to A (never one nobody measured)
+        NodeHarness.awaitTrue(() -> {
+            try {
+                JsonNode bAtC = memberOf(c, bId);
+                return bAtC != null && bAtC.path("links").findValuesAsText("nodeId").contains(aId);
+            } catch (Exception e) {
+                return false;
+            }
+        }, "B's measured link to A, as C knows it");
+        for (JsonNode l : memberOf(c, bId).path("links")) {
+            assertEquals("websocket", l.path("transport").asText(), l.toString());
+            assertTrue(l.path("rttMs").asDouble() >= 0, l.toString());
+            assertTrue(List.of(aId, cId).contains(l.path("nodeId").asText()), "only members B measured: " + l);
+        }
+        NodeHarness.awaitTrue(() -> {
+            try {
+                return memberOf(c, cId).path("links").findValuesAsText("nodeId").containsAll(List.of(aId, bId));
+            } catch (Exception e) {
+                return false;
+            }
+        }, "C's own measured links to A and B");
+
         // B stops without a word: the others confirm it dead
         b.close();
         open.remove(b);

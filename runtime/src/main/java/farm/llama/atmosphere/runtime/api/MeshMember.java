@@ -23,12 +23,15 @@ import java.util.Optional;
  * @param admittedBy the admin whose certificate signed its membership, "" for the mesh key
  * @param certificate valid, reissue-pending or cut-off
  * @param error why it is refused (another protocol version), when it is
+ * @param links the links it measures itself to other members (for this node: its own measurements; for a member: those
+ *              it published in its profile), once known
  */
 @JsonInclude(JsonInclude.Include.NON_ABSENT)
 public record MeshMember(String nodeId, String name, String state, String role, boolean self, String address, String transport,
                          @JsonInclude(JsonInclude.Include.ALWAYS) String lastSeen, int capabilityCount,
                          Optional<Double> rttMs, Optional<MemberCost> cost,
-                         Optional<List<SharedCapability>> capabilities, String admittedBy, String certificate, Optional<String> error) {
+                         Optional<List<SharedCapability>> capabilities, String admittedBy, String certificate, Optional<String> error,
+                         Optional<List<MeasuredLink>> links) {
 
     /** Validates; a missing optional is empty. */
     public MeshMember {
@@ -37,6 +40,7 @@ public record MeshMember(String nodeId, String name, String state, String role, 
         cost = Optionals.orEmpty(cost);
         capabilities = Optionals.orEmpty(capabilities).map(List::copyOf);
         error = Optionals.orEmpty(error);
+        links = Optionals.orEmpty(links).map(List::copyOf);
     }
 
     /** @return whether it is alive */

@@ -1,6 +1,7 @@
 package farm.llama.atmosphere.runtime.mesh;
 
 import farm.llama.atmosphere.runtime.api.CostReport;
+import farm.llama.atmosphere.runtime.api.MeasuredLink;
 import farm.llama.atmosphere.runtime.api.MemberCost;
 import farm.llama.atmosphere.runtime.api.MeshMember;
 import farm.llama.atmosphere.runtime.identity.Identity;
@@ -99,7 +100,7 @@ final class MemberViews {
                     k.capabilities().size(), rt == null || s == null ? Optional.empty() : Optional.of(Math.round(rt.roundTrip(k.nodeId()) * 100) / 100.0),
                     profiles.cost(k.nodeId()), Optional.of(k.capabilities()), k.admittedBy(),
                     Memberships.standing(k.admittedBy(), withdrawn).shown(),
-                    rt == null ? Optional.empty() : rt.versionMismatch(k.nodeId())));
+                    rt == null ? Optional.empty() : rt.versionMismatch(k.nodeId()), profiles.links(k.nodeId())));
         }
         return out;
     }
@@ -117,6 +118,24 @@ final class MemberViews {
         return new MeshMember(identity.nodeId(), nodeName, "alive", profile.role(), true, endpoint.get(),
                 rt == null ? "" : String.join("+", rt.transportTypes()), Instant.ofEpochMilli(clock.millis()).toString(),
                 capabilities.get(), Optional.empty(), Optional.of(MemberCost.coarse(cost.get())), Optional.empty(), admittedBy, certificate,
-                Optional.empty());
+                Optional.empty(), rt == null ? Optional.empty() : Optional.of(measured(rt)));
+    }
+
+    /**
+     * @param rt the running mesh
+     * @return the links this node measures itself: every member alive whose probes answered, with the
+     *         transport of the link in use and the smoothed round trip
+     */
+    static List<MeasuredLink> measured(MeshRuntime rt) {
+        List<MeasuredLink> out = new ArrayList<>();
+        rt.members().forEach((id, state) -> {
+            double rtt = rt.roundTrip(id);
+            String transport = rt.transportOf(id);
+            if (state == MemberState.ALIVE && rtt >= 0 && !transport.isEmpty()) {
+                out.add(new MeasuredLink(id, transport, Math.round(rtt * 100) / 100.0));
+            }
+        });
+        out.sort(Comparator.comparing(MeasuredLink::nodeId));
+        return out;
     }
 }

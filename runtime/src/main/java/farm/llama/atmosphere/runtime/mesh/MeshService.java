@@ -113,7 +113,8 @@ public final class MeshService implements AutoCloseable {
         }
         this.memberships = new Memberships(identity, store, clock);
         this.endpoints = new MeshEndpoints(settings, identity.nodeId(), store);
-        this.profile = new ProfilePublisher(identity, nodeName, store, localCapabilities, localCost, this::endpoint, clock);
+        this.profile = new ProfilePublisher(identity, nodeName, store, localCapabilities, localCost,
+                () -> runtime == null ? List.of() : MemberViews.measured(runtime), this::endpoint, clock);
         this.admins = new MeshAdmins(identity, store, clock, events, settings.swim().probeInterval(), () -> runtime,
                 () -> revocations != null ? revocations : new Revocations(store.dir()), known, roles, () -> dirty = true);
         this.profiles = new ProfileLearner(store, () -> revocations, known, roles, admins::knownAdmin, clock, events, () -> dirty = true);

@@ -1,6 +1,7 @@
 package farm.llama.atmosphere.runtime.mesh;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import farm.llama.atmosphere.runtime.api.MeasuredLink;
 import farm.llama.atmosphere.runtime.api.MemberCost;
 import farm.llama.atmosphere.runtime.api.SharedCapability;
 import farm.llama.atmosphere.runtime.routing.CostModel;
@@ -28,6 +29,8 @@ import java.util.function.Supplier;
 final class ProfileLearner {
 
     private static final System.Logger LOG = System.getLogger(ProfileLearner.class.getName());
+    /** The most links kept of one member's profile (a mesh of personal devices has far fewer members). */
+    static final int MAX_LINKS = 256;
 
     private final MeshStore store;
     private final Supplier<Revocations> revocations;
@@ -35,6 +38,7 @@ final class ProfileLearner {
     private final Map<String, String> roles;
     private final Map<String, String> claimedRoles = new ConcurrentHashMap<>();
     private final Map<String, MemberCost> costs = new ConcurrentHashMap<>();
+    private final Map<String, List<MeasuredLink>> links = new ConcurrentHashMap<>();
     private final Consumer<String> provenAdmin;
     private final Clock clock;
     private final Consumer<NodeEvent> events;
@@ -68,6 +72,14 @@ final class ProfileLearner {
      */
     Optional<MemberCost> cost(String nodeId) {
         return Optional.ofNullable(costs.get(nodeId));
+    }
+
+    /**
+     * @param nodeId a member
+     * @return the links it published (measured by itself), if it did
+     */
+    Optional<List<MeasuredLink>> links(String nodeId) {
+        return Optional.ofNullable(links.get(nodeId));
     }
 
     /** @return every member's published cost factors */
@@ -107,6 +119,9 @@ final class ProfileLearner {
         if (p.has("cost")) {
             costs.put(sender, publishedCost(sender, p.path("cost")));
         }
+        if (p.has("links")) {
+            links.put(sender, publishedLinks(sender, p.path("links")));
+        }
         String endpoint = k != null && !k.endpoint().isEmpty() ? k.endpoint() : p.path("endpoint").asText("");
         known.put(sender, new KnownMember(sender, name, endpoint, k == null ? "alive" : k.state(),
                 Math.max(clock.millis(), k == null ? 0 : k.lastSeen()), version, List.copyOf(caps), k == null ? "" : k.admittedBy()));
@@ -127,6 +142,23 @@ final class ProfileLearner {
         }
         claimedRoles.put(sender, claimed);
         roles.put(sender, role);
+    }
+
+    /** The links a member says it measures: at most {@link #MAX_LINKS}, each well-formed, never to itself; the rest dropped. */
+    private static List<MeasuredLink> publishedLinks(String sender, JsonNode json) {
+        List<MeasuredLink> out = new ArrayList<>();
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (JsonNode l : json) {
+            String to = l.path("nodeId").asText("");
+            String transport = l.path("transport").asText("");
+            double rtt = l.path("rttMs").asDouble(-1);
+            boolean ok = to.matches("[0-9a-f]{16}") && !to.equals(sender) && (transport.equals("websocket") || transport.equals("relay"))
+                    && l.path("rttMs").isNumber() && rtt >= 0 && rtt <= 600_000 && seen.add(to);
+            if (ok && out.size() < MAX_LINKS) {
+                out.add(new MeasuredLink(to, transport, rtt));
+            }
+        }
+        return List.copyOf(out);
     }
 
     private static MemberCost publishedCost(String sender, JsonNode json) {

@@ -1,6 +1,7 @@
 package farm.llama.atmosphere.runtime.mesh;
 
 import farm.llama.atmosphere.runtime.api.CostReport;
+import farm.llama.atmosphere.runtime.api.MeasuredLink;
 import farm.llama.atmosphere.runtime.api.MemberCost;
 import farm.llama.atmosphere.runtime.api.SharedCapability;
 import farm.llama.atmosphere.runtime.identity.Identity;
@@ -19,8 +20,9 @@ import java.util.function.Supplier;
 
 /**
  * This node's profile as the members see it: name, endpoint, role (with its proof), coarse cost
- * factors and the capabilities the sharing policy offers. A new version is published when any of
- * it changes — cost factors at most every {@link #COST_REPUBLISH}, as they move all the time.
+ * factors, the capabilities the sharing policy offers and the links it measures to other members. A
+ * new version is published when any of it changes — cost factors and round trips at most every
+ * {@link #COST_REPUBLISH}, as they move all the time.
  */
 final class ProfilePublisher {
 
@@ -33,6 +35,7 @@ final class ProfilePublisher {
     private final MeshStore store;
     private final Supplier<List<Capability>> localCapabilities;
     private final Supplier<CostReport> localCost;
+    private final Supplier<List<MeasuredLink>> localLinks;
     private final Supplier<String> endpoint;
     private final Clock clock;
     private volatile String json = "";
@@ -47,16 +50,18 @@ final class ProfilePublisher {
      * @param store its mesh files (role, proofs)
      * @param localCapabilities this node's capabilities
      * @param localCost its cost factors (published coarsened)
+     * @param localLinks the links it measures to other members (published coarsened)
      * @param endpoint where it listens
      * @param clock the clock
      */
     ProfilePublisher(Identity identity, String nodeName, MeshStore store, Supplier<List<Capability>> localCapabilities,
-                     Supplier<CostReport> localCost, Supplier<String> endpoint, Clock clock) {
+                     Supplier<CostReport> localCost, Supplier<List<MeasuredLink>> localLinks, Supplier<String> endpoint, Clock clock) {
         this.identity = identity;
         this.nodeName = nodeName;
         this.store = store;
         this.localCapabilities = localCapabilities;
         this.localCost = localCost;
+        this.localLinks = localLinks;
         this.endpoint = endpoint;
         this.clock = clock;
     }
@@ -87,7 +92,10 @@ final class ProfilePublisher {
         String body = Json.write(caps);
         String digestNow = sha256(nodeName + "\n" + role + "\n" + body);
         MemberCost cost = MemberCost.coarse(localCost.get());
-        String costNow = sha256(Json.write(cost));
+        List<MeasuredLink> links = localLinks.get().stream()
+                .map(l -> new MeasuredLink(l.nodeId(), l.transport(), MeasuredLink.coarse(l.rttMs())))
+                .sorted(java.util.Comparator.comparing(MeasuredLink::nodeId)).toList();
+        String costNow = sha256(Json.write(cost) + Json.write(links));
         long now = clock.millis();
         boolean costMoved = !costNow.equals(costDigest) && now - costPublishedAt >= COST_REPUBLISH.toMillis();
         if (digestNow.equals(digest) && !costMoved) {
@@ -101,7 +109,7 @@ final class ProfilePublisher {
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, () -> "cannot prove this node's role " + role + " to the mesh: " + e.getMessage());
         }
-        json = Json.write(new MemberProfile(identity.nodeId(), nodeName, endpoint.get(), next, role, proof, cost, caps));
+        json = Json.write(new MemberProfile(identity.nodeId(), nodeName, endpoint.get(), next, role, proof, cost, caps, links));
         digest = digestNow;
         costDigest = costNow;
         costPublishedAt = now;
