@@ -1,9 +1,9 @@
 // One chat with the official openai npm client, as an application makes it; prints what came back as
 // JSON: {requestId, route, failover, text, usage}. Environment: ATMOSPHERE_URL (…/v1), MODEL, MESSAGE,
-// STREAM (true or false).
+// STREAM (true or false), ATMOSPHERE_KEY (an API key; none is needed from this machine's loopback).
 import OpenAI from 'openai';
 
-const client = new OpenAI({ baseURL: process.env.ATMOSPHERE_URL, apiKey: 'not-needed-on-loopback', maxRetries: 0 });
+const client = new OpenAI({ baseURL: process.env.ATMOSPHERE_URL, apiKey: process.env.ATMOSPHERE_KEY || 'not-needed-on-loopback', maxRetries: 0 });
 const request = { model: process.env.MODEL || 'auto', messages: [{ role: 'user', content: process.env.MESSAGE || 'hello' }] };
 let text = '';
 let usage = null;

@@ -1,5 +1,6 @@
-// The dashboard: the overview strip and its views (members, backends, requests, charts, the route
-// explainer, models, live events), kept live by the
+// The dashboard: the overview strip and its views (members, topology, mesh administration,
+// backends, requests, charts, the route explainer, models, agents and triggers, tools, plugins,
+// settings, live events), kept live by the
 // node's event stream (/api/v1/events). Figures are shown as the API reports them; an event only
 // says which endpoint to fetch again. Text from outside (names, errors, event data) is rendered as
 // text by Preact, never as HTML.
@@ -11,6 +12,12 @@ import { Backends, Events, Members, Overview } from './views.js';
 import { Charts, Requests } from './traffic.js';
 import { Explainer } from './explain.js';
 import { Models } from './models.js';
+import { Tools } from './tools.js';
+import { Plugins } from './plugins.js';
+import { Settings } from './settings.js';
+import { Mesh } from './mesh.js';
+import { Agents } from './agents.js';
+import { Topology } from './topology.js';
 
 const html = htm.bind(h);
 const REFRESH_MS = 5000; // round trips, uptime and last-seen move without events
@@ -106,11 +113,17 @@ function useNode() {
 
 const TABS = [
   ['members', 'Members'],
+  ['topology', 'Topology'],
+  ['mesh', 'Mesh admin'],
   ['backends', 'Backends'],
   ['requests', 'Requests'],
   ['charts', 'Charts'],
   ['explain', 'Route explainer'],
   ['models', 'Models'],
+  ['agents', 'Agents'],
+  ['tools', 'Tools'],
+  ['plugins', 'Plugins'],
+  ['settings', 'Settings'],
   ['events', 'Live events'],
 ];
 
@@ -158,6 +171,12 @@ function App() {
       ${tab === 'charts' && html`<${Charts} state=${state} />`}
       ${tab === 'explain' && html`<${Explainer} state=${state} node=${node} />`}
       ${tab === 'models' && html`<${Models} state=${state} node=${node} signedIn=${session && session.signedIn} />`}
+      ${tab === 'topology' && html`<${Topology} state=${state} />`}
+      ${tab === 'mesh' && html`<${Mesh} state=${state} signedIn=${session && session.signedIn} />`}
+      ${tab === 'agents' && html`<${Agents} state=${state} signedIn=${session && session.signedIn} />`}
+      ${tab === 'tools' && html`<${Tools} state=${state} signedIn=${session && session.signedIn} />`}
+      ${tab === 'plugins' && html`<${Plugins} signedIn=${session && session.signedIn} />`}
+      ${tab === 'settings' && html`<${Settings} signedIn=${session && session.signedIn} />`}
       ${tab === 'events' && html`<${Events} state=${state} dispatch=${node.dispatch} />`}
     </main>`;
 }

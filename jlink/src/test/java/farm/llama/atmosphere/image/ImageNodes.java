@@ -272,12 +272,18 @@ final class ImageNodes implements AutoCloseable {
      * @return {requestId, route, failover, text, usage} as the client received them
      */
     static JsonNode chat(URI base, String model, String message, boolean stream) throws Exception {
-        Path tests = openAiClient();
-        ProcessBuilder pb = new ProcessBuilder("node", "chat-once.mjs").directory(tests.toFile());
-        pb.environment().putAll(java.util.Map.of("ATMOSPHERE_URL", base + "/v1", "MODEL", model, "MESSAGE", message, "STREAM", String.valueOf(stream)));
-        Commands.Run r = Commands.run(pb.command(), tests.toFile().toPath(), pb.environment());
+        Commands.Run r = chatRun(base, model, message, stream, "");
         assertEquals(0, r.code(), "the openai client's chat: " + r.all());
         return JSON.readTree(r.out());
+    }
+
+    /** As {@link #chat}, with an API key (empty for none), whatever the outcome: the client's exit code and output. */
+    static Commands.Run chatRun(URI base, String model, String message, boolean stream, String apiKey) throws Exception {
+        Path tests = openAiClient();
+        ProcessBuilder pb = new ProcessBuilder("node", "chat-once.mjs").directory(tests.toFile());
+        pb.environment().putAll(java.util.Map.of("ATMOSPHERE_URL", base + "/v1", "MODEL", model, "MESSAGE", message, "STREAM", String.valueOf(stream),
+                "ATMOSPHERE_KEY", apiKey));
+        return Commands.run(pb.command(), tests.toFile().toPath(), pb.environment());
     }
 
     static void copy(InputStream in, OutputStream out) {
