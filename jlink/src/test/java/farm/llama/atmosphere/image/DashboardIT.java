@@ -429,26 +429,11 @@ class DashboardIT {
         FakeOllama ollama = new FakeOllama().serving("qwen2.5-coder:7b");
         nodes.closing.add(ollama);
         int relayPort = farm.llama.atmosphere.tests.MeshFixtures.freePort();
-        Process relay = new ProcessBuilder(nodes.launcher.toString(), "relay", "serve", "--host", "127.0.0.1", "--port", String.valueOf(relayPort))
-                .directory(nodes.work.toFile()).redirectErrorStream(true).start();
-        nodes.closing.add(relay::destroyForcibly);
-        ProcessOutput relayOut = new ProcessOutput(relay.getInputStream());
-        nodes.logs.add(() -> "relay:\n" + relayOut.text());
-        relayOut.await(t -> t.contains("Relay listening on ws://127.0.0.1:" + relayPort), "the relay listening");
-        String viaRelay = """
-                  mdns: false
-                  transports: [%s]
-                  relays: [ws://127.0.0.1:%d]
-                transport:
-                  relay:
-                    reconnect-min: PT0.1S
-                    reconnect-max: PT1S
-                    ping-interval: PT0.5S
-                """;
-        NodeDir a = nodes.new NodeDir("alpha", "", "PT0.2S", viaRelay.formatted("websocket, relay", relayPort));
+        nodes.relay(relayPort);
+        NodeDir a = nodes.new NodeDir("alpha", "", "PT0.2S", ImageNodes.overRelay("websocket, relay", relayPort));
         NodeDir b = nodes.new NodeDir("bravo", "", "PT0.2S", "  mdns: false\n");
         NodeDir c = nodes.new NodeDir("charlie", "backends:\n  - type: ollama\n    url: " + ollama.url() + "\n", "PT0.2S",
-                viaRelay.formatted("relay", relayPort)); // listens nowhere: reached only through the relay
+                ImageNodes.overRelay("relay", relayPort)); // listens nowhere: reached only through the relay
         for (NodeDir n : List.of(a, b, c)) {
             n.serve();
         }

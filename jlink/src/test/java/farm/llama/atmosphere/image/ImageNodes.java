@@ -245,6 +245,35 @@ final class ImageNodes implements AutoCloseable {
         }
     }
 
+    /** {@code atmosphere relay serve} on loopback as its own process (stopped with the nodes), once it listens. */
+    Process relay(int port) throws Exception {
+        Process p = new ProcessBuilder(launcher.toString(), "relay", "serve", "--host", "127.0.0.1", "--port", String.valueOf(port))
+                .directory(work.toFile()).redirectErrorStream(true).start();
+        processes.add(p);
+        ProcessOutput out = new ProcessOutput(p.getInputStream());
+        logs.add(() -> "relay:\n" + out.text());
+        out.await(t -> t.contains("Relay listening on ws://127.0.0.1:" + port), "the relay listening");
+        return p;
+    }
+
+    /**
+     * @param transports the node's mesh transports ({@code relay}: it listens nowhere)
+     * @param relayPort the relay's port on loopback
+     * @return the rest of a node's {@code mesh:} section and its {@code transport.relay} settings (short reconnects)
+     */
+    static String overRelay(String transports, int relayPort) {
+        return """
+                  mdns: false
+                  transports: [%s]
+                  relays: [ws://127.0.0.1:%d]
+                transport:
+                  relay:
+                    reconnect-min: PT0.1S
+                    reconnect-max: PT1S
+                    ping-interval: PT0.5S
+                """.formatted(transports, relayPort);
+    }
+
     /** @return the folder of the Node.js tests, with the official openai npm client installed in it (npm install the first time) */
     static Path openAiClient() throws Exception {
         return nodeTools();

@@ -273,38 +273,14 @@ class MeshImageIT {
         assertTrue(why.contains(dying.nodeId), why);
     }
 
-    /** {@code atmosphere relay serve} as its own process. */
-    private Process relay(int port) throws Exception {
-        Process p = new ProcessBuilder(launcher.toString(), "relay", "serve", "--host", "127.0.0.1", "--port", String.valueOf(port))
-                .directory(work.toFile()).redirectErrorStream(true).start();
-        processes.add(p);
-        ProcessOutput out = new ProcessOutput(p.getInputStream());
-        nodes.logs.add(() -> "relay:\n" + out.text());
-        out.await(t -> t.contains("Relay listening on ws://127.0.0.1:" + port), "the relay listening");
-        return p;
-    }
-
-    private static String overRelay(String transports, int relayPort) {
-        return """
-                  mdns: false
-                  transports: [%s]
-                  relays: [ws://127.0.0.1:%d]
-                transport:
-                  relay:
-                    reconnect-min: PT0.1S
-                    reconnect-max: PT1S
-                    ping-interval: PT0.5S
-                """.formatted(transports, relayPort);
-    }
-
     @Test
     void aNodeThatDoesNotListenIsServedThroughARelayProcessAndARelayRestartHeals() throws Exception {
         FakeOllama ob = new FakeOllama();
         closing.add(ob);
         int relayPort = MeshFixtures.freePort();
-        Process relay = relay(relayPort);
-        NodeDir a = nodes.new NodeDir("alpha", overRelay("websocket, relay", relayPort));
-        NodeDir b = nodes.new NodeDir("bravo", overRelay("relay", relayPort) + backend(ob));
+        Process relay = nodes.relay(relayPort);
+        NodeDir a = nodes.new NodeDir("alpha", ImageNodes.overRelay("websocket, relay", relayPort));
+        NodeDir b = nodes.new NodeDir("bravo", ImageNodes.overRelay("relay", relayPort) + backend(ob));
         a.serve();
         b.serve();
         a.ok("mesh", "create", "-n", "split");
@@ -329,7 +305,7 @@ class MeshImageIT {
         relay.destroyForcibly();
         relay.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS);
         a.awaitMember(b.nodeId, m -> !m.path("state").asText().equals("alive"), "bravo unreachable without the relay");
-        relay(relayPort);
+        nodes.relay(relayPort);
         a.awaitMember(b.nodeId, m -> MeshFixtures.backendCapabilities(m) > 0 && m.path("state").asText().equals("alive"), "bravo back through the new relay");
         HttpResponse<String> again = post(a, "/v1/chat/completions", chat);
         assertEquals(200, again.statusCode(), again.body());
