@@ -5,14 +5,22 @@
 import { h } from './vendor/preact.js';
 import { useEffect, useState } from './vendor/preact-hooks.js';
 import htm from './vendor/htm.js';
-import qrcode from './vendor/qrcode.js';
 import { request, refusal } from './lib/api.js';
 
 const html = htm.bind(h);
 const PENDING_MS = 2000; // join requests are asked for this often while the view is open (and at each mesh event)
 
+// the QR encoder (52 KB) is fetched the first time an invite is shown, not with the page
+let encoder = null;
+const loadEncoder = () => (encoder = encoder || import('./vendor/qrcode.js').then((m) => m.default));
+
 /** A QR code of a text, drawn as SVG from its modules (one path; a quiet zone of 4 modules). */
 export function QrCode({ text, label }) {
+  const [qrcode, setQrcode] = useState(null);
+  useEffect(() => {
+    loadEncoder().then((f) => setQrcode(() => f));
+  }, []);
+  if (!qrcode) return html`<p class="muted">Drawing the QR code…</p>`;
   const qr = qrcode(0, 'M');
   qr.addData(text, 'Byte');
   qr.make();
