@@ -8,7 +8,7 @@ import htm from './vendor/htm.js';
 import { request, refusal } from './lib/api.js';
 
 const html = htm.bind(h);
-const PENDING_MS = 2000; // join requests are asked for this often while the view is open (and at each mesh event)
+const PENDING_MS = 2000; // join requests are asked for this often while the view is open (and at each mesh.join.* event)
 
 // the QR encoder (52 KB) is fetched the first time an invite is shown, not with the page
 let encoder = null;
@@ -54,10 +54,14 @@ export function Mesh({ state, signedIn }) {
   const loadPending = () => request('/api/v1/mesh/joins').then((r) => { if (r.ok) setPending(r.json.pending); });
   useEffect(() => {
     if (!mesh.member) return undefined;
-    loadPending();
     const t = setInterval(loadPending, PENDING_MS);
     return () => clearInterval(t);
-  }, [mesh.member, state.lastEventId]);
+  }, [mesh.member]);
+  // a join request or decision: asked for at once (never for the other events a busy node streams)
+  const latestJoin = (state.feed.find((e) => String(e.type).startsWith('mesh.join.')) || {}).id;
+  useEffect(() => {
+    if (mesh.member) loadPending();
+  }, [mesh.member, latestJoin]);
 
   const create = (ev) => {
     ev.preventDefault();

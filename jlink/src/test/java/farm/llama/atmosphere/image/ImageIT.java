@@ -397,7 +397,7 @@ class ImageIT {
     @Test
     @Order(8)
     void theOfficialOpenAiNodeClientWorksAgainstTheImage() throws Exception {
-        Path tests = ImageNodes.openAiClient();
+        Path tests = ImageNodes.nodeTools();
         try (farm.llama.atmosphere.tests.FakeOllama ollama = new farm.llama.atmosphere.tests.FakeOllama();
              farm.llama.atmosphere.tests.FakeOpenAi openai = new farm.llama.atmosphere.tests.FakeOpenAi()) {
             Files.writeString(dataDir.resolve("config.yaml"), "discovery:\n  probe-default-ports: false\n"

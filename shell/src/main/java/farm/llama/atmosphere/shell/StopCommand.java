@@ -39,8 +39,9 @@ final class StopCommand implements Callable<Integer> {
             s.out.println(NodeFinder.health(s.dataDir()).line());
             return 1;
         }
-        long pid = NodeFinder.readNodeFile(s.dataDir()).map(n -> n.path("pid").asLong(-1)).orElse(-1L);
-        String id = NodeFinder.readNodeFile(s.dataDir()).map(n -> n.path("nodeId").asText("")).orElse("");
+        var nodeFile = NodeFinder.readNodeFile(s.dataDir());
+        long pid = nodeFile.map(n -> n.path("pid").asLong(-1)).orElse(-1L);
+        String id = nodeFile.map(n -> n.path("nodeId").asText("")).orElse("");
         node.get().stop();
         Optional<ProcessHandle> process = pid > 0 ? ProcessHandle.of(pid) : Optional.empty();
         if (process.isPresent()) {

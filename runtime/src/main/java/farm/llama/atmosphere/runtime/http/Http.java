@@ -142,11 +142,19 @@ final class Http {
      * @param message what went wrong and what to do
      */
     static void error(ServerResponse res, Status status, String type, String code, String param, String message) {
+        send(res, status, errorBody(type, code, param, message));
+    }
+
+    private static Map<String, Object> errorBody(String type, String code, String param, String message) {
         Map<String, Object> err = new LinkedHashMap<>();
         err.put("message", message);
         err.put("type", type);
         err.put("param", param);
         err.put("code", code);
+        return err;
+    }
+
+    private static void send(ServerResponse res, Status status, Map<String, Object> err) {
         res.status(status);
         res.header(HeaderNames.CONTENT_TYPE, "application/json");
         res.send(Json.write(Map.of("error", err)).getBytes(StandardCharsets.UTF_8));
@@ -158,14 +166,9 @@ final class Http {
      */
     static void invalidParameters(ServerResponse res, farm.llama.atmosphere.runtime.tools.InvalidParametersException e) {
         List<Map<String, String>> fields = e.problems().stream().map(p -> Map.of("param", p.path(), "message", p.message())).toList();
-        Map<String, Object> err = new LinkedHashMap<>();
-        err.put("message", e.getMessage());
-        err.put("type", "invalid_request_error");
-        err.put("param", fields.isEmpty() ? null : fields.get(0).get("param"));
-        err.put("code", "invalid_parameters");
+        Map<String, Object> err = errorBody("invalid_request_error", "invalid_parameters", fields.isEmpty() ? null : fields.get(0).get("param"),
+                e.getMessage());
         err.put("fields", fields);
-        res.status(Status.BAD_REQUEST_400);
-        res.header(HeaderNames.CONTENT_TYPE, "application/json");
-        res.send(Json.write(Map.of("error", err)).getBytes(StandardCharsets.UTF_8));
+        send(res, Status.BAD_REQUEST_400, err);
     }
 }
