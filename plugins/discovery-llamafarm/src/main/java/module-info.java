@@ -2,7 +2,6 @@
 module farm.llama.atmosphere.plugin.discovery.llamafarm {
     requires farm.llama.atmosphere.spi;
     requires com.fasterxml.jackson.databind;
-    requires java.net.http;
 
     provides farm.llama.atmosphere.spi.discovery.DiscoveryProvider
             with farm.llama.atmosphere.plugin.discovery.llamafarm.LlamaFarmDiscoveryProvider;

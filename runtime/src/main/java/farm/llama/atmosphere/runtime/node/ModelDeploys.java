@@ -7,7 +7,7 @@ import farm.llama.atmosphere.runtime.discovery.BackendState;
 import farm.llama.atmosphere.runtime.discovery.DiscoveryService;
 import farm.llama.atmosphere.runtime.mesh.MeshService;
 import farm.llama.atmosphere.runtime.tools.ToolGrants;
-import farm.llama.atmosphere.runtime.util.FlowQueue;
+import farm.llama.atmosphere.spi.FlowQueue;
 import farm.llama.atmosphere.runtime.util.Json;
 import farm.llama.atmosphere.spi.AtmosphereException;
 import farm.llama.atmosphere.spi.CallFailedException;

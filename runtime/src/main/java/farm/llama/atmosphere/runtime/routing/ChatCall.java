@@ -1,9 +1,9 @@
 package farm.llama.atmosphere.runtime.routing;
 
 import farm.llama.atmosphere.runtime.discovery.BackendState;
-import farm.llama.atmosphere.runtime.util.FlowQueue;
 import farm.llama.atmosphere.spi.CallFailedException;
 import farm.llama.atmosphere.spi.ChatChunk;
+import farm.llama.atmosphere.spi.ChatStream;
 import farm.llama.atmosphere.spi.routing.RouteDecision;
 import farm.llama.atmosphere.spi.routing.ScoredCandidate;
 import java.util.List;
@@ -21,8 +21,7 @@ public final class ChatCall implements AutoCloseable {
     private final ScoredCandidate served;
     private final BackendState backend;
     private final List<String> failedRoutes;
-    private final FlowQueue<ChatChunk> queue;
-    private final long idleTimeoutMillis;
+    private final ChatStream stream;
     private final long startNanos;
     private Optional<ChatChunk> pending;
     private boolean ended;
@@ -31,15 +30,14 @@ public final class ChatCall implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
 
     ChatCall(RouteDecision decision, ScoredCandidate served, BackendState backend, List<String> failedRoutes,
-             FlowQueue<ChatChunk> queue, Optional<ChatChunk> first, long idleTimeoutMillis, long startNanos) {
+             ChatStream stream, Optional<ChatChunk> first, long startNanos) {
         this.decision = decision;
         this.served = served;
         this.backend = backend;
         this.failedRoutes = List.copyOf(failedRoutes);
-        this.queue = queue;
+        this.stream = stream;
         this.pending = first;
         this.ended = first.isEmpty();
-        this.idleTimeoutMillis = idleTimeoutMillis;
         this.startNanos = startNanos;
     }
 
@@ -77,7 +75,7 @@ public final class ChatCall implements AutoCloseable {
         if (ended) {
             return Optional.empty();
         }
-        Optional<ChatChunk> c = queue.next(idleTimeoutMillis);
+        Optional<ChatChunk> c = stream.next();
         note(c);
         if (c.isEmpty()) {
             ended = true;
@@ -140,9 +138,7 @@ public final class ChatCall implements AutoCloseable {
     @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
-            if (!ended) {
-                queue.cancel();
-            }
+            stream.close(); // aborts the generation if it is still running
             backend.release();
         }
     }

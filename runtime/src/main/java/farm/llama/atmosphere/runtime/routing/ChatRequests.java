@@ -18,7 +18,14 @@ public final class ChatRequests {
      * @return the explicit {@code intent} field, else the text of the last user message
      */
     public static String intent(String json) {
-        JsonNode body = Json.parse(json);
+        return intent(Json.parse(json));
+    }
+
+    /**
+     * @param body the request body, parsed
+     * @return the explicit {@code intent} field, else the text of the last user message
+     */
+    public static String intent(JsonNode body) {
         if (body.path("intent").isTextual()) {
             return body.get("intent").asText();
         }
@@ -50,7 +57,14 @@ public final class ChatRequests {
      * @return the capability types that can serve it: vision models when a message has an image
      */
     public static Set<String> needs(String json) {
-        JsonNode body = Json.parse(json);
+        return needs(Json.parse(json));
+    }
+
+    /**
+     * @param body the request body, parsed
+     * @return the capability types that can serve it
+     */
+    public static Set<String> needs(JsonNode body) {
         boolean tools = body.path("tools").isArray() && !body.path("tools").isEmpty();
         for (JsonNode m : body.path("messages")) {
             for (JsonNode part : m.path("content")) {
@@ -73,9 +87,18 @@ public final class ChatRequests {
      * @return what the router decides on: the intent and needs for {@code auto}, else the model and needs
      */
     public static RouteQuery query(String model, String json) {
+        return query(model, Json.parse(json));
+    }
+
+    /**
+     * @param model the model asked for ({@code auto}: by meaning)
+     * @param body the request body, parsed
+     * @return what the router decides on
+     */
+    public static RouteQuery query(String model, JsonNode body) {
         return model.equals("auto")
-                ? new RouteQuery(intent(json), needs(json), Optional.empty())
-                : new RouteQuery("", needs(json), Optional.of(model));
+                ? new RouteQuery(intent(body), needs(body), Optional.empty())
+                : new RouteQuery("", needs(body), Optional.of(model));
     }
 
     /**

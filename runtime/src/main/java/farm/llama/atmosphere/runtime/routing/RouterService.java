@@ -2,11 +2,11 @@ package farm.llama.atmosphere.runtime.routing;
 
 import farm.llama.atmosphere.runtime.discovery.BackendState;
 import farm.llama.atmosphere.runtime.discovery.DiscoveryService;
-import farm.llama.atmosphere.runtime.util.FlowQueue;
 import farm.llama.atmosphere.spi.BlockingPublisher;
 import farm.llama.atmosphere.spi.CallFailedException;
 import farm.llama.atmosphere.spi.ChatChunk;
 import farm.llama.atmosphere.spi.ChatRequest;
+import farm.llama.atmosphere.spi.ChatStream;
 import farm.llama.atmosphere.spi.EmbedRequest;
 import farm.llama.atmosphere.spi.Embeddings;
 import farm.llama.atmosphere.spi.FailureKind;
@@ -332,22 +332,20 @@ public final class RouterService implements RoutingService {
                 }
                 attempts++;
                 long t0 = System.nanoTime();
-                FlowQueue<ChatChunk> queue = new FlowQueue<>(t -> new CallFailedException(FailureKind.BAD_RESPONSE, "the backend failed: " + t, t));
+                ChatStream stream = null;
                 try {
                     String model = cand.capability().models().isEmpty() ? cand.capability().name() : cand.capability().models().get(0);
-                    Flow.Publisher<ChatChunk> publisher = backend.client().chat(
-                            new ChatRequest(model, request.json(), request.timeout()));
-                    publisher.subscribe(queue);
-                    Optional<ChatChunk> first = queue.next(request.timeout().toMillis());
+                    stream = backend.client().stream(new ChatRequest(model, request.json(), request.timeout()));
+                    Optional<ChatChunk> first = stream.next();
                     backend.sampleLatency((System.nanoTime() - t0) / 1e6);
                     if (!failed.isEmpty()) {
                         events.accept(new NodeEvent("route.failover", Instant.now(), Map.of(
                                 "failed", List.copyOf(failed), "served", routeOf(cand.capability()))));
                     }
-                    return new ChatCall(decision, cand, backend, failed, queue, first, request.timeout().toMillis(), t0);
+                    return new ChatCall(decision, cand, backend, failed, stream, first, t0);
                 } catch (CallFailedException e) {
                     backend.release();
-                    queue.cancel();
+                    closeQuietly(stream);
                     last = e;
                     failed.add(routeOf(cand.capability()) + " (" + e.kind().name().toLowerCase(Locale.ROOT) + ": " + e.getMessage() + ")");
                     if (e.kind() == FailureKind.UNREACHABLE && !backend.remote()) {
@@ -358,7 +356,7 @@ public final class RouterService implements RoutingService {
                     }
                 } catch (RuntimeException e) {
                     backend.release();
-                    queue.cancel();
+                    closeQuietly(stream);
                     last = new CallFailedException(FailureKind.INTERNAL, "backend client failed: " + e, e);
                     failed.add(routeOf(cand.capability()) + " (internal: " + e + ")");
                 }
@@ -381,6 +379,16 @@ public final class RouterService implements RoutingService {
             throw new CallFailedException(last.kind(), "Every candidate failed: " + String.join("; ", failed), last);
         }
         throw last;
+    }
+
+    private static void closeQuietly(ChatStream stream) {
+        if (stream != null) {
+            try {
+                stream.close();
+            } catch (RuntimeException ignored) {
+                // a failing client's close must not hide why the call failed
+            }
+        }
     }
 
     @Override

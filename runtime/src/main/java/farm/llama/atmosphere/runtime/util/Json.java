@@ -1,6 +1,8 @@
 package farm.llama.atmosphere.runtime.util;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.Module;
@@ -21,7 +23,9 @@ public final class Json {
             .addDeserializer(JsonText.class, new JsonTextCodec.Reader());
 
     /** Shared, thread-safe mapper. */
-    public static final ObjectMapper MAPPER = JsonMapper.builder()
+    public static final ObjectMapper MAPPER = JsonMapper.builder(JsonFactory.builder()
+                    // buffers shared by all threads: the default pool is per thread, and every request runs on a new virtual thread
+                    .recyclerPool(JsonRecyclerPools.newConcurrentDequePool()).build())
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
             .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
@@ -59,8 +63,27 @@ public final class Json {
         try {
             return MAPPER.readTree(text);
         } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("not valid JSON: " + e.getOriginalMessage()
-                    + " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")", e);
+            throw notJson(e);
         }
+    }
+
+    /**
+     * @param utf8 JSON text in UTF-8
+     * @return the tree
+     * @throws IllegalArgumentException naming the problem, if it is not JSON
+     */
+    public static JsonNode parse(byte[] utf8) {
+        try {
+            return MAPPER.readTree(utf8);
+        } catch (JsonProcessingException e) {
+            throw notJson(e);
+        } catch (java.io.IOException e) {
+            throw new UncheckedIOException(e); // not thrown for an array
+        }
+    }
+
+    private static IllegalArgumentException notJson(JsonProcessingException e) {
+        return new IllegalArgumentException("not valid JSON: " + e.getOriginalMessage()
+                + " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")", e);
     }
 }

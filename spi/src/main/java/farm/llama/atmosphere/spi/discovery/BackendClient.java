@@ -3,6 +3,7 @@ package farm.llama.atmosphere.spi.discovery;
 import farm.llama.atmosphere.spi.CallFailedException;
 import farm.llama.atmosphere.spi.ChatChunk;
 import farm.llama.atmosphere.spi.ChatRequest;
+import farm.llama.atmosphere.spi.ChatStream;
 import farm.llama.atmosphere.spi.EmbedRequest;
 import farm.llama.atmosphere.spi.Embeddings;
 import java.util.List;
@@ -42,6 +43,21 @@ public interface BackendClient extends AutoCloseable {
      * @return a publisher of chunks; the one with the {@code finish_reason} has {@code last()} true
      */
     Flow.Publisher<ChatChunk> chat(ChatRequest request);
+
+    /**
+     * Runs a chat completion read on the caller's thread: what the node's router calls. The
+     * default reads {@link #chat} through a queue; a client whose I/O blocks implements it
+     * directly (and {@code chat} with {@link ChatStream#publisher}), so that the request's own
+     * thread reads the backend — the node's fastest path. Failures before the first chunk may be
+     * thrown here or from the first {@link ChatStream#next()}.
+     *
+     * @param request the request
+     * @return the call's chunks, to read and then close
+     * @throws CallFailedException when the call cannot start
+     */
+    default ChatStream stream(ChatRequest request) {
+        return ChatStream.of(chat(request), request.timeout());
+    }
 
     /**
      * Computes embeddings.

@@ -1,58 +1,58 @@
 package farm.llama.atmosphere.plugin.discovery.common;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import farm.llama.atmosphere.spi.CallFailedException;
 import farm.llama.atmosphere.spi.FailureKind;
-import java.io.FileNotFoundException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.ConnectException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 
-/** HTTP to one backend (source shared by the discovery plugins, compiled into each), with failures turned into {@link FailureKind}s that failover acts on. */
-public final class Http {
+/**
+ * HTTP to one backend (source shared by the discovery plugins, compiled into each), with failures
+ * turned into {@link FailureKind}s that failover acts on. Runs on the calling thread over
+ * {@link Http1}'s pooled keep-alive connections.
+ */
+public final class Http implements AutoCloseable {
 
-    public static final ObjectMapper JSON = new ObjectMapper();
+    /** Shares its buffers among all threads (the default pool is per thread, and each request runs on a new virtual thread). */
+    public static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
+            .recyclerPool(JsonRecyclerPools.newConcurrentDequePool()).build());
 
-    private final HttpClient client;
+    private final Http1 client;
     private final URI base;
     private final Optional<String> apiKey;
 
     public Http(URI base, Optional<String> apiKey) {
         this.base = base;
         this.apiKey = apiKey;
-        this.client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3))
-                .version(HttpClient.Version.HTTP_1_1).build();
+        this.client = new Http1(base, Duration.ofSeconds(3));
     }
 
     public URI base() {
         return base;
     }
 
-    private HttpRequest.Builder request(String path, Duration timeout) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).timeout(timeout)
-                .header("Accept", "application/json");
-        apiKey.ifPresent(k -> b.header("Authorization", "Bearer " + k));
-        return b;
+    private Map<String, String> headers() {
+        return apiKey.isPresent() ? Map.of("Accept", "application/json", "Authorization", "Bearer " + apiKey.get())
+                : Map.of("Accept", "application/json");
     }
 
     public JsonNode get(String path, Duration timeout) {
-        return json(send(request(path, timeout).GET().build()), path);
+        return json(send("GET", path, null, timeout), path);
     }
 
     public JsonNode post(String path, JsonNode body, Duration timeout) {
-        return json(send(request(path, timeout).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build()), path);
+        return json(send("POST", path, Http1.Body.json(body.toString()), timeout), path);
     }
 
     /**
@@ -61,14 +61,10 @@ public final class Http {
      * @return the status code of a HEAD request (404 is an answer, not a failure)
      */
     public int head(String path, Duration timeout) {
-        try {
-            return client.send(request(path, timeout).method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
-                    HttpResponse.BodyHandlers.discarding()).statusCode();
+        try (Http1.Response r = client.exchange("HEAD", path, headers(), null, timeout)) {
+            return r.status();
         } catch (IOException e) {
             throw failure(e, path);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CallFailedException(FailureKind.CANCELLED, "cancelled while calling " + base.resolve(path));
         }
     }
 
@@ -80,57 +76,61 @@ public final class Http {
      * @param timeout how long it may take
      */
     public void postFile(String path, Path file, Duration timeout) {
-        try {
-            send(request(path, timeout).header("Content-Type", "application/octet-stream")
-                    .POST(HttpRequest.BodyPublishers.ofFile(file)).build());
-        } catch (FileNotFoundException e) {
+        if (!Files.isRegularFile(file)) {
             throw new CallFailedException(FailureKind.NOT_FOUND, "no file " + file);
         }
+        send("POST", path, Http1.Body.file(file), timeout);
     }
 
-    /** Starts a streaming POST; the caller reads and closes the body. */
-    public InputStream stream(String path, JsonNode body, Duration timeout) {
-        HttpRequest req = request(path, timeout).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build();
-        HttpResponse<InputStream> r;
+    /**
+     * Starts a streaming POST; the caller reads the body and closes it at its end, or
+     * {@link Http1.ResponseBody#abort() aborts} it to cancel the work at the backend.
+     */
+    public Http1.ResponseBody stream(String path, JsonNode body, Duration timeout) {
+        return stream(path, body.toString(), timeout);
+    }
+
+    /** Starts a streaming POST of a JSON text; see {@link #stream(String, JsonNode, Duration)}. */
+    public Http1.ResponseBody stream(String path, String json, Duration timeout) {
+        Http1.Response r;
         try {
-            r = client.send(req, HttpResponse.BodyHandlers.ofInputStream());
+            r = client.exchange("POST", path, headers(), Http1.Body.json(json), timeout);
         } catch (IOException e) {
             throw failure(e, path);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CallFailedException(FailureKind.CANCELLED, "cancelled while calling " + base.resolve(path));
         }
-        if (r.statusCode() >= 400) {
+        if (r.status() >= 400) {
             String text;
-            try (InputStream in = r.body()) {
+            try (Http1.ResponseBody in = r.body()) {
                 text = new String(in.readNBytes(64 * 1024), StandardCharsets.UTF_8);
             } catch (IOException e) {
                 text = "";
             }
-            throw status(r.statusCode(), text, path);
+            throw status(r.status(), text, path);
         }
         return r.body();
     }
 
-    private HttpResponse<String> send(HttpRequest req) {
-        try {
-            HttpResponse<String> r = client.send(req, HttpResponse.BodyHandlers.ofString());
-            if (r.statusCode() >= 400) {
-                throw status(r.statusCode(), r.body(), req.uri().getPath());
+    private String send(String method, String path, Http1.Body body, Duration timeout) {
+        try (Http1.Response r = client.exchange(method, path, headers(), body, timeout)) {
+            String text = new String(r.body().readAllBytes(), StandardCharsets.UTF_8);
+            if (r.status() >= 400) {
+                throw status(r.status(), text, path);
             }
-            return r;
+            return text;
         } catch (IOException e) {
-            throw failure(e, req.uri().getPath());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CallFailedException(FailureKind.CANCELLED, "cancelled while calling " + req.uri());
+            throw failure(e, path);
         }
     }
 
-    private JsonNode json(HttpResponse<String> r, String path) {
+    /** Closes the pooled connections. */
+    @Override
+    public void close() {
+        client.close();
+    }
+
+    private JsonNode json(String body, String path) {
         try {
-            return JSON.readTree(r.body());
+            return JSON.readTree(body);
         } catch (IOException e) {
             throw new CallFailedException(FailureKind.BAD_RESPONSE, base.resolve(path) + " answered with a body that is not JSON");
         }
@@ -138,14 +138,11 @@ public final class Http {
 
     public CallFailedException failure(IOException e, String path) {
         String where = base.resolve(path).toString();
-        if (e instanceof HttpConnectTimeoutException) {
-            return new CallFailedException(FailureKind.UNREACHABLE, "no connection to " + where + " in time", e);
-        }
-        if (e instanceof HttpTimeoutException) {
+        if (e instanceof SocketTimeoutException) {
             return new CallFailedException(FailureKind.TIMEOUT, where + " did not answer in time", e);
         }
         if (e instanceof ConnectException) {
-            return new CallFailedException(FailureKind.UNREACHABLE, "connection refused by " + where, e);
+            return new CallFailedException(FailureKind.UNREACHABLE, "no connection to " + where + ": " + e.getMessage(), e);
         }
         return new CallFailedException(FailureKind.UNREACHABLE, "cannot talk to " + where + ": " + e.getMessage(), e);
     }

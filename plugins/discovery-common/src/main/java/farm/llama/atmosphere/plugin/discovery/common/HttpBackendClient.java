@@ -55,5 +55,6 @@ public abstract class HttpBackendClient implements BackendClient {
     @Override
     public void close() {
         closed = true;
+        http.close();
     }
 }

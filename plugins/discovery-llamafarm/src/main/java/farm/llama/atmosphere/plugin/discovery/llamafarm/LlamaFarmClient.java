@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import farm.llama.atmosphere.plugin.discovery.common.Http;
+import farm.llama.atmosphere.plugin.discovery.common.Http1;
 import farm.llama.atmosphere.plugin.discovery.common.HttpBackendClient;
 import farm.llama.atmosphere.spi.BlockingPublisher;
 import farm.llama.atmosphere.spi.CallFailedException;
@@ -18,7 +19,6 @@ import farm.llama.atmosphere.spi.discovery.BackendInfo;
 import farm.llama.atmosphere.spi.discovery.Capability;
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -152,14 +152,8 @@ final class LlamaFarmClient extends HttpBackendClient {
         body.put("stream", true);
         String path = "v1/projects/" + model.substring(0, slash) + "/" + model.substring(slash + 1) + "/chat/completions";
         return BlockingPublisher.of("llamafarm-chat", sink -> {
-            InputStream in = http.stream(path, body, request.timeout());
-            sink.onCancel(() -> {
-                try {
-                    in.close();
-                } catch (IOException ignored) {
-                    // closing aborts the exchange
-                }
-            });
+            Http1.ResponseBody in = http.stream(path, body, request.timeout());
+            sink.onCancel(in::abort); // closing the connection stops the generation
             try (BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
                 String first = reader.readLine();
                 while (first != null && first.isBlank()) {

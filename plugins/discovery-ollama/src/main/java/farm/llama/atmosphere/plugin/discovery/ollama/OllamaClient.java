@@ -4,11 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import farm.llama.atmosphere.plugin.discovery.common.Http;
+import farm.llama.atmosphere.plugin.discovery.common.Http1;
 import farm.llama.atmosphere.plugin.discovery.common.HttpBackendClient;
 import farm.llama.atmosphere.spi.BlockingPublisher;
 import farm.llama.atmosphere.spi.CallFailedException;
 import farm.llama.atmosphere.spi.ChatChunk;
 import farm.llama.atmosphere.spi.ChatRequest;
+import farm.llama.atmosphere.spi.ChatStream;
 import farm.llama.atmosphere.spi.EmbedRequest;
 import farm.llama.atmosphere.spi.Embeddings;
 import farm.llama.atmosphere.spi.FailureKind;
@@ -17,7 +19,6 @@ import farm.llama.atmosphere.spi.discovery.Capability;
 import farm.llama.atmosphere.spi.discovery.ModelProfiles;
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -108,89 +109,129 @@ final class OllamaClient extends HttpBackendClient {
 
     @Override
     public Flow.Publisher<ChatChunk> chat(ChatRequest request) {
+        return ChatStream.publisher("ollama-chat", () -> stream(request));
+    }
+
+    /** Runs the chat on the caller's thread: the request's own thread reads Ollama's lines. */
+    @Override
+    public ChatStream stream(ChatRequest request) {
         open();
-        ObjectNode body;
-        try {
-            body = toOllama(request);
-        } catch (CallFailedException e) {
-            return BlockingPublisher.failed(e);
-        }
+        ObjectNode body = toOllama(request);
         String chatId = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "").substring(0, 24);
-        return BlockingPublisher.of("ollama-chat", sink -> {
-            InputStream in = http.stream("api/chat", body, request.timeout());
-            sink.onCancel(() -> close(in));
-            try (BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-                boolean first = true;
-                boolean sawToolCalls = false;
-                String line;
-                while ((line = reader.readLine()) != null) {
-                    if (line.isBlank()) {
-                        continue;
-                    }
-                    JsonNode msg;
-                    try {
-                        msg = Http.JSON.readTree(line);
-                    } catch (IOException e) {
-                        throw new CallFailedException(FailureKind.BAD_RESPONSE, id + " sent a line that is not JSON");
-                    }
-                    if (msg.has("error")) {
-                        throw new CallFailedException(FailureKind.BAD_RESPONSE, id + " failed mid-stream: " + msg.get("error").asText());
-                    }
-                    boolean done = msg.path("done").asBoolean(false);
-                    ObjectNode chunk = chunk(chatId, request.model());
-                    ObjectNode choice = ((ArrayNode) chunk.get("choices")).addObject();
-                    choice.put("index", 0);
-                    ObjectNode delta = choice.putObject("delta");
-                    if (first) {
-                        delta.put("role", "assistant");
-                        first = false;
-                    }
-                    JsonNode message = msg.path("message");
-                    String content = message.path("content").asText("");
-                    if (!content.isEmpty()) {
-                        delta.put("content", content);
-                    }
-                    boolean toolCalls = false;
-                    if (message.path("tool_calls").isArray() && !message.path("tool_calls").isEmpty()) {
-                        ArrayNode calls = delta.putArray("tool_calls");
-                        int i = 0;
-                        for (JsonNode call : message.path("tool_calls")) {
-                            ObjectNode c = calls.addObject();
-                            c.put("index", i++);
-                            c.put("id", "call_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16));
-                            c.put("type", "function");
-                            ObjectNode fn = c.putObject("function");
-                            fn.put("name", call.path("function").path("name").asText());
-                            JsonNode args = call.path("function").path("arguments");
-                            fn.put("arguments", args.isTextual() ? args.asText() : args.toString());
-                        }
-                        toolCalls = true;
-                    }
-                    if (done) {
-                        String reason = msg.path("done_reason").asText("stop");
-                        choice.put("finish_reason", toolCalls || sawToolCalls ? "tool_calls"
-                                : reason.equals("length") ? "length" : "stop");
-                        ObjectNode usage = chunk.putObject("usage");
-                        int prompt = msg.path("prompt_eval_count").asInt(0);
-                        int completion = msg.path("eval_count").asInt(0);
-                        usage.put("prompt_tokens", prompt);
-                        usage.put("completion_tokens", completion);
-                        usage.put("total_tokens", prompt + completion);
-                        sink.emit(new ChatChunk(chunk.toString(), true));
-                        return;
-                    }
-                    choice.putNull("finish_reason");
-                    sawToolCalls |= toolCalls;
-                    sink.emit(new ChatChunk(chunk.toString(), false));
-                }
-                throw new CallFailedException(FailureKind.BAD_RESPONSE, id + " ended the stream before it was done");
-            } catch (IOException e) {
-                if (sink.cancelled()) {
-                    return;
-                }
-                throw http.failure(e, "api/chat");
+        return new OllamaChatStream(http.stream("api/chat", body, request.timeout()), chatId, request.model());
+    }
+
+    /** Ollama's NDJSON chat lines, each turned into an OpenAI {@code chat.completion.chunk} as it is read. */
+    private final class OllamaChatStream implements ChatStream {
+        private final Http1.ResponseBody in;
+        private final String chatId;
+        private final String model;
+        private volatile boolean ended;
+        private volatile boolean closed;
+        private boolean first = true;
+        private boolean sawToolCalls;
+
+        OllamaChatStream(Http1.ResponseBody in, String chatId, String model) {
+            this.in = in;
+            this.chatId = chatId;
+            this.model = model;
+        }
+
+        @Override
+        public Optional<ChatChunk> next() {
+            if (ended) {
+                in.close(); // after the done line: the connection goes back to the pool
+                return Optional.empty();
             }
-        });
+            try {
+                String line;
+                while ((line = in.readLine()) != null) {
+                    if (!line.isBlank()) {
+                        return Optional.of(chunkOf(line));
+                    }
+                }
+                throw fail(new CallFailedException(FailureKind.BAD_RESPONSE, id + " ended the stream before it was done"));
+            } catch (IOException e) {
+                if (closed) {
+                    throw new CallFailedException(FailureKind.CANCELLED, "the call to " + id + " was stopped");
+                }
+                throw fail(http.failure(e, "api/chat"));
+            }
+        }
+
+        private ChatChunk chunkOf(String line) {
+            JsonNode msg;
+            try {
+                msg = Http.JSON.readTree(line);
+            } catch (IOException e) {
+                throw fail(new CallFailedException(FailureKind.BAD_RESPONSE, id + " sent a line that is not JSON"));
+            }
+            if (msg.has("error")) {
+                throw fail(new CallFailedException(FailureKind.BAD_RESPONSE, id + " failed mid-stream: " + msg.get("error").asText()));
+            }
+            boolean done = msg.path("done").asBoolean(false);
+            ObjectNode chunk = chunk(chatId, model);
+            ObjectNode choice = ((ArrayNode) chunk.get("choices")).addObject();
+            choice.put("index", 0);
+            ObjectNode delta = choice.putObject("delta");
+            if (first) {
+                delta.put("role", "assistant");
+                first = false;
+            }
+            JsonNode message = msg.path("message");
+            String content = message.path("content").asText("");
+            if (!content.isEmpty()) {
+                delta.put("content", content);
+            }
+            boolean toolCalls = false;
+            if (message.path("tool_calls").isArray() && !message.path("tool_calls").isEmpty()) {
+                ArrayNode calls = delta.putArray("tool_calls");
+                int i = 0;
+                for (JsonNode call : message.path("tool_calls")) {
+                    ObjectNode c = calls.addObject();
+                    c.put("index", i++);
+                    c.put("id", "call_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16));
+                    c.put("type", "function");
+                    ObjectNode fn = c.putObject("function");
+                    fn.put("name", call.path("function").path("name").asText());
+                    JsonNode args = call.path("function").path("arguments");
+                    fn.put("arguments", args.isTextual() ? args.asText() : args.toString());
+                }
+                toolCalls = true;
+            }
+            if (done) {
+                String reason = msg.path("done_reason").asText("stop");
+                choice.put("finish_reason", toolCalls || sawToolCalls ? "tool_calls"
+                        : reason.equals("length") ? "length" : "stop");
+                ObjectNode usage = chunk.putObject("usage");
+                int prompt = msg.path("prompt_eval_count").asInt(0);
+                int completion = msg.path("eval_count").asInt(0);
+                usage.put("prompt_tokens", prompt);
+                usage.put("completion_tokens", completion);
+                usage.put("total_tokens", prompt + completion);
+                ended = true;
+                return new ChatChunk(chunk.toString(), true);
+            }
+            choice.putNull("finish_reason");
+            sawToolCalls |= toolCalls;
+            return new ChatChunk(chunk.toString(), false);
+        }
+
+        private CallFailedException fail(CallFailedException e) {
+            ended = true;
+            in.abort();
+            return e;
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+            if (ended) {
+                in.close(); // the done line was read: keep the connection if its body ends now
+            } else {
+                in.abort(); // mid-answer: closing the connection stops the generation
+            }
+        }
     }
 
     @Override
@@ -200,8 +241,8 @@ final class OllamaClient extends HttpBackendClient {
         body.put("model", model);
         body.put("stream", true);
         return BlockingPublisher.of("ollama-pull", sink -> {
-            InputStream in = http.stream("api/pull", body, Duration.ofHours(6));
-            sink.onCancel(() -> close(in));
+            Http1.ResponseBody in = http.stream("api/pull", body, Duration.ofHours(6));
+            sink.onCancel(in::abort);
             try (BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
                 String line;
                 while ((line = reader.readLine()) != null) {
@@ -298,14 +339,6 @@ final class OllamaClient extends HttpBackendClient {
         JsonNode answer = http.post("api/create", body, Duration.ofHours(1));
         if (!answer.path("status").asText().equals("success")) {
             throw new CallFailedException(FailureKind.BAD_RESPONSE, id + " did not create " + name + ": " + answer);
-        }
-    }
-
-    private static void close(InputStream in) {
-        try {
-            in.close();
-        } catch (IOException ignored) {
-            // closing aborts the exchange; nothing else to do
         }
     }
 

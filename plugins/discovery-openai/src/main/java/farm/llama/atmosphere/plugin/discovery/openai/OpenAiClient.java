@@ -4,11 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import farm.llama.atmosphere.plugin.discovery.common.Http;
+import farm.llama.atmosphere.plugin.discovery.common.SseChatStream;
 import farm.llama.atmosphere.plugin.discovery.common.HttpBackendClient;
-import farm.llama.atmosphere.spi.BlockingPublisher;
 import farm.llama.atmosphere.spi.CallFailedException;
 import farm.llama.atmosphere.spi.ChatChunk;
 import farm.llama.atmosphere.spi.ChatRequest;
+import farm.llama.atmosphere.spi.ChatStream;
 import farm.llama.atmosphere.spi.EmbedRequest;
 import farm.llama.atmosphere.spi.Embeddings;
 import farm.llama.atmosphere.spi.FailureKind;
@@ -17,14 +18,10 @@ import farm.llama.atmosphere.spi.discovery.BackendClient;
 import farm.llama.atmosphere.spi.discovery.BackendInfo;
 import farm.llama.atmosphere.spi.discovery.Capability;
 import farm.llama.atmosphere.spi.discovery.ModelProfiles;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -88,6 +85,12 @@ final class OpenAiClient extends HttpBackendClient {
 
     @Override
     public Flow.Publisher<ChatChunk> chat(ChatRequest request) {
+        return ChatStream.publisher("openai-chat", () -> stream(request));
+    }
+
+    /** Runs the chat on the caller's thread: the request's own thread reads the backend's events. */
+    @Override
+    public ChatStream stream(ChatRequest request) {
         open();
         ObjectNode body;
         try {
@@ -95,57 +98,15 @@ final class OpenAiClient extends HttpBackendClient {
             if (!in.isObject()) {
                 throw new IOException("not an object");
             }
-            body = (ObjectNode) in.deepCopy();
+            body = (ObjectNode) in;
         } catch (IOException e) {
-            return BlockingPublisher.failed(new CallFailedException(FailureKind.INVALID_REQUEST, "the chat request is not a JSON object"));
+            throw new CallFailedException(FailureKind.INVALID_REQUEST, "the chat request is not a JSON object");
         }
         body.put("model", request.model());
         body.put("stream", true);
         body.putObject("stream_options").put("include_usage", true);
-        return BlockingPublisher.of("openai-chat", sink -> {
-            InputStream in = http.stream("v1/chat/completions", body, request.timeout());
-            sink.onCancel(() -> {
-                try {
-                    in.close();
-                } catch (IOException ignored) {
-                    // closing aborts the exchange
-                }
-            });
-            try (BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = reader.readLine()) != null) {
-                    if (!line.startsWith("data:")) {
-                        continue;
-                    }
-                    String data = line.substring(5).trim();
-                    if (data.equals("[DONE]")) {
-                        return;
-                    }
-                    JsonNode chunk;
-                    try {
-                        chunk = Http.JSON.readTree(data);
-                    } catch (IOException e) {
-                        throw new CallFailedException(FailureKind.BAD_RESPONSE, id + " sent an event that is not JSON");
-                    }
-                    if (chunk.has("error")) {
-                        JsonNode err = chunk.get("error");
-                        throw new CallFailedException(FailureKind.BAD_RESPONSE, id + " failed mid-stream: "
-                                + (err.isTextual() ? err.asText() : err.path("message").asText(err.toString())));
-                    }
-                    boolean last = false;
-                    for (JsonNode choice : chunk.path("choices")) {
-                        last |= choice.hasNonNull("finish_reason");
-                    }
-                    sink.emit(new ChatChunk(chunk.toString(), last));
-                }
-                throw new CallFailedException(FailureKind.BAD_RESPONSE, id + " ended the stream without [DONE]");
-            } catch (IOException e) {
-                if (sink.cancelled()) {
-                    return;
-                }
-                throw http.failure(e, "v1/chat/completions");
-            }
-        });
+        String path = "v1/chat/completions";
+        return new SseChatStream(http.stream(path, body, request.timeout()), id, http, path);
     }
 
     @Override

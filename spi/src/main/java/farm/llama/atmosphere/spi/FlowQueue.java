@@ -1,7 +1,5 @@
-package farm.llama.atmosphere.runtime.util;
+package farm.llama.atmosphere.spi;
 
-import farm.llama.atmosphere.spi.CallFailedException;
-import farm.llama.atmosphere.spi.FailureKind;
 import java.util.Optional;
 import java.util.concurrent.Flow;
 import java.util.concurrent.LinkedBlockingQueue;
