@@ -61,13 +61,14 @@ for _ in $(seq 600); do
   sleep 0.1
 done
 api=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["address"])' "$ATMOSPHERE_DATA_DIR/node.json")
+threads=$(( CONNS > 1 ? 2 : 1 ))
 cat > "$work/post.lua" <<EOF
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.body = '{"model":"m","stream":$STREAM,"messages":[{"role":"user","content":"hi"}]}'
 EOF
-wrk -t2 -c"$CONNS" -d5s -s "$work/post.lua" "$api/v1/chat/completions" > /dev/null # warm-up
-wrk -t2 -c"$CONNS" -d"${SECS}s" --latency -s "$work/post.lua" "$api/v1/chat/completions"
+wrk -t"$threads" -c"$CONNS" -d5s -s "$work/post.lua" "$api/v1/chat/completions" > /dev/null # warm-up
+wrk -t"$threads" -c"$CONNS" -d"${SECS}s" --latency -s "$work/post.lua" "$api/v1/chat/completions"
 "$image/bin/atmosphere" stop > /dev/null
 wait "$node_pid" || true
 node_pid=""

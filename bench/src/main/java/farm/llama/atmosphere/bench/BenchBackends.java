@@ -19,21 +19,20 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Proxy overhead: the same chat requests to an instant OpenAI-compatible test backend directly
- * and through a node (in this JVM, loopback), interleaved so noise hits both alike.
+ * What the in-JVM benches share: an instant OpenAI-compatible test backend, a node in this JVM
+ * whose one backend it is, and timed calls. (The proxy overhead bench that first used them is now
+ * {@code bench/proxy.sh}: wrk against the image's process, beside nginx.)
  */
-final class ProxyBench {
+final class BenchBackends {
 
     private static final String JSON_REPLY = "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"m\","
             + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"hello world\"},\"finish_reason\":\"stop\"}],"
             + "\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":2,\"total_tokens\":5}}";
 
-    private ProxyBench() {
+    private BenchBackends() {
     }
 
     /**
@@ -48,49 +47,6 @@ final class ProxyBench {
                 + "  - type: openai\n    url: http://127.0.0.1:" + backend.getAddress().getPort() + "/v1\n");
         Path plugins = Path.of(System.getProperty("atmosphere.bench.plugins", "bench/target/plugins"));
         return Node.open(data, NodeConfig.load(data.configFile(), Map.of()), Optional.of(plugins));
-    }
-
-    static void run() throws Exception {
-        HttpServer backend = backend();
-        try (Node node = nodeFor(backend)) {
-            URI via = node.serve("127.0.0.1", 0);
-            URI direct = URI.create("http://127.0.0.1:" + backend.getAddress().getPort());
-            node.scan();
-            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-            String body = "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
-            String stream = "{\"model\":\"m\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
-            for (int i = 0; i < 2_000; i++) {
-                call(http, direct, body);
-                call(http, via, body);
-            }
-            int n = 2_000;
-            long[] d = new long[n];
-            long[] v = new long[n];
-            long[] ds = new long[n];
-            long[] vs = new long[n];
-            for (int i = 0; i < n; i++) {
-                d[i] = call(http, direct, body);
-                v[i] = call(http, via, body);
-                ds[i] = firstToken(http, direct, stream);
-                vs[i] = firstToken(http, via, stream);
-            }
-            System.out.println();
-            System.out.println("## Proxy overhead (instant test backend, loopback, " + n + " interleaved requests each)");
-            System.out.println();
-            System.out.println("| request | direct p50 | via node p50 | added p50 | direct p99 | via node p99 | added p99 |");
-            System.out.println("|---|---|---|---|---|---|---|");
-            row("chat, non-streaming", d, v);
-            row("chat, streaming: time to first token", ds, vs);
-            double rd = throughput(http, direct, body, 32, 4_000);
-            double rv = throughput(http, via, body, 32, 4_000);
-            double rd2 = throughput(http, direct, body, 32, 4_000);
-            double rv2 = throughput(http, via, body, 32, 4_000);
-            System.out.println();
-            System.out.printf("Throughput at 32 concurrent clients (non-streaming, two rounds): direct %.0f and %.0f req/s;"
-                    + " via node %.0f and %.0f req/s (ratio %.2f)%n", rd, rd2, rv, rv2, (rv + rv2) / (rd + rd2));
-        } finally {
-            backend.stop(0);
-        }
     }
 
     static void row(String name, long[] d, long[] v) {
@@ -131,22 +87,6 @@ final class ProxyBench {
             throw new IllegalStateException("no token from " + base);
         }
         return first;
-    }
-
-    private static double throughput(HttpClient http, URI base, String body, int clients, int total) throws Exception {
-        AtomicInteger left = new AtomicInteger(total);
-        long t0 = System.nanoTime();
-        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-            for (int c = 0; c < clients; c++) {
-                pool.submit(() -> {
-                    while (left.decrementAndGet() >= 0) {
-                        call(http, base, body);
-                    }
-                    return null;
-                });
-            }
-        }
-        return total / ((System.nanoTime() - t0) / 1e9);
     }
 
     /** An OpenAI-compatible backend that answers at once: JSON, or an SSE stream of two tokens. */

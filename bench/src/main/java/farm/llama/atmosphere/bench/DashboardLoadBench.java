@@ -33,9 +33,9 @@ final class DashboardLoadBench {
     }
 
     static void run(int seconds, int rate) throws Exception {
-        HttpServer backend = ProxyBench.backend();
+        HttpServer backend = BenchBackends.backend();
         ChromeDriver browser = null;
-        try (Node node = ProxyBench.nodeFor(backend)) {
+        try (Node node = BenchBackends.nodeFor(backend)) {
             URI via = node.serve("127.0.0.1", 0);
             node.scan();
             ChromeOptions options = new ChromeOptions();
@@ -50,7 +50,7 @@ final class DashboardLoadBench {
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             String body = "{\"model\":\"auto\",\"messages\":[{\"role\":\"user\",\"content\":\"why is the sky blue?\"}]}";
             for (int i = 0; i < 50; i++) {
-                ProxyBench.call(http, via, body); // warm up, and the page's first rows
+                BenchBackends.call(http, via, body); // warm up, and the page's first rows
             }
             for (int i = 0; i < 300 && !Boolean.TRUE.equals(browser.executeScript(
                     "return document.querySelectorAll('table.requests tbody tr').length >= 50;")); i++) {
@@ -82,7 +82,7 @@ final class DashboardLoadBench {
                     }
                     pool.submit(() -> {
                         try {
-                            ProxyBench.call(http, via, body);
+                            BenchBackends.call(http, via, body);
                             sent.incrementAndGet();
                         } catch (Exception e) {
                             failed.incrementAndGet();

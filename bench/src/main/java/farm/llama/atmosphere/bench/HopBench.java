@@ -66,10 +66,10 @@ final class HopBench {
         long[][] t = new long[4][n];
         for (int round = 0; round < 2; round++) { // the first round warms up, the second is measured
             for (int i = 0; i < n; i++) {
-                t[0][i] = ProxyBench.call(http, first, body);
-                t[1][i] = ProxyBench.call(http, second, body);
-                t[2][i] = ProxyBench.firstToken(http, first, stream);
-                t[3][i] = ProxyBench.firstToken(http, second, stream);
+                t[0][i] = BenchBackends.call(http, first, body);
+                t[1][i] = BenchBackends.call(http, second, body);
+                t[2][i] = BenchBackends.firstToken(http, first, stream);
+                t[3][i] = BenchBackends.firstToken(http, second, stream);
             }
         }
         System.out.println();
@@ -78,12 +78,12 @@ final class HopBench {
         System.out.println("| request | " + firstName + " p50 | " + secondName + " p50 | added p50 | " + firstName + " p99 | " + secondName
                 + " p99 | added p99 |");
         System.out.println("|---|---|---|---|---|---|---|");
-        ProxyBench.row("chat, non-streaming", t[0], t[1]);
-        ProxyBench.row("chat, streaming: time to first token", t[2], t[3]);
+        BenchBackends.row("chat, non-streaming", t[0], t[1]);
+        BenchBackends.row("chat, streaming: time to first token", t[2], t[3]);
     }
 
     static void run() throws Exception {
-        HttpServer backend = ProxyBench.backend();
+        HttpServer backend = BenchBackends.backend();
         Path dir = Files.createTempDirectory("atmosphere-hop-bench");
         String backends = "backends:\n  - type: openai\n    url: http://127.0.0.1:" + backend.getAddress().getPort() + "/v1\n";
         try (Node a = node(dir, "a", backends + "policy:\n  rate: 100000/s\n  concurrency: 64\n"); Node b = node(dir, "b", "")) {

@@ -37,7 +37,7 @@ final class RelayBench {
     }
 
     static void run() throws Exception {
-        HttpServer backend = ProxyBench.backend();
+        HttpServer backend = BenchBackends.backend();
         Path dir = Files.createTempDirectory("atmosphere-relay-bench");
         Path shared = Files.createDirectories(dir.resolve("shared"));
         byte[] model = new byte[64 << 20];
@@ -68,8 +68,8 @@ final class RelayBench {
                 }
                 HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
                 String body = "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
-                ProxyBench.call(http, viaB, body); // opens the links whose transports are checked next
-                ProxyBench.call(http, viaC, body);
+                BenchBackends.call(http, viaB, body); // opens the links whose transports are checked next
+                BenchBackends.call(http, viaC, body);
                 // B learned the relay from its invite and runs the relay transport too, but reaches A directly
                 for (Object[] expect : new Object[][] {{b, "websocket"}, {c, "relay"}}) {
                     String transport = ((Node) expect[0]).meshMembers().stream().filter(m -> aId.equals(m.nodeId()))
