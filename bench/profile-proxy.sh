@@ -49,7 +49,7 @@ printf 'mesh:\n  mdns: false\ndiscovery:\n  probe-default-ports: false\n  max-co
   >> "$ATMOSPHERE_DATA_DIR/config.yaml"
 mkdir -p "$repo/bench/target"
 jfr_file=$repo/bench/target/proxy.jfr
-"$JAVA" -XX:+UseSerialGC -Xss512k -XX:StartFlightRecording=filename="$jfr_file",settings=profile,dumponexit=true \
+"$JAVA" -XX:+UseSerialGC -Xss512k -XX:FlightRecorderOptions:stackdepth=512 -XX:StartFlightRecording=filename="$jfr_file",settings=profile,jdk.ExecutionSample#period=1ms,dumponexit=true \
   --enable-native-access=org.jline.terminal.ffm,org.jline.nativ,ALL-UNNAMED -Datmosphere.home="$image" \
   --module-path "$modules" -m farm.llama.atmosphere.shell/farm.llama.atmosphere.shell.Main serve --port 0 > "$work/serve.log" 2>&1 &
 node_pid=$!

@@ -2,6 +2,8 @@
 # Proxy overhead and throughput, against nginx on the same machine (issue 26's harness).
 #   bench/proxy.sh [ROUNDS] [SECONDS]          (defaults: 3 rounds of 8 s; needs Debian's nginx and wrk)
 #   NGINX_WORKERS=1 bench/proxy.sh            (nginx's worker processes; default auto, one per core)
+#   ONLY='c1 ' bench/proxy.sh                 (only the node cases whose label matches this regex; direct and nginx always run)
+#   NODE_JAVA_OPTS='-XX:-UseSerialGC -XX:+UseParallelGC' bench/proxy.sh   (JVM options added to the node's launcher)
 # One instant OpenAI-shaped backend (nginx answering with 'return': JSON on one port, an SSE stream on
 # another, GET /v1/models on both) is loaded with wrk POST /v1/chat/completions three ways, interleaved
 # round by round so the machine's noise hits all alike:
@@ -22,9 +24,12 @@ done
 [[ -x $image/bin/atmosphere ]] || { echo "proxy.sh: no image at $image (./mvnw -q package -DskipTests)" >&2; exit 1; }
 
 work=$(mktemp -d)
-pids=()
 cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for f in "$work"/*/serve.pid; do
+    [[ -f $f ]] || continue
+    kill "$(cat "$f")" 2>/dev/null
+    for _ in $(seq 300); do kill -0 "$(cat "$f")" 2>/dev/null || break; sleep 0.1; done # gone before the next run starts
+  done
   if [[ -f $work/nginx/nginx.pid ]]; then kill "$(cat "$work/nginx/nginx.pid")" 2>/dev/null || true; fi
   wait 2>/dev/null || true
   rm -rf "$work"
@@ -88,8 +93,11 @@ backends:
   - type: openai
     url: http://127.0.0.1:$2/v1
 EOF
-  ATMOSPHERE_DATA_DIR="$data" "$image/bin/atmosphere" serve --port 0 > "$data/serve.log" 2>&1 &
-  pids+=($!)
+  # ATMOSPHERE_AOT=off: a fresh data dir's first start would record the start-up cache, which
+  # is not how a node runs from its second start on (nor what steady-state load measures)
+  ATMOSPHERE_DATA_DIR="$data" ATMOSPHERE_AOT=off ATMOSPHERE_JAVA_OPTS="${NODE_JAVA_OPTS:-}" \
+    "$image/bin/atmosphere" serve --port 0 > "$data/serve.log" 2>&1 &
+  echo $! > "$data/serve.pid" # this runs in a subshell ($(node …)): the pid goes through a file
   for _ in $(seq 600); do
     if ATMOSPHERE_DATA_DIR="$data" "$image/bin/atmosphere" backends --json 2>/dev/null | grep -q '"state" : "up"'; then
       python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["address"].rsplit(":",1)[1])' "$data/node.json"
@@ -152,9 +160,10 @@ for conns in 1 32; do
     if [[ $stream == true ]]; then b=$B_SSE p=$P_SSE n=$N_SSE; else b=$B_JSON p=$P_JSON n=$N_JSON; fi
     cases+=("direct c$conns stream=$stream|$b|$conns|m|$stream|0")
     cases+=("nginx c$conns stream=$stream|$p|$conns|m|$stream|0")
-    cases+=("node c$conns stream=$stream|$n|$conns|m|$stream|0")
-    cases+=("node-auto c$conns stream=$stream|$n|$conns|auto|$stream|0")
-    cases+=("node-auto-distinct c$conns stream=$stream|$n|$conns|auto|$stream|1")
+    for c in "node c$conns stream=$stream|$n|$conns|m|$stream|0" "node-auto c$conns stream=$stream|$n|$conns|auto|$stream|0" \
+             "node-auto-distinct c$conns stream=$stream|$n|$conns|auto|$stream|1"; do
+      [[ ${c%%|*} =~ ${ONLY:-.} ]] && cases+=("$c")
+    done
   done
 done
 # warm-up: the node's JIT and connection pools

@@ -22,6 +22,17 @@ public interface ChatStream extends AutoCloseable {
      */
     Optional<ChatChunk> next();
 
+    /**
+     * Whether the next {@link #next()} can answer without waiting for the backend: its bytes are
+     * here already. A reader that passes chunks on holds its flush while this is true, so chunks
+     * that arrived together leave together, and a chunk that arrived alone leaves at once.
+     *
+     * @return true only when the next chunk (or the end) has arrived; false when unsure
+     */
+    default boolean buffered() {
+        return false;
+    }
+
     /** Stops the call: before the end this aborts it at the backend; after the end it does nothing. Idempotent. */
     @Override
     void close();

@@ -106,8 +106,10 @@ public final class ApiServer implements AutoCloseable {
                     json(res, Map.of("stopping", true));
                     stop.run();
                 })
-                .register(new NodeRoutes(api, router), new PluginRoutes(api), new ToolRoutes(api), new EventRoutes(events, () -> running, guard::isAdmin),
-                        new MeshRoutes(api), new ModelRoutes(api), new AgentRoutes(api), new OpenAiApi(router, requests, guard::clientOf),
+                // the OpenAI API first: routes are tried in order, and its requests are the ones to serve fastest
+                .register(new OpenAiApi(router, requests, guard::clientOf),
+                        new NodeRoutes(api, router), new PluginRoutes(api), new ToolRoutes(api), new EventRoutes(events, () -> running, guard::isAdmin),
+                        new MeshRoutes(api), new ModelRoutes(api), new AgentRoutes(api),
                         new UsageRoutes(requests, guard::isAdmin), new SettingsRoutes(keys, config, guard::isAdmin),
                         new UiRoutes(sessions, keys, config.tlsKeystore().isPresent()));
         routing.error(ApiError.class, (req, res, e) -> {

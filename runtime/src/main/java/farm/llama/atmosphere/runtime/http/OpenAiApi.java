@@ -362,7 +362,9 @@ final class OpenAiApi implements HttpService {
                     }
                     if (json != null) {
                         out.write(("data: " + json + "\n\n").getBytes(StandardCharsets.UTF_8));
-                        out.flush();
+                        if (!call.buffered()) { // chunks that came together leave together; a lone one leaves at once
+                            out.flush();
+                        }
                     }
                 }
             } catch (CallFailedException e) {

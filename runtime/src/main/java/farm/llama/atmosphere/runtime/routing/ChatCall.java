@@ -84,6 +84,11 @@ public final class ChatCall implements AutoCloseable {
         return c;
     }
 
+    /** @return whether the next {@link #next()} answers without waiting for the backend (see {@link ChatStream#buffered()}) */
+    public boolean buffered() {
+        return pending != null || ended || stream.buffered();
+    }
+
     private void note(Optional<ChatChunk> c) {
         if (c.isPresent() && c.get().json().contains("\"completion_tokens\"")) {
             String json = c.get().json();

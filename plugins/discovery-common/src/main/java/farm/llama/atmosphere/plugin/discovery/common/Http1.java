@@ -492,11 +492,9 @@ public final class Http1 implements AutoCloseable {
             if (!ended && keepAlive && body != connection.in) {
                 try {
                     connection.socket.setSoTimeout(DRAIN_MILLIS);
-                    byte[] skip = new byte[1024];
                     int total = 0;
-                    int n;
-                    while (total < DRAIN_BYTES && (n = read(skip, 0, skip.length)) >= 0) {
-                        total += n;
+                    while (total < DRAIN_BYTES && read() >= 0) { // what is left is a few bytes, usually in the buffer already
+                        total++;
                     }
                 } catch (IOException e) {
                     // not at its end in time (or closed): the connection is not reused

@@ -82,6 +82,15 @@ public final class SseChatStream implements ChatStream {
         }
     }
 
+    @Override
+    public boolean buffered() {
+        try {
+            return !ended && body.available() > 0;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     private CallFailedException fail(CallFailedException e) {
         ended = true;
         body.abort();

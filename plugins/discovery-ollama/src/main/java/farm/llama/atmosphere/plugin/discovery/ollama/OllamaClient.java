@@ -217,6 +217,15 @@ final class OllamaClient extends HttpBackendClient {
             return new ChatChunk(chunk.toString(), false);
         }
 
+        @Override
+        public boolean buffered() {
+            try {
+                return ended || in.available() > 0;
+            } catch (IOException e) {
+                return false;
+            }
+        }
+
         private CallFailedException fail(CallFailedException e) {
             ended = true;
             in.abort();
