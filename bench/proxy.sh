@@ -4,6 +4,8 @@
 #   NGINX_WORKERS=1 bench/proxy.sh            (nginx's worker processes; default auto, one per core)
 #   ONLY='c1 ' bench/proxy.sh                 (only the node cases whose label matches this regex; direct and nginx always run)
 #   NODE_JAVA_OPTS='-XX:-UseSerialGC -XX:+UseParallelGC' bench/proxy.sh   (JVM options added to the node's launcher)
+#   BASELINE_IMAGE=/path/to/older/jlink/target/atmosphere bench/proxy.sh   (also runs an older image's node, as
+#                                             "base" rows in the same interleaved rounds: a before/after on one table)
 # One instant OpenAI-shaped backend (nginx answering with 'return': JSON on one port, an SSE stream on
 # another, GET /v1/models on both) is loaded with wrk POST /v1/chat/completions three ways, interleaved
 # round by round so the machine's noise hits all alike:
@@ -78,9 +80,9 @@ http {
 EOF
 nginx -p "$work/nginx" -c "$work/nginx/nginx.conf"
 
-# node NAME BACKEND_PORT: an image process whose one backend is that nginx port; prints its API port
+# node NAME BACKEND_PORT [IMAGE]: an image process whose one backend is that nginx port; prints its API port
 node() {
-  local data="$work/$1"
+  local data="$work/$1" image=${3:-$image}
   mkdir -p "$data"
   ATMOSPHERE_DATA_DIR="$data" "$image/bin/atmosphere" init --name "$1" >/dev/null
   cat >> "$data/config.yaml" <<EOF
@@ -111,12 +113,16 @@ EOF
 # whole answer): its one backend is the streaming one, for both kinds of client request
 N_SSE=$(node node "$B_SSE")
 N_JSON=$N_SSE
+BASE=""
+if [[ -n ${BASELINE_IMAGE:-} ]]; then
+  BASE=$(node base "$B_SSE" "$BASELINE_IMAGE")
+fi
 
 # the request bodies, by wrk's Lua: a fixed one, or (distinct) a new intent every request
 cat > "$work/post.lua" <<'EOF'
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
-local model, stream, distinct = os.getenv("MODEL"), os.getenv("STREAM"), os.getenv("DISTINCT") == "1"
+local model, stream, distinct, run = os.getenv("MODEL"), os.getenv("STREAM"), os.getenv("DISTINCT") == "1", os.getenv("RUN_ID")
 local fixed = string.format('{"model":"%s","stream":%s,"messages":[{"role":"user","content":"Write a Python function that sorts a list"}]}', model, stream)
 local n, id = 0, 0
 function setup(thread) id = id + 1; thread:set("tid", id) end
@@ -129,8 +135,9 @@ end
 function request()
   if not distinct then return wrk.format(nil, nil, nil, fixed) end
   n = n + 1
-  local body = string.format('{"model":"%s","stream":%s,"messages":[{"role":"user","content":"Task %d-%d: write a function number %d that sorts list %d"}]}',
-    model, stream, tid or 0, n, n * 7, n * 13)
+  -- the run's id in each intent: no run meets another's intents in the node's cache
+  local body = string.format('{"model":"%s","stream":%s,"messages":[{"role":"user","content":"Task %s-%d-%d: write a function number %d that sorts list %d"}]}',
+    model, stream, run, tid or 0, n, n * 7, n * 13)
   return wrk.format(nil, nil, nil, body)
 end
 EOF
@@ -139,7 +146,7 @@ EOF
 measure() {
   local port=$1 conns=$2 model=$3 stream=$4 distinct=$5 threads=1
   [[ $conns -gt 1 ]] && threads=2
-  MODEL=$model STREAM=$stream DISTINCT=$distinct wrk -t"$threads" -c"$conns" -d"${SECONDS_EACH}s" --latency -s "$work/post.lua" \
+  MODEL=$model STREAM=$stream DISTINCT=$distinct RUN_ID=$RANDOM$RANDOM wrk -t"$threads" -c"$conns" -d"${SECONDS_EACH}s" --latency -s "$work/post.lua" \
     "http://127.0.0.1:$port/v1/chat/completions" 2>&1 | tee -a "$work/wrk.log" | python3 -c '
 import re, sys
 text = sys.stdin.read()
@@ -163,6 +170,10 @@ for conns in 1 32; do
     for c in "node c$conns stream=$stream|$n|$conns|m|$stream|0" "node-auto c$conns stream=$stream|$n|$conns|auto|$stream|0" \
              "node-auto-distinct c$conns stream=$stream|$n|$conns|auto|$stream|1"; do
       [[ ${c%%|*} =~ ${ONLY:-.} ]] && cases+=("$c")
+      if [[ -n $BASE && ${c%%|*} =~ ${ONLY:-.} ]]; then
+        label=${c%%|*} rest=${c#*|}
+        cases+=("base${label#node}|$BASE|${rest#*|}")
+      fi
     done
   done
 done
