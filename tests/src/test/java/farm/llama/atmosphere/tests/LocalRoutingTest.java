@@ -308,6 +308,27 @@ class LocalRoutingTest {
     }
 
     @Test
+    void anOpenAiBackendGetsTheClientsFieldsWithItsModelAndAStreamWithUsage() throws Exception {
+        openai.models = List.of("mistral-nemo"); // served by the OpenAI-compatible backend alone
+        startNode("");
+        String request = "{\"model\":\"mistral-nemo\",\"stream\":false,\"stream_options\":{\"include_usage\":false},"
+                + "\"temperature\":0.3,\"stop\":[\"\\n\\n\"],\"user\":\"ü-1\",\"messages\":[{\"role\":\"user\",\"content\":\"Grüße \\\"quoted\\\"\"}]}";
+        HttpResponse<String> r = node.post("/v1/chat/completions", request);
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals(String.join("", FakeBackend.REPLY), json(r.body()).path("choices").get(0).path("message").path("content").asText());
+        JsonNode sent = openai.chatBodies.get(openai.chatBodies.size() - 1);
+        assertEquals("mistral-nemo", sent.path("model").asText());
+        assertTrue(sent.path("stream").asBoolean(), "the node reads every answer as a stream: " + sent);
+        assertTrue(sent.path("stream_options").path("include_usage").asBoolean(), sent.toString());
+        assertEquals(0.3, sent.path("temperature").asDouble());
+        assertEquals("\n\n", sent.path("stop").get(0).asText());
+        assertEquals("ü-1", sent.path("user").asText());
+        assertEquals("Grüße \"quoted\"", sent.path("messages").get(0).path("content").asText());
+        // and the next request is served as well (over the connection the first one gave back)
+        assertEquals(200, node.post("/v1/chat/completions", request).statusCode());
+    }
+
+    @Test
     void aClientThatDisconnectsCancelsTheGenerationAtTheBackend() throws Exception {
         startNode("");
         ollama.chunkDelayMs = 300;

@@ -29,6 +29,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -342,11 +344,20 @@ final class OpenAiApi implements HttpService {
     private void headers(ServerResponse res, Capability c, double score, List<String> failed) {
         res.header("x-atmosphere-route", router.routeOf(c));
         res.header("x-atmosphere-node", c.nodeId());
-        res.header("x-atmosphere-score", String.format(Locale.ROOT, "%.4f", score));
+        res.header("x-atmosphere-score", fourPlaces(score));
         if (!failed.isEmpty()) {
             List<String> routes = failed.stream().map(f -> f.contains(" (") ? f.substring(0, f.indexOf(" (")) : f).toList();
             res.header("x-atmosphere-failover", String.join(", ", routes));
         }
+    }
+
+    /** @return the score with four decimals, as {@code %.4f} writes it, without a formatter per request */
+    static String fourPlaces(double score) {
+        if (!Double.isFinite(score)) {
+            return String.format(Locale.ROOT, "%.4f", score);
+        }
+        String s = BigDecimal.valueOf(score).setScale(4, RoundingMode.HALF_UP).toPlainString();
+        return Math.copySign(1.0, score) < 0 && s.charAt(0) != '-' ? "-" + s : s; // a negative that rounds to zero keeps its sign
     }
 
     private void streamChat(ServerResponse res, ChatCall call, boolean legacy, RequestTrace trace) {

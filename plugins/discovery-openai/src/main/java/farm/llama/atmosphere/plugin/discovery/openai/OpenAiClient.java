@@ -1,11 +1,14 @@
 package farm.llama.atmosphere.plugin.discovery.openai;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import farm.llama.atmosphere.plugin.discovery.common.Http;
-import farm.llama.atmosphere.plugin.discovery.common.SseChatStream;
 import farm.llama.atmosphere.plugin.discovery.common.HttpBackendClient;
+import farm.llama.atmosphere.plugin.discovery.common.SseChatStream;
 import farm.llama.atmosphere.spi.CallFailedException;
 import farm.llama.atmosphere.spi.ChatChunk;
 import farm.llama.atmosphere.spi.ChatRequest;
@@ -19,6 +22,7 @@ import farm.llama.atmosphere.spi.discovery.BackendInfo;
 import farm.llama.atmosphere.spi.discovery.Capability;
 import farm.llama.atmosphere.spi.discovery.ModelProfiles;
 import java.io.IOException;
+import java.io.StringWriter;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -92,21 +96,41 @@ final class OpenAiClient extends HttpBackendClient {
     @Override
     public ChatStream stream(ChatRequest request) {
         open();
-        ObjectNode body;
-        try {
-            JsonNode in = Http.JSON.readTree(request.json());
-            if (!in.isObject()) {
-                throw new IOException("not an object");
-            }
-            body = (ObjectNode) in;
-        } catch (IOException e) {
-            throw new CallFailedException(FailureKind.INVALID_REQUEST, "the chat request is not a JSON object");
-        }
-        body.put("model", request.model());
-        body.put("stream", true);
-        body.putObject("stream_options").put("include_usage", true);
         String path = "v1/chat/completions";
-        return new SseChatStream(http.stream(path, body, request.timeout()), id, http, path);
+        return new SseChatStream(http.stream(path, streamingBody(request), request.timeout()), id, http, path);
+    }
+
+    /**
+     * @return the request as this backend gets it: the client's fields as they are (copied token by token, no tree),
+     *         with this backend's model name, {@code stream: true} and usage in the stream
+     */
+    private static String streamingBody(ChatRequest request) {
+        StringWriter out = new StringWriter(request.json().length() + 96);
+        try (JsonParser in = Http.JSON.createParser(request.json()); JsonGenerator gen = Http.JSON.createGenerator(out)) {
+            if (in.nextToken() != JsonToken.START_OBJECT) {
+                throw new CallFailedException(FailureKind.INVALID_REQUEST, "the chat request is not a JSON object");
+            }
+            gen.writeStartObject();
+            while (in.nextToken() == JsonToken.FIELD_NAME) {
+                String field = in.currentName();
+                in.nextToken();
+                if (field.equals("model") || field.equals("stream") || field.equals("stream_options")) {
+                    in.skipChildren(); // replaced below
+                } else {
+                    gen.writeFieldName(field);
+                    gen.copyCurrentStructure(in);
+                }
+            }
+            gen.writeStringField("model", request.model());
+            gen.writeBooleanField("stream", true);
+            gen.writeObjectFieldStart("stream_options");
+            gen.writeBooleanField("include_usage", true);
+            gen.writeEndObject();
+            gen.writeEndObject();
+        } catch (IOException e) {
+            throw new CallFailedException(FailureKind.INVALID_REQUEST, "the chat request is not valid JSON: " + e.getMessage());
+        }
+        return out.toString();
     }
 
     @Override
