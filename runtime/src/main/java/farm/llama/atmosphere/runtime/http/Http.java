@@ -9,11 +9,15 @@ import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalLong;
 
 /** What every route of the node's API does the same way: read the body and its fields, answer JSON, answer errors in the OpenAI shape. */
 final class Http {
@@ -36,11 +40,27 @@ final class Http {
      * @throws ApiError 400 when it is not JSON
      */
     static JsonNode bodyOf(ServerRequest req) {
-        String body = req.content().hasEntity() ? req.content().as(String.class) : "{}";
         try {
-            return Json.parse(body.isBlank() ? "{}" : body);
+            JsonNode body = Json.parse(bytesOf(req));
+            return body.isMissingNode() ? Json.MAPPER.createObjectNode() : body; // no body, or only blanks
         } catch (IllegalArgumentException e) {
             throw new ApiError(Status.BAD_REQUEST_400, "invalid_request_error", "invalid_json", null, "the body is not JSON: " + e.getMessage());
+        }
+    }
+
+    /**
+     * @param req a request
+     * @return its body's bytes, read into an array of its size when it says its length (empty without a body)
+     */
+    static byte[] bytesOf(ServerRequest req) {
+        if (!req.content().hasEntity()) {
+            return new byte[0];
+        }
+        try (InputStream in = req.content().inputStream()) {
+            OptionalLong length = req.headers().contentLength();
+            return length.isPresent() && length.getAsLong() <= Integer.MAX_VALUE ? in.readNBytes((int) length.getAsLong()) : in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

@@ -26,7 +26,6 @@ import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
@@ -41,7 +40,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -115,7 +113,7 @@ final class OpenAiApi implements HttpService {
     static ObjectNode bodyOf(ServerRequest req) {
         JsonNode body;
         try {
-            body = Json.parse(bytesOf(req));
+            body = Json.parse(Http.bytesOf(req));
         } catch (IllegalArgumentException e) {
             throw new ApiError(Status.BAD_REQUEST_400, "invalid_request_error", "invalid_json", null,
                     "We could not parse the JSON body of your request: " + e.getMessage());
@@ -125,19 +123,6 @@ final class OpenAiApi implements HttpService {
                     "The request body must be a JSON object.");
         }
         return (ObjectNode) body;
-    }
-
-    /** @return the request's body, read into an array of its size when it says its length */
-    private static byte[] bytesOf(ServerRequest req) {
-        if (!req.content().hasEntity()) {
-            return new byte[0];
-        }
-        try (InputStream in = req.content().inputStream()) {
-            OptionalLong length = req.headers().contentLength();
-            return length.isPresent() && length.getAsLong() <= Integer.MAX_VALUE ? in.readNBytes((int) length.getAsLong()) : in.readAllBytes();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     private static void requireType(ObjectNode body, String field, String type) {

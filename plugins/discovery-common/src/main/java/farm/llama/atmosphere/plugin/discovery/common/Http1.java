@@ -49,7 +49,6 @@ public final class Http1 implements AutoCloseable {
     /** How long a pooled connection may stay idle: below the 5 s after which uvicorn (vLLM) and llama.cpp's server close one. */
     static final Duration IDLE_EXPIRY = Duration.ofSeconds(4);
     private static final int MAX_IDLE = 64;
-    private static final int MAX_LINE = 64 * 1024;
     private static final int MAX_HEADERS = 256;
     private static final int MAX_EVENT_LINE = 16 * 1024 * 1024;
 
@@ -204,7 +203,7 @@ public final class Http1 implements AutoCloseable {
         int code;
         do {
             try {
-                status = readLine(c.in);
+                status = Http1Framing.readLine(c.in);
             } catch (SocketTimeoutException e) {
                 throw e;
             } catch (IOException e) {
@@ -227,9 +226,9 @@ public final class Http1 implements AutoCloseable {
         boolean keepAlive = http10 ? connection.contains("keep-alive") : !connection.contains("close");
         InputStream body;
         if (method.equals("HEAD") || code == 204 || code == 304) {
-            body = new Fixed(c.in, 0);
+            body = new Http1Framing.Fixed(c.in, 0);
         } else if (headers.getOrDefault("transfer-encoding", "").toLowerCase(Locale.ROOT).contains("chunked")) {
-            body = new Chunked(c.in);
+            body = new Http1Framing.Chunked(c.in);
         } else if (headers.containsKey("content-length")) {
             long length;
             try {
@@ -237,7 +236,7 @@ public final class Http1 implements AutoCloseable {
             } catch (NumberFormatException e) {
                 throw new IOException(base + " answered with a Content-Length that is not a number");
             }
-            body = new Fixed(c.in, length);
+            body = new Http1Framing.Fixed(c.in, length);
         } else {
             body = c.in; // until the server closes
             keepAlive = false;
@@ -247,24 +246,21 @@ public final class Http1 implements AutoCloseable {
 
     private int statusCode(String line) throws IOException {
         if (!line.startsWith("HTTP/1.") || line.length() < 12) {
-            throw new IOException(base + " did not answer in HTTP/1.1: " + abbreviate(line));
+            throw new IOException(base + " did not answer in HTTP/1.1: " + Http1Framing.abbreviate(line));
         }
         try {
             return Integer.parseInt(line.substring(9, 12));
         } catch (NumberFormatException e) {
-            throw new IOException(base + " answered with a bad status line: " + abbreviate(line));
+            throw new IOException(base + " answered with a bad status line: " + Http1Framing.abbreviate(line));
         }
     }
 
-    private static String abbreviate(String s) {
-        return s.length() > 80 ? s.substring(0, 80) + "…" : s;
-    }
 
     private static Map<String, String> readHeaders(InputStream in) throws IOException {
         Map<String, String> headers = new LinkedHashMap<>();
         String line;
         int n = 0;
-        while ((line = readLine(in)) != null && !line.isEmpty()) {
+        while ((line = Http1Framing.readLine(in)) != null && !line.isEmpty()) {
             if (++n > MAX_HEADERS) {
                 throw new IOException("more than " + MAX_HEADERS + " header fields");
             }
@@ -280,29 +276,6 @@ public final class Http1 implements AutoCloseable {
             throw new EOFException("the connection closed inside the header");
         }
         return headers;
-    }
-
-    /** @return a line without its CRLF (or LF), or null at the end of the stream before any byte */
-    static String readLine(InputStream in) throws IOException {
-        StringBuilder b = new StringBuilder(64);
-        int ch;
-        while ((ch = in.read()) >= 0) {
-            if (ch == '\n') {
-                int end = b.length();
-                if (end > 0 && b.charAt(end - 1) == '\r') {
-                    b.setLength(end - 1);
-                }
-                return b.toString();
-            }
-            if (b.length() >= MAX_LINE) {
-                throw new IOException("a line longer than " + MAX_LINE + " bytes");
-            }
-            b.append((char) ch);
-        }
-        if (b.isEmpty()) {
-            return null;
-        }
-        throw new EOFException("the connection closed inside a line");
     }
 
     private Connection pooled() {
@@ -514,138 +487,6 @@ public final class Http1 implements AutoCloseable {
             if (closed.compareAndSet(false, true)) {
                 connection.close();
             }
-        }
-    }
-
-    /** A body of a known length. */
-    private static final class Fixed extends InputStream {
-        private final InputStream in;
-        private long left;
-
-        Fixed(InputStream in, long length) {
-            this.in = in;
-            this.left = length;
-        }
-
-        @Override
-        public int read() throws IOException {
-            if (left <= 0) {
-                return -1;
-            }
-            int b = in.read();
-            if (b < 0) {
-                throw new EOFException("the connection closed " + left + " bytes before the end of the body");
-            }
-            left--;
-            return b;
-        }
-
-        @Override
-        public int read(byte[] buf, int off, int len) throws IOException {
-            if (left <= 0) {
-                return -1;
-            }
-            int n = in.read(buf, off, (int) Math.min(len, left));
-            if (n < 0) {
-                throw new EOFException("the connection closed " + left + " bytes before the end of the body");
-            }
-            left -= n;
-            return n;
-        }
-
-        @Override
-        public int available() throws IOException {
-            return (int) Math.min(in.available(), left);
-        }
-    }
-
-    /** A chunked body (RFC 9112 §7.1): chunk sizes in hex, extensions and trailers skipped. */
-    private static final class Chunked extends InputStream {
-        private final InputStream in;
-        private long left; // in the current chunk
-        private boolean done;
-
-        Chunked(InputStream in) {
-            this.in = in;
-        }
-
-        private boolean ready() throws IOException {
-            if (done) {
-                return false;
-            }
-            if (left > 0) {
-                return true;
-            }
-            String line = readLine(in);
-            if (line == null) {
-                throw new EOFException("the connection closed inside a chunked body");
-            }
-            int semi = line.indexOf(';');
-            String size = (semi >= 0 ? line.substring(0, semi) : line).trim();
-            try {
-                left = Long.parseLong(size, 16);
-            } catch (NumberFormatException e) {
-                throw new IOException("a bad chunk size: " + abbreviate(line));
-            }
-            if (left < 0) {
-                throw new IOException("a bad chunk size: " + abbreviate(line));
-            }
-            if (left == 0) {
-                while (true) { // trailer fields, up to the empty line
-                    String t = readLine(in);
-                    if (t == null || t.isEmpty()) {
-                        break;
-                    }
-                }
-                done = true;
-                return false;
-            }
-            return true;
-        }
-
-        private void endOfChunk() throws IOException {
-            if (left == 0) {
-                String crlf = readLine(in);
-                if (crlf == null || !crlf.isEmpty()) {
-                    throw new IOException("a chunk without its line end");
-                }
-            }
-        }
-
-        @Override
-        public int read() throws IOException {
-            if (!ready()) {
-                return -1;
-            }
-            int b = in.read();
-            if (b < 0) {
-                throw new EOFException("the connection closed inside a chunk");
-            }
-            left--;
-            endOfChunk();
-            return b;
-        }
-
-        @Override
-        public int read(byte[] buf, int off, int len) throws IOException {
-            if (len == 0) {
-                return 0;
-            }
-            if (!ready()) {
-                return -1;
-            }
-            int n = in.read(buf, off, (int) Math.min(len, left));
-            if (n < 0) {
-                throw new EOFException("the connection closed inside a chunk");
-            }
-            left -= n;
-            endOfChunk();
-            return n;
-        }
-
-        @Override
-        public int available() throws IOException {
-            return done ? 0 : (int) Math.min(in.available(), left);
         }
     }
 }
