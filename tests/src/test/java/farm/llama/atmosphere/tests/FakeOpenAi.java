@@ -14,6 +14,9 @@ import java.util.Optional;
  */
 public final class FakeOpenAi extends FakeBackend {
 
+    /** When set, a stream holds its second word until this opens. */
+    public volatile java.util.concurrent.CountDownLatch afterFirstWord;
+
     /** The models it lists and serves. */
     public volatile List<String> models = List.of("llama3.2", "text-embedding-3-small");
     /** If set, requests must carry this bearer key. */
@@ -113,6 +116,15 @@ public final class FakeOpenAi extends FakeBackend {
             }
             sent++;
             sleep(chunkDelayMs);
+            java.util.concurrent.CountDownLatch gate = afterFirstWord;
+            if (sent == 1 && gate != null) {
+                try {
+                    gate.await(); // the next word waits until the test has seen this one
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
         }
         writeLine(out, "data: " + head + "\"choices\":[{\"index\":0,\"delta\":{},\"logprobs\":null,\"finish_reason\":\"stop\"}]}\n\n");
         if (body.path("stream_options").path("include_usage").asBoolean(false)) {

@@ -7,8 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -20,6 +22,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -326,6 +329,41 @@ class LocalRoutingTest {
         assertEquals("Grüße \"quoted\"", sent.path("messages").get(0).path("content").asText());
         // and the next request is served as well (over the connection the first one gave back)
         assertEquals(200, node.post("/v1/chat/completions", request).statusCode());
+    }
+
+    @Test
+    void aStreamedWordReachesTheClientBeforeTheBackendSendsTheNextOne() throws Exception {
+        openai.models = List.of("mistral-nemo"); // an SSE backend: each event ends with a blank line
+        openai.afterFirstWord = new CountDownLatch(1);
+        startNode("");
+        try {
+            HttpResponse<InputStream> r = node.postStream("/v1/chat/completions", chat("mistral-nemo", "Why is the sky blue?", true));
+            BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8));
+            // the backend sends no second word until the client has the first: a node that held it would hang here
+            String first = CompletableFuture.supplyAsync(() -> {
+                try {
+                    String line;
+                    while ((line = in.readLine()) != null) {
+                        if (line.contains("\"content\":\"" + FakeBackend.REPLY.get(0) + "\"")) {
+                            return line;
+                        }
+                    }
+                    return null;
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }).get(30, TimeUnit.SECONDS);
+            assertTrue(first != null, "the first word arrived");
+            openai.afterFirstWord.countDown();
+            String line;
+            String last = null;
+            while ((line = in.readLine()) != null) {
+                last = line.startsWith("data: ") ? line.substring(6) : last;
+            }
+            assertEquals("[DONE]", last);
+        } finally {
+            openai.afterFirstWord.countDown();
+        }
     }
 
     @Test

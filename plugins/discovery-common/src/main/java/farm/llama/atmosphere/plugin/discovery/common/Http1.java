@@ -401,6 +401,7 @@ public final class Http1 implements AutoCloseable {
         private final AtomicBoolean closed = new AtomicBoolean();
         private volatile boolean ended;
         private byte[] line = new byte[512];
+        private int lineLength;
 
         ResponseBody(InputStream body, Connection connection, boolean keepAlive) {
             this.body = body;
@@ -439,21 +440,46 @@ public final class Http1 implements AutoCloseable {
          * @throws IOException when the line is longer than 16 MiB, or reading fails
          */
         public String readLine() throws IOException {
-            int n = 0;
-            int b;
-            while ((b = read()) >= 0) {
-                if (b == '\n') {
-                    return new String(line, 0, n > 0 && line[n - 1] == '\r' ? n - 1 : n, StandardCharsets.UTF_8);
+            return line(true);
+        }
+
+        /**
+         * Reads a line only as far as its bytes have arrived: never waits. A line not complete yet
+         * is kept, and the next read of either kind goes on from it.
+         *
+         * @return the line, or null when no whole line is here yet
+         * @throws IOException when reading fails
+         */
+        public String readLineIfHere() throws IOException {
+            return line(false);
+        }
+
+        private String line(boolean wait) throws IOException {
+            int b = -1;
+            while (wait || available() > 0) {
+                if ((b = read()) < 0) {
+                    if (lineLength == 0) {
+                        return null;
+                    }
+                    break;
                 }
-                if (n == line.length) {
-                    if (n >= MAX_EVENT_LINE) {
+                if (b == '\n') {
+                    break;
+                }
+                if (lineLength == line.length) {
+                    if (lineLength >= MAX_EVENT_LINE) {
                         throw new IOException("a line longer than " + MAX_EVENT_LINE + " bytes");
                     }
-                    line = Arrays.copyOf(line, Math.min(MAX_EVENT_LINE, n * 2));
+                    line = Arrays.copyOf(line, Math.min(MAX_EVENT_LINE, lineLength * 2));
                 }
-                line[n++] = (byte) b;
+                line[lineLength++] = (byte) b;
             }
-            return n == 0 ? null : new String(line, 0, n, StandardCharsets.UTF_8);
+            if (!wait && b != '\n' && !ended) {
+                return null; // not all here yet: kept for the next read
+            }
+            int n = lineLength > 0 && line[lineLength - 1] == '\r' ? lineLength - 1 : lineLength;
+            lineLength = 0;
+            return new String(line, 0, n, StandardCharsets.UTF_8);
         }
 
         /** Done reading: the connection is reused if the body ends within a moment, else closed. */

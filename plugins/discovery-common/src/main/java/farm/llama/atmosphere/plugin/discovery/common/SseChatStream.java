@@ -22,6 +22,7 @@ public final class SseChatStream implements ChatStream {
     private final String path;
     private volatile boolean closed;
     private volatile boolean ended;
+    private String ahead; // an event's data line that buffered() read
 
     /**
      * @param body the response body, positioned at the first event
@@ -43,9 +44,10 @@ public final class SseChatStream implements ChatStream {
         }
         try {
             String line;
-            while ((line = body.readLine()) != null) {
+            while ((line = ahead != null ? ahead : body.readLine()) != null) {
+                ahead = null;
                 if (!line.startsWith("data:")) {
-                    continue;
+                    continue; // the blank line that ends an event, a comment, another field
                 }
                 String data = line.substring(5).trim();
                 if (data.equals("[DONE]")) {
@@ -53,25 +55,7 @@ public final class SseChatStream implements ChatStream {
                     body.close(); // the end: the connection goes back to the pool
                     return Optional.empty();
                 }
-                JsonNode chunk;
-                try {
-                    chunk = Http.JSON.readTree(data);
-                } catch (IOException e) {
-                    throw fail(new CallFailedException(FailureKind.BAD_RESPONSE, backend + " sent an event that is not JSON"));
-                }
-                if (!chunk.isObject()) {
-                    throw fail(new CallFailedException(FailureKind.BAD_RESPONSE, backend + " sent an event that is not a JSON object"));
-                }
-                if (chunk.has("error")) {
-                    JsonNode err = chunk.get("error");
-                    throw fail(new CallFailedException(FailureKind.BAD_RESPONSE, backend + " failed mid-stream: "
-                            + (err.isTextual() ? err.asText() : err.path("message").asText(err.toString()))));
-                }
-                boolean last = false;
-                for (JsonNode choice : chunk.path("choices")) {
-                    last |= choice.hasNonNull("finish_reason");
-                }
-                return Optional.of(new ChatChunk(data, last));
+                return Optional.of(chunk(data));
             }
             throw fail(new CallFailedException(FailureKind.BAD_RESPONSE, backend + " ended the stream without [DONE]"));
         } catch (IOException e) {
@@ -82,13 +66,49 @@ public final class SseChatStream implements ChatStream {
         }
     }
 
+    private ChatChunk chunk(String data) {
+        JsonNode chunk;
+        try {
+            chunk = Http.JSON.readTree(data);
+        } catch (IOException e) {
+            throw fail(new CallFailedException(FailureKind.BAD_RESPONSE, backend + " sent an event that is not JSON"));
+        }
+        if (!chunk.isObject()) {
+            throw fail(new CallFailedException(FailureKind.BAD_RESPONSE, backend + " sent an event that is not a JSON object"));
+        }
+        if (chunk.has("error")) {
+            JsonNode err = chunk.get("error");
+            throw fail(new CallFailedException(FailureKind.BAD_RESPONSE, backend + " failed mid-stream: "
+                    + (err.isTextual() ? err.asText() : err.path("message").asText(err.toString()))));
+        }
+        boolean last = false;
+        for (JsonNode choice : chunk.path("choices")) {
+            last |= choice.hasNonNull("finish_reason");
+        }
+        return new ChatChunk(data, last);
+    }
+
+    /**
+     * @return true when the next event's {@code data:} line has arrived whole (blank lines and comments before it are
+     *         read past, never waited for): a line that is only partly here, or nothing, is false
+     */
     @Override
     public boolean buffered() {
-        try {
-            return !ended && body.available() > 0;
-        } catch (IOException e) {
-            return false;
+        if (ended || ahead != null) {
+            return ahead != null;
         }
+        try {
+            String line;
+            while ((line = body.readLineIfHere()) != null) {
+                if (line.startsWith("data:")) {
+                    ahead = line;
+                    return true;
+                }
+            }
+        } catch (IOException e) {
+            // the next read meets the failure and reports it
+        }
+        return false;
     }
 
     private CallFailedException fail(CallFailedException e) {

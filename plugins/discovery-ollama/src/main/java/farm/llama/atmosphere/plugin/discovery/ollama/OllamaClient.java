@@ -130,6 +130,7 @@ final class OllamaClient extends HttpBackendClient {
         private volatile boolean closed;
         private boolean first = true;
         private boolean sawToolCalls;
+        private String ahead; // a line that buffered() read
 
         OllamaChatStream(Http1.ResponseBody in, String chatId, String model) {
             this.in = in;
@@ -145,7 +146,8 @@ final class OllamaClient extends HttpBackendClient {
             }
             try {
                 String line;
-                while ((line = in.readLine()) != null) {
+                while ((line = ahead != null ? ahead : in.readLine()) != null) {
+                    ahead = null;
                     if (!line.isBlank()) {
                         return Optional.of(chunkOf(line));
                     }
@@ -217,13 +219,24 @@ final class OllamaClient extends HttpBackendClient {
             return new ChatChunk(chunk.toString(), false);
         }
 
+        /** @return true when the next line has arrived whole (never waits), or the answer is done */
         @Override
         public boolean buffered() {
-            try {
-                return ended || in.available() > 0;
-            } catch (IOException e) {
-                return false;
+            if (ended || ahead != null) {
+                return true;
             }
+            try {
+                String line;
+                while ((line = in.readLineIfHere()) != null) {
+                    if (!line.isBlank()) {
+                        ahead = line;
+                        return true;
+                    }
+                }
+            } catch (IOException e) {
+                // the next read meets the failure and reports it
+            }
+            return false;
         }
 
         private CallFailedException fail(CallFailedException e) {
