@@ -16,6 +16,15 @@ import java.util.Objects;
  */
 public record ChatRequest(String model, String json, Duration timeout) {
 
+    /**
+     * The request field ({@code true}) that asks for the last message, an assistant's, to be
+     * continued rather than answered: vLLM's name for it, which llama.cpp's server reads too. The
+     * router sends such a request only to capabilities whose metadata has {@link
+     * farm.llama.atmosphere.spi.discovery.Capability#CONTINUES}; each client says it the way its
+     * backend understands.
+     */
+    public static final String CONTINUE_FINAL_MESSAGE = "continue_final_message";
+
     /** Default time to the first chunk. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(120);
 

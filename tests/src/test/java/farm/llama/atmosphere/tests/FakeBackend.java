@@ -34,8 +34,10 @@ public abstract class FakeBackend implements AutoCloseable {
     volatile long chunkDelayMs;
     /** Answer every chat with this HTTP status (0: answer normally). */
     volatile int chatStatus;
-    /** Drop the connection after this many streamed chunks (-1: never). */
+    /** Drop the connection after this many streamed chunks of a fresh answer (-1: never); continuations are not dropped. */
     volatile int dropAfterChunks = -1;
+    /** Requests that asked this backend to continue a trailing assistant message, as it received them. */
+    public final List<JsonNode> continuations = new CopyOnWriteArrayList<>();
     final AtomicInteger chatCalls = new AtomicInteger();
     final AtomicInteger cancelledStreams = new AtomicInteger();
     public final List<JsonNode> chatBodies = new CopyOnWriteArrayList<>();
@@ -114,6 +116,34 @@ public abstract class FakeBackend implements AutoCloseable {
             cancelledStreams.incrementAndGet();
             return false;
         }
+    }
+
+    /**
+     * What every backend checks of a trailing assistant message (llama.cpp's server refuses two in a row).
+     *
+     * @param messages the request's messages, the last an assistant's
+     * @return the words of {@link #REPLY} the message already holds, or an error text when it is not a start of that reply
+     */
+    static Object prefixWords(JsonNode messages) {
+        if (messages.size() >= 2 && messages.get(messages.size() - 2).path("role").asText().equals("assistant")) {
+            return "Cannot have 2 or more assistant messages at the end of the list.";
+        }
+        String prefix = messages.get(messages.size() - 1).path("content").asText();
+        StringBuilder sb = new StringBuilder();
+        for (int k = 0; k <= REPLY.size(); k++) {
+            if (sb.toString().equals(prefix)) {
+                return k;
+            }
+            if (k < REPLY.size()) {
+                sb.append(REPLY.get(k));
+            }
+        }
+        return "the assistant message to continue is not a start of this model's answer: " + prefix;
+    }
+
+    /** @return whether the request ends with an assistant message */
+    static boolean endsWithAssistant(JsonNode messages) {
+        return messages.size() > 0 && messages.get(messages.size() - 1).path("role").asText().equals("assistant");
     }
 
     /** Stops answering: connections are refused from now on. */

@@ -60,6 +60,19 @@ public final class FakeOllama extends FakeBackend {
     /** Modelfiles /api/show answers as they are, by model (over {@link #weights}): what a crafted server could say. */
     volatile java.util.Map<String, String> modelfiles = java.util.Map.of();
 
+    /** Llama 3.2's template as Ollama's library ships it: an assistant turn is closed only when it is not the last ({@code not $last}). */
+    public static final String OPEN_TEMPLATE = "{{- range $i, $_ := .Messages }}{{- $last := eq (len (slice $.Messages $i)) 1 }}"
+            + "{{- if eq .Role \"user\" }}<|start_header_id|>user<|end_header_id|>\n\n{{ .Content }}<|eot_id|>"
+            + "{{ if $last }}<|start_header_id|>assistant<|end_header_id|>\n\n{{ end }}"
+            + "{{- else if eq .Role \"assistant\" }}<|start_header_id|>assistant<|end_header_id|>\n\n{{ .Content }}"
+            + "{{ if not $last }}<|eot_id|>{{ end }}{{- end }}{{- end }}";
+    /** A template that closes every assistant turn (the Llama 3 example of Ollama's template docs): it cannot continue one. */
+    public static final String CLOSED_TEMPLATE = "{{- range .Messages }}<|start_header_id|>{{ .Role }}<|end_header_id|>\n\n"
+            + "{{ .Content }}<|eot_id|>{{- end }}<|start_header_id|>assistant<|end_header_id|>\n\n";
+
+    /** Chat templates /api/show answers, by model (without one: {@code {{ .Prompt }}}, which continues nothing). */
+    public volatile java.util.Map<String, String> templates = java.util.Map.of();
+
     /** How many /api/show requests arrived. */
     final java.util.concurrent.atomic.AtomicInteger showCalls = new java.util.concurrent.atomic.AtomicInteger();
 
@@ -70,6 +83,12 @@ public final class FakeOllama extends FakeBackend {
         String crafted = modelfiles.getOrDefault(model, modelfiles.get(model.replace(":latest", "")));
         if (crafted != null) {
             json(ex, 200, JSON.writeValueAsString(java.util.Map.of("modelfile", crafted, "details", java.util.Map.of("format", "gguf"))));
+            return;
+        }
+        String template = templates.getOrDefault(model, templates.get(model.replace(":latest", "")));
+        if (template != null) {
+            json(ex, 200, JSON.writeValueAsString(java.util.Map.of("modelfile", "FROM " + model + "\nTEMPLATE \"\"\"" + template + "\"\"\"\n",
+                    "template", template, "details", java.util.Map.of("format", "gguf", "family", "llama"))));
             return;
         }
         java.nio.file.Path w = weights.getOrDefault(model, weights.get(model.replace(":latest", "")));
@@ -218,6 +237,22 @@ public final class FakeOllama extends FakeBackend {
             json(ex, 404, "{\"error\":\"model \\\"" + model + "\\\" not found, try pulling it first\"}");
             return;
         }
+        int from = 0;
+        boolean continuing = endsWithAssistant(body.path("messages"));
+        if (continuing) {
+            // Ollama continues a trailing assistant message only where the model's template leaves the last one open
+            String template = templates.getOrDefault(model, templates.get(model.replace(":latest", "")));
+            Object words = prefixWords(body.path("messages"));
+            String refusal = body.has("continue_final_message") || body.has("add_generation_prompt") ? "unexpected continuation parameters for Ollama"
+                    : template == null || !template.contains("not $last") ? "the template of " + model + " would answer the assistant message afresh"
+                    : words instanceof String why ? why : null;
+            if (refusal != null) {
+                json(ex, 400, "{\"error\":" + JSON.writeValueAsString(refusal) + "}");
+                return;
+            }
+            continuations.add(body);
+            from = (Integer) words;
+        }
         sleep(firstByteDelayMs);
         boolean tools = body.has("tools");
         if (!body.path("stream").asBoolean(true)) {
@@ -230,15 +265,24 @@ public final class FakeOllama extends FakeBackend {
         ex.sendResponseHeaders(200, 0);
         OutputStream out = ex.getResponseBody();
         int sent = 0;
+        boolean length = false;
         if (tools) {
             String call = "{\"model\":\"" + model + "\",\"created_at\":\"2024-07-22T20:33:28.123648Z\",\"message\":{\"role\":\"assistant\",\"content\":\"\","
                     + "\"tool_calls\":[{\"function\":{\"name\":\"get_current_weather\",\"arguments\":{\"format\":\"celsius\",\"location\":\"Paris, FR\"}}}]},\"done\":false}\n";
             if (!writeLine(out, call)) {
                 return;
             }
+            if (dropAfterChunks >= 0) {
+                throw new IOException("dropping the connection after a tool call began, as asked");
+            }
         } else {
-            for (String word : REPLY) {
-                if (dropAfterChunks >= 0 && sent >= dropAfterChunks) {
+            int limit = body.path("options").path("num_predict").asInt(Integer.MAX_VALUE);
+            for (String word : REPLY.subList(from, REPLY.size())) {
+                if (sent >= limit) {
+                    length = true;
+                    break;
+                }
+                if (dropAfterChunks >= 0 && sent >= dropAfterChunks && !continuing) {
                     ex.getHttpContext().getServer();
                     throw new IOException("dropping the connection mid-stream, as asked");
                 }
@@ -252,8 +296,9 @@ public final class FakeOllama extends FakeBackend {
             }
         }
         writeLine(out, "{\"model\":\"" + model + "\",\"created_at\":\"2023-08-04T19:22:45.499127Z\",\"message\":{\"role\":\"assistant\",\"content\":\"\"},"
-                + "\"done\":true,\"done_reason\":\"stop\",\"total_duration\":4883583458,\"load_duration\":1334875,\"prompt_eval_count\":26,"
-                + "\"prompt_eval_duration\":342546000,\"eval_count\":" + REPLY.size() + ",\"eval_duration\":4535599000}\n");
+                + "\"done\":true,\"done_reason\":\"" + (length ? "length" : "stop") + "\",\"total_duration\":4883583458,\"load_duration\":1334875,"
+                + "\"prompt_eval_count\":" + (26 + from) + ",\"prompt_eval_duration\":342546000,\"eval_count\":" + (tools ? REPLY.size() : sent)
+                + ",\"eval_duration\":4535599000}\n");
     }
 
     private void embed(HttpExchange ex) throws IOException {

@@ -19,6 +19,12 @@ public final class FakeOpenAi extends FakeBackend {
 
     /** The models it lists and serves. */
     public volatile List<String> models = List.of("llama3.2", "text-embedding-3-small");
+    /**
+     * Who it says it is in /v1/models' {@code owned_by}: {@code llamacpp} (llama.cpp's server, the default),
+     * {@code vllm}, or another (LM Studio says {@code organization_owner}, OpenAI {@code system}); only
+     * llama.cpp and vLLM continue a trailing assistant message (with continue_final_message), the others refuse one.
+     */
+    public volatile String ownedBy = "llamacpp";
     /** If set, requests must carry this bearer key. */
     volatile Optional<String> apiKey = Optional.empty();
 
@@ -61,7 +67,7 @@ public final class FakeOpenAi extends FakeBackend {
             if (i > 0) {
                 sb.append(',');
             }
-            sb.append("{\"id\":\"").append(models.get(i)).append("\",\"object\":\"model\",\"created\":1686935002,\"owned_by\":\"llamacpp\"}");
+            sb.append("{\"id\":\"").append(models.get(i)).append("\",\"object\":\"model\",\"created\":1686935002,\"owned_by\":\"").append(ownedBy).append("\"}");
         }
         json(ex, 200, sb.append("]}").toString());
     }
@@ -83,6 +89,19 @@ public final class FakeOpenAi extends FakeBackend {
             json(ex, 404, "{\"error\":{\"message\":\"The model `" + model + "` does not exist or you do not have access to it.\","
                     + "\"type\":\"invalid_request_error\",\"param\":null,\"code\":\"model_not_found\"}}");
             return;
+        }
+        int from = 0;
+        boolean continuing = endsWithAssistant(body.path("messages"));
+        if (continuing || body.has("continue_final_message") || body.has("add_generation_prompt")) {
+            String refusal = continuationRefusal(body);
+            if (refusal != null) {
+                json(ex, 400, "{\"error\":{\"message\":" + JSON.writeValueAsString(refusal) + ",\"type\":\"invalid_request_error\",\"param\":null,\"code\":null}}");
+                return;
+            }
+            if (continuing) {
+                continuations.add(body);
+                from = (Integer) prefixWords(body.path("messages"));
+            }
         }
         sleep(firstByteDelayMs);
         java.util.function.Function<JsonNode, Turn> sc = script;
@@ -106,8 +125,14 @@ public final class FakeOpenAi extends FakeBackend {
             return;
         }
         int sent = 0;
-        for (String word : REPLY) {
-            if (dropAfterChunks >= 0 && sent >= dropAfterChunks) {
+        int limit = body.path("max_tokens").asInt(body.path("max_completion_tokens").asInt(Integer.MAX_VALUE));
+        String finish = "stop";
+        for (String word : REPLY.subList(from, REPLY.size())) {
+            if (sent >= limit) {
+                finish = "length";
+                break;
+            }
+            if (dropAfterChunks >= 0 && sent >= dropAfterChunks && !continuing) {
                 throw new IOException("dropping the connection mid-stream, as asked");
             }
             if (!writeLine(out, "data: " + head + "\"choices\":[{\"index\":0,\"delta\":{\"content\":" + JSON.writeValueAsString(word)
@@ -126,12 +151,39 @@ public final class FakeOpenAi extends FakeBackend {
                 }
             }
         }
-        writeLine(out, "data: " + head + "\"choices\":[{\"index\":0,\"delta\":{},\"logprobs\":null,\"finish_reason\":\"stop\"}]}\n\n");
+        writeLine(out, "data: " + head + "\"choices\":[{\"index\":0,\"delta\":{},\"logprobs\":null,\"finish_reason\":\"" + finish + "\"}]}\n\n");
         if (body.path("stream_options").path("include_usage").asBoolean(false)) {
-            writeLine(out, "data: " + head + "\"choices\":[],\"usage\":{\"prompt_tokens\":19,\"completion_tokens\":" + REPLY.size()
-                    + ",\"total_tokens\":" + (19 + REPLY.size()) + "}}\n\n");
+            int prompt = 19 + from; // the prefix is part of the prompt
+            writeLine(out, "data: " + head + "\"choices\":[],\"usage\":{\"prompt_tokens\":" + prompt + ",\"completion_tokens\":" + sent
+                    + ",\"total_tokens\":" + (prompt + sent) + "}}\n\n");
         }
         writeLine(out, "data: [DONE]\n\n");
+    }
+
+    /**
+     * @return why this server refuses a request with a trailing assistant message or the continuation parameters, or
+     *         null when it continues it: llama.cpp and vLLM need continue_final_message with add_generation_prompt false
+     *         (both true is an error there); LM Studio and OpenAI know neither parameter and answer a trailing assistant
+     *         message afresh, which a continuation must never get
+     */
+    private String continuationRefusal(JsonNode body) {
+        boolean knows = ownedBy.equals("llamacpp") || ownedBy.equals("vllm");
+        if (!knows) {
+            return body.has("continue_final_message") || body.has("add_generation_prompt")
+                    ? "Unrecognized request argument supplied: " + (body.has("continue_final_message") ? "continue_final_message" : "add_generation_prompt")
+                    : "this server does not continue a trailing assistant message: it would answer it afresh";
+        }
+        if (body.path("continue_final_message").asBoolean(false) && body.path("add_generation_prompt").asBoolean(true)) {
+            return "Cannot set both add_generation_prompt and continue_final_message to true.";
+        }
+        if (!endsWithAssistant(body.path("messages"))) {
+            return body.path("continue_final_message").asBoolean(false) ? "continue_final_message needs a final assistant message" : null;
+        }
+        if (!body.path("continue_final_message").asBoolean(false)) {
+            return "this stand-in continues only with continue_final_message: true";
+        }
+        Object words = prefixWords(body.path("messages"));
+        return words instanceof String why ? why : null;
     }
 
     /** Answers as OpenAI does when a model calls tools: message.tool_calls, or streamed deltas with argument fragments. */
@@ -173,6 +225,9 @@ public final class FakeOpenAi extends FakeBackend {
                         + ",\"arguments\":\"\"}}]},\"logprobs\":null,\"finish_reason\":null}]}\n\n");
                 int half = c[1].length() / 2; // arguments arrive in fragments
                 for (String part : List.of(c[1].substring(0, half), c[1].substring(half))) {
+                    if (dropAfterChunks >= 0) {
+                        throw new IOException("dropping the connection in the middle of a tool call, as asked");
+                    }
                     writeLine(out, "data: " + head + "\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":" + i
                             + ",\"function\":{\"arguments\":" + JSON.writeValueAsString(part) + "}}]},\"logprobs\":null,\"finish_reason\":null}]}\n\n");
                 }

@@ -19,10 +19,14 @@ import java.util.Optional;
  * @param sizeBytes the model's size in bytes, when the backend says
  * @param parameters a tool's JSON schema, for agents on other members
  * @param permissions what a caller must hold; the asking node checks it before it asks
+ * @param continues how its backend continues a trailing assistant message, when it can (see
+ *                  {@link farm.llama.atmosphere.spi.discovery.Capability#CONTINUES}): members carry on
+ *                  an answer whose backend died only on capabilities that say so
  */
 @JsonInclude(JsonInclude.Include.NON_ABSENT)
 public record SharedCapability(String id, String backend, String type, String name, String description, List<String> models, List<String> tags,
-                               Optional<String> sizeBytes, Optional<String> parameters, Optional<String> permissions) {
+                               Optional<String> sizeBytes, Optional<String> parameters, Optional<String> permissions,
+                               Optional<String> continues) {
 
     /** Validates: id, type and name are required; the rest defaults to empty. */
     public SharedCapability {
@@ -36,5 +40,6 @@ public record SharedCapability(String id, String backend, String type, String na
         sizeBytes = Optionals.orEmpty(sizeBytes);
         parameters = Optionals.orEmpty(parameters);
         permissions = Optionals.orEmpty(permissions);
+        continues = Optionals.orEmpty(continues);
     }
 }

@@ -133,7 +133,7 @@ public record ConfigKey(String name, Type type, Object defaultValue, String show
             key("ui.show-prompts", Type.BOOLEAN, false, "keep the text of prompts and answers in the request log, shown only to admins (the dashboard signed in by atmosphere dashboard)"),
             key("log.level", Type.LOG_LEVEL, "INFO", "log level: ERROR, WARNING, INFO, DEBUG or TRACE"),
             key("plugins.enabled", Type.BOOLEAN, true, "load drop-in plugins at all"),
-            key("backends", Type.MAPPINGS, null, "backends to probe besides the default ports: - {type: ollama|openai|llamafarm, url: http://..., api-key: ...}"),
+            key("backends", Type.MAPPINGS, null, "backends to probe besides the default ports: - {type: ollama|openai|llamafarm, url: http://..., api-key: ..., continue: true|false}"),
             key("discovery.probe-default-ports", Type.BOOLEAN, true, "probe the backends' default ports on loopback"),
             key("discovery.interval", Type.DURATION, "30s", "how often backends are re-scanned"),
             key("discovery.max-concurrency", Type.NUMBER, 4L, "requests a backend runs at once; beyond every cap requests queue"),

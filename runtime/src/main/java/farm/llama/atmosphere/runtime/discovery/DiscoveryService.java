@@ -127,7 +127,14 @@ public final class DiscoveryService implements AutoCloseable {
                 continue;
             }
             Object key = map.get("api-key");
-            out.add(new BackendEndpoint(type, uri, key == null ? Optional.empty() : Optional.of(String.valueOf(key))));
+            Object continues = map.get("continue");
+            if (continues != null && !(continues instanceof Boolean)) {
+                problems.add(where + ": continue must be true or false (whether the backend continues a trailing assistant"
+                        + " message), not '" + continues + "'; the backend is used as if it were not set");
+                continues = null;
+            }
+            out.add(new BackendEndpoint(type, uri, key == null ? Optional.empty() : Optional.of(String.valueOf(key)),
+                    Optional.ofNullable((Boolean) continues)));
         }
         return out;
     }

@@ -277,6 +277,7 @@ final class OpenAiApi implements HttpService {
                         "messages[" + i + "] must be an object with a string 'role'.");
             }
         }
+        requireContinuable(body, messages);
         if (!model.equals("auto") && !router.knows(model)) {
             throw new ApiError(Status.NOT_FOUND_404, "invalid_request_error", "model_not_found", "model",
                     "The model '" + model + "' does not exist on this node. GET /v1/models lists the models; use \"auto\" to route by meaning.");
@@ -289,18 +290,20 @@ final class OpenAiApi implements HttpService {
         RouteQuery query = ChatRequests.query(model, body);
         ChatCall call;
         try {
-            call = router.startChat(new ChatRequest(model, json, router.firstByteTimeout()), query, locality(req));
+            call = router.startChat(new ChatRequest(model, json, router.firstByteTimeout()), query, locality(req), carriesOn(req));
         } catch (CallFailedException e) {
             throw routingFailure(e, model);
         }
         try (call) {
             trace.firstToken();
             served(trace, call.served().capability(), call.decision(), call.failedRoutes());
-            headers(res, call.served().capability(), call.served().score(), call.failedRoutes());
             if (stream) {
+                headers(res, call.served().capability(), call.served().score(), call.failedRoutes());
                 streamChat(res, call, legacy, trace);
             } else {
                 ObjectNode answer = ChatCompletions.aggregate(call, legacy);
+                served(trace, call.served().capability(), call.decision(), call.failedRoutes()); // after any continuation
+                headers(res, call.served().capability(), call.served().score(), call.failedRoutes());
                 if (trace.keepsText()) {
                     JsonNode choice = answer.path("choices").path(0);
                     trace.answer(legacy ? choice.path("text").asText("") : choice.path("message").path("content").asText(""));
@@ -310,6 +313,34 @@ final class OpenAiApi implements HttpService {
                 trace.end();
                 send(res, answer);
             }
+        }
+    }
+
+    /** @return whether a backend that dies mid-answer is replaced by one that continues it ({@code x-atmosphere-continue}) */
+    private static boolean carriesOn(ServerRequest req) {
+        String v = req.headers().first(HeaderNames.create("x-atmosphere-continue")).orElse("on").trim().toLowerCase(Locale.ROOT);
+        if (!v.equals("on") && !v.equals("off")) {
+            throw new ApiError(Status.BAD_REQUEST_400, "invalid_request_error", "invalid_value", "x-atmosphere-continue",
+                    "x-atmosphere-continue must be 'on' (the default: another backend continues an answer whose backend died) or 'off'.");
+        }
+        return v.equals("on");
+    }
+
+    /** A request that asks its last message to be continued must end with an assistant's text, as vLLM and llama.cpp require. */
+    private static void requireContinuable(ObjectNode body, JsonNode messages) {
+        requireType(body, ChatRequest.CONTINUE_FINAL_MESSAGE, "boolean");
+        requireType(body, "add_generation_prompt", "boolean");
+        if (!body.path(ChatRequest.CONTINUE_FINAL_MESSAGE).asBoolean(false)) {
+            return;
+        }
+        JsonNode last = messages.get(messages.size() - 1);
+        if (!last.path("role").asText().equals("assistant") || !last.path("content").isTextual()) {
+            throw new ApiError(Status.BAD_REQUEST_400, "invalid_request_error", "invalid_value", ChatRequest.CONTINUE_FINAL_MESSAGE,
+                    "continue_final_message continues the last message: it must be an assistant's, with text content.");
+        }
+        if (body.path("add_generation_prompt").asBoolean(false)) {
+            throw new ApiError(Status.BAD_REQUEST_400, "invalid_request_error", "invalid_value", "add_generation_prompt",
+                    "add_generation_prompt and continue_final_message cannot both be true: leave add_generation_prompt out or false.");
         }
     }
 
@@ -352,9 +383,9 @@ final class OpenAiApi implements HttpService {
             try {
                 Optional<ChatChunk> c;
                 while ((c = call.next()).isPresent()) {
-                    String json = legacy ? toTextChunk(c.get().json()) : c.get().json();
+                    String json = legacy ? TextChunks.of(c.get().json()) : c.get().json();
                     if (trace.keepsText()) {
-                        trace.answer(deltaText(c.get().json()));
+                        trace.answer(TextChunks.deltaText(c.get().json()));
                     }
                     if (json != null) {
                         out.write(("data: " + json + "\n\n").getBytes(StandardCharsets.UTF_8));
@@ -374,6 +405,7 @@ final class OpenAiApi implements HttpService {
                 out.write(("data: " + err + "\n\n").getBytes(StandardCharsets.UTF_8));
             }
             // recorded before the stream ends: a client that asks the log next finds it there
+            served(trace, call.served().capability(), call.decision(), call.failedRoutes()); // after any continuation
             trace.tokens(call.promptTokens(), call.completionTokens());
             trace.end();
             out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
@@ -383,36 +415,6 @@ final class OpenAiApi implements HttpService {
             trace.failed(499, "The client went away before the answer ended.");
             call.close();
         }
-    }
-
-    /** @return the text a streamed chunk adds to the answer */
-    private static String deltaText(String chatChunk) {
-        StringBuilder text = new StringBuilder();
-        for (JsonNode choice : Json.parse(chatChunk).path("choices")) {
-            text.append(choice.path("delta").path("content").asText(""));
-        }
-        return text.toString();
-    }
-
-    private static String toTextChunk(String chatChunk) {
-        JsonNode c = Json.parse(chatChunk);
-        ObjectNode t = Json.MAPPER.createObjectNode();
-        t.put("id", c.path("id").asText().replace("chatcmpl", "cmpl"));
-        t.put("object", "text_completion");
-        t.put("created", c.path("created").asLong());
-        t.put("model", c.path("model").asText());
-        ArrayNode choices = t.putArray("choices");
-        for (JsonNode ch : c.path("choices")) {
-            ObjectNode o = choices.addObject();
-            o.put("text", ch.path("delta").path("content").asText(""));
-            o.put("index", ch.path("index").asInt());
-            o.putNull("logprobs");
-            o.set("finish_reason", ch.path("finish_reason").isMissingNode() ? null : ch.get("finish_reason"));
-        }
-        if (c.has("usage") && !c.get("usage").isNull()) {
-            t.set("usage", c.get("usage"));
-        }
-        return t.toString();
     }
 
     private void embeddings(ServerRequest req, ServerResponse res, RequestTrace trace) {

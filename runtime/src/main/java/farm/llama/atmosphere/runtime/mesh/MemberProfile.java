@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * What a member tells the mesh about itself ({@code profile} messages, protocol version 6): who
+ * What a member tells the mesh about itself ({@code profile} messages, protocol version 7): who
  * it is, its role and the proof of it, its coarse cost factors, the capabilities it offers and the
  * links it measures to other members.
  * Read back field by field ({@code MeshService.learnProfile}): one malformed capability or cost

@@ -436,8 +436,9 @@ public final class MeshForwarding {
                     chunk.put("id", id);
                     chunk.put("json", c.get().json());
                     chunk.put("last", c.get().last());
-                    // the last chunk also ends the call: one signed message fewer per request
-                    ended = c.get().last();
+                    // the last chunk also ends the call (one signed message fewer per request) when it carries the usage:
+                    // an OpenAI-compatible backend sends its usage in a chunk of its own after the finish reason
+                    ended = c.get().last() && c.get().json().contains("\"completion_tokens\"");
                     chunk.put("end", ended);
                     send(from, "chat.chunk", chunk);
                 }

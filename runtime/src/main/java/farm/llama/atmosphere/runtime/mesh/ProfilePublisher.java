@@ -86,7 +86,7 @@ final class ProfilePublisher {
             // a tool's JSON schema travels for agents on other members; its permissions so the asking node checks them before it asks
             caps.add(new SharedCapability(c.id(), c.metadata().getOrDefault("backend", ""), c.type(), c.name(), c.description(), c.models(),
                     c.tags(), Optional.ofNullable(c.metadata().get("sizeBytes")), Optional.ofNullable(c.metadata().get("parameters")),
-                    Optional.ofNullable(c.metadata().get("permissions"))));
+                    Optional.ofNullable(c.metadata().get("permissions")), Optional.ofNullable(c.metadata().get(Capability.CONTINUES))));
         }
         String role = role();
         String body = Json.write(caps);

@@ -80,6 +80,7 @@ final class RemoteBackends {
                 c.sizeBytes().ifPresent(size -> meta.put("sizeBytes", size));
                 c.parameters().ifPresent(parameters -> meta.put("parameters", parameters));
                 c.permissions().ifPresent(permissions -> meta.put("permissions", permissions));
+                c.continues().ifPresent(how -> meta.put(Capability.CONTINUES, how));
                 out.add(new Capability(k.nodeId() + "/" + c.id(), k.nodeId(), c.type(), c.name(), c.description(), c.models(), c.tags(),
                         "mesh://" + k.nodeId(), meta));
             } catch (RuntimeException e) {

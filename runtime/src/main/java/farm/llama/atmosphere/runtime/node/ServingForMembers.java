@@ -47,7 +47,7 @@ public final class ServingForMembers implements MeshForwarding.LocalServing {
     @Override
     public ChatCall chat(String model, String json, Duration timeout) {
         return router.startChat(new ChatRequest(model, json, timeout), new RouteQuery("", ChatRequests.needs(json), Optional.of(model)),
-                Locality.LOCAL);
+                Locality.LOCAL, false); // a backend dying mid-answer is the asking member's to carry on: it knows the whole mesh
     }
 
     @Override

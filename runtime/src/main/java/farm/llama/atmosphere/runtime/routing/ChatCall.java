@@ -1,44 +1,70 @@
 package farm.llama.atmosphere.runtime.routing;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import farm.llama.atmosphere.runtime.discovery.BackendState;
+import farm.llama.atmosphere.runtime.routing.RouterService.Resumption;
+import farm.llama.atmosphere.runtime.routing.RouterService.Started;
+import farm.llama.atmosphere.runtime.util.Json;
 import farm.llama.atmosphere.spi.CallFailedException;
 import farm.llama.atmosphere.spi.ChatChunk;
+import farm.llama.atmosphere.spi.ChatRequest;
 import farm.llama.atmosphere.spi.ChatStream;
+import farm.llama.atmosphere.spi.FailureKind;
+import farm.llama.atmosphere.spi.NodeEvent;
 import farm.llama.atmosphere.spi.routing.RouteDecision;
 import farm.llama.atmosphere.spi.routing.ScoredCandidate;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A chat that has started on a backend: the route it took (after any failover), the first chunk
- * already received, and the rest to read. Close it when done or when the client goes away: that
- * cancels the generation at the backend.
+ * already received, and the rest to read. When its backend dies mid-answer, the call carries on
+ * on the next candidate that can continue the answer (see {@link Continuation} and {@link Join}):
+ * the reader sees one stream. Close it when done or when the client goes away: that cancels the
+ * generation at the backend.
  */
 public final class ChatCall implements AutoCloseable {
 
     private final RouteDecision decision;
-    private final ScoredCandidate served;
-    private final BackendState backend;
     private final List<String> failedRoutes;
-    private final ChatStream stream;
-    private final long startNanos;
-    private Optional<ChatChunk> pending;
+    private final Resumption resumption;
+    private final ArrayDeque<ChatChunk> pending = new ArrayDeque<>();
+    private final StreamedAnswer answer = new StreamedAnswer();
+    private final ArrayNode continued = Json.MAPPER.createArrayNode();
+    private volatile ScoredCandidate served;
+    private volatile BackendState backend;
+    private volatile ChatStream stream;
+    private long startNanos;
+    private int attempts;
+    private Join join;
+    private long diedAt = -1;
     private boolean ended;
     private int completionTokens = -1;
     private int promptTokens = -1;
-    private final AtomicBoolean closed = new AtomicBoolean();
+    private boolean closed;
+    private boolean holding = true;
 
-    ChatCall(RouteDecision decision, ScoredCandidate served, BackendState backend, List<String> failedRoutes,
-             ChatStream stream, Optional<ChatChunk> first, long startNanos) {
+    ChatCall(RouteDecision decision, Started started, List<String> failedRoutes, Resumption resumption) {
         this.decision = decision;
-        this.served = served;
-        this.backend = backend;
-        this.failedRoutes = List.copyOf(failedRoutes);
-        this.stream = stream;
-        this.pending = first;
-        this.ended = first.isEmpty();
-        this.startNanos = startNanos;
+        this.failedRoutes = new ArrayList<>(failedRoutes);
+        this.resumption = resumption;
+        this.served = started.candidate();
+        this.backend = started.backend();
+        this.stream = started.stream();
+        this.startNanos = started.t0();
+        this.attempts = started.attempts();
+        started.first().ifPresentOrElse(pending::add, () -> ended = true);
+        if (ended) {
+            finish();
+        }
     }
 
     /** @return the routing decision */
@@ -46,7 +72,7 @@ public final class ChatCall implements AutoCloseable {
         return decision;
     }
 
-    /** @return the candidate that is serving the request */
+    /** @return the candidate that is serving the request (after a continuation, the one that carries on) */
     public ScoredCandidate served() {
         return served;
     }
@@ -56,42 +82,69 @@ public final class ChatCall implements AutoCloseable {
         return backend;
     }
 
-    /** @return routes tried before this one, each with why it failed */
+    /** @return routes tried before this one, each with why it failed (mid-stream failures say so) */
     public List<String> failedRoutes() {
-        return failedRoutes;
+        return List.copyOf(failedRoutes);
     }
 
     /**
      * @return the next chunk, or empty at the end
-     * @throws CallFailedException if the backend fails mid-stream
+     * @throws CallFailedException if the backend fails mid-stream and no other can carry on
      */
     public Optional<ChatChunk> next() {
-        if (pending != null) {
-            Optional<ChatChunk> p = pending;
-            pending = null;
-            note(p);
-            return p;
+        while (true) {
+            ChatChunk p = pending.poll();
+            if (p != null) {
+                return Optional.of(seen(p));
+            }
+            if (ended) {
+                return Optional.empty();
+            }
+            Optional<ChatChunk> c;
+            try {
+                c = stream.next();
+            } catch (CallFailedException e) {
+                carryOn(e);
+                continue;
+            }
+            if (c.isEmpty()) {
+                ended = true;
+                if (join != null) {
+                    pending.addAll(join.end());
+                }
+                finish();
+            } else if (join == null) {
+                return Optional.of(seen(c.get()));
+            } else {
+                pending.addAll(join.accept(Json.parse(c.get().json())));
+                if (join.stopped()) {
+                    ended = true; // a stop sequence across the join ended the answer: stop the generation
+                    finish();
+                }
+            }
         }
-        if (ended) {
-            return Optional.empty();
-        }
-        Optional<ChatChunk> c = stream.next();
-        note(c);
-        if (c.isEmpty()) {
-            ended = true;
-            finish();
-        }
-        return c;
     }
 
     /** @return whether the next {@link #next()} answers without waiting for the backend (see {@link ChatStream#buffered()}) */
     public boolean buffered() {
-        return pending != null || ended || stream.buffered();
+        return !pending.isEmpty() || ended || stream.buffered();
     }
 
-    private void note(Optional<ChatChunk> c) {
-        if (c.isPresent() && c.get().json().contains("\"completion_tokens\"")) {
-            String json = c.get().json();
+    private ChatChunk seen(ChatChunk c) {
+        String json = c.json();
+        if (resumption != null) {
+            JsonNode node = Json.parse(json);
+            int before = answer.tokens();
+            answer.see(node);
+            if (diedAt >= 0 && answer.tokens() > before) {
+                noteFirstContinuedToken();
+            }
+            JsonNode usage = node.path("usage");
+            if (usage.isObject()) {
+                completionTokens = usage.path("completion_tokens").asInt(completionTokens);
+                promptTokens = usage.path("prompt_tokens").asInt(promptTokens);
+            }
+        } else if (json.contains("\"completion_tokens\"")) {
             int completion = count(json, "\"completion_tokens\"");
             if (completion >= 0) {
                 completionTokens = completion;
@@ -101,6 +154,109 @@ public final class ChatCall implements AutoCloseable {
                 promptTokens = prompt;
             }
         }
+        return c;
+    }
+
+    /**
+     * The backend failed mid-answer: carry on on another candidate, end quietly when the answer was
+     * already whole, or fail as before.
+     */
+    private void carryOn(CallFailedException e) {
+        if (resumption == null || e.kind() == FailureKind.CANCELLED || closedNow()) {
+            throw e;
+        }
+        if (answer.finished()) { // it died after its finish reason: the answer is whole
+            ended = true;
+            finish();
+            return;
+        }
+        String whyNot = whyNotContinue();
+        if (whyNot != null) {
+            throw new CallFailedException(e.kind(), e.getMessage() + " (not carried on elsewhere: " + whyNot + ")", e);
+        }
+        long died = System.nanoTime();
+        String deadRoute = resumption.router().routeOf(served.capability());
+        int tokens = answer.tokens();
+        JsonNode request = Json.parse(resumption.request().json());
+        boolean fresh = answer.text().isEmpty() && !Continuation.asksToContinue(request);
+        Optional<String> body = fresh ? Optional.of(resumption.request().json()) : Continuation.body(request, answer.text(), tokens);
+        if (body.isEmpty()) { // its token limit is spent: the answer ends as a backend ends one at max_tokens
+            pending.add(Join.lengthEnd(answer));
+            ended = true;
+            finish();
+            return;
+        }
+        List<String> tried = new ArrayList<>(failedRoutes);
+        int before = tried.size();
+        tried.add(deadRoute + " (mid-stream after " + tokens + " tokens, " + e.kind().name().toLowerCase(Locale.ROOT) + ": " + e.getMessage() + ")");
+        Attempts a = resumption.router().attempts();
+        List<ScoredCandidate> successors = a.successors(resumption, decision, served);
+        int budget = resumption.router().maxAttempts() - attempts;
+        if (successors.isEmpty() || budget <= 0) {
+            throw new CallFailedException(e.kind(), e.getMessage() + "; no other backend could carry on: " + (successors.isEmpty()
+                    ? "no other candidate serves this request" : "it had tried routing.max-attempts candidates"), e);
+        }
+        Started next;
+        try {
+            ChatRequest req = new ChatRequest(resumption.request().model(), body.get(), resumption.request().timeout());
+            next = a.run(successors, req, resumption.locality(), tried, budget, !fresh);
+        } catch (CallFailedException none) {
+            throw new CallFailedException(e.kind(), e.getMessage() + "; no other backend could carry on: " + none.getMessage(), e);
+        }
+        synchronized (this) {
+            if (closed) {
+                Attempts.closeQuietly(next.stream());
+                next.backend().release();
+                throw new CallFailedException(FailureKind.CANCELLED, "the call was closed while it was carried on elsewhere");
+            }
+            releaseBackendLocked();
+            served = next.candidate();
+            backend = next.backend();
+            stream = next.stream();
+            holding = true;
+        }
+        failedRoutes.clear();
+        failedRoutes.addAll(tried);
+        attempts += next.attempts();
+        startNanos = next.t0();
+        diedAt = died;
+        String route = resumption.router().routeOf(served.capability());
+        ObjectNode j = continued.addObject();
+        j.put("from", deadRoute);
+        j.put("to", route);
+        j.put("afterTokens", tokens);
+        j.put("why", e.kind().name().toLowerCase(Locale.ROOT) + ": " + e.getMessage());
+        join = new Join(answer, Continuation.stops(request), tokens, continued);
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("failed", List.copyOf(tried.subList(before, tried.size())));
+        data.put("served", route);
+        data.put("midStream", true);
+        data.put("afterTokens", tokens);
+        resumption.router().event(new NodeEvent("route.failover", Instant.now(), data));
+        if (next.first().isPresent()) {
+            pending.addAll(join.accept(Json.parse(next.first().get().json())));
+        } else {
+            ended = true;
+            pending.addAll(join.end());
+            finish();
+        }
+    }
+
+    private String whyNotContinue() {
+        String never = Continuation.whyNever(Json.parse(resumption.request().json()));
+        return never != null ? never : answer.whyNot();
+    }
+
+    private void noteFirstContinuedToken() {
+        long ms = (System.nanoTime() - diedAt) / 1_000_000;
+        diedAt = -1;
+        if (!continued.isEmpty()) {
+            ((ObjectNode) continued.get(continued.size() - 1)).put("ms", ms);
+        }
+    }
+
+    private synchronized boolean closedNow() {
+        return closed;
     }
 
     /** @return the number after {@code "field":} in a usage chunk, -1 when there is none (a scan: no parse per chunk) */
@@ -126,25 +282,36 @@ public final class ChatCall implements AutoCloseable {
         return Math.max(0, promptTokens);
     }
 
-    /** @return the completion tokens the backend reported in its usage, 0 until (or unless) it did */
+    /** @return the completion tokens the backend reported in its usage (with those before a continuation), 0 until it did */
     public int completionTokens() {
         return Math.max(0, completionTokens);
     }
 
     private void finish() {
         double seconds = (System.nanoTime() - startNanos) / 1e9;
-        if (completionTokens > 0 && seconds > 0) {
+        if (completionTokens > 0 && seconds > 0 && join == null) {
             backend.sampleSpeed(completionTokens / seconds);
         }
         close();
     }
 
+    private void releaseBackendLocked() {
+        if (holding) {
+            holding = false;
+            Attempts.closeQuietly(stream);
+            backend.release();
+        }
+    }
+
     /** Ends the call: cancels the backend's generation if it is still running, and frees its slot. */
     @Override
     public void close() {
-        if (closed.compareAndSet(false, true)) {
-            stream.close(); // aborts the generation if it is still running
-            backend.release();
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            releaseBackendLocked(); // aborts the generation if it is still running
         }
     }
 }

@@ -33,6 +33,7 @@ public final class ChatCompletions {
         List<ObjectNode> toolCalls = new ArrayList<>();
         String finish = null;
         JsonNode usage = null;
+        JsonNode atmosphere = null;
         Optional<ChatChunk> c;
         while ((c = call.next()).isPresent()) {
             JsonNode chunk = Json.parse(c.get().json());
@@ -43,6 +44,9 @@ public final class ChatCompletions {
             }
             if (chunk.hasNonNull("usage")) {
                 usage = chunk.get("usage");
+            }
+            if (chunk.path("atmosphere").isObject()) {
+                atmosphere = chunk.get("atmosphere"); // e.g. which backends carried the answer on
             }
             for (JsonNode ch : chunk.path("choices")) {
                 JsonNode delta = ch.path("delta");
@@ -107,6 +111,9 @@ public final class ChatCompletions {
             u.put("prompt_tokens", 0);
             u.put("completion_tokens", 0);
             u.put("total_tokens", 0);
+        }
+        if (atmosphere != null) {
+            out.set("atmosphere", atmosphere);
         }
         return out;
     }

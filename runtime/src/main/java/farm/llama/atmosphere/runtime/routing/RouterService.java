@@ -55,6 +55,7 @@ public final class RouterService implements RoutingService {
     private final Duration queueTimeout;
     private final Duration firstByteTimeout;
     private final VectorCache vectors;
+    private final Attempts attempts;
 
     /**
      * @param discovery the backends
@@ -78,6 +79,7 @@ public final class RouterService implements RoutingService {
         this.nodeId = nodeId;
         this.maxAttempts = Math.max(1, maxAttempts);
         this.queueTimeout = queueTimeout;
+        this.attempts = new Attempts(this, discovery, queueTimeout);
     }
 
     /** @return how long a backend may take to its first chunk ({@code routing.timeout}) */
@@ -199,7 +201,7 @@ public final class RouterService implements RoutingService {
         return out;
     }
 
-    private Optional<BackendState> lookup(String id, Locality locality) {
+    Optional<BackendState> lookup(String id, Locality locality) {
         Optional<BackendState> local = discovery.backend(id);
         if (local.isPresent() || locality == Locality.LOCAL) {
             return local;
@@ -285,7 +287,8 @@ public final class RouterService implements RoutingService {
     }
 
     /**
-     * Starts a chat on the best candidate, failing over before the first chunk.
+     * Starts a chat on the best candidate, failing over before the first chunk, and continuing on
+     * another candidate when the backend dies mid-answer.
      *
      * @param request the OpenAI-format request
      * @param query how to route it
@@ -294,16 +297,19 @@ public final class RouterService implements RoutingService {
      *         stays at its cap, or the last candidate's failure
      */
     public ChatCall startChat(ChatRequest request, RouteQuery query) {
-        return startChat(request, query, Locality.MESH);
+        return startChat(request, query, Locality.MESH, true);
     }
 
     /**
      * @param request the OpenAI-format request
      * @param query how to route it
      * @param locality how far the request may travel (a request another member forwarded is LOCAL)
+     * @param continueMidStream whether a backend that dies mid-answer is replaced by another that
+     *                          continues the answer ({@code x-atmosphere-continue: off} says no; a member
+     *                          serving a forwarded request leaves that to the member that asked)
      * @return the running call
      */
-    public ChatCall startChat(ChatRequest request, RouteQuery query, Locality locality) {
+    public ChatCall startChat(ChatRequest request, RouteQuery query, Locality locality, boolean continueMidStream) {
         RouteDecision decision = decide(query, locality);
         if (decision.winner().isEmpty()) {
             throw new CallFailedException(FailureKind.NOT_FOUND, "No capability can serve this request: " + decision.reason());
@@ -311,84 +317,38 @@ public final class RouterService implements RoutingService {
         List<ScoredCandidate> order = new ArrayList<>();
         order.add(decision.winner().get());
         order.addAll(decision.runnersUp());
+        boolean continuing = request.json().contains(ChatRequest.CONTINUE_FINAL_MESSAGE)
+                && Continuation.asksToContinue(farm.llama.atmosphere.runtime.util.Json.parse(request.json()));
         List<String> failed = new ArrayList<>();
-        long deadline = System.nanoTime() + queueTimeout.toNanos();
-        CallFailedException last = null;
-        int attempts = 0;
-        while (true) {
-            boolean anyBusy = false;
-            for (ScoredCandidate cand : order) {
-                if (attempts >= maxAttempts) {
-                    break;
-                }
-                Optional<BackendState> maybe = lookup(cand.capability().metadata().getOrDefault("backend", ""), locality);
-                if (maybe.isEmpty() || !maybe.get().up() || failed.stream().anyMatch(f -> f.startsWith(routeOf(cand.capability()) + " "))) {
-                    continue;
-                }
-                BackendState backend = maybe.get();
-                if (!backend.tryAcquire()) {
-                    anyBusy = true;
-                    continue;
-                }
-                attempts++;
-                long t0 = System.nanoTime();
-                ChatStream stream = null;
-                try {
-                    String model = cand.capability().models().isEmpty() ? cand.capability().name() : cand.capability().models().get(0);
-                    stream = backend.client().stream(new ChatRequest(model, request.json(), request.timeout()));
-                    Optional<ChatChunk> first = stream.next();
-                    backend.sampleLatency((System.nanoTime() - t0) / 1e6);
-                    if (!failed.isEmpty()) {
-                        events.accept(new NodeEvent("route.failover", Instant.now(), Map.of(
-                                "failed", List.copyOf(failed), "served", routeOf(cand.capability()))));
-                    }
-                    return new ChatCall(decision, cand, backend, failed, stream, first, t0);
-                } catch (CallFailedException e) {
-                    backend.release();
-                    closeQuietly(stream);
-                    last = e;
-                    failed.add(routeOf(cand.capability()) + " (" + e.kind().name().toLowerCase(Locale.ROOT) + ": " + e.getMessage() + ")");
-                    if (e.kind() == FailureKind.UNREACHABLE && !backend.remote()) {
-                        discovery.markDown(backend, e.getMessage());
-                    }
-                    if (!e.kind().retryable()) {
-                        throw e;
-                    }
-                } catch (RuntimeException e) {
-                    backend.release();
-                    closeQuietly(stream);
-                    last = new CallFailedException(FailureKind.INTERNAL, "backend client failed: " + e, e);
-                    failed.add(routeOf(cand.capability()) + " (internal: " + e + ")");
-                }
-            }
-            if (attempts >= maxAttempts || !anyBusy || System.nanoTime() > deadline) {
-                break;
-            }
-            try {
-                Thread.sleep(25);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new CallFailedException(FailureKind.CANCELLED, "cancelled while waiting for a free backend");
-            }
+        Started s = attempts.run(order, request, locality, failed, maxAttempts, continuing);
+        if (!failed.isEmpty()) {
+            events.accept(new NodeEvent("route.failover", Instant.now(), Map.of(
+                    "failed", List.copyOf(failed), "served", routeOf(s.candidate().capability()))));
         }
-        if (last == null) {
-            throw new CallFailedException(FailureKind.OVERLOADED, "Every backend that can serve this request is busy"
-                    + " (at its concurrency cap, discovery.max-concurrency); try again shortly.");
-        }
-        if (failed.size() > 1) {
-            throw new CallFailedException(last.kind(), "Every candidate failed: " + String.join("; ", failed), last);
-        }
-        throw last;
+        return new ChatCall(decision, s, failed, continueMidStream ? new Resumption(this, request, query, locality) : null);
     }
 
-    private static void closeQuietly(ChatStream stream) {
-        if (stream != null) {
-            try {
-                stream.close();
-            } catch (RuntimeException ignored) {
-                // a failing client's close must not hide why the call failed
-            }
-        }
+    /** A candidate that answered: its first chunk is here. */
+    record Started(ScoredCandidate candidate, BackendState backend, ChatStream stream, Optional<ChatChunk> first, long t0, int attempts) {
+    }
+
+    /** What a call needs to carry on elsewhere after its backend died mid-answer. */
+    record Resumption(RouterService router, ChatRequest request, RouteQuery query, Locality locality) {
+    }
+
+    /** @return what tries candidates for this router */
+    Attempts attempts() {
+        return attempts;
+    }
+
+    /** @return how many candidates a request may try */
+    int maxAttempts() {
+        return maxAttempts;
+    }
+
+    /** @param event a routing event */
+    void event(NodeEvent event) {
+        events.accept(event);
     }
 
     @Override

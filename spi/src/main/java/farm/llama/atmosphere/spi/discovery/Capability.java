@@ -24,6 +24,15 @@ public record Capability(String id, String nodeId, String type, String name, Str
                          List<String> models, List<String> tags, String endpoint,
                          Map<String, String> metadata) {
 
+    /**
+     * Metadata key, present when the capability's backend can continue a trailing assistant message
+     * (a request with {@link farm.llama.atmosphere.spi.ChatRequest#CONTINUE_FINAL_MESSAGE}); its value
+     * says how that is known: {@code documented} (the server's documented parameter, e.g. vLLM and
+     * llama.cpp's server), {@code template} (checked against the model's chat template when asked:
+     * the client refuses at once when it cannot) or {@code configured} (the owner said so).
+     */
+    public static final String CONTINUES = "continues";
+
     private static final Pattern TYPE = Pattern.compile("[a-z0-9-]+(/[a-z0-9_.*-]+)+");
 
     /** Validates and copies. */

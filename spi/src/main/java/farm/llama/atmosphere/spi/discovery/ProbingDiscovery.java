@@ -39,6 +39,18 @@ public abstract class ProbingDiscovery<C extends BackendClient> implements Disco
     protected abstract C newClient(URI base, Optional<String> apiKey);
 
     /**
+     * Makes a client for a backend the owner listed, with what the owner said of it. By default the
+     * listing's other settings are ignored.
+     *
+     * @param base the backend's root URL (normalised)
+     * @param endpoint what the owner listed ({@link BackendEndpoint#continues()} among others)
+     * @return a client; it must not touch the network yet
+     */
+    protected C newClient(URI base, BackendEndpoint endpoint) {
+        return newClient(base, endpoint.apiKey());
+    }
+
+    /**
      * Asks the backend whether it is there and what it is.
      *
      * @param client the client
@@ -60,16 +72,17 @@ public abstract class ProbingDiscovery<C extends BackendClient> implements Disco
         if (closed) {
             throw new IllegalStateException("closed");
         }
-        Map<URI, Optional<String>> targets = new LinkedHashMap<>();
+        Map<URI, Optional<BackendEndpoint>> targets = new LinkedHashMap<>();
         for (BackendEndpoint e : configured) {
-            targets.put(normalise(e.url()), e.apiKey());
+            targets.put(normalise(e.url()), Optional.of(e));
         }
         if (probeDefaultPorts) {
             defaults.forEach(d -> targets.putIfAbsent(d, Optional.empty()));
         }
         List<BackendClient> found = new ArrayList<>();
-        for (Map.Entry<URI, Optional<String>> t : targets.entrySet()) {
-            C client = clients.computeIfAbsent(t.getKey(), u -> Objects.requireNonNull(newClient(u, t.getValue())));
+        for (Map.Entry<URI, Optional<BackendEndpoint>> t : targets.entrySet()) {
+            C client = clients.computeIfAbsent(t.getKey(), u -> Objects.requireNonNull(
+                    t.getValue().isPresent() ? newClient(u, t.getValue().get()) : newClient(u, Optional.empty())));
             try {
                 probe(client);
                 found.add(client);

@@ -44,8 +44,20 @@ final class OllamaClient extends HttpBackendClient {
 
     private volatile String version = "";
 
-    OllamaClient(NodeContext context, URI url, Optional<String> apiKey) {
+    private final Optional<Boolean> continues;
+    private final OllamaTemplates templates;
+
+    /**
+     * @param context the node
+     * @param url the server's root
+     * @param apiKey the key to send, if any
+     * @param continues the owner's word on whether it continues a trailing assistant message (empty: each
+     *                  model's chat template decides)
+     */
+    OllamaClient(NodeContext context, URI url, Optional<String> apiKey, Optional<Boolean> continues) {
         super(context, "ollama", url, apiKey);
+        this.continues = continues;
+        this.templates = new OllamaTemplates(context.clock());
     }
 
     void probe(Duration timeout) {
@@ -95,6 +107,11 @@ final class OllamaClient extends HttpBackendClient {
             putIf(meta, "family", details.path("family"));
             putIf(meta, "parameterSize", details.path("parameter_size"));
             putIf(meta, "quantization", details.path("quantization_level"));
+            if (continues.isEmpty()) {
+                meta.put(Capability.CONTINUES, "template"); // checked against the model's template when a continuation comes
+            } else if (continues.get()) {
+                meta.put(Capability.CONTINUES, "configured");
+            }
             out.add(new Capability(id + "/" + name, context.nodeId(), p.type(), name, p.description(), List.of(name),
                     tagsOut, http.base().toString(), meta));
         }
@@ -116,7 +133,15 @@ final class OllamaClient extends HttpBackendClient {
     @Override
     public ChatStream stream(ChatRequest request) {
         open();
-        ObjectNode body = toOllama(request);
+        JsonNode in = OllamaChatBody.parse(request);
+        if (in.path(ChatRequest.CONTINUE_FINAL_MESSAGE).asBoolean(false) && !continues.orElse(false)) {
+            if (continues.isPresent()) {
+                throw new CallFailedException(FailureKind.REFUSED, id + " does not continue a trailing assistant message (continue: false)");
+            }
+            templates.requireContinues(request.model(), () -> http.post("api/show", OllamaChatBody.show(request.model()),
+                    Duration.ofSeconds(10)).path("template").asText(""), id);
+        }
+        ObjectNode body = OllamaChatBody.of(in, request.model());
         String chatId = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "").substring(0, 24);
         return new OllamaChatStream(http.stream("api/chat", body, request.timeout()), chatId, request.model());
     }
@@ -184,6 +209,10 @@ final class OllamaClient extends HttpBackendClient {
             String content = message.path("content").asText("");
             if (!content.isEmpty()) {
                 delta.put("content", content);
+            }
+            String thinking = message.path("thinking").asText("");
+            if (!thinking.isEmpty()) {
+                delta.put("reasoning_content", thinking); // a thinking model's reasoning, as vLLM and llama.cpp stream it
             }
             boolean toolCalls = false;
             if (message.path("tool_calls").isArray() && !message.path("tool_calls").isEmpty()) {
@@ -372,105 +401,6 @@ final class OllamaClient extends HttpBackendClient {
         chunk.put("model", model);
         chunk.putArray("choices");
         return chunk;
-    }
-
-    /** OpenAI chat request → Ollama {@code /api/chat} body. */
-    private static ObjectNode toOllama(ChatRequest request) {
-        JsonNode in;
-        try {
-            in = Http.JSON.readTree(request.json());
-        } catch (IOException e) {
-            throw new CallFailedException(FailureKind.INVALID_REQUEST, "the chat request is not JSON");
-        }
-        ObjectNode out = Http.JSON.createObjectNode();
-        out.put("model", request.model());
-        out.put("stream", true);
-        ArrayNode messages = out.putArray("messages");
-        for (JsonNode m : in.path("messages")) {
-            ObjectNode msg = messages.addObject();
-            msg.put("role", m.path("role").asText("user"));
-            JsonNode content = m.path("content");
-            if (content.isArray()) {
-                StringBuilder text = new StringBuilder();
-                ArrayNode images = null;
-                for (JsonNode part : content) {
-                    String type = part.path("type").asText();
-                    if (type.equals("text")) {
-                        text.append(part.path("text").asText());
-                    } else if (type.equals("image_url")) {
-                        String url = part.path("image_url").isTextual() ? part.path("image_url").asText()
-                                : part.path("image_url").path("url").asText();
-                        int comma = url.indexOf(',');
-                        if (!url.startsWith("data:") || comma < 0) {
-                            throw new CallFailedException(FailureKind.INVALID_REQUEST,
-                                    "Ollama takes images inline: send image_url as a data: URL (base64), not " + abbreviate(url));
-                        }
-                        if (images == null) {
-                            images = msg.putArray("images");
-                        }
-                        images.add(url.substring(comma + 1));
-                    }
-                }
-                msg.put("content", text.toString());
-            } else {
-                msg.put("content", content.isNull() || content.isMissingNode() ? "" : content.asText());
-            }
-            if (m.has("tool_calls")) {
-                ArrayNode calls = msg.putArray("tool_calls");
-                for (JsonNode call : m.path("tool_calls")) {
-                    ObjectNode fn = calls.addObject().putObject("function");
-                    fn.put("name", call.path("function").path("name").asText());
-                    JsonNode args = call.path("function").path("arguments");
-                    try {
-                        fn.set("arguments", args.isTextual() ? Http.JSON.readTree(args.asText()) : args);
-                    } catch (IOException e) {
-                        fn.put("arguments", args.asText());
-                    }
-                }
-            }
-            if (m.has("name")) {
-                msg.put("tool_name", m.get("name").asText());
-            }
-        }
-        if (in.has("tools")) {
-            out.set("tools", in.get("tools"));
-        }
-        ObjectNode options = Http.JSON.createObjectNode();
-        copy(in, "temperature", options, "temperature");
-        copy(in, "top_p", options, "top_p");
-        copy(in, "seed", options, "seed");
-        copy(in, "max_tokens", options, "num_predict");
-        copy(in, "max_completion_tokens", options, "num_predict");
-        copy(in, "presence_penalty", options, "presence_penalty");
-        copy(in, "frequency_penalty", options, "frequency_penalty");
-        if (in.has("stop")) {
-            JsonNode stop = in.get("stop");
-            if (stop.isTextual()) {
-                options.putArray("stop").add(stop.asText());
-            } else {
-                options.set("stop", stop);
-            }
-        }
-        if (!options.isEmpty()) {
-            out.set("options", options);
-        }
-        JsonNode format = in.path("response_format");
-        if (format.path("type").asText().equals("json_object")) {
-            out.put("format", "json");
-        } else if (format.path("type").asText().equals("json_schema")) {
-            out.set("format", format.path("json_schema").path("schema"));
-        }
-        return out;
-    }
-
-    private static void copy(JsonNode in, String from, ObjectNode out, String to) {
-        if (in.has(from) && !in.get(from).isNull()) {
-            out.set(to, in.get(from));
-        }
-    }
-
-    private static String abbreviate(String s) {
-        return s.length() > 60 ? s.substring(0, 60) + "…" : s;
     }
 
     @Override

@@ -1,6 +1,7 @@
 package farm.llama.atmosphere.plugin.discovery.ollama;
 
 import farm.llama.atmosphere.spi.NodeContext;
+import farm.llama.atmosphere.spi.discovery.BackendEndpoint;
 import farm.llama.atmosphere.spi.discovery.ProbingDiscovery;
 import java.net.URI;
 import java.time.Duration;
@@ -21,7 +22,12 @@ final class OllamaDiscovery extends ProbingDiscovery<OllamaClient> {
 
     @Override
     protected OllamaClient newClient(URI base, Optional<String> apiKey) {
-        return new OllamaClient(context, base, apiKey);
+        return new OllamaClient(context, base, apiKey, Optional.empty());
+    }
+
+    @Override
+    protected OllamaClient newClient(URI base, BackendEndpoint endpoint) {
+        return new OllamaClient(context, base, endpoint.apiKey(), endpoint.continues());
     }
 
     @Override

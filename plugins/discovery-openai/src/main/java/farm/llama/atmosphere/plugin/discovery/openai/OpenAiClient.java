@@ -42,9 +42,34 @@ import java.util.concurrent.Flow;
 final class OpenAiClient extends HttpBackendClient {
 
     private volatile String flavour = "";
+    private final Optional<Boolean> continues;
 
-    OpenAiClient(NodeContext context, URI url, Optional<String> apiKey) {
+    /**
+     * @param context the node
+     * @param url the server's root
+     * @param apiKey the key to send, if any
+     * @param continues the owner's word on whether it continues a trailing assistant message (empty: detected)
+     */
+    OpenAiClient(NodeContext context, URI url, Optional<String> apiKey, Optional<Boolean> continues) {
         super(context, "openai", url, apiKey);
+        this.continues = continues;
+    }
+
+    /**
+     * How this server continues a trailing assistant message, if it does. vLLM documents
+     * {@code continue_final_message} (with {@code add_generation_prompt: false}); llama.cpp's server
+     * continues a trailing assistant message by default ({@code --no-prefill-assistant} turns that
+     * off) and reads {@code continue_final_message} in recent versions. They say who they are in
+     * {@code owned_by}. OpenAI and LM Studio document no such thing: not without the owner's word.
+     *
+     * @param ownedBy the model's {@code owned_by}
+     * @return the {@link Capability#CONTINUES} value, or empty when it cannot
+     */
+    Optional<String> continuation(String ownedBy) {
+        if (continues.isPresent()) {
+            return continues.get() ? Optional.of("configured") : Optional.empty();
+        }
+        return ownedBy.equals("vllm") || ownedBy.equals("llamacpp") ? Optional.of("documented") : Optional.empty();
     }
 
     void probe(Duration timeout) {
@@ -77,6 +102,7 @@ final class OpenAiClient extends HttpBackendClient {
             if (m.hasNonNull("owned_by")) {
                 meta.put("ownedBy", m.get("owned_by").asText());
             }
+            continuation(m.path("owned_by").asText("")).ifPresent(c -> meta.put(Capability.CONTINUES, c));
             // an OpenAI-compatible server has its models loaded when it lists them (LM Studio lists loaded ones)
             meta.put("loaded", "true");
             List<String> tags = new ArrayList<>(p.tags());
@@ -102,24 +128,33 @@ final class OpenAiClient extends HttpBackendClient {
 
     /**
      * @return the request as this backend gets it: the client's fields as they are (copied token by token, no tree),
-     *         with this backend's model name, {@code stream: true} and usage in the stream
+     *         with this backend's model name, {@code stream: true} and usage in the stream; a request to continue the
+     *         last (assistant) message also says {@code add_generation_prompt: false}, as vLLM and llama.cpp require
      */
-    private static String streamingBody(ChatRequest request) {
+    static String streamingBody(ChatRequest request) {
         StringWriter out = new StringWriter(request.json().length() + 96);
         try (JsonParser in = Http.JSON.createParser(request.json()); JsonGenerator gen = Http.JSON.createGenerator(out)) {
             if (in.nextToken() != JsonToken.START_OBJECT) {
                 throw new CallFailedException(FailureKind.INVALID_REQUEST, "the chat request is not a JSON object");
             }
             gen.writeStartObject();
+            boolean continuing = false;
+            Boolean generationPrompt = null;
             while (in.nextToken() == JsonToken.FIELD_NAME) {
                 String field = in.currentName();
-                in.nextToken();
+                JsonToken value = in.nextToken();
                 if (field.equals("model") || field.equals("stream") || field.equals("stream_options")) {
                     in.skipChildren(); // replaced below
+                } else if (field.equals("add_generation_prompt") && value.isBoolean()) {
+                    generationPrompt = value == JsonToken.VALUE_TRUE; // written below: a continuation says false
                 } else {
+                    continuing |= field.equals(ChatRequest.CONTINUE_FINAL_MESSAGE) && value == JsonToken.VALUE_TRUE;
                     gen.writeFieldName(field);
                     gen.copyCurrentStructure(in);
                 }
+            }
+            if (continuing || generationPrompt != null) {
+                gen.writeBooleanField("add_generation_prompt", !continuing && generationPrompt);
             }
             gen.writeStringField("model", request.model());
             gen.writeBooleanField("stream", true);

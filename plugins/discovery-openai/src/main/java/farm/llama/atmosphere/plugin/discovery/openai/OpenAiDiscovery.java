@@ -1,6 +1,7 @@
 package farm.llama.atmosphere.plugin.discovery.openai;
 
 import farm.llama.atmosphere.spi.NodeContext;
+import farm.llama.atmosphere.spi.discovery.BackendEndpoint;
 import farm.llama.atmosphere.spi.discovery.ProbingDiscovery;
 import java.net.URI;
 import java.time.Duration;
@@ -26,7 +27,12 @@ final class OpenAiDiscovery extends ProbingDiscovery<OpenAiClient> {
 
     @Override
     protected OpenAiClient newClient(URI base, Optional<String> apiKey) {
-        return new OpenAiClient(context, base, apiKey);
+        return new OpenAiClient(context, base, apiKey, Optional.empty());
+    }
+
+    @Override
+    protected OpenAiClient newClient(URI base, BackendEndpoint endpoint) {
+        return new OpenAiClient(context, base, endpoint.apiKey(), endpoint.continues());
     }
 
     @Override
