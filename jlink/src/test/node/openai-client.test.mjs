@@ -60,3 +60,28 @@ test('errors come back in OpenAI shape', async () => {
     (err) => err instanceof OpenAI.BadRequestError && err.status === 400 && err.param === 'messages',
   );
 });
+
+test('a stream whose backend dies mid-answer is carried on by another and ends whole', async () => {
+  // mistral-nemo:12b is served by two stand-ins that each die after 3 chunks of a fresh answer:
+  // whichever serves first dies, and the other continues the answer from what was streamed
+  const stream = await client.chat.completions.create({
+    model: 'mistral-nemo:12b', stream: true, stream_options: { include_usage: true },
+    messages: [{ role: 'user', content: 'Why is the sky blue?' }],
+  });
+  let text = '';
+  const ids = new Set();
+  let usage = null;
+  let continued = null;
+  for await (const chunk of stream) {
+    ids.add(chunk.id);
+    text += chunk.choices[0]?.delta?.content ?? '';
+    if (chunk.usage) usage = chunk.usage;
+    if (chunk.atmosphere?.continued) continued = chunk.atmosphere.continued;
+  }
+  assert.equal(text, REPLY);
+  assert.equal(ids.size, 1, [...ids].join(','));
+  assert.equal(usage.completion_tokens, 9);
+  assert.equal(continued.length, 1, JSON.stringify(continued));
+  assert.equal(continued[0].afterTokens, 3);
+  assert.notEqual(continued[0].from, continued[0].to);
+});

@@ -399,9 +399,18 @@ class ImageIT {
     void theOfficialOpenAiNodeClientWorksAgainstTheImage() throws Exception {
         Path tests = ImageNodes.nodeTools();
         try (farm.llama.atmosphere.tests.FakeOllama ollama = new farm.llama.atmosphere.tests.FakeOllama();
-             farm.llama.atmosphere.tests.FakeOpenAi openai = new farm.llama.atmosphere.tests.FakeOpenAi()) {
+             farm.llama.atmosphere.tests.FakeOpenAi openai = new farm.llama.atmosphere.tests.FakeOpenAi();
+             // two that serve one model and die after 3 chunks of a fresh answer: the one that serves second continues it
+             farm.llama.atmosphere.tests.FakeOllama dyingOllama = new farm.llama.atmosphere.tests.FakeOllama().serving("mistral-nemo:12b");
+             farm.llama.atmosphere.tests.FakeOpenAi dyingVllm = new farm.llama.atmosphere.tests.FakeOpenAi()) {
+            dyingOllama.templates = java.util.Map.of("mistral-nemo:12b", farm.llama.atmosphere.tests.FakeOllama.OPEN_TEMPLATE);
+            dyingVllm.ownedBy = "vllm";
+            dyingVllm.models = List.of("mistral-nemo:12b");
+            dyingOllama.dieAfterChunks(3);
+            dyingVllm.dieAfterChunks(3);
             Files.writeString(dataDir.resolve("config.yaml"), "discovery:\n  probe-default-ports: false\n"
-                    + "backends:\n  - type: ollama\n    url: " + ollama.url() + "\n  - type: openai\n    url: " + openai.url() + "/v1\n");
+                    + "backends:\n  - type: ollama\n    url: " + ollama.url() + "\n  - type: openai\n    url: " + openai.url() + "/v1\n"
+                    + "  - type: ollama\n    url: " + dyingOllama.url() + "\n  - type: openai\n    url: " + dyingVllm.url() + "/v1\n");
             Process node = atmosphere(List.of("serve", "--port", "0")).start();
             ProcessOutput out = new ProcessOutput(node.getInputStream());
             try {
@@ -411,8 +420,8 @@ class ImageIT {
                 String base = m.group(1);
                 int port = Integer.parseInt(base.substring(base.lastIndexOf(':') + 1));
                 long end = System.nanoTime() + WAIT.toNanos();
-                while (System.nanoTime() < end && !http(port, "GET", "/api/v1/backends", "localhost:" + port, "")
-                        .matches("(?s).*\"state\":\"up\".*\"state\":\"up\".*")) {
+                while (System.nanoTime() < end && http(port, "GET", "/api/v1/backends", "localhost:" + port, "")
+                        .split("\"state\":\"up\"", -1).length - 1 < 4) {
                     Thread.sleep(100);
                 }
                 ProcessBuilder pb = new ProcessBuilder("node", "--test", "openai-client.test.mjs").directory(tests.toFile())
@@ -423,7 +432,7 @@ class ImageIT {
                 assertTrue(js.waitFor(120, TimeUnit.SECONDS), "the node client tests did not finish");
                 Thread.sleep(200);
                 assertEquals(0, js.exitValue(), report.text());
-                assertTrue(report.text().contains("# pass 5"), report.text());
+                assertTrue(report.text().contains("# pass 6"), report.text());
             } finally {
                 node.destroy();
                 node.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS);

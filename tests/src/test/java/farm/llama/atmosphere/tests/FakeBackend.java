@@ -67,6 +67,16 @@ public abstract class FakeBackend implements AutoCloseable {
     }
 
     /**
+     * Drops the connection after this many streamed chunks of each fresh answer from now on, as a
+     * backend that crashes mid-answer does (-1: never); a continuation is answered whole.
+     *
+     * @param chunks the chunks sent before the drop
+     */
+    public void dieAfterChunks(int chunks) {
+        dropAfterChunks = chunks;
+    }
+
+    /**
      * Answers every chat with this HTTP status from now on (0: normally again), as a backend whose
      * model fails to load does.
      *
