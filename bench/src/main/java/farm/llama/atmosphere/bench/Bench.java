@@ -3,7 +3,8 @@ package farm.llama.atmosphere.bench;
 /**
  * Benchmark harness entry point: {@code routing} (decision latency at 100, 1 000 and 20 000
  * capabilities), {@code proxy} (the same requests to a test backend directly and through a node,
- * side by side), {@code hop} (a request served one hop away against the same served locally), {@code mesh} (join and
+ * side by side), {@code hop} (a request served one hop away against the same served locally), {@code continue} (from a
+ * backend's death mid-answer to the first continued token, locally and one hop away), {@code mesh} (join and
  * failure detection between image processes), {@code workload} (model file copy against cp, remote
  * tool call against local, between image processes), {@code lan} (join by token against join by
  * short code found over mDNS), {@code relay}, {@code flood} (a stranger's connections to the
@@ -16,7 +17,7 @@ public final class Bench {
     }
 
     /**
-     * @param args {@code routing}, {@code hop}, {@code mesh}, {@code workload}, {@code lan}, {@code relay}, {@code flood}, {@code dashboard}, {@code dashboard-load} or {@code all}
+     * @param args {@code routing}, {@code hop}, {@code continue}, {@code mesh}, {@code workload}, {@code lan}, {@code relay}, {@code flood}, {@code dashboard}, {@code dashboard-load} or {@code all}
      * @throws Exception on failure
      */
     public static void main(String[] args) throws Exception {
@@ -30,6 +31,9 @@ public final class Bench {
         }
         if (which.equals("hop") || which.equals("all")) {
             HopBench.run();
+        }
+        if (which.equals("continue") || which.equals("all")) {
+            ContinueBench.run();
         }
         if (which.equals("mesh") || which.equals("all")) {
             MeshBench.run(Integer.getInteger("bench.trials", 3));

@@ -248,7 +248,7 @@ public final class ChatCall implements AutoCloseable {
     }
 
     private void noteFirstContinuedToken() {
-        long ms = (System.nanoTime() - diedAt) / 1_000_000;
+        double ms = Math.round((System.nanoTime() - diedAt) / 10_000.0) / 100.0; // from the death to this token, to 10 µs
         diedAt = -1;
         if (!continued.isEmpty()) {
             ((ObjectNode) continued.get(continued.size() - 1)).put("ms", ms);
