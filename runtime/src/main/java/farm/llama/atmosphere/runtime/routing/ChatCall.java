@@ -133,16 +133,16 @@ public final class ChatCall implements AutoCloseable {
     private ChatChunk seen(ChatChunk c) {
         String json = c.json();
         if (resumption != null) {
-            JsonNode node = Json.parse(json);
             int before = answer.tokens();
-            answer.see(node);
+            answer.see(json);
             if (diedAt >= 0 && answer.tokens() > before) {
                 noteFirstContinuedToken();
             }
-            JsonNode usage = node.path("usage");
-            if (usage.isObject()) {
-                completionTokens = usage.path("completion_tokens").asInt(completionTokens);
-                promptTokens = usage.path("prompt_tokens").asInt(promptTokens);
+            if (answer.usageCompletion() >= 0) {
+                completionTokens = answer.usageCompletion();
+            }
+            if (answer.usagePrompt() >= 0) {
+                promptTokens = answer.usagePrompt();
             }
         } else if (json.contains("\"completion_tokens\"")) {
             int completion = count(json, "\"completion_tokens\"");

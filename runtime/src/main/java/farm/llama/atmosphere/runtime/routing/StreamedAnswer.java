@@ -1,6 +1,9 @@
 package farm.llama.atmosphere.runtime.routing;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import farm.llama.atmosphere.runtime.util.Json;
+import java.io.IOException;
 
 /**
  * What a chat has streamed to its client so far: the text, how many chunks carried it, and
@@ -16,31 +19,116 @@ final class StreamedAnswer {
     private String id;
     private String model;
     private long created = -1;
+    private int prompt = -1;
+    private int completion = -1;
 
-    /** @param chunk a {@code chat.completion.chunk} as the client gets it */
-    void see(JsonNode chunk) {
-        if (id == null && chunk.path("id").isTextual()) {
-            id = chunk.get("id").asText();
-            model = chunk.path("model").asText("");
-            created = chunk.path("created").asLong(-1);
+    /**
+     * Reads a chunk as the client gets it, token by token (no tree: this runs for every chunk of
+     * every stream).
+     *
+     * @param chunk a {@code chat.completion.chunk}'s JSON
+     */
+    void see(String chunk) {
+        prompt = -1;
+        completion = -1;
+        try (JsonParser p = Json.MAPPER.getFactory().createParser(chunk)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return;
+            }
+            boolean first = id == null;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonToken value = p.nextToken();
+                if (first && field.equals("id") && value == JsonToken.VALUE_STRING) {
+                    id = p.getText();
+                } else if (first && field.equals("model") && value == JsonToken.VALUE_STRING) {
+                    model = p.getText();
+                } else if (first && field.equals("created") && value.isNumeric()) {
+                    created = p.getLongValue();
+                } else if (field.equals("choices") && value == JsonToken.START_ARRAY) {
+                    choices(p);
+                } else if (field.equals("usage") && value == JsonToken.START_OBJECT) {
+                    usage(p);
+                } else {
+                    p.skipChildren();
+                }
+            }
+        } catch (IOException e) {
+            // not JSON: nothing to learn from it
         }
-        JsonNode choice = chunk.path("choices").path(0); // a continued request has one choice (n > 1 is never continued)
-        JsonNode delta = choice.path("delta");
-        String content = delta.path("content").asText("");
-        if (!content.isEmpty()) {
-            text.append(content);
-            tokens++;
-            reasoning = false;
+    }
+
+    /** The first choice counts (a request that may be continued has one: n > 1 is never continued). */
+    private void choices(JsonParser p) throws IOException {
+        boolean first = true;
+        while (p.nextToken() == JsonToken.START_OBJECT) {
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonToken value = p.nextToken();
+                if (first && field.equals("delta") && value == JsonToken.START_OBJECT) {
+                    delta(p);
+                } else if (first && field.equals("finish_reason")) {
+                    finished |= value != JsonToken.VALUE_NULL;
+                } else {
+                    p.skipChildren();
+                }
+            }
+            first = false;
         }
-        String thought = delta.path("reasoning_content").asText(delta.path("reasoning").asText(""));
-        if (!thought.isEmpty()) {
-            reasoning = true;
-            if (content.isEmpty()) {
-                tokens++;
+    }
+
+    private void delta(JsonParser p) throws IOException {
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String field = p.currentName();
+            JsonToken value = p.nextToken();
+            if (field.equals("content") && value == JsonToken.VALUE_STRING) {
+                String content = p.getText();
+                if (!content.isEmpty()) {
+                    text.append(content);
+                    tokens++;
+                    reasoning = false;
+                }
+            } else if ((field.equals("reasoning_content") || field.equals("reasoning")) && value == JsonToken.VALUE_STRING) {
+                if (!p.getText().isEmpty()) {
+                    reasoning = true;
+                    tokens++;
+                }
+            } else if (field.equals("tool_calls") && value == JsonToken.START_ARRAY) {
+                toolCalls |= p.nextToken() != JsonToken.END_ARRAY;
+                if (p.currentToken() != JsonToken.END_ARRAY) {
+                    p.skipChildren();
+                    while (p.nextToken() != JsonToken.END_ARRAY) {
+                        p.skipChildren();
+                    }
+                }
+            } else {
+                p.skipChildren();
             }
         }
-        toolCalls |= delta.path("tool_calls").isArray() && !delta.get("tool_calls").isEmpty();
-        finished |= choice.hasNonNull("finish_reason");
+    }
+
+    private void usage(JsonParser p) throws IOException {
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String field = p.currentName();
+            JsonToken value = p.nextToken();
+            if (field.equals("prompt_tokens") && value == JsonToken.VALUE_NUMBER_INT) {
+                prompt = p.getIntValue();
+            } else if (field.equals("completion_tokens") && value == JsonToken.VALUE_NUMBER_INT) {
+                completion = p.getIntValue();
+            } else {
+                p.skipChildren();
+            }
+        }
+    }
+
+    /** @return the prompt tokens in the usage of the last chunk seen, -1 when it had none */
+    int usagePrompt() {
+        return prompt;
+    }
+
+    /** @return the completion tokens in the usage of the last chunk seen, -1 when it had none */
+    int usageCompletion() {
+        return completion;
     }
 
     /** @return the text streamed so far */

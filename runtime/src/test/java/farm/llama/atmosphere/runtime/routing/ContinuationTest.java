@@ -24,9 +24,9 @@ class ContinuationTest {
 
     private static StreamedAnswer streamed(String... words) {
         StreamedAnswer a = new StreamedAnswer();
-        a.see(chunk("first", null, null));
+        a.see(chunk("first", null, null).toString());
         for (String w : words) {
-            a.see(chunk("first", w, null));
+            a.see(chunk("first", w, null).toString());
         }
         return a;
     }
@@ -57,17 +57,38 @@ class ContinuationTest {
     }
 
     @Test
+    void whatWasStreamedIsReadTokenByTokenFromEachChunk() {
+        StreamedAnswer a = new StreamedAnswer();
+        a.see("{\"id\":\"x\",\"object\":\"chat.completion.chunk\",\"created\":5,\"model\":\"m\",\"system_fingerprint\":\"fp\","
+                + "\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"Gr\\u00fc\\\"\"},\"logprobs\":null,\"finish_reason\":null},"
+                + "{\"index\":1,\"delta\":{\"content\":\"other choice\"}}],\"usage\":null}");
+        assertEquals("Grü\"", a.text());
+        assertEquals(1, a.tokens());
+        assertEquals(-1, a.usageCompletion());
+        a.see("{\"id\":\"y\",\"model\":\"n\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}");
+        assertTrue(a.finished());
+        assertEquals("x", a.id(), "the first chunk's id is the stream's");
+        assertEquals("m", a.model());
+        assertEquals(5, a.created());
+        a.see("{\"choices\":[],\"usage\":{\"prompt_tokens\":19,\"completion_tokens\":9,\"total_tokens\":28}}");
+        assertEquals(19, a.usagePrompt());
+        assertEquals(9, a.usageCompletion());
+        a.see("not json");
+        assertEquals(1, a.tokens());
+    }
+
+    @Test
     void someAnswersAreNeverContinued() {
         assertNotNull(Continuation.whyNever(Json.parse("{\"n\":2,\"messages\":[]}")));
         assertNotNull(Continuation.whyNever(Json.parse("{\"response_format\":{\"type\":\"json_schema\"},\"messages\":[]}")));
         assertNull(Continuation.whyNever(Json.parse("{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}")));
         StreamedAnswer tool = streamed("Let me");
-        tool.see(Json.parse("{\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"name\":\"f\"}}]}}]}"));
+        tool.see("{\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"name\":\"f\"}}]}}]}");
         assertEquals("a tool call had begun", tool.whyNot());
         assertNotNull(streamed("<think>", "hmm").whyNot(), "inside reasoning");
         assertNull(streamed("<think>", "hmm", "</think>", "Yes").whyNot());
         StreamedAnswer reasoning = streamed();
-        reasoning.see(Json.parse("{\"choices\":[{\"index\":0,\"delta\":{\"reasoning_content\":\"First,\"}}]}"));
+        reasoning.see("{\"choices\":[{\"index\":0,\"delta\":{\"reasoning_content\":\"First,\"}}]}");
         assertNotNull(reasoning.whyNot());
     }
 
