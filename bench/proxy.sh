@@ -101,7 +101,8 @@ EOF
     "$image/bin/atmosphere" serve --port 0 > "$data/serve.log" 2>&1 &
   echo $! > "$data/serve.pid" # this runs in a subshell ($(node …)): the pid goes through a file
   for _ in $(seq 600); do
-    if ATMOSPHERE_DATA_DIR="$data" "$image/bin/atmosphere" backends --json 2>/dev/null | grep -q '"state" : "up"'; then
+    # node.json first: without a running node, `backends` scans by itself and would say "up" too
+    if [[ -f "$data/node.json" ]] && ATMOSPHERE_DATA_DIR="$data" "$image/bin/atmosphere" backends --json 2>/dev/null | grep -q '"state" : "up"'; then
       python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["address"].rsplit(":",1)[1])' "$data/node.json"
       return
     fi

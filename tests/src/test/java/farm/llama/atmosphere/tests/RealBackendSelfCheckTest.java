@@ -1,6 +1,5 @@
 package farm.llama.atmosphere.tests;
 
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -14,42 +13,39 @@ class RealBackendSelfCheckTest {
     @org.junit.jupiter.api.io.TempDir
     java.nio.file.Path dir;
 
-    @Test
-    void llamaCpp() throws Exception {
-        try (FakeOpenAi o = new FakeOpenAi()) {
+    private void check(FakeBackend server, String name) throws Exception {
+        try (server) {
             RealBackendTest t = new RealBackendTest();
-            t.dir = dir.resolve("1");
-            t.continues("openai", o.url(), "/v1", "");
+            t.dir = dir.resolve(name);
+            t.continues(server instanceof FakeOllama ? "ollama" : "openai", server.url(), server instanceof FakeOllama ? "" : "/v1", "");
         }
     }
 
-    @Test
-    void lmStudio() throws Exception {
-        try (FakeOpenAi o = new FakeOpenAi()) {
-            o.ownedBy = "organization_owner";
-            RealBackendTest t = new RealBackendTest();
-            t.dir = dir.resolve("2");
-            t.continues("openai", o.url(), "/v1", "");
-        }
+    private static FakeOllama ollama(String template) throws Exception {
+        FakeOllama o = new FakeOllama().serving("llama3.2:latest");
+        o.templates = Map.of("llama3.2:latest", template);
+        return o;
     }
 
     @Test
-    void ollama() throws Exception {
-        try (FakeOllama o = new FakeOllama().serving("llama3.2:latest")) {
-            o.templates = Map.of("llama3.2:latest", FakeOllama.OPEN_TEMPLATE);
-            RealBackendTest t = new RealBackendTest();
-            t.dir = dir.resolve("3");
-            t.continues("ollama", o.url(), "", "");
-        }
+    void llamaCppContinues() throws Exception {
+        check(new FakeOpenAi(), "llamacpp");
     }
 
     @Test
-    void ollamaClosed() throws Exception {
-        try (FakeOllama o = new FakeOllama().serving("llama3.2:latest")) {
-            o.templates = Map.of("llama3.2:latest", FakeOllama.CLOSED_TEMPLATE);
-            RealBackendTest t = new RealBackendTest();
-            t.dir = dir.resolve("4");
-            t.continues("ollama", o.url(), "", "");
-        }
+    void lmStudioCannot() throws Exception {
+        FakeOpenAi lmStudio = new FakeOpenAi();
+        lmStudio.ownedBy = "organization_owner";
+        check(lmStudio, "lmstudio");
+    }
+
+    @Test
+    void ollamaContinuesWhereTheTemplateLeavesTheTurnOpen() throws Exception {
+        check(ollama(FakeOllama.OPEN_TEMPLATE), "ollama-open");
+    }
+
+    @Test
+    void ollamaCannotWhereTheTemplateClosesIt() throws Exception {
+        check(ollama(FakeOllama.CLOSED_TEMPLATE), "ollama-closed");
     }
 }

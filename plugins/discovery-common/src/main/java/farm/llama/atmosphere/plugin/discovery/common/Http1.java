@@ -456,7 +456,14 @@ public final class Http1 implements AutoCloseable {
 
         private String line(boolean wait) throws IOException {
             int b = -1;
-            while (wait || available() > 0) {
+            int here = 0; // bytes known to be readable at once: the socket is asked once per batch, not once per byte
+            while (true) {
+                if (!wait) {
+                    if (here == 0 && (here = available()) <= 0) {
+                        break;
+                    }
+                    here--;
+                }
                 if ((b = read()) < 0) {
                     if (lineLength == 0) {
                         return null;
