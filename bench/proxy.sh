@@ -12,8 +12,9 @@
 #   direct   the backend itself
 #   nginx    nginx as a reverse proxy in front of it (keep-alive upstream)
 #   node     an Atmosphere node: the built image's process (jlink/target/atmosphere), as a user runs it
-# at 1 and 32 connections, streaming and not, with the model named, and (node only) model "auto" with
-# one repeated intent and with a new intent every request. Prints a Markdown table of the medians over
+# at 1 and 32 connections, streaming and not, with the model named (and, node-nocontinue, with
+# x-atmosphere-continue: off, so the node keeps no record of what it streamed for a continuation),
+# and (node only) model "auto" with one repeated intent and with a new intent every request. Prints a Markdown table of the medians over
 # the rounds: p50, p99 (wrk --latency) and requests per second, and the node's and nginx's added latency.
 set -euo pipefail
 ROUNDS=${1:-3} SECONDS_EACH=${2:-8}
@@ -124,6 +125,7 @@ cat > "$work/post.lua" <<'EOF'
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 local model, stream, distinct, run = os.getenv("MODEL"), os.getenv("STREAM"), os.getenv("DISTINCT") == "1", os.getenv("RUN_ID")
+if os.getenv("DISTINCT") == "nocontinue" then wrk.headers["x-atmosphere-continue"] = "off" end -- the node keeps no record of the stream
 local fixed = string.format('{"model":"%s","stream":%s,"messages":[{"role":"user","content":"Write a Python function that sorts a list"}]}', model, stream)
 local n, id = 0, 0
 function setup(thread) id = id + 1; thread:set("tid", id) end
@@ -168,7 +170,8 @@ for conns in 1 32; do
     if [[ $stream == true ]]; then b=$B_SSE p=$P_SSE n=$N_SSE; else b=$B_JSON p=$P_JSON n=$N_JSON; fi
     cases+=("direct c$conns stream=$stream|$b|$conns|m|$stream|0")
     cases+=("nginx c$conns stream=$stream|$p|$conns|m|$stream|0")
-    for c in "node c$conns stream=$stream|$n|$conns|m|$stream|0" "node-auto c$conns stream=$stream|$n|$conns|auto|$stream|0" \
+    for c in "node c$conns stream=$stream|$n|$conns|m|$stream|0" "node-nocontinue c$conns stream=$stream|$n|$conns|m|$stream|nocontinue" \
+             "node-auto c$conns stream=$stream|$n|$conns|auto|$stream|0" \
              "node-auto-distinct c$conns stream=$stream|$n|$conns|auto|$stream|1"; do
       [[ ${c%%|*} =~ ${ONLY:-.} ]] && cases+=("$c")
       if [[ -n $BASE && ${c%%|*} =~ ${ONLY:-.} ]]; then
