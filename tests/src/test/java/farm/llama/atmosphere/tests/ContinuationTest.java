@@ -182,6 +182,21 @@ class ContinuationTest {
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(400, bad.statusCode(), bad.body());
         assertTrue(bad.body().contains("x-atmosphere-continue"), bad.body());
+
+        // the legacy completions endpoint is carried on the same way: its text chunks join up whole
+        HttpResponse<InputStream> legacy = node.postStream("/v1/completions",
+                "{\"model\":\"auto\",\"stream\":true,\"prompt\":\"" + CODE + "\"}");
+        StringBuilder text = new StringBuilder();
+        String sse = new String(legacy.body().readAllBytes(), StandardCharsets.UTF_8);
+        for (String line : sse.split("\n")) {
+            if (line.startsWith("data: {")) {
+                JsonNode c = json(line.substring(6));
+                assertEquals("text_completion", c.path("object").asText(), line);
+                text.append(c.path("choices").path(0).path("text").asText(""));
+            }
+        }
+        assertEquals(WHOLE, text.toString(), sse);
+        assertEquals(2, llamaCpp.continuations.size(), "the legacy request was continued too");
     }
 
     /** @return the first route.failover event on the node's event stream that says it happened mid-stream */
