@@ -170,14 +170,15 @@ public final class ChatCall implements AutoCloseable {
             finish();
             return;
         }
-        String whyNot = whyNotContinue();
+        JsonNode request = Json.parse(resumption.request().json());
+        String never = Continuation.whyNever(request);
+        String whyNot = never != null ? never : answer.whyNot();
         if (whyNot != null) {
             throw new CallFailedException(e.kind(), e.getMessage() + " (not carried on elsewhere: " + whyNot + ")", e);
         }
         long died = System.nanoTime();
         String deadRoute = resumption.router().routeOf(served.capability());
         int tokens = answer.tokens();
-        JsonNode request = Json.parse(resumption.request().json());
         boolean fresh = answer.text().isEmpty() && !Continuation.asksToContinue(request);
         Optional<String> body = fresh ? Optional.of(resumption.request().json()) : Continuation.body(request, answer.text(), tokens);
         if (body.isEmpty()) { // its token limit is spent: the answer ends as a backend ends one at max_tokens
@@ -240,11 +241,6 @@ public final class ChatCall implements AutoCloseable {
             pending.addAll(join.end());
             finish();
         }
-    }
-
-    private String whyNotContinue() {
-        String never = Continuation.whyNever(Json.parse(resumption.request().json()));
-        return never != null ? never : answer.whyNot();
     }
 
     private void noteFirstContinuedToken() {

@@ -2,6 +2,7 @@ package farm.llama.atmosphere.runtime.routing;
 
 import farm.llama.atmosphere.runtime.discovery.BackendState;
 import farm.llama.atmosphere.runtime.discovery.DiscoveryService;
+import farm.llama.atmosphere.runtime.util.Json;
 import farm.llama.atmosphere.spi.BlockingPublisher;
 import farm.llama.atmosphere.spi.CallFailedException;
 import farm.llama.atmosphere.spi.ChatChunk;
@@ -52,7 +53,6 @@ public final class RouterService implements RoutingService {
     private final Consumer<NodeEvent> events;
     private final String nodeId;
     private final int maxAttempts;
-    private final Duration queueTimeout;
     private final Duration firstByteTimeout;
     private final VectorCache vectors;
     private final Attempts attempts;
@@ -78,7 +78,6 @@ public final class RouterService implements RoutingService {
         this.events = events;
         this.nodeId = nodeId;
         this.maxAttempts = Math.max(1, maxAttempts);
-        this.queueTimeout = queueTimeout;
         this.attempts = new Attempts(this, discovery, queueTimeout);
     }
 
@@ -318,7 +317,7 @@ public final class RouterService implements RoutingService {
         order.add(decision.winner().get());
         order.addAll(decision.runnersUp());
         boolean continuing = request.json().contains(ChatRequest.CONTINUE_FINAL_MESSAGE)
-                && Continuation.asksToContinue(farm.llama.atmosphere.runtime.util.Json.parse(request.json()));
+                && Continuation.asksToContinue(Json.parse(request.json()));
         List<String> failed = new ArrayList<>();
         Started s = attempts.run(order, request, locality, failed, maxAttempts, continuing);
         if (!failed.isEmpty()) {
