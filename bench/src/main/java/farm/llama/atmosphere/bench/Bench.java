@@ -7,7 +7,8 @@ package farm.llama.atmosphere.bench;
  * backend's death mid-answer to the first continued token, locally and one hop away), {@code mesh} (join and
  * failure detection between image processes), {@code workload} (model file copy against cp, remote
  * tool call against local, between image processes), {@code lan} (join by token against join by
- * short code found over mDNS), {@code relay}, {@code flood} (a stranger's connections to the
+ * short code found over mDNS), {@code join} (a join through a relay by two nodes that listen
+ * nowhere against a direct join), {@code relay}, {@code flood} (a stranger's connections to the
  * mesh port: resident memory of the node, before and after), {@code dashboard} (bytes the page loads
  * and navigation to a filled members table in headless Chromium), or {@code all}. Results print as Markdown tables for BENCHMARKS.md.
  */
@@ -17,7 +18,7 @@ public final class Bench {
     }
 
     /**
-     * @param args {@code routing}, {@code hop}, {@code continue}, {@code mesh}, {@code workload}, {@code lan}, {@code relay}, {@code flood}, {@code dashboard}, {@code dashboard-load} or {@code all}
+     * @param args {@code routing}, {@code hop}, {@code continue}, {@code mesh}, {@code workload}, {@code lan}, {@code join}, {@code relay}, {@code flood}, {@code dashboard}, {@code dashboard-load} or {@code all}
      * @throws Exception on failure
      */
     public static void main(String[] args) throws Exception {
@@ -43,6 +44,9 @@ public final class Bench {
         }
         if (which.equals("lan") || which.equals("all")) {
             LanBench.run(Integer.getInteger("bench.trials", 3));
+        }
+        if (which.equals("join") || which.equals("all")) {
+            JoinBench.run(Integer.getInteger("bench.trials", 6));
         }
         if (which.equals("relay") || which.equals("all")) {
             RelayBench.run();

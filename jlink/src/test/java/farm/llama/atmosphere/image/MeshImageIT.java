@@ -274,23 +274,33 @@ class MeshImageIT {
     }
 
     @Test
-    void aNodeThatDoesNotListenIsServedThroughARelayProcessAndARelayRestartHeals() throws Exception {
-        FakeOllama ob = new FakeOllama();
+    void twoNodesThatListenNowhereJoinThroughARelayProcessServeEachOthersModelsAndARelayRestartHeals() throws Exception {
+        FakeOllama oa = new FakeOllama().serving("mistral:7b");
+        closing.add(oa);
+        FakeOllama ob = new FakeOllama().serving("gemma2:2b");
         closing.add(ob);
         int relayPort = MeshFixtures.freePort();
         Process relay = nodes.relay(relayPort);
-        NodeDir a = nodes.new NodeDir("alpha", ImageNodes.overRelay("websocket, relay", relayPort));
+        NodeDir a = nodes.new NodeDir("alpha", ImageNodes.overRelay("relay", relayPort) + backend(oa));
         NodeDir b = nodes.new NodeDir("bravo", ImageNodes.overRelay("relay", relayPort) + backend(ob));
         a.serve();
         b.serve();
         a.ok("mesh", "create", "-n", "split");
-        String token = JSON.readTree(a.ok("mesh", "invite", "--json").out()).path("token").asText();
-        b.ok("mesh", "join", token);
+        // alpha listens nowhere: its invite sends the joiner through the relay, with a join ticket
+        JsonNode invite = JSON.readTree(a.ok("mesh", "invite", "--json").out());
+        String token = invite.path("token").asText();
+        String joined = b.ok("mesh", "join", token).out();
+        assertTrue(joined.contains("through relay:" + a.nodeId + " via ws://127.0.0.1:" + relayPort), joined);
         a.awaitMember(b.nodeId, m -> MeshFixtures.backendCapabilities(m) > 0 && m.path("state").asText().equals("alive"), "bravo's backend");
-        String chat = "{\"model\":\"llama3.2\",\"messages\":[{\"role\":\"user\",\"content\":\"why is the sky blue?\"}]}";
-        HttpResponse<String> r = post(a, "/v1/chat/completions", chat);
+        b.awaitMember(a.nodeId, m -> MeshFixtures.backendCapabilities(m) > 0 && m.path("state").asText().equals("alive"), "alpha's backend");
+        String toBravo = "{\"model\":\"gemma2:2b\",\"messages\":[{\"role\":\"user\",\"content\":\"why is the sky blue?\"}]}";
+        String toAlpha = "{\"model\":\"mistral:7b\",\"messages\":[{\"role\":\"user\",\"content\":\"and the sea?\"}]}";
+        HttpResponse<String> r = post(a, "/v1/chat/completions", toBravo);
         assertEquals(200, r.statusCode(), r.body());
-        assertEquals(b.nodeId, r.headers().firstValue("x-atmosphere-node").orElseThrow());
+        assertEquals(b.nodeId, r.headers().firstValue("x-atmosphere-node").orElseThrow(), "alpha is served by bravo's model");
+        HttpResponse<String> back = post(b, "/v1/chat/completions", toAlpha);
+        assertEquals(200, back.statusCode(), back.body());
+        assertEquals(a.nodeId, back.headers().firstValue("x-atmosphere-node").orElseThrow(), "bravo is served by alpha's model");
         a.awaitMember(b.nodeId, m -> m.path("transport").asText().equals("relay"), "bravo reached through the relay");
         b.awaitMember(a.nodeId, m -> m.path("transport").asText().equals("relay"), "alpha reached through the relay");
         String members = b.ok("mesh", "members").out();
@@ -299,7 +309,8 @@ class MeshImageIT {
         assertTrue(network.contains("ws://127.0.0.1:" + relayPort) && network.contains("admitted"), network);
         JsonNode stats = JSON.readTree(HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                 URI.create("http://127.0.0.1:" + relayPort + "/stats")).build(), HttpResponse.BodyHandlers.ofString()).body());
-        assertTrue(stats.path("forwarded").asLong() > 0 && stats.path("members").asInt() == 2, stats.toString());
+        assertTrue(stats.path("forwarded").asLong() > 0 && stats.path("members").asInt() == 2 && stats.path("joinsAdmitted").asLong() == 1,
+                stats.toString());
 
         // the relay process dies and comes back: the members reconnect and serve again, untouched
         relay.destroyForcibly();
@@ -307,7 +318,7 @@ class MeshImageIT {
         a.awaitMember(b.nodeId, m -> !m.path("state").asText().equals("alive"), "bravo unreachable without the relay");
         nodes.relay(relayPort);
         a.awaitMember(b.nodeId, m -> MeshFixtures.backendCapabilities(m) > 0 && m.path("state").asText().equals("alive"), "bravo back through the new relay");
-        HttpResponse<String> again = post(a, "/v1/chat/completions", chat);
+        HttpResponse<String> again = post(a, "/v1/chat/completions", toBravo);
         assertEquals(200, again.statusCode(), again.body());
         assertEquals(b.nodeId, again.headers().firstValue("x-atmosphere-node").orElseThrow());
     }

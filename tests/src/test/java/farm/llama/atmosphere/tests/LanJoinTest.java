@@ -156,7 +156,7 @@ class LanJoinTest {
         try (CodeRelay mitm = new CodeRelay(port);
              farm.llama.atmosphere.runtime.mesh.LanPresence fake = farm.llama.atmosphere.runtime.mesh.LanPresence.start(
                      java.net.InetAddress.getLoopbackAddress(), "0123456789abcdef")) {
-            fake.advertise("not-the-issuer", meshId, 1, mitm.port());
+            fake.advertise("not-the-issuer", meshId, 1, mitm.port(), java.util.Optional.empty());
             NodeHarness.awaitTrue(() -> b.node.nearby().stream().anyMatch(n -> "0123456789abcdef".equals(n.nodeId())),
                     "the fake node heard at B; A is not (its mDNS is off)");
 

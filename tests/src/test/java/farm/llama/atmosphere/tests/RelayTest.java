@@ -14,7 +14,6 @@ import farm.llama.atmosphere.runtime.util.Json;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
-import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
@@ -23,9 +22,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -80,7 +77,7 @@ class RelayTest {
         return config(transports, "ws://127.0.0.1:" + relayPort, backend, "");
     }
 
-    private static String config(String transports, String relayUrl, FakeOllama backend, String relayConfig) throws java.io.IOException {
+    static String config(String transports, String relayUrl, FakeOllama backend, String relayConfig) throws java.io.IOException {
         return """
                 discovery:
                   probe-default-ports: false
@@ -139,11 +136,11 @@ class RelayTest {
         return new Mesh(port, ollama, a, b, a.node.status().nodeId(), bId);
     }
 
-    private static Map<String, Object> member(NodeHarness at, String nodeId) {
+    static Map<String, Object> member(NodeHarness at, String nodeId) {
         return at.node.meshMembers().stream().filter(m -> nodeId.equals(m.nodeId())).findFirst().map(NodeHarness::asMap).orElse(Map.of());
     }
 
-    private static boolean servedBy(NodeHarness at, String nodeId) {
+    static boolean servedBy(NodeHarness at, String nodeId) {
         Map<String, Object> m = member(at, nodeId);
         return "alive".equals(m.get("state")) && MeshTest.backendCapabilities(FakeBackend.JSON.valueToTree(m)) > 0;
     }
@@ -152,7 +149,7 @@ class RelayTest {
         return "{\"model\":\"llama3.2\",\"messages\":[{\"role\":\"user\",\"content\":\"" + text + "\"}]}";
     }
 
-    private static long counter(NodeHarness n, String group, String name) {
+    static long counter(NodeHarness n, String group, String name) {
         return n.node.meshStats().getOrDefault(group, Map.of()).getOrDefault(name, 0L);
     }
 
@@ -168,9 +165,11 @@ class RelayTest {
         NodeHarness.awaitTrue(() -> "alive".equals(member(b, aId).get("state")), "A alive at B");
         assertEquals(List.of("relay:" + bId), b.node.mesh().endpoints().orElse(List.of()), "B does not listen; it is reached through the relay");
         assertEquals("relay:" + bId, member(a, bId).get("address"));
-        farm.llama.atmosphere.spi.AtmosphereException noInvite = org.junit.jupiter.api.Assertions.assertThrows(
-                farm.llama.atmosphere.spi.AtmosphereException.class, () -> b.node.meshInvite(Duration.ofMinutes(5), 1));
-        assertTrue(noInvite.getMessage().contains("does not listen"), noInvite.getMessage());
+        // A listens and uses the relay: its invites name both ways to it, the direct one first
+        List<String> ways = farm.llama.atmosphere.runtime.mesh.Invites.verify(a.node.meshInvite(Duration.ofMinutes(5), 1).token(),
+                java.time.Instant.now()).endpoints();
+        assertEquals(2, ways.size(), ways.toString());
+        assertTrue(ways.get(0).startsWith("wss://127.0.0.1:") && ways.get(1).equals("relay:" + aId), ways.toString());
 
         // a request at A runs on B's backend, across the relay
         HttpResponse<String> r = a.post("/v1/chat/completions", chat("the password is " + MARKER));
@@ -189,10 +188,10 @@ class RelayTest {
         byte[] reply = "Rayleigh".getBytes(StandardCharsets.UTF_8);
         byte[] sender = aId.getBytes(StandardCharsets.UTF_8);
         assertTrue(received.size() >= forwarded, received.size() + " envelopes recorded");
-        assertTrue(received.stream().anyMatch(e -> contains(e, sender)), "the inspection sees the envelopes' headers");
+        assertTrue(received.stream().anyMatch(e -> RawRelayClient.contains(e, sender)), "the inspection sees the envelopes' headers");
         for (byte[] e : received) {
-            assertFalse(contains(e, marker), "the relay saw the prompt in plaintext");
-            assertFalse(contains(e, reply), "the relay saw the answer in plaintext");
+            assertFalse(RawRelayClient.contains(e, marker), "the relay saw the prompt in plaintext");
+            assertFalse(RawRelayClient.contains(e, reply), "the relay saw the answer in plaintext");
         }
         assertTrue(counter(b, "sealed", "opened") > 0 && counter(a, "sealed", "opened") > 0, a.node.meshStats().toString());
 
@@ -284,12 +283,12 @@ class RelayTest {
         Credentials member = credentials(c);
 
         // a member is admitted; the very same admission, replayed on another connection, is not
-        RawClient first = new RawClient(port);
+        RawRelayClient first = new RawRelayClient(port);
         String challenge = first.next().path("nonce").asText();
         ObjectNode hello = member.hello(meshId, challenge);
         first.send(hello);
         assertEquals("admitted", first.next().path("type").asText());
-        RawClient replay = new RawClient(port);
+        RawRelayClient replay = new RawRelayClient(port);
         replay.next(); // its own challenge
         replay.send(hello);
         assertRefused(replay, "replayed");
@@ -297,14 +296,14 @@ class RelayTest {
 
         // a node with no membership: its own certificate, presented as a member of this mesh
         Identity stranger = Identity.generate("stranger");
-        RawClient forged = new RawClient(port);
+        RawRelayClient forged = new RawRelayClient(port);
         X509Certificate self = farm.llama.atmosphere.runtime.mesh.MeshCertificates.member(member.root(),
                 java.security.KeyPairGenerator.getInstance("Ed25519").generateKeyPair().getPrivate(), stranger.publicKey(), Duration.ofDays(1));
         forged.send(new Credentials(stranger, List.of(self), member.root()).hello(meshId, forged.next().path("nonce").asText()));
         assertRefused(forged, "forged");
 
         // a member of another mesh, naming this one
-        RawClient foreign = new RawClient(port);
+        RawRelayClient foreign = new RawRelayClient(port);
         foreign.send(credentials(other).hello(meshId, foreign.next().path("nonce").asText()));
         assertRefused(foreign, "wrong_mesh");
 
@@ -313,7 +312,7 @@ class RelayTest {
         a.node.meshRevoke(c.node.status().nodeId(), false);
         NodeHarness.awaitTrue(() -> {
             try {
-                RawClient revoked = new RawClient(port);
+                RawRelayClient revoked = new RawRelayClient(port);
                 revoked.send(member.hello(meshId, revoked.next().path("nonce").asText()));
                 JsonNode answer = revoked.next();
                 revoked.close();
@@ -428,7 +427,7 @@ class RelayTest {
         try (RelayServer r = new RelayServer(RelayServer.Options.of("127.0.0.1", 0))) {
             // a stranger's admission that does not verify (its signature answers another challenge) leaves no state
             Minted a = Minted.mesh();
-            RawClient refused = new RawClient(r.port());
+            RawRelayClient refused = new RawRelayClient(r.port());
             refused.next();
             refused.send(a.hello("another challenge", 50));
             assertRefused(refused, "replayed");
@@ -436,7 +435,7 @@ class RelayTest {
 
             // a member of a minted mesh is admitted, and what it tells is bounded
             Minted b = Minted.mesh();
-            RawClient member = new RawClient(r.port());
+            RawRelayClient member = new RawRelayClient(r.port());
             member.send(b.hello(member.next().path("nonce").asText(), 10));
             assertEquals("admitted", member.next().path("type").asText());
             assertEquals(10, ((Number) r.stats().get("revocationsHeld")).intValue(), r.stats().toString());
@@ -458,14 +457,14 @@ class RelayTest {
     @Test
     void aFullRelayRefusesMoreConnectionsAndSaysSo() throws Exception {
         try (RelayServer small = new RelayServer(RelayServer.Options.of("127.0.0.1", 0).maxConnections(1))) {
-            RawClient first = new RawClient(small.port());
+            RawRelayClient first = new RawRelayClient(small.port());
             assertEquals("challenge", first.next().path("type").asText());
             try (RawWebSocket second = RawWebSocket.plain(small.port())) {
                 assertTrue(second.upgrade(RelayServer.PATH).startsWith("HTTP/1.1 503"), "refused at once, before the upgrade");
             }
             first.close();
             NodeHarness.awaitTrue(() -> ((Number) small.stats().get("connections")).intValue() == 0, "the first connection gone");
-            RawClient third = new RawClient(small.port());
+            RawRelayClient third = new RawRelayClient(small.port());
             assertEquals("challenge", third.next().path("type").asText(), "room again once a connection closed");
             // before admission a connection may not make the relay hold a large message
             third.socket.sendBinary(java.nio.ByteBuffer.wrap(new byte[1 << 20]), true);
@@ -482,12 +481,12 @@ class RelayTest {
     void anAddressThatKeepsFailingAdmissionIsRefusedForTheRestOfTheMinute() throws Exception {
         try (RelayServer strict = new RelayServer(RelayServer.Options.of("127.0.0.1", 0).failedAdmissions(2))) {
             for (int i = 0; i < 2; i++) {
-                RawClient guess = new RawClient(strict.port());
+                RawRelayClient guess = new RawRelayClient(strict.port());
                 guess.next(); // challenge
-                guess.send(Json.parse("{\"type\":\"hello\",\"nonce\":\"not the challenge\"}"));
+                guess.send(Json.parse("{\"type\":\"hello\",\"v\":" + RelayServer.VERSION + ",\"nonce\":\"not the challenge\"}"));
                 assertRefused(guess, "replayed");
             }
-            RawClient third = new RawClient(strict.port());
+            RawRelayClient third = new RawRelayClient(strict.port());
             assertRefused(third, "rate_limited");
             Map<?, ?> refused = (Map<?, ?>) strict.stats().get("refused");
             assertEquals(2L, refused.get("replayed"));
@@ -606,7 +605,7 @@ class RelayTest {
         }
     }
 
-    private static void assertRefused(RawClient client, String reason) throws Exception {
+    private static void assertRefused(RawRelayClient client, String reason) throws Exception {
         JsonNode answer = client.next();
         assertEquals("refused", answer.path("type").asText(), answer.toString());
         assertEquals(reason, answer.path("reason").asText(), answer.toString());
@@ -625,7 +624,7 @@ class RelayTest {
         ObjectNode hello(String meshId, String challenge) throws Exception {
             ObjectNode h = Json.MAPPER.createObjectNode();
             h.put("type", "hello");
-            h.put("v", 1);
+            h.put("v", RelayServer.VERSION);
             h.put("mesh", meshId);
             h.put("node", identity.nodeId());
             h.put("nonce", challenge);
@@ -639,68 +638,4 @@ class RelayTest {
         }
     }
 
-    /** The JDK's WebSocket client speaking the relay protocol by hand. */
-    private static final class RawClient implements WebSocket.Listener, AutoCloseable {
-        final LinkedBlockingQueue<JsonNode> messages = new LinkedBlockingQueue<>();
-        final java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
-        final StringBuilder text = new StringBuilder();
-        final WebSocket socket;
-
-        RawClient(int port) throws Exception {
-            socket = HttpClient.newHttpClient().newWebSocketBuilder()
-                    .buildAsync(URI.create("ws://127.0.0.1:" + port + RelayServer.PATH), this).get(10, TimeUnit.SECONDS);
-        }
-
-        JsonNode next() throws InterruptedException {
-            JsonNode m = messages.poll(10, TimeUnit.SECONDS);
-            if (m == null) {
-                throw new AssertionError("the relay did not answer within 10 s");
-            }
-            return m;
-        }
-
-        void send(JsonNode message) {
-            socket.sendText(message.toString(), true).join();
-        }
-
-        @Override
-        public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
-            text.append(data);
-            if (last) {
-                messages.add(Json.parse(text.toString()));
-                text.setLength(0);
-            }
-            ws.request(1);
-            return null;
-        }
-
-        @Override
-        public CompletionStage<?> onClose(WebSocket ws, int status, String reason) {
-            closed.countDown();
-            return null;
-        }
-
-        @Override
-        public void onError(WebSocket ws, Throwable error) {
-            closed.countDown();
-        }
-
-        @Override
-        public void close() {
-            socket.abort();
-        }
-    }
-
-    private static boolean contains(byte[] haystack, byte[] needle) {
-        outer:
-        for (int i = 0; i + needle.length <= haystack.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (haystack[i + j] != needle[j]) {
-                    continue outer;
-                }
-            }
-            return true;
-        }
-        return false;
-    }
 }

@@ -194,6 +194,35 @@ public final class Identity {
      * @throws IllegalArgumentException if the peer key is not a usable Ed25519 key (a low-order point)
      */
     public byte[] agree(PublicKey peer) {
+        return agreeX25519(x25519(peer));
+    }
+
+    /**
+     * @param ed25519 a node's Ed25519 public key
+     * @return the X25519 public key that is its birational image (RFC 7748 §4.1): the key
+     *         {@link #agree} agrees with, for a party that holds no Ed25519 key of its own
+     * @throws IllegalArgumentException if it is not a usable Ed25519 key
+     */
+    public static PublicKey x25519(PublicKey ed25519) {
+        try {
+            return KeyFactory.getInstance("X25519").generatePublic(new XECPublicKeySpec(NamedParameterSpec.X25519,
+                    montgomeryU(rawPublicKey(ed25519))));
+        } catch (java.security.spec.InvalidKeySpecException e) {
+            throw new IllegalArgumentException("not a usable key: " + e.getMessage(), e);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * X25519 key agreement between this node's X25519 key (see {@link #agree}) and any X25519 key,
+     * such as a joiner's one-time key.
+     *
+     * @param theirs the other party's X25519 public key
+     * @return the 32-byte shared secret
+     * @throws IllegalArgumentException if the key cannot agree (a low-order point)
+     */
+    public byte[] agreeX25519(PublicKey theirs) {
         try {
             byte[] h = MessageDigest.getInstance("SHA-512").digest(seed);
             byte[] scalar = Arrays.copyOf(h, 32); // the JDK clamps it as RFC 7748 says
@@ -201,8 +230,6 @@ public final class Identity {
             PrivateKey mine = kf.generatePrivate(new XECPrivateKeySpec(NamedParameterSpec.X25519, scalar));
             Arrays.fill(h, (byte) 0);
             Arrays.fill(scalar, (byte) 0);
-            PublicKey theirs = kf.generatePublic(new XECPublicKeySpec(NamedParameterSpec.X25519,
-                    montgomeryU(rawPublicKey(peer))));
             KeyAgreement ka = KeyAgreement.getInstance("X25519");
             ka.init(mine);
             ka.doPhase(theirs, true);

@@ -21,15 +21,17 @@ public record Envelope(int version, String meshId, String from, String to, Strin
                        List<byte[]> chain, byte[] payload) {
 
     /**
-     * The protocol version this node speaks, in every envelope: 7 since profiles say which
+     * The protocol version this node speaks, in every envelope: 8 since invites name the issuer's
+     * {@code relay:} endpoint with a join ticket and joins through a relay are sealed to the issuer
+     * (7: profiles say which
      * capabilities can continue a trailing assistant message and chat requests may ask for one to be
-     * continued (6: profiles carry the links a member measures to the others; 5: a roster of roles
+     * continued; 6: profiles carry the links a member measures to the others; 5: a roster of roles
      * signed by the mesh key; 4: tool calls and
      * agent intents name the caller they are for and profiles prove their role; 3: membership
      * statements signed by their members; 2: envelopes sealed for relays). A peer of another
      * version is refused.
      */
-    public static final int VERSION = 7;
+    public static final int VERSION = 8;
 
     /** Validates and copies the chain list. */
     public Envelope {

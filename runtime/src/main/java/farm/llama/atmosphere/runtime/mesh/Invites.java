@@ -30,8 +30,9 @@ import java.util.Set;
 /**
  * Invites: signed, expiring, use-limited tokens bound to one mesh. A token carries the mesh root
  * (so the joiner pins the mesh key: the mesh id is the hash of that key), the issuer's membership
- * certificate, the issuer's endpoints, an invite id, the expiry and the number of uses; the issuer
- * signs it with its node key. The issuer keeps the uses left in {@code mesh/invites.json} and
+ * certificate, the issuer's endpoints (its {@code relay:<id>} among them when it uses relays, with
+ * the relays and a {@link JoinTickets join ticket} for them), an invite id, the expiry and the
+ * number of uses; the issuer signs it with its node key. The issuer keeps the uses left in {@code mesh/invites.json} and
  * redeems one per accepted join. Thread-safe.
  */
 public final class Invites {
@@ -39,8 +40,8 @@ public final class Invites {
     /** Format of {@code invites.json}. */
     public static final int FILE_FORMAT = 1;
 
-    /** Token format version. */
-    public static final int VERSION = 1;
+    /** Token format version: 2 since invites carry a join ticket for relays. */
+    public static final int VERSION = 2;
     private static final SecureRandom RANDOM = new SecureRandom();
 
     /**
@@ -67,9 +68,12 @@ public final class Invites {
      * @param endpoints where the issuer can be reached
      * @param expiresAt when it expires
      * @param relays the relays the mesh's members use, which the joiner should keep a connection to
+     * @param issuerCertificate the issuer's certificate (checked against the root): joins through a relay are sealed to its key
+     * @param ticket the join ticket a relay admits the joiner with (checked), or null when the issuer uses no relay
      */
     public record Token(String id, String meshId, String meshName, X509Certificate root, String issuer,
-                        List<String> endpoints, Instant expiresAt, List<String> relays) {
+                        List<String> endpoints, Instant expiresAt, List<String> relays, X509Certificate issuerCertificate,
+                        JsonNode ticket) {
     }
 
     private final Path file;
@@ -86,7 +90,7 @@ public final class Invites {
      * @param store its mesh state (founder or admin)
      * @param ttl how long the invite lasts
      * @param uses how many joins it admits
-     * @param endpoints where joiners can reach this node
+     * @param endpoints where joiners can reach this node ({@code relay:<id>}: through the relays, with a join ticket)
      * @param relays the relays this node uses, passed on to joiners
      * @return the invite
      */
@@ -129,6 +133,9 @@ public final class Invites {
             relays.forEach(rs::add);
         }
         t.put("expiresAt", expires.getEpochSecond());
+        if (endpoints.stream().anyMatch(e -> e.startsWith(MeshRuntime.RELAY_SCHEME))) {
+            t.set("ticket", JoinTickets.create(identity, store, expires, true)); // a public statement: relays may read it
+        }
         byte[] payload = t.toString().getBytes(StandardCharsets.UTF_8);
         byte[] sig = identity.sign(payload);
         Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
@@ -185,7 +192,9 @@ public final class Invites {
             throw new MeshSecurityException(MeshSecurityException.Reason.MALFORMED, "corrupt invite token: " + e.getMessage());
         }
         if (j.path("v").asInt() != VERSION) {
-            throw new MeshSecurityException(MeshSecurityException.Reason.MALFORMED, "invite version " + j.path("v") + " is not readable here");
+            throw new MeshSecurityException(MeshSecurityException.Reason.VERSION, "the invite is version " + j.path("v")
+                    + ", this node reads invite version " + VERSION + " (mesh protocol " + Envelope.VERSION
+                    + "); issuer and joiner must run the same version of Atmosphere");
         }
         String meshId = j.path("meshId").asText();
         if (!MeshCertificates.meshId(root.getPublicKey()).equals(meshId)) {
@@ -208,7 +217,17 @@ public final class Invites {
         j.path("endpoints").forEach(e -> endpoints.add(e.asText()));
         List<String> relays = new ArrayList<>();
         j.path("relays").forEach(e -> relays.add(e.asText()));
-        return new Token(j.path("id").asText(), meshId, j.path("meshName").asText(), root, issuerId, endpoints, expires, relays);
+        JsonNode ticket = j.get("ticket");
+        if (ticket != null) {
+            JoinTickets.Ticket checkedTicket = JoinTickets.verify(ticket, List.of(), Set.of(), now);
+            if (!checkedTicket.meshId().equals(meshId) || !checkedTicket.issuer().equals(issuerId)) {
+                throw new MeshSecurityException(MeshSecurityException.Reason.FORGED, "the invite's join ticket is another member's");
+            }
+        } else if (endpoints.stream().anyMatch(e -> e.startsWith(MeshRuntime.RELAY_SCHEME))) {
+            throw new MeshSecurityException(MeshSecurityException.Reason.MALFORMED, "the invite names a relay endpoint but carries no join ticket");
+        }
+        return new Token(j.path("id").asText(), meshId, j.path("meshName").asText(), root, issuerId, endpoints, expires, relays,
+                issuer, ticket);
     }
 
     /** An invite found by its short code: the code (the key of the answer's proof) and the token. */
@@ -240,6 +259,21 @@ public final class Invites {
             return Optional.of(new ByCode(entry.path("code").asText(), entry.path("token").asText()));
         }
         return Optional.empty();
+    }
+
+    /**
+     * @param now the time
+     * @return when the last of this node's invites that can still be used expires, if any can
+     */
+    public synchronized Optional<Instant> lastUsable(Instant now) {
+        long last = -1;
+        for (JsonNode entry : load().path("invites")) {
+            long expires = entry.path("expiresAt").asLong();
+            if (expires > now.getEpochSecond() && entry.path("usesLeft").asInt() > 0) {
+                last = Math.max(last, expires);
+            }
+        }
+        return last < 0 ? Optional.empty() : Optional.of(Instant.ofEpochSecond(last));
     }
 
     /**

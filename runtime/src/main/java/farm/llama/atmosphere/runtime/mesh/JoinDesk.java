@@ -31,7 +31,9 @@ import java.util.function.Supplier;
  * (protocol version, proof of the node key, invite, revocations, this node's right to admit) and
  * admitted at once under {@code mesh.approval: auto} with an invite, else kept pending for the
  * owner's {@code approve}; a short-code lookup goes to the {@link ShortCodeDesk}. An admission is
- * remembered for a while, so a joiner that lost the answer gets the same one again. Thread-safe.
+ * remembered for a while, so a joiner that lost the answer gets the same one again. Through a
+ * relay, a joiner's message must be sealed to this node ({@link JoinSeal}) and every answer is
+ * sealed back under the key inside it. Thread-safe.
  */
 final class JoinDesk {
 
@@ -120,6 +122,21 @@ final class JoinDesk {
         String joinerEndpoint;
         try {
             JsonNode msg = Json.parse(new String(frame, StandardCharsets.UTF_8));
+            if (link.needsSealing()) { // through a relay: only what was sealed to this node is read, and answered sealed
+                if (!JoinSeal.SEALED.equals(msg.path("type").asText())) {
+                    refuse(link, "malformed", "join traffic through a relay must be sealed to the member it is for");
+                    return;
+                }
+                JoinSeal.Opened opened;
+                try {
+                    opened = JoinSeal.open(msg, identity);
+                } catch (MeshSecurityException e) {
+                    refuse(link, "malformed", e.getMessage());
+                    return;
+                }
+                link = new SealedLink(link, opened.replyKey());
+                msg = opened.inner();
+            }
             if ("code".equals(msg.path("type").asText())) {
                 answerCode(link, msg);
                 return;
@@ -256,6 +273,45 @@ final class JoinDesk {
 
     private static void send(Link link, ObjectNode answer) {
         link.send(Json.write(answer).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** A joiner's link through a relay: every answer is sealed under the reply key its sealed request carried. */
+    private record SealedLink(Link relayed, byte[] replyKey) implements Link {
+        @Override
+        public String transport() {
+            return relayed.transport();
+        }
+
+        @Override
+        public String remote() {
+            return relayed.remote();
+        }
+
+        @Override
+        public List<java.security.cert.X509Certificate> peerCertificates() {
+            return List.of();
+        }
+
+        @Override
+        public java.util.concurrent.CompletableFuture<Void> send(byte[] frame) {
+            byte[] sealed = Json.write(JoinSeal.reply(replyKey, Json.parse(frame))).getBytes(StandardCharsets.UTF_8);
+            return relayed.send(sealed);
+        }
+
+        @Override
+        public boolean needsSealing() {
+            return true;
+        }
+
+        @Override
+        public boolean isOpen() {
+            return relayed.isOpen();
+        }
+
+        @Override
+        public void close() {
+            relayed.close();
+        }
     }
 
     /** @return the joins waiting for approval, oldest first */

@@ -10,6 +10,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import javax.jmdns.JmDNS;
 import javax.jmdns.ServiceEvent;
@@ -18,7 +19,9 @@ import javax.jmdns.ServiceListener;
 
 /**
  * This node on the LAN, over mDNS ({@code _atmosphere._tcp.local.}): it advertises its node id,
- * mesh id, API and mesh ports (TXT, protocol version 1) and lists the nodes it hears. Joining by
+ * mesh id, API and mesh ports (TXT, protocol version 1) — and, when it listens nowhere but takes
+ * joins through a relay, that relay and its join ticket ({@code relay}, {@code ticket-parts},
+ * {@code t0}…: a TXT string holds at most 255 bytes) — and lists the nodes it hears. Joining by
  * short code asks the nodes heard here; LAN members that find each other connect directly.
  * Thread-safe; JmDNS resolves a new service within a few seconds.
  */
@@ -28,8 +31,14 @@ public final class LanPresence implements AutoCloseable {
     /** The mDNS service type. */
     public static final String TYPE = "_atmosphere._tcp.local.";
 
-    /** A node heard on the LAN. */
-    public record Nearby(String nodeId, String name, String meshId, String host, int meshPort, int apiPort, Instant lastSeen) {
+    /**
+     * A node heard on the LAN.
+     *
+     * @param relay the relay it takes joins through when it listens nowhere, or ""
+     * @param ticket its join ticket for that relay (JSON, unchecked), or ""
+     */
+    public record Nearby(String nodeId, String name, String meshId, String host, int meshPort, int apiPort, Instant lastSeen,
+                         String relay, String ticket) {
         /** @return its mesh endpoint, {@code wss://host:port} */
         public String endpoint() {
             return "wss://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + meshPort;
@@ -42,6 +51,18 @@ public final class LanPresence implements AutoCloseable {
     /** Notified whenever a node is heard, for those waiting to hear one. */
     private final Object news = new Object();
     private volatile ServiceInfo registered;
+    private volatile String registeredTicket = "";
+    /** Characters of the ticket per TXT string (a TXT string holds 255 bytes, key included). */
+    private static final int TICKET_PART = 240;
+
+    /**
+     * How a node that listens nowhere takes joins: a relay and its join ticket for it.
+     *
+     * @param relay the relay's URL
+     * @param ticket the join ticket (JSON)
+     */
+    public record RelayWay(String relay, String ticket) {
+    }
 
     private LanPresence(JmDNS jmdns, String nodeId) {
         this.jmdns = jmdns;
@@ -86,9 +107,14 @@ public final class LanPresence implements AutoCloseable {
             return;
         }
         try {
+            StringBuilder ticket = new StringBuilder();
+            int parts = Math.min(64, Integer.parseInt(nz(info.getPropertyString("ticket-parts"), "0")));
+            for (int i = 0; i < parts; i++) {
+                ticket.append(nz(info.getPropertyString("t" + i)));
+            }
             Nearby node = new Nearby(id, SafeText.name(nz(info.getPropertyString("name"))), nz(info.getPropertyString("mesh")), hosts[0],
                     Integer.parseInt(nz(info.getPropertyString("mesh-port"), "0")), Integer.parseInt(nz(info.getPropertyString("api"), "0")),
-                    Instant.now());
+                    Instant.now(), nz(info.getPropertyString("relay")), ticket.toString());
             synchronized (news) {
                 heard.put(id, node);
                 news.notifyAll();
@@ -113,8 +139,9 @@ public final class LanPresence implements AutoCloseable {
      * @param meshId its mesh, or empty
      * @param apiPort its HTTP API port
      * @param meshPort its mesh port, 0 when it does not listen
+     * @param way how joiners reach it when it does not listen, if they can
      */
-    public synchronized void advertise(String name, String meshId, int apiPort, int meshPort) {
+    public synchronized void advertise(String name, String meshId, int apiPort, int meshPort, Optional<RelayWay> way) {
         Map<String, String> txt = new LinkedHashMap<>();
         txt.put("v", "1");
         txt.put("node", nodeId);
@@ -122,8 +149,18 @@ public final class LanPresence implements AutoCloseable {
         txt.put("mesh", meshId);
         txt.put("api", Integer.toString(apiPort));
         txt.put("mesh-port", Integer.toString(meshPort));
+        String ticket = way.map(RelayWay::ticket).orElse("");
+        way.ifPresent(w -> {
+            txt.put("relay", w.relay());
+            int parts = (w.ticket().length() + TICKET_PART - 1) / TICKET_PART;
+            txt.put("ticket-parts", Integer.toString(parts));
+            for (int i = 0; i < parts; i++) {
+                txt.put("t" + i, w.ticket().substring(i * TICKET_PART, Math.min(w.ticket().length(), (i + 1) * TICKET_PART)));
+            }
+        });
         ServiceInfo old = registered;
-        if (old != null && meshId.equals(old.getPropertyString("mesh")) && Integer.toString(meshPort).equals(old.getPropertyString("mesh-port"))) {
+        if (old != null && meshId.equals(old.getPropertyString("mesh")) && Integer.toString(meshPort).equals(old.getPropertyString("mesh-port"))
+                && ticket.equals(registeredTicket)) {
             return;
         }
         try {
@@ -133,6 +170,7 @@ public final class LanPresence implements AutoCloseable {
             ServiceInfo info = ServiceInfo.create(TYPE, "atmosphere-" + nodeId, Math.max(meshPort, 1), 0, 0, txt);
             jmdns.registerService(info);
             registered = info;
+            registeredTicket = ticket;
         } catch (IOException e) {
             LOG.log(System.Logger.Level.WARNING, () -> "Cannot advertise this node over mDNS: " + e.getMessage());
         }
@@ -156,7 +194,7 @@ public final class LanPresence implements AutoCloseable {
         long end = System.nanoTime() + wait.toNanos();
         synchronized (news) {
             while (true) {
-                List<Nearby> found = nearby().stream().filter(n -> !n.meshId().isEmpty() && n.meshPort() > 0).toList();
+                List<Nearby> found = nearby().stream().filter(n -> !n.meshId().isEmpty() && (n.meshPort() > 0 || !n.ticket().isEmpty())).toList();
                 long left = end - System.nanoTime();
                 if (!found.isEmpty() || left <= 0) {
                     return found;

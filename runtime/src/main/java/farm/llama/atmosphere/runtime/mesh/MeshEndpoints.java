@@ -17,6 +17,8 @@ import java.util.List;
 final class MeshEndpoints {
 
     private static final System.Logger LOG = System.getLogger(MeshEndpoints.class.getName());
+    /** The relay transport's type. */
+    private static final String RELAY = "relay";
 
     private final MeshSettings settings;
     private final String nodeId;
@@ -35,8 +37,9 @@ final class MeshEndpoints {
 
     /**
      * @param rt the running mesh, or null
-     * @return the endpoints an invite names: {@code mesh.advertise}, else where the mesh listens, never a relay's
-     * @throws AtmosphereException when this node does not listen, so nobody could join through it
+     * @return the endpoints an invite names: {@code mesh.advertise}, else where the mesh listens; then
+     *         {@code relay:<node id>} when this node keeps a connection to a relay
+     * @throws AtmosphereException when this node neither listens nor uses a relay, so nobody could join through it
      */
     List<String> forInvite(MeshRuntime rt) {
         List<String> eps = new ArrayList<>(settings.advertise());
@@ -47,9 +50,14 @@ final class MeshEndpoints {
             eps.add(endpoint(rt));
         }
         eps.removeIf(e -> e.startsWith(MeshRuntime.RELAY_SCHEME));
+        List<String> relays = relays();
+        List<String> transports = rt != null ? rt.transportTypes() : settings.transportsToRun(relays);
+        if (!relays.isEmpty() && transports.contains(RELAY)) {
+            eps.add(MeshRuntime.RELAY_SCHEME + nodeId); // joiners that cannot reach this node directly come through a relay
+        }
         if (eps.isEmpty()) {
-            throw new AtmosphereException("This node does not listen (mesh.transports: " + settings.transportsToRun(relays())
-                    + "), so nobody could join through it. Create the invite on a member that listens, or add websocket to mesh.transports.");
+            throw new AtmosphereException("This node does not listen (mesh.transports: " + settings.transportsToRun(relays)
+                    + ") and uses no relay, so nobody could join through it. Set mesh.relays, or add websocket to mesh.transports.");
         }
         return eps;
     }

@@ -2,6 +2,7 @@ package farm.llama.atmosphere.runtime.mesh;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import farm.llama.atmosphere.runtime.identity.Identity;
 import farm.llama.atmosphere.runtime.util.Json;
 import farm.llama.atmosphere.spi.AtmosphereException;
 import farm.llama.atmosphere.spi.transport.Transport;
@@ -94,18 +95,19 @@ final class ShortCodeDesk {
      * @param code the short code
      * @param running the node's mDNS presence, if it runs (else one is started for the search)
      * @param lanAddress the address mDNS uses
-     * @param nodeId this node
-     * @param transport makes the transport to reach issuers
+     * @param identity this node
+     * @param transport makes the transport to reach issuers at their mesh port
+     * @param relayTransport makes a relay transport, for issuers that listen nowhere
      * @param progress told what happens
      * @return the invite token
      */
-    static String redeem(String code, Optional<LanPresence> running, String lanAddress, String nodeId, Supplier<Transport> transport,
-                         Consumer<String> progress) {
+    static String redeem(String code, Optional<LanPresence> running, String lanAddress, Identity identity, Supplier<Transport> transport,
+                         Supplier<Optional<Transport>> relayTransport, Consumer<String> progress) {
         LanPresence presence = running.orElse(null);
         boolean temporary = presence == null;
         try {
             if (temporary) {
-                presence = LanPresence.start(InetAddress.getByName(lanAddress), nodeId);
+                presence = LanPresence.start(InetAddress.getByName(lanAddress), identity.nodeId());
             }
             progress.accept("Looking for the code's issuer on the LAN (mDNS)...");
             List<LanPresence.Nearby> nodes = presence.awaitMeshNodes(SEARCH);
@@ -114,7 +116,7 @@ final class ShortCodeDesk {
                         + " s (mDNS on " + lanAddress + "). Are both devices on the same LAN, and is the issuer serving? A token from"
                         + " 'atmosphere mesh invite' works across networks.");
             }
-            return MeshJoiner.redeemCode(code, nodes.stream().map(LanPresence.Nearby::endpoint).toList(), transport, progress);
+            return MeshJoiner.redeemCode(code, nodes, identity, transport, relayTransport, progress);
         } catch (IOException e) {
             throw new AtmosphereException("mDNS cannot start on " + lanAddress + " (" + e.getMessage()
                     + "); set mesh.mdns-address, or join with the invite token instead.", e);

@@ -68,7 +68,7 @@ public final class LanLoop implements AutoCloseable {
         try {
             while (!Thread.currentThread().isInterrupted()) {
                 String meshId = mesh.store().info().map(MeshStore.MeshInfo::meshId).orElse("");
-                presence.advertise(name, meshId, apiPort.getAsInt(), mesh.listeningPort());
+                presence.advertise(name, meshId, apiPort.getAsInt(), mesh.listeningPort(), mesh.lanRelayWay());
                 for (var heard : presence.nearby()) {
                     if (!meshId.isEmpty() && meshId.equals(heard.meshId()) && heard.meshPort() > 0) {
                         mesh.heardOnLan(heard.nodeId(), heard.endpoint());

@@ -2,6 +2,7 @@ package farm.llama.atmosphere.runtime.relay;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import farm.llama.atmosphere.runtime.identity.Identity;
+import farm.llama.atmosphere.runtime.mesh.JoinTickets;
 import farm.llama.atmosphere.runtime.mesh.MeshCertificates;
 import farm.llama.atmosphere.runtime.mesh.MeshSecurityException;
 import farm.llama.atmosphere.runtime.mesh.Refusal;
@@ -39,7 +40,76 @@ final class RelayAdmission {
     record Admitted(String meshId, String nodeId, List<String> chain) {
     }
 
+    /**
+     * A joiner admitted for join traffic to one member.
+     *
+     * @param meshId the mesh its ticket names
+     * @param issuer the member that issued the ticket: the only one the joiner may reach
+     * @param nodeId the joiner, proven by its signature
+     * @param ticketId the ticket
+     * @param expiresAt when the ticket expires
+     */
+    record Joining(String meshId, String issuer, String nodeId, String ticketId, Instant expiresAt) {
+    }
+
     private RelayAdmission() {
+    }
+
+    /**
+     * @param hello a hello or join request
+     * @throws Refusal {@code version} when it speaks another relay protocol, naming both
+     */
+    static void version(JsonNode hello) throws Refusal {
+        int v = hello.path("v").asInt(1);
+        if (v != RelayServer.VERSION) {
+            throw new Refusal("version", "the node speaks relay protocol " + v + ", this relay speaks relay protocol "
+                    + RelayServer.VERSION + "; run the same version of Atmosphere on the relay and its nodes");
+        }
+    }
+
+    /**
+     * A node that is not a member yet asks to reach the member that invited it: it answers this
+     * connection's challenge, shows that member's join ticket (checked as {@link JoinTickets#verify}
+     * does, against the revocations held here) and proves it holds the key of the node id it names.
+     *
+     * @param join the request
+     * @param challenge this connection's challenge
+     * @param allowMeshes the meshes this relay serves (empty: any)
+     * @param revoked the revocations held here, per mesh
+     * @param admitted the chain a member was admitted with here (mesh id, node id → base64, leaf first), or empty
+     * @return the admission for join traffic
+     * @throws Refusal saying why not
+     */
+    static Joining checkJoin(JsonNode join, String challenge, Set<String> allowMeshes, RelayRevocations revoked,
+                             java.util.function.BiFunction<String, String, List<String>> admitted) throws Refusal {
+        version(join);
+        if (!challenge.equals(join.path("nonce").asText())) {
+            throw new Refusal("replayed", "the join request does not answer this connection's challenge");
+        }
+        String meshId = join.path("ticket").path("mesh").asText();
+        if (!allowMeshes.isEmpty() && !allowMeshes.contains(meshId)) {
+            throw new Refusal("not_allowed", "this relay does not serve mesh " + meshId);
+        }
+        try {
+            List<X509Certificate> issuerChain = new ArrayList<>();
+            admitted.apply(meshId, join.path("ticket").path("issuer").asText()).forEach(c -> issuerChain.add(certificate(c)));
+            JoinTickets.Ticket t = JoinTickets.verify(join.path("ticket"), issuerChain, revoked.of(meshId), Instant.now());
+            byte[] key = Base64.getDecoder().decode(join.path("key").asText());
+            String nodeId = Identity.nodeIdOf(key);
+            if (!nodeId.equals(join.path("node").asText())) {
+                throw new MeshSecurityException(MeshSecurityException.Reason.FORGED, "the key is " + nodeId + "'s, not "
+                        + join.path("node").asText() + "'s");
+            }
+            byte[] sig = Base64.getDecoder().decode(join.path("sig").asText());
+            if (!Identity.verify(Identity.publicKeyOf(key), RelayServer.joinStatement(challenge, t.id(), nodeId), sig)) {
+                throw new MeshSecurityException(MeshSecurityException.Reason.FORGED, "the join request's signature does not verify");
+            }
+            return new Joining(t.meshId(), t.issuer(), nodeId, t.id(), t.expiresAt());
+        } catch (MeshSecurityException e) {
+            throw new Refusal(e.reason().name().toLowerCase(Locale.ROOT), e.getMessage());
+        } catch (IllegalArgumentException e) {
+            throw new Refusal("malformed", "unreadable join request: " + e.getMessage());
+        }
     }
 
     /**
@@ -53,6 +123,7 @@ final class RelayAdmission {
      */
     static Admitted check(JsonNode hello, String challenge, Set<String> allowMeshes, RelayRevocations revoked,
                           BiConsumer<X509Certificate, JsonNode> learn) throws Refusal {
+        version(hello);
         if (!challenge.equals(hello.path("nonce").asText())) {
             throw new Refusal("replayed", "the admission does not answer this connection's challenge");
         }

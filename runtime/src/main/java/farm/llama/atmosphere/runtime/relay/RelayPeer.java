@@ -14,12 +14,12 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** One WebSocket connection to the relay: a node being admitted, then an admitted member. */
+/** One WebSocket connection to the relay: a node being admitted, then an admitted member or a joiner. */
 final class RelayPeer implements RelayWebSocket.Handler {
 
-private static final System.Logger LOG = System.getLogger(RelayPeer.class.getName());
+    private static final System.Logger LOG = System.getLogger(RelayPeer.class.getName());
 
-private final RelayServer server;
+    private final RelayServer server;
     private final String challenge;
     private final long openedAt = System.nanoTime();
     private volatile RelaySession session;
@@ -27,6 +27,27 @@ private final RelayServer server;
     private volatile String mesh;
     private volatile String node;
     private volatile List<String> chain = List.of();
+    /** A joiner's admission (null for a member, or before admission). */
+    private volatile RelayAdmission.Joining join;
+    private final java.util.ArrayDeque<Long> joinFrames = new java.util.ArrayDeque<>();
+
+    /** @return whether this connection was admitted for a join (not as a member) */
+    boolean joining() {
+        return join != null;
+    }
+
+    /** @return whether this joiner's ticket expired or it has been connected for {@link RelayServer#JOIN_LONGEST} */
+    boolean joinOver() {
+        RelayAdmission.Joining j = join;
+        return j != null && (!java.time.Instant.now().isBefore(j.expiresAt())
+                || System.nanoTime() - openedAt > RelayServer.JOIN_LONGEST.toNanos());
+    }
+
+    /** @return the member a joiner may reach, or null */
+    String joinIssuer() {
+        RelayAdmission.Joining j = join;
+        return j == null ? null : j.issuer();
+    }
 
     /** @return the admitted member's node id, or null before admission */
     String node() {
@@ -81,29 +102,41 @@ private final RelayServer server;
             return;
         }
         String type = j.path("type").asText();
-        if (node == null) {
-            if (type.equals("hello")) {
-                hello(j);
-            } else {
-                refuse("malformed", "expected a hello answering the challenge, got '" + type + "'");
+        if (node == null && join == null) {
+            switch (type) {
+                case "hello" -> hello(j);
+                case "join" -> join(j);
+                default -> refuse("malformed", "expected a hello or a join answering the challenge, got '" + type + "'");
             }
             return;
         }
-        switch (type) {
-            case "ping" -> {
-                ObjectNode pong = Json.MAPPER.createObjectNode();
-                pong.put("type", "pong");
-                pong.set("t", j.path("t"));
-                sendText(pong);
+        if (join != null) {
+            if (type.equals("ping")) {
+                pong(j);
             }
+            return; // a joiner tells the relay nothing else
+        }
+        switch (type) {
+            case "ping" -> pong(j);
             case "revocation" -> server.learnRevocations(mesh, root(), j.path("revocations"));
             default -> LOG.log(System.Logger.Level.DEBUG, () -> "ignored a '" + type + "' message from " + node);
         }
     }
 
+    private void pong(JsonNode ping) {
+        ObjectNode pong = Json.MAPPER.createObjectNode();
+        pong.put("type", "pong");
+        pong.set("t", ping.path("t"));
+        sendText(pong);
+    }
+
     @Override
     public void binary(byte[] frame) {
         lastHeard = System.nanoTime();
+        if (join != null) {
+            forwardJoin(frame);
+            return;
+        }
         if (node == null) {
             refuse("malformed", "an envelope before admission");
             return;
@@ -135,6 +168,11 @@ private final RelayServer server;
 
     private void gone() {
         server.connections.remove(this);
+        RelayAdmission.Joining j = join;
+        if (j != null) {
+            leftJoin(j);
+            return;
+        }
         String m = mesh;
         String n = node;
         if (m == null || n == null) {
@@ -146,8 +184,115 @@ private final RelayServer server;
             g.put("type", "gone");
             g.put("node", n);
             room.values().forEach(c -> c.sendText(g));
+            joinersOf(m, n).forEach(c -> c.sendText(g)); // their issuer left: the joins through here cannot go on
         }
         server.forgetIfEmpty(m);
+    }
+
+    /** A joiner left: it is forgotten, and its issuer told. */
+    private void leftJoin(RelayAdmission.Joining j) {
+        synchronized (server.joining) {
+            Map<String, RelayPeer> joiners = server.joining.get(j.meshId());
+            if (joiners == null || !joiners.remove(j.nodeId(), this)) {
+                return;
+            }
+            if (joiners.isEmpty()) {
+                server.joining.remove(j.meshId());
+            }
+        }
+        RelayPeer issuer = server.meshes.getOrDefault(j.meshId(), Map.of()).get(j.issuer());
+        if (issuer != null) {
+            ObjectNode g = Json.MAPPER.createObjectNode();
+            g.put("type", "gone");
+            g.put("node", j.nodeId());
+            g.put("join", true);
+            issuer.sendText(g);
+        }
+    }
+
+    /** @return the joiners connected here for a join to a member */
+    private List<RelayPeer> joinersOf(String meshId, String issuer) {
+        return server.joining.getOrDefault(meshId, Map.of()).values().stream().filter(p -> issuer.equals(p.joinIssuer())).toList();
+    }
+
+    /** A node that is not a member shows a join ticket: admitted, if it holds, for join traffic to the ticket's issuer. */
+    private void join(JsonNode j) {
+        RelayAdmission.Joining proven;
+        try {
+            proven = RelayAdmission.checkJoin(j, challenge, server.allowMeshes, server.revoked, (meshId, issuer) -> {
+                RelayPeer member = server.meshes.getOrDefault(meshId, Map.of()).get(issuer);
+                return member == null ? List.of() : member.chain;
+            });
+        } catch (Refusal e) {
+            refuse(e.reason(), e.getMessage());
+            return;
+        }
+        RelayPeer before;
+        synchronized (server.joining) {
+            before = server.joining.computeIfAbsent(proven.meshId(), k -> new ConcurrentHashMap<>()).put(proven.nodeId(), this);
+        }
+        join = proven;
+        if (before != null && before != this) {
+            before.join = null; // its close must not forget this one
+            before.closeWith(1000, "replaced by a newer connection of the same joiner");
+        }
+        server.joinsAdmitted.incrementAndGet();
+        ObjectNode ok = Json.MAPPER.createObjectNode();
+        ok.put("type", "admitted");
+        ok.put("v", RelayServer.VERSION);
+        ok.put("join", true);
+        ArrayNode members = ok.putArray("members");
+        RelayPeer issuer = server.meshes.getOrDefault(proven.meshId(), Map.of()).get(proven.issuer());
+        if (issuer != null) {
+            issuer.describe(members.addObject());
+        }
+        sendText(ok);
+        LOG.log(System.Logger.Level.INFO, () -> "admitted " + proven.nodeId() + " to join mesh " + proven.meshId() + " through "
+                + proven.issuer() + " (ticket " + proven.ticketId() + ")");
+    }
+
+    /** Join traffic from a joiner: to the member its ticket names only, a few messages a minute. */
+    private void forwardJoin(byte[] frame) {
+        RelayAdmission.Joining j = join;
+        long now = System.currentTimeMillis();
+        synchronized (joinFrames) {
+            joinFrames.addLast(now);
+            while (!joinFrames.isEmpty() && now - joinFrames.peekFirst() > 60_000) {
+                joinFrames.removeFirst();
+            }
+            if (joinFrames.size() > RelayServer.JOIN_FRAMES_PER_MINUTE) {
+                refuse("rate_limited", "a joiner may send " + RelayServer.JOIN_FRAMES_PER_MINUTE + " messages a minute");
+                return;
+            }
+        }
+        String to = recipient(frame, RelayServer.JOIN);
+        if (to == null) {
+            return;
+        }
+        if (!to.equals(j.issuer())) {
+            refuse("not_allowed", "a joiner may reach only the member its ticket names (" + j.issuer() + ")");
+            return;
+        }
+        RelayPeer target = server.meshes.getOrDefault(j.meshId(), Map.of()).get(to);
+        deliver(target, to, RelayServer.JOIN, j.nodeId(), frame);
+    }
+
+    /**
+     * @param frame a binary message
+     * @param kind the kind it must be
+     * @return its recipient, or null when it is malformed (the connection is then closed)
+     */
+    private String recipient(byte[] frame, byte kind) {
+        if (frame.length < 3 || frame[0] != kind) {
+            closeWith(1003, "unknown frame kind");
+            return null;
+        }
+        int len = ((frame[1] & 0xff) << 8) | (frame[2] & 0xff);
+        if (3 + len > frame.length) {
+            closeWith(1003, "truncated frame");
+            return null;
+        }
+        return new String(frame, 3, len, StandardCharsets.UTF_8);
     }
 
     private X509Certificate root() {
@@ -194,6 +339,7 @@ private final RelayServer server;
             }
         }
         sendText(ok);
+        joinersOf(meshId, nodeId).forEach(c -> c.sendText(online)); // joins waiting for this member
         LOG.log(System.Logger.Level.INFO, () -> "admitted " + nodeId + " of mesh " + meshId + " (" + room.size() + " connected)");
     }
 
@@ -204,30 +350,40 @@ private final RelayServer server;
     }
 
     private void forward(byte[] frame) {
-        if (frame.length < 3 || frame[0] != RelayServer.ENVELOPE) {
-            closeWith(1003, "unknown frame kind");
+        if (frame.length > 0 && frame[0] == RelayServer.JOIN) {
+            String to = recipient(frame, RelayServer.JOIN);
+            if (to != null) { // a member answers a joiner: only one whose ticket names this member
+                RelayPeer joiner = server.joining.getOrDefault(mesh, Map.of()).get(to);
+                deliver(joiner != null && node.equals(joiner.joinIssuer()) ? joiner : null, to, RelayServer.JOIN, node, frame);
+            }
             return;
         }
-        int len = ((frame[1] & 0xff) << 8) | (frame[2] & 0xff);
-        if (3 + len > frame.length) {
-            closeWith(1003, "truncated frame");
+        String to = recipient(frame, RelayServer.ENVELOPE);
+        if (to == null) {
             return;
         }
-        String to = new String(frame, 3, len, StandardCharsets.UTF_8);
         Map<String, RelayPeer> room = server.meshes.getOrDefault(mesh, Map.of());
-        RelayPeer target = room.get(to);
+        deliver(room.get(to), to, RelayServer.ENVELOPE, node, frame);
+    }
+
+    /** Passes a frame's payload on to its recipient, from the given sender, or tells the sender the recipient is gone. */
+    private void deliver(RelayPeer target, String to, byte kind, String sender, byte[] frame) {
+        int len = ((frame[1] & 0xff) << 8) | (frame[2] & 0xff);
         if (target == null) {
             server.unreachable.incrementAndGet();
             ObjectNode g = Json.MAPPER.createObjectNode();
             g.put("type", "gone");
             g.put("node", to);
+            if (kind == RelayServer.JOIN) {
+                g.put("join", true);
+            }
             sendText(g);
             return;
         }
         byte[] envelope = server.forwarded.apply(Arrays.copyOfRange(frame, 3 + len, frame.length));
-        byte[] from = node.getBytes(StandardCharsets.UTF_8);
+        byte[] from = sender.getBytes(StandardCharsets.UTF_8);
         byte[] out = new byte[3 + from.length + envelope.length];
-        out[0] = RelayServer.ENVELOPE;
+        out[0] = kind;
         out[1] = (byte) (from.length >> 8);
         out[2] = (byte) from.length;
         System.arraycopy(from, 0, out, 3, from.length);

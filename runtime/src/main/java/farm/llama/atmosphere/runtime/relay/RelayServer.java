@@ -33,6 +33,15 @@ import java.util.function.UnaryOperator;
  * leads to it and names the node, nobody in it is revoked, and the signature — so a non-member, a
  * member of another mesh, a revoked member and a replayed admission are refused (and counted).
  *
+ * <p>A node that is not a member yet may be admitted for a join: it shows the join ticket of the
+ * member that invited it (a public statement signed by that member, chaining to the mesh root
+ * named in it — see {@code JoinTickets}) and signs the challenge with its node key; the relay then
+ * passes its messages to that member only, and that member's answers back, under the limits of a
+ * connection not admitted (256 KiB a message, {@value #JOIN_FRAMES_PER_MINUTE} messages a minute,
+ * no longer than the ticket lasts or {@link #JOIN_LONGEST}). What they exchange is sealed to the
+ * member by the joiner; whether the join is accepted stays the member's decision. Forged, expired
+ * and wrong-mesh tickets are refused and counted like any failed admission.
+ *
  * <p>The relay holds no secret and nothing on disk: what it knows (who is connected, the
  * revocations members told it) is rebuilt as members reconnect after a restart. Payloads are
  * sealed end-to-end by the members; the relay sees who talks to whom, when and how much.
@@ -41,7 +50,9 @@ import java.util.function.UnaryOperator;
  * {@code admitted}, {@code refused}, {@code online}, {@code gone}, {@code revocation},
  * {@code ping}/{@code pong}); binary frames carry one envelope each, prefixed with a kind byte
  * (1), the length of a node id (2 bytes) and the node id: the recipient on the way in, the
- * admitted sender on the way out. Thread-safe.
+ * admitted sender on the way out; kind 2 ({@link #JOIN}) carries join traffic between a joiner and
+ * the member its ticket names. Relay protocol version {@value #VERSION} (2 since joins); a node
+ * of another version is refused as {@code version}, with both named. Thread-safe.
  */
 public final class RelayServer implements AutoCloseable {
 
@@ -51,14 +62,22 @@ public final class RelayServer implements AutoCloseable {
     public static final int DEFAULT_MAX_CONNECTIONS = 1000;
     /** Connections from one address a relay serves at once unless told otherwise (a household behind one NAT). */
     public static final int DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 64;
-    /** The relay protocol version. */
-    public static final int VERSION = 1;
+    /** The relay protocol version: 2 since joiners reach their issuer through the relay. */
+    public static final int VERSION = 2;
     /** The path of the WebSocket endpoint. */
     public static final String PATH = "/relay";
     /** What a node signs to be admitted: this context, then the challenge, the mesh id and the node id. */
     public static final String ADMISSION_CONTEXT = "atmosphere-relay-admission-v1|";
     /** The kind byte of a binary frame that carries an envelope. */
     public static final byte ENVELOPE = 1;
+    /** The kind byte of a binary frame that carries join traffic between a joiner and its issuer. */
+    public static final byte JOIN = 2;
+    /** What a joiner signs to be admitted: this context, then the challenge, the ticket id and its node id. */
+    public static final String JOIN_CONTEXT = "atmosphere-relay-join-v1|";
+    /** Messages a joiner may send a minute (a join is one or two). */
+    public static final int JOIN_FRAMES_PER_MINUTE = 20;
+    /** The longest a joiner stays connected, however long its ticket lasts (a join waits 10 min for approval by default). */
+    public static final Duration JOIN_LONGEST = Duration.ofMinutes(30);
 
     private static final System.Logger LOG = System.getLogger(RelayServer.class.getName());
     static final SecureRandom RANDOM = new SecureRandom();
@@ -74,6 +93,9 @@ public final class RelayServer implements AutoCloseable {
     final boolean tls;
     private final Instant started = Instant.now();
     final Map<String, Map<String, RelayPeer>> meshes = new ConcurrentHashMap<>();
+    /** Joiners per mesh, by their node id. */
+    final Map<String, Map<String, RelayPeer>> joining = new ConcurrentHashMap<>();
+    final AtomicLong joinsAdmitted = new AtomicLong();
     final RelayRevocations revoked = new RelayRevocations();
     final Set<RelayPeer> connections = ConcurrentHashMap.newKeySet();
     final Map<String, AtomicLong> refused = new ConcurrentHashMap<>();
@@ -261,9 +283,11 @@ public final class RelayServer implements AutoCloseable {
         m.put("meshes", (int) meshes.values().stream().filter(r -> !r.isEmpty()).count());
         m.put("revocationsHeld", revoked.held());
         m.put("admitted", admitted.get());
+        m.put("joining", joining.values().stream().mapToInt(Map::size).sum());
+        m.put("joinsAdmitted", joinsAdmitted.get());
         Map<String, Long> r = new TreeMap<>();
         for (String reason : List.of("malformed", "forged", "wrong_mesh", "revoked", "expired", "not_authorized", "replayed", "timeout",
-                "busy", "too_large", "rate_limited", "not_allowed")) {
+                "busy", "too_large", "rate_limited", "not_allowed", "version")) {
             r.put(reason, 0L);
         }
         refused.forEach((k, v) -> r.put(k, v.get()));
@@ -284,7 +308,12 @@ public final class RelayServer implements AutoCloseable {
             }
             long now = System.nanoTime();
             for (RelayPeer c : connections) {
-                if (c.node() == null && now - c.openedAt() > admissionTimeout.toNanos()) {
+                if (c.joining()) {
+                    if (now - c.lastHeard() > idleTimeout.toNanos() || c.joinOver()) {
+                        c.closeWith(1001, c.joinOver() ? "the join ticket expired or the join took " + JOIN_LONGEST.toMinutes() + " min"
+                                : "silent for " + idleTimeout.toSeconds() + " s");
+                    }
+                } else if (c.node() == null && now - c.openedAt() > admissionTimeout.toNanos()) {
                     c.refuse("timeout", "no admission within " + admissionTimeout.toSeconds() + " s");
                 } else if (c.node() != null && now - c.lastHeard() > idleTimeout.toNanos()) {
                     c.closeWith(1001, "silent for " + idleTimeout.toSeconds() + " s");
@@ -319,6 +348,16 @@ public final class RelayServer implements AutoCloseable {
                 c.refuse("revoked", "node " + node + " was revoked");
             }
         }
+    }
+
+    /**
+     * @param challenge the relay's challenge (base64)
+     * @param ticketId the join ticket shown
+     * @param nodeId the joiner
+     * @return the bytes a joiner signs to be admitted for a join
+     */
+    public static byte[] joinStatement(String challenge, String ticketId, String nodeId) {
+        return (JOIN_CONTEXT + challenge + "|" + ticketId + "|" + nodeId).getBytes(StandardCharsets.UTF_8);
     }
 
     /**

@@ -71,6 +71,30 @@ class InvitesTest {
     }
 
     @Test
+    void aNodeThatListensNowhereInvitesThroughItsRelayWithATicketAndOtherVersionsAreRefused() {
+        Founder f = founder("r");
+        String relayEndpoint = "relay:" + f.identity().nodeId();
+        Invites.Invite invite = f.invites().create(f.identity(), f.store(), Duration.ofHours(1), 1, List.of(relayEndpoint),
+                List.of("ws://relay.example.net:8765"));
+        Invites.Token t = Invites.verify(invite.token(), Instant.now());
+        assertEquals(List.of(relayEndpoint), t.endpoints());
+        assertTrue(t.ticket() != null && t.ticket().path("chain").size() == 2, "a ticket the relay can check alone: " + t.ticket());
+        assertEquals(t.expiresAt().getEpochSecond(), t.ticket().path("expiresAt").asLong(), "the ticket lasts as long as the invite");
+        assertFalse(t.ticket().toString().contains(t.id()), "the ticket does not name the invite");
+        assertEquals(f.identity().nodeId(), JoinTickets.verify(t.ticket(), List.of(), java.util.Set.of(), Instant.now()).issuer());
+
+        // a token of another invite format, properly signed: refused, both versions named
+        String payload = new String(Base64.getUrlDecoder().decode(invite.token().substring(0, invite.token().indexOf('.'))),
+                StandardCharsets.UTF_8).replace("\"v\":" + Invites.VERSION, "\"v\":1");
+        byte[] bytes = payload.getBytes(StandardCharsets.UTF_8);
+        Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
+        String older = b64.encodeToString(bytes) + "." + b64.encodeToString(f.identity().sign(bytes));
+        MeshSecurityException e = assertThrows(MeshSecurityException.class, () -> Invites.verify(older, Instant.now()));
+        assertEquals(MeshSecurityException.Reason.VERSION, e.reason());
+        assertTrue(e.getMessage().contains("version 1") && e.getMessage().contains("invite version " + Invites.VERSION), e.getMessage());
+    }
+
+    @Test
     void expiredTamperedForgedAndUnknownInvitesAreRefused() {
         Founder f = founder("b");
         Invites.Invite invite = f.invites().create(f.identity(), f.store(), Duration.ofMinutes(5), 1, List.of(), List.of());

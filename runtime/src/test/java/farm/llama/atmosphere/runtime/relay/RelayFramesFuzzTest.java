@@ -91,9 +91,13 @@ class RelayFramesFuzzTest {
         try (RelayServer relay = new RelayServer(RelayServer.Options.of("127.0.0.1", 0).failedAdmissions(1_000_000)
                 .maxConnectionsPerAddress(1000))) {
             int port = relay.port();
-            byte[] hello = "{\"type\":\"hello\",\"v\":1,\"mesh\":\"0123456789abcdef\",\"node\":\"fedcba9876543210\",\"nonce\":\"x\",\"chain\":[\"AAAA\"],\"sig\":\"AA==\"}"
+            byte[] hello = "{\"type\":\"hello\",\"v\":2,\"mesh\":\"0123456789abcdef\",\"node\":\"fedcba9876543210\",\"nonce\":\"x\",\"chain\":[\"AAAA\"],\"sig\":\"AA==\"}"
                     .getBytes(StandardCharsets.UTF_8);
-            List<byte[]> frames = List.of(frame(1, true, hello), concat(frame(1, false, "{\"type\":".getBytes(StandardCharsets.UTF_8)),
+            byte[] join = ("{\"type\":\"join\",\"v\":2,\"nonce\":\"x\",\"ticket\":{\"v\":1,\"mesh\":\"0123456789abcdef\","
+                    + "\"issuer\":\"fedcba9876543210\",\"id\":\"0011223344556677\",\"expiresAt\":9999999999,\"chain\":[\"AAAA\",\"AAAA\"],"
+                    + "\"sig\":\"AA==\"},\"node\":\"x\",\"key\":\"AA==\",\"sig\":\"AA==\"}").getBytes(StandardCharsets.UTF_8);
+            byte[] joinFrame = {RelayServer.JOIN, 0, 1, 'x', 1, 2, 3};
+            List<byte[]> frames = List.of(frame(1, true, hello), concat(frame(1, true, join), frame(2, true, joinFrame)), concat(frame(1, false, "{\"type\":".getBytes(StandardCharsets.UTF_8)),
                     frame(9, true, new byte[4]), frame(0, true, "\"ping\"}".getBytes(StandardCharsets.UTF_8))),
                     concat(frame(2, true, new byte[300]), frame(8, true, new byte[] {0x03, (byte) 0xe8})));
             Fuzz.run("relay frames", frames, Set.of(IOException.class), 64 << 20, b -> exchange(port, true, b));

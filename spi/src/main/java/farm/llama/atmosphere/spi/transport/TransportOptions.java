@@ -15,8 +15,11 @@ import javax.net.ssl.SSLContext;
  *            for each new link so renewed certificates take effect; empty before the node has one
  * @param credentials this node's membership, for a transport that proves it to a third party
  *                    (a relay); empty before the node is a member
+ * @param join a joiner's pass, for a transport that reaches the issuer of an invite through a
+ *             third party (a relay) before this node is a member; empty otherwise
  */
-public record TransportOptions(String host, int port, Optional<Supplier<SSLContext>> tls, Optional<MeshCredentials> credentials) {
+public record TransportOptions(String host, int port, Optional<Supplier<SSLContext>> tls, Optional<MeshCredentials> credentials,
+                               Optional<JoinPass> join) {
 
     /** The port value of a transport that does not listen. */
     public static final int NO_LISTEN = -1;
@@ -26,9 +29,22 @@ public record TransportOptions(String host, int port, Optional<Supplier<SSLConte
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(tls, "tls");
         Objects.requireNonNull(credentials, "credentials");
+        Objects.requireNonNull(join, "join");
         if (port < NO_LISTEN || port > 65535) {
             throw new IllegalArgumentException("port out of range: " + port);
         }
+    }
+
+    /**
+     * Options with membership credentials, or none, and no join pass.
+     *
+     * @param host the address to bind
+     * @param port the port to bind
+     * @param tls supplies the TLS context
+     * @param credentials this node's membership
+     */
+    public TransportOptions(String host, int port, Optional<Supplier<SSLContext>> tls, Optional<MeshCredentials> credentials) {
+        this(host, port, tls, credentials, Optional.empty());
     }
 
     /**
@@ -39,7 +55,7 @@ public record TransportOptions(String host, int port, Optional<Supplier<SSLConte
      * @param tls supplies the TLS context
      */
     public TransportOptions(String host, int port, Optional<Supplier<SSLContext>> tls) {
-        this(host, port, tls, Optional.empty());
+        this(host, port, tls, Optional.empty(), Optional.empty());
     }
 
     /** @return whether the transport should listen */

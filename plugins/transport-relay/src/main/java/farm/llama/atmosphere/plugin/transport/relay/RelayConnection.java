@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import farm.llama.atmosphere.spi.CallFailedException;
 import farm.llama.atmosphere.spi.FailureKind;
 import farm.llama.atmosphere.spi.NodeEvent;
+import farm.llama.atmosphere.spi.transport.JoinPass;
 import farm.llama.atmosphere.spi.transport.Link;
 import farm.llama.atmosphere.spi.transport.MeshCredentials;
 import farm.llama.atmosphere.spi.transport.TransportListener;
@@ -43,24 +44,35 @@ import javax.net.ssl.SSLContext;
  * One relay, as this node sees it: a WebSocket kept open (re-opened after a pause that doubles
  * from {@code reconnect-min} to {@code reconnect-max} while the relay is away, and resets once it
  * admits this node again), the admission handshake, the members the relay says are connected, and
- * one {@link Link} per member this node exchanges envelopes with. Thread-safe.
+ * one {@link Link} per member this node exchanges envelopes with — and, on a member that admits
+ * others, one per joiner the relay passes join traffic from. A node that is not a member yet opens
+ * one connection with its {@link JoinPass} instead (no reconnects) and gets one link: to its
+ * issuer. Thread-safe.
  */
 final class RelayConnection {
 
     private static final System.Logger LOG = System.getLogger(RelayConnection.class.getName());
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String ADMISSION_CONTEXT = "atmosphere-relay-admission-v1|";
+    private static final String JOIN_CONTEXT = "atmosphere-relay-join-v1|";
+    /** The relay protocol version this node speaks. */
+    static final int VERSION = 2;
     private static final byte ENVELOPE = 1;
+    private static final byte JOIN = 2;
     private static final int MAX_MESSAGE = 32 * 1024 * 1024;
 
     private final String url;
     private final MeshCredentials credentials;
+    private final JoinPass pass;
+    private final CompletableFuture<Void> firstAdmission = new CompletableFuture<>();
     private final RelayTransport.Timers timers;
     private final TransportListener listener;
     private final Consumer<NodeEvent> events;
     private final HttpClient http;
     private final Map<String, List<X509Certificate>> members = new ConcurrentHashMap<>();
     private final Map<String, RelayLink> links = new ConcurrentHashMap<>();
+    /** Join traffic: on a member, one link per joiner; on a joiner, the link to its issuer. */
+    private final Map<String, RelayLink> joinLinks = new ConcurrentHashMap<>();
     private final Object sendLock = new Object();
     private volatile WebSocket socket;
     private volatile CompletableFuture<?> sending = CompletableFuture.completedFuture(null);
@@ -74,11 +86,21 @@ final class RelayConnection {
     private volatile boolean closed;
     private volatile Thread loop;
 
-    RelayConnection(String url, MeshCredentials credentials, RelayTransport.Timers timers, Optional<SSLContext> trust,
+    /**
+     * @param url the relay
+     * @param credentials this node's membership, or null for a joiner
+     * @param pass a joiner's pass, or null for a member
+     * @param timers the timers
+     * @param trust how {@code wss://} relays are checked
+     * @param listener told of links and frames
+     * @param events told of admissions and losses
+     */
+    RelayConnection(String url, MeshCredentials credentials, JoinPass pass, RelayTransport.Timers timers, Optional<SSLContext> trust,
                     TransportListener listener, Consumer<NodeEvent> events) {
         this.url = url;
         this.events = events;
         this.credentials = credentials;
+        this.pass = pass;
         this.timers = timers;
         this.listener = listener;
         HttpClient.Builder client = HttpClient.newBuilder().connectTimeout(timers.connectTimeout());
@@ -131,6 +153,11 @@ final class RelayConnection {
             } finally {
                 down();
             }
+            if (pass != null) { // a joiner tries once: the join reports what went wrong
+                firstAdmission.completeExceptionally(new CallFailedException(FailureKind.UNREACHABLE, "relay " + url
+                        + (lastError.isEmpty() ? " closed the connection" : ": " + lastError)));
+                return;
+            }
             if (closed) {
                 return;
             }
@@ -160,6 +187,10 @@ final class RelayConnection {
             l.gone("the connection to relay " + url + " closed");
         }
         links.clear();
+        for (RelayLink l : joinLinks.values()) {
+            l.gone("the connection to relay " + url + " closed");
+        }
+        joinLinks.clear();
         if (was) {
             since = Instant.now();
             event("relay.lost", Map.of("url", url, "reason", lastError.isEmpty() ? "the connection closed" : lastError));
@@ -179,6 +210,9 @@ final class RelayConnection {
         p.put("type", "ping");
         p.put("t", System.nanoTime());
         sendText(p);
+        if (credentials == null) {
+            return;
+        }
         List<String> revocations = credentials.revocations();
         if (revocations.size() != revocationsSent) {
             sendRevocations(revocations);
@@ -226,7 +260,26 @@ final class RelayConnection {
 
     private void handle(JsonNode m) {
         switch (m.path("type").asText()) {
-            case "challenge" -> hello(m.path("nonce").asText());
+            case "challenge" -> {
+                int v = m.path("v").asInt(1);
+                if (v != VERSION) {
+                    lastError = "refused: version: the relay speaks relay protocol " + v + ", this node speaks relay protocol " + VERSION
+                            + "; run the same version of Atmosphere on the relay and its nodes";
+                    state = "refused";
+                    LOG.log(System.Logger.Level.WARNING, () -> "relay " + url + ": " + lastError);
+                    event("relay.refused", Map.of("url", url, "reason", "version"));
+                    WebSocket s = socket;
+                    if (s != null) {
+                        s.sendClose(WebSocket.NORMAL_CLOSURE, "relay protocol " + VERSION).whenComplete((x, t) -> s.abort());
+                    }
+                    return;
+                }
+                if (pass != null) {
+                    join(m.path("nonce").asText());
+                } else {
+                    hello(m.path("nonce").asText());
+                }
+            }
             case "admitted" -> {
                 for (JsonNode member : m.path("members")) {
                     members.put(member.path("node").asText(), chain(member.path("chain")));
@@ -235,6 +288,12 @@ final class RelayConnection {
                 state = "admitted";
                 lastError = "";
                 since = Instant.now();
+                firstAdmission.complete(null);
+                if (pass != null) {
+                    LOG.log(System.Logger.Level.INFO, () -> "relay " + url + " admitted this node to reach " + pass.issuer()
+                            + (members.containsKey(pass.issuer()) ? "" : ", which is not connected there now"));
+                    return;
+                }
                 revocationsSent = credentials.revocations().size();
                 LOG.log(System.Logger.Level.INFO, () -> "relay " + url + " admitted this node; " + members.size() + " other member"
                         + (members.size() == 1 ? "" : "s") + " connected there");
@@ -249,10 +308,21 @@ final class RelayConnection {
             }
             case "gone" -> {
                 String node = m.path("node").asText();
+                if (m.path("join").asBoolean()) { // a joiner left (or was never there)
+                    RelayLink j = joinLinks.remove(node);
+                    if (j != null) {
+                        j.gone("joiner " + node + " left relay " + url);
+                    }
+                    return;
+                }
                 members.remove(node);
                 RelayLink l = links.remove(node);
                 if (l != null) {
                     l.gone(node + " left relay " + url);
+                }
+                RelayLink j = pass != null ? joinLinks.remove(node) : null;
+                if (j != null) {
+                    j.gone(node + " is not connected to relay " + url);
                 }
             }
             case "pong" -> {
@@ -262,6 +332,7 @@ final class RelayConnection {
             }
             case "refused" -> {
                 lastError = "refused: " + m.path("reason").asText() + ": " + m.path("message").asText();
+                firstAdmission.completeExceptionally(new CallFailedException(FailureKind.REFUSED, "relay " + url + " " + lastError));
                 state = "refused";
                 LOG.log(System.Logger.Level.WARNING, () -> "relay " + url + " refused this node: " + m.path("message").asText());
                 event("relay.refused", Map.of("url", url, "reason", m.path("reason").asText()));
@@ -274,7 +345,7 @@ final class RelayConnection {
     private void hello(String challenge) {
         ObjectNode h = JSON.createObjectNode();
         h.put("type", "hello");
-        h.put("v", 1);
+        h.put("v", VERSION);
         h.put("mesh", credentials.meshId());
         h.put("node", credentials.nodeId());
         h.put("nonce", challenge);
@@ -295,9 +366,39 @@ final class RelayConnection {
         sendText(h);
     }
 
-    private void frame(byte[] frame) {
-        if (frame.length < 3 || frame[0] != ENVELOPE) {
+    /** Answers the relay's challenge as a joiner: the issuer's ticket, this node's key and a signature. */
+    private void join(String challenge) {
+        ObjectNode h = JSON.createObjectNode();
+        h.put("type", "join");
+        h.put("v", VERSION);
+        h.put("nonce", challenge);
+        JsonNode ticket;
+        try {
+            ticket = JSON.readTree(pass.ticket());
+        } catch (IOException e) {
+            lastError = "the join ticket is unreadable";
             return;
+        }
+        h.set("ticket", ticket);
+        h.put("node", pass.nodeId());
+        h.put("key", Base64.getEncoder().encodeToString(pass.publicKey()));
+        byte[] statement = (JOIN_CONTEXT + challenge + "|" + ticket.path("id").asText() + "|" + pass.nodeId())
+                .getBytes(StandardCharsets.UTF_8);
+        h.put("sig", Base64.getEncoder().encodeToString(pass.sign(statement)));
+        state = "admitting";
+        sendText(h);
+    }
+
+    private void frame(byte[] frame) {
+        if (frame.length < 3 || (frame[0] != ENVELOPE && frame[0] != JOIN)) {
+            return;
+        }
+        if (frame[0] == JOIN) {
+            joinFrame(frame);
+            return;
+        }
+        if (pass != null) {
+            return; // a joiner gets join traffic only
         }
         int len = ((frame[1] & 0xff) << 8) | (frame[2] & 0xff);
         if (3 + len > frame.length) {
@@ -314,6 +415,55 @@ final class RelayConnection {
             listener.opened(l);
         }
         listener.frame(l, envelope);
+    }
+
+    /** Join traffic: on a member, from a joiner (a link per joiner); on a joiner, from its issuer. */
+    private void joinFrame(byte[] frame) {
+        int len = ((frame[1] & 0xff) << 8) | (frame[2] & 0xff);
+        if (3 + len > frame.length) {
+            return;
+        }
+        String from = new String(frame, 3, len, StandardCharsets.UTF_8);
+        if (pass != null && !from.equals(pass.issuer())) {
+            return;
+        }
+        byte[] payload = Arrays.copyOfRange(frame, 3 + len, frame.length);
+        boolean[] created = new boolean[1];
+        RelayLink l = joinLinks.computeIfAbsent(from, n -> {
+            created[0] = true;
+            return new RelayLink(n, JOIN);
+        });
+        if (created[0]) {
+            listener.opened(l);
+        }
+        listener.frame(l, payload);
+    }
+
+    /**
+     * On a joiner: waits until the relay admitted this node, then links to its issuer.
+     *
+     * @param wait how long to wait for the admission
+     * @return the link
+     * @throws CallFailedException when the relay refused, is unreachable, or the issuer is not connected there
+     */
+    Link joinLink(java.time.Duration wait) {
+        try {
+            firstAdmission.get(wait.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CallFailedException(FailureKind.UNREACHABLE, "interrupted");
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof CallFailedException c ? c
+                    : new CallFailedException(FailureKind.UNREACHABLE, "relay " + url + ": " + e.getCause().getMessage());
+        } catch (TimeoutException e) {
+            throw new CallFailedException(FailureKind.TIMEOUT, "relay " + url + " did not admit this node within " + wait.toSeconds()
+                    + " s (" + state() + ")");
+        }
+        if (!members.containsKey(pass.issuer())) {
+            throw new CallFailedException(FailureKind.UNREACHABLE, "the issuer " + pass.issuer() + " is not connected to relay " + url
+                    + " now; is it serving?");
+        }
+        return joinLinks.computeIfAbsent(pass.issuer(), n -> new RelayLink(n, JOIN));
     }
 
     /** @return a link to a member connected to this relay, or null */
@@ -438,14 +588,20 @@ final class RelayConnection {
     /** A member reached through this relay. Frames to it are sealed by the node; this only addresses them. */
     private final class RelayLink implements Link {
         private final String node;
+        private final byte kind;
         private final byte[] prefix;
         private volatile boolean open = true;
 
         RelayLink(String node) {
+            this(node, ENVELOPE);
+        }
+
+        RelayLink(String node, byte kind) {
             this.node = node;
+            this.kind = kind;
             byte[] id = node.getBytes(StandardCharsets.UTF_8);
             this.prefix = new byte[3 + id.length];
-            prefix[0] = ENVELOPE;
+            prefix[0] = kind;
             prefix[1] = (byte) (id.length >> 8);
             prefix[2] = (byte) id.length;
             System.arraycopy(id, 0, prefix, 3, id.length);
@@ -458,12 +614,12 @@ final class RelayConnection {
 
         @Override
         public String remote() {
-            return RelayTransport.SCHEME + node + " via " + url;
+            return RelayTransport.SCHEME + node + (kind == JOIN && pass == null ? " (joining)" : "") + " via " + url;
         }
 
         @Override
         public List<X509Certificate> peerCertificates() {
-            return members.getOrDefault(node, List.of());
+            return kind == JOIN ? List.of() : members.getOrDefault(node, List.of()); // a joiner has no certificate yet
         }
 
         @Override
@@ -497,7 +653,7 @@ final class RelayConnection {
         @Override
         public void close() {
             open = false;
-            links.remove(node, this);
+            (kind == JOIN ? joinLinks : links).remove(node, this);
         }
     }
 }

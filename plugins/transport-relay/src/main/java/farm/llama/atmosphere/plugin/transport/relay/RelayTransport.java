@@ -3,6 +3,7 @@ package farm.llama.atmosphere.plugin.transport.relay;
 import farm.llama.atmosphere.spi.CallFailedException;
 import farm.llama.atmosphere.spi.FailureKind;
 import farm.llama.atmosphere.spi.NodeEvent;
+import farm.llama.atmosphere.spi.transport.JoinPass;
 import farm.llama.atmosphere.spi.transport.Link;
 import farm.llama.atmosphere.spi.transport.MeshCredentials;
 import farm.llama.atmosphere.spi.transport.Transport;
@@ -23,7 +24,9 @@ import javax.net.ssl.SSLContext;
  * and re-opened with backoff, over which the node proves its membership once and then exchanges
  * envelopes with any member connected to the same relay. Endpoints look like
  * {@code relay:<node id>}. Links through a relay ask the node to seal payloads end-to-end
- * ({@link Link#needsSealing()}); the relay only sees who talks to whom. Thread-safe.
+ * ({@link Link#needsSealing()}); the relay only sees who talks to whom. A node that is not a
+ * member yet and holds a {@link JoinPass} reaches the issuer of its invite the same way, for the
+ * join only. Thread-safe.
  */
 final class RelayTransport implements Transport {
 
@@ -46,6 +49,7 @@ final class RelayTransport implements Transport {
     private final Consumer<NodeEvent> events;
     private final List<RelayConnection> connections = new CopyOnWriteArrayList<>();
     private volatile MeshCredentials credentials;
+    private volatile JoinPass pass;
     private volatile boolean closed;
 
     RelayTransport(Timers timers, Optional<SSLContext> trust,
@@ -66,11 +70,12 @@ final class RelayTransport implements Transport {
             throw new IllegalStateException("the relay transport is closed");
         }
         credentials = options.credentials().orElse(null);
-        if (credentials == null) {
-            return; // not a member yet: nothing to prove to a relay
+        pass = credentials == null ? options.join().orElse(null) : null;
+        if (credentials == null && pass == null) {
+            return; // not a member yet, and no invite to show: nothing to prove to a relay
         }
-        for (String url : credentials.relays()) {
-            RelayConnection c = new RelayConnection(url, credentials, timers, trust, listener, events);
+        for (String url : credentials != null ? credentials.relays() : pass.relays()) {
+            RelayConnection c = new RelayConnection(url, credentials, pass, timers, trust, listener, events);
             connections.add(c);
             c.start();
         }
@@ -86,7 +91,12 @@ final class RelayTransport implements Transport {
         }
         String node = endpoint.substring(SCHEME.length());
         if (connections.isEmpty()) {
-            throw new CallFailedException(FailureKind.UNREACHABLE, "this node knows no relay (set mesh.relays)");
+            throw new CallFailedException(FailureKind.UNREACHABLE, pass != null ? "the invite names no relay"
+                    : "this node knows no relay (set mesh.relays)");
+        }
+        JoinPass p = pass;
+        if (p != null) {
+            return joinLink(p, node);
         }
         for (RelayConnection c : connections) {
             Link l = c.linkTo(node);
@@ -100,6 +110,22 @@ final class RelayTransport implements Transport {
                 + String.join(", ", states) + ")");
     }
 
+    /** A joiner's link to its issuer, through the first relay that admits it and where the issuer is connected. */
+    private Link joinLink(JoinPass p, String node) {
+        if (!node.equals(p.issuer())) {
+            throw new CallFailedException(FailureKind.REFUSED, "a joiner reaches only the issuer of its invite (" + p.issuer() + ")");
+        }
+        List<String> failures = new ArrayList<>();
+        for (RelayConnection c : connections) {
+            try {
+                return c.joinLink(timers.connectTimeout().plusSeconds(5));
+            } catch (CallFailedException e) {
+                failures.add(e.getMessage());
+            }
+        }
+        throw new CallFailedException(FailureKind.UNREACHABLE, String.join("; ", failures));
+    }
+
     @Override
     public boolean accepts(String endpoint) {
         return endpoint.startsWith(SCHEME) && endpoint.length() > SCHEME.length();
@@ -108,7 +134,7 @@ final class RelayTransport implements Transport {
     @Override
     public List<String> endpoints() {
         MeshCredentials c = credentials;
-        return c == null || connections.isEmpty() ? List.of() : List.of(SCHEME + c.nodeId());
+        return c == null || connections.isEmpty() ? List.of() : List.of(SCHEME + c.nodeId()); // a joiner is reached nowhere
     }
 
     @Override
