@@ -14,6 +14,24 @@ const PENDING_MS = 2000; // join requests are asked for this often while the vie
 let encoder = null;
 const loadEncoder = () => (encoder = encoder || import('./vendor/qrcode.js').then((m) => m.default));
 
+/**
+ * @returns the QR code of a text at error correction M, or at L (a quarter more room) when M cannot
+ *          hold it — an invite through a relay carries a join ticket — or null when neither can
+ */
+function encode(qrcode, text) {
+  for (const level of ['M', 'L']) {
+    try {
+      const qr = qrcode(0, level);
+      qr.addData(text, 'Byte');
+      qr.make();
+      return qr;
+    } catch (e) {
+      // code length overflow: try the next level
+    }
+  }
+  return null;
+}
+
 /** A QR code of a text, drawn as SVG from its modules (one path; a quiet zone of 4 modules). */
 export function QrCode({ text, label }) {
   const [qrcode, setQrcode] = useState(null);
@@ -21,9 +39,8 @@ export function QrCode({ text, label }) {
     loadEncoder().then((f) => setQrcode(() => f));
   }, []);
   if (!qrcode) return html`<p class="muted">Drawing the QR code…</p>`;
-  const qr = qrcode(0, 'M');
-  qr.addData(text, 'Byte');
-  qr.make();
+  const qr = encode(qrcode, text);
+  if (!qr) return html`<p class="muted">Too long for a QR code: copy the link instead.</p>`;
   const n = qr.getModuleCount();
   let d = '';
   for (let r = 0; r < n; r++) {

@@ -157,6 +157,55 @@ class RelayJoinTest {
         NodeHarness.awaitTrue(() -> "alive".equals(RelayTest.member(a, bId).get("state")), "B alive at A, through the relay");
     }
 
+    @Test
+    void aNodeRefusesARelayOfAnotherProtocolVersionNamingBoth() throws Exception {
+        try (java.net.ServerSocket older = new java.net.ServerSocket(0, 10, java.net.InetAddress.getLoopbackAddress())) {
+            Thread.ofVirtual().start(() -> actAsAnOlderRelay(older));
+            NodeHarness a = node("a", RelayTest.config("[websocket, relay]", "ws://127.0.0.1:" + older.getLocalPort(), null, ""));
+            a.node.meshCreate("new");
+            int older1 = RelayServer.VERSION - 1;
+            NodeHarness.awaitTrue(() -> {
+                String relays = String.valueOf(NodeHarness.asMap(a.node.network()).get("relays"));
+                return relays.contains("refused: version: the relay speaks relay protocol " + older1
+                        + ", this node speaks relay protocol " + RelayServer.VERSION);
+            }, "the relay refused, both versions named");
+        }
+    }
+
+    /** Answers each WebSocket upgrade and sends the challenge of the relay protocol before this one. */
+    private static void actAsAnOlderRelay(java.net.ServerSocket server) {
+        while (!server.isClosed()) {
+            try (java.net.Socket s = server.accept()) {
+                java.io.InputStream in = s.getInputStream();
+                StringBuilder head = new StringBuilder();
+                while (!head.toString().endsWith("\r\n\r\n")) {
+                    int c = in.read();
+                    if (c < 0) {
+                        break;
+                    }
+                    head.append((char) c);
+                }
+                String key = head.toString().lines().filter(l -> l.toLowerCase(java.util.Locale.ROOT).startsWith("sec-websocket-key:"))
+                        .map(l -> l.substring(l.indexOf(':') + 1).trim()).findFirst().orElse("");
+                String accept = Base64.getEncoder().encodeToString(java.security.MessageDigest.getInstance("SHA-1")
+                        .digest((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").getBytes(StandardCharsets.US_ASCII)));
+                java.io.OutputStream out = s.getOutputStream();
+                out.write(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: "
+                        + accept + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                byte[] challenge = ("{\"type\":\"challenge\",\"v\":" + (RelayServer.VERSION - 1) + ",\"nonce\":\"AAAA\"}")
+                        .getBytes(StandardCharsets.UTF_8);
+                out.write(new byte[] {(byte) 0x81, (byte) challenge.length});
+                out.write(challenge);
+                out.flush();
+                while (in.read() >= 0) {
+                    // until the node closes
+                }
+            } catch (java.io.IOException | java.security.GeneralSecurityException e) {
+                // the next connection
+            }
+        }
+    }
+
     /** The invite's secret parts — the token, its signature, its id — in every encoding one might find them in. */
     private static Map<String, byte[]> secretForms(String token, String inviteId) {
         Map<String, byte[]> forms = new java.util.LinkedHashMap<>();

@@ -90,6 +90,39 @@ public final class JoinTickets {
     }
 
     /**
+     * A ticket put together from what an invite carries anyway — mesh, issuer, the issuer's
+     * certificate, expiry, the mesh root — and the two things only the ticket has: its id and the
+     * issuer's signature. (An invite carries just those, so its link still fits a QR code.)
+     *
+     * @param meshId the mesh
+     * @param issuer the issuer's node id
+     * @param issuerCertificate the issuer's certificate
+     * @param root the mesh root
+     * @param id the ticket id
+     * @param expiresAt its expiry, epoch seconds
+     * @param sig the issuer's signature, base64
+     * @return the ticket, as {@link #create} with its chain makes it (unchecked)
+     */
+    public static ObjectNode assemble(String meshId, String issuer, X509Certificate issuerCertificate, X509Certificate root, String id,
+                                      long expiresAt, String sig) {
+        ObjectNode t = Json.MAPPER.createObjectNode();
+        t.put("v", VERSION);
+        t.put("mesh", meshId);
+        t.put("issuer", issuer);
+        t.put("key", Base64.getEncoder().encodeToString(Identity.rawPublicKey(issuerCertificate.getPublicKey())));
+        t.put("id", id);
+        t.put("expiresAt", expiresAt);
+        try {
+            t.putArray("chain").add(Base64.getEncoder().encodeToString(issuerCertificate.getEncoded()))
+                    .add(Base64.getEncoder().encodeToString(root.getEncoded()));
+        } catch (GeneralSecurityException e) {
+            throw new MeshSecurityException(MeshSecurityException.Reason.MALFORMED, "an unreadable certificate");
+        }
+        t.put("sig", sig);
+        return t;
+    }
+
+    /**
      * Checks a ticket as a relay does: against the certificates it carries, else against the chain
      * its issuer proved to the relay.
      *

@@ -85,6 +85,8 @@ final class RelayConnection {
     private volatile long reconnects;
     private volatile boolean closed;
     private volatile Thread loop;
+    /** Completes with why the current connection ended. */
+    private volatile CompletableFuture<String> current = new CompletableFuture<>();
 
     /**
      * @param url the relay
@@ -125,6 +127,7 @@ final class RelayConnection {
         long pause = timers.reconnectMin().toMillis();
         while (!closed) {
             CompletableFuture<String> ended = new CompletableFuture<>();
+            current = ended;
             try {
                 state = "connecting";
                 URI uri = URI.create(url.endsWith("/") ? url + "relay" : url + "/relay");
@@ -268,10 +271,7 @@ final class RelayConnection {
                     state = "refused";
                     LOG.log(System.Logger.Level.WARNING, () -> "relay " + url + ": " + lastError);
                     event("relay.refused", Map.of("url", url, "reason", "version"));
-                    WebSocket s = socket;
-                    if (s != null) {
-                        s.sendClose(WebSocket.NORMAL_CLOSURE, "relay protocol " + VERSION).whenComplete((x, t) -> s.abort());
-                    }
+                    current.complete(lastError); // this connection ends here; the next attempt follows the usual backoff
                     return;
                 }
                 if (pass != null) {
