@@ -17,8 +17,8 @@ import java.util.List;
  * process, a founder that listens (websocket and relay) and a founder that listens nowhere (relay
  * only). Each trial starts two fresh serving joiners and, interleaved, has one join the listening
  * founder directly and the other join the relay-only founder through the relay (the joiner listens
- * nowhere either). Timed: the join request to {@code joined} at the joiner, and to the joiner seen
- * alive by the founder.
+ * nowhere either); both stop before the next trial. Timed: the join request to {@code joined} at
+ * the joiner, and to the joiner seen alive by the founder.
  */
 final class JoinBench {
 
@@ -61,10 +61,17 @@ final class JoinBench {
             for (int t = 0; t < trials; t++) {
                 MeshBench.Node a = MeshBench.start(image, work.resolve("d" + t), "d" + t, "  mdns: false\n");
                 MeshBench.Node b = MeshBench.start(image, work.resolve("r" + t), "r" + t, relayOnly);
-                nodes.add(a);
-                nodes.add(b);
-                long[] first = join(t % 2 == 0 ? direct : through, t % 2 == 0 ? a : b);
-                long[] second = join(t % 2 == 0 ? through : direct, t % 2 == 0 ? b : a);
+                long[] first;
+                long[] second;
+                try {
+                    first = join(t % 2 == 0 ? direct : through, t % 2 == 0 ? a : b);
+                    second = join(t % 2 == 0 ? through : direct, t % 2 == 0 ? b : a);
+                } finally { // each trial's joiners stop before the next: the machine stays as loaded in every trial
+                    for (MeshBench.Node n : List.of(a, b)) {
+                        n.process().destroyForcibly();
+                        n.process().waitFor();
+                    }
+                }
                 long[] d = t % 2 == 0 ? first : second;
                 long[] r = t % 2 == 0 ? second : first;
                 directTimes[0][t] = d[0];

@@ -45,6 +45,11 @@ final class RawWebSocket implements AutoCloseable {
         return new RawWebSocket(s);
     }
 
+    /** The server's side of an accepted connection (a test double of a server reads the client's head with {@link #head}). */
+    static RawWebSocket accepted(Socket s) throws IOException {
+        return new RawWebSocket(s);
+    }
+
     /** TLS 1.3 without a client certificate, trusting any server: a stranger at a node's mesh port. */
     static RawWebSocket tls(int port) throws Exception {
         return tls(port, "127.0.0.1");

@@ -176,16 +176,8 @@ class RelayJoinTest {
     private static void actAsAnOlderRelay(java.net.ServerSocket server) {
         while (!server.isClosed()) {
             try (java.net.Socket s = server.accept()) {
-                java.io.InputStream in = s.getInputStream();
-                StringBuilder head = new StringBuilder();
-                while (!head.toString().endsWith("\r\n\r\n")) {
-                    int c = in.read();
-                    if (c < 0) {
-                        break;
-                    }
-                    head.append((char) c);
-                }
-                String key = head.toString().lines().filter(l -> l.toLowerCase(java.util.Locale.ROOT).startsWith("sec-websocket-key:"))
+                String head = RawWebSocket.accepted(s).head();
+                String key = head.lines().filter(l -> l.toLowerCase(java.util.Locale.ROOT).startsWith("sec-websocket-key:"))
                         .map(l -> l.substring(l.indexOf(':') + 1).trim()).findFirst().orElse("");
                 String accept = Base64.getEncoder().encodeToString(java.security.MessageDigest.getInstance("SHA-1")
                         .digest((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").getBytes(StandardCharsets.US_ASCII)));
@@ -197,7 +189,7 @@ class RelayJoinTest {
                 out.write(new byte[] {(byte) 0x81, (byte) challenge.length});
                 out.write(challenge);
                 out.flush();
-                while (in.read() >= 0) {
+                while (s.getInputStream().read() >= 0) {
                     // until the node closes
                 }
             } catch (java.io.IOException | java.security.GeneralSecurityException e) {
