@@ -1,13 +1,18 @@
 package farm.llama.atmosphere.runtime.mesh;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import farm.llama.atmosphere.runtime.identity.Identity;
+import farm.llama.atmosphere.runtime.util.Json;
 import farm.llama.atmosphere.spi.AtmosphereException;
 import java.net.Inet4Address;
 import java.net.NetworkInterface;
 import java.net.SocketException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Where this node is reached in its mesh: the endpoint it announces ({@code mesh.advertise}, else
@@ -79,6 +84,43 @@ final class MeshEndpoints {
             return rt.endpoints().get(0);
         }
         return "wss://" + bindHost() + ":" + settings.port();
+    }
+
+    /** The join ticket this node advertises on the LAN, kept while it lasts as long as the invites it serves codes for. */
+    private volatile ObjectNode lanTicket;
+
+    /**
+     * @param rt the running mesh, or null
+     * @param invites this node's invites, or null
+     * @param identity this node
+     * @param now the time
+     * @return how joiners on the LAN reach this node to trade a short code when it listens nowhere:
+     *         its first relay and a join ticket (without certificates: mDNS has no room for them) that
+     *         lasts as long as its last usable invite; empty when it listens, runs no relay, cannot
+     *         admit, or has no invite left to use
+     */
+    Optional<LanPresence.RelayWay> lanRelayWay(MeshRuntime rt, Invites invites, Identity identity, Instant now) {
+        List<String> relays = relays();
+        if (rt == null || invites == null || listeningPort(rt) > 0 || !rt.transportTypes().contains(RELAY) || relays.isEmpty()
+                || store.meshKey().isEmpty() && store.adminCertificate().isEmpty()) {
+            return Optional.empty();
+        }
+        Optional<Instant> until;
+        try {
+            until = invites.lastUsable(now);
+        } catch (AtmosphereException e) {
+            return Optional.empty();
+        }
+        String meshId = store.info().map(MeshStore.MeshInfo::meshId).orElse("");
+        if (until.isEmpty() || meshId.isEmpty()) {
+            return Optional.empty();
+        }
+        ObjectNode t = lanTicket;
+        if (t == null || t.path("expiresAt").asLong() != until.get().getEpochSecond() || !t.path("mesh").asText().equals(meshId)) {
+            t = JoinTickets.create(identity, store, until.get(), false);
+            lanTicket = t;
+        }
+        return Optional.of(new LanPresence.RelayWay(relays.get(0), Json.write(t)));
     }
 
     /** @return the address mDNS should use: {@code mesh.mdns-address}, else the mesh bind address, else the first LAN address */

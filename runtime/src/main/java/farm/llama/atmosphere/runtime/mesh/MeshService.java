@@ -7,7 +7,6 @@ import farm.llama.atmosphere.runtime.api.MeshMember;
 import farm.llama.atmosphere.runtime.api.PendingJoin;
 import farm.llama.atmosphere.runtime.discovery.BackendState;
 import farm.llama.atmosphere.runtime.identity.Identity;
-import farm.llama.atmosphere.runtime.util.Json;
 import farm.llama.atmosphere.runtime.mesh.swim.MemberState;
 import farm.llama.atmosphere.spi.AtmosphereException;
 import farm.llama.atmosphere.spi.NodeEvent;
@@ -303,36 +302,12 @@ public final class MeshService implements AutoCloseable {
         return MeshEndpoints.listeningPort(runtime);
     }
 
-    /** The join ticket this node advertises on the LAN, kept while it lasts as long as the invites it serves codes for. */
-    private volatile com.fasterxml.jackson.databind.node.ObjectNode lanTicket;
-
     /**
-     * @return how joiners on the LAN reach this node to trade a short code when it listens nowhere:
-     *         its first relay and a join ticket that lasts as long as its last usable invite; empty
-     *         when it listens, runs no relay, cannot admit, or has no invite left to use
+     * @return how joiners on the LAN reach this node to trade a short code when it listens nowhere
+     *         (see {@link MeshEndpoints#lanRelayWay})
      */
     public Optional<LanPresence.RelayWay> lanRelayWay() {
-        MeshRuntime rt = runtime;
-        Invites inv = invites;
-        if (rt == null || inv == null || listeningPort() > 0 || !rt.transportTypes().contains("relay") || relays().isEmpty()
-                || store.meshKey().isEmpty() && store.adminCertificate().isEmpty()) {
-            return Optional.empty();
-        }
-        Optional<Instant> until;
-        try {
-            until = inv.lastUsable(clock.instant());
-        } catch (AtmosphereException e) {
-            return Optional.empty();
-        }
-        if (until.isEmpty()) {
-            return Optional.empty();
-        }
-        com.fasterxml.jackson.databind.node.ObjectNode t = lanTicket;
-        if (t == null || t.path("expiresAt").asLong() != until.get().getEpochSecond()) {
-            t = JoinTickets.create(identity, store, until.get(), false); // mDNS has no room for certificates
-            lanTicket = t;
-        }
-        return Optional.of(new LanPresence.RelayWay(relays().get(0), Json.write(t)));
+        return endpoints.lanRelayWay(runtime, invites, identity, clock.instant());
     }
 
     /** Stops the mesh (the state on disk stays). */

@@ -461,7 +461,7 @@ final class RelayConnection {
         }
         if (!members.containsKey(pass.issuer())) {
             throw new CallFailedException(FailureKind.UNREACHABLE, "the issuer " + pass.issuer() + " is not connected to relay " + url
-                    + " now; is it serving?");
+                    + " now");
         }
         return joinLinks.computeIfAbsent(pass.issuer(), n -> new RelayLink(n, JOIN));
     }
