@@ -289,6 +289,8 @@ class MeshImageIT {
         // alpha listens nowhere: its invite sends the joiner through the relay, with a join ticket
         JsonNode invite = JSON.readTree(a.ok("mesh", "invite", "--json").out());
         String token = invite.path("token").asText();
+        assertTrue(invite.path("note").asText().contains("listens nowhere: the joiner reaches it through ws://127.0.0.1:" + relayPort),
+                invite.toString());
         String joined = b.ok("mesh", "join", token).out();
         assertTrue(joined.contains("through relay:" + a.nodeId + " via ws://127.0.0.1:" + relayPort), joined);
         a.awaitMember(b.nodeId, m -> MeshFixtures.backendCapabilities(m) > 0 && m.path("state").asText().equals("alive"), "bravo's backend");

@@ -92,7 +92,9 @@ class RelayJoinTest {
         String bId = b.node.status().nodeId();
 
         // A listens nowhere, yet invites: through the relay, with a join ticket
-        String token = a.node.meshInvite(Duration.ofMinutes(5), 1).token();
+        var made = a.node.meshInvite(Duration.ofMinutes(5), 1);
+        assertTrue(made.note().orElse("").contains("listens nowhere: the joiner reaches it through " + url), String.valueOf(made.note()));
+        String token = made.token();
         Invites.Token invite = Invites.verify(token, Instant.now());
         assertEquals(List.of("relay:" + aId), invite.endpoints());
         assertEquals(List.of(url), invite.relays());

@@ -87,7 +87,8 @@ public final class MeshOperations implements AutoCloseable {
     /**
      * @param ttl how long it lasts
      * @param uses how many joins it admits (1-1000)
-     * @return the invite, with a warning when this node does not serve (nobody could redeem it)
+     * @return the invite, with a warning when this node does not serve (nobody could redeem it), or a note when it is
+     *         reached through a relay only
      */
     public Invite invite(Duration ttl, int uses) {
         if (mesh.store().info().isEmpty()) {
@@ -97,9 +98,14 @@ public final class MeshOperations implements AutoCloseable {
             throw new AtmosphereException("--uses must be 1-1000, got " + uses + ".");
         }
         var invite = mesh.invite(ttl, uses);
-        return new Invite(invite.code(), invite.token(), invite.link(), invite.id(), invite.expiresAt(), invite.uses(),
-                serving.getAsBoolean() ? Optional.empty()
-                        : Optional.of("this node is not serving: start it with 'atmosphere serve' so the invite can be redeemed"));
+        Optional<String> note = Optional.empty();
+        if (!serving.getAsBoolean()) {
+            note = Optional.of("this node is not serving: start it with 'atmosphere serve' so the invite can be redeemed");
+        } else if (mesh.running() && mesh.listeningPort() == 0) {
+            note = Optional.of("this node listens nowhere: the joiner reaches it through " + String.join(", ", mesh.relays())
+                    + " (the invite carries a join ticket for it), so this node must stay connected there");
+        }
+        return new Invite(invite.code(), invite.token(), invite.link(), invite.id(), invite.expiresAt(), invite.uses(), note);
     }
 
     /**
