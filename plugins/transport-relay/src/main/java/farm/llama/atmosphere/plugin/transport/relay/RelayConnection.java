@@ -57,8 +57,10 @@ final class RelayConnection {
     private static final String JOIN_CONTEXT = "atmosphere-relay-join-v1|";
     /** The relay protocol version this node speaks. */
     static final int VERSION = 2;
-    private static final byte ENVELOPE = 1;
-    private static final byte JOIN = 2;
+    /** The kind byte of a frame that carries an envelope between members. */
+    static final byte ENVELOPE = 1;
+    /** The kind byte of a frame that carries join traffic between a joiner and its issuer. */
+    static final byte JOIN = 2;
     private static final int MAX_MESSAGE = 32 * 1024 * 1024;
 
     private final String url;
@@ -409,7 +411,7 @@ final class RelayConnection {
         boolean[] created = new boolean[1];
         RelayLink l = links.computeIfAbsent(from, n -> {
             created[0] = true;
-            return new RelayLink(n);
+            return new RelayLink(this, n, ENVELOPE);
         });
         if (created[0]) {
             listener.opened(l);
@@ -431,7 +433,7 @@ final class RelayConnection {
         boolean[] created = new boolean[1];
         RelayLink l = joinLinks.computeIfAbsent(from, n -> {
             created[0] = true;
-            return new RelayLink(n, JOIN);
+            return new RelayLink(this, n, JOIN);
         });
         if (created[0]) {
             listener.opened(l);
@@ -463,7 +465,7 @@ final class RelayConnection {
             throw new CallFailedException(FailureKind.UNREACHABLE, "the issuer " + pass.issuer() + " is not connected to relay " + url
                     + " now");
         }
-        return joinLinks.computeIfAbsent(pass.issuer(), n -> new RelayLink(n, JOIN));
+        return joinLinks.computeIfAbsent(pass.issuer(), n -> new RelayLink(this, n, JOIN));
     }
 
     /** @return a link to a member connected to this relay, or null */
@@ -471,7 +473,37 @@ final class RelayConnection {
         if (!admitted || !members.containsKey(node)) {
             return null;
         }
-        return links.computeIfAbsent(node, RelayLink::new);
+        return links.computeIfAbsent(node, n -> new RelayLink(this, n, ENVELOPE));
+    }
+
+    /** @return whether this connection is for a join (a node that is not a member yet) */
+    boolean joining() {
+        return pass != null;
+    }
+
+    /** @return whether links through this connection can send: the relay admitted this node and it is not closed */
+    boolean usable() {
+        return admitted && !closed;
+    }
+
+    /** @return the certificates the relay vouched for a member with, or none */
+    List<X509Certificate> certificatesOf(String node) {
+        return members.getOrDefault(node, List.of());
+    }
+
+    /** @return who is told when a link closes */
+    TransportListener listener() {
+        return listener;
+    }
+
+    /** Sends one binary message after the ones before it. */
+    CompletableFuture<Void> sendBinary(ByteBuffer message) {
+        return enqueue(s -> s.sendBinary(message, true));
+    }
+
+    /** A link was closed by the node: it is forgotten. */
+    void forget(RelayLink link) {
+        (link.kind() == JOIN ? joinLinks : links).remove(link.node(), link);
     }
 
     Map<String, Object> status() {
@@ -582,78 +614,6 @@ final class RelayConnection {
         @Override
         public void onError(WebSocket ws, Throwable error) {
             ended.complete(error.getMessage() == null ? error.getClass().getSimpleName() : error.getMessage());
-        }
-    }
-
-    /** A member reached through this relay. Frames to it are sealed by the node; this only addresses them. */
-    private final class RelayLink implements Link {
-        private final String node;
-        private final byte kind;
-        private final byte[] prefix;
-        private volatile boolean open = true;
-
-        RelayLink(String node) {
-            this(node, ENVELOPE);
-        }
-
-        RelayLink(String node, byte kind) {
-            this.node = node;
-            this.kind = kind;
-            byte[] id = node.getBytes(StandardCharsets.UTF_8);
-            this.prefix = new byte[3 + id.length];
-            prefix[0] = kind;
-            prefix[1] = (byte) (id.length >> 8);
-            prefix[2] = (byte) id.length;
-            System.arraycopy(id, 0, prefix, 3, id.length);
-        }
-
-        @Override
-        public String transport() {
-            return RelayTransport.TYPE;
-        }
-
-        @Override
-        public String remote() {
-            return RelayTransport.SCHEME + node + (kind == JOIN && pass == null ? " (joining)" : "") + " via " + url;
-        }
-
-        @Override
-        public List<X509Certificate> peerCertificates() {
-            return kind == JOIN ? List.of() : members.getOrDefault(node, List.of()); // a joiner has no certificate yet
-        }
-
-        @Override
-        public boolean needsSealing() {
-            return true;
-        }
-
-        @Override
-        public CompletableFuture<Void> send(byte[] frame) {
-            if (!isOpen()) {
-                return CompletableFuture.failedFuture(new CallFailedException(FailureKind.UNREACHABLE,
-                        node + " is not connected to relay " + url));
-            }
-            ByteBuffer b = ByteBuffer.allocate(prefix.length + frame.length);
-            b.put(prefix).put(frame).flip();
-            return enqueue(s -> s.sendBinary(b, true));
-        }
-
-        @Override
-        public boolean isOpen() {
-            return open && admitted && !closed;
-        }
-
-        void gone(String why) {
-            if (open) {
-                open = false;
-                listener.closed(this, why);
-            }
-        }
-
-        @Override
-        public void close() {
-            open = false;
-            (kind == JOIN ? joinLinks : links).remove(node, this);
         }
     }
 }
