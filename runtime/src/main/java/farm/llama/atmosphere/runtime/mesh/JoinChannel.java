@@ -73,13 +73,15 @@ final class JoinChannel implements AutoCloseable {
      *
      * @param transport a new relay transport (closed with the channel, or when this fails)
      * @param identity this node
-     * @param ticket the issuer's join ticket, checked
-     * @param ticketJson the same as the issuer signed it
+     * @param issuer the issuer's node id
+     * @param issuerKey the issuer's Ed25519 key, which the messages are sealed to
+     * @param ticketJson the issuer's join ticket (checked by the caller)
      * @param relays the relays the issuer uses
      * @return the channel
      * @throws CallFailedException when no relay admits this node or the issuer is connected to none
      */
-    static JoinChannel relay(Transport transport, Identity identity, JoinTickets.Ticket ticket, JsonNode ticketJson, List<String> relays) {
+    static JoinChannel relay(Transport transport, Identity identity, String issuer, PublicKey issuerKey, JsonNode ticketJson,
+                             List<String> relays) {
         JoinAnswers answers = new JoinAnswers();
         JoinPass pass = new JoinPass() {
             @Override
@@ -89,7 +91,7 @@ final class JoinChannel implements AutoCloseable {
 
             @Override
             public String issuer() {
-                return ticket.issuer();
+                return issuer;
             }
 
             @Override
@@ -112,12 +114,12 @@ final class JoinChannel implements AutoCloseable {
                 return relays;
             }
         };
-        String endpoint = MeshRuntime.RELAY_SCHEME + ticket.issuer();
+        String endpoint = MeshRuntime.RELAY_SCHEME + issuer;
         try {
             transport.start(new TransportOptions("0.0.0.0", TransportOptions.NO_LISTEN, Optional.empty(), Optional.empty(),
                     Optional.of(pass)), answers);
             return new JoinChannel(transport, answers, transport.connect(endpoint), endpoint + " via " + String.join(", ", relays),
-                    ticket.issuerKey(), ticket.issuer());
+                    issuerKey, issuer);
         } catch (RuntimeException e) {
             transport.close();
             throw e;

@@ -184,8 +184,9 @@ public final class MeshJoiner {
                     failures.add(e + ": the relay transport plugin is not installed");
                     continue;
                 }
-                return JoinChannel.relay(relay.get(), identity, JoinTickets.verify(invite.ticket(), List.of(), Set.of(), Instant.now()),
-                        invite.ticket(), invite.relays());
+                // Invites.verify checked the ticket with the rest of the invite
+                return JoinChannel.relay(relay.get(), identity, invite.issuer(), invite.issuerCertificate().getPublicKey(), invite.ticket(),
+                        invite.relays());
             } catch (CallFailedException ex) {
                 failures.add(e + ": " + ex.getMessage());
             }
@@ -265,6 +266,6 @@ public final class MeshJoiner {
         }
         Transport relay = relayTransport.get().orElseThrow(() -> new CallFailedException(
                 farm.llama.atmosphere.spi.FailureKind.UNREACHABLE, "it is reached through a relay, and the relay transport plugin is not installed"));
-        return JoinChannel.relay(relay, identity, ticket, ticketJson, List.of(node.relay()));
+        return JoinChannel.relay(relay, identity, ticket.issuer(), ticket.issuerKey(), ticketJson, List.of(node.relay()));
     }
 }

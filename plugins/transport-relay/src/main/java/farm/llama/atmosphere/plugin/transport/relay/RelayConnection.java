@@ -395,45 +395,21 @@ final class RelayConnection {
         if (frame.length < 3 || (frame[0] != ENVELOPE && frame[0] != JOIN)) {
             return;
         }
-        if (frame[0] == JOIN) {
-            joinFrame(frame);
-            return;
-        }
-        if (pass != null) {
-            return; // a joiner gets join traffic only
-        }
+        byte kind = frame[0];
         int len = ((frame[1] & 0xff) << 8) | (frame[2] & 0xff);
         if (3 + len > frame.length) {
             return;
         }
         String from = new String(frame, 3, len, StandardCharsets.UTF_8);
-        byte[] envelope = Arrays.copyOfRange(frame, 3 + len, frame.length);
-        boolean[] created = new boolean[1];
-        RelayLink l = links.computeIfAbsent(from, n -> {
-            created[0] = true;
-            return new RelayLink(this, n, ENVELOPE);
-        });
-        if (created[0]) {
-            listener.opened(l);
-        }
-        listener.frame(l, envelope);
-    }
-
-    /** Join traffic: on a member, from a joiner (a link per joiner); on a joiner, from its issuer. */
-    private void joinFrame(byte[] frame) {
-        int len = ((frame[1] & 0xff) << 8) | (frame[2] & 0xff);
-        if (3 + len > frame.length) {
-            return;
-        }
-        String from = new String(frame, 3, len, StandardCharsets.UTF_8);
-        if (pass != null && !from.equals(pass.issuer())) {
+        // a joiner takes join traffic from its issuer only; a member, envelopes from members and join traffic from joiners
+        if (pass != null && (kind != JOIN || !from.equals(pass.issuer()))) {
             return;
         }
         byte[] payload = Arrays.copyOfRange(frame, 3 + len, frame.length);
         boolean[] created = new boolean[1];
-        RelayLink l = joinLinks.computeIfAbsent(from, n -> {
+        RelayLink l = (kind == JOIN ? joinLinks : links).computeIfAbsent(from, n -> {
             created[0] = true;
-            return new RelayLink(this, n, JOIN);
+            return new RelayLink(this, n, kind);
         });
         if (created[0]) {
             listener.opened(l);
